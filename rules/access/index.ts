@@ -1,0 +1,3 @@
+import type { AnyRule } from '../../src/core/rule.js';
+
+export const accessRules: AnyRule[] = [];

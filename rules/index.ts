@@ -1,0 +1,17 @@
+import type { AnyRule } from '../src/core/rule.js';
+import { accessRules } from './access/index.js';
+import { aliasesRules } from './aliases/index.js';
+import { engineRules } from './engine/index.js';
+import { sendmailRelayRules } from './sendmail-relay/index.js';
+import { sendmailSyntaxRules } from './sendmail-syntax/index.js';
+import { sendmailRules } from './sendmail/index.js';
+
+/** Every rule, in id order. The only module that imports specific rules. */
+export const rules: readonly AnyRule[] = [
+  ...engineRules,
+  ...sendmailRules,
+  ...sendmailSyntaxRules,
+  ...sendmailRelayRules,
+  ...aliasesRules,
+  ...accessRules,
+].sort((a, b) => a.meta.id.localeCompare(b.meta.id));

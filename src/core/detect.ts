@@ -1,0 +1,44 @@
+import type { FileKind } from './types.js';
+
+/** The kind of a file from its name alone, or undefined when the name says nothing. */
+export function kindFromName(path: string): FileKind | undefined {
+  const base = path.split('/').pop() ?? path;
+  if (/\.cf$/.test(base)) return 'sendmail-cf';
+  if (/\.mc$/.test(base)) return 'sendmail-mc';
+  if (/^aliases$/.test(base)) return 'aliases';
+  if (/^access$/.test(base)) return 'access';
+  return undefined;
+}
+
+/** Names that belong to mail configuration but are never linted as text (compiled maps, backups). */
+export function isIgnoredName(path: string): boolean {
+  const base = path.split('/').pop() ?? path;
+  return /\.(db|cdb|dir|pag|bak|orig|rej|swp|dpkg-(old|dist|new))$|~$/.test(base);
+}
+
+/**
+ * The kind of a file from its first lines, for files whose name does not tell (e.g. `mx1-sendmail.conf`).
+ * Looks at up to 200 lines; every test is a line-start pattern the real file always has.
+ */
+export function kindFromContent(text: string): FileKind | undefined {
+  const head = text.slice(0, 64 * 1024).split('\n', 200);
+  let cf = 0;
+  let mc = 0;
+  let alias = 0;
+  let access = 0;
+  let other = 0;
+  for (const line of head) {
+    if (line === '' || line.startsWith('#')) continue;
+    if (/^V\d+(\/\w+)?\s*$/.test(line) || /^O [A-Z][A-Za-z]+=/.test(line) || /^S\d+|^R\$/.test(line) || /^M\w+,\s*P=/.test(line)) cf++;
+    else if (/^(divert|OSTYPE|DOMAIN|FEATURE|MAILER|VERSIONID|define|include|DAEMON_OPTIONS)\(/.test(line) || /^dnl\b/.test(line)) mc++;
+    else if (/^(Connect|From|To|Spam|GreetPause):\S*\s+\S/i.test(line)) access++;
+    else if (/^"?[\w.+-]+( [\w.+-]+)*"?\s*:\s*\S/.test(line) || /^[ \t]/.test(line)) alias++;
+    else other++;
+  }
+  const best = Math.max(cf, mc, alias, access);
+  if (best === 0 || best < other) return undefined;
+  if (best === cf) return 'sendmail-cf';
+  if (best === mc) return 'sendmail-mc';
+  if (best === access) return 'access';
+  return 'aliases';
+}

@@ -1,0 +1,24 @@
+import { lintFile, type LintOptions } from './engine.js';
+import type { AnyRule, RuleSettings } from './rule.js';
+import { SourceFile } from './source.js';
+import type { FileKind, Finding } from './types.js';
+
+export const DEFAULT_SETTINGS: RuleSettings = { localOnly: false };
+
+/** Today's date as `YYYY-MM-DD` (UTC). */
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Lints a text as one file of a known kind with every given rule on; the simplest entry point. */
+export function lintText(text: string, kind: FileKind, rules: readonly AnyRule[], opts: Partial<Omit<LintOptions, 'rules'>> & { path?: string } = {}): Finding[] {
+  return lintFile(new SourceFile(opts.path ?? `input.${kind}`, text), kind, {
+    rules,
+    enabled: opts.enabled ?? new Set(rules.map((r) => r.meta.id)),
+    severity: opts.severity ?? new Map(),
+    settings: opts.settings ?? DEFAULT_SETTINGS,
+    inlineSuppressions: opts.inlineSuppressions ?? true,
+    ignores: opts.ignores ?? [],
+    today: opts.today ?? today(),
+  });
+}

@@ -1,0 +1,83 @@
+import type { FileKind, Severity, Span } from './types.js';
+import type { DocumentFor } from '../parsers/documents.js';
+import type { SourceFile } from './source.js';
+
+/** Static description of a rule: everything the docs, SARIF and `mailharden rules` show. */
+export interface RuleMeta<M extends string = string> {
+  /** `MHnnnn`, never reused. */
+  id: string;
+  /** kebab-case alias accepted wherever an id is. */
+  slug: string;
+  kinds: readonly FileKind[];
+  /** One sentence: what the rule finds. */
+  description: string;
+  severity: Severity;
+  tags: readonly string[];
+  /** Benchmark items covered, as `SOURCE:ITEM` (e.g. `DISA-STIG:GEN004660`, `CIS:2.1.21`). */
+  references: readonly string[];
+  /** Message templates by id; `{name}` is replaced from the report's data. */
+  messages: Record<M, string>;
+  /** Default remedy, one sentence; a report may give a more specific one. */
+  fix: string;
+  /** False for findings nobody may silence (an open relay). Defaults to true. */
+  suppressible?: boolean;
+  /**
+   * `post` rules run after all others and see how suppressions were used (unused-suppression rule).
+   * Defaults to `main`.
+   */
+  phase?: 'main' | 'post';
+}
+
+/** One problem reported by a rule. */
+export interface Report<M extends string = string> {
+  messageId: M;
+  data?: Record<string, string | number>;
+  span: Span;
+  /** Overrides meta.fix for this finding. */
+  fix?: string;
+  /** Overrides meta.severity for this finding (rules whose severity depends on what they found). */
+  severity?: Severity;
+}
+
+/** Settings that change what some rules require, from `.mailharden.yaml` `settings:`. */
+export interface RuleSettings {
+  /** Require the MTA to listen on loopback only (CIS 2.1.21 local-only mode). */
+  localOnly: boolean;
+}
+
+/** Suppression bookkeeping handed to post-phase rules. */
+export interface SuppressionUse {
+  span: Span;
+  ids: readonly string[];
+  used: boolean;
+}
+
+export interface RuleContext<M extends string = string> {
+  readonly file: SourceFile;
+  readonly kind: FileKind;
+  readonly settings: RuleSettings;
+  /** Problems with suppression directives found while reading the file (for engine rules). */
+  readonly directiveProblems: readonly { code: 'unknown-id' | 'no-reason' | 'not-suppressible' | 'unclosed' | 'malformed' | 'expired'; message: string; span: Span }[];
+  /** Only in the post phase: every inline suppression and whether it silenced anything. */
+  readonly suppressionUses: readonly SuppressionUse[];
+  report(r: Report<M>): void;
+}
+
+export interface Rule<K extends FileKind = FileKind, M extends string = string> {
+  meta: RuleMeta<M> & { kinds: readonly K[] };
+  check(doc: DocumentFor<K>, ctx: RuleContext<M>): void;
+}
+
+/** Typed constructor for a rule: message ids and the document type follow from the metadata. */
+export function defineRule<K extends FileKind, M extends string>(rule: Rule<K, M>): Rule<K, M> {
+  return rule;
+}
+
+/** Any rule, as the registry holds them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRule = Rule<any, string>;
+
+/** Expands `{name}` placeholders in a message template. */
+export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in data ? String(data[key]) : whole));
+}

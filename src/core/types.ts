@@ -1,0 +1,60 @@
+/** Shared vocabulary of the engine: severities, file kinds, positions and findings. */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Rank of a severity: critical is 4, info is 0. */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.length - 1 - SEVERITIES.indexOf(s);
+}
+
+export const FILE_KINDS = ['sendmail-cf', 'sendmail-mc', 'aliases', 'access'] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+
+/** 1-based line and column; columns count UTF-16 code units, as editors and SARIF do. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** A source range; `end` is exclusive. */
+export interface Span {
+  start: Position;
+  end: Position;
+}
+
+/** A problem found while reading a file, kept as data and reported by the parse-error rule. */
+export interface ParseProblem {
+  message: string;
+  span: Span;
+}
+
+/** How a finding was suppressed, when it was. */
+export interface Suppression {
+  kind: 'inline' | 'config';
+  reason: string;
+  /** Where the directive or config entry lives, as `file:line`. */
+  source: string;
+}
+
+/** One reported problem, ready for the formatters. */
+export interface Finding {
+  ruleId: string;
+  slug: string;
+  severity: Severity;
+  message: string;
+  /** Path as given on the command line or relative to the --root tree. */
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** What to do about it, one sentence. */
+  fix: string;
+  references: readonly string[];
+  tags: readonly string[];
+  suppressed: boolean;
+  suppression?: Suppression;
+  /** The text of the first line of the span, for snippets (never longer than 500 characters). */
+  sourceLine?: string;
+}

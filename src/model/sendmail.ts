@@ -1,0 +1,213 @@
+import type { Span } from '../core/types.js';
+import type { CfDocument } from '../parsers/sendmail-cf.js';
+import type { McCall, McDocument } from '../parsers/sendmail-mc.js';
+import { M4_OPTIONS } from './m4-options.js';
+import { PRIVACY_FLAGS, splitPrivacyWords } from './sendmail-options.js';
+
+/** One effective or written value of a sendmail option. */
+export interface Setting {
+  /** Canonical option name (`PrivacyOptions`, `Timeout.queuereturn`). */
+  name: string;
+  value: string;
+  /** Where the value is written; for implicit settings, the file's anchor. */
+  span: Span;
+  /** The value was not written in this file: m4's cfhead.m4 supplies it when the .mc leaves it out. */
+  implicit: boolean;
+  /** For .mc files: the m4 macro that sets it. */
+  macro?: string;
+}
+
+/** A word of a PrivacyOptions value. */
+export interface PrivacyWordAt {
+  word: string;
+  span: Span;
+  known: boolean;
+}
+
+/** The prog mailer as the configuration defines it. */
+export interface ProgMailer {
+  path: string;
+  argv: string;
+  span: Span;
+  /** .mc only: FEATURE(`smrsh') is present but after MAILER(`local'), so m4 keeps /bin/sh. */
+  smrshMisplaced?: Span;
+}
+
+/**
+ * What a sendmail configuration means, whether read from a .cf or from a .mc: the effective options,
+ * modelled as sendmail applies them (PrivacyOptions accumulates, every other option: last line wins).
+ */
+export interface SendmailModel {
+  origin: 'cf' | 'mc';
+  /** Where findings about something absent are anchored. */
+  anchor: Span;
+  /** Every setting of an option, in file order. */
+  all(name: string): readonly Setting[];
+  /** The effective setting (the last one), or undefined when the option is unset. */
+  get(name: string): Setting | undefined;
+  /** The effective PrivacyOptions flags: the OR of every line, `goaway` expanded, `noexpn` ⇒ `noverb`. */
+  privacy: ReadonlySet<string>;
+  privacyWords: readonly PrivacyWordAt[];
+  /** Every DaemonPortOptions line: each one adds a listener. Empty when none is configured. */
+  daemons: readonly Setting[];
+  prog?: ProgMailer;
+  receivedHeader?: Setting;
+  /** .mc only: FEATURE() calls in order. */
+  features: readonly { name: string; args: string[]; span: Span; index: number }[];
+}
+
+class Model implements SendmailModel {
+  private readonly byName = new Map<string, Setting[]>();
+  privacy = new Set<string>();
+  privacyWords: PrivacyWordAt[] = [];
+  daemons: Setting[] = [];
+  prog?: ProgMailer;
+  receivedHeader?: Setting;
+  features: { name: string; args: string[]; span: Span; index: number }[] = [];
+
+  constructor(
+    readonly origin: 'cf' | 'mc',
+    readonly anchor: Span,
+  ) {}
+
+  add(s: Setting): void {
+    const list = this.byName.get(s.name.toLowerCase());
+    if (list) list.push(s);
+    else this.byName.set(s.name.toLowerCase(), [s]);
+  }
+
+  all(name: string): readonly Setting[] {
+    return this.byName.get(name.toLowerCase()) ?? [];
+  }
+
+  get(name: string): Setting | undefined {
+    const list = this.all(name);
+    return list[list.length - 1];
+  }
+
+  addPrivacy(words: PrivacyWordAt[]): void {
+    for (const w of words) {
+      this.privacyWords.push(w);
+      for (const flag of PRIVACY_FLAGS.get(w.word.toLowerCase()) ?? []) this.privacy.add(flag);
+    }
+  }
+}
+
+/** Locates the words of a PrivacyOptions value given a function from value offsets to spans. */
+function privacyWordsOf(value: string, spanAt: (from: number, to: number) => Span): PrivacyWordAt[] {
+  return splitPrivacyWords(value).map(({ word, offset }) => ({
+    word,
+    span: spanAt(offset, offset + word.length),
+    known: PRIVACY_FLAGS.has(word.toLowerCase()),
+  }));
+}
+
+/** The model of a sendmail.cf. */
+export function modelFromCf(doc: CfDocument): SendmailModel {
+  const anchor = doc.versionLine?.span ?? doc.lines.find((l) => l.kind === 'statement')?.span ?? doc.file.startSpan();
+  const model = new Model('cf', anchor);
+  for (const opt of doc.options) {
+    if (!opt.name) continue;
+    const setting: Setting = { name: opt.name, value: opt.value, span: opt.valueSpan, implicit: false };
+    model.add(setting);
+    if (opt.name === 'PrivacyOptions') {
+      const joined = opt.line.joined;
+      model.addPrivacy(privacyWordsOf(opt.value, (from, to) => joined.span(opt.valueOffset + from, opt.valueOffset + to)));
+    } else if (opt.name === 'DaemonPortOptions') {
+      model.daemons.push(setting);
+    }
+  }
+  const prog = doc.mailers.find((m) => m.name === 'prog');
+  if (prog) {
+    const p = prog.fields.get('P');
+    const a = prog.fields.get('A');
+    model.prog = { path: p?.value ?? '', argv: a?.value ?? '', span: p?.span ?? prog.nameSpan };
+  }
+  const received = doc.headers.filter((h) => h.name.toLowerCase() === 'received').pop();
+  if (received) model.receivedHeader = { name: 'Received', value: received.value, span: received.valueSpan, implicit: false };
+  return model;
+}
+
+/** The option each m4 macro sets, by macro name. */
+const OPTION_OF_MACRO = new Map(M4_OPTIONS.map(([option, macro, predefined]) => [macro, { option, predefined }]));
+
+/** The Received: header cfhead.m4 writes unless confRECEIVED_HEADER is defined (it names $v/$Z). */
+const DEFAULT_RECEIVED = '$?sfrom $s $.$?_($?s$|from $.$_) $.$?{auth_type}(authenticated$?{auth_ssf} bits=${auth_ssf}$.) $.by $j ($v/$Z)$?r with $r$. id $i$?{tls_version} (version=${tls_version} cipher=${cipher} bits=${cipher_bits} verify=${verify})$.$?u for $u; $|; $.$b';
+
+/**
+ * The model of a sendmail.mc: the macros it defines, over the values cfhead.m4 predefines; the prog
+ * mailer that MAILER(`local') produces (smrsh only when FEATURE(`smrsh') comes first); one daemon per
+ * DAEMON_OPTIONS, or sendmail's defaults (MTA on every address, plus the MSA unless no_default_msa).
+ */
+export function modelFromMc(doc: McDocument): SendmailModel {
+  const firstCall = doc.calls.find((c) => !['divert', 'include', 'define', 'undefine'].includes(c.name) && c.name !== 'VERSIONID') ?? doc.calls[0];
+  const anchor = firstCall?.span ?? doc.file.startSpan();
+  const model = new Model('mc', anchor);
+  const defined = new Map<string, { value: string; span: Span }>();
+  for (const call of doc.calls) {
+    if (call.name === 'define' && call.args[0]) {
+      const value = call.args[1];
+      defined.set(call.args[0].text, { value: value?.text ?? '', span: value?.span ?? call.span });
+    } else if (call.name === 'undefine' && call.args[0]) {
+      defined.delete(call.args[0].text);
+      defined.set(`!${call.args[0].text}`, { value: '', span: call.span });
+    } else if (call.name === 'FEATURE' && call.args[0]) {
+      model.features.push({ name: call.args[0].text, args: call.args.slice(1).map((a) => a.text), span: call.span, index: call.index });
+    } else if (call.name === 'DAEMON_OPTIONS' && call.args[0]) {
+      model.daemons.push({ name: 'DaemonPortOptions', value: call.args[0].text, span: call.args[0].span, implicit: false, macro: 'DAEMON_OPTIONS' });
+    }
+  }
+  for (const [option, macro, predefined] of M4_OPTIONS) {
+    const d = defined.get(macro);
+    const undefinedExplicitly = defined.has(`!${macro}`) && !d;
+    let setting: Setting | undefined;
+    if (d) setting = { name: option, value: d.value, span: d.span, implicit: false, macro };
+    else if (predefined !== undefined && !undefinedExplicitly) setting = { name: option, value: predefined, span: anchor, implicit: true, macro };
+    if (!setting) continue;
+    model.add(setting);
+    if (option === 'PrivacyOptions') {
+      const implicit = setting.implicit;
+      model.addPrivacy(privacyWordsOf(setting.value, (from, to) => (implicit ? anchor : d ? valueSpan(d.span, from, to) : anchor)));
+    }
+  }
+  for (const cfLine of doc.localConfig) {
+    const m = /^O ([A-Za-z][\w.]*)\s*=\s*(.*)$/.exec(cfLine.text);
+    if (!m) continue;
+    const span: Span = { start: { line: cfLine.line, column: 1 }, end: { line: cfLine.line, column: cfLine.text.length + 1 } };
+    const setting: Setting = { name: m[1]!, value: m[2]!.trim(), span, implicit: false };
+    model.add(setting);
+    if (m[1]!.toLowerCase() === 'privacyoptions') model.addPrivacy(privacyWordsOf(setting.value, () => span));
+  }
+  // HelpFile and QueueDirectory are always written (proto.m4), with these defaults.
+  const help = defined.get('HELP_FILE');
+  model.add(help ? { name: 'HelpFile', value: help.value, span: help.span, implicit: false, macro: 'HELP_FILE' } : { name: 'HelpFile', value: '/etc/mail/helpfile', span: anchor, implicit: true, macro: 'HELP_FILE' });
+  const rec = defined.get('confRECEIVED_HEADER');
+  model.receivedHeader = rec ? { name: 'Received', value: rec.value, span: rec.span, implicit: false, macro: 'confRECEIVED_HEADER' } : { name: 'Received', value: DEFAULT_RECEIVED, span: anchor, implicit: true, macro: 'confRECEIVED_HEADER' };
+  if (model.daemons.length === 0) {
+    model.daemons.push({ name: 'DaemonPortOptions', value: 'Name=MTA', span: anchor, implicit: true });
+    if (!model.features.some((f) => f.name === 'no_default_msa')) model.daemons.push({ name: 'DaemonPortOptions', value: 'Port=587, Name=MSA, M=E', span: anchor, implicit: true });
+  }
+  const local = doc.calls.find((c) => c.name === 'MAILER' && c.args[0]?.text === 'local');
+  if (local) {
+    const smrsh = model.features.find((f) => f.name === 'smrsh');
+    if (smrsh && smrsh.index < local.index) {
+      model.prog = { path: smrsh.args[0] || '/usr/libexec/sendmail/smrsh', argv: 'smrsh -c $u', span: smrsh.span };
+    } else {
+      model.prog = { path: '/bin/sh', argv: 'sh -c $u', span: local.span };
+      if (smrsh) model.prog.smrshMisplaced = smrsh.span;
+    }
+  }
+  return model;
+}
+
+/** Narrows an argument's span to a part of its value when the value sits on one line. */
+function valueSpan(argSpan: Span, from: number, to: number): Span {
+  if (argSpan.start.line !== argSpan.end.line) return argSpan;
+  // The argument span starts at the opening quote when the value is quoted.
+  return { start: { line: argSpan.start.line, column: argSpan.start.column + 1 + from }, end: { line: argSpan.start.line, column: argSpan.start.column + 1 + to } };
+}
+
+/** Names of calls in the .mc, for rules that look for FEATUREs and MAILERs. */
+export function callsNamed(doc: McDocument, name: string): McCall[] {
+  return doc.calls.filter((c) => c.name === name);
+}

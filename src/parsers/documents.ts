@@ -1,0 +1,39 @@
+import type { SourceFile } from '../core/source.js';
+import type { FileKind } from '../core/types.js';
+import { modelFromCf, modelFromMc, type SendmailModel } from '../model/sendmail.js';
+import { parseAccess, type AccessDocument } from './access.js';
+import { parseAliases, type AliasesDocument } from './aliases.js';
+import { parseSendmailCf, type CfDocument } from './sendmail-cf.js';
+import { parseSendmailMc, type McDocument } from './sendmail-mc.js';
+
+export type SendmailCfDoc = CfDocument & { sendmail: SendmailModel };
+export type SendmailMcDoc = McDocument & { sendmail: SendmailModel };
+
+/** The parsed document of each file kind. */
+export interface Documents {
+  'sendmail-cf': SendmailCfDoc;
+  'sendmail-mc': SendmailMcDoc;
+  aliases: AliasesDocument;
+  access: AccessDocument;
+}
+
+export type DocumentFor<K extends FileKind> = Documents[K];
+export type AnyDocument = Documents[FileKind];
+
+/** Parses a file as the given kind. Parsers never throw: what they cannot read becomes `problems`. */
+export function parseAs<K extends FileKind>(kind: K, file: SourceFile): Documents[K] {
+  return parsers[kind](file) as Documents[K];
+}
+
+const parsers: { [K in FileKind]: (file: SourceFile) => Documents[K] } = {
+  'sendmail-cf': (file) => {
+    const doc = parseSendmailCf(file);
+    return Object.assign(doc, { sendmail: modelFromCf(doc) });
+  },
+  'sendmail-mc': (file) => {
+    const doc = parseSendmailMc(file);
+    return Object.assign(doc, { sendmail: modelFromMc(doc) });
+  },
+  aliases: parseAliases,
+  access: parseAccess,
+};

@@ -1,0 +1,254 @@
+import type { SourceFile } from '../core/source.js';
+import type { ParseProblem, Span } from '../core/types.js';
+import { Joined } from './joined.js';
+import { lookupOption, isKnownLetter, optionForLetter, type OptionLookup } from '../model/sendmail-options.js';
+
+/** Command letters readcf() accepts; anything else (lower case included) is fatal. */
+export const CF_LETTERS = new Set(['R', 'S', 'D', 'C', 'F', 'M', 'H', 'O', 'P', 'V', 'K', 'E', 'Q', 'X', 'T', 'L', 'G']);
+
+export type CfLineKind =
+  | 'comment'
+  | 'blank'
+  /** A blank line joined with a following indented line: readcf sees a line starting with a newline. */
+  | 'broken-continuation'
+  | 'statement';
+
+/** One logical line of a sendmail.cf: a physical line plus its continuation lines. */
+export interface CfLine {
+  kind: CfLineKind;
+  /** First character of the statement (`O`, `R`, …); '' for comments and blank lines. */
+  letter: string;
+  joined: Joined;
+  /** Continuation lines swallowed by a comment line: sendmail ignores them silently. */
+  swallowed: boolean;
+  /** The text after comment stripping (the statement as sendmail reads it). */
+  text: string;
+  /** Where an unescaped `#` cut the line (config level 3 and later), as an offset in the joined text. */
+  commentAt?: number;
+  span: Span;
+}
+
+/** An `O` line. */
+export interface CfOption {
+  line: CfLine;
+  form: 'long' | 'short';
+  /** The name as written (the letter for the short form). */
+  written: string;
+  writtenSpan: Span;
+  /** How sendmail resolved the name; short options resolve through the letter table. */
+  lookup: OptionLookup;
+  /** The canonical long name when the lookup succeeded. */
+  name?: string;
+  /** Value as sendmail uses it: after `=`, blanks trimmed, comment cut, `\#` unescaped. */
+  value: string;
+  valueSpan: Span;
+  /** Offset of the value in the joined text, to locate words inside it. */
+  valueOffset: number;
+  hasEquals: boolean;
+}
+
+/** A `#O Name=value` line as m4 writes for options left at their default. */
+export interface CfCommentedOption {
+  name: string;
+  value: string;
+  span: Span;
+}
+
+export interface CfMailer {
+  line: CfLine;
+  name: string;
+  nameSpan: Span;
+  /** Fields by letter (`P`, `F`, `A`, …), value trimmed. */
+  fields: Map<string, { value: string; span: Span }>;
+}
+
+export interface CfDocument {
+  kind: 'sendmail-cf';
+  file: SourceFile;
+  lines: CfLine[];
+  options: CfOption[];
+  commentedOptions: CfCommentedOption[];
+  mailers: CfMailer[];
+  /** D lines: macro name (`j`, `{daemon_flags}`) → value, in order. */
+  macros: { name: string; value: string; line: CfLine; valueSpan: Span }[];
+  /** H lines. */
+  headers: { name: string; value: string; line: CfLine; valueSpan: Span }[];
+  /** The first `V` line's level, or 0 when there is none. */
+  configLevel: number;
+  versionLine?: CfLine;
+  problems: ParseProblem[];
+}
+
+/**
+ * Reads a sendmail.cf as readcf() does (FORMATS.md §1): a line starting with a blank continues the
+ * previous one (keeping the newline), comment lines swallow their continuations, and from config level
+ * 3 on an unescaped `#` ends the line.
+ */
+export function parseSendmailCf(file: SourceFile): CfDocument {
+  const doc: CfDocument = {
+    kind: 'sendmail-cf',
+    file,
+    lines: [],
+    options: [],
+    commentedOptions: [],
+    mailers: [],
+    macros: [],
+    headers: [],
+    configLevel: 0,
+    problems: [],
+  };
+  const physical = file.lines;
+  let i = 0;
+  while (i < physical.length) {
+    const joined = new Joined();
+    joined.add(i + 1, stripCR(physical[i]!));
+    i++;
+    while (i < physical.length && /^[ \t]/.test(physical[i]!)) {
+      joined.add(i + 1, stripCR(physical[i]!), '\n');
+      i++;
+    }
+    doc.lines.push(readLine(doc, joined));
+  }
+  return doc;
+}
+
+function stripCR(s: string): string {
+  return s.endsWith('\r') ? s.slice(0, -1) : s;
+}
+
+function readLine(doc: CfDocument, joined: Joined): CfLine {
+  const raw = joined.text;
+  const span = joined.span(0, raw.length);
+  const base = { joined, swallowed: joined.segments.length > 1, span };
+  if (raw.startsWith('#')) {
+    const commented = /^#O ([A-Za-z][\w.]*)=(.*)$/.exec(raw.split('\n')[0]!);
+    if (commented) doc.commentedOptions.push({ name: commented[1]!, value: commented[2]!, span: joined.span(0, raw.split('\n')[0]!.length) });
+    return { ...base, kind: 'comment', letter: '', text: raw };
+  }
+  if (raw === '') return { ...base, swallowed: false, kind: 'blank', letter: '', text: '' };
+  if (raw.startsWith('\n')) return { ...base, swallowed: false, kind: 'broken-continuation', letter: '', text: raw };
+  const letter = raw[0]!;
+  let text = raw;
+  let commentAt: number | undefined;
+  if (doc.configLevel >= 3 || letter === 'V') {
+    const cut = cutComment(raw);
+    text = cut.text;
+    commentAt = cut.at;
+  }
+  const line: CfLine = { ...base, swallowed: false, kind: 'statement', letter, text, span };
+  if (commentAt !== undefined) line.commentAt = commentAt;
+  switch (letter) {
+    case 'V': {
+      const level = /^V(\d+)/.exec(text);
+      if (!doc.versionLine) {
+        doc.versionLine = line;
+        doc.configLevel = level ? Number(level[1]) : 0;
+      }
+      break;
+    }
+    case 'O':
+      doc.options.push(readOption(line));
+      break;
+    case 'M': {
+      const mailer = readMailer(line);
+      if (mailer) doc.mailers.push(mailer);
+      break;
+    }
+    case 'D': {
+      const m = /^D(\{[^}]*\}|.)(.*)$/s.exec(text);
+      if (m) doc.macros.push({ name: m[1]!, value: m[2]!, line, valueSpan: joined.span(1 + m[1]!.length, text.length) });
+      break;
+    }
+    case 'H': {
+      const m = /^H(\?[^?]*\?)?([^:]+):[ \t]*(.*)$/s.exec(text);
+      if (m) {
+        const at = text.length - m[3]!.length;
+        doc.headers.push({ name: m[2]!.trim(), value: m[3]!, line, valueSpan: joined.span(at, text.length) });
+      }
+      break;
+    }
+  }
+  return line;
+}
+
+/** Cuts at the first `#` not preceded by a backslash; `\#` stands for `#`. Trailing blanks go too. */
+function cutComment(raw: string): { text: string; at?: number } {
+  let out = '';
+  for (let k = 0; k < raw.length; k++) {
+    const c = raw[k]!;
+    if (c === '\\' && raw[k + 1] === '#') {
+      out += '#';
+      k++;
+      continue;
+    }
+    if (c === '#') return { text: out.replace(/[ \t]+$/, ''), at: k };
+    out += c;
+  }
+  return { text: out };
+}
+
+function readOption(line: CfLine): CfOption {
+  const { text, joined } = line;
+  // Offsets below index `text`; `\#` unescaping makes text shorter than raw only after a `#`, which
+  // is rare, so spans use the raw offsets up to the first escape.
+  if (text[1] === ' ') {
+    // Long form: exactly one space after O, then the name up to '=' (blanks before '=' allowed).
+    const eq = text.indexOf('=');
+    const nameEnd = eq >= 0 ? eq : text.length;
+    // readcf trims spaces around '=', not TABs (a TAB stays in the name and makes it unknown).
+    const written = text.slice(2, nameEnd).replace(/ +$/, '');
+    let valueStart = eq >= 0 ? eq + 1 : text.length;
+    while (valueStart < text.length && text[valueStart] === ' ') valueStart++;
+    const value = text.slice(valueStart).replace(/[ \t\n]+$/, '');
+    const lookup = lookupOption(written);
+    const opt: CfOption = {
+      line,
+      form: 'long',
+      written,
+      writtenSpan: joined.span(2, 2 + Math.max(written.length, 1)),
+      lookup,
+      value,
+      valueSpan: joined.span(valueStart, Math.max(valueStart + value.length, valueStart + 1)),
+      valueOffset: valueStart,
+      hasEquals: eq >= 0,
+    };
+    if (lookup.status === 'exact' || lookup.status === 'abbreviation') opt.name = lookup.name;
+    return opt;
+  }
+  // Short form: one letter, value right after it.
+  const letter = text.length > 1 ? text[1]! : '';
+  const name = letter ? optionForLetter(letter) : undefined;
+  const value = text.slice(2).replace(/[ \t\n]+$/, '');
+  const lookup: OptionLookup = name ? { status: 'exact', name } : letter && isKnownLetter(letter) ? { status: 'exact', name: `(${letter})` } : { status: 'unknown' };
+  const opt: CfOption = {
+    line,
+    form: 'short',
+    written: letter,
+    writtenSpan: joined.span(1, 2),
+    lookup,
+    value,
+    valueSpan: joined.span(2, Math.max(2 + value.length, 3)),
+    valueOffset: 2,
+    hasEquals: false,
+  };
+  if (name) opt.name = name;
+  return opt;
+}
+
+function readMailer(line: CfLine): CfMailer | undefined {
+  const { text, joined } = line;
+  const m = /^M([^,\s]+)/.exec(text);
+  if (!m) return undefined;
+  const mailer: CfMailer = { line, name: m[1]!, nameSpan: joined.span(1, 1 + m[1]!.length), fields: new Map() };
+  // Fields are `X=value` separated by commas (continuation newlines count as blanks).
+  const re = /([A-Za-z])=([^,]*)/g;
+  re.lastIndex = m[0].length;
+  for (let f = re.exec(text); f; f = re.exec(text)) {
+    const rawValue = f[2]!;
+    const lead = rawValue.length - rawValue.trimStart().length;
+    const value = rawValue.trim();
+    const at = f.index + 2 + lead;
+    mailer.fields.set(f[1]!.toUpperCase(), { value, span: joined.span(at, at + Math.max(value.length, 1)) });
+  }
+  return mailer;
+}

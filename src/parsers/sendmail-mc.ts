@@ -1,0 +1,213 @@
+import type { SourceFile } from '../core/source.js';
+import type { ParseProblem, Position, Span } from '../core/types.js';
+
+/** One argument of an m4 macro call, with one level of quotes removed. */
+export interface McArg {
+  text: string;
+  span: Span;
+}
+
+/** A macro call or a bare macro name (`MAILER_DEFINITIONS`), in source order. */
+export interface McCall {
+  name: string;
+  args: McArg[];
+  nameSpan: Span;
+  /** From the name to the closing parenthesis. */
+  span: Span;
+  /** Position in the list of calls, to compare FEATURE and MAILER order. */
+  index: number;
+}
+
+/** A cf line written verbatim after LOCAL_CONFIG (copied into the cf as is). */
+export interface McLocalLine {
+  line: number;
+  text: string;
+}
+
+export interface McDocument {
+  kind: 'sendmail-mc';
+  file: SourceFile;
+  calls: McCall[];
+  localConfig: McLocalLine[];
+  problems: ParseProblem[];
+}
+
+const isWordStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
+const isWord = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+
+/**
+ * Tokenises a sendmail.mc the way m4 reads it, for the parts a linter needs: `dnl` drops the rest of
+ * the line, `#` starts a comment, `` `…' `` quotes nest, and a word followed directly by `(` is a call
+ * whose arguments are split at top-level commas. Macros are not expanded.
+ */
+export function parseSendmailMc(file: SourceFile): McDocument {
+  const doc: McDocument = { kind: 'sendmail-mc', file, calls: [], localConfig: [], problems: [] };
+  const text = file.text;
+  let i = 0;
+  let line = 1;
+  let col = 1;
+  let inLocalConfig = false;
+  const pos = (): Position => ({ line, column: col });
+  const advance = (): void => {
+    if (text[i] === '\n') {
+      line++;
+      col = 1;
+    } else col++;
+    i++;
+  };
+  const skipToEol = (): void => {
+    while (i < text.length && text[i] !== '\n') advance();
+  };
+  const skipQuoted = (): boolean => {
+    // At a backquote: skip to its matching quote; false when the file ends first.
+    const start = pos();
+    let depth = 0;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '`') depth++;
+      else if (c === "'") {
+        depth--;
+        if (depth === 0) {
+          advance();
+          return true;
+        }
+      }
+      advance();
+    }
+    doc.problems.push({ message: 'unterminated quote: m4 stops with "EOF in string"', span: { start, end: { line: start.line, column: start.column + 1 } } });
+    return false;
+  };
+
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '#') {
+      skipToEol();
+      continue;
+    }
+    if (c === '`') {
+      if (!skipQuoted()) break;
+      continue;
+    }
+    if (inLocalConfig && col === 1 && /^[A-Z]/.test(c) && !/^[A-Z_]+\(|^(LOCAL_|MAILER|divert|dnl)/.test(text.slice(i, i + 20))) {
+      const end = text.indexOf('\n', i);
+      const lineText = text.slice(i, end < 0 ? text.length : end).replace(/\r$/, '');
+      if (/^[A-Z][^a-z_]/.test(lineText) || /^O /.test(lineText)) {
+        doc.localConfig.push({ line, text: lineText });
+        skipToEol();
+        continue;
+      }
+    }
+    if (isWordStart(c) && !isWord(text[i - 1])) {
+      const start = pos();
+      const nameStart = i;
+      while (isWord(text[i])) advance();
+      const name = text.slice(nameStart, i);
+      const nameSpan: Span = { start, end: pos() };
+      if (name === 'dnl') {
+        skipToEol();
+        if (i < text.length) advance();
+        continue;
+      }
+      const call: McCall = { name, args: [], nameSpan, span: nameSpan, index: doc.calls.length };
+      if (text[i] === '(') {
+        advance();
+        if (!readArgs(call)) break;
+        call.span = { start, end: pos() };
+      }
+      doc.calls.push(call);
+      if (name === 'LOCAL_CONFIG') inLocalConfig = true;
+      else if (/^(LOCAL_RULE|LOCAL_RULESETS|LOCAL_NET_CONFIG|MAILER|LOCAL_SRV_FEATURES|LOCAL_TRY_TLS|LOCAL_TLS|LOCAL_CLT)/.test(name)) inLocalConfig = false;
+      continue;
+    }
+    advance();
+  }
+  return doc;
+
+  /** Reads arguments after `(` up to the matching `)`; false when the file ends first. */
+  function readArgs(call: McCall): boolean {
+    const open = { line, column: col - 1 };
+    let depth = 0;
+    let argStart = -1;
+    let argPos: Position = pos();
+    const finish = (): void => {
+      const raw = argStart < 0 ? '' : text.slice(argStart, i);
+      call.args.push({ text: unquote(stripDnl(raw)), span: { start: argPos, end: pos() } });
+    };
+    const begin = (): void => {
+      // m4 drops unquoted leading whitespace of each argument.
+      while (i < text.length && /[ \t\n\r]/.test(text[i]!)) advance();
+      argStart = i;
+      argPos = pos();
+    };
+    begin();
+    while (i < text.length) {
+      const c = text[i]!;
+      if (c === '`') {
+        if (!skipQuoted()) return false;
+        continue;
+      }
+      if (c === '#') {
+        skipToEol();
+        continue;
+      }
+      if (c === 'd' && text.startsWith('dnl', i) && !isWord(text[i - 1]) && !isWord(text[i + 3])) {
+        skipToEol();
+        if (i < text.length) advance();
+        continue;
+      }
+      if (c === '(') depth++;
+      else if (c === ')') {
+        if (depth === 0) {
+          finish();
+          advance();
+          return true;
+        }
+        depth--;
+      } else if (c === ',' && depth === 0) {
+        finish();
+        advance();
+        begin();
+        continue;
+      }
+      advance();
+    }
+    doc.problems.push({ message: `unclosed "(" of ${call.name}: m4 reads to the end of the file`, span: { start: open, end: { line: open.line, column: open.column + 1 } } });
+    return false;
+  }
+}
+
+/** Drops unquoted `dnl` and the rest of its line, as m4 does while it collects an argument. */
+function stripDnl(raw: string): string {
+  if (!raw.includes('dnl')) return raw;
+  let out = '';
+  let depth = 0;
+  for (let k = 0; k < raw.length; k++) {
+    const c = raw[k]!;
+    if (c === '`') depth++;
+    else if (c === "'" && depth > 0) depth--;
+    else if (depth === 0 && raw.startsWith('dnl', k) && !isWord(raw[k - 1]) && !isWord(raw[k + 3])) {
+      const eol = raw.indexOf('\n', k);
+      if (eol < 0) break;
+      k = eol;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** Removes one level of m4 quotes: `` `a'b`c' `` → `abc`. Unquoted text is kept as is. */
+export function unquote(raw: string): string {
+  let out = '';
+  let depth = 0;
+  for (const c of raw) {
+    if (c === '`') {
+      if (depth > 0) out += c;
+      depth++;
+    } else if (c === "'" && depth > 0) {
+      depth--;
+      if (depth > 0) out += c;
+    } else out += c;
+  }
+  return out.trim();
+}
