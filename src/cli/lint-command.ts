@@ -1,0 +1,24 @@
+import { lint, parseFailOn } from '../lint.js';
+import { failsAt } from '../core/report.js';
+import type { FileKind } from '../core/types.js';
+import { rules } from '../../rules/index.js';
+import { emit, parseFormatSpec, useColor } from './output.js';
+
+/** `mailharden lint`: flags → lint() → formatters → exit code (0 clean, 1 findings at --fail-on). */
+export async function runLint(paths: string[], opts: Record<string, unknown>, version: string): Promise<number> {
+  const failOn = parseFailOn(String(opts.failOn));
+  const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
+  const color = useColor(String(opts.color), Boolean(process.stdout.isTTY), process.env);
+  const report = await lint({
+    paths,
+    rules,
+    version,
+    ...(opts.type ? { type: opts.type as FileKind } : {}),
+    ...(opts.config === false ? { config: false as const } : typeof opts.config === 'string' ? { config: opts.config } : {}),
+    ...(opts.select ? { select: opts.select as string[] } : {}),
+    ...(opts.ignore ? { ignore: opts.ignore as string[] } : {}),
+    inlineSuppressions: opts.inlineSuppressions !== false,
+  });
+  await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
+  return failsAt(report, failOn) ? 1 : 0;
+}

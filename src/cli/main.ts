@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { UserError } from '../core/errors.js';
+import { FILE_KINDS } from '../core/types.js';
+
+const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+/** Exit codes, one table for every command (README). */
+export const EXIT = { ok: 0, findings: 1, usage: 2, runtime: 3 } as const;
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command('mailharden')
+    .description('Lint and harden sendmail and qmail configuration')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('lint')
+    .description('audit sendmail.cf, sendmail.mc, aliases and access files')
+    .argument('<paths...>', 'files or directories (walked; kinds found by file name)')
+    .addOption(new Option('--type <kind>', 'force the file kind').choices([...FILE_KINDS]))
+    .option('-f, --format <format[=file]>', 'text, compact, json, sarif or github; repeatable, =FILE writes to a file', (v: string, p: string[] = []) => [...p, v])
+    .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'medium')
+    .option('--select <ids>', 'only these rules (ids or slugs, comma-separated, * wildcards)', collect)
+    .option('--ignore <ids>', 'skip these rules (ids or slugs, comma-separated, * wildcards)', collect)
+    .option('--config <file>', 'use this .mailharden.yaml instead of searching from each file upwards')
+    .option('--no-config', 'use no configuration file')
+    .option('--no-inline-suppressions', 'ignore # mailharden-disable directives in the linted files')
+    .option('--color <when>', 'auto, always or never (auto honours NO_COLOR, FORCE_COLOR and whether stdout is a terminal)', 'auto')
+    .action(async (paths: string[], opts: Record<string, unknown>) => {
+      const { runLint } = await import('./lint-command.js');
+      code = await runLint(paths, opts, pkg.version);
+    });
+
+  program
+    .command('rules')
+    .description('list the rules, print one rule\'s documentation, or the benchmark coverage')
+    .argument('[rule]', 'a rule id or slug')
+    .option('--coverage', 'which published benchmark items each rule covers')
+    .option('--format <format>', 'text, json or md', 'text')
+    .action(async (rule: string | undefined, opts: { coverage?: boolean; format: string }) => {
+      const { runRules } = await import('./rules-command.js');
+      code = runRules(rule, opts);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UserError) {
+      process.stderr.write(`mailharden: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+    } else {
+      const err = e as Error;
+      process.stderr.write(`mailharden: internal error: ${err?.message ?? String(e)}\n`);
+      if (process.env.MAILHARDEN_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+      process.exitCode = EXIT.runtime;
+    }
+  },
+);

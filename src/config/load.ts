@@ -1,0 +1,86 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { positionOfPath, pointerSegments } from '../core/yaml-positions.js';
+import { CONFIG_SCHEMA, type LintConfig } from './schema.js';
+
+export const CONFIG_NAMES = ['.mailharden.yaml', '.mailharden.yml'];
+
+/** A configuration file read and validated, with its directory (ignore paths are relative to it). */
+export interface LoadedConfig {
+  path: string;
+  dir: string;
+  config: LintConfig;
+}
+
+/** Finds the nearest config from `dir` upwards, stopping at a repository root (`.git`) or `/`. */
+export function findConfig(dir: string, cache: Map<string, string | null>): string | null {
+  const hit = cache.get(dir);
+  if (hit !== undefined) return hit;
+  let found: string | null = null;
+  for (const name of CONFIG_NAMES) {
+    const p = join(dir, name);
+    if (existsSync(p)) {
+      found = p;
+      break;
+    }
+  }
+  if (!found) {
+    const parent = dirname(dir);
+    const atTop = parent === dir || existsSync(join(dir, '.git'));
+    found = atTop ? null : findConfig(parent, cache);
+  }
+  cache.set(dir, found);
+  return found;
+}
+
+/**
+ * Reads and validates a configuration file. Every problem is reported at once as
+ * `file:line:col: path: message`, and the whole load fails with exit code 2.
+ */
+export async function loadConfig(path: string, knownRule: (name: string) => boolean): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    if (!statSync(path).isFile()) throw new UserError(`${path}: not a regular file`);
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const { parseDocument, LineCounter } = await import('yaml');
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const errors: string[] = [];
+  for (const e of doc.errors) {
+    const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+    errors.push(`${path}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`);
+  }
+  if (errors.length) throw new UserError(errors.join('\n'));
+  const data: unknown = doc.toJS() ?? {};
+  const { validateAgainst } = await import('../core/schema-validate.js');
+  for (const err of validateAgainst(CONFIG_SCHEMA, data)) {
+    const pos = positionOfPath(doc, counter, pointerSegments(err.pointer), err.atKey);
+    errors.push(`${path}:${pos.line}:${pos.col}: ${err.pointer || '/'}: ${err.message}`);
+  }
+  if (errors.length === 0) {
+    const cfg = data as LintConfig;
+    const check = (names: string[] | undefined, at: (i: number) => (string | number)[]) =>
+      names?.forEach((n, i) => {
+        if (!n.includes('*') && !knownRule(n)) {
+          const pos = positionOfPath(doc, counter, at(i));
+          errors.push(`${path}:${pos.line}:${pos.col}: ${at(i).join('/')}: unknown rule "${n}"`);
+        }
+      });
+    check(cfg.select, (i) => ['select', i]);
+    check(cfg.ignore, (i) => ['ignore', i]);
+    check(Object.keys(cfg.rules ?? {}), (i) => ['rules', Object.keys(cfg.rules!)[i]!]);
+    cfg.ignores?.forEach((ig, k) => check(ig.rules, (i) => ['ignores', k, 'rules', i]));
+  }
+  if (errors.length) throw new UserError(errors.join('\n'));
+  return { path, dir: dirname(path), config: data as LintConfig };
+}
+
+/** The config-relative path of a file, with forward slashes, for `ignores[].path` globs. */
+export function pathForIgnores(configDir: string, file: string): string {
+  return relative(configDir, file).split('\\').join('/');
+}

@@ -1,0 +1,49 @@
+/** JSON Schema of `.mailharden.yaml`, the lint configuration (validated with ajv when one is found). */
+export const CONFIG_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://github.com/mailharden/mailharden/schemas/config.json',
+  title: 'mailharden lint configuration (.mailharden.yaml)',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    select: { description: 'Only these rules (ids or slugs, `*` wildcards).', type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9*-]+$' } },
+    ignore: { description: 'Rules switched off (ids or slugs, `*` wildcards).', type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9*-]+$' } },
+    rules: {
+      description: 'Per-rule severity, or `off`.',
+      type: 'object',
+      propertyNames: { pattern: '^[A-Za-z0-9-]+$' },
+      additionalProperties: { enum: ['critical', 'high', 'medium', 'low', 'info', 'off'] },
+    },
+    settings: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        'local-only': { description: 'The MTA must listen on loopback only (CIS 2.1.21): raises MH1042 to medium.', type: 'boolean' },
+      },
+    },
+    ignores: {
+      description: 'Suppressions for files that cannot hold comments, by path glob relative to this file.',
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path', 'rules', 'reason'],
+        properties: {
+          path: { type: 'string', minLength: 1 },
+          rules: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
+          reason: { type: 'string', minLength: 3 },
+          until: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+        },
+      },
+    },
+  },
+} as const;
+
+/** The configuration after validation. */
+export interface LintConfig {
+  select?: string[];
+  ignore?: string[];
+  rules?: Record<string, string>;
+  settings?: { 'local-only'?: boolean };
+  ignores?: { path: string; rules: string[]; reason: string; until?: string }[];
+}

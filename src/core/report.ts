@@ -1,0 +1,44 @@
+import type { RuleMeta } from './rule.js';
+import { SEVERITIES, severityRank, type Finding, type Severity } from './types.js';
+
+/** Everything a formatter needs: the findings plus what they came from. */
+export interface LintReport {
+  tool: { name: string; version: string };
+  findings: Finding[];
+  /** Files read. */
+  files: number;
+  /** Metadata of every rule that ran (SARIF lists them). */
+  rules: readonly RuleMeta[];
+}
+
+export interface Summary {
+  files: number;
+  findings: number;
+  bySeverity: Record<Severity, number>;
+  suppressed: number;
+}
+
+/** Counts of unsuppressed findings by severity, and of suppressed ones. */
+export function summarize(report: LintReport): Summary {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  let suppressed = 0;
+  for (const f of report.findings) {
+    if (f.suppressed) suppressed++;
+    else bySeverity[f.severity]++;
+  }
+  const findings = report.findings.length - suppressed;
+  return { files: report.files, findings, bySeverity, suppressed };
+}
+
+/** Whether any unsuppressed finding is at or above the threshold (`none` never fails). */
+export function failsAt(report: LintReport, threshold: Severity | 'none'): boolean {
+  if (threshold === 'none') return false;
+  const min = severityRank(threshold);
+  return report.findings.some((f) => !f.suppressed && severityRank(f.severity) >= min);
+}
+
+/** Where each rule's documentation lives, relative to the project home. */
+export const HOMEPAGE = 'https://github.com/mailharden/mailharden';
+export function docUrl(id: string): string {
+  return `${HOMEPAGE}/blob/main/docs/rules/${id}.md`;
+}

@@ -1,0 +1,71 @@
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+
+/** One schema violation: where (JSON pointer), what, and whether the key itself is at fault. */
+export interface SchemaError {
+  pointer: string;
+  message: string;
+  atKey: boolean;
+}
+
+const require = createRequire(import.meta.url);
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Validates data against a JSON Schema with ajv (all errors), with messages fit for a person. */
+export function validateAgainst(schema: object, data: unknown): SchemaError[] {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    // ajv is CommonJS; require() avoids the default-export interop of its typings.
+    const Ajv = require('ajv') as typeof import('ajv').default;
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (validate(data)) return [];
+  return (validate.errors ?? []).map((e) => describe(e, schema));
+}
+
+function describe(e: ErrorObject, schema: object): SchemaError {
+  const params = e.params as Record<string, unknown>;
+  if (e.keyword === 'additionalProperties') {
+    const key = String(params.additionalProperty);
+    const allowed = Object.keys(propertiesAt(schema, e.schemaPath) ?? {});
+    const near = closest(key, allowed);
+    return { pointer: `${e.instancePath}/${key}`, message: `unknown key "${key}"${near ? ` (did you mean "${near}"?)` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`, atKey: true };
+  }
+  if (e.keyword === 'enum') return { pointer: e.instancePath, message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`, atKey: false };
+  if (e.keyword === 'propertyNames') return { pointer: `${e.instancePath}/${String(params.propertyName)}`, message: `invalid key "${String(params.propertyName)}"`, atKey: true };
+  return { pointer: e.instancePath, message: e.message ?? e.keyword, atKey: false };
+}
+
+/** The `properties` object next to the schema location of an additionalProperties error. */
+function propertiesAt(schema: object, schemaPath: string): Record<string, unknown> | undefined {
+  const parts = schemaPath.replace(/^#\//, '').split('/').slice(0, -1);
+  let node: unknown = schema;
+  for (const p of parts) node = (node as Record<string, unknown> | undefined)?.[p.replace(/~1/g, '/').replace(/~0/g, '~')];
+  return (node as { properties?: Record<string, unknown> } | undefined)?.properties;
+}
+
+/** The allowed word nearest to `word` by edit distance, if it is close enough to be a typo. */
+export function closest(word: string, options: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const o of options) {
+    const d = distance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = o;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,36 @@
+import { summarize, type LintReport } from '../core/report.js';
+import type { Severity } from '../core/types.js';
+
+const COMMAND: Record<Severity, 'error' | 'warning' | 'notice'> = { critical: 'error', high: 'error', medium: 'warning', low: 'notice', info: 'notice' };
+
+const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/** GitHub workflow commands, one annotation per unsuppressed finding. */
+export function formatGithub(report: LintReport): string {
+  return report.findings
+    .filter((f) => !f.suppressed)
+    .map((f) => {
+      const props = [`file=${escapeProperty(f.file)}`, `line=${f.line}`, `col=${f.column}`, `endLine=${f.endLine}`, `endColumn=${f.endColumn}`, `title=${escapeProperty(`${f.ruleId}/${f.slug} (${f.severity})`)}`];
+      return `::${COMMAND[f.severity]} ${props.join(',')}::${escapeData(`${f.message} — fix: ${f.fix}`)}\n`;
+    })
+    .join('');
+}
+
+/**
+ * A Markdown step summary: counts and a table of every finding. GitHub shows at most 10 error and 10
+ * warning annotations per step, so the summary is where the whole list is.
+ */
+export function githubStepSummary(report: LintReport): string {
+  const s = summarize(report);
+  const cell = (t: string): string => t.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const lines = ['## mailharden lint', '', `${s.findings} finding(s) in ${s.files} file(s), ${s.suppressed} suppressed.`, ''];
+  const counts = (Object.entries(s.bySeverity) as [Severity, number][]).filter(([, n]) => n > 0);
+  if (counts.length) lines.push(counts.map(([sev, n]) => `**${sev}**: ${n}`).join(' · '), '');
+  const open = report.findings.filter((f) => !f.suppressed);
+  if (open.length) {
+    lines.push('| Severity | Rule | Location | Message |', '|---|---|---|---|');
+    for (const f of open) lines.push(`| ${f.severity} | ${f.ruleId} ${f.slug} | \`${cell(f.file)}:${f.line}\` | ${cell(f.message)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

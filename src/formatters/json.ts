@@ -1,0 +1,24 @@
+import { summarize, type LintReport } from '../core/report.js';
+
+/**
+ * The documented JSON shape (docs/output.md). Suppressed findings are included with
+ * `"suppressed": true` and their reason; the summary counts them apart.
+ */
+export function formatJson(report: LintReport): string {
+  const findings = report.findings.map((f) => ({
+    ruleId: f.ruleId,
+    slug: f.slug,
+    severity: f.severity,
+    message: f.message,
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    endLine: f.endLine,
+    endColumn: f.endColumn,
+    fix: f.fix,
+    references: f.references,
+    suppressed: f.suppressed,
+    ...(f.suppression ? { suppression: f.suppression } : {}),
+  }));
+  return `${JSON.stringify({ tool: report.tool, findings, summary: summarize(report) }, null, 2)}\n`;
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { docUrl, HOMEPAGE, type LintReport } from '../core/report.js';
+import type { RuleMeta } from '../core/rule.js';
+import type { Finding, Severity } from '../core/types.js';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+/** GitHub reads these as critical / high / medium / low (≥9, 7–8.9, 4–6.9, 0.1–3.9). */
+const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.5', info: '0.5' };
+
+/** Turns a path into a SARIF artifact URI: relative ones stay relative (with forward slashes), absolute ones become file URIs. */
+export function artifactUri(path: string): string {
+  const p = path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+  const encode = (s: string): string => s.split('/').map(encodeURIComponent).join('/');
+  return p.startsWith('/') ? `file://${encode(p)}` : encode(p);
+}
+
+/**
+ * SARIF 2.1.0 for GitHub code scanning (UX.md §2): one run, every rule in `rules[]` with help, lines
+ * and columns from 1, repo-relative paths, and `partialFingerprints` keyed by the rule and the text of
+ * the line, so alerts survive edits elsewhere in the file. Suppressed findings are left out unless asked.
+ */
+export function formatSarif(report: LintReport, opts: { includeSuppressed?: boolean } = {}): string {
+  const rules = [...report.rules].sort((a, b) => a.id.localeCompare(b.id));
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const seen = new Map<string, number>();
+  const results = report.findings
+    .filter((f) => opts.includeSuppressed || !f.suppressed)
+    .map((f) => {
+      const hash = lineHash(f);
+      const key = `${f.file}\0${hash}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      const result: Record<string, unknown> = {
+        ruleId: f.ruleId,
+        ruleIndex: index.get(f.ruleId) ?? 0,
+        level: LEVEL[f.severity],
+        message: { text: `${f.message}. Fix: ${f.fix}.` },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: artifactUri(f.file) },
+              region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+            },
+          },
+        ],
+        partialFingerprints: { primaryLocationLineHash: `${hash}:${n}` },
+        properties: { severity: f.severity },
+      };
+      if (f.suppressed && f.suppression) result.suppressions = [{ kind: f.suppression.kind === 'inline' ? 'inSource' : 'external', justification: f.suppression.reason }];
+      return result;
+    });
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: report.tool.name,
+            semanticVersion: report.tool.version,
+            informationUri: HOMEPAGE,
+            rules: rules.map(describeRule),
+          },
+        },
+        automationDetails: { id: 'mailharden/' },
+        columnKind: 'utf16CodeUnits',
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+function describeRule(meta: RuleMeta) {
+  const refs = meta.references.length ? `\n\nReferences: ${meta.references.join(', ')}.` : '';
+  const url = docUrl(meta.id);
+  return {
+    id: meta.id,
+    name: pascal(meta.slug),
+    shortDescription: { text: meta.description },
+    fullDescription: { text: meta.description },
+    help: {
+      text: `Fix: ${meta.fix}.${refs}\n\nDocumentation: ${url}`,
+      markdown: `**Fix:** ${meta.fix}.${refs}\n\n[Documentation](${url})`,
+    },
+    helpUri: url,
+    defaultConfiguration: { level: LEVEL[meta.severity] },
+    properties: {
+      tags: ['security', ...meta.tags, ...meta.references].slice(0, 20),
+      precision: 'high',
+      'security-severity': SECURITY_SEVERITY[meta.severity],
+    },
+  };
+}
+
+function pascal(slug: string): string {
+  return slug.replace(/(^|-)([a-z0-9])/g, (_, _d, c: string) => c.toUpperCase());
+}
+
+/** A hash of what the finding is about (rule and line text), not of where it is. */
+function lineHash(f: Finding): string {
+  return createHash('sha256').update(`${f.ruleId}\0${(f.sourceLine ?? '').trim()}`).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,56 @@
+import { docUrl, summarize, type LintReport } from '../core/report.js';
+import type { Finding, Severity } from '../core/types.js';
+
+export interface TextOptions {
+  color: boolean;
+}
+
+const COLORS: Record<Severity, string> = { critical: '\x1b[1;35m', high: '\x1b[1;31m', medium: '\x1b[33m', low: '\x1b[36m', info: '\x1b[2m' };
+const RESET = '\x1b[0m';
+const BOLD = '\x1b[1m';
+const DIM = '\x1b[2m';
+
+/** Characters of a source line shown around a finding; longer lines are cut around the span. */
+const WIDTH = 120;
+
+/**
+ * Human output: the location and rule, the source line with a caret under the span, the fix, the
+ * references and where the documentation is; then one summary line.
+ */
+export function formatText(report: LintReport, opts: TextOptions): string {
+  const paint = (code: string, s: string): string => (opts.color ? `${code}${s}${RESET}` : s);
+  const out: string[] = [];
+  for (const f of report.findings) {
+    if (f.suppressed) continue;
+    out.push(`${paint(BOLD, `${f.file}:${f.line}:${f.column}`)}: ${paint(COLORS[f.severity], f.severity)} ${f.message} ${paint(DIM, `[${f.ruleId}/${f.slug}]`)}`);
+    out.push(...snippet(f, paint));
+    out.push(`    fix: ${f.fix}`);
+    const refs = f.references.length ? `refs: ${f.references.join(', ')} · ` : '';
+    out.push(paint(DIM, `    ${refs}docs: ${docUrl(f.ruleId)}`));
+    out.push('');
+  }
+  const s = summarize(report);
+  const parts = (Object.entries(s.bySeverity) as [Severity, number][]).filter(([, n]) => n > 0).map(([sev, n]) => paint(COLORS[sev], `${n} ${sev}`));
+  const counts = s.findings === 0 ? 'no findings' : `${s.findings} finding${s.findings === 1 ? '' : 's'} (${parts.join(', ')})`;
+  const suppressed = s.suppressed ? `, ${s.suppressed} suppressed` : '';
+  out.push(`${counts} in ${s.files} file${s.files === 1 ? '' : 's'}${suppressed}`);
+  return `${out.join('\n')}\n`;
+}
+
+function snippet(f: Finding, paint: (code: string, s: string) => string): string[] {
+  if (f.sourceLine === undefined) return [];
+  const raw = f.sourceLine.replace(/\t/g, ' ');
+  const startCol = f.column - 1;
+  const endCol = f.endLine === f.line ? Math.max(f.endColumn - 1, startCol + 1) : Math.max(raw.length, startCol + 1);
+  let from = 0;
+  if (raw.length > WIDTH) from = Math.max(0, Math.min(startCol - 20, raw.length - WIDTH));
+  const shown = raw.slice(from, from + WIDTH);
+  const gutter = String(f.line);
+  const caretStart = startCol - from;
+  const caretLen = Math.max(1, Math.min(endCol, from + WIDTH) - startCol);
+  const prefix = from > 0 ? '…' : '';
+  return [
+    paint(DIM, `  ${gutter} | `) + prefix + shown + (from + WIDTH < raw.length ? '…' : ''),
+    paint(DIM, `  ${' '.repeat(gutter.length)} | `) + ' '.repeat(prefix.length + Math.max(caretStart, 0)) + paint(COLORS[f.severity], `^${'~'.repeat(caretLen - 1)}`),
+  ];
+}

@@ -1,0 +1,216 @@
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { findConfig, loadConfig, pathForIgnores, type LoadedConfig } from './config/load.js';
+import { isIgnoredName, kindFromContent, kindFromName } from './core/detect.js';
+import { lintFile, ruleNames, type FileIgnore } from './core/engine.js';
+import { UserError } from './core/errors.js';
+import { globToRegExp, ruleMatcher } from './core/glob.js';
+import { DEFAULT_SETTINGS, today } from './core/lint-text.js';
+import type { LintReport } from './core/report.js';
+import type { AnyRule } from './core/rule.js';
+import { SourceFile } from './core/source.js';
+import { SEVERITIES, type FileKind, type Finding, type Severity } from './core/types.js';
+
+export interface LintRequest {
+  paths: string[];
+  rules: readonly AnyRule[];
+  type?: FileKind;
+  /** An explicit config file, `false` for none, undefined to search from each file upwards. */
+  config?: string | false;
+  select?: string[];
+  ignore?: string[];
+  inlineSuppressions?: boolean;
+  /** Base for the paths shown in findings (default: the current directory). */
+  cwd?: string;
+  version: string;
+}
+
+/** Larger files are refused with a one-line error rather than read into memory. */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+
+/** A file chosen for linting and its kind. */
+interface Target {
+  abs: string;
+  shown: string;
+  kind: FileKind;
+}
+
+/** Runs the lint job: find the files, read them, apply the configuration, run the rules. */
+export async function lint(req: LintRequest): Promise<LintReport> {
+  const cwd = req.cwd ?? process.cwd();
+  const names = ruleNames(req.rules);
+  const targets = collect(req, cwd);
+  const configCache = new Map<string, string | null>();
+  const loaded = new Map<string, LoadedConfig>();
+  const explicit = typeof req.config === 'string' ? await loadConfig(resolve(cwd, req.config), (n) => names.resolve(n) !== undefined) : undefined;
+  const findings: Finding[] = [];
+  const date = today();
+  for (const t of targets) {
+    let cfg = explicit;
+    if (req.config === undefined) {
+      const path = findConfig(dirname(t.abs), configCache);
+      if (path) {
+        cfg = loaded.get(path);
+        if (!cfg) {
+          cfg = await loadConfig(path, (n) => names.resolve(n) !== undefined);
+          loaded.set(path, cfg);
+        }
+      }
+    }
+    const text = readText(t);
+    const c = cfg?.config;
+    const select = req.select ?? c?.select;
+    const ignore = [...(req.ignore ?? []), ...(c?.ignore ?? [])];
+    const selected = select ? ruleMatcher(select) : () => true;
+    const ignored = ruleMatcher(ignore);
+    const severity = new Map<string, Severity>();
+    const off = new Set<string>();
+    for (const [name, value] of Object.entries(c?.rules ?? {})) {
+      const id = names.resolve(name)!;
+      if (value === 'off') off.add(id);
+      else severity.set(id, value as Severity);
+    }
+    const enabled = new Set(req.rules.filter((r) => selected(r.meta.id, r.meta.slug) && !ignored(r.meta.id, r.meta.slug) && !off.has(r.meta.id)).map((r) => r.meta.id));
+    const ignores: FileIgnore[] = [];
+    if (cfg) {
+      const rel = pathForIgnores(cfg.dir, t.abs);
+      for (const ig of c?.ignores ?? []) {
+        if ((ig.until && ig.until < date) || !globToRegExp(ig.path).test(rel)) continue;
+        ignores.push({ rules: ig.rules.map((r) => names.resolve(r)!), reason: ig.reason, source: cfg.path });
+      }
+    }
+    findings.push(
+      ...lintFile(new SourceFile(t.shown, text), t.kind, {
+        rules: req.rules,
+        enabled,
+        severity,
+        settings: { ...DEFAULT_SETTINGS, localOnly: c?.settings?.['local-only'] ?? DEFAULT_SETTINGS.localOnly },
+        inlineSuppressions: req.inlineSuppressions ?? true,
+        ignores,
+        today: date,
+      }),
+    );
+  }
+  return { tool: { name: 'mailharden', version: req.version }, findings, files: targets.length, rules: req.rules.map((r) => r.meta) };
+}
+
+/** Resolves the command-line paths into files with kinds; every unusable path is a one-line error. */
+function collect(req: LintRequest, cwd: string): Target[] {
+  const out: Target[] = [];
+  const seen = new Set<string>();
+  const show = (abs: string): string => {
+    const rel = relative(cwd, abs);
+    return rel === '' || rel.startsWith(`..${sep}`) || rel === '..' ? abs : rel.split(sep).join('/');
+  };
+  for (const p of req.paths) {
+    const abs = resolve(cwd, p);
+    const st = statOrFail(abs, p);
+    if (st.isDirectory()) {
+      const before = out.length;
+      walk(abs, new Set(), (file) => {
+        if (seen.has(file) || isIgnoredName(file)) return;
+        const kind = req.type ?? kindFromName(file);
+        if (!kind) return;
+        seen.add(file);
+        out.push({ abs: file, shown: show(file), kind });
+      });
+      if (out.length === before) throw new UserError(`${p}: no mail configuration files found (names like sendmail.cf, sendmail.mc, aliases, access)`);
+    } else if (st.isFile()) {
+      if (seen.has(abs)) continue;
+      seen.add(abs);
+      const kind = req.type ?? kindFromName(abs) ?? kindFromContent(readHead(abs));
+      if (!kind) throw new UserError(`${p}: cannot tell what kind of file this is; name it with --type (sendmail-cf, sendmail-mc, aliases, access)`);
+      out.push({ abs, shown: show(abs), kind });
+    } else {
+      throw new UserError(`${p}: not a regular file or directory`);
+    }
+  }
+  return out;
+}
+
+function statOrFail(abs: string, shown: string): Stats {
+  try {
+    return statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${shown}: no such file or directory`);
+    if (code === 'ELOOP') throw new UserError(`${shown}: too many levels of symbolic links`);
+    if (code === 'EACCES') throw new UserError(`${shown}: permission denied`);
+    throw new UserError(`${shown}: cannot read: ${code ?? String(e)}`);
+  }
+}
+
+/** Walks a directory; symlinked directories are not followed (no loops, no escaping the tree). */
+function walk(dir: string, visited: Set<string>, visit: (file: string) => void): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new UserError(`${dir}: cannot list directory: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name) && !visited.has(p)) {
+        visited.add(p);
+        walk(p, visited, visit);
+      }
+    } else if (e.isFile()) visit(p);
+    else if (e.isSymbolicLink()) {
+      try {
+        if (statSync(p).isFile() && lstatSync(p).isSymbolicLink()) visit(p);
+      } catch {
+        // A dangling link names nothing to lint.
+      }
+    }
+  }
+}
+
+/** The first 64 KiB of a file, for content detection. */
+function readHead(abs: string): string {
+  const fd = openSync(abs, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a target as text; binary, oversized and unreadable files are one-line errors. */
+function readText(t: Target): string {
+  let buf: Buffer;
+  try {
+    const st = statSync(t.abs);
+    if (st.size > MAX_FILE_BYTES) throw new UserError(`${t.shown}: file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing to read it`);
+    const fd = openSync(t.abs, 'r');
+    try {
+      buf = Buffer.alloc(st.size);
+      let off = 0;
+      while (off < st.size) {
+        const n = readSync(fd, buf, off, st.size - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      buf = buf.subarray(0, off);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${t.shown}: cannot read: ${code === 'EACCES' ? 'permission denied' : (code ?? String(e))}`);
+  }
+  const probe = buf.subarray(0, 8192);
+  if (probe.includes(0)) throw new UserError(`${t.shown}: binary file (NUL bytes); not a ${t.kind} text file`);
+  return buf.toString('utf8');
+}
+
+/** Parses a severity name (for --fail-on). */
+export function parseFailOn(value: string): Severity | 'none' {
+  if (value === 'none' || (SEVERITIES as readonly string[]).includes(value)) return value as Severity | 'none';
+  throw new UserError(`--fail-on: expected one of ${[...SEVERITIES, 'none'].join(', ')}, got "${value}"`);
+}
