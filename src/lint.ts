@@ -43,7 +43,8 @@ export async function lint(req: LintRequest): Promise<LintReport> {
   const targets = collect(req, cwd);
   const configCache = new Map<string, string | null>();
   const loaded = new Map<string, LoadedConfig>();
-  const explicit = typeof req.config === 'string' ? await loadConfig(resolve(cwd, req.config), (n) => names.resolve(n) !== undefined) : undefined;
+  const known = (n: string): boolean => names.resolve(n) !== undefined;
+  const explicit = typeof req.config === 'string' ? await loadConfig(resolve(cwd, req.config), known, req.config) : undefined;
   const findings: Finding[] = [];
   const date = today();
   for (const t of targets) {
@@ -53,7 +54,7 @@ export async function lint(req: LintRequest): Promise<LintReport> {
       if (path) {
         cfg = loaded.get(path);
         if (!cfg) {
-          cfg = await loadConfig(path, (n) => names.resolve(n) !== undefined);
+          cfg = await loadConfig(path, known, shownPath(cwd, path));
           loaded.set(path, cfg);
         }
       }
@@ -95,14 +96,17 @@ export async function lint(req: LintRequest): Promise<LintReport> {
   return { tool: { name: 'mailharden', version: req.version }, findings, files: targets.length, rules: req.rules.map((r) => r.meta) };
 }
 
+/** A path as findings show it: relative to the working directory when inside it, else absolute. */
+function shownPath(cwd: string, abs: string): string {
+  const rel = relative(cwd, abs);
+  return rel === '' || rel.startsWith(`..${sep}`) || rel === '..' ? abs : rel.split(sep).join('/');
+}
+
 /** Resolves the command-line paths into files with kinds; every unusable path is a one-line error. */
 function collect(req: LintRequest, cwd: string): Target[] {
   const out: Target[] = [];
   const seen = new Set<string>();
-  const show = (abs: string): string => {
-    const rel = relative(cwd, abs);
-    return rel === '' || rel.startsWith(`..${sep}`) || rel === '..' ? abs : rel.split(sep).join('/');
-  };
+  const show = (abs: string): string => shownPath(cwd, abs);
   for (const p of req.paths) {
     const abs = resolve(cwd, p);
     const st = statOrFail(abs, p);

@@ -38,11 +38,12 @@ export function findConfig(dir: string, cache: Map<string, string | null>): stri
  * Reads and validates a configuration file. Every problem is reported at once as
  * `file:line:col: path: message`, and the whole load fails with exit code 2.
  */
-export async function loadConfig(path: string, knownRule: (name: string) => boolean): Promise<LoadedConfig> {
+export async function loadConfig(abs: string, knownRule: (name: string) => boolean, shown = abs): Promise<LoadedConfig> {
+  const path = shown;
   let text: string;
   try {
-    if (!statSync(path).isFile()) throw new UserError(`${path}: not a regular file`);
-    text = readFileSync(path, 'utf8');
+    if (!statSync(abs).isFile()) throw new UserError(`${path}: not a regular file`);
+    text = readFileSync(abs, 'utf8');
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
@@ -64,20 +65,20 @@ export async function loadConfig(path: string, knownRule: (name: string) => bool
   }
   if (errors.length === 0) {
     const cfg = data as LintConfig;
-    const check = (names: string[] | undefined, at: (i: number) => (string | number)[]) =>
+    const check = (names: string[] | undefined, at: (i: number) => (string | number)[], atKey = false) =>
       names?.forEach((n, i) => {
         if (!n.includes('*') && !knownRule(n)) {
-          const pos = positionOfPath(doc, counter, at(i));
+          const pos = positionOfPath(doc, counter, at(i), atKey);
           errors.push(`${path}:${pos.line}:${pos.col}: ${at(i).join('/')}: unknown rule "${n}"`);
         }
       });
     check(cfg.select, (i) => ['select', i]);
     check(cfg.ignore, (i) => ['ignore', i]);
-    check(Object.keys(cfg.rules ?? {}), (i) => ['rules', Object.keys(cfg.rules!)[i]!]);
+    check(Object.keys(cfg.rules ?? {}), (i) => ['rules', Object.keys(cfg.rules!)[i]!], true);
     cfg.ignores?.forEach((ig, k) => check(ig.rules, (i) => ['ignores', k, 'rules', i]));
   }
   if (errors.length) throw new UserError(errors.join('\n'));
-  return { path, dir: dirname(path), config: data as LintConfig };
+  return { path, dir: dirname(abs), config: data as LintConfig };
 }
 
 /** The config-relative path of a file, with forward slashes, for `ignores[].path` globs. */

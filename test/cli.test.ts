@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { useColor } from '../src/cli/output.js';
+import { run } from './helpers/cli.js';
+import { tempDir } from './helpers/real.js';
+
+const CF_NO_EXPN = 'V10/Berkeley\nO PrivacyOptions=novrfy\n';
+
+function tree(files: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+describe('mailharden lint: exit codes', () => {
+  it('0 when no finding reaches --fail-on, 1 when one does', () => {
+    const dir = tree({ 'sendmail.cf': CF_NO_EXPN });
+    const low = run(['lint', '--select', 'MH1001', 'sendmail.cf'], { cwd: dir });
+    assert.equal(low.code, 0, low.stdout + low.stderr);
+    assert.match(low.stdout, /sendmail\.cf:2:18: low PrivacyOptions lacks "noexpn"/);
+    const strict = run(['lint', '--select', 'MH1001', '--fail-on', 'low', 'sendmail.cf'], { cwd: dir });
+    assert.equal(strict.code, 1);
+    const never = run(['lint', '--fail-on', 'none', 'sendmail.cf'], { cwd: dir });
+    assert.equal(never.code, 0);
+  });
+  it('2 with a one-line error for a missing path, a bad flag, a bad --fail-on and a binary file', () => {
+    const dir = tree({ 'aliases': 'root: admin\n' });
+    writeFileSync(join(dir, 'bin.cf'), Buffer.from([0x56, 0x31, 0x30, 0x00, 0x01]));
+    for (const args of [['lint', 'nope.cf'], ['lint', '--fail-on', 'severe', 'aliases'], ['lint', 'bin.cf'], ['lint', '-f', 'xml', 'aliases']]) {
+      const r = run(args, { cwd: dir });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      assert.match(r.stderr, /^mailharden: /);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+    const flag = run(['lint', '--bogus', 'aliases'], { cwd: dir });
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /unknown option '--bogus'/);
+  });
+  it('2 for a directory with no mail files, a FIFO, a symlink loop, and a file of unknown kind', () => {
+    const dir = tree({ 'empty/README': 'nothing here\n', 'notes.txt': 'just some prose, nothing else\n' });
+    spawnSync('mkfifo', [join(dir, 'fifo')]);
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    for (const [arg, re] of [
+      ['empty', /no mail configuration files found/],
+      ['fifo', /not a regular file/],
+      ['loop-a', /symbolic links/],
+      ['notes.txt', /--type/],
+    ] as const) {
+      const r = run(['lint', arg], { cwd: dir });
+      assert.equal(r.code, 2, `${arg}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+    }
+  });
+  it('2 for an unreadable file (when not root, who reads everything)', (t) => {
+    if (process.getuid?.() === 0) return t.skip('root can read a 000 file');
+    const dir = tree({ aliases: 'root: admin\n' });
+    chmodSync(join(dir, 'aliases'), 0);
+    assert.equal(run(['lint', 'aliases'], { cwd: dir }).code, 2);
+  });
+  it('walks directories, detects kinds by name, skips compiled maps and .git', () => {
+    const dir = tree({ 'etc/mail/sendmail.cf': CF_NO_EXPN, 'etc/mail/access': 'Connect:127.0.0.1 RELAY\n', 'etc/aliases': 'postmaster: root\n', 'etc/aliases.db': 'binary', '.git/aliases': 'x\n' });
+    const r = run(['lint', '-f', 'json', '--fail-on', 'none', '.'], { cwd: dir });
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.summary.files, 3);
+    assert.ok(out.findings.every((f: { file: string }) => !f.file.includes('.git') && !f.file.endsWith('.db')));
+  });
+  it('--type reads a file of any name as that kind; content detection for explicit files', () => {
+    const dir = tree({ 'mx1.conf': CF_NO_EXPN });
+    const r = run(['lint', '-f', 'compact', '--select', 'MH1001', 'mx1.conf'], { cwd: dir });
+    assert.match(r.stdout, /mx1\.conf:2:18: low: .*\[MH1001\]/);
+    const forced = run(['lint', '-f', 'compact', '--type', 'aliases', '--select', 'MH0001', 'mx1.conf'], { cwd: dir });
+    assert.equal(forced.code, 0);
+  });
+});
+
+describe('mailharden lint: output formats', () => {
+  it('json has the documented shape', () => {
+    const dir = tree({ 'sendmail.cf': CF_NO_EXPN });
+    const r = run(['lint', '-f', 'json', '--select', 'MH1001', 'sendmail.cf'], { cwd: dir });
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(out), ['tool', 'findings', 'summary']);
+    assert.equal(out.tool.name, 'mailharden');
+    const f = out.findings[0];
+    for (const k of ['ruleId', 'slug', 'severity', 'message', 'file', 'line', 'column', 'endLine', 'endColumn', 'references', 'suppressed']) assert.ok(k in f, k);
+    assert.deepEqual(f.references.includes('DISA-STIG:GEN004660'), true);
+    assert.deepEqual(out.summary, { files: 1, findings: 1, bySeverity: { critical: 0, high: 0, medium: 0, low: 1, info: 0 }, suppressed: 0 });
+  });
+  it('-f FORMAT=FILE writes files, several formats in one run', () => {
+    const dir = tree({ 'sendmail.cf': CF_NO_EXPN });
+    const r = run(['lint', '-f', 'text', '-f', 'json=out.json', '-f', 'compact=out.txt', '--select', 'MH1001', 'sendmail.cf'], { cwd: dir });
+    assert.match(r.stdout, /1 finding \(1 low\) in 1 file/);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).findings.length, 1);
+    assert.match(readFileSync(join(dir, 'out.txt'), 'utf8'), /^sendmail\.cf:2:18: low: /);
+  });
+  it('text shows the line with a caret under the span, and colour only when asked', () => {
+    const dir = tree({ 'sendmail.cf': CF_NO_EXPN });
+    const plain = run(['lint', '--select', 'MH1001', 'sendmail.cf'], { cwd: dir });
+    assert.match(plain.stdout, /  2 \| O PrivacyOptions=novrfy\n    \|                  \^~~~~~\n/);
+    assert.doesNotMatch(plain.stdout, /\x1b\[/);
+    const colored = run(['lint', '--color', 'always', '--select', 'MH1001', 'sendmail.cf'], { cwd: dir });
+    assert.match(colored.stdout, /\x1b\[/);
+  });
+  it('github writes annotations and a step summary', () => {
+    const dir = tree({ 'sendmail.cf': CF_NO_EXPN });
+    const summary = join(dir, 'summary.md');
+    const r = run(['lint', '-f', 'github', '--select', 'MH1001', 'sendmail.cf'], { cwd: dir, env: { GITHUB_STEP_SUMMARY: summary } });
+    assert.match(r.stdout, /^::notice file=sendmail\.cf,line=2,col=18,endLine=2,endColumn=24,title=MH1001\/privacy-noexpn \(low\)::PrivacyOptions lacks/);
+    assert.match(readFileSync(summary, 'utf8'), /\| low \| MH1001 privacy-noexpn \| `sendmail\.cf:2` \|/);
+  });
+  it('colour follows NO_COLOR, FORCE_COLOR, TERM and the TTY', () => {
+    assert.equal(useColor('auto', true, {}), true);
+    assert.equal(useColor('auto', false, {}), false);
+    assert.equal(useColor('auto', true, { NO_COLOR: '1' }), false);
+    assert.equal(useColor('auto', true, { NO_COLOR: '' }), true);
+    assert.equal(useColor('auto', false, { FORCE_COLOR: '1' }), true);
+    assert.equal(useColor('auto', true, { TERM: 'dumb' }), false);
+    assert.equal(useColor('never', true, { FORCE_COLOR: '1' }), false);
+  });
+});
+
+describe('mailharden lint: suppressions and configuration', () => {
+  it('inline directives suppress with a reason, are counted, and can be turned off', () => {
+    const dir = tree({ 'sendmail.cf': `V10/Berkeley\n# mailharden-disable-next-line MH1001 -- EXPN is needed by the list robot\nO PrivacyOptions=novrfy\n` });
+    const r = run(['lint', '-f', 'json', '--select', 'MH1001,MH0003', 'sendmail.cf'], { cwd: dir });
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.summary.findings, 0);
+    assert.equal(out.summary.suppressed, 1);
+    assert.equal(out.findings[0].suppression.reason, 'EXPN is needed by the list robot');
+    const off = JSON.parse(run(['lint', '-f', 'json', '--select', 'MH1001', '--no-inline-suppressions', 'sendmail.cf'], { cwd: dir }).stdout);
+    assert.equal(off.summary.findings, 1);
+  });
+  it('.mailharden.yaml is found upwards and applies severities, off, settings and ignores', () => {
+    const dir = tree({
+      '.mailharden.yaml': 'rules:\n  MH1001: high\n  privacy-noexpn: high\nignores:\n  - path: hosts/mx2/**\n    rules: [MH1001]\n    reason: mx2 is being decommissioned\n',
+      'hosts/mx1/sendmail.cf': CF_NO_EXPN,
+      'hosts/mx2/sendmail.cf': CF_NO_EXPN,
+    });
+    const r = run(['lint', '-f', 'json', '--select', 'MH1001', 'hosts'], { cwd: dir });
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout);
+    const byFile = Object.fromEntries(out.findings.map((f: { file: string }) => [f.file, f]));
+    assert.equal(byFile['hosts/mx1/sendmail.cf'].severity, 'high');
+    assert.equal(byFile['hosts/mx2/sendmail.cf'].suppressed, true);
+    assert.equal(byFile['hosts/mx2/sendmail.cf'].suppression.kind, 'config');
+    const none = run(['lint', '-f', 'json', '--no-config', '--select', 'MH1001', 'hosts'], { cwd: dir });
+    assert.equal(JSON.parse(none.stdout).findings[0].severity, 'low');
+  });
+  it('a bad .mailharden.yaml is exit 2 with file:line:col for every problem', () => {
+    const dir = tree({ '.mailharden.yaml': 'rulez:\n  MH1001: high\nrules:\n  MH1001: severe\n  MH9999: low\n', 'sendmail.cf': CF_NO_EXPN });
+    const r = run(['lint', 'sendmail.cf'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /\.mailharden\.yaml:1:1: \/rulez: unknown key "rulez" \(did you mean "rules"\?\)/);
+    assert.match(r.stderr, /\.mailharden\.yaml:4:11: \/rules\/MH1001: must be one of: critical, high, medium, low, info, off/);
+    const typo = tree({ '.mailharden.yaml': 'rules:\n  MH9999: low\n', 'sendmail.cf': CF_NO_EXPN });
+    const r2 = run(['lint', 'sendmail.cf'], { cwd: typo });
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /\.mailharden\.yaml:2:3: rules\/MH9999: unknown rule "MH9999"/);
+  });
+  it('--select and --ignore take ids, slugs and wildcards', () => {
+    const dir = tree({ 'sendmail.cf': CF_NO_EXPN });
+    const ids = (args: string[]) => JSON.parse(run(['lint', '-f', 'json', ...args, 'sendmail.cf'], { cwd: dir }).stdout).findings.map((f: { ruleId: string }) => f.ruleId);
+    assert.deepEqual(ids(['--select', 'privacy-noexpn']), ['MH1001']);
+    assert.ok(!ids(['--ignore', 'MH1*']).some((id: string) => id.startsWith('MH1')));
+  });
+});
+
+describe('mailharden rules', () => {
+  it('lists rules, prints one rule\'s doc, the coverage table, and refuses unknown ids', () => {
+    assert.match(run(['rules']).stdout, /^MH0001  parse-error/m);
+    const doc = run(['rules', 'privacy-noexpn']);
+    assert.equal(doc.code, 0);
+    assert.match(doc.stdout, /^# MH1001 privacy-noexpn/);
+    assert.match(doc.stdout, /## Why/);
+    assert.match(run(['rules', '--coverage']).stdout, /DISA-STIG\s+GEN004660\s+MH1001/);
+    assert.equal(run(['rules', 'MH9999']).code, 2);
+  });
+  it('--version and --help exit 0', () => {
+    assert.match(run(['--version']).stdout, /^\d+\.\d+\.\d+\n$/);
+    assert.equal(run(['--help']).code, 0);
+  });
+});
