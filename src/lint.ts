@@ -81,17 +81,17 @@ export async function lint(req: LintRequest): Promise<LintReport> {
         ignores.push({ rules: ig.rules.map((r) => names.resolve(r)!), reason: ig.reason, source: cfg.path });
       }
     }
-    findings.push(
-      ...lintFile(new SourceFile(t.shown, text), t.kind, {
+    const fileFindings = lintFile(new SourceFile(t.shown, text), t.kind, {
         rules: req.rules,
         enabled,
         severity,
         settings: { ...DEFAULT_SETTINGS, localOnly: c?.settings?.['local-only'] ?? DEFAULT_SETTINGS.localOnly },
         inlineSuppressions: req.inlineSuppressions ?? true,
-        ignores,
-        today: date,
-      }),
-    );
+      ignores,
+      today: date,
+    });
+    // Not push(...spread): a file can have more findings than the call stack has room for arguments.
+    for (const f of fileFindings) findings.push(f);
   }
   return { tool: { name: 'mailharden', version: req.version }, findings, files: targets.length, rules: req.rules.map((r) => r.meta) };
 }

@@ -119,14 +119,18 @@ function stripCR(s: string): string {
 function readLine(doc: CfDocument, joined: Joined): CfLine {
   const raw = joined.text;
   const span = joined.span(0, raw.length);
-  const base = { joined, swallowed: joined.segments.length > 1, span };
-  if (raw.startsWith('#')) {
-    const commented = /^#O ([A-Za-z][\w.]*)=(.*)$/.exec(raw.split('\n')[0]!);
-    if (commented) doc.commentedOptions.push({ name: commented[1]!, value: commented[2]!, span: joined.span(0, raw.split('\n')[0]!.length) });
-    return { ...base, kind: 'comment', letter: '', text: raw };
+  const first = raw.charCodeAt(0);
+  if (first === 35 /* # */) {
+    if (raw.startsWith('#O ')) {
+      const eol = raw.indexOf('\n');
+      const head = eol < 0 ? raw : raw.slice(0, eol);
+      const commented = /^#O ([A-Za-z][\w.]*)=(.*)$/.exec(head);
+      if (commented) doc.commentedOptions.push({ name: commented[1]!, value: commented[2]!, span: joined.span(0, head.length) });
+    }
+    return { kind: 'comment', letter: '', joined, swallowed: joined.segments.length > 1, text: raw, span };
   }
-  if (raw === '') return { ...base, swallowed: false, kind: 'blank', letter: '', text: '' };
-  if (raw.startsWith('\n')) return { ...base, swallowed: false, kind: 'broken-continuation', letter: '', text: raw };
+  if (raw === '') return { kind: 'blank', letter: '', joined, swallowed: false, text: '', span };
+  if (first === 10 /* \n */) return { kind: 'broken-continuation', letter: '', joined, swallowed: false, text: raw, span };
   const letter = raw[0]!;
   let text = raw;
   let commentAt: number | undefined;
@@ -135,7 +139,7 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
     text = cut.text;
     commentAt = cut.at;
   }
-  const line: CfLine = { ...base, swallowed: false, kind: 'statement', letter, text, span };
+  const line: CfLine = { kind: 'statement', letter, joined, swallowed: false, text, span };
   if (commentAt !== undefined) line.commentAt = commentAt;
   switch (letter) {
     case 'V': {
@@ -173,18 +177,20 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
 
 /** Cuts at the first `#` not preceded by a backslash; `\#` stands for `#`. Trailing blanks go too. */
 function cutComment(raw: string): { text: string; at?: number } {
+  let hash = raw.indexOf('#');
+  if (hash < 0) return { text: raw };
   let out = '';
-  for (let k = 0; k < raw.length; k++) {
-    const c = raw[k]!;
-    if (c === '\\' && raw[k + 1] === '#') {
-      out += '#';
-      k++;
+  let from = 0;
+  while (hash >= 0) {
+    if (hash > 0 && raw[hash - 1] === '\\') {
+      out += raw.slice(from, hash - 1) + '#';
+      from = hash + 1;
+      hash = raw.indexOf('#', from);
       continue;
     }
-    if (c === '#') return { text: out.replace(/[ \t]+$/, ''), at: k };
-    out += c;
+    return { text: (out + raw.slice(from, hash)).replace(/[ \t]+$/, ''), at: hash };
   }
-  return { text: out };
+  return { text: out + raw.slice(from) };
 }
 
 function readOption(line: CfLine): CfOption {

@@ -1,0 +1,146 @@
+/**
+ * `npm run bench`: start-up against bare node, throughput on large generated aliases and cf files, and
+ * how time grows from 1× to 10× input. Each case runs the built CLI as a child process; the median
+ * wall time of several runs is reported with the peak RSS (from /usr/bin/time when present).
+ * A benchmark, never a test: it prints figures and asserts nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const WORK = join(ROOT, '.bench');
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const quick = process.argv.includes('--quick');
+
+mkdirSync(WORK, { recursive: true });
+
+/** Writes a file in chunks from a line generator, so generating 200 MB needs little memory. */
+function generate(path: string, lines: number, line: (i: number) => string): string {
+  if (existsSync(path)) return path;
+  const fd = openSync(path, 'w');
+  let buf = '';
+  for (let i = 0; i < lines; i++) {
+    buf += line(i);
+    if (buf.length > 1 << 20) {
+      writeSync(fd, buf);
+      buf = '';
+    }
+  }
+  writeSync(fd, buf);
+  closeSync(fd);
+  return path;
+}
+
+/** A realistic aliases entry mix: plain, lists with continuations, programs, includes, comments. */
+function aliasLine(i: number): string {
+  switch (i % 10) {
+    case 0:
+      return `# team ${i}\n`;
+    case 3:
+      return `list${i}: user${i}@example.com, user${i + 1},\n\tuser${i + 2}\n`;
+    case 7:
+      return `prog${i}: "|/usr/bin/procmail -a list${i}"\n`;
+    case 9:
+      return `inc${i}: :include:/etc/mail/lists/l${i}\n`;
+    default:
+      return `user${i}: user${i}@mail.example.com\n`;
+  }
+}
+
+/** A cf mix resembling a generated sendmail.cf: rulesets, options, macros, classes, mailers, comments. */
+function cfLine(i: number): string {
+  if (i === 0) return 'V10/Berkeley\n';
+  switch (i % 20) {
+    case 0:
+      return `S${i % 100}\n`;
+    case 1:
+      return `# ruleset ${i}: canonicalise the host part\n`;
+    case 2:
+      return `O PrivacyOptions=authwarnings,noexpn,novrfy,restrictmailq,restrictqrun\n`;
+    case 3:
+      return `O SmtpGreetingMessage=$j ESMTP\n`;
+    case 4:
+      return `D{m${i}}value ${i}\n`;
+    case 5:
+      return `Cw host${i}.example.com host${i}\n`;
+    case 6:
+      return `Mm${i},\t\tP=/usr/libexec/sendmail/smrsh, F=lsDFMoqeu9, S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,\n\t\tA=smrsh -c $u\n`;
+    case 7:
+      return `H?P?Return-Path: <$g>\n`;
+    default:
+      return `R$* < @ $=w . > $*\t$: $1 < @ $j . > $2\t\tcanonical ${i}\n`;
+  }
+}
+
+interface Run {
+  seconds: number;
+  rssMB: number | undefined;
+}
+
+function time(args: string[]): Run {
+  const cmd = TIME ? TIME : process.execPath;
+  const full = TIME ? ['-f', '%e %M', process.execPath, ...args] : args;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, full, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const m = TIME ? /(\d+)\s*$/.exec(r.stderr.trim()) : null;
+  return { seconds, rssMB: m ? Number(m[1]) / 1024 : undefined };
+}
+
+function median(runs: Run[]): Run {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  const mid = sorted[Math.floor(sorted.length / 2)]!;
+  return { seconds: mid.seconds, rssMB: Math.max(...runs.map((r) => r.rssMB ?? 0)) || undefined };
+}
+
+function measure(args: string[], n: number): Run {
+  time(args); // warm the file cache
+  return median(Array.from({ length: n }, () => time(args)));
+}
+
+const rows: string[][] = [];
+const fmt = (x: number, d = 3) => x.toFixed(d);
+const lintArgs = (file: string, type: string) => [CLI, 'lint', '--type', type, '--no-config', '--fail-on', 'none', '-f', 'compact', file];
+
+// 1. Start-up: a small cf against `node -e 0`.
+const small = join(ROOT, 'examples', 'etc', 'mail', 'sendmail.cf');
+const bare = measure(['-e', '0'], 15);
+const cold = measure(lintArgs(small, 'sendmail-cf'), 15);
+rows.push(['node -e 0', '-', fmt(bare.seconds), '-', fmt(bare.rssMB ?? 0, 0)]);
+rows.push(['lint small cf', fmt(statSync(small).size / 1e6, 4), fmt(cold.seconds), '-', fmt(cold.rssMB ?? 0, 0)]);
+
+// 2. Throughput and growth: aliases (1,000,000 entries) and cf (100,000 lines), at 1× and 10×.
+const scales = quick ? [0.1, 1] : [1, 10];
+const results: Record<string, Run & { mb: number }> = {};
+for (const [name, type, base, gen] of [
+  ['aliases', 'aliases', 1_000_000, aliasLine],
+  ['sendmail.cf', 'sendmail-cf', 100_000, cfLine],
+] as const) {
+  for (const s of scales) {
+    const lines = Math.round(base * s);
+    const file = generate(join(WORK, `${name}.${lines}`), lines, gen);
+    const mb = statSync(file).size / 1e6;
+    const r = measure(lintArgs(file, type), 3);
+    results[`${name}@${s}`] = { ...r, mb };
+    rows.push([`lint ${name} ${lines.toLocaleString('en')} ${type === 'aliases' ? 'entries' : 'lines'}`, fmt(mb, 1), fmt(r.seconds), fmt(mb / r.seconds, 1), fmt(r.rssMB ?? 0, 0)]);
+  }
+}
+
+const widths = [40, 10, 10, 10, 10];
+const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+console.log(line(['case', 'MB', 'median s', 'MB/s', 'peak MB']));
+for (const r of rows) console.log(line(r));
+console.log('');
+console.log(`start-up: lint small cf / node -e 0 = ${fmt(cold.seconds / bare.seconds, 2)}× (target ≤ 1.5×)`);
+for (const name of ['aliases', 'sendmail.cf']) {
+  const a = results[`${name}@${scales[0]}`]!;
+  const b = results[`${name}@${scales[1]}`]!;
+  const growth = b.seconds / a.seconds / (b.mb / a.mb);
+  console.log(`${name}: ${scales[1]! / scales[0]!}× input → ${fmt(b.seconds / a.seconds, 2)}× time (${fmt(growth, 2)} of linear; target ≤ 1.1)`);
+}
+writeFileSync(join(WORK, 'last.txt'), rows.map(line).join('\n'));
