@@ -20,7 +20,11 @@ describe('fixtures: findings match the expectations written in each file', () =>
       }
       const considered = findings.filter((x) => !x.suppressed && (!f.rules || f.rules.includes(x.ruleId)));
       const actual = new Map<number, string[]>();
-      for (const x of considered) actual.set(x.line, [...(actual.get(x.line) ?? []), x.ruleId].sort());
+      for (const x of considered) {
+        // `# expect: MH1042:medium` also checks the severity of that finding.
+        const withSeverity = (f.expected.get(x.line) ?? []).some((e) => e.startsWith(`${x.ruleId}:`));
+        actual.set(x.line, [...(actual.get(x.line) ?? []), withSeverity ? `${x.ruleId}:${x.severity}` : x.ruleId].sort());
+      }
       const show = (m: Map<number, string[]>) => [...m].sort((a, b) => a[0] - b[0]).map(([l, ids]) => `${l}: ${ids.join(',')}`);
       assert.deepEqual(show(actual), show(f.expected), `findings differ from the expect markers\n${considered.map((x) => `  ${x.line}:${x.column} ${x.ruleId} ${x.message}`).join('\n')}`);
     });

@@ -44,7 +44,7 @@ it('SARIF has rules with help, levels by severity, repo-relative paths and finge
   const rule = runObj.tool.driver.rules.find((x: { id: string }) => x.id === 'MH1001');
   assert.ok(rule.help.text.includes('GEN004660'));
   assert.equal(rule.defaultConfiguration.level, 'note');
-  const res = runObj.results[0];
+  const res = runObj.results.find((x: { ruleId: string }) => x.ruleId === 'MH1001');
   assert.equal(res.ruleId, 'MH1001');
   assert.equal(runObj.tool.driver.rules[res.ruleIndex].id, 'MH1001');
   assert.equal(res.locations[0].physicalLocation.artifactLocation.uri, 'fixtures/sendmail-cf/MH1001-privacy-noexpn-missing.cf');

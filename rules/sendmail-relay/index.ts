@@ -1,3 +1,10 @@
 import type { AnyRule } from '../../src/core/rule.js';
+import progMailerShell from './MH1030-prog-mailer-shell.js';
+import smrshAfterMailer from './MH1031-smrsh-after-mailer.js';
+import smrshArgv from './MH1032-smrsh-argv.js';
+import promiscuousRelay from './MH1040-promiscuous-relay.js';
+import weakRelayFeature from './MH1041-weak-relay-feature.js';
+import listensBeyondLoopback from './MH1042-listens-beyond-loopback.js';
+import publicMtaRequiresAuth from './MH1043-public-mta-requires-auth.js';
 
-export const sendmailRelayRules: AnyRule[] = [];
+export const sendmailRelayRules: AnyRule[] = [progMailerShell, smrshAfterMailer, smrshArgv, promiscuousRelay, weakRelayFeature, listensBeyondLoopback, publicMtaRequiresAuth];

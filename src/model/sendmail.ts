@@ -117,7 +117,8 @@ export function modelFromCf(doc: CfDocument): SendmailModel {
       model.daemons.push(setting);
     }
   }
-  const prog = doc.mailers.find((m) => m.name === 'prog');
+  // A later M line for the same mailer replaces the earlier one.
+  const prog = doc.mailers.filter((m) => m.name === 'prog').pop();
   if (prog) {
     const p = prog.fields.get('P');
     const a = prog.fields.get('A');
@@ -183,19 +184,24 @@ export function modelFromMc(doc: McDocument): SendmailModel {
   model.add(help ? { name: 'HelpFile', value: help.value, span: help.span, implicit: false, macro: 'HELP_FILE' } : { name: 'HelpFile', value: '/etc/mail/helpfile', span: anchor, implicit: true, macro: 'HELP_FILE' });
   const rec = defined.get('confRECEIVED_HEADER');
   model.receivedHeader = rec ? { name: 'Received', value: rec.value, span: rec.span, implicit: false, macro: 'confRECEIVED_HEADER' } : { name: 'Received', value: DEFAULT_RECEIVED, span: anchor, implicit: true, macro: 'confRECEIVED_HEADER' };
-  if (model.daemons.length === 0) {
-    model.daemons.push({ name: 'DaemonPortOptions', value: 'Name=MTA', span: anchor, implicit: true });
-    if (!model.features.some((f) => f.name === 'no_default_msa')) model.daemons.push({ name: 'DaemonPortOptions', value: 'Port=587, Name=MSA, M=E', span: anchor, implicit: true });
-  }
+  // proto.m4: without DAEMON_OPTIONS the MTA listens on every address; the MSA on 587 is added after
+  // the DAEMON_OPTIONS lines, however many there are, unless FEATURE(`no_default_msa').
+  if (model.daemons.length === 0) model.daemons.push({ name: 'DaemonPortOptions', value: 'Name=MTA', span: anchor, implicit: true });
+  if (!model.features.some((f) => f.name === 'no_default_msa')) model.daemons.push({ name: 'DaemonPortOptions', value: 'Port=587, Name=MSA, M=E', span: anchor, implicit: true });
+  // MAILER(`local') defines the prog mailer; proto.m4 adds it at the end when the .mc does not.
   const local = doc.calls.find((c) => c.name === 'MAILER' && c.args[0]?.text === 'local');
-  if (local) {
-    const smrsh = model.features.find((f) => f.name === 'smrsh');
-    if (smrsh && smrsh.index < local.index) {
-      model.prog = { path: smrsh.args[0] || '/usr/libexec/sendmail/smrsh', argv: 'smrsh -c $u', span: smrsh.span };
-    } else {
-      model.prog = { path: '/bin/sh', argv: 'sh -c $u', span: local.span };
-      if (smrsh) model.prog.smrshMisplaced = smrsh.span;
-    }
+  const localIndex = local?.index ?? Number.MAX_SAFE_INTEGER;
+  const localSpan = local?.span ?? anchor;
+  const smrsh = model.features.find((f) => f.name === 'smrsh');
+  const msp = model.features.find((f) => f.name === 'msp');
+  const shell = defined.get('LOCAL_SHELL_PATH');
+  if (msp) {
+    model.prog = { path: '[IPC]', argv: 'TCP $h', span: msp.span };
+  } else if (smrsh && smrsh.index < localIndex) {
+    model.prog = { path: smrsh.args[0] || '/usr/libexec/sendmail/smrsh', argv: 'smrsh -c $u', span: smrsh.span };
+  } else {
+    model.prog = { path: shell?.value || '/bin/sh', argv: defined.get('LOCAL_SHELL_ARGS')?.value || 'sh -c $u', span: shell?.span ?? localSpan };
+    if (smrsh) model.prog.smrshMisplaced = smrsh.span;
   }
   return model;
 }

@@ -175,13 +175,18 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
   return line;
 }
 
-/** Cuts at the first `#` not preceded by a backslash; `\#` stands for `#`. Trailing blanks go too. */
+/** Cuts at the first `#` not preceded by a backslash or `$`; `\#` stands for `#`. Trailing blanks go too. */
 function cutComment(raw: string): { text: string; at?: number } {
   let hash = raw.indexOf('#');
   if (hash < 0) return { text: raw };
   let out = '';
   let from = 0;
   while (hash >= 0) {
+    // `$#` (the mailer part of a rewrite result) is not a comment.
+    if (hash > 0 && raw[hash - 1] === '$') {
+      hash = raw.indexOf('#', hash + 1);
+      continue;
+    }
     if (hash > 0 && raw[hash - 1] === '\\') {
       out += raw.slice(from, hash - 1) + '#';
       from = hash + 1;

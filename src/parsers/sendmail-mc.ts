@@ -29,6 +29,11 @@ export interface McDocument {
   file: SourceFile;
   calls: McCall[];
   localConfig: McLocalLine[];
+  /**
+   * Lines starting with `#` after cf.m4 was included. cfhead.m4 calls changecom(), so from there on `#`
+   * starts no comment: macros on such a line are expanded and the text is copied into the cf.
+   */
+  hashLines: number[];
   problems: ParseProblem[];
 }
 
@@ -41,12 +46,13 @@ const isWord = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-
  * whose arguments are split at top-level commas. Macros are not expanded.
  */
 export function parseSendmailMc(file: SourceFile): McDocument {
-  const doc: McDocument = { kind: 'sendmail-mc', file, calls: [], localConfig: [], problems: [] };
+  const doc: McDocument = { kind: 'sendmail-mc', file, calls: [], localConfig: [], hashLines: [], problems: [] };
   const text = file.text;
   let i = 0;
   let line = 1;
   let col = 1;
   let inLocalConfig = false;
+  let hashComments = true;
   const pos = (): Position => ({ line, column: col });
   const advance = (): void => {
     if (text[i] === '\n') {
@@ -81,8 +87,11 @@ export function parseSendmailMc(file: SourceFile): McDocument {
   while (i < text.length) {
     const c = text[i]!;
     if (c === '#') {
-      skipToEol();
-      continue;
+      if (hashComments) {
+        skipToEol();
+        continue;
+      }
+      if (col === 1) doc.hashLines.push(line);
     }
     if (c === '`') {
       if (!skipQuoted()) break;
@@ -115,6 +124,7 @@ export function parseSendmailMc(file: SourceFile): McDocument {
         call.span = { start, end: pos() };
       }
       doc.calls.push(call);
+      if (name === 'include' && /(^|\/)cf\.m4$/.test(call.args[0]?.text ?? '')) hashComments = false;
       if (name === 'LOCAL_CONFIG') inLocalConfig = true;
       else if (/^(LOCAL_RULE|LOCAL_RULESETS|LOCAL_NET_CONFIG|MAILER|LOCAL_SRV_FEATURES|LOCAL_TRY_TLS|LOCAL_TLS|LOCAL_CLT)/.test(name)) inLocalConfig = false;
       continue;
@@ -146,7 +156,7 @@ export function parseSendmailMc(file: SourceFile): McDocument {
         if (!skipQuoted()) return false;
         continue;
       }
-      if (c === '#') {
+      if (c === '#' && hashComments) {
         skipToEol();
         continue;
       }

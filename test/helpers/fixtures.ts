@@ -24,7 +24,7 @@ const MARKER = /^(?:dnl[ \t]*)?#[ \t]*expect(?:@L(\d+))?:[ \t]*(.+)$/;
 const HEADER = /^(?:dnl[ \t]*)?#[ \t]*fixture:(.*)$/;
 
 /**
- * Reads every fixture under fixtures/<kind>/. Markers: `# expect: ID[,ID]` applies to the next line
+ * Reads every fixture under fixtures/<kind>/. Markers: `# expect: ID[:severity][,ID]` applies to the next line
  * that is not a marker; `# expect@L7: ID` to line 7. A `# fixture: rules=ID,ID|all key=value` line
  * sets which rules are compared (default: the MHnnnn the file name starts with, or all) and settings.
  */

@@ -1,0 +1,25 @@
+import type { Span } from '../../src/core/types.js';
+import type { CfDocument } from '../../src/parsers/sendmail-cf.js';
+
+/** A FEATURE() a sendmail.cf was built with, as m4 recorded it. */
+export interface CfFeature {
+  name: string;
+  span: Span;
+}
+
+/**
+ * The FEATUREs named by the VERSIONID comments m4 writes into a generated cf. Every feature file
+ * starts with `divert(0) VERSIONID(...)`, so `FEATURE(\`relay_based_on_MX')` leaves the line
+ * `#####  $Id: relay_based_on_MX.m4,v 8.12 ... $  #####` near the top of the cf. Other m4 files
+ * (cfhead, proto, the mailers) leave such lines too, so callers look for the feature names they know.
+ * A cf written by hand, or stripped of comments, has none: absence proves nothing.
+ */
+export function featuresOfCf(doc: CfDocument): CfFeature[] {
+  const out: CfFeature[] = [];
+  for (const line of doc.lines) {
+    if (line.kind !== 'comment') continue;
+    const m = /^#+[ \t]+\$Id: (\w+)\.m4,v /.exec(line.joined.text);
+    if (m) out.push({ name: m[1]!, span: line.joined.span(0, line.joined.text.split('\n')[0]!.length) });
+  }
+  return out;
+}
