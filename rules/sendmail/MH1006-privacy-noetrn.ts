@@ -1,0 +1,11 @@
+import { privacyFlagRule } from './privacy-flag.js';
+
+export default privacyFlagRule({
+  id: 'MH1006',
+  slug: 'privacy-noetrn',
+  flag: 'noetrn',
+  effect: 'any client can send ETRN and make the server start a queue run',
+  severity: 'low',
+  references: [],
+  tags: ['queue'],
+});

@@ -1,0 +1,11 @@
+import { privacyFlagRule } from './privacy-flag.js';
+
+export default privacyFlagRule({
+  id: 'MH1007',
+  slug: 'privacy-noverb',
+  flag: 'noverb',
+  effect: 'VERB lets any client watch the delivery of its message, with the hosts and mailers sendmail uses',
+  severity: 'low',
+  references: [],
+  tags: ['disclosure'],
+});

@@ -1,0 +1,11 @@
+import { privacyFlagRule } from './privacy-flag.js';
+
+export default privacyFlagRule({
+  id: 'MH1008',
+  slug: 'privacy-needmailhelo',
+  flag: 'needmailhelo',
+  effect: 'clients may send MAIL without introducing themselves with HELO or EHLO',
+  severity: 'info',
+  references: [],
+  tags: ['smtp'],
+});
