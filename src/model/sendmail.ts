@@ -129,6 +129,21 @@ export function modelFromCf(doc: CfDocument): SendmailModel {
   return model;
 }
 
+/**
+ * What Debian's OSTYPE and DOMAIN files define (sendmail-cf 8.17.1.9: cf/ostype/debian.m4 and
+ * cf/domain/debian-mta.m4), for the settings the rules read. The .mc can override each one later.
+ */
+const KNOWN_INCLUDES: Record<string, readonly (readonly [macro: string, value: string])[]> = {
+  'OSTYPE:debian': [['confSMTP_LOGIN_MSG', '$j Sendmail $v/$Z; $b; (No UCE/UBE) $?{client_addr}logging access from: ${client_name}(${client_resolve})-$_$.']],
+  'DOMAIN:debian-mta': [
+    ['confMAX_DAEMON_CHILDREN', '0'],
+    ['confSAFE_FILE_ENV', '/'],
+    ['confDONT_BLAME_SENDMAIL', ',AssumeSafeChown,ForwardFileInGroupWritableDirPath,GroupWritableForwardFileSafe,GroupWritableIncludeFileSafe,IncludeFileInGroupWritableDirPath,DontWarnForwardFileInUnsafeDirPath,TrustStickyBit,NonRootSafeAddr,GroupWritableIncludeFile,GroupReadableDefaultAuthInfoFile'],
+    ['confPRIVACY_FLAGS', 'restrictqrun,restrictexpand'],
+    ['confTRUSTED_USER', 'smmta'],
+  ],
+};
+
 /** The option each m4 macro sets, by macro name. */
 const OPTION_OF_MACRO = new Map(M4_OPTIONS.map(([option, macro, predefined]) => [macro, { option, predefined }]));
 
@@ -149,6 +164,8 @@ export function modelFromMc(doc: McDocument): SendmailModel {
     if (call.name === 'define' && call.args[0]) {
       const value = call.args[1];
       defined.set(call.args[0].text, { value: value?.text ?? '', span: value?.span ?? call.span });
+    } else if ((call.name === 'OSTYPE' || call.name === 'DOMAIN') && call.args[0]) {
+      for (const [macro, value] of KNOWN_INCLUDES[`${call.name}:${call.args[0].text}`] ?? []) defined.set(macro, { value, span: call.span });
     } else if (call.name === 'undefine' && call.args[0]) {
       defined.delete(call.args[0].text);
       defined.set(`!${call.args[0].text}`, { value: '', span: call.span });

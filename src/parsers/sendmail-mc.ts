@@ -144,8 +144,15 @@ export function parseSendmailMc(file: SourceFile): McDocument {
       call.args.push({ text: unquote(stripDnl(raw)), span: { start: argPos, end: pos() } });
     };
     const begin = (): void => {
-      // m4 drops unquoted leading whitespace of each argument.
-      while (i < text.length && /[ \t\n\r]/.test(text[i]!)) advance();
+      // m4 drops unquoted leading whitespace of each argument (and a dnl eats the rest of its line).
+      for (;;) {
+        while (i < text.length && /[ \t\n\r]/.test(text[i]!)) advance();
+        if (text.startsWith('dnl', i) && !isWord(text[i + 3])) {
+          skipToEol();
+          continue;
+        }
+        break;
+      }
       argStart = i;
       argPos = pos();
     };
