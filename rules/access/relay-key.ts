@@ -1,0 +1,103 @@
+import type { AccessEntry } from '../../src/parsers/access.js';
+
+/** An IP prefix a Connect: or untagged RELAY key covers (the access map matches whole octets or groups). */
+export interface RelayNetwork {
+  kind: 'network';
+  family: 4 | 6;
+  bits: number;
+  /** `10.0.0.0/8`, `fd00::/16`. */
+  cidr: string;
+  /** How many addresses, for messages: `16,777,216`, `2^96`. */
+  addresses: string;
+  /** `public`, `mostly public` (holds a smaller non-public block), `private`, `loopback`, `link-local`, `shared (CGN)`, `unique-local`, `documentation`. */
+  space: string;
+}
+
+/** What the key of a RELAY entry for clients or recipients covers; undefined when it is an ordinary host, domain or address. */
+export type RelayCover = RelayNetwork | { kind: 'suffix'; suffix: string } | { kind: 'nothing'; reason: string };
+
+/** Non-public IPv4 blocks (RFC 1122, 1918, 6598, 3927); anything outside them counts as public. */
+const V4_SPACES: readonly { net: number; bits: number; space: string }[] = [
+  { net: 0x00000000, bits: 8, space: 'this-network' },
+  { net: 0x0a000000, bits: 8, space: 'private' },
+  { net: 0x64400000, bits: 10, space: 'shared (CGN)' },
+  { net: 0x7f000000, bits: 8, space: 'loopback' },
+  { net: 0xa9fe0000, bits: 16, space: 'link-local' },
+  { net: 0xac100000, bits: 12, space: 'private' },
+  { net: 0xc0a80000, bits: 16, space: 'private' },
+];
+
+/** Generic top-level domains worth knowing by name; every two-letter label is a country code. */
+const GENERIC_TLDS = new Set([
+  'com', 'net', 'org', 'edu', 'gov', 'mil', 'int', 'arpa', 'info', 'biz', 'name', 'pro', 'mobi', 'asia', 'tel', 'travel', 'jobs', 'cat', 'coop',
+  'aero', 'museum', 'xyz', 'top', 'online', 'site', 'app', 'dev', 'shop', 'store', 'tech', 'cloud', 'email', 'club', 'live', 'blog', 'news', 'link',
+  'click', 'work', 'world', 'space', 'website', 'digital', 'network', 'company', 'services', 'solutions', 'global', 'group', 'agency', 'host',
+]);
+
+/** Registry second levels under country codes (`co.uk`, `com.au`, `ne.jp`): as wide as a top-level domain. */
+const SECOND_LEVELS = new Set(['co', 'com', 'net', 'org', 'ac', 'edu', 'gov', 'ne', 'or', 'go', 'gob', 'mil', 'ltd', 'plc', 'nic', 'sch']);
+
+/** Tags whose RELAY entries let clients or recipients relay (From: is MH3002's). */
+const RELAY_TAGS = new Set(['', 'connect', 'to']);
+
+/** What a RELAY entry's key covers, for the broad- and public-relay rules. */
+export function relayCover(e: AccessEntry): RelayCover | undefined {
+  const tag = e.tag.toLowerCase();
+  if (e.action !== 'RELAY' || !RELAY_TAGS.has(tag)) return undefined;
+  const key = e.key.toLowerCase();
+  // Checked with sendmail -bt on Debian's cf: the Connect/To lookups strip labels and octets down to one, never to nothing.
+  if (key === '') return { kind: 'nothing', reason: 'sendmail never looks up an empty key' };
+  if (key === '.') return { kind: 'nothing', reason: 'sendmail never looks up "."' };
+  if (tag !== 'to') {
+    const net = network(key);
+    if (net?.space === 'this-network') return { kind: 'nothing', reason: `no client connects from ${net.cidr}` };
+    if (net) return net;
+  }
+  const suffix = publicSuffix(key);
+  return suffix ? { kind: 'suffix', suffix } : undefined;
+}
+
+/** A prefix of a /16 or wider (IPv4) or a /32 or wider (IPv6). */
+export function isBroad(n: RelayNetwork): boolean {
+  return n.bits <= (n.family === 4 ? 16 : 32);
+}
+
+/** A prefix so wide and public that it amounts to an open relay: one IPv4 octet or one IPv6 group of public space. */
+export function isOpen(n: RelayNetwork): boolean {
+  return (n.space === 'public' || n.space === 'mostly public') && n.bits <= (n.family === 4 ? 8 : 16);
+}
+
+/** The prefix an IPv4 (`10.1`) or IPv6 (`ipv6:2001:db8`) key stands for, or undefined for other keys and whole `::` addresses. */
+function network(key: string): RelayNetwork | undefined {
+  if (/^\d{1,3}(?:\.\d{1,3}){0,3}$/.test(key)) {
+    const octets = key.split('.').map(Number);
+    if (octets.some((o) => o > 255)) return undefined;
+    const bits = octets.length * 8;
+    const full = [0, 1, 2, 3].map((k) => octets[k] ?? 0);
+    const addr = full[0]! * 2 ** 24 + full[1]! * 2 ** 16 + full[2]! * 2 ** 8 + full[3]!;
+    const block = V4_SPACES.find((s) => bits >= s.bits && addr >>> (32 - s.bits) === s.net >>> (32 - s.bits));
+    const holdsBlock = V4_SPACES.some((s) => s.bits > bits && addr >>> (32 - bits) === s.net >>> (32 - bits));
+    const space = block?.space ?? (holdsBlock ? 'mostly public' : 'public');
+    return { kind: 'network', family: 4, bits, cidr: `${full.join('.')}/${bits}`, addresses: (2 ** (32 - bits)).toLocaleString('en-US'), space };
+  }
+  const v6 = /^ipv6:([0-9a-f:]+)$/.exec(key);
+  if (!v6 || v6[1]!.includes('::')) return undefined;
+  const groups = v6[1]!.split(':');
+  if (groups.length >= 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  const first = parseInt(groups[0]!, 16);
+  const second = groups[1] === undefined ? undefined : parseInt(groups[1], 16);
+  const space = (first & 0xffc0) === 0xfe80 ? 'link-local' : (first & 0xfe00) === 0xfc00 ? 'unique-local' : first === 0x2001 && second === 0x0db8 ? 'documentation' : 'public';
+  const bits = groups.length * 16;
+  return { kind: 'network', family: 6, bits, cidr: `${groups.join(':')}::/${bits}`, addresses: `2^${128 - bits}`, space };
+}
+
+/** The key when it names a top-level domain or a registry suffix such as `co.uk` (a leading dot allowed). */
+function publicSuffix(key: string): string | undefined {
+  const name = key.replace(/^\./, '');
+  const labels = name.split('.');
+  if (labels.some((l) => !/^[a-z0-9-]+$/.test(l))) return undefined;
+  const isTld = (l: string): boolean => /^[a-z]{2}$/.test(l) || GENERIC_TLDS.has(l) || l.startsWith('xn--');
+  if (labels.length === 1 && isTld(labels[0]!)) return name;
+  if (labels.length === 2 && /^[a-z]{2}$/.test(labels[1]!) && SECOND_LEVELS.has(labels[0]!)) return name;
+  return undefined;
+}

@@ -1,0 +1,33 @@
+import { defineRule } from '../../src/core/rule.js';
+import { uudecodeIn } from './programs.js';
+
+const DECODE_NAMES = new Set(['decode', 'uudecode']);
+
+export default defineRule({
+  meta: {
+    id: 'MH2001',
+    slug: 'decode-alias',
+    kinds: ['aliases'],
+    description: 'An alias is the classic decode alias or pipes mail into uudecode, which writes files wherever the sender says.',
+    severity: 'high',
+    tags: ['aliases', 'program'],
+    references: ['DISA-STIG:GEN004640', 'SSG-RHEL5:mail_decode_active', 'Tiger:ali002'],
+    messages: {
+      program: 'alias "{name}" pipes mail into uudecode ("{program}"), which writes a file at the path the sender puts in the message',
+      named: 'alias "{name}" is the classic uudecode alias that benchmarks require to be removed',
+    },
+    fix: 'delete the alias and run newaliases',
+  },
+  check(doc, ctx) {
+    for (const e of doc.entries) {
+      let piped = false;
+      for (const t of e.targets) {
+        const program = uudecodeIn(t);
+        if (program === undefined) continue;
+        piped = true;
+        ctx.report({ messageId: 'program', data: { name: e.name, program }, span: t.span });
+      }
+      if (!piped && DECODE_NAMES.has(e.key)) ctx.report({ messageId: 'named', data: { name: e.name }, span: e.nameSpan });
+    }
+  },
+});

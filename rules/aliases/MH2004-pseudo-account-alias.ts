@@ -1,0 +1,21 @@
+import { defineRule } from '../../src/core/rule.js';
+
+/** Aliases of the old BSD and System V aliases files that hardening guides strip (decode is MH2001's). */
+const PSEUDO = new Set(['games', 'ingres', 'system', 'toor', 'uucp', 'manager', 'dumper', 'operator']);
+
+export default defineRule({
+  meta: {
+    id: 'MH2004',
+    slug: 'pseudo-account-alias',
+    kinds: ['aliases'],
+    description: 'An alias exists for a legacy pseudo-account (games, ingres, uucp, toor, …) that hardening guides remove.',
+    severity: 'low',
+    tags: ['aliases', 'cleanup'],
+    references: ['Kylin-Server-10:7.4'],
+    messages: { pseudo: 'alias "{name}" is for the legacy "{key}" pseudo-account, which nothing should receive mail for' },
+    fix: 'delete the alias and run newaliases',
+  },
+  check(doc, ctx) {
+    for (const e of doc.entries) if (PSEUDO.has(e.key)) ctx.report({ messageId: 'pseudo', data: { name: e.name, key: e.key }, span: e.nameSpan });
+  },
+});

@@ -1,0 +1,65 @@
+import type { AliasTarget } from '../../src/parsers/aliases.js';
+
+/** The last component of a path: `/usr/bin/perl` → `perl`. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Words that run the command after them (`exec`, `env X=1`, `nice -n 5`); skipped to find the real program. */
+const WRAPPERS = new Set(['exec', 'env', 'nice', 'nohup', 'command']);
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ksh', 'csh', 'tcsh', 'zsh', 'ash', 'mksh', 'pdksh', 'ksh93']);
+const INTERPRETER = /^(?:perl|python|ruby|php|tclsh|lua|node|nodejs)[\d.]*$/;
+const TEXT_TOOLS = new Set(['sed', 'awk', 'gawk', 'mawk', 'nawk']);
+const WRITERS = new Set(['cat', 'tee']);
+
+/**
+ * The program word of each simple command in a program target, as written: the prog mailer runs the
+ * command with `/bin/sh -c`, so `|/usr/bin/foo | sh` and `|exec perl x` count too.
+ */
+export function programsOf(t: AliasTarget): string[] {
+  if (t.kind !== 'program' || t.command === undefined) return [];
+  const out: string[] = [];
+  for (const part of t.command.split(/\|\||&&|[|;&`]|\$\(/)) {
+    const words = part.trim().split(/[ \t]+/).map((w) => w.replace(/['"]/g, '')).filter(Boolean);
+    let k = 0;
+    let wrapped = false;
+    while (k < words.length) {
+      const w = words[k]!;
+      if (WRAPPERS.has(baseName(w))) wrapped = true;
+      else if (!/^\w+=/.test(w) && !(wrapped && /^-|^\d+$/.test(w))) break;
+      k++;
+    }
+    if (k < words.length) out.push(words[k]!);
+  }
+  return out;
+}
+
+/** The uudecode a target pipes mail into, as written (MH2001 reports it), or undefined. */
+export function uudecodeIn(t: AliasTarget): string | undefined {
+  return programsOf(t).find((p) => baseName(p) === 'uudecode');
+}
+
+/** A general-purpose program in a target (MH2002), or undefined. uudecode is left to MH2001. */
+export function dangerousProgram(t: AliasTarget): { program: string; what: string } | undefined {
+  if (t.kind !== 'program' || uudecodeIn(t) !== undefined) return undefined;
+  for (const p of programsOf(t)) {
+    const what = describe(baseName(p));
+    if (what) return { program: p, what };
+  }
+  // `xargs sh -c …` and the like: a shell with -c anywhere in the command.
+  const words = (t.command ?? '').split(/[ \t]+/).map((w) => w.replace(/['"]/g, ''));
+  for (let k = 0; k + 1 < words.length; k++) {
+    if (SHELLS.has(baseName(words[k]!)) && /^-\w*c\w*$/.test(words[k + 1]!)) return { program: `${words[k]} ${words[k + 1]}`, what: 'a shell that can run any command' };
+  }
+  return undefined;
+}
+
+/** Why a program is general-purpose, for the message, or undefined. */
+function describe(base: string): string | undefined {
+  if (SHELLS.has(base)) return 'a shell that can run any command';
+  if (INTERPRETER.test(base)) return 'an interpreter that can run any code';
+  if (TEXT_TOOLS.has(base)) return 'a text tool that can run commands and write files';
+  if (WRITERS.has(base)) return 'a tool that writes the message wherever its redirection points';
+  return undefined;
+}
