@@ -34,20 +34,16 @@ function generate(path: string, lines: number, line: (i: number) => string): str
   return path;
 }
 
-/** A realistic aliases entry mix: plain, lists with continuations, programs, includes, comments. */
+/**
+ * A large site's aliases file: mostly one user forwarded to a mailbox, some lists continued over
+ * several lines, a few programs and :include: lists, comments between sections.
+ */
 function aliasLine(i: number): string {
-  switch (i % 10) {
-    case 0:
-      return `# team ${i}\n`;
-    case 3:
-      return `list${i}: user${i}@example.com, user${i + 1},\n\tuser${i + 2}\n`;
-    case 7:
-      return `prog${i}: "|/usr/bin/procmail -a list${i}"\n`;
-    case 9:
-      return `inc${i}: :include:/etc/mail/lists/l${i}\n`;
-    default:
-      return `user${i}: user${i}@mail.example.com\n`;
-  }
+  if (i % 50 === 0) return `# section ${i}\n`;
+  if (i % 50 === 7) return `prog${i}: "|/usr/bin/procmail -a list${i}"\n`;
+  if (i % 50 === 9) return `inc${i}: :include:/etc/mail/lists/l${i}\n`;
+  if (i % 10 === 3) return `list${i}: user${i}@example.com, user${i + 1},\n\tuser${i + 2}\n`;
+  return `user${i}: user${i}@mail.example.com\n`;
 }
 
 /** A cf mix resembling a generated sendmail.cf: rulesets, options, macros, classes, mailers, comments. */

@@ -14,11 +14,11 @@ export default defineRule({
     fix: 'merge the targets into one definition and delete the others',
   },
   check(doc, ctx) {
-    const byKey = new Map<string, AliasEntry[]>();
-    for (const e of doc.entries) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
-    for (const defs of byKey.values()) {
-      const last = defs[defs.length - 1]!;
-      for (const e of defs.slice(0, -1)) ctx.report({ messageId: 'overridden', data: { name: e.name, line: last.line }, span: e.nameSpan });
+    const last = new Map<string, AliasEntry>();
+    for (const e of doc.entries) last.set(e.key, e);
+    for (const e of doc.entries) {
+      const kept = last.get(e.key)!;
+      if (kept !== e) ctx.report({ messageId: 'overridden', data: { name: e.name, line: kept.line }, span: e.nameSpan });
     }
   },
 });

@@ -16,10 +16,10 @@ export default defineRule({
     fix: 'write the line as "name: target, target", or make it a comment',
   },
   check(doc, ctx) {
-    for (const m of doc.missingColon) ctx.report({ messageId: 'missing', span: m.span });
-    // The parser takes a lone CR for a blank line; sendmail does not (measured with newaliases).
-    doc.file.lines.forEach((text, idx) => {
-      if (text === '\r') ctx.report({ messageId: 'loneCR', span: doc.file.lineSpan(idx + 1), fix: 'convert the file to LF line endings (dos2unix)' });
-    });
+    for (const m of doc.missingColon) {
+      // A lone CR is no blank line to sendmail (measured with newaliases): it is an entry without a colon.
+      if (doc.file.line(m.line) === '\r') ctx.report({ messageId: 'loneCR', span: m.span, fix: 'convert the file to LF line endings (dos2unix)' });
+      else ctx.report({ messageId: 'missing', span: m.span });
+    }
   },
 });

@@ -1,37 +1,76 @@
-import { SourceFile } from '../core/source.js';
+import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
 import { Joined } from './joined.js';
 
-/** One address on the right-hand side of an alias. */
-export interface AliasTarget {
-  /** As written, trimmed. */
-  text: string;
-  span: Span;
-  kind: 'address' | 'program' | 'file' | 'include';
-  /** Written inside double quotes. */
-  quoted: boolean;
-  /** For programs: the command without the leading `|` (and without quotes). */
-  command?: string;
-  /** For programs: the first word of the command. */
-  program?: string;
-  /** For :include: and file targets: the path. */
-  path?: string;
+/** Maps offsets of an entry's text to spans: one line, or several joined ones. */
+interface Spanner {
+  span(from: number, to: number): Span;
+}
+
+/** An entry written on one line: offsets are columns. */
+class OneLine implements Spanner {
+  constructor(private readonly line: number) {}
+  span(from: number, to: number): Span {
+    return { start: { line: this.line, column: from + 1 }, end: { line: this.line, column: Math.max(to, from + 1) + 1 } };
+  }
+}
+
+/** One address on the right-hand side of an alias. Its span is computed when asked for. */
+export class AliasTarget {
+  constructor(
+    /** As written, trimmed. */
+    readonly text: string,
+    readonly kind: 'address' | 'program' | 'file' | 'include',
+    /** Written inside double quotes. */
+    readonly quoted: boolean,
+    private readonly spanner: Spanner,
+    private readonly from: number,
+    private readonly to: number,
+    /** For programs: the command without the leading `|` (and without quotes). */
+    readonly command?: string,
+    /** For programs: the first word of the command. */
+    readonly program?: string,
+    /** For :include: and file targets: the path. */
+    readonly path?: string,
+  ) {}
+
+  get span(): Span {
+    return this.spanner.span(this.from, this.to);
+  }
 }
 
 /** One `name: target, …` entry with its continuation lines. */
-export interface AliasEntry {
-  /** The name as written (before the colon, trimmed). */
-  name: string;
-  /** The database key sendmail stores: lower-case, unquoted blanks turned into `.` (BlankSub). */
-  key: string;
-  nameSpan: Span;
-  line: number;
-  endLine: number;
-  /** Everything after the colon, continuation lines joined with their leading whitespace kept. */
-  value: string;
-  targets: AliasTarget[];
-  /** The value holds a carriage return (CRLF file): sendmail stores it in the value. */
-  hasCR: boolean;
+export class AliasEntry {
+  private cachedTargets?: AliasTarget[];
+
+  constructor(
+    /** The name as written (before the colon, trimmed). */
+    readonly name: string,
+    /** The database key sendmail stores: lower-case, unquoted blanks turned into `.` (BlankSub). */
+    readonly key: string,
+    readonly line: number,
+    readonly endLine: number,
+    /** Everything after the colon, continuation lines joined with their leading whitespace kept. */
+    readonly value: string,
+    private readonly spanner: Spanner,
+    private readonly nameFrom: number,
+    private readonly valueFrom: number,
+  ) {}
+
+  get nameSpan(): Span {
+    return this.spanner.span(this.nameFrom, this.nameFrom + Math.max(this.name.length, 1));
+  }
+
+  /** The targets, split at top-level commas; read once, on first use. */
+  get targets(): AliasTarget[] {
+    this.cachedTargets ??= splitTargets(this.value).map(({ text, from, to }) => classifyTarget(text, this.spanner, this.valueFrom + from, this.valueFrom + to));
+    return this.cachedTargets;
+  }
+
+  /** The value holds a carriage return (CRLF file). */
+  get hasCR(): boolean {
+    return this.value.includes('\r');
+  }
 }
 
 /** A line sendmail reads as part of no entry. */
@@ -46,7 +85,7 @@ export interface AliasesDocument {
   kind: 'aliases';
   file: SourceFile;
   entries: AliasEntry[];
-  /** Lines without a colon: skipped by sendmail with "missing colon". */
+  /** Lines without a colon (a lone CR included): skipped by sendmail with "missing colon". */
   missingColon: { line: number; span: Span }[];
   /** Entries with nothing after the colon: skipped with "missing value for alias". */
   emptyValue: { name: string; line: number; span: Span }[];
@@ -54,12 +93,13 @@ export interface AliasesDocument {
   problems: ParseProblem[];
 }
 
-const isBlankStart = (s: string): boolean => s.startsWith(' ') || s.startsWith('\t');
+const isBlankStart = (s: string): boolean => s.charCodeAt(0) === 32 || s.charCodeAt(0) === 9;
 
 /**
- * Reads an aliases file the way sendmail's readaliases() does (FORMATS.md §6): `#` lines and blank
- * lines are skipped; a line starting with a space or TAB right after an entry continues it; a backslash
- * before the newline joins the next line; a continuation after a comment is lost.
+ * Reads an aliases file the way sendmail's readaliases() does (FORMATS.md §6): `#` lines and empty
+ * lines are skipped; a line starting with a space or TAB right after an entry continues it; a
+ * backslash before the newline joins the next line; a continuation after a comment is lost. A line
+ * holding only a CR is not empty to sendmail: it is an entry line without a colon.
  */
 export function parseAliases(file: SourceFile): AliasesDocument {
   const doc: AliasesDocument = { kind: 'aliases', file, entries: [], missingColon: [], emptyValue: [], orphans: [], problems: [] };
@@ -69,12 +109,12 @@ export function parseAliases(file: SourceFile): AliasesDocument {
   while (i < lines.length) {
     const lineNo = i + 1;
     const raw = lines[i]!;
-    if (raw.startsWith('#')) {
+    if (raw.charCodeAt(0) === 35 /* # */) {
       previous = 'comment';
       i++;
       continue;
     }
-    if (raw.replace(/\r$/, '') === '') {
+    if (raw === '') {
       previous = 'blank';
       i++;
       continue;
@@ -90,28 +130,24 @@ export function parseAliases(file: SourceFile): AliasesDocument {
       continue;
     }
     // Gather the logical entry: backslash-newline joins, then leading-whitespace lines continue.
-    const physical: number[] = [i];
+    const first = i;
     i++;
-    for (;;) {
-      const lastText = lines[physical[physical.length - 1]!]!;
-      if (i < lines.length && (lastText.endsWith('\\') || isBlankStart(lines[i]!))) {
-        physical.push(i);
-        i++;
-        continue;
+    while (i < lines.length && (lines[i - 1]!.endsWith('\\') || isBlankStart(lines[i]!))) i++;
+    let joined: string;
+    let spanner: Spanner;
+    if (i - first === 1) {
+      joined = raw;
+      spanner = new OneLine(lineNo);
+    } else {
+      const logical = new Joined();
+      for (let k = first; k < i; k++) {
+        const text = lines[k]!;
+        logical.add(k + 1, k < i - 1 && text.endsWith('\\') ? text.slice(0, -1) : text);
       }
-      break;
+      joined = logical.text;
+      spanner = logical;
     }
-    const logical = new Joined();
-    physical.forEach((idx, k) => {
-      const text = lines[idx]!;
-      const joinsNext = k < physical.length - 1 && text.endsWith('\\');
-      logical.add(idx + 1, joinsNext ? text.slice(0, -1) : text);
-    });
     previous = 'entry';
-    const joined = logical.text;
-    const endLine = logical.endLine;
-    const spanAt = (from: number, to: number): Span => logical.span(from, to);
-
     const colon = findNameColon(joined);
     if (colon < 0) {
       doc.missingColon.push({ line: lineNo, span: file.lineSpan(lineNo) });
@@ -121,34 +157,26 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     const name = nameRaw.trim();
     const nameStart = nameRaw.length - nameRaw.trimStart().length;
     const value = joined.slice(colon + 1);
-    const nameSpan = spanAt(nameStart, nameStart + name.length);
-    if (value.replace(/[\s\r]+/g, '') === '') {
-      doc.emptyValue.push({ name, line: lineNo, span: nameSpan });
+    if (!/[^\s\r]/.test(value)) {
+      doc.emptyValue.push({ name, line: lineNo, span: spanner.span(nameStart, nameStart + Math.max(name.length, 1)) });
       continue;
     }
-    const targets = splitTargets(value, colon + 1).map(({ text, from, to }) => classifyTarget(text, spanAt(from, to)));
-    doc.entries.push({
-      name,
-      key: aliasKey(name),
-      nameSpan,
-      line: lineNo,
-      endLine,
-      value,
-      targets,
-      hasCR: value.includes('\r'),
-    });
+    doc.entries.push(new AliasEntry(name, aliasKey(name), lineNo, i, value, spanner, nameStart, colon + 1));
   }
   return doc;
 }
 
 /** The database key: lower-case; blanks outside quotes become `.` as with BlankSub. */
 export function aliasKey(name: string): string {
-  if (name.startsWith('"')) return name.toLowerCase();
-  return name.toLowerCase().replace(/[ \t]+/g, '.');
+  if (name.charCodeAt(0) === 34 /* " */) return name.toLowerCase();
+  return /[ \t]/.test(name) ? name.toLowerCase().replace(/[ \t]+/g, '.') : name.toLowerCase();
 }
 
 /** Index of the colon that ends the name (a colon inside a quoted name does not count). */
 function findNameColon(s: string): number {
+  const colon = s.indexOf(':');
+  if (colon < 0) return -1;
+  if (!s.includes('"') && !s.includes('\\')) return colon;
   let quoted = false;
   for (let k = 0; k < s.length; k++) {
     const c = s[k];
@@ -160,18 +188,28 @@ function findNameColon(s: string): number {
 }
 
 /** Splits the value at commas that are outside quotes, angle brackets and parentheses. */
-function splitTargets(value: string, base: number): { text: string; from: number; to: number }[] {
+function splitTargets(value: string): { text: string; from: number; to: number }[] {
   const out: { text: string; from: number; to: number }[] = [];
+  const flush = (start: number, end: number): void => {
+    let a = start;
+    let b = end;
+    while (a < b && /\s/.test(value[a]!)) a++;
+    while (b > a && /\s/.test(value[b - 1]!)) b--;
+    if (b > a) out.push({ text: value.slice(a, b), from: a, to: b });
+  };
+  if (!/["<(\\]/.test(value)) {
+    let start = 0;
+    for (let comma = value.indexOf(','); comma >= 0; comma = value.indexOf(',', start)) {
+      flush(start, comma);
+      start = comma + 1;
+    }
+    flush(start, value.length);
+    return out;
+  }
   let quoted = false;
   let angle = 0;
   let paren = 0;
   let start = 0;
-  const flush = (end: number): void => {
-    const piece = value.slice(start, end);
-    const lead = piece.length - piece.trimStart().length;
-    const text = piece.trim();
-    if (text !== '') out.push({ text, from: base + start + lead, to: base + start + lead + text.length });
-  };
   for (let k = 0; k < value.length; k++) {
     const c = value[k];
     if (c === '\\') {
@@ -184,25 +222,28 @@ function splitTargets(value: string, base: number): { text: string; from: number
       else if (c === '(') paren++;
       else if (c === ')' && paren > 0) paren--;
       else if (c === ',' && angle === 0 && paren === 0) {
-        flush(k);
+        flush(start, k);
         start = k + 1;
       }
     }
   }
-  flush(value.length);
+  flush(start, value.length);
   return out;
 }
 
-function classifyTarget(text: string, span: Span): AliasTarget {
-  const quoted = text.length >= 2 && text.startsWith('"') && text.endsWith('"');
+function classifyTarget(text: string, spanner: Spanner, from: number, to: number): AliasTarget {
+  const first = text.charCodeAt(0);
+  // Plain addresses (the bulk of any aliases file) need no further look.
+  if (first !== 34 /* " */ && first !== 124 /* | */ && first !== 58 /* : */ && first !== 47 /* / */) return new AliasTarget(text, 'address', false, spanner, from, to);
+  const quoted = text.length >= 2 && first === 34 && text.endsWith('"');
   const inner = (quoted ? text.slice(1, -1) : text).replace(/\r/g, '').trim();
   if (inner.startsWith('|')) {
     const command = inner.slice(1).trim();
     const program = command.split(/[ \t]+/)[0] ?? '';
-    return { text, span, kind: 'program', quoted, command, program };
+    return new AliasTarget(text, 'program', quoted, spanner, from, to, command, program);
   }
   const include = /^:include:\s*(.*)$/i.exec(inner);
-  if (include) return { text, span, kind: 'include', quoted, path: include[1]!.trim() };
-  if (inner.startsWith('/')) return { text, span, kind: 'file', quoted, path: inner };
-  return { text, span, kind: 'address', quoted };
+  if (include) return new AliasTarget(text, 'include', quoted, spanner, from, to, undefined, undefined, include[1]!.trim());
+  if (inner.startsWith('/')) return new AliasTarget(text, 'file', quoted, spanner, from, to, undefined, undefined, inner);
+  return new AliasTarget(text, 'address', quoted, spanner, from, to);
 }
