@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import type { AliasEntry } from '../../src/parsers/aliases.js';
+import { duplicateGroups } from '../../src/core/duplicates.js';
 
 export default defineRule({
   meta: {
@@ -14,11 +14,13 @@ export default defineRule({
     fix: 'merge the targets into one definition and delete the others',
   },
   check(doc, ctx) {
-    const last = new Map<string, AliasEntry>();
-    for (const e of doc.entries) last.set(e.key, e);
-    for (const e of doc.entries) {
-      const kept = last.get(e.key)!;
-      if (kept !== e) ctx.report({ messageId: 'overridden', data: { name: e.name, line: kept.line }, span: e.nameSpan });
+    const entries = doc.entries;
+    for (const group of duplicateGroups(entries.map((e) => e.key))) {
+      const kept = entries[group[group.length - 1]!]!;
+      for (const i of group.slice(0, -1)) {
+        const e = entries[i]!;
+        ctx.report({ messageId: 'overridden', data: { name: e.name, line: kept.line }, span: e.nameSpan });
+      }
     }
   },
 });
