@@ -40,11 +40,15 @@ export function readDirectives(file: SourceFile, kind: FileKind, names: RuleName
   const directives: Directive[] = [];
   const problems: DirectiveProblem[] = [];
   const open = new Map<string, Directive>();
-  const lines = file.lines;
+  const lineAt = (idx: number): string => file.line(idx + 1);
+  const count = file.lineCount;
   const isComment = (t: string): boolean => t.startsWith('#') || (kind === 'sendmail-mc' && /^dnl\b/.test(t));
-  for (let idx = 0; idx < lines.length; idx++) {
-    const text = lines[idx]!.replace(/\r$/, '');
-    if (!text.includes('mailharden')) continue;
+  // Most files hold no directive at all: look for the word once in the whole text first.
+  if (!file.text.includes('mailharden')) return { directives, problems };
+  for (let idx = 0; idx < count; idx++) {
+    const raw = lineAt(idx);
+    if (!raw.includes('mailharden')) continue;
+    const text = raw.replace(/\r$/, '');
     const lineNo = idx + 1;
     const span = file.lineSpan(lineNo);
     const m = DIRECTIVE.exec(text);
@@ -104,9 +108,9 @@ export function readDirectives(file: SourceFile, kind: FileKind, names: RuleName
       d.toLine = Number.MAX_SAFE_INTEGER;
     } else if (kindWord === 'disable-next-line') {
       let target = idx + 1;
-      while (target < lines.length && (lines[target]!.trim() === '' || isComment(lines[target]!))) target++;
+      while (target < count && (lineAt(target).trim() === '' || isComment(lineAt(target)))) target++;
       let end = target;
-      if (CONTINUED.has(kind)) while (end + 1 < lines.length && /^[ \t]/.test(lines[end + 1]!)) end++;
+      if (CONTINUED.has(kind)) while (end + 1 < count && /^[ \t]/.test(lineAt(end + 1))) end++;
       d.fromLine = target + 1;
       d.toLine = end + 1;
     } else {

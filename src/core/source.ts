@@ -5,26 +5,44 @@ import type { Position, Span } from './types.js';
  * see it: sendmail and tcprules treat it as data, not as part of the line break.
  */
 export class SourceFile {
-  readonly lines: string[];
+  /** Offset of the first character of each line; lines are cut on demand, so no array of strings is kept. */
+  private readonly starts: Uint32Array;
+  readonly lineCount: number;
 
   constructor(
     /** Path used in findings. */
     readonly path: string,
     readonly text: string,
   ) {
-    const lines = text.split('\n');
-    // A final newline ends the last line; it does not start an empty one.
-    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-    this.lines = lines;
+    let starts = new Uint32Array(Math.max(16, Math.ceil(text.length / 32)));
+    let n = 0;
+    starts[n++] = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) {
+      // A final newline ends the last line; it does not start an empty one.
+      if (nl + 1 === text.length) break;
+      if (n === starts.length) {
+        const bigger = new Uint32Array(starts.length * 2);
+        bigger.set(starts);
+        starts = bigger;
+      }
+      starts[n++] = nl + 1;
+    }
+    this.starts = starts;
+    this.lineCount = n;
   }
 
-  /** The text of 1-based line `n`, or '' past the end. */
+  /** The text of 1-based line `n` (with its CR, without the newline), or '' past the end. */
   line(n: number): string {
-    return this.lines[n - 1] ?? '';
+    if (n < 1 || n > this.lineCount) return '';
+    const start = this.starts[n - 1]!;
+    let end = n < this.lineCount ? this.starts[n]! - 1 : this.text.length;
+    if (n === this.lineCount && this.text.charCodeAt(end - 1) === 10) end--;
+    return this.text.slice(start, end);
   }
 
-  get lineCount(): number {
-    return this.lines.length;
+  /** Every line, as an array (for small files and tests; parsers use line()). */
+  get lines(): string[] {
+    return Array.from({ length: this.lineCount }, (_, i) => this.line(i + 1));
   }
 
   /** The span of `length` characters starting at 1-based `line`/`column`. */

@@ -33,14 +33,14 @@ const TAGS = new Set(['connect', 'from', 'to', 'spam', 'greetpause', 'srv_featur
  */
 export function parseAccess(file: SourceFile): AccessDocument {
   const doc: AccessDocument = { kind: 'access', file, entries: [], problems: [] };
-  file.lines.forEach((raw, idx) => {
-    const line = idx + 1;
+  for (let line = 1; line <= file.lineCount; line++) {
+    const raw = file.line(line);
     const text = raw.replace(/\r$/, '');
-    if (text.trim() === '' || text.startsWith('#')) return;
+    if (text.trim() === '' || text.startsWith('#')) continue;
     const m = /^(\S+)([ \t]+)(.*?)[ \t]*$/.exec(text);
     if (!m) {
       doc.problems.push({ message: `key "${text.trim()}" has no value`, span: file.lineSpan(line) });
-      return;
+      continue;
     }
     const fullKey = m[1]!;
     const colon = fullKey.indexOf(':');
@@ -61,7 +61,7 @@ export function parseAccess(file: SourceFile): AccessDocument {
       valueSpan: file.span(line, valueCol, value.length),
       action: actionOf(value),
     });
-  });
+  }
   return doc;
 }
 

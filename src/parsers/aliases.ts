@@ -63,7 +63,7 @@ export class AliasEntry {
 
   /** The targets, split at top-level commas; read once, on first use. */
   get targets(): AliasTarget[] {
-    this.cachedTargets ??= splitTargets(this.value).map(({ text, from, to }) => classifyTarget(text, this.spanner, this.valueFrom + from, this.valueFrom + to));
+    this.cachedTargets ??= splitTargets(this.value, this.spanner, this.valueFrom);
     return this.cachedTargets;
   }
 
@@ -103,12 +103,13 @@ const isBlankStart = (s: string): boolean => s.charCodeAt(0) === 32 || s.charCod
  */
 export function parseAliases(file: SourceFile): AliasesDocument {
   const doc: AliasesDocument = { kind: 'aliases', file, entries: [], missingColon: [], emptyValue: [], orphans: [], problems: [] };
-  const lines = file.lines;
+  const count = file.lineCount;
+  const line = (index: number): string => file.line(index + 1);
   let previous: 'entry' | 'comment' | 'blank' | 'start' = 'start';
   let i = 0;
-  while (i < lines.length) {
+  while (i < count) {
     const lineNo = i + 1;
-    const raw = lines[i]!;
+    const raw = line(i);
     if (raw.charCodeAt(0) === 35 /* # */) {
       previous = 'comment';
       i++;
@@ -123,7 +124,7 @@ export function parseAliases(file: SourceFile): AliasesDocument {
       // Not consumed by an entry: sendmail drops it.
       doc.orphans.push({ line: lineNo, span: file.lineSpan(lineNo), reason: previous === 'comment' ? 'after-comment' : previous === 'blank' ? 'after-blank' : 'at-start' });
       i++;
-      while (i < lines.length && isBlankStart(lines[i]!)) {
+      while (i < count && isBlankStart(line(i))) {
         doc.orphans.push({ line: i + 1, span: file.lineSpan(i + 1), reason: 'after-comment' });
         i++;
       }
@@ -131,8 +132,13 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     }
     // Gather the logical entry: backslash-newline joins, then leading-whitespace lines continue.
     const first = i;
+    let last = raw;
     i++;
-    while (i < lines.length && (lines[i - 1]!.endsWith('\\') || isBlankStart(lines[i]!))) i++;
+    for (; i < count; i++) {
+      const next = line(i);
+      if (!last.endsWith('\\') && !isBlankStart(next)) break;
+      last = next;
+    }
     let joined: string;
     let spanner: Spanner;
     if (i - first === 1) {
@@ -141,7 +147,7 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     } else {
       const logical = new Joined();
       for (let k = first; k < i; k++) {
-        const text = lines[k]!;
+        const text = line(k);
         logical.add(k + 1, k < i - 1 && text.endsWith('\\') ? text.slice(0, -1) : text);
       }
       joined = logical.text;
@@ -188,14 +194,14 @@ function findNameColon(s: string): number {
 }
 
 /** Splits the value at commas that are outside quotes, angle brackets and parentheses. */
-function splitTargets(value: string): { text: string; from: number; to: number }[] {
-  const out: { text: string; from: number; to: number }[] = [];
+function splitTargets(value: string, spanner: Spanner, base: number): AliasTarget[] {
+  const out: AliasTarget[] = [];
   const flush = (start: number, end: number): void => {
     let a = start;
     let b = end;
-    while (a < b && /\s/.test(value[a]!)) a++;
-    while (b > a && /\s/.test(value[b - 1]!)) b--;
-    if (b > a) out.push({ text: value.slice(a, b), from: a, to: b });
+    while (a < b && isSpace(value.charCodeAt(a))) a++;
+    while (b > a && isSpace(value.charCodeAt(b - 1))) b--;
+    if (b > a) out.push(classifyTarget(value.slice(a, b), spanner, base + a, base + b));
   };
   if (!/["<(\\]/.test(value)) {
     let start = 0;
@@ -229,6 +235,11 @@ function splitTargets(value: string): { text: string; from: number; to: number }
   }
   flush(start, value.length);
   return out;
+}
+
+/** Space, TAB, CR, LF and the other ASCII blanks. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 function classifyTarget(text: string, spanner: Spanner, from: number, to: number): AliasTarget {

@@ -97,15 +97,18 @@ export function parseSendmailCf(file: SourceFile): CfDocument {
     configLevel: 0,
     problems: [],
   };
-  const physical = file.lines;
+  const count = file.lineCount;
+  let next = count > 0 ? file.line(1) : '';
   let i = 0;
-  while (i < physical.length) {
+  while (i < count) {
     const joined = new Joined();
-    joined.add(i + 1, stripCR(physical[i]!));
+    joined.add(i + 1, stripCR(next));
     i++;
-    while (i < physical.length && /^[ \t]/.test(physical[i]!)) {
-      joined.add(i + 1, stripCR(physical[i]!), '\n');
+    next = i < count ? file.line(i + 1) : '';
+    while (i < count && (next.charCodeAt(0) === 32 || next.charCodeAt(0) === 9)) {
+      joined.add(i + 1, stripCR(next), '\n');
       i++;
+      next = i < count ? file.line(i + 1) : '';
     }
     doc.lines.push(readLine(doc, joined));
   }
