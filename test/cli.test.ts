@@ -187,3 +187,16 @@ describe('mailharden rules', () => {
     assert.equal(run(['--help']).code, 0);
   });
 });
+
+describe('library entry point', () => {
+  it('lint() and lintText() work without the CLI', async () => {
+    const lib = await import('../src/index.js');
+    const findings = lib.lintText(CF_NO_EXPN, 'sendmail-cf');
+    assert.ok(findings.some((f) => f.ruleId === 'MH1001'));
+    const dir = tree({ 'sendmail.cf': CF_NO_EXPN });
+    const report = await lib.lint([join(dir, 'sendmail.cf')], { select: ['MH1001'], cwd: dir });
+    assert.equal(report.findings.length, 1);
+    assert.equal(report.findings[0]!.file, 'sendmail.cf');
+    assert.equal(JSON.parse(lib.formatJson(report)).summary.findings, 1);
+  });
+});

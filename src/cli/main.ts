@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../core/errors.js';
 import { FILE_KINDS } from '../core/types.js';
+import { VERSION } from '../version.js';
 
-const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
 /** Exit codes, one table for every command (README). */
 export const EXIT = { ok: 0, findings: 1, usage: 2, runtime: 3 } as const;
@@ -17,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command('mailharden')
     .description('Lint and harden sendmail and qmail configuration')
-    .version(pkg.version, '-V, --version')
+    .version(VERSION, '-V, --version')
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -37,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--color <when>', 'auto, always or never (auto honours NO_COLOR, FORCE_COLOR and whether stdout is a terminal)', 'auto')
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runLint } = await import('./lint-command.js');
-      code = await runLint(paths, opts, pkg.version);
+      code = await runLint(paths, opts, VERSION);
     });
 
   program
