@@ -1,3 +1,26 @@
 import type { AnyRule } from '../../src/core/rule.js';
+import optionWithoutSpace from './MH1050-option-without-space.js';
+import continuationSwallowed from './MH1051-continuation-swallowed.js';
+import brokenContinuation from './MH1052-broken-continuation.js';
+import commentTruncatesValue from './MH1053-comment-truncates-value.js';
+import optionBadSeparator from './MH1054-option-bad-separator.js';
+import unknownOption from './MH1055-unknown-option.js';
+import ambiguousOption from './MH1056-ambiguous-option.js';
+import abbreviatedOption from './MH1057-abbreviated-option.js';
+import unknownPrivacyFlag from './MH1058-unknown-privacy-flag.js';
+import unknownLineLetter from './MH1059-unknown-line-letter.js';
+import subOptionIgnored from './MH1060-sub-option-ignored.js';
 
-export const sendmailSyntaxRules: AnyRule[] = [];
+export const sendmailSyntaxRules: AnyRule[] = [
+  optionWithoutSpace,
+  continuationSwallowed,
+  brokenContinuation,
+  commentTruncatesValue,
+  optionBadSeparator,
+  unknownOption,
+  ambiguousOption,
+  abbreviatedOption,
+  unknownPrivacyFlag,
+  unknownLineLetter,
+  subOptionIgnored,
+];

@@ -1,0 +1,48 @@
+import { defineRule } from '../../src/core/rule.js';
+import { lookupOption } from '../../src/model/sendmail-options.js';
+import { clip, looksLikeStatement, visible } from './cf-syntax.js';
+
+export default defineRule({
+  meta: {
+    id: 'MH1051',
+    slug: 'continuation-swallowed',
+    kinds: ['sendmail-cf'],
+    description: 'An indented statement continues the line before it, so sendmail never reads it as a line of its own.',
+    severity: 'high',
+    tags: ['syntax', 'continuation', 'silent'],
+    references: [],
+    messages: {
+      comment: 'this line starts with a blank, so it continues the comment on line {line}: sendmail ignores "{statement}" without a word',
+      statement: 'this line starts with a blank, so it continues line {line}: "{statement}" becomes part of {what} and is never read on its own',
+    },
+    fix: 'remove the blanks before the command letter so the line starts in column 1',
+  },
+  check(doc, ctx) {
+    for (const line of doc.lines) {
+      if (line.joined.segments.length < 2) continue;
+      // A group that itself starts with a blank (the file's first line) is MH1052's.
+      if ((line.kind !== 'comment' && line.kind !== 'statement') || /^\s/.test(line.joined.text)) continue;
+      const { joined } = line;
+      const first = joined.segments[0]!;
+      const option = line.letter === 'O' ? doc.options.find((o) => o.line === line) : undefined;
+      const what = option?.name ? `the ${option.name} value` : `that ${line.letter} line`;
+      for (const seg of joined.segments.slice(1)) {
+        const raw = joined.text.slice(seg.offset, seg.offset + seg.length);
+        const lead = raw.length - raw.trimStart().length;
+        const statement = raw.trim();
+        if (statement === '') continue;
+        const span = joined.span(seg.offset + lead, seg.offset + seg.length);
+        const data = { line: first.line, statement: clip(visible(statement)) };
+        if (line.kind === 'comment') {
+          if (looksLikeStatement(statement)) ctx.report({ messageId: 'comment', data, span });
+          continue;
+        }
+        // After a statement, a continuation is often meant (a long PrivacyOptions value, mailer fields);
+        // only an `O Name=` line with a real option name is surely a separate statement gone wrong.
+        const o = /^O ([A-Za-z][\w.]*) *=/.exec(statement);
+        if (!o || lookupOption(o[1]!).status !== 'exact') continue;
+        ctx.report({ messageId: 'statement', data: { ...data, what }, span });
+      }
+    }
+  },
+});
