@@ -21,7 +21,8 @@ const withSubOptions = new Set(OPTION_TABLE.filter(([, , sub]) => sub).map(([nam
 export function lookupOption(written: string): OptionLookup {
   const dot = written.indexOf('.');
   const base = dot >= 0 ? written.slice(0, dot) : written;
-  if (base === '') return { status: 'unknown' };
+  // An empty name is "null option name"; an empty base before a dot prefixes every name.
+  if (written === '') return { status: 'unknown' };
   const exact = byLower.get(base.toLowerCase());
   if (exact) return { status: 'exact', name: exact };
   const lower = base.toLowerCase();
@@ -81,10 +82,10 @@ export interface PrivacyWord {
   offset: number;
 }
 
-/** Splits a PrivacyOptions value at commas and blanks (sendmail also tolerates surrounding quotes). */
+/** Splits a PrivacyOptions value into words as readcf does: runs of letters and digits (`noexpn;novrfy` is two). */
 export function splitPrivacyWords(value: string): PrivacyWord[] {
   const out: PrivacyWord[] = [];
-  const re = /[^\s,"]+/g;
+  const re = /[A-Za-z0-9]+/g;
   for (let m = re.exec(value); m; m = re.exec(value)) out.push({ word: m[0], offset: m.index });
   return out;
 }

@@ -4,7 +4,8 @@ import { Joined } from './joined.js';
 import { lookupOption, isKnownLetter, optionForLetter, type OptionLookup } from '../model/sendmail-options.js';
 
 /** Command letters readcf() accepts; anything else (lower case included) is fatal. */
-export const CF_LETTERS = new Set(['R', 'S', 'D', 'C', 'F', 'M', 'H', 'O', 'P', 'V', 'K', 'E', 'Q', 'X', 'T', 'L', 'G']);
+/** L and G exist only in builds with XLA or Sun extensions; Debian's sendmail refuses them (measured). */
+export const CF_LETTERS = new Set(['R', 'S', 'D', 'C', 'F', 'M', 'H', 'O', 'P', 'V', 'K', 'E', 'Q', 'X', 'T']);
 
 export type CfLineKind =
   | 'comment'
@@ -137,16 +138,18 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
   const letter = raw[0]!;
   let text = raw;
   let commentAt: number | undefined;
-  if (doc.configLevel >= 3 || letter === 'V') {
+  if (doc.configLevel >= 3) {
     const cut = cutComment(raw);
     text = cut.text;
     commentAt = cut.at;
   }
+  // readcf strips trailing blanks: `O ` is a bare O, not an empty long name.
+  text = text.replace(/[ \t]+$/, '');
   const line: CfLine = { kind: 'statement', letter, joined, swallowed: false, text, span };
   if (commentAt !== undefined) line.commentAt = commentAt;
   switch (letter) {
     case 'V': {
-      const level = /^V(\d+)/.exec(text);
+      const level = /^V[ \t]*(\d+)/.exec(text);
       if (!doc.versionLine) {
         doc.versionLine = line;
         doc.configLevel = level ? Number(level[1]) : 0;
@@ -178,27 +181,39 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
   return line;
 }
 
-/** Cuts at the first `#` not preceded by a backslash or `$`; `\#` stands for `#`. Trailing blanks go too. */
+/**
+ * Removes comments as readcf() does from config level 3 on: an unescaped `#` cuts its physical line
+ * (with the blanks before it), while the continuation lines after it stay. `\#` stands for `#`, and
+ * `$#` (the mailer part of a rewrite result) is no comment, though `$$#` is.
+ */
 function cutComment(raw: string): { text: string; at?: number } {
   let hash = raw.indexOf('#');
   if (hash < 0) return { text: raw };
   let out = '';
   let from = 0;
+  let at: number | undefined;
   while (hash >= 0) {
-    // `$#` (the mailer part of a rewrite result) is not a comment.
-    if (hash > 0 && raw[hash - 1] === '$') {
+    let dollars = 0;
+    while (hash - dollars - 1 >= from && raw[hash - dollars - 1] === '$') dollars++;
+    if (dollars % 2 === 1) {
       hash = raw.indexOf('#', hash + 1);
       continue;
     }
-    if (hash > 0 && raw[hash - 1] === '\\') {
+    if (hash > from && raw[hash - 1] === '\\') {
       out += raw.slice(from, hash - 1) + '#';
       from = hash + 1;
       hash = raw.indexOf('#', from);
       continue;
     }
-    return { text: (out + raw.slice(from, hash)).replace(/[ \t]+$/, ''), at: hash };
+    at ??= hash;
+    out += raw.slice(from, hash).replace(/[ \t]+$/, '');
+    const eol = raw.indexOf('\n', hash);
+    if (eol < 0) return { text: out, at };
+    from = eol;
+    hash = raw.indexOf('#', from);
   }
-  return { text: out + raw.slice(from) };
+  out += raw.slice(from);
+  return at === undefined ? { text: out } : { text: out, at };
 }
 
 function readOption(line: CfLine): CfOption {
