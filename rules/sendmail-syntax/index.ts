@@ -10,6 +10,7 @@ import abbreviatedOption from './MH1057-abbreviated-option.js';
 import unknownPrivacyFlag from './MH1058-unknown-privacy-flag.js';
 import unknownLineLetter from './MH1059-unknown-line-letter.js';
 import subOptionIgnored from './MH1060-sub-option-ignored.js';
+import hashIsNotComment from './MH1061-hash-is-not-comment.js';
 
 export const sendmailSyntaxRules: AnyRule[] = [
   optionWithoutSpace,
@@ -23,4 +24,5 @@ export const sendmailSyntaxRules: AnyRule[] = [
   unknownPrivacyFlag,
   unknownLineLetter,
   subOptionIgnored,
+  hashIsNotComment,
 ];
