@@ -1,4 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
+import type { AliasEntry } from '../../src/parsers/aliases.js';
 import { uudecodeIn } from './programs.js';
 
 const DECODE_NAMES = new Set(['decode', 'uudecode']);
@@ -19,15 +20,18 @@ export default defineRule({
     fix: 'delete the alias and run newaliases',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
-      let piped = false;
-      for (const t of e.targets) {
+    const piped = new Set<AliasEntry>();
+    for (const e of doc.withDeliveries) {
+      for (const t of e.deliveries) {
         const program = uudecodeIn(t);
         if (program === undefined) continue;
-        piped = true;
+        piped.add(e);
         ctx.report({ messageId: 'program', data: { name: e.name, program }, span: t.span });
       }
-      if (!piped && DECODE_NAMES.has(e.key)) ctx.report({ messageId: 'named', data: { name: e.name }, span: e.nameSpan });
     }
+    doc.keys.forEach((key, i) => {
+      const e = doc.entries[i]!;
+      if (DECODE_NAMES.has(key) && !piped.has(e)) ctx.report({ messageId: 'named', data: { name: e.name }, span: e.nameSpan });
+    });
   },
 });

@@ -14,8 +14,8 @@ export default defineRule({
     fix: 'remove the target, or point it at one reviewed program that only reads the message, run through smrsh',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
-      for (const t of e.targets) {
+    for (const e of doc.withDeliveries) {
+      for (const t of e.deliveries) {
         const found = dangerousProgram(t);
         if (found) ctx.report({ messageId: 'program', data: { name: e.name, program: found.program, what: found.what }, span: t.span });
       }

@@ -13,8 +13,8 @@ export default defineRule({
     fix: 'put the whole target in double quotes: "|/path/to/program args"',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
-      for (const t of e.targets) {
+    for (const e of doc.withDeliveries) {
+      for (const t of e.deliveries) {
         if (t.kind !== 'program' || t.quoted || !/[ \t]/.test(t.command ?? '')) continue;
         const mangled = `|${t.command!.replace(/[ \t]+/g, '.')}`;
         ctx.report({ messageId: 'unquoted', data: { text: t.text, mangled }, span: t.span, fix: `write it as "|${t.command}"` });

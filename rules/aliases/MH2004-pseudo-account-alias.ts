@@ -16,6 +16,10 @@ export default defineRule({
     fix: 'delete the alias and run newaliases',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) if (PSEUDO.has(e.key)) ctx.report({ messageId: 'pseudo', data: { name: e.name, key: e.key }, span: e.nameSpan });
+    doc.keys.forEach((key, i) => {
+      if (!PSEUDO.has(key)) return;
+      const e = doc.entries[i]!;
+      ctx.report({ messageId: 'pseudo', data: { name: e.name, key }, span: e.nameSpan });
+    });
   },
 });

@@ -18,7 +18,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     const keys = new Set<string>();
-    for (const e of doc.entries) if (e.key === 'postmaster' || e.key === 'mailer-daemon' || e.key === 'root') keys.add(e.key);
+    for (const key of doc.keys) if (key === 'postmaster' || key === 'mailer-daemon' || key === 'root') keys.add(key);
     const span = doc.file.startSpan();
     if (!keys.has('postmaster')) ctx.report({ messageId: 'postmaster', span, fix: 'add "postmaster: root" and run newaliases' });
     if (!keys.has('mailer-daemon')) ctx.report({ messageId: 'mailerDaemon', span, severity: 'low', fix: 'add "MAILER-DAEMON: postmaster" and run newaliases' });

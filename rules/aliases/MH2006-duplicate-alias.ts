@@ -15,7 +15,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     const entries = doc.entries;
-    for (const group of duplicateGroups(entries.map((e) => e.key))) {
+    for (const group of duplicateGroups(doc.keys)) {
       const kept = entries[group[group.length - 1]!]!;
       for (const i of group.slice(0, -1)) {
         const e = entries[i]!;

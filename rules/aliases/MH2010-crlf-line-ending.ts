@@ -15,6 +15,7 @@ export default defineRule({
     fix: 'convert the file to LF line endings (dos2unix) and run newaliases',
   },
   check(doc, ctx) {
+    if (!doc.file.text.includes('\r')) return;
     const withCR = doc.entries.filter((e) => e.hasCR);
     const first = withCR[0];
     if (!first) return;

@@ -13,8 +13,8 @@ export default defineRule({
     fix: 'make sure the file exists, and that it and every directory above it are owned by root and writable by nobody else',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
-      for (const t of e.targets) if (t.kind === 'include') ctx.report({ messageId: 'include', data: { name: e.name, path: t.path ?? '' }, span: t.span });
+    for (const e of doc.withDeliveries) {
+      for (const t of e.deliveries) if (t.kind === 'include') ctx.report({ messageId: 'include', data: { name: e.name, path: t.path ?? '' }, span: t.span });
     }
   },
 });

@@ -13,8 +13,8 @@ export default defineRule({
     fix: 'make sure the file is meant to take text from anyone, is readable only by those who need it, and that no program trusts its contents',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
-      for (const t of e.targets) {
+    for (const e of doc.withDeliveries) {
+      for (const t of e.deliveries) {
         // Mail to /dev/null is simply discarded.
         if (t.kind === 'file' && t.path !== '/dev/null') ctx.report({ messageId: 'file', data: { name: e.name, path: t.path ?? t.text }, span: t.span });
       }

@@ -14,8 +14,8 @@ export default defineRule({
     fix: 'make sure the program and its directory are owned by root and writable only by root, and run it through smrsh',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
-      for (const t of e.targets) {
+    for (const e of doc.withDeliveries) {
+      for (const t of e.deliveries) {
         // uudecode and general-purpose programs are MH2001's and MH2002's findings.
         if (t.kind !== 'program' || uudecodeIn(t) !== undefined || dangerousProgram(t)) continue;
         ctx.report({ messageId: 'program', data: { name: e.name, program: t.program || t.text }, span: t.span });

@@ -40,6 +40,11 @@ export class SourceFile {
     return this.text.slice(start, end);
   }
 
+  /** Offset in `text` of the first character of 1-based line `n`. */
+  lineOffset(n: number): number {
+    return this.starts[Math.min(Math.max(n, 1), this.lineCount) - 1]!;
+  }
+
   /** Every line, as an array (for small files and tests; parsers use line()). */
   get lines(): string[] {
     return Array.from({ length: this.lineCount }, (_, i) => this.line(i + 1));

@@ -39,32 +39,66 @@ export class AliasTarget {
   }
 }
 
-/** One `name: target, …` entry with its continuation lines. */
-export class AliasEntry {
-  private cachedTargets?: AliasTarget[];
+const NO_TARGETS: readonly AliasTarget[] = Object.freeze([]);
 
+/**
+ * One `name: target, …` entry with its continuation lines. Spans and targets are computed when asked
+ * for and not kept: a million-entry file then holds a million small objects, not ten million.
+ */
+export class AliasEntry {
   constructor(
-    /** The name as written (before the colon, trimmed). */
-    readonly name: string,
-    /** The database key sendmail stores: lower-case, unquoted blanks turned into `.` (BlankSub). */
-    readonly key: string,
+    /** The text the entry lies in: the file's text, or the joined text of a continued entry. */
+    private readonly src: string,
+    /** Where the entry starts in `src`. */
+    private readonly base: number,
     readonly line: number,
-    readonly endLine: number,
-    /** Everything after the colon, continuation lines joined with their leading whitespace kept. */
-    readonly value: string,
-    private readonly spanner: Spanner,
+    /** The continued entry's physical lines; undefined when the entry is one line. */
+    private readonly joined: Joined | undefined,
     private readonly nameFrom: number,
+    private readonly nameTo: number,
     private readonly valueFrom: number,
+    private readonly valueTo: number,
   ) {}
 
-  get nameSpan(): Span {
-    return this.spanner.span(this.nameFrom, this.nameFrom + Math.max(this.name.length, 1));
+  /** The name as written (before the colon, trimmed). */
+  get name(): string {
+    return this.src.slice(this.base + this.nameFrom, this.base + this.nameTo);
   }
 
-  /** The targets, split at top-level commas; read once, on first use. */
+  /** Everything after the colon, continuation lines joined with their leading whitespace kept. */
+  get value(): string {
+    return this.src.slice(this.base + this.valueFrom, this.base + this.valueTo);
+  }
+
+  /** The database key sendmail stores (also in the document's `keys`). */
+  get key(): string {
+    return aliasKey(this.name);
+  }
+
+  get endLine(): number {
+    return this.joined?.endLine ?? this.line;
+  }
+
+  private get spanner(): Spanner {
+    return this.joined ?? new OneLine(this.line);
+  }
+
+  get nameSpan(): Span {
+    return this.spanner.span(this.nameFrom, Math.max(this.nameTo, this.nameFrom + 1));
+  }
+
+  /** The targets, split at top-level commas (computed on each use; cheap, and short-lived). */
   get targets(): AliasTarget[] {
-    this.cachedTargets ??= splitTargets(this.value, this.spanner, this.valueFrom);
-    return this.cachedTargets;
+    return splitTargets(this.value, this.spanner, this.valueFrom);
+  }
+
+  /**
+   * The targets that are not plain addresses: programs, files and :include: lists. Most entries of a
+   * large file have none, and a value without `|`, `/` or `:` is not even split.
+   */
+  get deliveries(): readonly AliasTarget[] {
+    if (isPlain(this.value)) return NO_TARGETS;
+    return this.targets.filter((t) => t.kind !== 'address');
   }
 
   /** The value holds a carriage return (CRLF file). */
@@ -85,6 +119,10 @@ export interface AliasesDocument {
   kind: 'aliases';
   file: SourceFile;
   entries: AliasEntry[];
+  /** `entries[i].key`, as one dense array: rules that look only at names walk this, not the entries. */
+  keys: string[];
+  /** The entries with a program, file or :include: target (few, in a large file). */
+  withDeliveries: AliasEntry[];
   /** Lines without a colon (a lone CR included): skipped by sendmail with "missing colon". */
   missingColon: { line: number; span: Span }[];
   /** Entries with nothing after the colon: skipped with "missing value for alias". */
@@ -102,14 +140,17 @@ const isBlankStart = (s: string): boolean => s.charCodeAt(0) === 32 || s.charCod
  * holding only a CR is not empty to sendmail: it is an entry line without a colon.
  */
 export function parseAliases(file: SourceFile): AliasesDocument {
-  const doc: AliasesDocument = { kind: 'aliases', file, entries: [], missingColon: [], emptyValue: [], orphans: [], problems: [] };
+  const doc: AliasesDocument = { kind: 'aliases', file, entries: [], keys: [], withDeliveries: [], missingColon: [], emptyValue: [], orphans: [], problems: [] };
   const count = file.lineCount;
   const line = (index: number): string => file.line(index + 1);
   let previous: 'entry' | 'comment' | 'blank' | 'start' = 'start';
   let i = 0;
+  // The line after an entry is read to see whether it continues the entry; it is kept for the next round.
+  let lookahead: string | undefined;
   while (i < count) {
     const lineNo = i + 1;
-    const raw = line(i);
+    const raw = lookahead ?? line(i);
+    lookahead = undefined;
     if (raw.charCodeAt(0) === 35 /* # */) {
       previous = 'comment';
       i++;
@@ -136,41 +177,58 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     i++;
     for (; i < count; i++) {
       const next = line(i);
-      if (!last.endsWith('\\') && !isBlankStart(next)) break;
+      if (!last.endsWith('\\') && !isBlankStart(next)) {
+        lookahead = next;
+        break;
+      }
       last = next;
     }
-    let joined: string;
-    let spanner: Spanner;
-    if (i - first === 1) {
-      joined = raw;
-      spanner = new OneLine(lineNo);
-    } else {
-      const logical = new Joined();
+    let joined = raw;
+    let logical: Joined | undefined;
+    if (i - first > 1) {
+      logical = new Joined();
       for (let k = first; k < i; k++) {
         const text = line(k);
         logical.add(k + 1, k < i - 1 && text.endsWith('\\') ? text.slice(0, -1) : text);
       }
       joined = logical.text;
-      spanner = logical;
     }
+    const spanner: Spanner = logical ?? new OneLine(lineNo);
     previous = 'entry';
     const colon = findNameColon(joined);
     if (colon < 0) {
       doc.missingColon.push({ line: lineNo, span: file.lineSpan(lineNo) });
       continue;
     }
-    const nameRaw = joined.slice(0, colon);
-    const name = nameRaw.trim();
-    const nameStart = nameRaw.length - nameRaw.trimStart().length;
-    const value = joined.slice(colon + 1);
-    if (!/[^\s\r]/.test(value)) {
-      doc.emptyValue.push({ name, line: lineNo, span: spanner.span(nameStart, nameStart + Math.max(name.length, 1)) });
+    let nameFrom = 0;
+    let nameTo = colon;
+    while (nameFrom < nameTo && isSpace(joined.charCodeAt(nameFrom))) nameFrom++;
+    while (nameTo > nameFrom && isSpace(joined.charCodeAt(nameTo - 1))) nameTo--;
+    const name = joined.slice(nameFrom, nameTo);
+    NOT_BLANK.lastIndex = colon + 1;
+    if (!NOT_BLANK.test(joined)) {
+      doc.emptyValue.push({ name, line: lineNo, span: spanner.span(nameFrom, Math.max(nameTo, nameFrom + 1)) });
       continue;
     }
-    doc.entries.push(new AliasEntry(name, aliasKey(name), lineNo, i, value, spanner, nameStart, colon + 1));
+    const entry = logical
+      ? new AliasEntry(logical.text, 0, lineNo, logical, nameFrom, nameTo, colon + 1, joined.length)
+      : new AliasEntry(file.text, file.lineOffset(lineNo), lineNo, undefined, nameFrom, nameTo, colon + 1, joined.length);
+    doc.entries.push(entry);
+    doc.keys.push(aliasKey(name));
+    DELIVERY_CHAR.lastIndex = colon + 1;
+    if (DELIVERY_CHAR.test(joined)) doc.withDeliveries.push(entry);
   }
   return doc;
 }
+
+/** A value without `|`, `/` or `:` holds only plain addresses. */
+function isPlain(value: string): boolean {
+  return !/[|/:]/.test(value);
+}
+
+/** Searches from `lastIndex` (set before each use) without slicing the value out. */
+const NOT_BLANK = /[^\s\r]/g;
+const DELIVERY_CHAR = /[|/:]/g;
 
 /** The database key: lower-case; blanks outside quotes become `.` as with BlankSub. */
 export function aliasKey(name: string): string {
