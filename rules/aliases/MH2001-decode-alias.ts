@@ -1,5 +1,4 @@
 import { defineRule } from '../../src/core/rule.js';
-import type { AliasEntry } from '../../src/parsers/aliases.js';
 import { uudecodeIn } from './programs.js';
 
 const DECODE_NAMES = new Set(['decode', 'uudecode']);
@@ -20,18 +19,20 @@ export default defineRule({
     fix: 'delete the alias and run newaliases',
   },
   check(doc, ctx) {
-    const piped = new Set<AliasEntry>();
+    // Entries are read as fresh objects each time: remember them by line.
+    const piped = new Set<number>();
     for (const e of doc.withDeliveries) {
       for (const t of e.deliveries) {
         const program = uudecodeIn(t);
         if (program === undefined) continue;
-        piped.add(e);
+        piped.add(e.line);
         ctx.report({ messageId: 'program', data: { name: e.name, program }, span: t.span });
       }
     }
     doc.keys.forEach((key, i) => {
-      const e = doc.entries[i]!;
-      if (DECODE_NAMES.has(key) && !piped.has(e)) ctx.report({ messageId: 'named', data: { name: e.name }, span: e.nameSpan });
+      if (!DECODE_NAMES.has(key)) return;
+      const e = doc.entries.at(i)!;
+      if (!piped.has(e.line)) ctx.report({ messageId: 'named', data: { name: e.name }, span: e.nameSpan });
     });
   },
 });

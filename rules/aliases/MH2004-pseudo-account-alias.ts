@@ -18,7 +18,7 @@ export default defineRule({
   check(doc, ctx) {
     doc.keys.forEach((key, i) => {
       if (!PSEUDO.has(key)) return;
-      const e = doc.entries[i]!;
+      const e = doc.entries.at(i)!;
       ctx.report({ messageId: 'pseudo', data: { name: e.name, key }, span: e.nameSpan });
     });
   },

@@ -16,9 +16,9 @@ export default defineRule({
   check(doc, ctx) {
     const entries = doc.entries;
     for (const group of duplicateGroups(doc.keys)) {
-      const kept = entries[group[group.length - 1]!]!;
+      const kept = entries.at(group[group.length - 1]!)!;
       for (const i of group.slice(0, -1)) {
-        const e = entries[i]!;
+        const e = entries.at(i)!;
         ctx.report({ messageId: 'overridden', data: { name: e.name, line: kept.line }, span: e.nameSpan });
       }
     }
