@@ -19,7 +19,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     for (const line of doc.lines) {
-      if (line.joined.segments.length < 2) continue;
+      if (line.joined.lineCount < 2) continue;
       // A group that itself starts with a blank (the file's first line) is MH1052's.
       if ((line.kind !== 'comment' && line.kind !== 'statement') || /^\s/.test(line.joined.text)) continue;
       const { joined } = line;

@@ -15,18 +15,25 @@ export type CfLineKind =
   | 'statement';
 
 /** One logical line of a sendmail.cf: a physical line plus its continuation lines. */
-export interface CfLine {
-  kind: CfLineKind;
-  /** First character of the statement (`O`, `R`, …); '' for comments and blank lines. */
-  letter: string;
-  joined: Joined;
-  /** Continuation lines swallowed by a comment line: sendmail ignores them silently. */
-  swallowed: boolean;
-  /** The text after comment stripping (the statement as sendmail reads it). */
-  text: string;
+export class CfLine {
   /** Where an unescaped `#` cut the line (config level 3 and later), as an offset in the joined text. */
   commentAt?: number;
-  span: Span;
+
+  constructor(
+    readonly kind: CfLineKind,
+    /** First character of the statement (`O`, `R`, …); '' for comments and blank lines. */
+    readonly letter: string,
+    readonly joined: Joined,
+    /** Continuation lines swallowed by a comment line: sendmail ignores them silently. */
+    readonly swallowed: boolean,
+    /** The text after comment stripping (the statement as sendmail reads it). */
+    readonly text: string,
+  ) {}
+
+  /** The whole logical line (computed when asked for). */
+  get span(): Span {
+    return this.joined.span(0, this.joined.text.length);
+  }
 }
 
 /** An `O` line. */
@@ -122,7 +129,6 @@ function stripCR(s: string): string {
 
 function readLine(doc: CfDocument, joined: Joined): CfLine {
   const raw = joined.text;
-  const span = joined.span(0, raw.length);
   const first = raw.charCodeAt(0);
   if (first === 35 /* # */) {
     if (raw.startsWith('#O ')) {
@@ -131,10 +137,10 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
       const commented = /^#O ([A-Za-z][\w.]*)=(.*)$/.exec(head);
       if (commented) doc.commentedOptions.push({ name: commented[1]!, value: commented[2]!, span: joined.span(0, head.length) });
     }
-    return { kind: 'comment', letter: '', joined, swallowed: joined.segments.length > 1, text: raw, span };
+    return new CfLine('comment', '', joined, joined.lineCount > 1, raw);
   }
-  if (raw === '') return { kind: 'blank', letter: '', joined, swallowed: false, text: '', span };
-  if (first === 10 /* \n */) return { kind: 'broken-continuation', letter: '', joined, swallowed: false, text: raw, span };
+  if (raw === '') return new CfLine('blank', '', joined, false, '');
+  if (first === 10 /* \n */) return new CfLine('broken-continuation', '', joined, false, raw);
   const letter = raw[0]!;
   let text = raw;
   let commentAt: number | undefined;
@@ -145,7 +151,7 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
   }
   // readcf strips trailing blanks: `O ` is a bare O, not an empty long name.
   text = text.replace(/[ \t]+$/, '');
-  const line: CfLine = { kind: 'statement', letter, joined, swallowed: false, text, span };
+  const line = new CfLine('statement', letter, joined, false, text);
   if (commentAt !== undefined) line.commentAt = commentAt;
   switch (letter) {
     case 'V': {
