@@ -10,7 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = join(ROOT, 'dist', 'mailharden.js');
 const WORK = join(ROOT, '.bench');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const quick = process.argv.includes('--quick');

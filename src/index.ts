@@ -7,7 +7,7 @@ import { lintText as lintTextWith } from './core/lint-text.js';
 import type { LintReport } from './core/report.js';
 import type { FileKind, Finding } from './core/types.js';
 import { rules } from '../rules/index.js';
-import { VERSION } from './version.js';
+import { VERSION } from './paths.js';
 
 export { rules };
 export { formatText } from './formatters/text.js';

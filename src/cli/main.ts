@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../core/errors.js';
 import { FILE_KINDS } from '../core/types.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../paths.js';
 
 
 /** Exit codes, one table for every command (README). */

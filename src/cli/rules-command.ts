@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ruleNames } from '../core/engine.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { UserError } from '../core/errors.js';
 import { coverageRows, ruleTable } from '../core/rule-docs.js';
 import { rules } from '../../rules/index.js';
 
 /** The generated rule pages, shipped with the package. */
-const DOCS = join(import.meta.dirname, '..', '..', '..', 'docs', 'rules');
+const DOCS = join(PACKAGE_ROOT, 'docs', 'rules');
 
 /** `mailharden rules [ID] [--coverage] [--format text|json|md]`. */
 export function runRules(rule: string | undefined, opts: { coverage?: boolean; format: string }): number {

@@ -1,3 +1,4 @@
+import { byCodeUnit } from './compare.js';
 import { parseAs } from '../parsers/documents.js';
 import { readDirectives, type Directive, type RuleNames } from './directives.js';
 import { formatMessage, type AnyRule, type Report, type RuleSettings } from './rule.js';
@@ -92,7 +93,7 @@ export function lintFile(file: SourceFile, kind: FileKind, opts: LintOptions): F
   const before = findings.length;
   for (const rule of applicable) if (rule.meta.phase === 'post') run(rule, uses);
   for (const f of findings.slice(before)) suppress(f, [], opts.ignores, names.suppressible(f.ruleId), file.path);
-  return findings.sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
+  return findings.sort((a, b) => a.line - b.line || a.column - b.column || byCodeUnit(a.ruleId, b.ruleId));
 }
 
 function suppress(f: Finding, directives: Directive[], ignores: readonly FileIgnore[], suppressible: boolean, path: string): void {

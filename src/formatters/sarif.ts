@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { byCodeUnit } from '../core/compare.js';
 import { docUrl, HOMEPAGE, type LintReport } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
 import type { Finding, Severity } from '../core/types.js';
@@ -20,7 +20,7 @@ export function artifactUri(path: string): string {
  * the line, so alerts survive edits elsewhere in the file. Suppressed findings are left out unless asked.
  */
 export function formatSarif(report: LintReport, opts: { includeSuppressed?: boolean } = {}): string {
-  const rules = [...report.rules].sort((a, b) => a.id.localeCompare(b.id));
+  const rules = [...report.rules].sort((a, b) => byCodeUnit(a.id, b.id));
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const seen = new Map<string, number>();
   const results = report.findings
@@ -97,7 +97,19 @@ function pascal(slug: string): string {
   return slug.replace(/(^|-)([a-z0-9])/g, (_, _d, c: string) => c.toUpperCase());
 }
 
-/** A hash of what the finding is about (rule and line text), not of where it is. */
+/**
+ * A hash of what the finding is about (rule and line text), not of where it is: 64-bit FNV-1a, which
+ * needs no crypto module at start-up and is stable across runs and machines.
+ */
 function lineHash(f: Finding): string {
-  return createHash('sha256').update(`${f.ruleId}\0${(f.sourceLine ?? '').trim()}`).digest('hex').slice(0, 16);
+  const text = `${f.ruleId}\0${(f.sourceLine ?? '').trim()}`;
+  // Two 32-bit FNV-1a lanes with different offsets make 64 bits.
+  let a = 0x811c9dc5;
+  let b = 0xcbf29ce4;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
-export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The shipped bin (the bundle), so the tests exercise what users run. */
+export const CLI = join(ROOT, 'dist', 'mailharden.js');
 
 /** Runs the built CLI; returns exit code, stdout and stderr. */
 export function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; uid?: number } = {}): { code: number; stdout: string; stderr: string } {
