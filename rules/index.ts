@@ -1,3 +1,4 @@
+import { byCodeUnit } from '../src/core/compare.js';
 import type { AnyRule } from '../src/core/rule.js';
 import { accessRules } from './access/index.js';
 import { aliasesRules } from './aliases/index.js';
@@ -14,4 +15,4 @@ export const rules: readonly AnyRule[] = [
   ...sendmailRelayRules,
   ...aliasesRules,
   ...accessRules,
-].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
+].sort((a, b) => byCodeUnit(a.meta.id, b.meta.id));

@@ -20,10 +20,11 @@ export default defineRule({
   check(doc, ctx) {
     for (const line of doc.lines) {
       const { joined } = line;
-      const first = joined.segments[0]!;
-      const last = joined.segments[joined.segments.length - 1]!;
       if (line.kind === 'broken-continuation') {
-        const second = joined.segments[1]!;
+        const segments = joined.segments;
+        const first = segments[0]!;
+        const last = segments[segments.length - 1]!;
+        const second = segments[1]!;
         const span = joined.span(second.offset, Math.max(last.offset + last.length, second.offset + 1));
         // translate_dollars() cuts comments and trailing blanks, but never the first character, the newline.
         const shown = (doc.configLevel >= 3 ? withoutComments(line.text) : line.text).replace(/\s+$/, '');

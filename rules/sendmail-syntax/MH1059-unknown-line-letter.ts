@@ -31,6 +31,7 @@ export default defineRule({
       const { letter, joined } = line;
       // A first line that starts with a blank is MH1052's.
       if (/\s/.test(letter)) continue;
+      if (CF_LETTERS.has(letter) && letter !== 'P') continue;
       const data = { letter: visible(letter), line: clip(visible(line.text)) };
       const span = joined.span(0, 1);
       if (letter === 'P') {

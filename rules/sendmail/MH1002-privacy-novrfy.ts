@@ -6,6 +6,6 @@ export default privacyFlagRule({
   flag: 'novrfy',
   effect: 'VRFY tells any client which local users and aliases exist',
   severity: 'low',
-  references: ['DISA-STIG:GEN004680', 'KISA:U-70', 'CIS-AIX-7.2:4.5.4.2', 'SSG-RHEL5:mail_vrfy_active'],
+  references: ['DISA-STIG:GEN004680', 'KISA:U-70', 'CIS-AIX-7.2:4.5.4.2', 'SSG-RHEL5:mail_vrfy_active', 'AIX7-STIG:AIX7-00-003117', 'Bastille:Sendmail.vrfyexpn', 'STONIX:SecureMTA'],
   tags: ['disclosure'],
 });

@@ -12,7 +12,7 @@ export default defineRule({
     description: 'The SMTP greeting must not show the sendmail version, through $v, $Z or literal version text.',
     severity: 'low',
     tags: ['disclosure', 'greeting'],
-    references: ['DISA-STIG:GEN004560', 'AIX7-STIG:AIX7-00-003114', 'Tiger:netw019w', 'EX16-STIG:EX16-ED-000630', 'SSG-RHEL5:mail_version_info'],
+    references: ['DISA-STIG:GEN004560', 'AIX7-STIG:AIX7-00-003114', 'Tiger:netw019w', 'EX16-STIG:EX16-ED-000630', 'SSG-RHEL5:mail_version_info', 'STONIX:SecureMTA'],
     messages: {
       unset: `SmtpGreetingMessage is not set, so sendmail greets with its built-in "${BINARY_DEFAULT}", which shows its version`,
       implicit: 'confSMTP_LOGIN_MSG is not defined, so cfhead.m4 writes the greeting "{value}", which shows the version through {macros}',

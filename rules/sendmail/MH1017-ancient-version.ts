@@ -8,7 +8,7 @@ export default defineRule({
     description: 'The DZ macro must not name a sendmail version older than 8.6, the first release without the SMTP DEBUG command.',
     severity: 'high',
     tags: ['version', 'debug'],
-    references: ['DISA-STIG:GEN004620', 'DISA-STIG:GEN004600', 'AIX7-STIG:AIX7-00-003116', 'SSG-RHEL5:mail_debug_enabled'],
+    references: ['DISA-STIG:GEN004620', 'DISA-STIG:GEN004600', 'AIX7-STIG:AIX7-00-003116', 'SSG-RHEL5:mail_debug_enabled', 'KISA:U-30'],
     messages: {
       ancient: 'DZ says this configuration is for sendmail {version}: releases before 8.6 may answer the SMTP DEBUG command, the hole the 1988 Internet worm used',
     },
