@@ -34,15 +34,20 @@ export class SourceFile {
   /** The text of 1-based line `n` (with its CR, without the newline), or '' past the end. */
   line(n: number): string {
     if (n < 1 || n > this.lineCount) return '';
-    const start = this.starts[n - 1]!;
-    let end = n < this.lineCount ? this.starts[n]! - 1 : this.text.length;
-    if (n === this.lineCount && this.text.charCodeAt(end - 1) === 10) end--;
-    return this.text.slice(start, end);
+    return this.text.slice(this.starts[n - 1]!, this.lineEnd(n));
   }
 
   /** Offset in `text` of the first character of 1-based line `n`. */
   lineOffset(n: number): number {
     return this.starts[Math.min(Math.max(n, 1), this.lineCount) - 1]!;
+  }
+
+  /** Offset in `text` just past the last character of 1-based line `n` (before its newline). */
+  lineEnd(n: number): number {
+    if (n < 1 || n > this.lineCount) return this.text.length;
+    if (n < this.lineCount) return this.starts[n]! - 1;
+    const len = this.text.length;
+    return this.text.charCodeAt(len - 1) === 10 ? len - 1 : len;
   }
 
   /** Every line, as an array (for small files and tests; parsers use line()). */

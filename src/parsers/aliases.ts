@@ -122,8 +122,8 @@ export class AliasEntries implements Iterable<AliasEntry> {
 
   constructor(private readonly file: SourceFile) {}
 
-  /** Adds an entry; offsets are relative to its first line (or to the joined text). */
-  push(line: number, joined: Joined | undefined, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number): void {
+  /** Adds an entry: `base` is its offset in the file's text (ignored for a joined one); the others are relative. */
+  push(line: number, base: number, joined: Joined | undefined, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number): void {
     if ((this.length + 1) * STRIDE > this.cols.length) {
       const bigger = new Int32Array(this.cols.length * 2);
       bigger.set(this.cols);
@@ -132,7 +132,7 @@ export class AliasEntries implements Iterable<AliasEntry> {
     const at = this.length * STRIDE;
     const c = this.cols;
     c[at] = line;
-    c[at + 1] = joined ? 0 : this.file.lineOffset(line);
+    c[at + 1] = joined ? 0 : base;
     c[at + 2] = nameFrom;
     c[at + 3] = nameTo;
     c[at + 4] = valueFrom;
@@ -186,7 +186,6 @@ export interface AliasesDocument {
   problems: ParseProblem[];
 }
 
-const isBlankStart = (s: string): boolean => s.charCodeAt(0) === 32 || s.charCodeAt(0) === 9;
 
 /**
  * Reads an aliases file the way sendmail's readaliases() does (FORMATS.md §6): `#` lines and empty
@@ -196,81 +195,96 @@ const isBlankStart = (s: string): boolean => s.charCodeAt(0) === 32 || s.charCod
  */
 export function parseAliases(file: SourceFile): AliasesDocument {
   const doc: AliasesDocument = { kind: 'aliases', file, entries: new AliasEntries(file), keys: [], withDeliveries: [], missingColon: [], emptyValue: [], orphans: [], problems: [] };
-  const count = file.lineCount;
-  const line = (index: number): string => file.line(index + 1);
+  // Single-line entries (nearly all of a large file) are read in place in the file's text, by offsets,
+  // so no string is made for a line; only the key is cut out, since it is kept.
+  const text = file.text;
+  const size = text.length;
+  /** End of the line starting at `at` (the offset of its newline, or the end of the text). */
+  const endOf = (at: number): number => {
+    const nl = text.indexOf('\n', at);
+    return nl < 0 ? size : nl;
+  };
   let previous: 'entry' | 'comment' | 'blank' | 'start' = 'start';
-  let i = 0;
-  // The line after an entry is read to see whether it continues the entry; it is kept for the next round.
-  let lookahead: string | undefined;
-  while (i < count) {
-    const lineNo = i + 1;
-    const raw = lookahead ?? line(i);
-    lookahead = undefined;
-    if (raw.charCodeAt(0) === 35 /* # */) {
-      previous = 'comment';
-      i++;
+  let lineNo = 1;
+  let at = 0;
+  while (at < size) {
+    let end = endOf(at);
+    const c = at < end ? text.charCodeAt(at) : -1;
+    if (c === 35 /* # */ || c === -1) {
+      previous = c === -1 ? 'blank' : 'comment';
+      at = end + 1;
+      lineNo++;
       continue;
     }
-    if (raw === '') {
-      previous = 'blank';
-      i++;
-      continue;
-    }
-    if (isBlankStart(raw)) {
+    if (c === 32 || c === 9) {
       // Not consumed by an entry: sendmail drops it.
-      doc.orphans.push({ line: lineNo, span: file.lineSpan(lineNo), reason: previous === 'comment' ? 'after-comment' : previous === 'blank' ? 'after-blank' : 'at-start' });
-      i++;
-      while (i < count && isBlankStart(line(i))) {
-        doc.orphans.push({ line: i + 1, span: file.lineSpan(i + 1), reason: 'after-comment' });
-        i++;
-      }
+      let reason: AliasOrphan['reason'] = previous === 'comment' ? 'after-comment' : previous === 'blank' ? 'after-blank' : 'at-start';
+      do {
+        doc.orphans.push({ line: lineNo, span: file.lineSpan(lineNo), reason });
+        reason = 'after-comment';
+        at = end + 1;
+        lineNo++;
+        end = endOf(at);
+      } while (at < size && (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9));
       continue;
     }
-    // Gather the logical entry: backslash-newline joins, then leading-whitespace lines continue.
-    const first = i;
-    let last = raw;
-    i++;
-    for (; i < count; i++) {
-      const next = line(i);
-      if (!last.endsWith('\\') && !isBlankStart(next)) {
-        lookahead = next;
-        break;
-      }
-      last = next;
+    // The logical entry: a backslash before the newline joins the next line, and lines starting with
+    // a blank continue it.
+    const first = lineNo;
+    const from0 = at;
+    let to0 = end;
+    while (end + 1 < size && (text.charCodeAt(end - 1) === 92 /* \\ */ || text.charCodeAt(end + 1) === 32 || text.charCodeAt(end + 1) === 9)) {
+      end = endOf(end + 1);
+      lineNo++;
     }
-    let joined = raw;
-    let logical: Joined | undefined;
-    if (i - first > 1) {
-      logical = new Joined();
-      for (let k = first; k < i; k++) {
-        const text = line(k);
-        logical.add(k + 1, k < i - 1 && text.endsWith('\\') ? text.slice(0, -1) : text);
-      }
-      joined = logical.text;
-    }
-    const spanner: Spanner = logical ?? new OneLine(lineNo);
+    at = end + 1;
+    lineNo++;
     previous = 'entry';
-    const colon = findNameColon(joined);
+    let src = text;
+    let from = from0;
+    let logical: Joined | undefined;
+    if (lineNo - first > 1) {
+      logical = new Joined();
+      for (let k = first; k < lineNo; k++) {
+        const physical = file.line(k);
+        logical.add(k, k < lineNo - 1 && physical.endsWith('\\') ? physical.slice(0, -1) : physical);
+      }
+      src = logical.text;
+      from = 0;
+      to0 = src.length;
+    }
+    const to = to0;
+    const colon = findNameColon(src, from, to);
     if (colon < 0) {
-      doc.missingColon.push({ line: lineNo, span: file.lineSpan(lineNo) });
+      doc.missingColon.push({ line: first, span: file.lineSpan(first) });
       continue;
     }
-    let nameFrom = 0;
+    let nameFrom = from;
     let nameTo = colon;
-    while (nameFrom < nameTo && isSpace(joined.charCodeAt(nameFrom))) nameFrom++;
-    while (nameTo > nameFrom && isSpace(joined.charCodeAt(nameTo - 1))) nameTo--;
-    const name = joined.slice(nameFrom, nameTo);
-    NOT_BLANK.lastIndex = colon + 1;
-    if (!NOT_BLANK.test(joined)) {
-      doc.emptyValue.push({ name, line: lineNo, span: spanner.span(nameFrom, Math.max(nameTo, nameFrom + 1)) });
+    while (nameFrom < nameTo && isSpace(src.charCodeAt(nameFrom))) nameFrom++;
+    while (nameTo > nameFrom && isSpace(src.charCodeAt(nameTo - 1))) nameTo--;
+    const name = src.slice(nameFrom, nameTo);
+    let valueAt = colon + 1;
+    while (valueAt < to && isSpace(src.charCodeAt(valueAt))) valueAt++;
+    if (valueAt === to) {
+      const spanner: Spanner = logical ?? new OneLine(first);
+      doc.emptyValue.push({ name, line: first, span: spanner.span(nameFrom - from, Math.max(nameTo, nameFrom + 1) - from) });
       continue;
     }
-    doc.entries.push(lineNo, logical, nameFrom, nameTo, colon + 1, joined.length);
+    doc.entries.push(first, from, logical, nameFrom - from, nameTo - from, colon + 1 - from, to - from);
     doc.keys.push(aliasKey(name));
-    DELIVERY_CHAR.lastIndex = colon + 1;
-    if (DELIVERY_CHAR.test(joined)) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
+    if (hasDeliveryChar(src, colon + 1, to)) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
   }
   return doc;
+}
+
+/** Whether `s[from, to)` holds `|`, `/` or `:` (a program, a file or an :include: may be among the targets). */
+function hasDeliveryChar(s: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 124 || c === 47 || c === 58) return true;
+  }
+  return false;
 }
 
 /** A value without `|`, `/` or `:` holds only plain addresses. */
@@ -278,9 +292,7 @@ function isPlain(value: string): boolean {
   return !/[|/:]/.test(value);
 }
 
-/** Searches from `lastIndex` (set before each use) without slicing the value out. */
-const NOT_BLANK = /[^\s\r]/g;
-const DELIVERY_CHAR = /[|/:]/g;
+
 
 /** The database key: lower-case; blanks outside quotes become `.` as with BlankSub. */
 export function aliasKey(name: string): string {
@@ -288,13 +300,16 @@ export function aliasKey(name: string): string {
   return /[ \t]/.test(name) ? name.toLowerCase().replace(/[ \t]+/g, '.') : name.toLowerCase();
 }
 
-/** Index of the colon that ends the name (a colon inside a quoted name does not count). */
-function findNameColon(s: string): number {
-  const colon = s.indexOf(':');
-  if (colon < 0) return -1;
-  if (!s.includes('"') && !s.includes('\\')) return colon;
+/** Index of the colon that ends the name in `s[from, to)` (a colon inside a quoted name does not count), or -1. */
+function findNameColon(s: string, from = 0, to = s.length): number {
+  let k = from;
+  for (; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 58 /* : */) return k;
+    if (c === 34 /* " */ || c === 92 /* \\ */) break;
+  }
   let quoted = false;
-  for (let k = 0; k < s.length; k++) {
+  for (; k < to; k++) {
     const c = s[k];
     if (c === '"') quoted = !quoted;
     else if (c === '\\') k++;
