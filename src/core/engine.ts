@@ -66,16 +66,19 @@ export function lintFile(file: SourceFile, kind: FileKind, opts: LintOptions): F
         const template = meta.messages[r.messageId];
         const severity = opts.severity.get(meta.id) ?? r.severity ?? meta.severity;
         const sourceLine = file.line(r.span.start.line).replace(/\r$/, '');
+        // Every finding covers at least one character (SARIF and editors need start < end).
+        const { start } = r.span;
+        const end = r.span.end.line > start.line || (r.span.end.line === start.line && r.span.end.column > start.column) ? r.span.end : { line: start.line, column: start.column + 1 };
         findings.push({
           ruleId: meta.id,
           slug: meta.slug,
           severity,
           message: formatMessage(template ?? r.messageId, r.data),
           file: file.path,
-          line: r.span.start.line,
-          column: r.span.start.column,
-          endLine: r.span.end.line,
-          endColumn: r.span.end.column,
+          line: start.line,
+          column: start.column,
+          endLine: end.line,
+          endColumn: end.column,
           fix: r.fix ?? meta.fix,
           references: meta.references,
           tags: meta.tags,

@@ -141,7 +141,10 @@ export function parseSendmailMc(file: SourceFile): McDocument {
     let argPos: Position = pos();
     const finish = (): void => {
       const raw = argStart < 0 ? '' : text.slice(argStart, i);
-      call.args.push({ text: unquote(stripDnl(raw)), span: { start: argPos, end: pos() } });
+      const end = pos();
+      // An empty argument still gets a one-character span, at the place it would be.
+      const nonEmpty = end.line > argPos.line || end.column > argPos.column ? end : { line: argPos.line, column: argPos.column + 1 };
+      call.args.push({ text: unquote(stripDnl(raw)), span: { start: argPos, end: nonEmpty } });
     };
     const begin = (): void => {
       // m4 drops unquoted leading whitespace of each argument (and a dnl eats the rest of its line).
