@@ -14,8 +14,15 @@ export interface CfFeature {
  * (cfhead, proto, the mailers) leave such lines too, so callers look for the feature names they know.
  * A cf written by hand, or stripped of comments, has none: absence proves nothing.
  */
+/** Several rules ask for the features of the same document: read them once. */
+const seen = new WeakMap<CfDocument, CfFeature[]>();
+
 export function featuresOfCf(doc: CfDocument): CfFeature[] {
+  const cached = seen.get(doc);
+  if (cached) return cached;
   const out: CfFeature[] = [];
+  seen.set(doc, out);
+  if (!doc.file.text.includes('$Id: ')) return out;
   for (const line of doc.lines) {
     if (line.kind !== 'comment') continue;
     const m = /^#+[ \t]+\$Id: (\w+)\.m4,v /.exec(line.joined.text);

@@ -1,5 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lookupOption } from '../../src/model/sendmail-options.js';
+import type { CfLine, CfOption } from '../../src/parsers/sendmail-cf.js';
 import { clip, looksLikeStatement, visible } from './cf-syntax.js';
 
 export default defineRule({
@@ -18,13 +19,16 @@ export default defineRule({
     fix: 'remove the blanks before the command letter so the line starts in column 1',
   },
   check(doc, ctx) {
+    if (!/\n[ \t]/.test(doc.file.text)) return;
+    let optionOf: Map<CfLine, CfOption> | undefined;
     for (const line of doc.lines) {
       if (line.joined.lineCount < 2) continue;
       // A group that itself starts with a blank (the file's first line) is MH1052's.
       if ((line.kind !== 'comment' && line.kind !== 'statement') || /^\s/.test(line.joined.text)) continue;
       const { joined } = line;
       const first = joined.segments[0]!;
-      const option = line.letter === 'O' ? doc.options.find((o) => o.line === line) : undefined;
+      optionOf ??= new Map(doc.options.map((o) => [o.line, o]));
+      const option = line.letter === 'O' ? optionOf.get(line) : undefined;
       const what = option?.name ? `the ${option.name} value` : `that ${line.letter} line`;
       for (const seg of joined.segments.slice(1)) {
         const raw = joined.text.slice(seg.offset, seg.offset + seg.length);

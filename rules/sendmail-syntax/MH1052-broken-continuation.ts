@@ -30,7 +30,7 @@ export default defineRule({
         const shown = (doc.configLevel >= 3 ? withoutComments(line.text) : line.text).replace(/\s+$/, '');
         if (shown === '') ctx.report({ messageId: 'blanksOnly', data: { empty: first.line }, span });
         else ctx.report({ messageId: 'afterEmpty', data: { empty: first.line, shown: clip(visible(shown)) }, span });
-      } else if (line.kind === 'statement' && /^\s/.test(line.text)) {
+      } else if (line === doc.lines[0] && line.kind === 'statement' && /^\s/.test(line.text)) {
         const shown = line.text.replace(/\s+$/, '') || line.text[0]!;
         ctx.report({ messageId: 'firstLine', data: { shown: clip(visible(shown)) }, span: joined.span(0, joined.text.length) });
       }

@@ -19,9 +19,9 @@ export interface Setting {
 
 /** A word of a PrivacyOptions value. */
 export interface PrivacyWordAt {
-  word: string;
-  span: Span;
-  known: boolean;
+  readonly word: string;
+  readonly span: Span;
+  readonly known: boolean;
 }
 
 /** The prog mailer as the configuration defines it. */
@@ -93,13 +93,24 @@ class Model implements SendmailModel {
   }
 }
 
+/** A word of a PrivacyOptions value whose span is computed only when a rule reports it. */
+class LocatedWord implements PrivacyWordAt {
+  readonly known: boolean;
+  constructor(
+    readonly word: string,
+    private readonly offset: number,
+    private readonly spanAt: (from: number, to: number) => Span,
+  ) {
+    this.known = PRIVACY_FLAGS.has(word.toLowerCase());
+  }
+  get span(): Span {
+    return this.spanAt(this.offset, this.offset + this.word.length);
+  }
+}
+
 /** Locates the words of a PrivacyOptions value given a function from value offsets to spans. */
 function privacyWordsOf(value: string, spanAt: (from: number, to: number) => Span): PrivacyWordAt[] {
-  return splitPrivacyWords(value).map(({ word, offset }) => ({
-    word,
-    span: spanAt(offset, offset + word.length),
-    known: PRIVACY_FLAGS.has(word.toLowerCase()),
-  }));
+  return splitPrivacyWords(value).map(({ word, offset }) => new LocatedWord(word, offset, spanAt));
 }
 
 /** The model of a sendmail.cf. */

@@ -67,7 +67,19 @@ export interface CfMailer {
   name: string;
   nameSpan: Span;
   /** Fields by letter (`P`, `F`, `A`, …), value trimmed. */
-  fields: Map<string, { value: string; span: Span }>;
+  fields: Map<string, MailerField>;
+}
+
+/** One `X=value` field of an M line; the span is computed when asked for. */
+export class MailerField {
+  constructor(
+    readonly value: string,
+    private readonly joined: Joined,
+    private readonly at: number,
+  ) {}
+  get span(): Span {
+    return this.joined.span(this.at, this.at + Math.max(this.value.length, 1));
+  }
 }
 
 export interface CfDocument {
@@ -150,7 +162,9 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
     commentAt = cut.at;
   }
   // readcf strips trailing blanks: `O ` is a bare O, not an empty long name.
-  text = text.replace(/[ \t]+$/, '');
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  if (end < text.length) text = text.slice(0, end);
   const line = new CfLine('statement', letter, joined, false, text);
   if (commentAt !== undefined) line.commentAt = commentAt;
   switch (letter) {
@@ -283,7 +297,7 @@ function readMailer(line: CfLine): CfMailer | undefined {
     const lead = rawValue.length - rawValue.trimStart().length;
     const value = rawValue.trim();
     const at = f.index + 2 + lead;
-    mailer.fields.set(f[1]!.toUpperCase(), { value, span: joined.span(at, at + Math.max(value.length, 1)) });
+    mailer.fields.set(f[1]!.toUpperCase(), new MailerField(value, joined, at));
   }
   return mailer;
 }
