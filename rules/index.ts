@@ -3,9 +3,11 @@ import type { AnyRule } from '../src/core/rule.js';
 import { accessRules } from './access/index.js';
 import { aliasesRules } from './aliases/index.js';
 import { engineRules } from './engine/index.js';
+import { hostRules } from './host/index.js';
 import { sendmailRelayRules } from './sendmail-relay/index.js';
 import { sendmailSyntaxRules } from './sendmail-syntax/index.js';
 import { sendmailRules } from './sendmail/index.js';
+import { tcprulesRules } from './tcprules/index.js';
 
 /** Every rule, in id order. The only module that imports specific rules. */
 export const rules: readonly AnyRule[] = [
@@ -15,4 +17,6 @@ export const rules: readonly AnyRule[] = [
   ...sendmailRelayRules,
   ...aliasesRules,
   ...accessRules,
+  ...tcprulesRules,
+  ...hostRules,
 ].sort((a, b) => byCodeUnit(a.meta.id, b.meta.id));

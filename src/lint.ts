@@ -2,7 +2,8 @@ import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync, type S
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { findConfig, loadConfig, pathForIgnores, type LoadedConfig } from './config/load.js';
 import { isIgnoredName, kindFromContent, kindFromName } from './core/detect.js';
-import { lintFile, ruleNames, type FileIgnore } from './core/engine.js';
+import { lintFile, ruleNames, type FileIgnore, type LintOptions } from './core/engine.js';
+import type { Profile } from './host/layout.js';
 import { UserError } from './core/errors.js';
 import { globToRegExp, ruleMatcher } from './core/glob.js';
 import { DEFAULT_SETTINGS, today } from './core/lint-text.js';
@@ -22,6 +23,10 @@ export interface LintRequest {
   inlineSuppressions?: boolean;
   /** Base for the paths shown in findings (default: the current directory). */
   cwd?: string;
+  /** Lint the system laid out under this directory (as '/') instead of paths. */
+  root?: string;
+  /** The system layout under --root; detected from the tree when absent. */
+  profile?: Profile;
   version: string;
 }
 
@@ -39,18 +44,42 @@ interface Target {
 /** Runs the lint job: find the files, read them, apply the configuration, run the rules. */
 export async function lint(req: LintRequest): Promise<LintReport> {
   const cwd = req.cwd ?? process.cwd();
+  const options = await optionFinder(req, cwd);
+  const findings: Finding[] = [];
+  // Not push(...spread): a file can have more findings than the call stack has room for arguments.
+  const add = (list: readonly Finding[]): void => {
+    for (const f of list) findings.push(f);
+  };
+  let files: number;
+  if (req.root !== undefined) {
+    if (req.paths.length) throw new UserError('--root lints the system under its directory; give either --root or paths, not both');
+    const { lintRoot } = await import('./host/run.js');
+    files = await lintRoot(req.root, req.profile, req.type, cwd, options, add);
+  } else {
+    const targets = collect(req, cwd);
+    for (const t of targets) {
+      const opts = await options(t.abs);
+      add(lintFile(new SourceFile(t.shown, readText(t)), t.kind, opts));
+    }
+    files = targets.length;
+  }
+  return { tool: { name: 'mailharden', version: req.version }, findings, files, rules: req.rules.map((r) => r.meta) };
+}
+
+/** The lint options for a file at an absolute path: its .mailharden.yaml, the flags, the ignores that match it. */
+export type OptionFinder = (abs: string) => Promise<LintOptions>;
+
+async function optionFinder(req: LintRequest, cwd: string): Promise<OptionFinder> {
   const names = ruleNames(req.rules);
-  const targets = collect(req, cwd);
+  const known = (n: string): boolean => names.resolve(n) !== undefined;
   const configCache = new Map<string, string | null>();
   const loaded = new Map<string, LoadedConfig>();
-  const known = (n: string): boolean => names.resolve(n) !== undefined;
   const explicit = typeof req.config === 'string' ? await loadConfig(resolve(cwd, req.config), known, req.config) : undefined;
-  const findings: Finding[] = [];
   const date = today();
-  for (const t of targets) {
+  return async (abs) => {
     let cfg = explicit;
     if (req.config === undefined) {
-      const path = findConfig(dirname(t.abs), configCache);
+      const path = findConfig(dirname(abs), configCache);
       if (path) {
         cfg = loaded.get(path);
         if (!cfg) {
@@ -59,7 +88,6 @@ export async function lint(req: LintRequest): Promise<LintReport> {
         }
       }
     }
-    const text = readText(t);
     const c = cfg?.config;
     const select = req.select ?? c?.select;
     const ignore = [...(req.ignore ?? []), ...(c?.ignore ?? [])];
@@ -75,29 +103,26 @@ export async function lint(req: LintRequest): Promise<LintReport> {
     const enabled = new Set(req.rules.filter((r) => selected(r.meta.id, r.meta.slug) && !ignored(r.meta.id, r.meta.slug) && !off.has(r.meta.id)).map((r) => r.meta.id));
     const ignores: FileIgnore[] = [];
     if (cfg) {
-      const rel = pathForIgnores(cfg.dir, t.abs);
+      const rel = pathForIgnores(cfg.dir, abs);
       for (const ig of c?.ignores ?? []) {
         if ((ig.until && ig.until < date) || !globToRegExp(ig.path).test(rel)) continue;
         ignores.push({ rules: ig.rules.map((r) => names.resolve(r)!), reason: ig.reason, source: cfg.path });
       }
     }
-    const fileFindings = lintFile(new SourceFile(t.shown, text), t.kind, {
-        rules: req.rules,
-        enabled,
-        severity,
-        settings: { ...DEFAULT_SETTINGS, localOnly: c?.settings?.['local-only'] ?? DEFAULT_SETTINGS.localOnly },
-        inlineSuppressions: req.inlineSuppressions ?? true,
+    return {
+      rules: req.rules,
+      enabled,
+      severity,
+      settings: { ...DEFAULT_SETTINGS, localOnly: c?.settings?.['local-only'] ?? DEFAULT_SETTINGS.localOnly },
+      inlineSuppressions: req.inlineSuppressions ?? true,
       ignores,
       today: date,
-    });
-    // Not push(...spread): a file can have more findings than the call stack has room for arguments.
-    for (const f of fileFindings) findings.push(f);
-  }
-  return { tool: { name: 'mailharden', version: req.version }, findings, files: targets.length, rules: req.rules.map((r) => r.meta) };
+    };
+  };
 }
 
 /** A path as findings show it: relative to the working directory when inside it, else absolute. */
-function shownPath(cwd: string, abs: string): string {
+export function shownPath(cwd: string, abs: string): string {
   const rel = relative(cwd, abs);
   return rel === '' || rel.startsWith(`..${sep}`) || rel === '..' ? abs : rel.split(sep).join('/');
 }

@@ -6,9 +6,12 @@ import { FILE_KINDS, SEVERITIES, type FileKind } from '../src/core/types.js';
 import { rules } from '../rules/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
 import { docExamples, ruleFiles } from './helpers/rule-files.js';
+import { buildTree, loadTreeFixtures, parseTree } from './helpers/tree-spec.js';
+import { lint } from '../src/lint.js';
 
 const files = ruleFiles();
 const fixtures = loadFixtures();
+const treeFixtures = loadTreeFixtures();
 
 describe('rule metadata', () => {
   it('ids and slugs are unique and well formed', () => {
@@ -36,7 +39,7 @@ describe('rule metadata', () => {
     const m = r.meta;
     it(`${m.id} ${m.slug}: metadata, doc and fixtures`, () => {
       assert.ok(SEVERITIES.includes(m.severity));
-      assert.ok(m.kinds.length > 0 && m.kinds.every((k) => FILE_KINDS.includes(k)));
+      assert.ok(m.kinds.length > 0 && m.kinds.every((k) => k === 'host' || (FILE_KINDS as readonly string[]).includes(k)));
       assert.match(m.description, /^[A-Z].*\.$/, 'description is one sentence ending with a period');
       assert.ok(m.fix.length > 0 && !m.fix.endsWith('.'), 'fix is a phrase without a final period');
       for (const ref of m.references) assert.match(ref, /^[A-Za-z0-9.-]+:\S+$/, `reference "${ref}" is SOURCE:ITEM`);
@@ -46,7 +49,9 @@ describe('rule metadata', () => {
       const doc = readFileSync(f.md!, 'utf8');
       for (const heading of ['## Why', '## Incorrect', '## Correct', '## How to fix']) assert.ok(doc.includes(heading), `${f.md} lacks "${heading}"`);
       if (!m.id.startsWith('MH00')) {
-        const fixtureHits = fixtures.some((x) => [...x.expected.values()].some((ids) => ids.some((e) => e.split(':')[0] === m.id)));
+        const fixtureHits =
+          fixtures.some((x) => [...x.expected.values()].some((ids) => ids.some((e) => e.split(':')[0] === m.id))) ||
+          treeFixtures.some((x) => x.expected.some((e) => e.startsWith(`${m.id} `)));
         assert.ok(fixtureHits, `${m.id} has no fixture that expects it`);
       }
     });
@@ -61,9 +66,18 @@ describe('rule docs: examples run as tests', () => {
       assert.ok(examples.some((e) => e.section === 'Correct'));
     });
     examples.forEach((e, n) => {
-      it(`${f.id}: ${e.section} example ${n + 1} ${e.section === 'Incorrect' ? 'reports' : 'does not report'} the rule`, () => {
-        assert.ok((FILE_KINDS as readonly string[]).includes(e.kind), `fence language "${e.kind}" is not a file kind`);
-        const hits = lintText(e.code, e.kind as FileKind, rules).filter((x) => x.ruleId === f.id && !x.suppressed);
+      it(`${f.id}: ${e.section} example ${n + 1} ${e.section === 'Incorrect' ? 'reports' : 'does not report'} the rule`, async (t) => {
+        let hits;
+        if (e.kind === 'tree') {
+          // A system tree (host rules): built in a temporary directory and linted with --root.
+          if (process.getuid?.() !== 0) return t.skip('building trees with other owners needs root');
+          const root = buildTree(parseTree(`${f.id} example`, e.code));
+          const report = await lint({ paths: [], root, rules, version: 'test', cwd: root, config: false });
+          hits = report.findings.filter((x) => x.ruleId === f.id && !x.suppressed);
+        } else {
+          assert.ok((FILE_KINDS as readonly string[]).includes(e.kind), `fence language "${e.kind}" is not a file kind or "tree"`);
+          hits = lintText(e.code, e.kind as FileKind, rules).filter((x) => x.ruleId === f.id && !x.suppressed);
+        }
         if (e.section === 'Incorrect') assert.ok(hits.length > 0, `${f.id} not reported on:\n${e.code}`);
         else assert.deepEqual(hits.map((h) => `${h.line}: ${h.message}`), []);
       });

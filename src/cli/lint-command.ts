@@ -1,6 +1,7 @@
 import { lint, parseFailOn } from '../lint.js';
 import { failsAt } from '../core/report.js';
 import type { FileKind } from '../core/types.js';
+import type { Profile } from '../host/layout.js';
 import { rules } from '../../rules/index.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
 
@@ -9,10 +10,14 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
   const failOn = parseFailOn(String(opts.failOn));
   const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
   const color = useColor(String(opts.color), Boolean(process.stdout.isTTY), process.env);
+  // No paths and no --root: the live system, as `--root /`.
+  const root = typeof opts.root === 'string' ? opts.root : paths.length === 0 ? '/' : undefined;
   const report = await lint({
     paths,
     rules,
     version,
+    ...(root !== undefined ? { root } : {}),
+    ...(opts.profile ? { profile: opts.profile as Profile } : {}),
     ...(opts.type ? { type: opts.type as FileKind } : {}),
     ...(opts.config === false ? { config: false as const } : typeof opts.config === 'string' ? { config: opts.config } : {}),
     ...(opts.select ? { select: opts.select as string[] } : {}),

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../core/errors.js';
 import { FILE_KINDS } from '../core/types.js';
+import { PROFILES } from '../host/layout.js';
 import { VERSION } from '../paths.js';
 
 
@@ -23,9 +24,11 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('lint')
-    .description('audit sendmail.cf, sendmail.mc, aliases and access files')
-    .argument('<paths...>', 'files or directories (walked; kinds found by file name)')
+    .description('audit sendmail.cf, sendmail.mc, aliases, access and tcp.smtp files, or a whole system with --root')
+    .argument('[paths...]', 'files or directories (walked; kinds found by file name); none: the system under --root (default /)')
     .addOption(new Option('--type <kind>', 'force the file kind').choices([...FILE_KINDS]))
+    .option('--root <dir>', 'lint the system laid out under DIR as "/": its mail files, modes, owners and attributes')
+    .addOption(new Option('--profile <name>', 'the layout of the system under --root (detected when absent)').choices([...PROFILES]))
     .option('-f, --format <format[=file]>', 'text, compact, json, sarif or github; repeatable, =FILE writes to a file', (v: string, p: string[] = []) => [...p, v])
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'medium')
     .option('--select <ids>', 'only these rules (ids or slugs, comma-separated, * wildcards)', collect)
@@ -48,6 +51,20 @@ async function main(argv: string[]): Promise<number> {
     .action(async (rule: string | undefined, opts: { coverage?: boolean; format: string }) => {
       const { runRules } = await import('./rules-command.js');
       code = runRules(rule, opts);
+    });
+
+  const tcprules = program.command('tcprules').description('tcpserver rules: the tcp.smtp files that tcprules compiles');
+  tcprules
+    .command('explain')
+    .description('which line of a tcp.smtp file decides a connection from each address, and what it sets (as tcprulescheck prints it)')
+    .argument('<file>', 'the tcprules source, e.g. /etc/tcp.smtp')
+    .argument('<ips...>', 'client IPv4 addresses')
+    .option('--host <name>', 'the client\'s reverse DNS name (TCPREMOTEHOST)')
+    .option('--info <user>', 'the client\'s ident user name (TCPREMOTEINFO)')
+    .option('--format <format>', 'text or json', 'text')
+    .action(async (file: string, ips: string[], opts: { host?: string; info?: string; format: string }) => {
+      const { runTcprulesExplain } = await import('./tcprules-command.js');
+      code = runTcprulesExplain(file, ips, opts);
     });
 
   try {

@@ -7,6 +7,8 @@ export function kindFromName(path: string): FileKind | undefined {
   if (/\.mc$/.test(base)) return 'sendmail-mc';
   if (/^aliases$/.test(base)) return 'aliases';
   if (/^access$/.test(base)) return 'access';
+  // tcpserver rule sources: tcp.smtp, tcp.pop3 …; never the compiled tcp.smtp.cdb or tcprules' tcp.smtp.tmp.
+  if (/^tcp\.[^.]/.test(base) && !/\.(cdb|tmp)$/.test(base)) return 'tcp-rules';
   return undefined;
 }
 
@@ -26,19 +28,22 @@ export function kindFromContent(text: string): FileKind | undefined {
   let mc = 0;
   let alias = 0;
   let access = 0;
+  let tcp = 0;
   let other = 0;
   for (const line of head) {
     if (line === '' || line.startsWith('#')) continue;
     if (/^V\d+(\/\w+)?\s*$/.test(line) || /^O [A-Z][A-Za-z]+=/.test(line) || /^S\d+|^R\$/.test(line) || /^M\w+,\s*P=/.test(line)) cf++;
     else if (/^(divert|OSTYPE|DOMAIN|FEATURE|MAILER|VERSIONID|define|include|DAEMON_OPTIONS)\(/.test(line) || /^dnl\b/.test(line)) mc++;
     else if (/^(Connect|From|To|Spam|GreetPause):\S*\s+\S/i.test(line)) access++;
+    else if (/^[^\s:#]*:(allow|deny)(,.*)?[ \t]*\r?$/.test(line)) tcp++;
     else if (/^"?[\w.+-]+( [\w.+-]+)*"?\s*:\s*\S/.test(line) || /^[ \t]/.test(line)) alias++;
     else other++;
   }
-  const best = Math.max(cf, mc, alias, access);
+  const best = Math.max(cf, mc, alias, access, tcp);
   if (best === 0 || best < other) return undefined;
   if (best === cf) return 'sendmail-cf';
   if (best === mc) return 'sendmail-mc';
   if (best === access) return 'access';
+  if (best === tcp) return 'tcp-rules';
   return 'aliases';
 }

@@ -1,15 +1,23 @@
 import type { SourceFile } from './source.js';
 import type { FileKind, Span } from './types.js';
 
-/** A parsed `# mailharden-…` directive that takes effect on a range of lines. */
+/** The lines one rule is suppressed on by one directive. */
+export interface Range {
+  id: string;
+  from: number;
+  to: number;
+  directive: Directive;
+}
+
+/** A parsed `# mailharden-…` directive. */
 export interface Directive {
   kind: 'disable-next-line' | 'disable' | 'disable-file';
   ids: string[];
   reason: string;
-  fromLine: number;
-  toLine: number;
   span: Span;
+  /** Set when one of its ranges suppressed a finding. */
   used: boolean;
+  ranges: Range[];
 }
 
 export interface DirectiveProblem {
@@ -25,42 +33,44 @@ export interface RuleNames {
   suppressible(id: string): boolean;
 }
 
-const DIRECTIVE = /^(?:dnl[ \t]*)?#[ \t]*mailharden-(disable-next-line|disable-file|disable|enable)\b(.*)$/;
-const LOOKS_LIKE = /^(?:dnl[ \t]*)?#[ \t]*mailharden[-_ ]?\w*/i;
+const DIRECTIVE = /^(?:dnl[ \t]*)?#[ \t]*mailharden-(disable-next-line|disable-file|disable|enable)(?=[ \t]|$)(.*)$/;
+/** Something meant as a directive but not one: `mailharden-<word>` in a comment, or without its `#`. */
+const LOOKS_LIKE = /^[ \t]*(?:dnl[ \t]*)?#?[ \t]*mailharden-[a-z]/i;
+/** The reason separator: `--` standing alone as a word. */
+const SEPARATOR = /(?:^|[ \t])--(?:[ \t]|$)/;
 
-/** Kinds whose lines starting with a blank continue the previous line. */
+/** Kinds whose lines starting with a blank continue the previous line (and a comment). */
 const CONTINUED: ReadonlySet<FileKind> = new Set(['sendmail-cf', 'aliases']);
 
 /**
  * Reads the suppression directives of a file. They are whole `#` lines (in a .mc also `dnl #`), since a
  * `#` in these formats only starts a comment at the beginning of a line. A directive needs a reason
- * after ` -- `; without one it is reported and does not suppress anything.
+ * after ` -- `; without one it is reported and suppresses nothing. `disable` opens one range per rule,
+ * and `enable` closes every open range of the rules it names (only those).
  */
 export function readDirectives(file: SourceFile, kind: FileKind, names: RuleNames, today: string): { directives: Directive[]; problems: DirectiveProblem[] } {
   const directives: Directive[] = [];
   const problems: DirectiveProblem[] = [];
-  const open = new Map<string, Directive>();
-  const lineAt = (idx: number): string => file.line(idx + 1);
-  const count = file.lineCount;
-  const isComment = (t: string): boolean => t.startsWith('#') || (kind === 'sendmail-mc' && /^dnl\b/.test(t));
   // Most files hold no directive at all: look for the word once in the whole text first.
-  if (!file.text.includes('mailharden')) return { directives, problems };
-  for (let idx = 0; idx < count; idx++) {
-    const raw = lineAt(idx);
-    if (!raw.includes('mailharden')) continue;
+  if (!file.text.includes('mailharden-')) return { directives, problems };
+  const count = file.lineCount;
+  const open = new Map<string, Range[]>();
+  let nextTarget: Int32Array | undefined;
+  for (let n = 1; n <= count; n++) {
+    const raw = file.line(n);
+    if (!raw.includes('mailharden-')) continue;
     const text = raw.replace(/\r$/, '');
-    const lineNo = idx + 1;
-    const span = file.lineSpan(lineNo);
+    const span = file.lineSpan(n);
     const m = DIRECTIVE.exec(text);
     if (!m) {
-      if (LOOKS_LIKE.test(text)) problems.push({ code: 'malformed', message: `unrecognised directive "${text.trim().slice(0, 80)}"`, span });
+      if (LOOKS_LIKE.test(text)) problems.push({ code: 'malformed', message: `not a mailharden directive: "${text.trim().slice(0, 80)}" (a directive is a whole "# mailharden-disable… IDS -- reason" line starting in column 1)`, span });
       continue;
     }
-    const kindWord = m[1] as 'disable-next-line' | 'disable-file' | 'disable' | 'enable';
+    const verb = m[1] as 'disable-next-line' | 'disable-file' | 'disable' | 'enable';
     const rest = m[2]!;
-    const sep = rest.indexOf(' -- ');
-    const head = (sep >= 0 ? rest.slice(0, sep) : rest).trim();
-    const reason = sep >= 0 ? rest.slice(sep + 4).trim() : '';
+    const sep = SEPARATOR.exec(rest);
+    const head = (sep ? rest.slice(0, sep.index) : rest).trim();
+    const reason = sep ? rest.slice(sep.index + sep[0].length).trim() : '';
     let until: string | undefined;
     const ids: string[] = [];
     for (const word of head.split(/[\s,]+/).filter(Boolean)) {
@@ -80,47 +90,94 @@ export function readDirectives(file: SourceFile, kind: FileKind, names: RuleName
       }
       ids.push(id);
     }
-    if (kindWord === 'enable') {
+    if (verb === 'enable') {
       for (const id of ids) {
-        const d = open.get(id);
-        if (d) {
-          d.toLine = lineNo;
-          open.delete(id);
-        }
+        for (const r of open.get(id) ?? []) r.to = n;
+        open.delete(id);
       }
       continue;
     }
     if (ids.length === 0) {
-      if (head === '') problems.push({ code: 'malformed', message: `mailharden-${kindWord} names no rule`, span });
+      if (head === '') problems.push({ code: 'malformed', message: `mailharden-${verb} names no rule`, span });
       continue;
     }
     if (reason === '') {
-      problems.push({ code: 'no-reason', message: `mailharden-${kindWord} needs a reason after " -- "; it suppresses nothing without one`, span });
+      problems.push({ code: 'no-reason', message: `mailharden-${verb} needs a reason after " -- "; it suppresses nothing without one`, span });
       continue;
     }
     if (until !== undefined && until < today) {
       problems.push({ code: 'expired', message: `suppression of ${ids.join(', ')} expired on ${until}`, span });
       continue;
     }
-    const d: Directive = { kind: kindWord, ids, reason, fromLine: lineNo, toLine: lineNo, span, used: false };
-    if (kindWord === 'disable-file') {
-      d.fromLine = 1;
-      d.toLine = Number.MAX_SAFE_INTEGER;
-    } else if (kindWord === 'disable-next-line') {
-      let target = idx + 1;
-      while (target < count && (lineAt(target).trim() === '' || isComment(lineAt(target)))) target++;
-      let end = target;
-      if (CONTINUED.has(kind)) while (end + 1 < count && /^[ \t]/.test(lineAt(end + 1))) end++;
-      d.fromLine = target + 1;
-      d.toLine = end + 1;
+    const d: Directive = { kind: verb, ids, reason, span, used: false, ranges: [] };
+    let from = n;
+    let to = n;
+    if (verb === 'disable-file') {
+      from = 1;
+      to = Number.MAX_SAFE_INTEGER;
+    } else if (verb === 'disable-next-line') {
+      nextTarget ??= targets(file, kind);
+      from = nextTarget[n]!;
+      to = extent(file, kind, from);
     } else {
-      d.toLine = Number.MAX_SAFE_INTEGER;
-      for (const id of ids) open.set(id, d);
+      to = Number.MAX_SAFE_INTEGER;
+    }
+    for (const id of ids) {
+      const r: Range = { id, from, to, directive: d };
+      d.ranges.push(r);
+      if (verb === 'disable') {
+        const list = open.get(id);
+        if (list) list.push(r);
+        else open.set(id, [r]);
+      }
     }
     directives.push(d);
   }
-  for (const [id, d] of open) {
-    problems.push({ code: 'unclosed', message: `mailharden-disable ${id} has no matching mailharden-enable; it runs to the end of the file`, span: d.span });
+  for (const [id, ranges] of open) {
+    for (const r of ranges) problems.push({ code: 'unclosed', message: `mailharden-disable ${id} has no matching mailharden-enable; it runs to the end of the file`, span: r.directive.span });
   }
   return { directives, problems };
+}
+
+/**
+ * For each line, the line a `disable-next-line` on it aims at: the next line that is not blank and
+ * not a comment (in a cf or aliases file, not an indented line either, which continues the comment).
+ * Computed backwards in one pass, so a run of directives costs no more than the file.
+ */
+function targets(file: SourceFile, kind: FileKind): Int32Array {
+  const count = file.lineCount;
+  const out = new Int32Array(count + 2);
+  let next = count + 1;
+  out[count + 1] = next;
+  for (let n = count; n >= 1; n--) {
+    out[n] = next;
+    const t = file.line(n);
+    const skip = t.trim() === '' || t.startsWith('#') || (kind === 'sendmail-mc' && /^dnl\b/.test(t)) || (CONTINUED.has(kind) && /^[ \t]/.test(t));
+    if (!skip) next = n;
+  }
+  return out;
+}
+
+/** The last line of the statement starting at `from`: its continuation lines, or a call's closing parenthesis. */
+function extent(file: SourceFile, kind: FileKind, from: number): number {
+  const count = file.lineCount;
+  let to = from;
+  if (CONTINUED.has(kind)) {
+    while (to < count && (/^[ \t]/.test(file.line(to + 1)) || (kind === 'aliases' && file.line(to).endsWith('\\')))) to++;
+  } else if (kind === 'sendmail-mc') {
+    // A call may span lines: follow unquoted parentheses until they balance (at most 200 lines).
+    let depth = 0;
+    let quote = 0;
+    for (let n = from; n <= Math.min(count, from + 200); n++) {
+      for (const c of file.line(n)) {
+        if (c === '`') quote++;
+        else if (c === "'" && quote > 0) quote--;
+        else if (quote === 0 && c === '(') depth++;
+        else if (quote === 0 && c === ')') depth--;
+      }
+      to = n;
+      if (depth <= 0) break;
+    }
+  }
+  return to;
 }

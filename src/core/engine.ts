@@ -1,8 +1,9 @@
 import { byCodeUnit } from './compare.js';
-import { parseAs } from '../parsers/documents.js';
-import { readDirectives, type Directive, type RuleNames } from './directives.js';
+import { parseAs, type AnyDocument } from '../parsers/documents.js';
+import type { HostDocument } from '../host/document.js';
+import { SourceFile } from './source.js';
+import { readDirectives, type Directive, type Range, type RuleNames } from './directives.js';
 import { formatMessage, type AnyRule, type Report, type RuleSettings } from './rule.js';
-import type { SourceFile } from './source.js';
 import type { FileKind, Finding, Severity, Span } from './types.js';
 
 /** An out-of-band suppression for a whole file, from `.mailharden.yaml` `ignores:`. */
@@ -43,16 +44,47 @@ export function ruleNames(rules: readonly AnyRule[]): RuleNames & { byId: Map<st
 
 const MAX_SNIPPET = 500;
 
+/** Turns a rule's report into a finding: message, severity override, a span of at least one character. */
+function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: string, lineText: (line: number) => string | undefined): Finding {
+  const template = meta.messages[r.messageId];
+  // Every finding covers at least one character (SARIF and editors need start < end).
+  const { start } = r.span;
+  const end = r.span.end.line > start.line || (r.span.end.line === start.line && r.span.end.column > start.column) ? r.span.end : { line: start.line, column: start.column + 1 };
+  const finding: Finding = {
+    ruleId: meta.id,
+    slug: meta.slug,
+    severity: opts.severity.get(meta.id) ?? r.severity ?? meta.severity,
+    message: formatMessage(template ?? r.messageId, r.data),
+    file,
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
+    fix: r.fix ?? meta.fix,
+    references: meta.references,
+    tags: meta.tags,
+    suppressed: false,
+  };
+  const text = lineText(start.line)?.replace(/\r$/, '');
+  if (text !== undefined) finding.sourceLine = text.length > MAX_SNIPPET ? text.slice(0, MAX_SNIPPET) : text;
+  return finding;
+}
+
 /**
  * Lints one file of a known kind: parse, read directives, run every enabled rule for the kind, apply
  * suppressions, then run the post-phase rules (which judge the suppressions themselves).
  */
 export function lintFile(file: SourceFile, kind: FileKind, opts: LintOptions): Finding[] {
+  return lintParsed(file, kind, parseAs(kind, file), opts);
+}
+
+/** lintFile for a document parsed already (the --root run keeps documents for the host rules). */
+export function lintParsed(file: SourceFile, kind: FileKind, doc: AnyDocument, opts: LintOptions): Finding[] {
   const names = ruleNames(opts.rules);
-  const doc = parseAs(kind, file);
   const { directives, problems } = opts.inlineSuppressions ? readDirectives(file, kind, names, opts.today) : { directives: [], problems: [] };
   const findings: Finding[] = [];
   const applicable = opts.rules.filter((r) => r.meta.kinds.includes(kind) && opts.enabled.has(r.meta.id));
+  const lineText = (line: number): string => file.line(line);
 
   const run = (rule: AnyRule, uses: { span: Span; ids: string[]; used: boolean }[]): void => {
     const meta = rule.meta;
@@ -63,50 +95,100 @@ export function lintFile(file: SourceFile, kind: FileKind, opts: LintOptions): F
       directiveProblems: problems,
       suppressionUses: uses,
       report(r: Report) {
-        const template = meta.messages[r.messageId];
-        const severity = opts.severity.get(meta.id) ?? r.severity ?? meta.severity;
-        const sourceLine = file.line(r.span.start.line).replace(/\r$/, '');
-        // Every finding covers at least one character (SARIF and editors need start < end).
-        const { start } = r.span;
-        const end = r.span.end.line > start.line || (r.span.end.line === start.line && r.span.end.column > start.column) ? r.span.end : { line: start.line, column: start.column + 1 };
-        findings.push({
-          ruleId: meta.id,
-          slug: meta.slug,
-          severity,
-          message: formatMessage(template ?? r.messageId, r.data),
-          file: file.path,
-          line: start.line,
-          column: start.column,
-          endLine: end.line,
-          endColumn: end.column,
-          fix: r.fix ?? meta.fix,
-          references: meta.references,
-          tags: meta.tags,
-          suppressed: false,
-          sourceLine: sourceLine.length > MAX_SNIPPET ? sourceLine.slice(0, MAX_SNIPPET) : sourceLine,
-        });
+        findings.push(toFinding(meta, r, opts, file.path, lineText));
       },
     };
     rule.check(doc, ctx);
   };
 
   for (const rule of applicable) if (rule.meta.phase !== 'post') run(rule, []);
-  for (const f of findings) suppress(f, directives, opts.ignores, names.suppressible(f.ruleId), file.path);
-  const uses = directives.map((d) => ({ span: d.span, ids: d.ids, used: d.used }));
+  const ranges = indexRanges(directives);
+  for (const f of findings) suppress(f, ranges, opts.ignores, names.suppressible(f.ruleId));
+  // A directive for rules that are all switched off (--ignore, config) is not "unused".
+  const uses = directives.map((d) => ({ span: d.span, ids: d.ids, used: d.used || d.ids.every((id) => !opts.enabled.has(id)) }));
   const before = findings.length;
   for (const rule of applicable) if (rule.meta.phase === 'post') run(rule, uses);
-  for (const f of findings.slice(before)) suppress(f, [], opts.ignores, names.suppressible(f.ruleId), file.path);
+  for (const f of findings.slice(before)) suppress(f, new Map(), opts.ignores, names.suppressible(f.ruleId));
   return findings.sort((a, b) => a.line - b.line || a.column - b.column || byCodeUnit(a.ruleId, b.ruleId));
 }
 
-function suppress(f: Finding, directives: Directive[], ignores: readonly FileIgnore[], suppressible: boolean, path: string): void {
-  if (!suppressible) return;
+/**
+ * Runs the host rules once over a system tree. Each report names the tree path it is about; the
+ * finding's file is that path as shown to the user (`show`), and config ignores match it.
+ */
+export function lintHost(host: HostDocument, opts: LintOptions & { show: (treePath: string) => string }): Finding[] {
+  const findings: Finding[] = [];
+  const empty = new SourceFile('', '');
+  const sources = new Map<string, SourceFile | undefined>();
+  const lineOf = (path: string | undefined, line: number): string | undefined => {
+    if (path === undefined) return undefined;
+    if (!sources.has(path)) {
+      const text = host.tree.read(path, 1 << 20);
+      sources.set(path, text === undefined ? undefined : new SourceFile(path, text));
+    }
+    return sources.get(path)?.line(line);
+  };
+  // Post-phase host rules (the one reporting unreadable paths) run last, after every other rule has looked.
+  const ordered = [...opts.rules.filter((r) => r.meta.phase !== 'post'), ...opts.rules.filter((r) => r.meta.phase === 'post')];
+  for (const rule of ordered) {
+    if (!rule.meta.kinds.includes('host') || !opts.enabled.has(rule.meta.id)) continue;
+    const meta = rule.meta;
+    rule.check(host, {
+      file: empty,
+      kind: 'host',
+      settings: opts.settings,
+      directiveProblems: [],
+      suppressionUses: [],
+      report(r: Report) {
+        const shown = opts.show(r.path ?? '/');
+        findings.push(toFinding(meta, r, opts, shown, (line) => lineOf(r.path, line)));
+      },
+    });
+  }
+  return findings.sort((a, b) => byCodeUnit(a.file, b.file) || a.line - b.line || byCodeUnit(a.ruleId, b.ruleId));
+}
+
+/** Applies `.mailharden.yaml` ignores to a finding made outside lintFile (host rules). */
+export function applyIgnores(f: Finding, ignores: readonly FileIgnore[], rules: readonly AnyRule[]): void {
+  suppress(f, new Map(), ignores, ruleNames(rules).suppressible(f.ruleId));
+}
+
+/** Inline suppression ranges by rule id, each list sorted by first line. */
+type RangeIndex = Map<string, Range[]>;
+
+function indexRanges(directives: readonly Directive[]): RangeIndex {
+  const index: RangeIndex = new Map();
   for (const d of directives) {
-    if (d.ids.includes(f.ruleId) && f.line >= d.fromLine && f.line <= d.toLine) {
-      d.used = true;
-      f.suppressed = true;
-      f.suppression = { kind: 'inline', reason: d.reason, source: `${path}:${d.span.start.line}` };
-      return;
+    for (const r of d.ranges) {
+      const list = index.get(r.id);
+      if (list) list.push(r);
+      else index.set(r.id, [r]);
+    }
+  }
+  for (const list of index.values()) list.sort((a, b) => a.from - b.from);
+  return index;
+}
+
+function suppress(f: Finding, ranges: RangeIndex, ignores: readonly FileIgnore[], suppressible: boolean): void {
+  if (!suppressible) return;
+  const list = ranges.get(f.ruleId);
+  if (list) {
+    // The last range starting at or before the line, then back while ranges may still reach it.
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.from <= f.line) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    for (let k = hi; k >= 0; k--) {
+      const r = list[k]!;
+      if (r.to >= f.line) {
+        r.directive.used = true;
+        f.suppressed = true;
+        f.suppression = { kind: 'inline', reason: r.directive.reason, source: `${f.file}:${r.directive.span.start.line}` };
+        return;
+      }
     }
   }
   for (const ig of ignores) {

@@ -1,6 +1,13 @@
 import type { FileKind, Severity, Span } from './types.js';
 import type { DocumentFor } from '../parsers/documents.js';
+import type { HostDocument } from '../host/document.js';
 import type { SourceFile } from './source.js';
+
+/** What a rule looks at: one file of a kind, or (`host`) a whole system tree under `--root`. */
+export type RuleKind = FileKind | 'host';
+
+/** The document a rule of a kind receives. */
+export type RuleDocumentFor<K extends RuleKind> = K extends FileKind ? DocumentFor<K> : HostDocument;
 
 /** Static description of a rule: everything the docs, SARIF and `mailharden rules` show. */
 export interface RuleMeta<M extends string = string> {
@@ -8,7 +15,7 @@ export interface RuleMeta<M extends string = string> {
   id: string;
   /** kebab-case alias accepted wherever an id is. */
   slug: string;
-  kinds: readonly FileKind[];
+  kinds: readonly RuleKind[];
   /** One sentence: what the rule finds. */
   description: string;
   severity: Severity;
@@ -37,6 +44,8 @@ export interface Report<M extends string = string> {
   fix?: string;
   /** Overrides meta.severity for this finding (rules whose severity depends on what they found). */
   severity?: Severity;
+  /** Host rules: the path in the tree the finding is about (the span is then a position in that file). */
+  path?: string;
 }
 
 /** Settings that change what some rules require, from `.mailharden.yaml` `settings:`. */
@@ -53,8 +62,9 @@ export interface SuppressionUse {
 }
 
 export interface RuleContext<M extends string = string> {
+  /** The linted file; for host rules, an empty stand-in (reports name their path). */
   readonly file: SourceFile;
-  readonly kind: FileKind;
+  readonly kind: RuleKind;
   readonly settings: RuleSettings;
   /** Problems with suppression directives found while reading the file (for engine rules). */
   readonly directiveProblems: readonly { code: 'unknown-id' | 'no-reason' | 'not-suppressible' | 'unclosed' | 'malformed' | 'expired'; message: string; span: Span }[];
@@ -63,13 +73,13 @@ export interface RuleContext<M extends string = string> {
   report(r: Report<M>): void;
 }
 
-export interface Rule<K extends FileKind = FileKind, M extends string = string> {
+export interface Rule<K extends RuleKind = RuleKind, M extends string = string> {
   meta: RuleMeta<M> & { kinds: readonly K[] };
-  check(doc: DocumentFor<K>, ctx: RuleContext<M>): void;
+  check(doc: RuleDocumentFor<K>, ctx: RuleContext<M>): void;
 }
 
 /** Typed constructor for a rule: message ids and the document type follow from the metadata. */
-export function defineRule<K extends FileKind, M extends string>(rule: Rule<K, M>): Rule<K, M> {
+export function defineRule<K extends RuleKind, M extends string>(rule: Rule<K, M>): Rule<K, M> {
   return rule;
 }
 

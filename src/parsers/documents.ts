@@ -5,6 +5,7 @@ import { parseAccess, type AccessDocument } from './access.js';
 import { parseAliases, type AliasesDocument } from './aliases.js';
 import { parseSendmailCf, type CfDocument } from './sendmail-cf.js';
 import { parseSendmailMc, type McDocument } from './sendmail-mc.js';
+import { parseTcpRules, type TcpRulesDocument } from './tcprules.js';
 
 export type SendmailCfDoc = CfDocument & { sendmail: SendmailModel };
 export type SendmailMcDoc = McDocument & { sendmail: SendmailModel };
@@ -15,6 +16,7 @@ export interface Documents {
   'sendmail-mc': SendmailMcDoc;
   aliases: AliasesDocument;
   access: AccessDocument;
+  'tcp-rules': TcpRulesDocument;
 }
 
 export type DocumentFor<K extends FileKind> = Documents[K];
@@ -36,4 +38,5 @@ const parsers: { [K in FileKind]: (file: SourceFile) => Documents[K] } = {
   },
   aliases: parseAliases,
   access: parseAccess,
+  'tcp-rules': parseTcpRules,
 };

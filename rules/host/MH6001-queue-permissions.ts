@@ -1,0 +1,42 @@
+import { defineRule } from '../../src/core/rule.js';
+import { octal } from '../../src/host/tree.js';
+
+const AT_START = { start: { line: 1, column: 1 }, end: { line: 1, column: 2 } };
+
+export default defineRule({
+  meta: {
+    id: 'MH6001',
+    slug: 'queue-permissions',
+    kinds: ['host'],
+    description: 'The mail queue directory must be owned by root (or the system\'s MTA user) and closed to other users, since queued messages hold every sender, recipient and body.',
+    severity: 'medium',
+    tags: ['host', 'queue', 'permissions'],
+    references: ['sendmail-SECURITY:mqueue', 'sendmail-op:mqueue'],
+    messages: {
+      mode: 'mail queue {path} has mode {mode}: {who} can list or read queued messages (sendmail recommends 0700)',
+      owner: 'mail queue {path} is owned by {owner}, not by root or the MTA user',
+      clientMode: 'client queue {path} has mode {mode}: any user can read messages queued by local programs (sendmail recommends 0770 smmsp:smmsp)',
+      notDir: 'mail queue {path} is not a directory',
+    },
+    fix: 'chown root (or the MTA user) and chmod 0700 the queue directory; the client queue 0770 smmsp:smmsp',
+  },
+  check(host, ctx) {
+    const { tree, layout, accounts } = host;
+    const q = tree.stat(layout.mqueue);
+    if (q) {
+      if (q.type !== 'dir') ctx.report({ messageId: 'notDir', data: { path: layout.mqueue }, path: layout.mqueue, span: AT_START });
+      else {
+        const owner = accounts.userName(q.uid);
+        if (q.uid !== 0 && !layout.mtaUsers.includes(owner)) ctx.report({ messageId: 'owner', data: { path: layout.mqueue, owner }, path: layout.mqueue, span: AT_START });
+        if (q.mode & 0o077) {
+          const who = q.mode & 0o007 ? 'every user' : `members of group ${accounts.groupName(q.gid)}`;
+          ctx.report({ messageId: 'mode', data: { path: layout.mqueue, mode: octal(q.mode), who }, path: layout.mqueue, span: AT_START, severity: q.mode & 0o007 ? 'high' : 'medium' });
+        }
+      }
+    }
+    const c = tree.stat(layout.clientmqueue);
+    if (c && c.type === 'dir' && c.mode & 0o007) {
+      ctx.report({ messageId: 'clientMode', data: { path: layout.clientmqueue, mode: octal(c.mode) }, path: layout.clientmqueue, span: AT_START, severity: 'high' });
+    }
+  },
+});

@@ -1,0 +1,10 @@
+import type { AnyRule } from '../../src/core/rule.js';
+import relayclientOpen from './MH5001-relayclient-open.js';
+import relayclientBroad from './MH5002-relayclient-broad.js';
+import refusesLine from './MH5003-tcprules-refuses-line.js';
+import neverMatches from './MH5004-rule-never-matches.js';
+import shadowedRule from './MH5005-shadowed-rule.js';
+import noDefaultRule from './MH5006-no-default-rule.js';
+import ipv6Rule from './MH5007-ipv6-rule.js';
+
+export const tcprulesRules: AnyRule[] = [relayclientOpen, relayclientBroad, refusesLine, neverMatches, shadowedRule, noDefaultRule, ipv6Rule];

@@ -1,0 +1,90 @@
+import type { HostTree } from './tree.js';
+
+export const PROFILES = ['debian', 'rhel', 'freebsd', 'solaris'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** Where one system keeps its mail files. */
+export interface Layout {
+  profile: Profile;
+  /** Directory of sendmail.cf, submit.cf, access, helpfile, … */
+  mailDir: string;
+  /** The aliases source file sendmail reads (the real file, not a symlink to it). */
+  aliases: string;
+  /** smrsh's compiled-in program directory (FORMATS.md §1: /etc/mail/smrsh on Debian). */
+  smrshDir: string;
+  /** sendmail's statistics file. */
+  statistics: string;
+  mqueue: string;
+  clientmqueue: string;
+  /** Users who may own the MTA queue besides root. */
+  mtaUsers: readonly string[];
+  qmailDir: string;
+  /** tcpserver rules for the SMTP service. */
+  tcpRules: readonly string[];
+  /** Places of qmail-smtpd run scripts (daemontools and runit). */
+  runScripts: readonly string[];
+  /** Parents of users' home directories. */
+  homeParents: readonly string[];
+}
+
+const COMMON = {
+  mailDir: '/etc/mail',
+  mqueue: '/var/spool/mqueue',
+  qmailDir: '/var/qmail',
+  tcpRules: ['/etc/tcp.smtp', '/etc/tcprules.d/tcp.smtp', '/var/qmail/control/tcp.smtp'],
+  runScripts: ['/service/qmail-smtpd/run', '/var/qmail/supervise/qmail-smtpd/run', '/etc/service/qmail-smtpd/run', '/etc/sv/qmail-smtpd/run', '/var/service/qmail-smtpd/run'],
+  homeParents: ['/home', '/export/home', '/usr/home'],
+} as const;
+
+/** Facts per system (sendmail's SECURITY file, smrsh/README, Debian's sendmail-base; FORMATS.md §1). */
+export const LAYOUTS: Record<Profile, Layout> = {
+  debian: { ...COMMON, profile: 'debian', aliases: '/etc/aliases', smrshDir: '/etc/mail/smrsh', statistics: '/var/lib/sendmail/sendmail.st', clientmqueue: '/var/spool/mqueue-client', mtaUsers: ['smmta'] },
+  rhel: { ...COMMON, profile: 'rhel', aliases: '/etc/aliases', smrshDir: '/etc/smrsh', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
+  freebsd: { ...COMMON, profile: 'freebsd', aliases: '/etc/mail/aliases', smrshDir: '/usr/libexec/sm.bin', statistics: '/var/log/sendmail.st', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
+  solaris: { ...COMMON, profile: 'solaris', aliases: '/etc/mail/aliases', smrshDir: '/var/adm/sm.bin', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
+};
+
+/** Guesses the system from marker files in the tree; Debian when nothing tells. */
+export function detectProfile(tree: HostTree): Profile {
+  if (tree.exists('/etc/debian_version')) return 'debian';
+  if (tree.exists('/etc/redhat-release') || tree.exists('/etc/fedora-release') || tree.exists('/etc/centos-release')) return 'rhel';
+  if (tree.exists('/etc/freebsd-update.conf') || tree.exists('/usr/libexec/sm.bin')) return 'freebsd';
+  const release = tree.read('/etc/release', 4096) ?? '';
+  if (/Solaris|illumos|OpenIndiana|SmartOS/i.test(release) || tree.exists('/var/adm/sm.bin')) return 'solaris';
+  return 'debian';
+}
+
+/** User and group names of the tree's own /etc/passwd and /etc/group (not the machine running mailharden). */
+export interface Accounts {
+  userName(uid: number): string;
+  groupName(gid: number): string;
+  uidOf(name: string): number | undefined;
+  /** Home directories of the tree's users. */
+  homes: readonly string[];
+}
+
+export function readAccounts(tree: HostTree): Accounts {
+  const users = new Map<number, string>();
+  const uids = new Map<string, number>();
+  const groups = new Map<number, string>();
+  const homes: string[] = [];
+  for (const line of (tree.read('/etc/passwd', 4 * 1024 * 1024) ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7 || !/^\d+$/.test(f[2]!)) continue;
+    const uid = Number(f[2]);
+    if (!users.has(uid)) users.set(uid, f[0]!);
+    uids.set(f[0]!, uid);
+    if (f[5] && f[5].startsWith('/') && f[5] !== '/') homes.push(f[5]);
+  }
+  for (const line of (tree.read('/etc/group', 4 * 1024 * 1024) ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 3 && /^\d+$/.test(f[2]!) && !groups.has(Number(f[2]))) groups.set(Number(f[2]), f[0]!);
+  }
+  users.set(0, users.get(0) ?? 'root');
+  return {
+    userName: (uid) => users.get(uid) ?? String(uid),
+    groupName: (gid) => groups.get(gid) ?? String(gid),
+    uidOf: (name) => uids.get(name),
+    homes: [...new Set(homes)].sort(),
+  };
+}

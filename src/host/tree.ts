@@ -1,0 +1,209 @@
+import { spawnSync } from 'node:child_process';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { posix } from 'node:path';
+
+/** What the tree knows about one path (never following a link out of the root). */
+export interface Meta {
+  /** The path inside the tree, absolute (`/etc/aliases`). */
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  /** Permission bits and set-id bits (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtimeMs: number;
+  /** For symlinks: the link text. */
+  target?: string;
+}
+
+/** Why a path could not be looked at. */
+export type Problem = { path: string; reason: 'permission' | 'loop' | 'escapes-root' | 'dangling' | 'io'; detail: string };
+
+const MAX_LINKS = 40;
+
+/**
+ * A directory tree laid out like `/` (a live system, a chroot or a config repository), read without
+ * ever leaving it: symlinks are resolved inside the tree (an absolute link target is taken relative to
+ * the root), and a link that would lead out of it is refused. Every access returns undefined and
+ * records a problem instead of throwing.
+ */
+export class HostTree {
+  readonly problems: Problem[] = [];
+  private readonly metaCache = new Map<string, Meta | null>();
+
+  constructor(
+    /** The directory that stands for `/`, absolute. */
+    readonly root: string,
+    /** How file attributes are read (lsattr by default; tests pass a fake). */
+    private readonly readAttributes: AttributeReader = lsattrAttributes,
+  ) {}
+
+  /** The real location of a tree path (no link resolution). */
+  hostPath(path: string): string {
+    return posix.join(this.root, posix.normalize(`/${path}`));
+  }
+
+  /** Metadata of the path itself (a symlink is reported as a symlink). */
+  lstat(path: string): Meta | undefined {
+    const norm = posix.normalize(`/${path}`);
+    const hit = this.metaCache.get(norm);
+    if (hit !== undefined) return hit ?? undefined;
+    let meta: Meta | null = null;
+    try {
+      const st = lstatSync(this.hostPath(norm));
+      meta = toMeta(norm, st);
+      if (meta.type === 'symlink') meta.target = readlinkSync(this.hostPath(norm));
+    } catch (e) {
+      this.note(norm, e);
+    }
+    this.metaCache.set(norm, meta);
+    return meta ?? undefined;
+  }
+
+  /** Resolves symlinks inside the tree; undefined (with a problem recorded) for dangling, looping or escaping links. */
+  resolve(path: string): string | undefined {
+    let current = posix.normalize(`/${path}`);
+    for (let hops = 0; hops < MAX_LINKS; hops++) {
+      // Resolve each component, so a link in a parent directory is handled too.
+      const parts = current.split('/').filter(Boolean);
+      let prefix = '/';
+      let changed = false;
+      for (let i = 0; i < parts.length; i++) {
+        const next = posix.join(prefix, parts[i]!);
+        const meta = this.lstat(next);
+        if (!meta) return i === parts.length - 1 ? next : undefined;
+        if (meta.type === 'symlink' && meta.target !== undefined) {
+          const target = meta.target.startsWith('/') ? meta.target : posix.join(prefix, meta.target);
+          if (!meta.target.startsWith('/') && escapes(prefix, meta.target)) {
+            this.problems.push({ path: next, reason: 'escapes-root', detail: `symlink to ${meta.target} leads out of the tree` });
+            return undefined;
+          }
+          current = posix.normalize(posix.join(target, ...parts.slice(i + 1)));
+          changed = true;
+          break;
+        }
+        prefix = next;
+      }
+      if (!changed) return current;
+    }
+    this.problems.push({ path, reason: 'loop', detail: 'too many levels of symbolic links' });
+    return undefined;
+  }
+
+  /** Metadata of what the path names, following links inside the tree. */
+  stat(path: string): Meta | undefined {
+    const real = this.resolve(path);
+    if (real === undefined) return undefined;
+    const meta = this.lstat(real);
+    if (!meta && this.lstat(path)?.type === 'symlink') this.problems.push({ path, reason: 'dangling', detail: `symlink to ${this.lstat(path)!.target} names nothing` });
+    return meta;
+  }
+
+  exists(path: string): boolean {
+    return this.lstat(path) !== undefined;
+  }
+
+  /** A regular file's text (links followed inside the tree), at most `max` bytes; undefined if it cannot be read. */
+  read(path: string, max = 64 * 1024 * 1024): string | undefined {
+    const real = this.resolve(path);
+    if (real === undefined) return undefined;
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.hostPath(real), 'r');
+      const st = fstatSync(fd);
+      if (!st.isFile()) return undefined;
+      const size = Math.min(st.size, max);
+      const buf = Buffer.alloc(size);
+      let off = 0;
+      while (off < size) {
+        const n = readSync(fd, buf, off, size - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      return buf.subarray(0, off).toString('utf8');
+    } catch (e) {
+      this.note(real, e);
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /** Names in a directory (links to directories followed inside the tree), sorted; [] when unreadable. */
+  list(path: string): string[] {
+    const real = this.resolve(path);
+    if (real === undefined) return [];
+    try {
+      return readdirSync(this.hostPath(real)).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ENOTDIR') this.note(real, e);
+      return [];
+    }
+  }
+
+  /**
+   * The immutable (`i`) attribute of each path (links followed inside the tree), read for all paths
+   * at once; undefined where it cannot be read (no lsattr, a filesystem without attributes, a
+   * missing file or one that is not a regular file).
+   */
+  immutable(paths: readonly string[]): Map<string, boolean | undefined> {
+    const out = new Map<string, boolean | undefined>();
+    for (const p of paths) out.set(p, undefined);
+    const real = paths.map((p) => [p, this.resolve(p)] as const).filter(([, r]) => r !== undefined && this.lstat(r!)?.type === 'file');
+    if (real.length === 0) return out;
+    const flags = this.readAttributes(real.map(([, rp]) => this.hostPath(rp!)));
+    for (const [p, rp] of real) {
+      const f = flags.get(this.hostPath(rp!));
+      if (f !== undefined) out.set(p, f.includes('i'));
+    }
+    return out;
+  }
+
+  private note(path: string, e: unknown): void {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission' : code === 'ELOOP' ? 'loop' : 'io';
+    this.problems.push({ path, reason, detail: code ?? String(e) });
+  }
+}
+
+/**
+ * Reads the attribute letters of real files (`----i---------e-------`, as lsattr prints them), by
+ * host path; a path missing from the answer has attributes that could not be read.
+ */
+export type AttributeReader = (hostPaths: readonly string[]) => ReadonlyMap<string, string>;
+
+/** `lsattr -d` on all the paths in one call; files it cannot read (no attribute support) are left out. */
+export const lsattrAttributes: AttributeReader = (hostPaths) => {
+  const out = new Map<string, string>();
+  const r = spawnSync('lsattr', ['-d', '--', ...hostPaths], { encoding: 'utf8', timeout: 10_000 });
+  if (r.error || typeof r.stdout !== 'string') return out;
+  const wanted = new Set(hostPaths);
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\S+)\s+(.+)$/.exec(line);
+    if (m && wanted.has(m[2]!)) out.set(m[2]!, m[1]!);
+  }
+  return out;
+};
+
+function toMeta(path: string, st: Stats): Meta {
+  const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  return { path, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs };
+}
+
+/** Whether a relative link target climbs above the tree's root from `dir`. */
+function escapes(dir: string, target: string): boolean {
+  let depth = dir.split('/').filter(Boolean).length;
+  for (const part of target.split('/')) {
+    if (part === '..') depth--;
+    else if (part !== '.' && part !== '') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+}
+
+/** `0644`-style text for a mode. */
+export function octal(mode: number): string {
+  return `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
+}

@@ -1,0 +1,271 @@
+import { ruleKeys, type TcpAction, type TcpRule, type TcpRulesDocument } from '../parsers/tcprules.js';
+
+/**
+ * What tcpserver decides for a connection, from the rules a tcp.smtp file compiles to. tcprules writes
+ * one cdb record per key (a range writes one per value), in line order; tcpserver looks the keys of a
+ * connection up in a fixed order (rules.c of ucspi-tcp 0.88, confirmed with tcprulescheck):
+ * `info@ip`, `info@=host`, `ip`, `=host`, the dotted prefixes of ip from longest to shortest, the
+ * `=.suffix` keys of host from longest to shortest, `=`, and the empty key. The first key found decides,
+ * so the most specific rule wins whatever the line order; of records with the same key the cdb returns
+ * the first, so for identical keys the first line wins.
+ */
+
+/** One cdb record tcprules writes. */
+export interface TcpRecord {
+  key: string;
+  line: number;
+  rule: TcpRule;
+  action: TcpAction;
+  /** The variables in the order tcprules stores them (a name may repeat; tcpserver keeps the last). */
+  env: readonly { name: string; value: string }[];
+}
+
+/** A connection as tcpserver sees it: TCPREMOTEIP, and TCPREMOTEHOST / TCPREMOTEINFO when known. */
+export interface TcpQuery {
+  ip: string;
+  host?: string;
+  info?: string;
+}
+
+/** The rule that decides a connection; `record` undefined means no key matched, and tcpserver allows it. */
+export interface TcpDecision {
+  query: TcpQuery;
+  record?: TcpRecord;
+}
+
+/** The cdb keys tcpserver looks up for a connection, in order. */
+export function lookupNames(q: TcpQuery): string[] {
+  const names: string[] = [];
+  if (q.info !== undefined) {
+    names.push(`${q.info}@${q.ip}`);
+    if (q.host !== undefined) names.push(`${q.info}@=${q.host}`);
+  }
+  names.push(q.ip);
+  if (q.host !== undefined) names.push(`=${q.host}`);
+  for (let n = q.ip.length; n > 0; n--) if (q.ip.charCodeAt(n - 1) === 46) names.push(q.ip.slice(0, n));
+  if (q.host !== undefined) {
+    for (let i = 0; i < q.host.length; i++) if (q.host.charCodeAt(i) === 46) names.push(`=${q.host.slice(i)}`);
+    names.push('=');
+  }
+  names.push('');
+  return names;
+}
+
+const models = new WeakMap<TcpRulesDocument, TcpRulesModel>();
+
+/** The model of a document, built once and shared by every rule that asks. */
+export function modelOf(doc: TcpRulesDocument): TcpRulesModel {
+  let m = models.get(doc);
+  if (!m) models.set(doc, (m = new TcpRulesModel(doc)));
+  return m;
+}
+
+/** The records of the lines tcprules accepts, and the lookup over them. */
+export class TcpRulesModel {
+  /** Every record, in the order tcprules writes them (duplicate keys included). */
+  readonly records: TcpRecord[] = [];
+  private readonly first = new Map<string, TcpRecord>();
+
+  /** Builds the model from the lines tcprules accepts; refused lines are left out (see `doc.refusedAt`). */
+  constructor(doc: TcpRulesDocument) {
+    for (const rule of doc.rules) {
+      if (rule.refused || !rule.action) continue;
+      const env = rule.variables.map((v) => ({ name: v.name, value: v.value }));
+      for (const key of ruleKeys(rule)) {
+        const record: TcpRecord = { key, line: rule.line, rule, action: rule.action, env };
+        this.records.push(record);
+        if (!this.first.has(key)) this.first.set(key, record);
+      }
+    }
+  }
+
+  /** The record the cdb returns for a key: the first one written. */
+  find(key: string): TcpRecord | undefined {
+    return this.first.get(key);
+  }
+
+  /** The rule tcpserver applies to a connection. */
+  decide(query: TcpQuery): TcpDecision {
+    for (const name of lookupNames(query)) {
+      const record = this.first.get(name);
+      if (record) return { query, record };
+    }
+    return { query };
+  }
+}
+
+/** The environment tcpserver sets for an allowed connection: later items of the same name win (as run with tcpserver). */
+export function effectiveEnv(record: TcpRecord | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (!record || record.action === 'deny') return env;
+  for (const v of record.env) env[v.name] = v.value;
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Keys and the address space they cover.
+
+/** An IPv4 block: `net` as an unsigned 32-bit number, `bits` the prefix length. */
+export interface Block {
+  net: number;
+  bits: number;
+}
+
+/** What a key matches. */
+export type KeyShape =
+  | { kind: 'default' }
+  | { kind: 'any-host' }
+  | { kind: 'host'; host: string }
+  | { kind: 'host-suffix'; suffix: string }
+  | { kind: 'ip'; block: Block }
+  | { kind: 'prefix'; block: Block }
+  | { kind: 'info-ip' }
+  | { kind: 'info-host' }
+  | { kind: 'never'; reason: string; fix?: string };
+
+const CANONICAL_OCTET = /^(0|[1-9][0-9]{0,2})$/;
+
+/** `a.b.c.d` exactly as tcpserver writes an address: four octets 0–255, no leading zeros. */
+export function isCanonicalIPv4(s: string): boolean {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => CANONICAL_OCTET.test(p) && Number(p) <= 255);
+}
+
+function blockOf(octets: readonly number[]): Block {
+  let net = 0;
+  for (let i = 0; i < 4; i++) net = net * 256 + (octets[i] ?? 0);
+  return { net, bits: octets.length * 8 };
+}
+
+/** What a key written by tcprules can match, or why no connection ever looks it up. */
+export function keyShape(key: string): KeyShape {
+  if (key === '') return { kind: 'default' };
+  if (/[ \t\r]/.test(key)) return { kind: 'never', reason: 'the key holds a blank, which tcprules keeps and no address or host name has', fix: `write the key without blanks: "${key.replace(/[ \t\r]+/g, '')}"` };
+  if (key.startsWith('=')) {
+    if (key === '=') return { kind: 'any-host' };
+    if (key.startsWith('=.')) return { kind: 'host-suffix', suffix: key.slice(1) };
+    return { kind: 'host', host: key.slice(1) };
+  }
+  const at = key.lastIndexOf('@');
+  if (at >= 0) {
+    const rest = key.slice(at + 1);
+    if (rest.startsWith('=')) return { kind: 'info-host' };
+    if (isCanonicalIPv4(rest)) return { kind: 'info-ip' };
+    return { kind: 'never', reason: `an info@ rule matches one exact address or =host after the "@", and "${rest}" is neither (no prefixes, ranges or CIDR there)` };
+  }
+  if (key.includes('=')) return { kind: 'never', reason: '"=" makes a host rule only at the start of the key (or right after info@)' };
+  if (key.includes('/')) {
+    const cidr = parseCidr(key);
+    return { kind: 'never', reason: 'tcprules has no CIDR notation: it stores the text as it stands', ...(cidr ? { fix: `write ${JSON.stringify(cidrToTcpRules(cidr))} for ${formatCidr(cidr)}` } : {}) };
+  }
+  if (key.includes('-')) return { kind: 'never', reason: 'only the first range of a line is expanded, so this key keeps the "-" as text' };
+  const m = /^([0-9]+(?:\.[0-9]+)*)(\.?)$/.exec(key);
+  if (!m) {
+    const reason = 'it is neither an address, a prefix ending in ".", nor a host rule (a host name needs "=" in front)';
+    return /[A-Za-z]/.test(key) ? { kind: 'never', reason, fix: `write "=${key}" for that host, or "=.${key.replace(/^\./, '')}" for every host under it` } : { kind: 'never', reason };
+  }
+  const parts = m[1]!.split('.');
+  const dot = m[2] === '.';
+  if (parts.some((p) => Number(p) > 255)) return { kind: 'never', reason: 'an octet is above 255' };
+  if (parts.some((p) => !CANONICAL_OCTET.test(p))) return { kind: 'never', reason: 'tcpserver writes addresses without leading zeros', fix: `write "${parts.map((p) => String(Number(p))).join('.')}${dot ? '.' : ''}"` };
+  if (parts.length > 4 || (parts.length === 4 && dot)) return { kind: 'never', reason: 'an address has four octets, and a prefix at most three followed by "."' };
+  if (parts.length === 4) return { kind: 'ip', block: blockOf(parts.map(Number)) };
+  if (!dot) return { kind: 'never', reason: `a prefix needs its trailing dot: "${key}" is compared with whole addresses and never equals one`, fix: `write "${key}."` };
+  return { kind: 'prefix', block: blockOf(parts.map(Number)) };
+}
+
+/** Blocks outside the public address space (RFC 6890): no client from the Internet connects from them. */
+const SPECIAL: readonly { block: Block; space: string }[] = [
+  { block: { net: 0x00000000, bits: 8 }, space: 'this network' },
+  { block: { net: 0x0a000000, bits: 8 }, space: 'private' },
+  { block: { net: 0x64400000, bits: 10 }, space: 'shared (CGN)' },
+  { block: { net: 0x7f000000, bits: 8 }, space: 'loopback' },
+  { block: { net: 0xa9fe0000, bits: 16 }, space: 'link-local' },
+  { block: { net: 0xac100000, bits: 12 }, space: 'private' },
+  { block: { net: 0xc0000200, bits: 24 }, space: 'documentation' },
+  { block: { net: 0xc0a80000, bits: 16 }, space: 'private' },
+  { block: { net: 0xc6120000, bits: 15 }, space: 'benchmarking' },
+  { block: { net: 0xc6336400, bits: 24 }, space: 'documentation' },
+  { block: { net: 0xcb007100, bits: 24 }, space: 'documentation' },
+  { block: { net: 0xe0000000, bits: 4 }, space: 'multicast' },
+  { block: { net: 0xf0000000, bits: 4 }, space: 'reserved' },
+];
+
+export const blockSize = (b: Block): number => 2 ** (32 - b.bits);
+
+function contains(outer: Block, inner: Block): boolean {
+  return outer.bits <= inner.bits && Math.floor(inner.net / blockSize(outer)) === Math.floor(outer.net / blockSize(outer));
+}
+
+/** How many addresses of a block are public (outside every special-purpose block). */
+export function publicAddresses(b: Block): number {
+  let n = blockSize(b);
+  for (const s of SPECIAL) {
+    if (contains(s.block, b)) return 0;
+    if (contains(b, s.block)) n -= blockSize(s.block);
+  }
+  return n;
+}
+
+/** The kind of space a block lies in, for messages: `private`, `loopback`, `public`, `mostly public`, `mixed`. */
+export function spaceOf(blocks: readonly Block[]): string {
+  const spaces = new Set<string>();
+  for (const b of blocks) {
+    const inside = SPECIAL.find((s) => contains(s.block, b));
+    if (inside) spaces.add(inside.space);
+    else spaces.add(publicAddresses(b) === blockSize(b) ? 'public' : 'mostly public');
+  }
+  return spaces.size === 1 ? [...spaces][0]! : 'mixed';
+}
+
+export function formatCidr(b: Block): string {
+  return `${[24, 16, 8, 0].map((s) => Math.floor(b.net / 2 ** s) % 256).join('.')}/${b.bits}`;
+}
+
+/** `10.0.0.0/8` → its block, or undefined for anything else. */
+export function parseCidr(s: string): Block | undefined {
+  const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(s);
+  if (!m) return undefined;
+  const parts = m[1]!.split('.');
+  const bits = Number(m[2]);
+  if (parts.length !== 4 || parts.some((p) => !/^[0-9]{1,3}$/.test(p) || Number(p) > 255) || bits > 32) return undefined;
+  const net = blockOf(parts.map(Number)).net;
+  const size = 2 ** (32 - bits);
+  return { net: Math.floor(net / size) * size, bits };
+}
+
+/**
+ * The tcprules address for a CIDR block (FORMATS.md §7): the octets before the one where the boundary
+ * falls, that octet as `lo-hi` (or `lo`), and a final `.` unless it is the fourth. /0 is the empty key.
+ */
+export function cidrToTcpRules(b: Block): string {
+  if (b.bits === 0) return '';
+  const k = Math.floor((b.bits - 1) / 8);
+  const octets = [24, 16, 8, 0].map((s) => Math.floor(b.net / 2 ** s) % 256);
+  const span = 2 ** (8 * (k + 1) - b.bits);
+  const lo = octets[k]! - (octets[k]! % span);
+  const hi = lo + span - 1;
+  return `${[...octets.slice(0, k), lo === hi ? `${lo}` : `${lo}-${hi}`].join('.')}${k < 3 ? '.' : ''}`;
+}
+
+/** The fewest CIDR blocks that cover exactly the given blocks. */
+export function summarize(blocks: readonly Block[]): Block[] {
+  const ranges = blocks.map((b) => [b.net, b.net + blockSize(b)] as [number, number]).sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  const out: Block[] = [];
+  for (const [start, end] of merged) {
+    let at = start;
+    while (at < end) {
+      let bits = 32;
+      while (bits > 0 && at % 2 ** (33 - bits) === 0 && at + 2 ** (33 - bits) <= end) bits--;
+      out.push({ net: at, bits });
+      at += 2 ** (32 - bits);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { FIXTURES } from './fixtures.js';
+import { tempDir } from './real.js';
+
+/** A system tree described in a `.tree` fixture, with the findings it expects. */
+export interface TreeFixture {
+  name: string;
+  entries: TreeEntry[];
+  /** `ruleId path` pairs the fixture expects. */
+  expected: string[];
+  rules?: string[];
+  profile?: string;
+}
+
+export type TreeEntry =
+  | {
+      type: 'dir' | 'file';
+      path: string;
+      mode: number;
+      uid: number;
+      gid: number;
+      content?: string;
+      /** Modification time, seconds relative to when the tree is built (`mtime=-3600`). */
+      mtime?: number;
+      /** Set the immutable attribute (`attr=+i`). */
+      immutable?: boolean;
+    }
+  | { type: 'link'; path: string; target: string };
+
+const NAMES: Record<string, number> = { root: 0, bin: 2, sys: 3, mail: 8, nobody: 65534, nogroup: 65534, user: 1000 };
+const idOf = (s: string): number => (/^\d+$/.test(s) ? Number(s) : (NAMES[s] ?? Number.NaN));
+/** An option token at the start of what follows GROUP, with the blank after it. */
+const TOKEN = /^(?:mtime=([+-]\d+)|attr=\+i)(?:\s|$)/;
+const unescape = (s: string): string => s.replace(/\\(n|t|\\)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
+
+/**
+ * Reads a tree description: `dir PATH MODE OWNER GROUP`, `file PATH MODE OWNER GROUP [CONTENT]` (with
+ * `\n` and `\t` escapes), `link PATH TARGET`; `# expect: MHnnnn PATH` lines name expected findings and
+ * `# fixture: rules=… profile=…` sets options. Parents are made 0755 root:root unless listed.
+ * Between GROUP and CONTENT, `dir` and `file` lines may carry `mtime=+N` / `mtime=-N` (seconds from
+ * the time the tree is built) and `attr=+i` (the immutable attribute).
+ */
+export function parseTree(name: string, text: string): TreeFixture {
+  const fx: TreeFixture = { name, entries: [], expected: [] };
+  for (const raw of text.split('\n')) {
+    const line = raw.trimEnd();
+    if (line === '') continue;
+    const expect = /^#\s*expect:\s*(MH\d{4})\s+(\S+)$/.exec(line);
+    if (expect) {
+      fx.expected.push(`${expect[1]} ${expect[2]}`);
+      continue;
+    }
+    const header = /^#\s*fixture:(.*)$/.exec(line);
+    if (header) {
+      for (const item of header[1]!.trim().split(/\s+/)) {
+        const [k, v = ''] = item.split('=');
+        if (k === 'rules') fx.rules = v.split(',');
+        if (k === 'profile') fx.profile = v;
+      }
+      continue;
+    }
+    if (line.startsWith('#')) continue;
+    const m = /^(dir|file|link)\s+(\S+)\s+(\S+)(?:\s+(\S+)\s+(\S+)(?:\s(.*))?)?$/.exec(line);
+    if (!m) throw new Error(`${name}: cannot read tree line "${line}"`);
+    if (m[1] === 'link') fx.entries.push({ type: 'link', path: m[2]!, target: m[3]! });
+    else {
+      const entry: TreeEntry = { type: m[1] as 'dir' | 'file', path: m[2]!, mode: parseInt(m[3]!, 8), uid: idOf(m[4]!), gid: idOf(m[5]!) };
+      let rest = m[6];
+      for (let t = rest === undefined ? null : TOKEN.exec(rest); t; t = rest === undefined ? null : TOKEN.exec(rest)) {
+        if (t[1] !== undefined) entry.mtime = Number(t[1]);
+        else entry.immutable = true;
+        rest = t[0].length < rest!.length ? rest!.slice(t[0].length) : undefined;
+      }
+      if (rest !== undefined) entry.content = unescape(rest);
+      fx.entries.push(entry);
+    }
+  }
+  return fx;
+}
+
+export function loadTreeFixtures(): TreeFixture[] {
+  const dir = join(FIXTURES, 'roots');
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.tree'))
+    .sort()
+    .map((n) => parseTree(n, readFileSync(join(dir, n), 'utf8')));
+}
+
+/** Builds the tree in a fresh directory; owners are set only when running as root. Returns the root. */
+export function buildTree(fx: TreeFixture): string {
+  const root = tempDir('mh-root-');
+  chmodSync(root, 0o755);
+  const asRoot = process.getuid?.() === 0;
+  for (const e of fx.entries) {
+    const full = join(root, e.path);
+    mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
+    if (e.type === 'link') symlinkSync(e.target, full);
+    else {
+      if (e.type === 'dir') mkdirSync(full, { recursive: true });
+      else writeFileSync(full, e.content ?? '');
+      if (asRoot) chownSync(full, e.uid, e.gid);
+      chmodSync(full, e.mode);
+    }
+  }
+  // Times and attributes last: creating children changes a directory's mtime, and an immutable file
+  // cannot be changed at all.
+  const now = Date.now() / 1000;
+  for (const e of fx.entries) {
+    if (e.type === 'link') continue;
+    const full = join(root, e.path);
+    if (e.mtime !== undefined) utimesSync(full, now + e.mtime, now + e.mtime);
+  }
+  for (const e of fx.entries) {
+    if (e.type !== 'link' && e.immutable) setImmutable(join(root, e.path));
+  }
+  return root;
+}
+
+/** Files made immutable by buildTree; the flag is cleared when the process exits, so temp trees can be removed. */
+const immutables: string[] = [];
+let cleanupHooked = false;
+
+/** `chattr +i`; silently nothing where the filesystem has no attributes (the rules then report nothing either). */
+function setImmutable(path: string): void {
+  const r = spawnSync('chattr', ['+i', '--', path], { encoding: 'utf8' });
+  if (r.status !== 0) return;
+  immutables.push(path);
+  if (!cleanupHooked) {
+    cleanupHooked = true;
+    process.on('exit', clearImmutable);
+  }
+}
+
+/** Clears the immutable flag of every file buildTree set it on. */
+export function clearImmutable(): void {
+  if (immutables.length) spawnSync('chattr', ['-i', '--', ...immutables.splice(0)]);
+}
