@@ -1,4 +1,4 @@
-import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { findConfig, loadConfig, pathForIgnores, type LoadedConfig } from './config/load.js';
 import { isIgnoredName, kindFromContent, kindFromName } from './core/detect.js';
@@ -10,7 +10,7 @@ import { DEFAULT_SETTINGS, today } from './core/lint-text.js';
 import type { LintReport } from './core/report.js';
 import type { AnyRule } from './core/rule.js';
 import { SourceFile } from './core/source.js';
-import { SEVERITIES, type FileKind, type Finding, type Severity } from './core/types.js';
+import { FILE_KINDS, SEVERITIES, type FileKind, type Finding, type Severity } from './core/types.js';
 
 export interface LintRequest {
   paths: string[];
@@ -72,6 +72,14 @@ export type OptionFinder = (abs: string) => Promise<LintOptions>;
 async function optionFinder(req: LintRequest, cwd: string): Promise<OptionFinder> {
   const names = ruleNames(req.rules);
   const known = (n: string): boolean => names.resolve(n) !== undefined;
+  // A typo in --select or --ignore must not quietly switch linting off (or leave a rule on).
+  for (const [flag, list] of [['--select', req.select], ['--ignore', req.ignore]] as const) {
+    for (const name of list ?? []) {
+      const matches = name.includes('*') ? req.rules.some((r) => ruleMatcher([name])(r.meta.id, r.meta.slug)) : known(name);
+      if (!matches) throw new UserError(`${flag}: no rule "${name}" (see \`mailharden rules\`)`);
+    }
+    if (list && list.length === 0) throw new UserError(`${flag}: names no rule`);
+  }
   const configCache = new Map<string, string | null>();
   const loaded = new Map<string, LoadedConfig>();
   const explicit = typeof req.config === 'string' ? await loadConfig(resolve(cwd, req.config), known, req.config) : undefined;
@@ -105,7 +113,7 @@ async function optionFinder(req: LintRequest, cwd: string): Promise<OptionFinder
     if (cfg) {
       const rel = pathForIgnores(cfg.dir, abs);
       for (const ig of c?.ignores ?? []) {
-        if ((ig.until && ig.until < date) || !globToRegExp(ig.path).test(rel)) continue;
+        if ((ig.until && ig.until < date) || !globToRegExp(normalizeIgnorePath(ig.path)).test(rel)) continue;
         ignores.push({ rules: ig.rules.map((r) => names.resolve(r)!), reason: ig.reason, source: cfg.path });
       }
     }
@@ -119,6 +127,12 @@ async function optionFinder(req: LintRequest, cwd: string): Promise<OptionFinder
       today: date,
     };
   };
+}
+
+/** `./etc/mail/` → `etc/mail/**`: a leading ./ means nothing, a trailing / means everything below. */
+function normalizeIgnorePath(p: string): string {
+  const q = p.replace(/^(\.\/)+/, '');
+  return q.endsWith('/') ? `${q}**` : q;
 }
 
 /** A path as findings show it: relative to the working directory when inside it, else absolute. */
@@ -138,18 +152,28 @@ function collect(req: LintRequest, cwd: string): Target[] {
     if (st.isDirectory()) {
       const before = out.length;
       walk(abs, new Set(), (file) => {
-        if (seen.has(file) || isIgnoredName(file)) return;
-        const kind = req.type ?? kindFromName(file);
+        // A file reached twice (Debian's /etc/mail/aliases is a link to ../aliases) is linted once.
+        const key = realOrSelf(file);
+        if (seen.has(key) || isIgnoredName(file)) return;
+        let kind = req.type ?? kindFromName(file);
+        // Other programs use .cf too (SpamAssassin's local.cf): in a walk, such a file must look like sendmail's.
+        if (!req.type && kind === 'sendmail-cf' && !/(^|\/)(sendmail|submit)\.cf$/.test(file) && kindFromContent(readHeadOrEmpty(file)) !== 'sendmail-cf') kind = undefined;
         if (!kind) return;
-        seen.add(file);
+        seen.add(key);
         out.push({ abs: file, shown: show(file), kind });
       });
-      if (out.length === before) throw new UserError(`${p}: no mail configuration files found (names like sendmail.cf, sendmail.mc, aliases, access)`);
+      if (out.length === before) throw new UserError(`${p}: no mail configuration files found (names like sendmail.cf, sendmail.mc, aliases, access, tcp.smtp)`);
     } else if (st.isFile()) {
-      if (seen.has(abs)) continue;
-      seen.add(abs);
-      const kind = req.type ?? kindFromName(abs) ?? kindFromContent(readHead(abs));
-      if (!kind) throw new UserError(`${p}: cannot tell what kind of file this is; name it with --type (sendmail-cf, sendmail-mc, aliases, access)`);
+      if (seen.has(realOrSelf(abs))) continue;
+      seen.add(realOrSelf(abs));
+      let head: string;
+      try {
+        head = req.type || kindFromName(abs) ? '' : readHead(abs);
+      } catch (e) {
+        throw new UserError(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : ((e as NodeJS.ErrnoException).code ?? String(e))}`);
+      }
+      const kind = req.type ?? kindFromName(abs) ?? kindFromContent(head);
+      if (!kind) throw new UserError(`${p}: cannot tell what kind of file this is; name it with --type (${FILE_KINDS.join(', ')})`);
       out.push({ abs, shown: show(abs), kind });
     } else {
       throw new UserError(`${p}: not a regular file or directory`);
@@ -194,6 +218,23 @@ function walk(dir: string, visited: Set<string>, visit: (file: string) => void):
         // A dangling link names nothing to lint.
       }
     }
+  }
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** readHead, or '' when the file cannot be read (the walk then skips it). */
+function readHeadOrEmpty(abs: string): string {
+  try {
+    return readHead(abs);
+  } catch {
+    return '';
   }
 }
 

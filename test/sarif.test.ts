@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { run, ROOT } from './helpers/cli.js';
@@ -50,4 +50,17 @@ it('SARIF has rules with help, levels by severity, repo-relative paths and finge
   assert.equal(res.locations[0].physicalLocation.artifactLocation.uri, 'fixtures/sendmail-cf/MH1001-privacy-noexpn-missing.cf');
   assert.deepEqual(res.locations[0].physicalLocation.region, { startLine: 4, startColumn: 18, endLine: 4, endColumn: 37 });
   assert.match(res.partialFingerprints.primaryLocationLineHash, /^[0-9a-f]{16}:1$/);
+});
+
+it('SARIF and GitHub paths are relative to the repository, whatever directory the command runs in', () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, '.git'));
+  mkdirSync(join(dir, 'etc', 'mail'), { recursive: true });
+  writeFileSync(join(dir, 'etc', 'mail', 'sendmail.cf'), 'V10/Berkeley\nO PrivacyOptions=novrfy\n');
+  const sub = join(dir, 'etc');
+  const sarif = JSON.parse(run(['lint', '-f', 'sarif', '--select', 'MH1001', 'mail/sendmail.cf'], { cwd: sub }).stdout);
+  assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'etc/mail/sendmail.cf');
+  const gh = run(['lint', '-f', 'github', '--select', 'MH1001', 'mail/sendmail.cf'], { cwd: sub }).stdout;
+  assert.match(gh, /file=etc\/mail\/sendmail\.cf,/);
+  assert.match(run(['lint', '-f', 'compact', '--select', 'MH1001', 'mail/sendmail.cf'], { cwd: sub }).stdout, /^mail\/sendmail\.cf:2:/, 'human formats keep the path as given');
 });

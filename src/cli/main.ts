@@ -79,6 +79,12 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+// A reader that stops early (`mailharden lint … | head`) closes the pipe: stop quietly, keeping the exit code.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

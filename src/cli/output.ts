@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { LintReport } from '../core/report.js';
 
@@ -30,8 +31,32 @@ export function useColor(mode: string, isTTY: boolean, env: NodeJS.ProcessEnv): 
   return isTTY && env.TERM !== 'dumb';
 }
 
+/**
+ * The report with paths relative to the repository that holds the working directory (the nearest
+ * directory above with `.git`): code scanning and annotations place findings by repository path,
+ * whatever directory the command ran in. Outside a repository the paths stay as they are.
+ */
+export function repoRelative(report: LintReport, cwd: string): LintReport {
+  let top: string | undefined;
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) {
+      top = dir;
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  if (top === undefined || top === cwd) return report;
+  const base = top;
+  const fix = (file: string): string => {
+    const rel = relative(base, resolve(cwd, file));
+    return rel.startsWith('..') || isAbsolute(rel) ? file : rel.split(sep).join('/');
+  };
+  return { ...report, findings: report.findings.map((f) => ({ ...f, file: fix(f.file) })) };
+}
+
 /** Renders the report in each requested format, to stdout or to its file; writes the GitHub step summary when asked. */
 export async function emit(report: LintReport, specs: OutputSpec[], color: boolean, env: NodeJS.ProcessEnv, stdout: (s: string) => void): Promise<void> {
+  let summary: { path: string; text: string } | undefined;
   for (const spec of specs) {
     let text: string;
     switch (spec.format) {
@@ -45,12 +70,12 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
         text = (await import('../formatters/json.js')).formatJson(report);
         break;
       case 'sarif':
-        text = (await import('../formatters/sarif.js')).formatSarif(report);
+        text = (await import('../formatters/sarif.js')).formatSarif(repoRelative(report, process.cwd()));
         break;
       case 'github': {
         const gh = await import('../formatters/github.js');
-        text = gh.formatGithub(report);
-        if (env.GITHUB_STEP_SUMMARY) writeFileSync(env.GITHUB_STEP_SUMMARY, gh.githubStepSummary(report), { flag: 'a' });
+        text = gh.formatGithub(repoRelative(report, process.cwd()));
+        summary = env.GITHUB_STEP_SUMMARY ? { path: env.GITHUB_STEP_SUMMARY, text: gh.githubStepSummary(report) } : undefined;
         break;
       }
     }
@@ -61,5 +86,13 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
         throw new UserError(`${spec.file}: cannot write ${spec.format} output: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
       }
     } else stdout(text);
+  }
+  // The annotations are out first; a step summary that cannot be written is then a runtime error.
+  if (summary) {
+    try {
+      writeFileSync(summary.path, summary.text, { flag: 'a' });
+    } catch (e) {
+      throw new UserError(`${summary.path}: cannot write the GitHub step summary: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
+    }
   }
 }

@@ -53,7 +53,7 @@ export async function loadConfig(abs: string, knownRule: (name: string) => boole
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const errors: string[] = [];
   for (const e of doc.errors) {
-    const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+    const pos = counter.linePos(e.pos[0]);
     errors.push(`${path}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`);
   }
   if (errors.length) throw new UserError(errors.join('\n'));

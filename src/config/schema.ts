@@ -29,10 +29,10 @@ export const CONFIG_SCHEMA = {
         additionalProperties: false,
         required: ['path', 'rules', 'reason'],
         properties: {
-          path: { type: 'string', minLength: 1 },
+          path: { description: 'Glob relative to this file (`*`, `**`, `?`); a trailing / means everything below.', type: 'string', minLength: 1, pattern: '^[^/]' },
           rules: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
           reason: { type: 'string', minLength: 3 },
-          until: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+          until: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' },
         },
       },
     },

@@ -18,6 +18,22 @@ export function isIgnoredName(path: string): boolean {
   return /\.(db|cdb|dir|pag|bak|orig|rej|swp|dpkg-(old|dist|new))$|~$/.test(base);
 }
 
+/** Line shapes only a sendmail.cf has: V, O, S, R, M, and D/C/F/K/H/P/T/E/Q lines as m4 writes them. */
+const CF_LINE: readonly RegExp[] = [
+  /^V\d+(\/\w+)?\s*$/,
+  /^O [A-Z][A-Za-z.]+(=|$)/,
+  /^S\d+|^S[A-Z][\w_]*(=\d+)?$/,
+  /^R\$/,
+  /^M\w+,\s*P=/,
+  /^[DCF]([A-Za-z]|\{\w+\})[^\s:]*(\s|$)/,
+  /^K\w+\s+\w+/,
+  /^H(\?[^?]*\?)?[\w-]+:.*\$/,
+  /^P[\w-]+=-?\d+$/,
+  /^T[\w.-]+$/,
+  /^E[A-Z_]+=/,
+  /^[QX]\w+,\s*[A-Z]=/,
+];
+
 /**
  * The kind of a file from its first lines, for files whose name does not tell (e.g. `mx1-sendmail.conf`).
  * Looks at up to 200 lines; every test is a line-start pattern the real file always has.
@@ -32,9 +48,9 @@ export function kindFromContent(text: string): FileKind | undefined {
   let other = 0;
   for (const line of head) {
     if (line === '' || line.startsWith('#')) continue;
-    if (/^V\d+(\/\w+)?\s*$/.test(line) || /^O [A-Z][A-Za-z]+=/.test(line) || /^S\d+|^R\$/.test(line) || /^M\w+,\s*P=/.test(line)) cf++;
+    if (CF_LINE.some((re) => re.test(line)) && !/^[^\s:]+:\s/.test(line)) cf++;
     else if (/^(divert|OSTYPE|DOMAIN|FEATURE|MAILER|VERSIONID|define|include|DAEMON_OPTIONS)\(/.test(line) || /^dnl\b/.test(line)) mc++;
-    else if (/^(Connect|From|To|Spam|GreetPause):\S*\s+\S/i.test(line)) access++;
+    else if (/^(Connect|From|To|Spam|GreetPause):\S*\s+\S/i.test(line) || /^[^\s:#]+[ \t]+(RELAY|OK|REJECT|DISCARD|SKIP|ERROR:|[45]\d\d\s)/.test(line)) access++;
     else if (/^[^\s:#]*:(allow|deny)(,.*)?[ \t]*\r?$/.test(line)) tcp++;
     else if (/^"?[\w.+-]+( [\w.+-]+)*"?\s*:\s*\S/.test(line) || /^[ \t]/.test(line)) alias++;
     else other++;

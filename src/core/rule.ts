@@ -89,5 +89,11 @@ export type AnyRule = Rule<any, string>;
 
 /** Expands `{name}` placeholders in a message template. */
 export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in data ? String(data[key]) : whole));
+  // Values can hold a newline or TAB from a continued line; a message stays one line (compact output).
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in data ? visibleControls(String(data[key])) : whole));
+}
+
+/** Shows control characters as escapes: newline as \n, TAB as \t, others as \xNN. */
+function visibleControls(s: string): string {
+  return /[\x00-\x1f\x7f]/.test(s) ? s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)) : s;
 }

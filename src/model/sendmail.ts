@@ -186,6 +186,16 @@ export function modelFromMc(doc: McDocument): SendmailModel {
       model.daemons.push({ name: 'DaemonPortOptions', value: call.args[0].text, span: call.args[0].span, implicit: false, macro: 'DAEMON_OPTIONS' });
     }
   }
+  // LOCAL_CONFIG lines are copied into the cf before the lines m4 generates, so a generated line of
+  // the same option comes later and wins (PrivacyOptions still accumulate).
+  for (const cfLine of doc.localConfig) {
+    const m = /^O ([A-Za-z][\w.]*)\s*=\s*(.*)$/.exec(cfLine.text);
+    if (!m) continue;
+    const span: Span = { start: { line: cfLine.line, column: 1 }, end: { line: cfLine.line, column: cfLine.text.length + 1 } };
+    const setting: Setting = { name: m[1]!, value: m[2]!.trim(), span, implicit: false };
+    model.add(setting);
+    if (m[1]!.toLowerCase() === 'privacyoptions') model.addPrivacy(privacyWordsOf(setting.value, () => span));
+  }
   for (const [option, macro, predefined] of M4_OPTIONS) {
     const d = defined.get(macro);
     const undefinedExplicitly = defined.has(`!${macro}`) && !d;
@@ -198,14 +208,6 @@ export function modelFromMc(doc: McDocument): SendmailModel {
       const implicit = setting.implicit;
       model.addPrivacy(privacyWordsOf(setting.value, (from, to) => (implicit ? anchor : d ? valueSpan(d.span, from, to) : anchor)));
     }
-  }
-  for (const cfLine of doc.localConfig) {
-    const m = /^O ([A-Za-z][\w.]*)\s*=\s*(.*)$/.exec(cfLine.text);
-    if (!m) continue;
-    const span: Span = { start: { line: cfLine.line, column: 1 }, end: { line: cfLine.line, column: cfLine.text.length + 1 } };
-    const setting: Setting = { name: m[1]!, value: m[2]!.trim(), span, implicit: false };
-    model.add(setting);
-    if (m[1]!.toLowerCase() === 'privacyoptions') model.addPrivacy(privacyWordsOf(setting.value, () => span));
   }
   // HelpFile and QueueDirectory are always written (proto.m4), with these defaults.
   const help = defined.get('HELP_FILE');
