@@ -166,8 +166,11 @@ export class AliasEntries implements Iterable<AliasEntry> {
 export interface AliasOrphan {
   line: number;
   span: Span;
-  /** `after-comment`: silently dropped; `after-blank` / `at-start`: newaliases complains and exits 70. */
-  reason: 'after-comment' | 'after-blank' | 'at-start';
+  /**
+   * `after-comment`: silently dropped; `after-blank` / `at-start`: newaliases complains and exits 70;
+   * `joined-to-comment`: the comment line before ends in a backslash, so this line became part of it.
+   */
+  reason: 'after-comment' | 'after-blank' | 'at-start' | 'joined-to-comment';
 }
 
 export interface AliasesDocument {
@@ -212,6 +215,14 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     const c = at < end ? text.charCodeAt(at) : -1;
     if (c === 35 /* # */ || c === -1) {
       previous = c === -1 ? 'blank' : 'comment';
+      // The backslash join comes before the comment test in readaliases(): a comment ending in `\`
+      // swallows the next line, entry or not (measured with newaliases and sendmail -bv).
+      while (c === 35 && text.charCodeAt(end - 1) === 92 /* \\ */ && end + 1 < size) {
+        at = end + 1;
+        lineNo++;
+        end = endOf(at);
+        doc.orphans.push({ line: lineNo, span: file.lineSpan(lineNo), reason: 'joined-to-comment' });
+      }
       at = end + 1;
       lineNo++;
       continue;

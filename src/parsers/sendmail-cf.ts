@@ -289,15 +289,22 @@ function readMailer(line: CfLine): CfMailer | undefined {
   const m = /^M([^,\s]+)/.exec(text);
   if (!m) return undefined;
   const mailer: CfMailer = { line, name: m[1]!, nameSpan: joined.span(1, 1 + m[1]!.length), fields: new Map() };
-  // Fields are `X=value` separated by commas (continuation newlines count as blanks).
-  const re = /([A-Za-z])=([^,]*)/g;
-  re.lastIndex = m[0].length;
-  for (let f = re.exec(text); f; f = re.exec(text)) {
-    const rawValue = f[2]!;
-    const lead = rawValue.length - rawValue.trimStart().length;
-    const value = rawValue.trim();
-    const at = f.index + 2 + lead;
-    mailer.fields.set(f[1]!.toUpperCase(), new MailerField(value, joined, at));
+  // Fields are separated by commas; as in makemailer(), a field's code is its first character and its
+  // value follows the first `=` (so `Path=/bin/sh` sets P). Continuation newlines count as blanks.
+  let k = m[0].length;
+  while (k < text.length) {
+    while (k < text.length && (text[k] === ',' || /\s/.test(text[k]!))) k++;
+    if (k >= text.length) break;
+    const comma = text.indexOf(',', k);
+    const end = comma < 0 ? text.length : comma;
+    const eq = text.indexOf('=', k);
+    if (eq >= 0 && eq < end) {
+      let at = eq + 1;
+      while (at < end && /\s/.test(text[at]!)) at++;
+      const value = text.slice(at, end).trim();
+      mailer.fields.set(text[k]!.toUpperCase(), new MailerField(value, joined, at));
+    }
+    k = end + 1;
   }
   return mailer;
 }
