@@ -5,6 +5,7 @@ import { lint } from '../src/lint.js';
 import { rules } from '../rules/index.js';
 import type { Profile } from '../src/host/layout.js';
 import { buildTree, loadTreeFixtures } from './helpers/tree-spec.js';
+import { needsRoot } from './helpers/real.js';
 
 /**
  * Every tree under fixtures/roots/ is built in a temporary directory (modes and owners set here, since
@@ -14,7 +15,7 @@ import { buildTree, loadTreeFixtures } from './helpers/tree-spec.js';
 describe('fixtures/roots: lint --root finds what each tree expects', () => {
   for (const fx of loadTreeFixtures()) {
     it(fx.name, async (t) => {
-      if (process.getuid?.() !== 0) return t.skip('building trees with other owners needs root');
+      if (!needsRoot(t, 'building trees with other owners needs root')) return;
       const root = buildTree(fx);
       const report = await lint({ paths: [], root, rules, version: 'test', cwd: root, config: false, ...(fx.profile ? { profile: fx.profile as Profile } : {}) });
       const got = report.findings

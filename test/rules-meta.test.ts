@@ -7,6 +7,7 @@ import { rules } from '../rules/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
 import { docExamples, ruleFiles } from './helpers/rule-files.js';
 import { buildTree, loadTreeFixtures, parseTree } from './helpers/tree-spec.js';
+import { needsRoot } from './helpers/real.js';
 import { lint } from '../src/lint.js';
 
 const files = ruleFiles();
@@ -70,7 +71,7 @@ describe('rule docs: examples run as tests', () => {
         let hits;
         if (e.kind === 'tree') {
           // A system tree (host rules): built in a temporary directory and linted with --root.
-          if (process.getuid?.() !== 0) return t.skip('building trees with other owners needs root');
+          if (!needsRoot(t, 'building trees with other owners needs root')) return;
           const root = buildTree(parseTree(`${f.id} example`, e.code));
           const report = await lint({ paths: [], root, rules, version: 'test', cwd: root, config: false });
           hits = report.findings.filter((x) => x.ruleId === f.id && !x.suppressed);

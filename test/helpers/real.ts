@@ -18,7 +18,7 @@ const inCI = process.env.CI === 'true';
 export function needs(t: TestContext, ...paths: string[]): boolean {
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length === 0) return true;
-  const message = `needs ${missing.join(', ')} (apt-get install sendmail-bin sendmail-cf m4)`;
+  const message = `needs ${missing.join(', ')} (apt-get install sendmail-bin sendmail-cf m4 ucspi-tcp)`;
   if (inCI) throw new Error(`CI must install the real programs: ${message}`);
   t.skip(message);
   return false;
@@ -48,6 +48,14 @@ export function debianCf(): string {
 /** Debian's stock sendmail.mc (the template shipped by sendmail-cf). */
 export function debianMc(): string {
   return readFileSync(DEBIAN_MC, 'utf8');
+}
+
+/** Like needs(), for root: CI runs as root, so there a missing privilege is a failure, not a skip. */
+export function needsRoot(t: TestContext, why: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  if (inCI) throw new Error(`CI must run as root: ${why}`);
+  t.skip(why);
+  return false;
 }
 
 /** A fresh temporary directory. */
