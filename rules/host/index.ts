@@ -1,5 +1,26 @@
 import type { AnyRule } from '../../src/core/rule.js';
 import unreadablePath from './MH6000-unreadable-path.js';
 import queuePermissions from './MH6001-queue-permissions.js';
+import aliasesPermissions from './MH6002-aliases-permissions.js';
+import aliasProgramPermissions from './MH6003-alias-program-permissions.js';
+import configWritable from './MH6004-config-writable.js';
+import smrshDirectory from './MH6005-smrsh-directory.js';
+import forwardFile from './MH6006-forward-file.js';
+import immutableBit from './MH6007-immutable-bit.js';
+import helpfileVersion from './MH6008-helpfile-version.js';
+import statisticsPermissions from './MH6009-statistics-permissions.js';
+import derivedFileStale from './MH6010-derived-file-stale.js';
 
-export const hostRules: AnyRule[] = [unreadablePath, queuePermissions];
+export const hostRules: AnyRule[] = [
+  unreadablePath,
+  queuePermissions,
+  aliasesPermissions,
+  aliasProgramPermissions,
+  configWritable,
+  smrshDirectory,
+  forwardFile,
+  immutableBit,
+  helpfileVersion,
+  statisticsPermissions,
+  derivedFileStale,
+];

@@ -81,6 +81,7 @@ export function readAccounts(tree: HostTree): Accounts {
     if (f.length >= 3 && /^\d+$/.test(f[2]!) && !groups.has(Number(f[2]))) groups.set(Number(f[2]), f[0]!);
   }
   users.set(0, users.get(0) ?? 'root');
+  groups.set(0, groups.get(0) ?? 'root');
   return {
     userName: (uid) => users.get(uid) ?? String(uid),
     groupName: (gid) => groups.get(gid) ?? String(gid),

@@ -122,8 +122,8 @@ export function modelFromCf(doc: CfDocument): SendmailModel {
     const setting: Setting = { name: opt.name, value: opt.value, span: opt.valueSpan, implicit: false };
     model.add(setting);
     if (opt.name === 'PrivacyOptions') {
-      const joined = opt.line.joined;
-      model.addPrivacy(privacyWordsOf(opt.value, (from, to) => joined.span(opt.valueOffset + from, opt.valueOffset + to)));
+      const line = opt.line;
+      model.addPrivacy(privacyWordsOf(opt.value, (from, to) => line.spanOf(opt.valueOffset + from, opt.valueOffset + to)));
     } else if (opt.name === 'DaemonPortOptions') {
       model.daemons.push(setting);
     }

@@ -30,9 +30,29 @@ export class CfLine {
     readonly text: string,
   ) {}
 
+  /**
+   * Where text copied from the raw line starts, when comments were cut or `\#` unescaped: pairs of
+   * (offset in `text`, offset in the joined raw text). Undefined when `text` is the raw text.
+   */
+  pieces?: number[];
+
   /** The whole logical line (computed when asked for). */
   get span(): Span {
     return this.joined.span(0, this.joined.text.length);
+  }
+
+  /** The span of `text` offsets [from, to), mapped back to the raw lines when comments were cut. */
+  spanOf(from: number, to: number): Span {
+    return this.joined.span(this.rawOffset(from), this.rawOffset(Math.max(to, from + 1) - 1) + 1);
+  }
+
+  /** A `text` offset as an offset in the joined raw text. */
+  rawOffset(offset: number): number {
+    const p = this.pieces;
+    if (!p) return offset;
+    let k = 0;
+    while (k + 2 < p.length && p[k + 2]! <= offset) k += 2;
+    return p[k + 1]! + (offset - p[k]!);
   }
 }
 
@@ -156,10 +176,12 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
   const letter = raw[0]!;
   let text = raw;
   let commentAt: number | undefined;
+  let pieces: number[] | undefined;
   if (doc.configLevel >= 3) {
     const cut = cutComment(raw);
     text = cut.text;
     commentAt = cut.at;
+    pieces = cut.pieces;
   }
   // readcf strips trailing blanks: `O ` is a bare O, not an empty long name.
   let end = text.length;
@@ -167,6 +189,7 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
   if (end < text.length) text = text.slice(0, end);
   const line = new CfLine('statement', letter, joined, false, text);
   if (commentAt !== undefined) line.commentAt = commentAt;
+  if (pieces && pieces.length > 2) line.pieces = pieces;
   switch (letter) {
     case 'V': {
       const level = /^V[ \t]*(\d+)/.exec(text);
@@ -186,14 +209,14 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
     }
     case 'D': {
       const m = /^D(\{[^}]*\}|.)(.*)$/s.exec(text);
-      if (m) doc.macros.push({ name: m[1]!, value: m[2]!, line, valueSpan: joined.span(1 + m[1]!.length, text.length) });
+      if (m) doc.macros.push({ name: m[1]!, value: m[2]!, line, valueSpan: line.spanOf(1 + m[1]!.length, text.length) });
       break;
     }
     case 'H': {
       const m = /^H(\?[^?]*\?)?([^:]+):[ \t]*(.*)$/s.exec(text);
       if (m) {
         const at = text.length - m[3]!.length;
-        doc.headers.push({ name: m[2]!.trim(), value: m[3]!, line, valueSpan: joined.span(at, text.length) });
+        doc.headers.push({ name: m[2]!.trim(), value: m[3]!, line, valueSpan: line.spanOf(at, text.length) });
       }
       break;
     }
@@ -206,12 +229,14 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
  * (with the blanks before it), while the continuation lines after it stay. `\#` stands for `#`, and
  * `$#` (the mailer part of a rewrite result) is no comment, though `$$#` is.
  */
-function cutComment(raw: string): { text: string; at?: number } {
+function cutComment(raw: string): { text: string; at?: number; pieces?: number[] } {
   let hash = raw.indexOf('#');
   if (hash < 0) return { text: raw };
   let out = '';
   let from = 0;
   let at: number | undefined;
+  // (offset in out, offset in raw) where each copied piece starts.
+  const pieces: number[] = [0, 0];
   while (hash >= 0) {
     let dollars = 0;
     while (hash - dollars - 1 >= from && raw[hash - dollars - 1] === '$') dollars++;
@@ -220,20 +245,25 @@ function cutComment(raw: string): { text: string; at?: number } {
       continue;
     }
     if (hash > from && raw[hash - 1] === '\\') {
-      out += raw.slice(from, hash - 1) + '#';
+      out += raw.slice(from, hash - 1);
+      // The `#` that stands for `\#` maps to the `#`, and what follows to what follows it.
+      pieces.push(out.length, hash);
+      out += '#';
       from = hash + 1;
+      pieces.push(out.length, from);
       hash = raw.indexOf('#', from);
       continue;
     }
     at ??= hash;
     out += raw.slice(from, hash).replace(/[ \t]+$/, '');
     const eol = raw.indexOf('\n', hash);
-    if (eol < 0) return { text: out, at };
+    if (eol < 0) return { text: out, at, pieces };
     from = eol;
+    pieces.push(out.length, from);
     hash = raw.indexOf('#', from);
   }
   out += raw.slice(from);
-  return at === undefined ? { text: out } : { text: out, at };
+  return at === undefined ? { text: out, pieces } : { text: out, at, pieces };
 }
 
 function readOption(line: CfLine): CfOption {
@@ -257,7 +287,7 @@ function readOption(line: CfLine): CfOption {
       writtenSpan: joined.span(2, 2 + Math.max(written.length, 1)),
       lookup,
       value,
-      valueSpan: joined.span(valueStart, Math.max(valueStart + value.length, valueStart + 1)),
+      valueSpan: line.spanOf(valueStart, Math.max(valueStart + value.length, valueStart + 1)),
       valueOffset: valueStart,
       hasEquals: eq >= 0,
     };
@@ -276,7 +306,7 @@ function readOption(line: CfLine): CfOption {
     writtenSpan: joined.span(1, 2),
     lookup,
     value,
-    valueSpan: joined.span(2, Math.max(2 + value.length, 3)),
+    valueSpan: line.spanOf(2, Math.max(2 + value.length, 3)),
     valueOffset: 2,
     hasEquals: false,
   };

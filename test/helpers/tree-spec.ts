@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FIXTURES } from './fixtures.js';
 import { tempDir } from './real.js';
@@ -12,6 +12,11 @@ export interface TreeFixture {
   expected: string[];
   rules?: string[];
   profile?: string;
+  /**
+   * Rules whose expectations hold only where the filesystem keeps file attributes (`attributes=MH6007`):
+   * elsewhere those rules must report nothing, and buildTree drops their expectations.
+   */
+  attributeRules?: string[];
 }
 
 export type TreeEntry =
@@ -58,6 +63,7 @@ export function parseTree(name: string, text: string): TreeFixture {
         const [k, v = ''] = item.split('=');
         if (k === 'rules') fx.rules = v.split(',');
         if (k === 'profile') fx.profile = v;
+        if (k === 'attributes') fx.attributeRules = v.split(',');
       }
       continue;
     }
@@ -67,11 +73,13 @@ export function parseTree(name: string, text: string): TreeFixture {
     if (m[1] === 'link') fx.entries.push({ type: 'link', path: m[2]!, target: m[3]! });
     else {
       const entry: TreeEntry = { type: m[1] as 'dir' | 'file', path: m[2]!, mode: parseInt(m[3]!, 8), uid: idOf(m[4]!), gid: idOf(m[5]!) };
+      // Option tokens first, then the content (undefined when nothing follows them).
       let rest = m[6];
-      for (let t = rest === undefined ? null : TOKEN.exec(rest); t; t = rest === undefined ? null : TOKEN.exec(rest)) {
+      let t: RegExpExecArray | null;
+      while (rest !== undefined && (t = TOKEN.exec(rest)) !== null) {
         if (t[1] !== undefined) entry.mtime = Number(t[1]);
         else entry.immutable = true;
-        rest = t[0].length < rest!.length ? rest!.slice(t[0].length) : undefined;
+        rest = t[0].length < rest.length ? rest.slice(t[0].length) : undefined;
       }
       if (rest !== undefined) entry.content = unescape(rest);
       fx.entries.push(entry);
@@ -115,7 +123,25 @@ export function buildTree(fx: TreeFixture): string {
   for (const e of fx.entries) {
     if (e.type !== 'link' && e.immutable) setImmutable(join(root, e.path));
   }
+  if (fx.attributeRules && !attributesWork(root)) {
+    const rules = fx.attributeRules;
+    fx.expected = fx.expected.filter((e) => !rules.includes(e.split(' ')[0]!));
+  }
   return root;
+}
+
+/** Whether files under `dir` can be given the immutable attribute and read back (not on every filesystem, nor without CAP_LINUX_IMMUTABLE). */
+export function attributesWork(dir: string): boolean {
+  const probe = join(dir, '.mh-attribute-probe');
+  writeFileSync(probe, '');
+  try {
+    if (spawnSync('chattr', ['+i', '--', probe]).status !== 0) return false;
+    const r = spawnSync('lsattr', ['-d', '--', probe], { encoding: 'utf8' });
+    spawnSync('chattr', ['-i', '--', probe]);
+    return r.status === 0 && /^\S*i\S*\s/.test(r.stdout);
+  } finally {
+    rmSync(probe, { force: true });
+  }
 }
 
 /** Files made immutable by buildTree; the flag is cleared when the process exits, so temp trees can be removed. */

@@ -1,0 +1,123 @@
+import { posix } from 'node:path';
+import type { Span } from '../../src/core/types.js';
+import type { HostDocument } from '../../src/host/document.js';
+import type { Accounts } from '../../src/host/layout.js';
+import type { HostTree, Meta } from '../../src/host/tree.js';
+import type { SendmailCfDoc } from '../../src/parsers/documents.js';
+
+/** Where a finding about a file's metadata (not one of its lines) is anchored. */
+export const AT_START: Span = { start: { line: 1, column: 1 }, end: { line: 1, column: 2 } };
+
+/** Groups the DISA items accept as "system groups" (GEN004370, GEN004410): RHEL, Solaris, HP-UX and AIX spellings. */
+const SYSTEM_GROUPS = new Set(['root', 'bin', 'sys', 'system', 'wheel']);
+
+/** Whether a group is a system group: gid 0, or one of the names the DISA items list. */
+export function isSystemGroup(gid: number, accounts: Accounts): boolean {
+  return gid === 0 || SYSTEM_GROUPS.has(accounts.groupName(gid));
+}
+
+/** Who besides the owner can write a file or directory with this metadata, for messages; undefined when nobody can. */
+export function otherWriters(meta: Meta, accounts: Accounts): string | undefined {
+  if (meta.mode & 0o002) return 'every user';
+  if (meta.mode & 0o020) return `members of group ${accounts.groupName(meta.gid)}`;
+  return undefined;
+}
+
+/** The tree's MTA configuration (`sendmail.cf` in the mail directory), not submit.cf. */
+export function mtaCf(host: HostDocument): { path: string; doc: SendmailCfDoc } | undefined {
+  const path = `${host.layout.mailDir}/sendmail.cf`;
+  const doc = host.fileOf('sendmail-cf', path);
+  return doc ? { path, doc } : undefined;
+}
+
+/** The directories above a path, from `/` down (`/usr/bin/x` → `/`, `/usr`, `/usr/bin`). */
+export function ancestors(path: string): string[] {
+  const out: string[] = [];
+  for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
+    out.unshift(dir);
+    if (dir === '/') break;
+  }
+  return out;
+}
+
+/** A directory on the way to a file through which someone other than root could replace the file. */
+export interface UnsafeDir {
+  dir: string;
+  meta: Meta;
+  /** `owner`: not owned by root; `writable`: group or world writable. */
+  reason: 'owner' | 'writable';
+}
+
+/**
+ * The directories above `path` (as written and after following links inside the tree) through which
+ * a user other than root could swap the file: not owned by root, or writable by group or others.
+ * `trustSticky` accepts a root-owned sticky directory (what sendmail does with TrustStickyBit).
+ */
+export function unsafeDirs(tree: HostTree, path: string, opts: { trustSticky?: boolean; groupWritableOk?: boolean } = {}): UnsafeDir[] {
+  const dirs = new Set(ancestors(path));
+  const real = tree.resolve(path);
+  if (real !== undefined) for (const d of ancestors(real)) dirs.add(d);
+  const out: UnsafeDir[] = [];
+  for (const dir of [...dirs].sort()) {
+    const meta = tree.lstat(dir);
+    if (!meta || meta.type !== 'dir') continue;
+    if (meta.uid !== 0) out.push({ dir, meta, reason: 'owner' });
+    else if (meta.mode & (opts.groupWritableOk ? 0o002 : 0o022) && !(opts.trustSticky && meta.mode & 0o1000)) out.push({ dir, meta, reason: 'writable' });
+  }
+  return out;
+}
+
+/** The search path of Debian's /bin/sh (dash) when PATH is unset, as it is for programs the prog mailer runs (measured). */
+export const SHELL_DEFAULT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'] as const;
+
+/** Map types whose files sendmail keeps as `<path>.db` (Berkeley DB); a map without a type is one too on Debian (NEWDB). */
+const DB_TYPES = new Set(['', 'hash', 'btree']);
+
+/**
+ * The alias files of the system, as tree paths: those the MTA cf names in AliasFile
+ * (`[type:][-flags ]path`, comma-separated), otherwise the layout's. `db` is the Berkeley DB file
+ * newaliases builds next to it, when the map type has one.
+ */
+export function aliasFiles(host: HostDocument): { source: string; db?: string; type: string }[] {
+  const cf = mtaCf(host);
+  const setting = cf?.doc.sendmail.get('AliasFile');
+  const out: { source: string; db?: string; type: string }[] = [];
+  if (setting) {
+    for (const item of setting.value.split(',')) {
+      const m = /^\s*(?:(\w+):)?(.*)$/.exec(item)!;
+      const path = m[2]!.trim().split(/\s+/).filter((w) => w.startsWith('/')).pop();
+      if (!path) continue;
+      const type = (m[1] ?? '').toLowerCase();
+      out.push(DB_TYPES.has(type) ? { source: path, db: `${path}.db`, type } : { source: path, type });
+    }
+  } else {
+    // No cf to ask: sendmail builds the database next to the name it is given, and Debian gives
+    // /etc/mail/aliases, a link to /etc/aliases, so the database is /etc/mail/aliases.db.
+    const { aliases, mailDir } = host.layout;
+    const linked = `${mailDir}/aliases`;
+    const viaMailDir = linked !== aliases && host.tree.lstat(linked)?.type === 'symlink' && host.tree.resolve(linked) === host.tree.resolve(aliases);
+    out.push({ source: aliases, db: `${viaMailDir ? linked : aliases}.db`, type: '' });
+  }
+  return out;
+}
+
+/**
+ * The access map as the MTA cf declares it (`Kaccess hash -T<TMPF> -o /etc/mail/access`): the
+ * source path, the database sendmail opens, and whether the map is optional (`-o`). Undefined when
+ * the cf has no access map (no FEATURE(`access_db')) or is a type without a .db file.
+ */
+export function accessMap(host: HostDocument): { source: string; db: string; optional: boolean } | undefined {
+  const cf = mtaCf(host);
+  if (!cf) return undefined;
+  let found: { source: string; db: string; optional: boolean } | undefined;
+  for (const line of cf.doc.lines) {
+    if (line.letter !== 'K') continue;
+    const m = /^K\s*access\s+(\w+)\s*(.*)$/.exec(line.text.trim());
+    if (!m) continue;
+    const words = m[2]!.split(/\s+/).filter(Boolean);
+    const path = words.filter((w) => !w.startsWith('-')).pop();
+    // A later K line for the same map replaces the earlier one.
+    found = path && DB_TYPES.has(m[1]!.toLowerCase()) ? { source: path.replace(/\.db$/, ''), db: path.endsWith('.db') ? path : `${path}.db`, optional: words.includes('-o') } : undefined;
+  }
+  return found;
+}
