@@ -5,7 +5,7 @@
  * A benchmark, never a test: it prints figures and asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -126,6 +126,31 @@ for (const [name, type, base, gen] of [
   }
 }
 
+// 3. A config repository of many hosts: hosts/hNNNN/etc/{mail/sendmail.cf,mail/sendmail.mc,mail/access,aliases}.
+const example = (p: string) => readFileSync(join(ROOT, 'examples', 'etc', p), 'utf8');
+const hostFiles: [string, string][] = [
+  ['etc/mail/sendmail.cf', example('mail/sendmail.cf')],
+  ['etc/mail/sendmail.mc', example('mail/sendmail.mc')],
+  ['etc/mail/access', example('mail/access')],
+  ['etc/aliases', example('aliases')],
+];
+const repoRuns: Record<number, Run> = {};
+for (const files of quick ? [1_000, 4_000] : [1_000, 10_000]) {
+  const dir = join(WORK, `repo.${files}`);
+  if (!existsSync(dir)) {
+    for (let h = 0; h < files / hostFiles.length; h++) {
+      for (const [p, text] of hostFiles) {
+        const full = join(dir, 'hosts', `h${String(h).padStart(5, '0')}`, p);
+        mkdirSync(join(full, '..'), { recursive: true });
+        writeFileSync(full, text);
+      }
+    }
+  }
+  const r = measure([CLI, 'lint', '--no-config', '--fail-on', 'none', '-f', 'compact', dir], 3);
+  repoRuns[files] = r;
+  rows.push([`lint a repo of ${files.toLocaleString('en')} files`, '-', fmt(r.seconds), '-', fmt(r.rssMB ?? 0, 0)]);
+}
+
 const widths = [40, 10, 10, 10, 10];
 const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
@@ -139,4 +164,6 @@ for (const name of ['aliases', 'sendmail.cf']) {
   const growth = b.seconds / a.seconds / (b.mb / a.mb);
   console.log(`${name}: ${scales[1]! / scales[0]!}× input → ${fmt(b.seconds / a.seconds, 2)}× time (${fmt(growth, 2)} of linear; target ≤ 1.1)`);
 }
+const [fewer, more] = Object.keys(repoRuns).map(Number);
+console.log(`repo of files: ${more! / fewer!}× files → ${fmt(repoRuns[more!]!.seconds / repoRuns[fewer!]!.seconds, 2)}× time, peak memory ${fmt(repoRuns[fewer!]!.rssMB ?? 0, 0)} → ${fmt(repoRuns[more!]!.rssMB ?? 0, 0)} MB`);
 writeFileSync(join(WORK, 'last.txt'), rows.map(line).join('\n'));

@@ -27,6 +27,8 @@ export interface LintRequest {
   root?: string;
   /** The system layout under --root; detected from the tree when absent. */
   profile?: Profile;
+  /** Called after each file with the number done and the total (for a progress line). */
+  onProgress?: (done: number, total: number) => void;
   version: string;
 }
 
@@ -57,9 +59,11 @@ export async function lint(req: LintRequest): Promise<LintReport> {
     files = await lintRoot(req.root, req.profile, req.type, cwd, options, add);
   } else {
     const targets = collect(req, cwd);
+    let done = 0;
     for (const t of targets) {
       const opts = await options(t.abs);
       add(lintFile(new SourceFile(t.shown, readText(t)), t.kind, opts));
+      req.onProgress?.(++done, targets.length);
     }
     files = targets.length;
   }

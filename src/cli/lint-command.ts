@@ -12,7 +12,11 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
   const color = useColor(String(opts.color), Boolean(process.stdout.isTTY), process.env);
   // No paths and no --root: the live system, as `--root /`.
   const root = typeof opts.root === 'string' ? opts.root : paths.length === 0 ? '/' : undefined;
+  // A progress line for long runs, on a terminal only, and never mixed into machine output on stdout.
+  const machine = specs.some((s) => !s.file && s.format !== 'text');
+  const progress = process.stderr.isTTY && !machine ? progressLine(process.stderr) : undefined;
   const report = await lint({
+    ...(progress ? { onProgress: progress.update } : {}),
     paths,
     rules,
     version,
@@ -24,6 +28,26 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
     ...(opts.ignore ? { ignore: opts.ignore as string[] } : {}),
     inlineSuppressions: opts.inlineSuppressions !== false,
   });
+  progress?.clear();
   await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
   return failsAt(report, failOn) ? 1 : 0;
+}
+
+/** "files 120/10000" on one terminal line, shown once a run has taken a second, updated at most ten times a second. */
+function progressLine(out: NodeJS.WriteStream): { update: (done: number, total: number) => void; clear: () => void } {
+  const start = Date.now();
+  let last = 0;
+  let shown = false;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - start < 1000 || now - last < 100) return;
+      last = now;
+      shown = true;
+      out.write(`\rmailharden: files ${done}/${total}\x1b[K`);
+    },
+    clear() {
+      if (shown) out.write('\r\x1b[K');
+    },
+  };
 }
