@@ -66,7 +66,15 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: st
     suppressed: false,
   };
   const text = lineText(start.line)?.replace(/\r$/, '');
-  if (text !== undefined) finding.sourceLine = text.length > MAX_SNIPPET ? text.slice(0, MAX_SNIPPET) : text;
+  if (text !== undefined) {
+    if (text.length <= MAX_SNIPPET) finding.sourceLine = text;
+    else {
+      // A window of the long line around the finding, so the snippet shows what the caret points at.
+      const from = Math.max(0, Math.min(start.column - 1 - 100, text.length - MAX_SNIPPET));
+      finding.sourceLine = text.slice(from, from + MAX_SNIPPET);
+      if (from > 0) finding.sourceColumn = from + 1;
+    }
+  }
   return finding;
 }
 

@@ -89,8 +89,15 @@ export type AnyRule = Rule<any, string>;
 
 /** Expands `{name}` placeholders in a message template. */
 export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
-  // Values can hold a newline or TAB from a continued line; a message stays one line (compact output).
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in data ? visibleControls(String(data[key])) : whole));
+  // Values can hold a newline or TAB from a continued line; a message stays one line (compact output),
+  // and a value quoted from a very long line is shortened.
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in data ? clipValue(visibleControls(String(data[key]))) : whole));
+}
+
+const MAX_VALUE = 200;
+
+function clipValue(s: string): string {
+  return s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE - 1)}…` : s;
 }
 
 /** Shows control characters as escapes: newline as \n, TAB as \t, others as \xNN. */

@@ -55,6 +55,8 @@ export interface Finding {
   tags: readonly string[];
   suppressed: boolean;
   suppression?: Suppression;
-  /** The text of the first line of the span, for snippets (never longer than 500 characters). */
+  /** The text of the first line of the span, for snippets: at most 500 characters around the column. */
   sourceLine?: string;
+  /** The column of sourceLine's first character, when a long line was cut before it (default 1). */
+  sourceColumn?: number;
 }

@@ -1,7 +1,7 @@
 import { summarize, type LintReport } from '../core/report.js';
 
 /**
- * The documented JSON shape (docs/output.md). Suppressed findings are included with
+ * The documented JSON shape (README, "Output formats"). Suppressed findings are included with
  * `"suppressed": true` and their reason; the summary counts them apart.
  */
 export function formatJson(report: LintReport): string {

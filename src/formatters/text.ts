@@ -40,15 +40,17 @@ export function formatText(report: LintReport, opts: TextOptions): string {
 function snippet(f: Finding, paint: (code: string, s: string) => string): string[] {
   if (f.sourceLine === undefined) return [];
   const raw = f.sourceLine.replace(/\t/g, ' ');
-  const startCol = f.column - 1;
-  const endCol = f.endLine === f.line ? Math.max(f.endColumn - 1, startCol + 1) : Math.max(raw.length, startCol + 1);
+  // Columns relative to the stored window of the line.
+  const shift = (f.sourceColumn ?? 1) - 1;
+  const startCol = f.column - 1 - shift;
+  const endCol = f.endLine === f.line ? Math.max(f.endColumn - 1 - shift, startCol + 1) : Math.max(raw.length, startCol + 1);
   let from = 0;
   if (raw.length > WIDTH) from = Math.max(0, Math.min(startCol - 20, raw.length - WIDTH));
   const shown = raw.slice(from, from + WIDTH);
   const gutter = String(f.line);
   const caretStart = startCol - from;
   const caretLen = Math.max(1, Math.min(endCol, from + WIDTH) - startCol);
-  const prefix = from > 0 ? '…' : '';
+  const prefix = from > 0 || shift > 0 ? '…' : '';
   return [
     paint(DIM, `  ${gutter} | `) + prefix + shown + (from + WIDTH < raw.length ? '…' : ''),
     paint(DIM, `  ${' '.repeat(gutter.length)} | `) + ' '.repeat(prefix.length + Math.max(caretStart, 0)) + paint(COLORS[f.severity], `^${'~'.repeat(caretLen - 1)}`),
