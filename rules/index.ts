@@ -4,6 +4,7 @@ import { accessRules } from './access/index.js';
 import { aliasesRules } from './aliases/index.js';
 import { engineRules } from './engine/index.js';
 import { hostRules } from './host/index.js';
+import { qmailRules } from './qmail/index.js';
 import { sendmailRelayRules } from './sendmail-relay/index.js';
 import { sendmailSyntaxRules } from './sendmail-syntax/index.js';
 import { sendmailRules } from './sendmail/index.js';
@@ -17,6 +18,7 @@ export const rules: readonly AnyRule[] = [
   ...sendmailRelayRules,
   ...aliasesRules,
   ...accessRules,
+  ...qmailRules,
   ...tcprulesRules,
   ...hostRules,
 ].sort((a, b) => byCodeUnit(a.meta.id, b.meta.id));

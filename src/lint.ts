@@ -1,7 +1,7 @@
 import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { findConfig, loadConfig, pathForIgnores, type LoadedConfig } from './config/load.js';
-import { isIgnoredName, kindFromContent, kindFromName } from './core/detect.js';
+import { isIgnoredName, kindFromContent, kindFromName, kindFromNameOrHead } from './core/detect.js';
 import { lintFile, ruleNames, type FileIgnore, type LintOptions } from './core/engine.js';
 import type { Profile } from './host/layout.js';
 import { UserError } from './core/errors.js';
@@ -159,14 +159,14 @@ function collect(req: LintRequest, cwd: string): Target[] {
         // A file reached twice (Debian's /etc/mail/aliases is a link to ../aliases) is linted once.
         const key = realOrSelf(file);
         if (seen.has(key) || isIgnoredName(file)) return;
-        let kind = req.type ?? kindFromName(file);
+        let kind = req.type ?? kindFromNameOrHead(file, () => readHeadOrEmpty(file));
         // Other programs use .cf too (SpamAssassin's local.cf): in a walk, such a file must look like sendmail's.
         if (!req.type && kind === 'sendmail-cf' && !/(^|\/)(sendmail|submit)\.cf$/.test(file) && kindFromContent(readHeadOrEmpty(file)) !== 'sendmail-cf') kind = undefined;
         if (!kind) return;
         seen.add(key);
         out.push({ abs: file, shown: show(file), kind });
       });
-      if (out.length === before) throw new UserError(`${p}: no mail configuration files found (names like sendmail.cf, sendmail.mc, aliases, access, tcp.smtp)`);
+      if (out.length === before) throw new UserError(`${p}: no mail configuration files found (names like sendmail.cf, sendmail.mc, aliases, access, tcp.smtp, control/rcpthosts)`);
     } else if (st.isFile()) {
       if (seen.has(realOrSelf(abs))) continue;
       seen.add(realOrSelf(abs));

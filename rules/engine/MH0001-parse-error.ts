@@ -4,7 +4,7 @@ export default defineRule({
   meta: {
     id: 'MH0001',
     slug: 'parse-error',
-    kinds: ['sendmail-cf', 'sendmail-mc', 'aliases', 'access', 'tcp-rules'],
+    kinds: ['sendmail-cf', 'sendmail-mc', 'aliases', 'access', 'tcp-rules', 'qmail-control', 'qmail-run'],
     description: 'The file has text its program cannot read, so part of it never takes effect.',
     severity: 'high',
     tags: ['syntax'],

@@ -4,7 +4,7 @@ export default defineRule({
   meta: {
     id: 'MH0003',
     slug: 'unused-suppression',
-    kinds: ['sendmail-cf', 'sendmail-mc', 'aliases', 'access', 'tcp-rules'],
+    kinds: ['sendmail-cf', 'sendmail-mc', 'aliases', 'access', 'tcp-rules', 'qmail-run'],
     description: 'A suppression directive silences no finding, so it is stale or points at the wrong line.',
     severity: 'low',
     tags: ['suppression'],

@@ -7,7 +7,7 @@ export function directiveProblemRule(meta: Omit<RuleMeta<'problem'>, 'kinds' | '
   return defineRule({
     meta: {
       ...meta,
-      kinds: ['sendmail-cf', 'sendmail-mc', 'aliases', 'access', 'tcp-rules'],
+      kinds: ['sendmail-cf', 'sendmail-mc', 'aliases', 'access', 'tcp-rules', 'qmail-control', 'qmail-run'],
       tags: ['suppression'],
       references: [],
       messages: { problem: '{message}' },

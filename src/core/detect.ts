@@ -1,3 +1,4 @@
+import { controlName } from '../parsers/qmail-control.js';
 import type { FileKind } from './types.js';
 
 /** The kind of a file from its name alone, or undefined when the name says nothing. */
@@ -9,7 +10,27 @@ export function kindFromName(path: string): FileKind | undefined {
   if (/^access$/.test(base)) return 'access';
   // tcpserver rule sources: tcp.smtp, tcp.pop3 …; never the compiled tcp.smtp.cdb or tcprules' tcp.smtp.tmp.
   if (/^tcp\.[^.]/.test(base) && !/\.(cdb|tmp)$/.test(base)) return 'tcp-rules';
+  // qmail's control files have plain names (me, locals, databytes): only inside a directory named control.
+  const parts = path.split('/');
+  if (parts.length >= 2 && parts[parts.length - 2] === 'control' && controlName(base) === base) return 'qmail-control';
   return undefined;
+}
+
+/**
+ * The kind of a file from its name, or for names that only the content decides (a daemontools or
+ * runit `run` script) from its first bytes, read only then.
+ */
+export function kindFromNameOrHead(path: string, head: () => string): FileKind | undefined {
+  const byName = kindFromName(path);
+  if (byName) return byName;
+  const base = path.split('/').pop() ?? path;
+  return base === 'run' && isQmailRunScript(head()) ? 'qmail-run' : undefined;
+}
+
+/** A shell script that starts tcpserver with qmail-smtpd (a qmail-smtpd run script). */
+function isQmailRunScript(text: string): boolean {
+  const head = text.slice(0, 64 * 1024);
+  return /(^|[\s/])tcpserver[ \t]/m.test(head) && /(^|[\s/])qmail-smtpd\b/m.test(head);
 }
 
 /** Names that belong to mail configuration but are never linted as text (compiled maps, backups). */
@@ -39,6 +60,7 @@ const CF_LINE: readonly RegExp[] = [
  * Looks at up to 200 lines; every test is a line-start pattern the real file always has.
  */
 export function kindFromContent(text: string): FileKind | undefined {
+  if (isQmailRunScript(text)) return 'qmail-run';
   const head = text.slice(0, 64 * 1024).split('\n', 200);
   let cf = 0;
   let mc = 0;

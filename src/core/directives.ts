@@ -43,6 +43,13 @@ const SEPARATOR = /(?:^|[ \t])--(?:[ \t]|$)/;
 const CONTINUED: ReadonlySet<FileKind> = new Set(['sendmail-cf', 'aliases']);
 
 /**
+ * Kinds whose files take no inline directives. In most qmail control files (me, smtpgreeting,
+ * databytes, …) a `#` line is data, not a comment (UX.md §7), so directives are never read from any
+ * of them: their findings are suppressed in `.mailharden.yaml` only.
+ */
+export const NO_INLINE_DIRECTIVES: ReadonlySet<FileKind> = new Set(['qmail-control']);
+
+/**
  * Reads the suppression directives of a file. They are whole `#` lines (in a .mc also `dnl #`), since a
  * `#` in these formats only starts a comment at the beginning of a line. A directive needs a reason
  * after ` -- `; without one it is reported and suppresses nothing. `disable` opens one range per rule,
@@ -53,6 +60,7 @@ export function readDirectives(file: SourceFile, kind: FileKind, names: RuleName
   const problems: DirectiveProblem[] = [];
   // Most files hold no directive at all: look for the word once in the whole text first.
   if (!file.text.includes('mailharden-')) return { directives, problems };
+  if (NO_INLINE_DIRECTIVES.has(kind)) return { directives, problems: unreadDirectives(file) };
   const count = file.lineCount;
   const open = new Map<string, Range[]>();
   let nextTarget: Int32Array | undefined;
@@ -139,6 +147,21 @@ export function readDirectives(file: SourceFile, kind: FileKind, names: RuleName
   return { directives, problems };
 }
 
+/** Directive lines in a file of a kind that takes none: each is reported, and none suppresses anything. */
+function unreadDirectives(file: SourceFile): DirectiveProblem[] {
+  const problems: DirectiveProblem[] = [];
+  for (let n = 1; n <= file.lineCount; n++) {
+    const text = file.line(n).replace(/\r$/, '');
+    if (!text.includes('mailharden-') || !(DIRECTIVE.test(text) || LOOKS_LIKE.test(text))) continue;
+    problems.push({
+      code: 'malformed',
+      message: 'qmail control files take no inline directives (in most of them a "#" line is data): suppress in .mailharden.yaml "ignores:" and remove this line',
+      span: file.lineSpan(n),
+    });
+  }
+  return problems;
+}
+
 /**
  * For each line, the line a `disable-next-line` on it aims at: the next line that is not blank and
  * not a comment (in a cf or aliases file, not an indented line either, which continues the comment).
@@ -152,7 +175,7 @@ function targets(file: SourceFile, kind: FileKind): Int32Array {
   for (let n = count; n >= 1; n--) {
     out[n] = next;
     const t = file.line(n);
-    const skip = t.trim() === '' || t.startsWith('#') || (kind === 'sendmail-mc' && /^dnl\b/.test(t)) || (CONTINUED.has(kind) && /^[ \t]/.test(t));
+    const skip = t.trim() === '' || t.startsWith('#') || (kind === 'sendmail-mc' && /^dnl\b/.test(t)) || (CONTINUED.has(kind) && /^[ \t]/.test(t)) || (kind === 'qmail-run' && /^[ \t]*#/.test(t));
     if (!skip) next = n;
   }
   return out;
@@ -164,6 +187,9 @@ function extent(file: SourceFile, kind: FileKind, from: number): number {
   let to = from;
   if (CONTINUED.has(kind)) {
     while (to < count && (/^[ \t]/.test(file.line(to + 1)) || (kind === 'aliases' && file.line(to).endsWith('\\')))) to++;
+  } else if (kind === 'qmail-run') {
+    // A shell command continues while its line ends in a backslash.
+    while (to < count && /\\\r?$/.test(file.line(to))) to++;
   } else if (kind === 'sendmail-mc') {
     // A call may span lines: follow unquoted parentheses until they balance (at most 200 lines).
     let depth = 0;

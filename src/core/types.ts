@@ -8,7 +8,7 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.length - 1 - SEVERITIES.indexOf(s);
 }
 
-export const FILE_KINDS = ['sendmail-cf', 'sendmail-mc', 'aliases', 'access', 'tcp-rules'] as const;
+export const FILE_KINDS = ['sendmail-cf', 'sendmail-mc', 'aliases', 'access', 'tcp-rules', 'qmail-control', 'qmail-run'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
 
 /** 1-based line and column; columns count UTF-16 code units, as editors and SARIF do. */

@@ -44,6 +44,11 @@ export const LAYOUTS: Record<Profile, Layout> = {
   solaris: { ...COMMON, profile: 'solaris', aliases: '/etc/mail/aliases', smrshDir: '/var/adm/sm.bin', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
 };
 
+/** qmail's directories under its home (auto_qmail): control files, and ~alias (hier.c: alias 02755 alias:qmail). */
+export function qmailPaths(layout: Layout): { control: string; alias: string } {
+  return { control: `${layout.qmailDir}/control`, alias: `${layout.qmailDir}/alias` };
+}
+
 /** Guesses the system from marker files in the tree; Debian when nothing tells. */
 export function detectProfile(tree: HostTree): Profile {
   if (tree.exists('/etc/debian_version')) return 'debian';

@@ -6,13 +6,18 @@ import { SourceFile } from '../core/source.js';
 import type { FileKind, Finding } from '../core/types.js';
 import { MAX_FILE_BYTES, shownPath, type OptionFinder } from '../lint.js';
 import { parseAs, type AnyDocument } from '../parsers/documents.js';
+import { QMAIL_CONTROL_NAMES } from '../parsers/qmail-control.js';
 import type { FoundFile, HostDocument } from './document.js';
-import { detectProfile, LAYOUTS, readAccounts, type Layout, type Profile } from './layout.js';
+import { detectProfile, LAYOUTS, qmailPaths, readAccounts, type Layout, type Profile } from './layout.js';
 import { HostTree } from './tree.js';
 
-/** The mail files a layout names, with their kinds, in a stable order (the MTA's cf before submit.cf). */
+/**
+ * The mail files a layout names, with their kinds, in a stable order (the MTA's cf before submit.cf):
+ * sendmail's files, then qmail's control files, its qmail-smtpd run scripts and the tcpserver rules.
+ */
 export function mailFiles(layout: Layout): { path: string; kind: FileKind }[] {
   const d = layout.mailDir;
+  const control = qmailPaths(layout).control;
   return [
     { path: `${d}/sendmail.cf`, kind: 'sendmail-cf' },
     { path: `${d}/sendmail.mc`, kind: 'sendmail-mc' },
@@ -20,6 +25,9 @@ export function mailFiles(layout: Layout): { path: string; kind: FileKind }[] {
     { path: `${d}/submit.mc`, kind: 'sendmail-mc' },
     { path: layout.aliases, kind: 'aliases' },
     { path: `${d}/access`, kind: 'access' },
+    ...QMAIL_CONTROL_NAMES.map((name) => ({ path: `${control}/${name}`, kind: 'qmail-control' as const })),
+    ...layout.runScripts.map((path) => ({ path, kind: 'qmail-run' as const })),
+    ...layout.tcpRules.map((path) => ({ path, kind: 'tcp-rules' as const })),
   ];
 }
 
@@ -42,9 +50,14 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
   const layout = LAYOUTS[profileArg ?? detectProfile(tree)];
   const show = (treePath: string): string => shownPath(cwd, tree.hostPath(treePath));
   const found: FoundFile[] = [];
+  const linted = new Set<string>();
   for (const { path, kind } of mailFiles(layout)) {
     const meta = tree.stat(path);
     if (!meta || meta.type !== 'file') continue;
+    // One file reached by two names (/service/qmail-smtpd is a link to /var/qmail/supervise/qmail-smtpd) is linted once.
+    const real = tree.resolve(path)!;
+    if (linted.has(real)) continue;
+    linted.add(real);
     if (meta.size > MAX_FILE_BYTES) continue;
     const text = tree.read(path, MAX_FILE_BYTES);
     if (text === undefined || text.slice(0, 8192).includes('\0')) continue;

@@ -3,6 +3,8 @@ import type { FileKind } from '../core/types.js';
 import { modelFromCf, modelFromMc, type SendmailModel } from '../model/sendmail.js';
 import { parseAccess, type AccessDocument } from './access.js';
 import { parseAliases, type AliasesDocument } from './aliases.js';
+import { parseQmailControl, type QmailControlDocument } from './qmail-control.js';
+import { parseQmailRun, type QmailRunDocument } from './qmail-run.js';
 import { parseSendmailCf, type CfDocument } from './sendmail-cf.js';
 import { parseSendmailMc, type McDocument } from './sendmail-mc.js';
 import { parseTcpRules, type TcpRulesDocument } from './tcprules.js';
@@ -17,6 +19,8 @@ export interface Documents {
   aliases: AliasesDocument;
   access: AccessDocument;
   'tcp-rules': TcpRulesDocument;
+  'qmail-control': QmailControlDocument;
+  'qmail-run': QmailRunDocument;
 }
 
 export type DocumentFor<K extends FileKind> = Documents[K];
@@ -39,4 +43,6 @@ const parsers: { [K in FileKind]: (file: SourceFile) => Documents[K] } = {
   aliases: parseAliases,
   access: parseAccess,
   'tcp-rules': parseTcpRules,
+  'qmail-control': parseQmailControl,
+  'qmail-run': parseQmailRun,
 };

@@ -1,0 +1,28 @@
+import type { AnyRule } from '../../src/core/rule.js';
+import rcpthostsMissing from './MH4001-rcpthosts-missing.js';
+import rcpthostsEmpty from './MH4002-rcpthosts-empty.js';
+import morercpthostsStale from './MH4003-morercpthosts-stale.js';
+import tcpRulesCdbStale from './MH4004-tcp-rules-cdb-stale.js';
+import tcpserverWithoutRules from './MH4005-tcpserver-without-rules.js';
+import smtpdRunsAsRoot from './MH4006-smtpd-runs-as-root.js';
+import runWithoutRcpthostsGuard from './MH4007-run-without-rcpthosts-guard.js';
+import databytesUnlimited from './MH4008-databytes-unlimited.js';
+import smtpgreetingNamesSoftware from './MH4009-smtpgreeting-names-software.js';
+import dotQmailWritable from './MH4010-dot-qmail-writable.js';
+import qmailConfigWritable from './MH4011-qmail-config-writable.js';
+import controlCommentIsData from './MH4012-control-comment-is-data.js';
+
+export const qmailRules: AnyRule[] = [
+  rcpthostsMissing,
+  rcpthostsEmpty,
+  morercpthostsStale,
+  tcpRulesCdbStale,
+  tcpserverWithoutRules,
+  smtpdRunsAsRoot,
+  runWithoutRcpthostsGuard,
+  databytesUnlimited,
+  smtpgreetingNamesSoftware,
+  dotQmailWritable,
+  qmailConfigWritable,
+  controlCommentIsData,
+];

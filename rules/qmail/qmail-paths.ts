@@ -1,0 +1,92 @@
+import { posix } from 'node:path';
+import type { Span } from '../../src/core/types.js';
+import type { HostDocument } from '../../src/host/document.js';
+import { qmailPaths } from '../../src/host/layout.js';
+import type { Meta } from '../../src/host/tree.js';
+import { resolveWord, type QmailRunDocument, type TcpserverCall } from '../../src/parsers/qmail-run.js';
+
+/** Where a finding about a file's metadata (not one of its lines) is anchored. */
+export const AT_START: Span = { start: { line: 1, column: 1 }, end: { line: 1, column: 2 } };
+
+/** The qmail-smtpd run scripts of the tree that were parsed (the layout's places), with their paths. */
+export function runScripts(host: HostDocument): { path: string; doc: QmailRunDocument }[] {
+  const out: { path: string; doc: QmailRunDocument }[] = [];
+  for (const f of host.files) if (f.doc.kind === 'qmail-run') out.push({ path: f.path, doc: f.doc });
+  return out;
+}
+
+/** Every tcpserver command line that starts qmail-smtpd, in the run scripts of the tree. */
+export function smtpdCalls(host: HostDocument): { path: string; doc: QmailRunDocument; call: TcpserverCall }[] {
+  const out: { path: string; doc: QmailRunDocument; call: TcpserverCall }[] = [];
+  for (const s of runScripts(host)) for (const call of s.doc.tcpservers) if (call.smtpd) out.push({ ...s, call });
+  return out;
+}
+
+/** The path of a control file in the tree. */
+export function controlFile(host: HostDocument, name: string): string {
+  return `${qmailPaths(host.layout).control}/${name}`;
+}
+
+/** Metadata of a regular file, links followed inside the tree; its `path` is where the file really is. */
+export function fileMeta(host: HostDocument, path: string): Meta | undefined {
+  const real = host.tree.resolve(path);
+  const meta = real === undefined ? undefined : host.tree.lstat(real);
+  return meta?.type === 'file' ? meta : undefined;
+}
+
+/**
+ * Whether nothing exists at a path, links followed inside the tree: what open() would answer with
+ * ENOENT (a dangling link, a missing directory on the way). A link out of the tree or a loop is not
+ * known to be absent.
+ */
+export function absent(host: HostDocument, path: string): boolean {
+  const { tree } = host;
+  const before = tree.problems.length;
+  const real = tree.resolve(path);
+  if (real !== undefined) return tree.lstat(real) === undefined;
+  return !tree.problems.slice(before).some((p) => p.reason === 'escapes-root' || p.reason === 'loop');
+}
+
+/**
+ * Whether qmail-smtpd can run on this tree: it needs control/smtpgreeting or control/me (qmail-smtpd.c
+ * setup(): without both it answers "421 unable to read controls"), or a run script starts it.
+ */
+export function smtpdConfigured(host: HostDocument): boolean {
+  return host.tree.exists(controlFile(host, 'me')) || host.tree.exists(controlFile(host, 'smtpgreeting')) || smtpdCalls(host).length > 0;
+}
+
+/**
+ * Where a finding about the SMTP service as a whole is anchored: the tcpserver line of the first run
+ * script that starts qmail-smtpd, else control/me or control/smtpgreeting (files that exist), else
+ * the control directory.
+ */
+export function serviceAnchor(host: HostDocument): { path: string; span: Span } {
+  const call = smtpdCalls(host)[0];
+  if (call) return { path: call.path, span: call.call.word.span };
+  for (const name of ['me', 'smtpgreeting']) {
+    const path = controlFile(host, name);
+    if (fileMeta(host, path)) return { path: host.tree.resolve(path)!, span: AT_START };
+  }
+  return { path: qmailPaths(host.layout).control, span: AT_START };
+}
+
+/**
+ * The cdb a tcpserver line reads with -x (the last -x wins), resolved against the run script's
+ * directory (supervise and runsv start `run` there); undefined without -x or when the script does not
+ * say which file it is.
+ */
+export function rulesCdb(scriptPath: string, doc: QmailRunDocument, call: TcpserverCall): string | undefined {
+  let arg: string | undefined;
+  for (const o of call.options) {
+    if (o.letter !== 'x') continue;
+    const r = o.arg ? resolveWord(doc, o.arg, call.command.line) : undefined;
+    arg = r?.type === 'text' ? r.text : undefined;
+  }
+  if (arg === undefined || arg === '') return undefined;
+  return posix.resolve(posix.dirname(scriptPath), arg);
+}
+
+/** A modification time for messages, to the second, in UTC. */
+export function stamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
