@@ -125,7 +125,11 @@ async function optionFinder(req: LintRequest, cwd: string): Promise<OptionFinder
       rules: req.rules,
       enabled,
       severity,
-      settings: { ...DEFAULT_SETTINGS, localOnly: c?.settings?.['local-only'] ?? DEFAULT_SETTINGS.localOnly },
+      settings: {
+        ...DEFAULT_SETTINGS,
+        localOnly: c?.settings?.['local-only'] ?? DEFAULT_SETTINGS.localOnly,
+        ...(c?.settings?.['smrsh-allow'] ? { smrshAllow: c.settings['smrsh-allow'] } : {}),
+      },
       inlineSuppressions: req.inlineSuppressions ?? true,
       ignores,
       today: date,

@@ -26,3 +26,21 @@ describe('fixtures/roots: lint --root finds what each tree expects', () => {
     });
   }
 });
+
+describe('lint --root with a configuration in the tree', () => {
+  it('settings.smrsh-allow makes MH6005 report smrsh entries outside the allowlist', async (t) => {
+    if (!needsRoot(t, 'building trees with other owners needs root')) return;
+    const { parseTree } = await import('./helpers/tree-spec.js');
+    const fx = parseTree('allowlist', [
+      'dir /etc/mail/smrsh 0755 root root',
+      'file /usr/libexec/sendmail/mail.local 0755 root root',
+      'file /usr/bin/procmail 0755 root root',
+      'link /etc/mail/smrsh/mail.local /usr/libexec/sendmail/mail.local',
+      'link /etc/mail/smrsh/procmail /usr/bin/procmail',
+      'file /.mailharden.yaml 0644 root root settings:\\n  smrsh-allow: [/usr/libexec/sendmail/mail.local]\\n',
+    ].join('\n'));
+    const root = buildTree(fx);
+    const report = await lint({ paths: [], root, rules, version: 'test', cwd: root, select: ['MH6005'], profile: 'debian' });
+    assert.deepEqual(report.findings.map((f) => `${f.file} ${f.message}`), ['etc/mail/smrsh/procmail /etc/mail/smrsh/procmail is not on the smrsh allowlist (mail.local): aliases and .forward files can run it']);
+  });
+});

@@ -35,6 +35,7 @@ export default defineRule({
       targetWritable: '{path} runs {target} (mode {mode}): {who} can replace what smrsh runs',
       targetDir: '{path} runs {target}, but {dir} on its path {why}',
       dangling: '{path} links to {target}, which does not exist: smrsh refuses it, and whoever can create {target} decides what it runs',
+      notAllowed: '{path} is not on the smrsh allowlist ({allowed}): aliases and .forward files can run it',
     },
     fix: 'keep only links to root-owned delivery programs (mail.local, procmail, vacation, …) in the smrsh directory, owned by root and mode 0755',
   },
@@ -53,10 +54,13 @@ export default defineRule({
     const who = otherWriters(dmeta, accounts);
     if (who) ctx.report({ messageId: 'dirWritable', data: { path: dir, mode: octal(dmeta.mode), who }, ...at(dir) });
 
+    // The site's allowlist (settings.smrsh-allow in .mailharden.yaml): smrsh looks programs up by name.
+    const allowed = ctx.settings.smrshAllow ? new Set(ctx.settings.smrshAllow.map((p) => baseName(p))) : undefined;
     for (const name of tree.list(dir)) {
       const path = posix.join(dir, name);
       const own = tree.lstat(path);
       if (!own) continue;
+      if (allowed && !allowed.has(name)) ctx.report({ messageId: 'notAllowed', data: { path, allowed: [...allowed].join(', ') || 'empty' }, ...at(path) });
       let meta: Meta | undefined = own;
       let target = path;
       if (own.type === 'symlink') {

@@ -19,6 +19,11 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: {
         'local-only': { description: 'The MTA must listen on loopback only (CIS 2.1.21): raises MH1042 to medium.', type: 'boolean' },
+        'smrsh-allow': {
+          description: 'The programs the smrsh directory may hold (absolute paths or names; smrsh looks them up by name): MH6005 reports any other entry.',
+          type: 'array',
+          items: { type: 'string', pattern: '^[A-Za-z0-9_./+-]+$' },
+        },
       },
     },
     ignores: {
@@ -44,6 +49,6 @@ export interface LintConfig {
   select?: string[];
   ignore?: string[];
   rules?: Record<string, string>;
-  settings?: { 'local-only'?: boolean };
+  settings?: { 'local-only'?: boolean; 'smrsh-allow'?: string[] };
   ignores?: { path: string; rules: string[]; reason: string; until?: string }[];
 }

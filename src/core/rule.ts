@@ -52,6 +52,8 @@ export interface Report<M extends string = string> {
 export interface RuleSettings {
   /** Require the MTA to listen on loopback only (CIS 2.1.21 local-only mode). */
   localOnly: boolean;
+  /** The programs the smrsh directory may hold (paths or names); unset: no allowlist to check. */
+  smrshAllow?: readonly string[];
 }
 
 /** Suppression bookkeeping handed to post-phase rules. */

@@ -76,7 +76,8 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
       return found.find((f) => f.doc.kind === kind && (path === undefined || f.path === path))?.doc as never;
     },
   };
-  const base = await options(tree.hostPath('/'));
+  // The configuration for the tree as a whole: the one in (or above) its root directory.
+  const base = await options(`${tree.hostPath('/')}/.`);
   const hostFindings = lintHost(host, { ...base, show });
   // Config ignores match the path each finding is about.
   for (const f of hostFindings) applyIgnores(f, (await options(resolve(cwd, f.file))).ignores, base.rules);
