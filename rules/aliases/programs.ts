@@ -1,17 +1,11 @@
+import { baseName, isInterpreter, isShell, isTextTool, isWriter } from '../../src/model/programs.js';
 import type { AliasTarget } from '../../src/parsers/aliases.js';
 
-/** The last component of a path: `/usr/bin/perl` → `perl`. */
-export function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
+export { baseName };
 
 /** Words that run the command after them (`exec`, `env X=1`, `nice -n 5`); skipped to find the real program. */
 const WRAPPERS = new Set(['exec', 'env', 'nice', 'nohup', 'command']);
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ksh', 'csh', 'tcsh', 'zsh', 'ash', 'mksh', 'pdksh', 'ksh93']);
-const INTERPRETER = /^(?:perl|python|ruby|php|tclsh|lua|node|nodejs)[\d.]*$/;
-const TEXT_TOOLS = new Set(['sed', 'awk', 'gawk', 'mawk', 'nawk']);
-const WRITERS = new Set(['cat', 'tee']);
 
 /**
  * The program word of each simple command in a program target, as written: the prog mailer runs the
@@ -50,16 +44,16 @@ export function dangerousProgram(t: AliasTarget): { program: string; what: strin
   // `xargs sh -c …` and the like: a shell with -c anywhere in the command.
   const words = (t.command ?? '').split(/[ \t]+/).map((w) => w.replace(/['"]/g, ''));
   for (let k = 0; k + 1 < words.length; k++) {
-    if (SHELLS.has(baseName(words[k]!)) && /^-\w*c\w*$/.test(words[k + 1]!)) return { program: `${words[k]} ${words[k + 1]}`, what: 'a shell that can run any command' };
+    if (isShell(words[k]!) && /^-\w*c\w*$/.test(words[k + 1]!)) return { program: `${words[k]} ${words[k + 1]}`, what: 'a shell that can run any command' };
   }
   return undefined;
 }
 
 /** Why a program is general-purpose, for the message, or undefined. */
 function describe(base: string): string | undefined {
-  if (SHELLS.has(base)) return 'a shell that can run any command';
-  if (INTERPRETER.test(base)) return 'an interpreter that can run any code';
-  if (TEXT_TOOLS.has(base)) return 'a text tool that can run commands and write files';
-  if (WRITERS.has(base)) return 'a tool that writes the message wherever its redirection points';
+  if (isShell(base)) return 'a shell that can run any command';
+  if (isInterpreter(base)) return 'an interpreter that can run any code';
+  if (isTextTool(base)) return 'a text tool that can run commands and write files';
+  if (isWriter(base)) return 'a tool that writes the message wherever its redirection points';
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { octal } from '../../src/host/tree.js';
+import { FILE_START as AT_START } from '../../src/core/span.js';
 
-const AT_START = { start: { line: 1, column: 1 }, end: { line: 1, column: 2 } };
 
 export default defineRule({
   meta: {

@@ -1,19 +1,18 @@
 import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import { octal, type Meta } from '../../src/host/tree.js';
-import { baseName } from '../aliases/programs.js';
+import { baseName, isInterpreter, isShell, isTextTool, isWriter } from '../../src/model/programs.js';
 import { AT_START, otherWriters, unsafeDirs } from './host-paths.js';
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ksh', 'ksh93', 'mksh', 'pdksh', 'csh', 'tcsh', 'zsh', 'ash', 'busybox', 'rbash']);
-const INTERPRETER = /^(?:perl|python|ruby|php|tclsh|wish|lua|luajit|node|nodejs|expect)[\d.]*$/;
-const TOOLS = new Set(['sed', 'awk', 'gawk', 'mawk', 'nawk', 'cat', 'grep', 'egrep', 'fgrep', 'uudecode']);
+/** Tiger's misc011w list beyond shells and interpreters: tools that run commands or write files. */
+const GREPS = new Set(['grep', 'egrep', 'fgrep']);
 
 /** What a program name turns smrsh into, or undefined for a name that is not on the list. */
 function forbidden(name: string): string | undefined {
-  if (SHELLS.has(name)) return 'a shell, which runs any command the mail carries';
-  if (INTERPRETER.test(name)) return 'an interpreter, which runs any code the mail carries';
+  if (isShell(name)) return 'a shell, which runs any command the mail carries';
+  if (isInterpreter(name)) return 'an interpreter, which runs any code the mail carries';
   if (name === 'uudecode') return 'uudecode, which writes files wherever the mail says';
-  if (TOOLS.has(name)) return `${name}, which can run commands or write files`;
+  if (isTextTool(name) || isWriter(name) || GREPS.has(name)) return `${name}, which can run commands or write files`;
   return undefined;
 }
 

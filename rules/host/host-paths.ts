@@ -6,7 +6,10 @@ import type { HostTree, Meta } from '../../src/host/tree.js';
 import type { SendmailCfDoc } from '../../src/parsers/documents.js';
 
 /** Where a finding about a file's metadata (not one of its lines) is anchored. */
-export const AT_START: Span = { start: { line: 1, column: 1 }, end: { line: 1, column: 2 } };
+import { FILE_START } from '../../src/core/span.js';
+
+/** Where metadata findings point: the first character of the file. */
+export const AT_START: Span = FILE_START;
 
 /** Groups the DISA items accept as "system groups" (GEN004370, GEN004410): RHEL, Solaris, HP-UX and AIX spellings. */
 const SYSTEM_GROUPS = new Set(['root', 'bin', 'sys', 'system', 'wheel']);

@@ -6,7 +6,10 @@ import type { Meta } from '../../src/host/tree.js';
 import { resolveWord, type QmailRunDocument, type TcpserverCall } from '../../src/parsers/qmail-run.js';
 
 /** Where a finding about a file's metadata (not one of its lines) is anchored. */
-export const AT_START: Span = { start: { line: 1, column: 1 }, end: { line: 1, column: 2 } };
+import { FILE_START } from '../../src/core/span.js';
+
+/** Where metadata findings point: the first character of the file. */
+export const AT_START: Span = FILE_START;
 
 /** The qmail-smtpd run scripts of the tree that were parsed (the layout's places), with their paths. */
 export function runScripts(host: HostDocument): { path: string; doc: QmailRunDocument }[] {

@@ -1,0 +1,33 @@
+/** What kind of program a name is, for the rules about the prog mailer, aliases and smrsh. */
+
+/** The last component of a path: `/usr/bin/perl` → `perl` (trailing slashes ignored). */
+export function baseName(path: string): string {
+  return path.replace(/\/+$/, '').split('/').pop() ?? '';
+}
+
+/** Programs that run whatever command line they are given. */
+const SHELLS = new Set(['sh', 'bash', 'rbash', 'dash', 'ash', 'ksh', 'ksh93', 'mksh', 'pdksh', 'zsh', 'csh', 'tcsh', 'yash', 'posh', 'busybox', 'rc', 'es', 'fish']);
+/** Programs that run whatever code they are given (with a version suffix: python3, perl5.36). */
+const INTERPRETER = /^(?:perl|python|ruby|php|tclsh|wish|lua|luajit|node|nodejs|expect)[\d.]*$/;
+/** General tools that can run commands (sed's e, awk's system) or write any file. */
+const TEXT_TOOLS = new Set(['sed', 'awk', 'gawk', 'mawk', 'nawk']);
+/** Tools that copy the message wherever their output points. */
+const WRITERS = new Set(['cat', 'tee']);
+
+export function isShell(name: string): boolean {
+  return SHELLS.has(baseName(name));
+}
+
+export function isInterpreter(name: string): boolean {
+  return INTERPRETER.test(baseName(name));
+}
+
+/** sed and the awks. */
+export function isTextTool(name: string): boolean {
+  return TEXT_TOOLS.has(baseName(name));
+}
+
+/** cat and tee. */
+export function isWriter(name: string): boolean {
+  return WRITERS.has(baseName(name));
+}
