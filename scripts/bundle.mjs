@@ -1,6 +1,6 @@
 // Bundles the compiled CLI (dist/src/cli/main.js) into one file, dist/mailharden.js, the package's
 // `bin`. One file loads in a fraction of the time of ~100 ES modules (docs/performance.md). ajv and
-// yaml stay external: they are loaded only when a config or policy file is read.
+// yaml (and ip-cidr) stay external: they are loaded only when a config or policy file is read.
 import { build } from 'esbuild';
 
 await build({
@@ -11,7 +11,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['ajv', 'yaml'],
+  external: ['ajv', 'yaml', 'ip-cidr'],
   // commander needs child_process only for executable subcommands; the shim loads it on first use.
   alias: { 'node:child_process': './scripts/shims/child_process.cjs' },
   // commander is CommonJS: give the ES module bundle a require() for the built-ins it asks for.

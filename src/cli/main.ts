@@ -43,6 +43,26 @@ async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('policy')
+    .description('work with a policy file')
+    .command('validate')
+    .description('check a policy file against the schema and the semantic rules; every problem as file:line:col')
+    .argument('<file>', 'the policy (YAML)')
+    .action(async (file: string) => {
+      const { loadPolicy } = await import('../policy/validate.js');
+      await loadPolicy(file);
+      process.stdout.write(`${file}: valid\n`);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the policy file (for editors)')
+    .action(async () => {
+      const { POLICY_SCHEMA } = await import('../policy/schema.js');
+      process.stdout.write(`${JSON.stringify(POLICY_SCHEMA, null, 2)}\n`);
+    });
+
+  program
     .command('rules')
     .description('list the rules, print one rule\'s documentation, or the benchmark coverage')
     .argument('[rule]', 'a rule id or slug')

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import type IPCIDRClass from 'ip-cidr';
+import { UserError } from '../core/errors.js';
+import { validateAgainst } from '../core/schema-validate.js';
+import { pointerSegments, positionOfPath } from '../core/yaml-positions.js';
+import { isInterpreter, isShell, isTextTool, isWriter, baseName } from '../model/programs.js';
+import { POLICY_SCHEMA, type Policy } from './schema.js';
+
+/** Files `immutable:` may name: the ones apply manages. */
+export const MANAGED_FILES = ['sendmail.cf', 'sendmail.mc', 'submit.cf', 'submit.mc', 'aliases', 'access', 'helpfile', 'rcpthosts', 'tcp.smtp'] as const;
+
+/** Aliases a policy may not strip: RFC 5321 and the system need them (MH2005). */
+const REQUIRED_ALIASES = new Set(['postmaster', 'mailer-daemon', 'root']);
+
+interface Problem {
+  path: (string | number)[];
+  message: string;
+  atKey?: boolean;
+}
+
+/** What the schema cannot say: CIDRs that are networks, forbidden smrsh programs, a version-free greeting. */
+function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
+  const out: Problem[] = [];
+  p.relay?.networks?.forEach((n, i) => {
+    if (typeof n !== 'string') return;
+    if (!IPCIDR.isValidCIDR(n)) {
+      out.push({ path: ['relay', 'networks', i], message: `"${n}" is not a valid IPv4 or IPv6 CIDR` });
+      return;
+    }
+    const cidr = new IPCIDR(n);
+    const start = cidr.start();
+    const [address] = n.split('/');
+    if (String(start) !== address && !(n.includes(':') && expand6(String(start)) === expand6(address!))) out.push({ path: ['relay', 'networks', i], message: `"${n}" has host bits set: the network is ${start}/${n.split('/')[1]}` });
+  });
+  p.smrsh?.allow?.forEach((prog, i) => {
+    if (typeof prog !== 'string') return;
+    const name = baseName(prog);
+    const why = isShell(name) ? 'a shell' : isInterpreter(name) ? 'an interpreter' : isTextTool(name) ? 'a text tool that runs commands' : isWriter(name) ? 'a tool that writes files' : name === 'uudecode' ? 'uudecode, which writes files' : undefined;
+    if (why) out.push({ path: ['smrsh', 'allow', i], message: `${prog} is ${why}: with it in the smrsh directory, any alias or .forward can run anything` });
+  });
+  if (typeof p.greeting === 'string') {
+    if (/\$(\{v\}|v|Z|\{Z\}|&v|&Z)/.test(p.greeting) || /\b\d+\.\d+\.\d+\b/.test(p.greeting) || /sendmail/i.test(p.greeting)) out.push({ path: ['greeting'], message: 'the greeting names the software or its version ($v, $Z, "Sendmail", a version number)' });
+    const first = p.greeting.trim().split(/\s+/)[0] ?? '';
+    if (first !== '$j' && first.toLowerCase() !== (p.hostname ?? '').toLowerCase()) out.push({ path: ['greeting'], message: `the greeting's first word must be $j or the host name${p.hostname ? ` (${p.hostname})` : ''}: sendmail inserts "ESMTP" after it` });
+  }
+  p.aliases?.strip?.forEach((a, i) => {
+    if (typeof a === 'string' && REQUIRED_ALIASES.has(a.toLowerCase())) out.push({ path: ['aliases', 'strip', i], message: `"${a}" is required (RFC 5321 and system mail): it cannot be stripped` });
+  });
+  p.immutable?.forEach((f, i) => {
+    if (typeof f === 'string' && !(MANAGED_FILES as readonly string[]).includes(f)) out.push({ path: ['immutable', i], message: `"${f}" is not a file apply manages (${MANAGED_FILES.join(', ')})` });
+  });
+  return out;
+}
+
+/** Orders `file:line:col: …` messages by line and column. */
+function sortByPosition(errors: string[]): string[] {
+  const key = (e: string): [number, number] => {
+    const m = /:(\d+):(\d+): /.exec(e);
+    return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  };
+  return [...errors].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
+}
+
+/** An IPv6 address written out in full, to compare two spellings. */
+function expand6(a: string): string {
+  const [head = '', tail = ''] = a.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const fill = a.includes('::') ? Array(8 - h.length - t.length).fill('0') : [];
+  return [...h, ...fill, ...t].map((x) => x.padStart(4, '0').toLowerCase()).join(':');
+}
+
+/**
+ * Reads and validates a policy file: YAML with positions, the JSON Schema, then the semantic checks.
+ * Every problem is reported at once as `file:line:col: path: message`, and the load fails with exit 2.
+ */
+export async function loadPolicy(path: string, shown = path): Promise<Policy> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`${shown}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const { parseDocument, LineCounter } = await import('yaml');
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const errors: string[] = [];
+  for (const e of doc.errors) {
+    const pos = counter.linePos(e.pos[0]);
+    errors.push(`${shown}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`);
+  }
+  if (errors.length) throw new UserError(errors.join('\n'));
+  const data: unknown = doc.toJS() ?? {};
+  const at = (segments: (string | number)[], atKey = false) => positionOfPath(doc, counter, segments, atKey);
+  for (const err of validateAgainst(POLICY_SCHEMA, data)) {
+    const segs = pointerSegments(err.pointer);
+    const pos = at(segs, err.atKey);
+    errors.push(`${shown}:${pos.line}:${pos.col}: ${err.pointer || '/'}: ${err.message}`);
+  }
+  // The semantic checks run too, so every problem is reported at once; on values of the wrong shape
+  // (already reported above) they are skipped.
+  let semantic: Problem[] = [];
+  // ip-cidr is loaded here, not at start-up: only policy commands need it.
+  const IPCIDR = (await import('ip-cidr')).default;
+  try {
+    semantic = semanticProblems(data as Policy, IPCIDR);
+  } catch {
+    semantic = [];
+  }
+  for (const p of semantic) {
+    const pos = at(p.path, p.atKey);
+    errors.push(`${shown}:${pos.line}:${pos.col}: /${p.path.join('/')}: ${p.message}`);
+  }
+  if (errors.length) throw new UserError(sortByPosition(errors).join('\n'));
+  return data as Policy;
+}
