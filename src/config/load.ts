@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { positionOfPath, pointerSegments } from '../core/yaml-positions.js';
+import { readYamlFile, sortByPosition } from '../core/yaml-file.js';
 import { CONFIG_SCHEMA, type LintConfig } from './schema.js';
 
 export const CONFIG_NAMES = ['.mailharden.yaml', '.mailharden.yml'];
@@ -39,46 +39,20 @@ export function findConfig(dir: string, cache: Map<string, string | null>): stri
  * `file:line:col: path: message`, and the whole load fails with exit code 2.
  */
 export async function loadConfig(abs: string, knownRule: (name: string) => boolean, shown = abs): Promise<LoadedConfig> {
-  const path = shown;
-  let text: string;
-  try {
-    if (!statSync(abs).isFile()) throw new UserError(`${path}: not a regular file`);
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  const { parseDocument, LineCounter } = await import('yaml');
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  const errors: string[] = [];
-  for (const e of doc.errors) {
-    const pos = counter.linePos(e.pos[0]);
-    errors.push(`${path}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`);
-  }
-  if (errors.length) throw new UserError(errors.join('\n'));
-  const data: unknown = doc.toJS() ?? {};
-  const { validateAgainst } = await import('../core/schema-validate.js');
-  for (const err of validateAgainst(CONFIG_SCHEMA, data)) {
-    const pos = positionOfPath(doc, counter, pointerSegments(err.pointer), err.atKey);
-    errors.push(`${path}:${pos.line}:${pos.col}: ${err.pointer || '/'}: ${err.message}`);
-  }
+  const { data, errors, at } = await readYamlFile(abs, shown, CONFIG_SCHEMA);
   if (errors.length === 0) {
     const cfg = data as LintConfig;
-    const check = (names: string[] | undefined, at: (i: number) => (string | number)[], atKey = false) =>
+    const check = (names: string[] | undefined, path: (i: number) => (string | number)[], atKey = false) =>
       names?.forEach((n, i) => {
-        if (!n.includes('*') && !knownRule(n)) {
-          const pos = positionOfPath(doc, counter, at(i), atKey);
-          errors.push(`${path}:${pos.line}:${pos.col}: ${at(i).join('/')}: unknown rule "${n}"`);
-        }
+        if (!n.includes('*') && !knownRule(n)) errors.push(`${at(path(i), atKey)}: ${path(i).join('/')}: unknown rule "${n}"`);
       });
     check(cfg.select, (i) => ['select', i]);
     check(cfg.ignore, (i) => ['ignore', i]);
     check(Object.keys(cfg.rules ?? {}), (i) => ['rules', Object.keys(cfg.rules!)[i]!], true);
     cfg.ignores?.forEach((ig, k) => check(ig.rules, (i) => ['ignores', k, 'rules', i]));
   }
-  if (errors.length) throw new UserError(errors.join('\n'));
-  return { path, dir: dirname(abs), config: data as LintConfig };
+  if (errors.length) throw new UserError(sortByPosition(errors).join('\n'));
+  return { path: shown, dir: dirname(abs), config: data as LintConfig };
 }
 
 /** The config-relative path of a file, with forward slashes, for `ignores[].path` globs. */

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type IPCIDRClass from 'ip-cidr';
 import { UserError } from '../core/errors.js';
-import { validateAgainst } from '../core/schema-validate.js';
-import { pointerSegments, positionOfPath } from '../core/yaml-positions.js';
+import { readYamlFile, sortByPosition } from '../core/yaml-file.js';
 import { isInterpreter, isShell, isTextTool, isWriter, baseName } from '../model/programs.js';
 import { POLICY_SCHEMA, type Policy } from './schema.js';
 
@@ -52,15 +50,6 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
   return out;
 }
 
-/** Orders `file:line:col: …` messages by line and column. */
-function sortByPosition(errors: string[]): string[] {
-  const key = (e: string): [number, number] => {
-    const m = /:(\d+):(\d+): /.exec(e);
-    return m ? [Number(m[1]), Number(m[2])] : [0, 0];
-  };
-  return [...errors].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
-}
-
 /** An IPv6 address written out in full, to compare two spellings. */
 function expand6(a: string): string {
   const [head = '', tail = ''] = a.split('::');
@@ -75,42 +64,18 @@ function expand6(a: string): string {
  * Every problem is reported at once as `file:line:col: path: message`, and the load fails with exit 2.
  */
 export async function loadPolicy(path: string, shown = path): Promise<Policy> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`${shown}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  const { parseDocument, LineCounter } = await import('yaml');
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  const errors: string[] = [];
-  for (const e of doc.errors) {
-    const pos = counter.linePos(e.pos[0]);
-    errors.push(`${shown}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`);
-  }
-  if (errors.length) throw new UserError(errors.join('\n'));
-  const data: unknown = doc.toJS() ?? {};
-  const at = (segments: (string | number)[], atKey = false) => positionOfPath(doc, counter, segments, atKey);
-  for (const err of validateAgainst(POLICY_SCHEMA, data)) {
-    const segs = pointerSegments(err.pointer);
-    const pos = at(segs, err.atKey);
-    errors.push(`${shown}:${pos.line}:${pos.col}: ${err.pointer || '/'}: ${err.message}`);
-  }
-  // The semantic checks run too, so every problem is reported at once; on values of the wrong shape
-  // (already reported above) they are skipped.
-  let semantic: Problem[] = [];
+  const { data, errors, at } = await readYamlFile(path, shown, POLICY_SCHEMA);
   // ip-cidr is loaded here, not at start-up: only policy commands need it.
   const IPCIDR = (await import('ip-cidr')).default;
+  // The semantic checks run too, so every problem is reported at once; on values of the wrong shape
+  // (already reported by the schema) they are skipped.
+  let semantic: Problem[] = [];
   try {
     semantic = semanticProblems(data as Policy, IPCIDR);
   } catch {
     semantic = [];
   }
-  for (const p of semantic) {
-    const pos = at(p.path, p.atKey);
-    errors.push(`${shown}:${pos.line}:${pos.col}: /${p.path.join('/')}: ${p.message}`);
-  }
+  for (const p of semantic) errors.push(`${at(p.path, p.atKey)}: /${p.path.join('/')}: ${p.message}`);
   if (errors.length) throw new UserError(sortByPosition(errors).join('\n'));
   return data as Policy;
 }

@@ -1,0 +1,53 @@
+import { readFileSync, statSync } from 'node:fs';
+import { UserError } from './errors.js';
+import { validateAgainst } from './schema-validate.js';
+import { pointerSegments, positionOfPath } from './yaml-positions.js';
+
+/** A YAML file read against a JSON Schema: its data, the schema's complaints, and positions for more. */
+export interface YamlFile {
+  data: unknown;
+  /** `file:line:col: /path: message` for every schema violation. */
+  errors: string[];
+  /** `file:line:col` of the node at a path (of its key when `atKey`), for checks beyond the schema. */
+  at(path: readonly (string | number)[], atKey?: boolean): string;
+}
+
+/**
+ * Reads a YAML file (.mailharden.yaml, a policy) keeping positions and validates it with ajv. An
+ * unreadable file or a YAML syntax error stops here with every problem as `file:line:col: message`
+ * (exit 2); schema violations are returned, so the caller can add its own checks and report all at once.
+ */
+export async function readYamlFile(abs: string, shown: string, schema: object): Promise<YamlFile> {
+  let text: string;
+  try {
+    if (!statSync(abs).isFile()) throw new UserError(`${shown}: not a regular file`);
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${shown}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const { parseDocument, LineCounter } = await import('yaml');
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const syntax = doc.errors.map((e) => {
+    const pos = counter.linePos(e.pos[0]);
+    return `${shown}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
+  });
+  if (syntax.length) throw new UserError(syntax.join('\n'));
+  const at = (path: readonly (string | number)[], atKey = false): string => {
+    const pos = positionOfPath(doc, counter, path, atKey);
+    return `${shown}:${pos.line}:${pos.col}`;
+  };
+  const data: unknown = doc.toJS() ?? {};
+  const errors = validateAgainst(schema, data).map((err) => `${at(pointerSegments(err.pointer), err.atKey)}: ${err.pointer || '/'}: ${err.message}`);
+  return { data, errors, at };
+}
+
+/** Orders `file:line:col: …` messages by line and column. */
+export function sortByPosition(errors: readonly string[]): string[] {
+  const key = (e: string): [number, number] => {
+    const m = /:(\d+):(\d+): /.exec(e);
+    return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  };
+  return [...errors].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
+}
