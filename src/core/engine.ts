@@ -27,7 +27,12 @@ export interface LintOptions {
 }
 
 /** Id and slug lookup over a rule list. */
+const namesCache = new WeakMap<readonly AnyRule[], RuleNames & { byId: Map<string, AnyRule> }>();
+
 export function ruleNames(rules: readonly AnyRule[]): RuleNames & { byId: Map<string, AnyRule> } {
+  // Asked for once per file and per host finding, always with the same registry: build it once.
+  const cached = namesCache.get(rules);
+  if (cached) return cached;
   const byId = new Map<string, AnyRule>();
   const byName = new Map<string, string>();
   for (const r of rules) {
@@ -35,11 +40,13 @@ export function ruleNames(rules: readonly AnyRule[]): RuleNames & { byId: Map<st
     byName.set(r.meta.id.toLowerCase(), r.meta.id);
     byName.set(r.meta.slug.toLowerCase(), r.meta.id);
   }
-  return {
+  const names: RuleNames & { byId: Map<string, AnyRule> } = {
     byId,
     resolve: (name) => byName.get(name.toLowerCase()),
     suppressible: (id) => byId.get(id)?.meta.suppressible !== false,
   };
+  namesCache.set(rules, names);
+  return names;
 }
 
 const MAX_SNIPPET = 500;
