@@ -37,11 +37,6 @@ export class SourceFile {
     return this.text.slice(this.starts[n - 1]!, this.lineEnd(n));
   }
 
-  /** Offset in `text` of the first character of 1-based line `n`. */
-  lineOffset(n: number): number {
-    return this.starts[Math.min(Math.max(n, 1), this.lineCount) - 1]!;
-  }
-
   /** Offset in `text` just past the last character of 1-based line `n` (before its newline). */
   lineEnd(n: number): number {
     if (n < 1 || n > this.lineCount) return this.text.length;

@@ -1,6 +1,6 @@
 import type { Span } from '../core/types.js';
 import type { CfDocument } from '../parsers/sendmail-cf.js';
-import type { McCall, McDocument } from '../parsers/sendmail-mc.js';
+import type { McDocument } from '../parsers/sendmail-mc.js';
 import { M4_OPTIONS } from './m4-options.js';
 import { PRIVACY_FLAGS, splitPrivacyWords } from './sendmail-options.js';
 
@@ -241,9 +241,4 @@ function valueSpan(argSpan: Span, from: number, to: number): Span {
   if (argSpan.start.line !== argSpan.end.line) return argSpan;
   // The argument span starts at the opening quote when the value is quoted.
   return { start: { line: argSpan.start.line, column: argSpan.start.column + 1 + from }, end: { line: argSpan.start.line, column: argSpan.start.column + 1 + to } };
-}
-
-/** Names of calls in the .mc, for rules that look for FEATUREs and MAILERs. */
-export function callsNamed(doc: McDocument, name: string): McCall[] {
-  return doc.calls.filter((c) => c.name === name);
 }
