@@ -11,7 +11,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['ajv', 'yaml', 'ip-cidr'],
+  external: ['ajv', 'yaml', 'ip-cidr', 'handlebars', 'diff'],
   // commander needs child_process only for executable subcommands; the shim loads it on first use.
   alias: { 'node:child_process': './scripts/shims/child_process.cjs' },
   // commander is CommonJS: give the ES module bundle a require() for the built-ins it asks for.

@@ -80,6 +80,7 @@ describe('policy validation', () => {
       aliases: {},
       greeting: '$j',
       help: true,
+      logLevel: 9,
       listen: 'all',
       queue: {},
       immutable: [],

@@ -43,6 +43,25 @@ async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('apply')
+    .description('render a policy into the mail configuration: diffs first, then validated, backed-up, atomic writes')
+    .argument('<policy>', 'the policy (YAML)')
+    .option('--dry-run', 'print the plan (unified diffs and commands) and write nothing')
+    .option('--exit-code', 'with --dry-run: exit 1 when changes are pending (a drift check for CI)')
+    .option('--root <dir>', 'apply to the tree laid out under DIR as "/" (a config repository, a chroot)', '/')
+    .option('--backup-dir <dir>', 'where the old files go (default: ROOT/var/backups/mailharden/<timestamp>)')
+    .option('--no-backup', 'do not keep the old files')
+    .option('--no-validate', 'do not check candidates with sendmail, m4, makemap and tcprules')
+    .option('--allow-chattr', 'clear the immutable bit of files to change, and set it again afterwards')
+    .option('--no-post-commands', 'do not run newaliases, makemap or tcprules after the files change')
+    .option('--files-only', 'manage file contents only: no smrsh links, queue mode or attributes (config repositories)')
+    .option('--script <file>', 'also write the plan\'s commands as a POSIX shell script')
+    .action(async (file: string, opts: Record<string, unknown>) => {
+      const { runApply } = await import('./apply-command.js');
+      code = await runApply(file, opts);
+    });
+
+  program
     .command('policy')
     .description('work with a policy file')
     .command('validate')

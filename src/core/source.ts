@@ -31,6 +31,18 @@ export class SourceFile {
     this.lineCount = n;
   }
 
+  /** Offset in `text` of the first character of 1-based line `n`; the text's length past the end. */
+  lineStart(n: number): number {
+    if (n < 1) return 0;
+    if (n > this.lineCount) return this.text.length;
+    return this.starts[n - 1]!;
+  }
+
+  /** Offset in `text` of a 1-based position (clipped to its line). */
+  offsetOf(pos: Position): number {
+    return Math.min(this.lineStart(pos.line) + pos.column - 1, this.lineEnd(pos.line));
+  }
+
   /** The text of 1-based line `n` (with its CR, without the newline), or '' past the end. */
   line(n: number): string {
     if (n < 1 || n > this.lineCount) return '';

@@ -12,6 +12,8 @@ export interface Layout {
   aliases: string;
   /** smrsh's compiled-in program directory (FORMATS.md §1: /etc/mail/smrsh on Debian). */
   smrshDir: string;
+  /** The smrsh program itself (the prog mailer's P= once smrsh is on). */
+  smrshBin: string;
   /** sendmail's statistics file. */
   statistics: string;
   mqueue: string;
@@ -38,10 +40,10 @@ const COMMON = {
 
 /** Facts per system (sendmail's SECURITY file, smrsh/README, Debian's sendmail-base; FORMATS.md §1). */
 export const LAYOUTS: Record<Profile, Layout> = {
-  debian: { ...COMMON, profile: 'debian', aliases: '/etc/aliases', smrshDir: '/etc/mail/smrsh', statistics: '/var/lib/sendmail/sendmail.st', clientmqueue: '/var/spool/mqueue-client', mtaUsers: ['smmta'] },
-  rhel: { ...COMMON, profile: 'rhel', aliases: '/etc/aliases', smrshDir: '/etc/smrsh', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
-  freebsd: { ...COMMON, profile: 'freebsd', aliases: '/etc/mail/aliases', smrshDir: '/usr/libexec/sm.bin', statistics: '/var/log/sendmail.st', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
-  solaris: { ...COMMON, profile: 'solaris', aliases: '/etc/mail/aliases', smrshDir: '/var/adm/sm.bin', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
+  debian: { ...COMMON, profile: 'debian', aliases: '/etc/aliases', smrshDir: '/etc/mail/smrsh', smrshBin: '/usr/libexec/sendmail/smrsh', statistics: '/var/lib/sendmail/sendmail.st', clientmqueue: '/var/spool/mqueue-client', mtaUsers: ['smmta'] },
+  rhel: { ...COMMON, profile: 'rhel', aliases: '/etc/aliases', smrshDir: '/etc/smrsh', smrshBin: '/usr/sbin/smrsh', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
+  freebsd: { ...COMMON, profile: 'freebsd', aliases: '/etc/mail/aliases', smrshDir: '/usr/libexec/sm.bin', smrshBin: '/usr/libexec/smrsh', statistics: '/var/log/sendmail.st', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
+  solaris: { ...COMMON, profile: 'solaris', aliases: '/etc/mail/aliases', smrshDir: '/var/adm/sm.bin', smrshBin: '/usr/lib/smrsh', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
 };
 
 /** qmail's directories under its home (auto_qmail): control files, and ~alias (hier.c: alias 02755 alias:qmail). */

@@ -69,7 +69,8 @@ export const POLICY_SCHEMA = {
       },
     },
     greeting: { description: 'SmtpGreetingMessage: no version, no newline or #; the first word $j or the host name.', type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9$ .,:;()_+@/-]+$' },
-    help: { description: 'Write a help file without version text.', type: 'boolean' },
+    help: { description: 'Write a help file without version text and point HelpFile at it.', type: 'boolean' },
+    logLevel: { description: 'sendmail LogLevel (9 or more keeps the connection and relay records audits ask for).', type: 'integer', minimum: 0, maximum: 99 },
     listen: { description: 'Where the MTA listens.', enum: ['local-only', 'all'] },
     queue: {
       type: 'object',
@@ -99,6 +100,7 @@ export interface Policy {
   aliases?: { strip?: string[]; postmaster?: string; root?: string };
   greeting?: string;
   help?: boolean;
+  logLevel?: number;
   listen?: 'local-only' | 'all';
   queue?: { mode?: string };
   immutable?: string[];

@@ -1,0 +1,334 @@
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { posix } from 'node:path';
+import { UserError } from '../core/errors.js';
+import type { FileKind } from '../core/types.js';
+import { detectProfile, LAYOUTS, qmailPaths, type Layout } from '../host/layout.js';
+import { HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
+import type { Policy } from '../policy/schema.js';
+import { renderAliases } from '../render/aliases.js';
+import { renderAccess, renderList, renderTcpSmtp } from '../render/blocks.js';
+import { relayKeys } from '../render/networks.js';
+import { renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
+import { renderSendmailMc } from '../render/sendmail-mc.js';
+import type { Render } from '../render/templates.js';
+
+/** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
+export interface Command {
+  argv: string[];
+  /** Tree path given on stdin. */
+  stdin?: string;
+  why: string;
+}
+
+export type Validator = 'sendmail-cf' | 'sendmail-mc' | 'aliases' | 'access' | 'tcp-rules';
+
+/** One file the policy manages, as it is and as it should be. */
+export interface FilePlan {
+  /** What the file is, for people: `sendmail.cf`, `aliases`, `tcp.smtp`. */
+  artifact: string;
+  /** Path inside the tree (`/etc/mail/sendmail.cf`). */
+  path: string;
+  /** Where it really is (the tree's root joined with `path`). */
+  hostPath: string;
+  /** Lint kind of the file, when the linter reads it. */
+  kind?: FileKind;
+  /** Current content; undefined when the file does not exist. */
+  before?: string;
+  after: string;
+  /** Mode and owner to write with: the current ones, or the defaults of a new file. */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** The file carries the immutable attribute now. */
+  immutable: boolean;
+  validator?: Validator;
+  /** Run when the file changed. */
+  post: Command[];
+}
+
+export type HostAction =
+  | { type: 'link'; path: string; hostPath: string; target: string; replaces?: string }
+  | { type: 'remove'; path: string; hostPath: string; what: string }
+  | { type: 'chmod'; path: string; hostPath: string; mode: number; from: number }
+  | { type: 'chattr'; path: string; hostPath: string; immutable: boolean };
+
+export interface Plan {
+  policyPath: string;
+  root: string;
+  layout: Layout;
+  /** Every managed file, changed or not. */
+  files: FilePlan[];
+  actions: HostAction[];
+  /** Things the plan could not do or the user should know (one line each). */
+  notes: string[];
+  /** lint's localOnly setting for the candidates. */
+  localOnly: boolean;
+}
+
+export interface PlanOptions {
+  root: string;
+  render: Render;
+  /** How the policy file is named in generated comments. */
+  policyName: string;
+  /** Plan file contents only: no smrsh links, modes or attributes (config repositories). */
+  filesOnly?: boolean;
+  attributes?: AttributeReader;
+}
+
+/** Size limit of a file apply reads (a managed config file is kilobytes; this is a safety bound). */
+const MAX_READ = 64 * 1024 * 1024;
+
+/** lstat inside the root, refusing symlinks on the way (a managed path must be what it says it is). */
+export class RootFs {
+  constructor(readonly root: string) {}
+
+  hostPath(path: string): string {
+    const norm = posix.normalize(`/${path}`);
+    if (norm.split('/').includes('..')) throw new UserError(`${path}: path leads out of the root`, 3);
+    return posix.join(this.root, norm);
+  }
+
+  /**
+   * The file's lstat, or undefined when it (or a parent) does not exist. A symlink in a parent
+   * directory, or the file itself being a symlink unless `allowLink`, is refused: writing through a
+   * link could change a file outside the root or one the policy does not name.
+   */
+  stat(path: string, allowLink = false): Stats | undefined {
+    const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
+    let at = this.root;
+    for (let i = 0; i < parts.length; i++) {
+      at = posix.join(at, parts[i]!);
+      let st: Stats;
+      try {
+        st = lstatSync(at);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+        throw new UserError(`${path}: ${(e as Error).message}`, 3);
+      }
+      const last = i === parts.length - 1;
+      if (st.isSymbolicLink() && !(last && allowLink)) {
+        throw new UserError(`${posix.join('/', ...parts.slice(0, i + 1))} is a symlink (to ${readlinkSync(at)}): mailharden does not write through links; give the real path in the policy's paths`, 3);
+      }
+      if (!last && !st.isDirectory()) return undefined;
+      if (last) return st;
+    }
+    return lstatSync(at);
+  }
+
+  read(path: string): { text: string; st: Stats } | undefined {
+    const st = this.stat(path);
+    if (!st) return undefined;
+    if (!st.isFile()) throw new UserError(`${path}: not a regular file`, 3);
+    if (st.size > MAX_READ) throw new UserError(`${path}: ${st.size} bytes, larger than any mail configuration file (limit ${MAX_READ})`, 3);
+    const buf = readFileSync(this.hostPath(path));
+    if (buf.includes(0)) throw new UserError(`${path}: binary file (NUL bytes): not a configuration file`, 3);
+    return { text: buf.toString('utf8'), st };
+  }
+
+  /** The nearest existing directory at or above `dir`. */
+  nearestDir(dir: string): { path: string; st: Stats } {
+    let d = posix.normalize(`/${dir}`);
+    for (;;) {
+      const st = this.stat(d);
+      if (st?.isDirectory()) return { path: d, st };
+      if (d === '/') return { path: '/', st: lstatSync(this.root) };
+      d = posix.dirname(d);
+    }
+  }
+}
+
+/** The paths the policy's files live at: the profile's layout with the policy's overrides. */
+export function layoutFor(policy: Policy, tree: HostTree): Layout {
+  const base = LAYOUTS[policy.profile ?? detectProfile(tree)];
+  const p = policy.paths ?? {};
+  return {
+    ...base,
+    ...(p.mailDir ? { mailDir: p.mailDir } : {}),
+    ...(p.aliases ? { aliases: p.aliases } : {}),
+    ...(p.smrshDir ? { smrshDir: p.smrshDir } : {}),
+    ...(p.mqueue ? { mqueue: p.mqueue } : {}),
+    ...(p.qmailDir ? { qmailDir: p.qmailDir } : {}),
+    ...(p.tcpRules ? { tcpRules: [p.tcpRules] } : {}),
+  };
+}
+
+/** The settings of sendmail.cf and sendmail.mc the policy decides. */
+export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettings {
+  return {
+    ...(policy.privacy ? { privacy: policy.privacy } : {}),
+    ...(policy.greeting !== undefined ? { greeting: policy.greeting } : {}),
+    ...(policy.help ? { helpFile: `${layout.mailDir}/helpfile` } : {}),
+    ...(policy.logLevel !== undefined ? { logLevel: policy.logLevel } : {}),
+    ...(policy.auth?.['require-tls'] ? { authRequireTls: true } : {}),
+    ...(policy.smrsh ? { smrsh: layout.smrshBin } : {}),
+    ...(policy.listen === 'local-only' ? { localOnly: true } : {}),
+  };
+}
+
+/**
+ * Reads every target under the root and renders what the policy wants there. Nothing is written; the
+ * result says, per file, what is and what should be, and which host actions (links, modes, attributes)
+ * are pending.
+ */
+export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
+  const fs = new RootFs(opts.root);
+  const tree = new HostTree(opts.root, opts.attributes ?? lsattrAttributes);
+  const layout = layoutFor(policy, tree);
+  const mta = new Set(policy.mta ?? ['sendmail']);
+  const plan: Plan = { policyPath: opts.policyName, root: opts.root, layout, files: [], actions: [], notes: [], localOnly: policy.listen === 'local-only' };
+  const asRoot = process.getuid?.() === 0;
+
+  const addFile = (artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined, extra: Partial<Pick<FilePlan, 'validator' | 'post'>> & { mode?: number } = {}): FilePlan | undefined => {
+    const current = fs.read(path);
+    const after = render(current?.text);
+    if (after === undefined) return undefined;
+    let { mode, uid, gid } = current ? { mode: current.st.mode & 0o7777, uid: current.st.uid, gid: current.st.gid } : { mode: extra.mode ?? 0o644, uid: 0, gid: 0 };
+    if (!current) {
+      // A new file: root-owned, with the directory's group when the directory passes its group on (setgid).
+      const dir = fs.nearestDir(posix.dirname(path));
+      gid = dir.st.mode & 0o2000 ? dir.st.gid : 0;
+      if (!asRoot) ({ uid, gid } = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    }
+    const file: FilePlan = { artifact, path, hostPath: fs.hostPath(path), ...(kind ? { kind } : {}), ...(current ? { before: current.text } : {}), after, mode, uid, gid, immutable: false, post: extra.post ?? [], ...(extra.validator ? { validator: extra.validator } : {}) };
+    plan.files.push(file);
+    return file;
+  };
+
+  const wantsSendmail = mta.has('sendmail');
+  const settings = sendmailSettings(policy, layout);
+  const networks = policy.relay?.networks;
+  const keys = networks ? relayKeys(networks) : undefined;
+  if (wantsSendmail) {
+    const cf = `${layout.mailDir}/sendmail.cf`;
+    const mc = `${layout.mailDir}/sendmail.mc`;
+    if (Object.keys(settings).length) {
+      const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, settings, cf)), { validator: 'sendmail-cf' });
+      if (!hadCf) plan.notes.push(`${cf} does not exist: not created (build it from sendmail.mc with m4, then apply again)`);
+      addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
+    }
+    if (policy.aliases) {
+      const a = policy.aliases;
+      const path = layout.aliases;
+      addFile('aliases', path, 'aliases', (t) => {
+        const set: [string, string][] = [];
+        if (a.postmaster) set.push(['postmaster', a.postmaster]);
+        else if (t === undefined) set.push(['postmaster', 'root']);
+        if (a.root) set.push(['root', a.root]);
+        return renderAliases(t, { strip: a.strip ?? [], set }, path);
+      }, { validator: 'aliases', post: [{ argv: ['sendmail', '-bi', `-oA${path}`], why: 'rebuild the aliases database (newaliases)' }] });
+    }
+    if (keys) {
+      const path = `${layout.mailDir}/access`;
+      addFile('access', path, 'access', (t) => renderAccess(t, keys.access, keys.accessSkipped, { render: opts.render, policy: opts.policyName, path }), {
+        validator: 'access',
+        post: [{ argv: ['makemap', 'hash', path], stdin: path, why: 'rebuild the access database' }],
+      });
+    }
+    if (policy.relay?.domains) {
+      const path = `${layout.mailDir}/relay-domains`;
+      const domains = policy.relay.domains.map((d) => d.replace(/^\./, ''));
+      addFile('relay-domains', path, undefined, () => renderList('relay-domains', domains, opts.render));
+    }
+    if (policy.help) {
+      const path = `${layout.mailDir}/helpfile`;
+      addFile('helpfile', path, undefined, () => opts.render('helpfile', {}));
+    }
+  }
+  if (mta.has('qmail')) {
+    const control = qmailPaths(layout).control;
+    if (policy.relay?.domains) {
+      const path = `${control}/rcpthosts`;
+      addFile('rcpthosts', path, 'qmail-control', () => renderList('rcpthosts', policy.relay!.domains!, opts.render));
+    }
+    if (keys) {
+      const path = tcpRulesPath(layout, fs);
+      const cdb = `${path}.cdb`;
+      addFile('tcp.smtp', path, 'tcp-rules', (t) => renderTcpSmtp(t, keys.tcp, keys.tcpSkipped, { render: opts.render, policy: opts.policyName, path, cdb }), {
+        validator: 'tcp-rules',
+        post: [{ argv: ['tcprules', cdb, `${cdb}.tmp`], stdin: path, why: 'compile the tcpserver rules' }],
+      });
+    }
+  }
+
+  if (!opts.filesOnly) hostActions(policy, layout, fs, plan, wantsSendmail);
+  // Attributes of the managed files and of the files named immutable (one lsattr call for all).
+  const tcpRules = tcpRulesPath(layout, fs);
+  const named: Record<string, string> = {
+    'sendmail.cf': `${layout.mailDir}/sendmail.cf`,
+    'sendmail.mc': `${layout.mailDir}/sendmail.mc`,
+    'submit.cf': `${layout.mailDir}/submit.cf`,
+    'submit.mc': `${layout.mailDir}/submit.mc`,
+    aliases: layout.aliases,
+    access: `${layout.mailDir}/access`,
+    helpfile: `${layout.mailDir}/helpfile`,
+    rcpthosts: `${qmailPaths(layout).control}/rcpthosts`,
+    'tcp.smtp': tcpRules,
+  };
+  const lock = opts.filesOnly ? [] : (policy.immutable ?? []).map((n) => named[n]!);
+  const probe = [...new Set([...plan.files.filter((f) => f.before !== undefined).map((f) => f.path), ...lock.filter((p) => fs.stat(p)?.isFile())])];
+  const attrs = (opts.attributes ?? lsattrAttributes)(probe.map((p) => fs.hostPath(p)));
+  for (const f of plan.files) f.immutable = (attrs.get(f.hostPath) ?? '').includes('i');
+  for (const path of new Set(lock)) {
+    const file = plan.files.find((f) => f.path === path);
+    const hostPath = fs.hostPath(path);
+    if (file && file.before === undefined) {
+      plan.actions.push({ type: 'chattr', path, hostPath, immutable: true });
+      continue;
+    }
+    if (!file && !fs.stat(path)?.isFile()) {
+      plan.notes.push(`${path} does not exist: it cannot be made immutable`);
+      continue;
+    }
+    const flags = attrs.get(hostPath);
+    if (flags === undefined) plan.notes.push(`${path}: its attributes cannot be read (no lsattr, or a file system without them): not made immutable`);
+    else if (!flags.includes('i')) plan.actions.push({ type: 'chattr', path, hostPath, immutable: true });
+  }
+  return plan;
+}
+
+/** The tcp.smtp in use: the first of the layout's places that exists, else the first place. */
+function tcpRulesPath(layout: Layout, fs: RootFs): string {
+  return layout.tcpRules.find((p) => fs.stat(p)?.isFile()) ?? layout.tcpRules[0]!;
+}
+
+/** smrsh links, the queue directory's mode: the parts of the policy that are not file contents. */
+function hostActions(policy: Policy, layout: Layout, fs: RootFs, plan: Plan, sendmail: boolean): void {
+  if (sendmail && policy.smrsh?.allow) {
+    const dir = layout.smrshDir;
+    const wanted = new Map(policy.smrsh.allow.map((p) => [posix.basename(p), p]));
+    const dirSt = fs.stat(dir);
+    if (dirSt && !dirSt.isDirectory()) throw new UserError(`${dir}: not a directory`, 3);
+    for (const [name, target] of wanted) {
+      const path = `${dir}/${name}`;
+      const st = fs.stat(path, true);
+      const hostPath = fs.hostPath(path);
+      if (st?.isSymbolicLink() && readlinkSync(hostPath) === target) continue;
+      if (st?.isDirectory()) throw new UserError(`${path}: a directory where the smrsh link should be`, 3);
+      if (!fs.stat(target)) plan.notes.push(`${target} does not exist under the root: the smrsh link ${path} will dangle until it is installed`);
+      plan.actions.push({ type: 'link', path, hostPath, target, ...(st ? { replaces: st.isSymbolicLink() ? `link to ${readlinkSync(hostPath)}` : 'a file' } : {}) });
+    }
+    if (dirSt) {
+      for (const name of readdirSync(fs.hostPath(dir)).sort()) {
+        if (wanted.has(name)) continue;
+        const path = `${dir}/${name}`;
+        const hostPath = fs.hostPath(path);
+        const st = lstatSync(hostPath);
+        if (st.isDirectory()) {
+          plan.notes.push(`${path}: a directory in the smrsh directory; remove it yourself`);
+          continue;
+        }
+        plan.actions.push({ type: 'remove', path, hostPath, what: st.isSymbolicLink() ? `link to ${readlinkSync(hostPath)}` : 'file' });
+      }
+    }
+  }
+  if (policy.queue?.mode) {
+    const mode = parseInt(policy.queue.mode, 8);
+    const st = fs.stat(layout.mqueue);
+    if (!st) plan.notes.push(`${layout.mqueue} does not exist: queue mode not set`);
+    else if (!st.isDirectory()) plan.notes.push(`${layout.mqueue} is not a directory: queue mode not set`);
+    else if ((st.mode & 0o7777) !== ((st.mode & 0o7000) | mode)) plan.actions.push({ type: 'chmod', path: layout.mqueue, hostPath: fs.hostPath(layout.mqueue), mode: (st.mode & 0o7000) | mode, from: st.mode & 0o7777 });
+  }
+}
+
+/** Whether a file plan changes anything. */
+export const changes = (f: FilePlan): boolean => f.before !== f.after;

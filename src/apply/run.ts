@@ -1,0 +1,251 @@
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { posix } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { lintText } from '../core/lint-text.js';
+import type { AnyRule } from '../core/rule.js';
+import { SEVERITIES, type Finding, type Severity } from '../core/types.js';
+import { octal } from '../host/tree.js';
+import type { Policy } from '../policy/schema.js';
+import type { Render } from '../render/templates.js';
+import { buildPlan, changes, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
+import { validateCandidate, which } from './validate.js';
+import { atomicLink, atomicWrite, backup, chattr, faultPoint, lstatOrUndefined, TEMP_PATTERN } from './write.js';
+
+export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
+
+export interface ApplyOptions {
+  root: string;
+  dryRun: boolean;
+  exitCode: boolean;
+  backupDir?: string;
+  backup: boolean;
+  validate: boolean;
+  allowChattr: boolean;
+  postCommands: boolean;
+  filesOnly: boolean;
+  /** Write the plan's commands as a shell script here. */
+  script?: string;
+  policyName: string;
+  rules: readonly AnyRule[];
+  render: Render;
+  attributes?: PlanOptions['attributes'];
+  out: (s: string) => void;
+  err: (s: string) => void;
+  now?: Date;
+}
+
+/** Findings at or above this severity that a candidate has and the current file had not stop the plan. */
+const BLOCKING: Severity = 'medium';
+const atLeast = (s: Severity, min: Severity): boolean => SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(min);
+
+/** A single-quoted shell word (paths are validated to need none, but a script must never depend on that). */
+export function shq(s: string): string {
+  return /^[A-Za-z0-9_./=+:@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function commandLine(c: Command): string {
+  return `${c.argv.map(shq).join(' ')}${c.stdin ? ` < ${shq(c.stdin)}` : ''}`;
+}
+
+/** What linting a candidate found that the current file does not have, and how many findings remain anyway. */
+export function introducedFindings(file: FilePlan, rules: readonly AnyRule[], localOnly: boolean): { introduced: Finding[]; remaining: number } {
+  if (!file.kind) return { introduced: [], remaining: 0 };
+  const settings = { localOnly };
+  const key = (f: Finding): string => `${f.ruleId}\u0000${f.message}`;
+  const before = new Map<string, number>();
+  if (file.before !== undefined) for (const f of lintText(file.before, file.kind, rules, { path: file.path, settings })) before.set(key(f), (before.get(key(f)) ?? 0) + 1);
+  const after = lintText(file.after, file.kind, rules, { path: file.path, settings });
+  const introduced: Finding[] = [];
+  for (const f of after) {
+    const n = before.get(key(f)) ?? 0;
+    if (n > 0) before.set(key(f), n - 1);
+    else introduced.push(f);
+  }
+  return { introduced, remaining: after.length };
+}
+
+async function unifiedDiff(f: FilePlan): Promise<string> {
+  const { createTwoFilesPatch } = await import('diff');
+  const patch = createTwoFilesPatch(f.path, f.path, f.before ?? '', f.after, f.before === undefined ? '(absent)' : '(current)', '(planned)', { context: 3 });
+  // From the --- / +++ headers on (the package starts with an "Index:" line and a rule).
+  return patch.slice(patch.indexOf('--- '));
+}
+
+function actionLine(a: Plan['actions'][number]): string {
+  switch (a.type) {
+    case 'link':
+      return `ln -sfn ${shq(a.target)} ${shq(a.path)}${a.replaces ? `    # replaces ${a.replaces}` : ''}`;
+    case 'remove':
+      return `rm -f ${shq(a.path)}    # ${a.what}, not in smrsh.allow`;
+    case 'chmod':
+      return `chmod ${octal(a.mode)} ${shq(a.path)}    # now ${octal(a.from)}`;
+    case 'chattr':
+      return `chattr ${a.immutable ? '+i' : '-i'} ${shq(a.path)}`;
+  }
+}
+
+/** The plan's commands as one shell script (templates/apply.sh.hbs), with the paths of the host itself. */
+export function planScript(plan: Plan, render: Render): string {
+  const changed = plan.files.filter(changes);
+  return render('apply.sh', {
+    policy: plan.policyPath,
+    unlock: changed.filter((f) => f.immutable).map((f) => shq(f.path)),
+    links: plan.actions.filter((a) => a.type === 'link').map((a) => ({ link: shq(a.path), target: shq(a.type === 'link' ? a.target : '') })),
+    removals: plan.actions.filter((a) => a.type === 'remove').map((a) => shq(a.path)),
+    modes: plan.actions.filter((a) => a.type === 'chmod').map((a) => ({ mode: octal(a.type === 'chmod' ? a.mode : 0), path: shq(a.path) })),
+    post: changed.flatMap((f) => f.post).map(commandLine),
+    lock: [...changed.filter((f) => f.immutable).map((f) => shq(f.path)), ...plan.actions.filter((a) => a.type === 'chattr' && a.immutable && !changed.some((f) => f.path === a.path && f.immutable)).map((a) => shq(a.path))],
+  });
+}
+
+/** Removes temp files an earlier apply left when it was killed (only names apply itself makes). */
+function sweepTemps(plan: Plan): void {
+  const dirs = new Set([...plan.files.map((f) => posix.dirname(f.hostPath)), ...plan.actions.map((a) => posix.dirname(a.hostPath))]);
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
+    for (const n of names) if (TEMP_PATTERN.test(n)) rmSync(posix.join(d, n), { force: true });
+  }
+}
+
+/**
+ * `mailharden apply`: plan, check the candidates with the linter, then either show the plan (dry run) or
+ * validate with the real programs, back up, write atomically, run the post-commands and set attributes.
+ * Returns the exit code (APPLY_EXIT).
+ */
+export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<number> {
+  const plan = buildPlan(policy, { root: o.root, render: o.render, policyName: o.policyName, filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
+  sweepTemps(plan);
+  const changed = plan.files.filter(changes);
+  const shown = (p: string): string => (o.root === '/' ? p : `${o.root.replace(/\/$/, '')}${p}`);
+
+  // 1. The generator never offers a file its own linter rejects.
+  const blocked: string[] = [];
+  for (const f of changed) {
+    const { introduced, remaining } = introducedFindings(f, o.rules, plan.localOnly);
+    for (const x of introduced.filter((x) => atLeast(x.severity, BLOCKING))) blocked.push(`${shown(f.path)} (planned):${x.line}:${x.column}: ${x.severity} ${x.ruleId}: ${x.message}`);
+    if (remaining > 0) plan.notes.push(`${f.path}: lint still reports ${remaining} finding${remaining === 1 ? '' : 's'} the policy does not cover (mailharden lint ${shown(f.path)})`);
+  }
+  if (blocked.length) throw new UserError(`the policy would produce files that fail mailharden's own rules:\n${blocked.join('\n')}`, 2);
+
+  // 2. The plan.
+  for (const f of changed) o.out(await unifiedDiff({ ...f, path: shown(f.path) }));
+  const pendingActions = plan.actions;
+  const commands = [
+    ...changed.filter((f) => f.immutable).map((f) => `chattr -i ${shq(f.path)}    # immutable: cleared for the write, set again after`),
+    ...pendingActions.filter((a) => a.type !== 'chattr').map(actionLine),
+    ...(o.postCommands ? changed.flatMap((f) => f.post.map((c) => `${commandLine(c)}    # ${c.why}`)) : []),
+    ...changed.filter((f) => f.immutable).map((f) => `chattr +i ${shq(f.path)}`),
+    ...pendingActions.filter((a) => a.type === 'chattr').map(actionLine),
+  ];
+  if (commands.length) o.out(`Commands${o.dryRun ? ' that would run' : ''}${o.root === '/' ? '' : ` (paths inside ${o.root})`}:\n${commands.map((c) => `  ${c}`).join('\n')}\n`);
+  for (const n of plan.notes) o.err(`mailharden: note: ${n}\n`);
+  const created = changed.filter((f) => f.before === undefined).length;
+  const summary = `${created} to create, ${changed.length - created} to change, ${plan.files.length - changed.length} unchanged; ${pendingActions.length} host action${pendingActions.length === 1 ? '' : 's'}`;
+  if (o.script) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(o.script, planScript(plan, o.render), { mode: 0o755 });
+  }
+  if (changed.length === 0 && pendingActions.length === 0) {
+    o.out(`No changes: ${shown('/')} matches the policy (${plan.files.length} file${plan.files.length === 1 ? '' : 's'} checked).\n`);
+    return APPLY_EXIT.ok;
+  }
+  if (o.dryRun) {
+    o.out(`Plan: ${summary}.\n`);
+    return o.exitCode ? APPLY_EXIT.pending : APPLY_EXIT.ok;
+  }
+
+  // 3. Immutable targets.
+  const locked = changed.filter((f) => f.immutable);
+  if (locked.length && !o.allowChattr) {
+    o.err(`mailharden: immutable (chattr +i), nothing written; rerun with --allow-chattr to clear and restore the bit:\n${locked.map((f) => `  ${shown(f.path)}`).join('\n')}\n`);
+    return APPLY_EXIT.immutable;
+  }
+
+  // 4. The real programs judge the candidates.
+  if (o.validate) {
+    const rejected: string[] = [];
+    for (const f of changed.filter((x) => x.validator)) {
+      const v = validateCandidate(f);
+      if (v.skipped) o.err(`mailharden: note: ${shown(f.path)} not validated: ${v.skipped}\n`);
+      else if (!v.ok) rejected.push(`${shown(f.path)}: rejected by ${v.program}:\n${v.complaints.map((c) => `    ${c}`).join('\n')}`);
+    }
+    if (rejected.length) {
+      o.err(`mailharden: nothing installed; the real programs rejected:\n${rejected.join('\n')}\n`);
+      return APPLY_EXIT.rejected;
+    }
+  }
+
+  // 5. Back up everything about to change.
+  const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, '');
+  const backupDir = o.backupDir ?? posix.join(o.root, 'var/backups/mailharden', stamp);
+  if (o.backup) {
+    for (const f of changed) if (f.before !== undefined) backup(f.hostPath, f.path, backupDir);
+    for (const a of pendingActions) if ((a.type === 'remove' || (a.type === 'link' && a.replaces)) && lstatOrUndefined(a.hostPath)) backup(a.hostPath, a.path, backupDir);
+  }
+  faultPoint('after-backup');
+
+  // 6. Write, clearing and restoring immutable bits; 7. host actions; 8. post-commands; 9. attributes.
+  const cleared: FilePlan[] = [];
+  let failure: unknown;
+  const ran: string[] = [];
+  try {
+    for (const f of changed) {
+      if (f.immutable) {
+        chattr(f.hostPath, false, shown(f.path));
+        cleared.push(f);
+      }
+      atomicWrite(f.hostPath, f.after, f.mode, { uid: f.uid, gid: f.gid }, f.path);
+    }
+    for (const a of pendingActions) {
+      if (a.type === 'link') atomicLink(a.hostPath, a.target);
+      else if (a.type === 'remove') rmSync(a.hostPath, { force: true });
+      else if (a.type === 'chmod') chmodSync(a.hostPath, a.mode);
+    }
+    if (o.postCommands) {
+      for (const f of changed) for (const c of f.post) ran.push(runPost(c, o.root));
+    }
+  } catch (e) {
+    failure = e;
+  } finally {
+    // Restore every bit that was cleared, also when a step failed.
+    const restoreErrors: string[] = [];
+    for (const f of cleared) {
+      try {
+        chattr(f.hostPath, true, shown(f.path));
+      } catch (e) {
+        restoreErrors.push((e as Error).message);
+      }
+    }
+    if (restoreErrors.length && !failure) failure = new UserError(restoreErrors.join('\n'), 3);
+  }
+  if (!failure) {
+    try {
+      for (const a of pendingActions) if (a.type === 'chattr') chattr(a.hostPath, a.immutable, shown(a.path));
+    } catch (e) {
+      failure = e;
+    }
+  }
+  if (failure) throw failure instanceof UserError ? failure : new UserError(`apply failed: ${(failure as Error).message}`, 3);
+  const applied = summary.replace(/to create/, 'created').replace(/to change/, 'changed');
+  o.out(`Applied: ${applied}.${o.backup && changed.some((f) => f.before !== undefined) ? ` Backup: ${backupDir}` : ''}\n`);
+  for (const r of ran) if (r) o.err(r);
+  return APPLY_EXIT.ok;
+}
+
+/** Runs a post-command with the tree's paths; a missing program is a note, a failing one an error. */
+function runPost(c: Command, root: string): string {
+  const program = which(c.argv[0]!);
+  const map = (s: string): string => (root === '/' ? s : s.replace(/^(-oA)?(\/.*)$/, (_, opt: string | undefined, p: string) => `${opt ?? ''}${posix.join(root, p)}`));
+  if (!program) return `mailharden: note: ${c.argv[0]} is not installed: run yourself: ${commandLine(c)}\n`;
+  const args = c.argv.slice(1).map(map);
+  const input = c.stdin ? readFileSync(map(c.stdin), 'utf8') : '';
+  const r = spawnSync(program, args, { input, encoding: 'utf8', timeout: 120_000 });
+  if (r.error || r.status !== 0) throw new UserError(`files written, but ${commandLine({ ...c, argv: [program, ...args] })} failed (exit ${r.status ?? r.error?.message}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(0, 5).join(' / ')}`, 3);
+  return '';
+}

@@ -1,0 +1,37 @@
+import { realpathSync, statSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
+import { applyPolicy } from '../apply/run.js';
+import { loadPolicy } from '../policy/validate.js';
+import { loadTemplates } from '../render/templates.js';
+import { rules } from '../../rules/index.js';
+
+/** `mailharden apply POLICY`: flags → applyPolicy() → exit code (0, 1 pending with --exit-code, 2, 3, 4, 5). */
+export async function runApply(policyPath: string, opts: Record<string, unknown>): Promise<number> {
+  const policy = await loadPolicy(policyPath);
+  const rootArg = typeof opts.root === 'string' ? opts.root : '/';
+  let root: string;
+  try {
+    root = realpathSync(rootArg);
+    if (!statSync(root).isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    throw new UserError(`--root ${rootArg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`, 2);
+  }
+  if (opts.exitCode && !opts.dryRun) throw new UserError('--exit-code needs --dry-run', 2);
+  return applyPolicy(policy, {
+    root,
+    dryRun: Boolean(opts.dryRun),
+    exitCode: Boolean(opts.exitCode),
+    ...(typeof opts.backupDir === 'string' ? { backupDir: opts.backupDir } : {}),
+    backup: opts.backup !== false,
+    validate: opts.validate !== false,
+    allowChattr: Boolean(opts.allowChattr),
+    postCommands: opts.postCommands !== false,
+    filesOnly: Boolean(opts.filesOnly),
+    ...(typeof opts.script === 'string' ? { script: opts.script } : {}),
+    policyName: policyPath,
+    rules,
+    render: await loadTemplates(),
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+  });
+}

@@ -1,0 +1,50 @@
+import { SourceFile } from '../core/source.js';
+import { parseAliases } from '../parsers/aliases.js';
+import { TextEdits } from './edits.js';
+
+export interface AliasesSettings {
+  /** Names to remove (any case), with their continuation lines. */
+  strip?: readonly string[];
+  /** Names whose target is set, in order (`postmaster`, `root`). */
+  set?: readonly (readonly [name: string, target: string])[];
+}
+
+/** An aliases line as FORMATS.md §9 wants it: a plain name, `: `, plain targets, no `#`. */
+function aliasLine(name: string, target: string): string {
+  if (!/^[A-Za-z0-9._+-]+$/.test(name) || !/^[A-Za-z0-9._+@-]+$/.test(target)) throw new Error(`unsafe alias line ${JSON.stringify(`${name}: ${target}`)}`);
+  return `${name}: ${target}`;
+}
+
+/**
+ * Patches an aliases file: stripped entries disappear with their continuation lines, each alias the
+ * policy sets gets exactly one entry (the first one rewritten in place, later duplicates removed; sendmail
+ * lets the last one win, so none may stay), and missing ones are appended. Everything else is kept byte
+ * for byte. `text` undefined: the file does not exist yet.
+ */
+export function renderAliases(text: string | undefined, want: AliasesSettings, path = 'aliases'): string {
+  const file = new SourceFile(path, text ?? '');
+  const doc = parseAliases(file);
+  const edits = new TextEdits(file);
+  const strip = new Set((want.strip ?? []).map((s) => s.toLowerCase()));
+  const set = new Map((want.set ?? []).map(([n, t]) => [n.toLowerCase(), t] as const));
+  const seen = new Set<string>();
+  for (let i = 0; i < doc.entries.length; i++) {
+    const key = doc.keys[i]!;
+    if (!strip.has(key) && !set.has(key)) continue;
+    const e = doc.entries.at(i)!;
+    if (strip.has(key) || seen.has(key)) {
+      edits.removeLines(e.line, e.endLine);
+      continue;
+    }
+    seen.add(key);
+    const target = set.get(key)!;
+    if (e.endLine === e.line && e.value.trim() === target) continue;
+    edits.replaceLines(e.line, e.endLine, [aliasLine(e.name, target)]);
+  }
+  const missing = [...(want.set ?? [])].filter(([n]) => !seen.has(n.toLowerCase())).map(([n, t]) => aliasLine(n, t));
+  if (text === undefined) {
+    return ['# /etc/aliases: written by mailharden from the hardening policy.', '# Rebuild the database with newaliases after editing.', ...missing, ''].join('\n');
+  }
+  edits.append(missing);
+  return edits.size ? edits.apply() : text;
+}

@@ -1,0 +1,80 @@
+import { cidrToTcpRules, parseCidr, type Block } from '../model/tcprules.js';
+
+/** Relay networks in the forms tcprules and sendmail's access map understand, and what could not be written. */
+export interface RelayKeys {
+  /** tcprules addresses, most specific first (FORMATS.md §7, §11). */
+  tcp: string[];
+  /** access map keys after `Connect:` (octet prefixes, `IPv6:` group prefixes). */
+  access: string[];
+  /** Networks one of the formats cannot express, with the reason (written as comments). */
+  tcpSkipped: string[];
+  accessSkipped: string[];
+}
+
+const octets = (n: number): number[] => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256);
+
+/**
+ * The access map matches an IPv4 client by whole octets (`192.168.10` covers 192.168.10.0/24), so a
+ * block whose prefix is not a multiple of 8 is written as every key of the next octet boundary: a /20
+ * is 16 keys, a /25 is 128 exact addresses.
+ */
+export function accessKeys4(b: Block): string[] {
+  const m = Math.ceil(b.bits / 8) * 8;
+  const n = 2 ** (m - b.bits);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(octets(b.net + i * 2 ** (32 - m)).slice(0, m / 8).join('.'));
+  return out;
+}
+
+/** The eight groups of an IPv6 address as numbers, or undefined. */
+export function groups6(address: string): number[] | undefined {
+  const [head = '', tail] = address.toLowerCase().split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const all = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  if (all.length !== 8 || !all.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return all.map((g) => parseInt(g, 16));
+}
+
+/**
+ * sendmail looks an IPv6 client up as `IPv6:` + its address as inet_ntop writes it, dropping one
+ * `:group` at a time from the right. A prefix of whole groups with no zero group is always written out
+ * in full, so it matches; any other prefix could be hidden inside a `::` and is not written.
+ */
+export function accessKey6(cidr: string): string | { skip: string } {
+  const [address = '', bitsText = ''] = cidr.split('/');
+  const bits = Number(bitsText);
+  const g = groups6(address);
+  if (!g) return { skip: `${cidr}: not an IPv6 network` };
+  if (bits % 16 !== 0) return { skip: `${cidr}: the access map matches whole 16-bit groups; use a /${Math.floor(bits / 16) * 16} or /${Math.ceil(bits / 16) * 16} prefix` };
+  const prefix = g.slice(0, bits / 16);
+  if (prefix.some((x) => x === 0)) return { skip: `${cidr}: a zero group in the prefix can be shortened to "::" in the client address, so no access key matches it reliably` };
+  return `IPv6:${prefix.map((x) => x.toString(16)).join(':')}`;
+}
+
+/** Converts the policy's relay networks (validated CIDRs) for tcprules and the access map. */
+export function relayKeys(networks: readonly string[]): RelayKeys {
+  const out: RelayKeys = { tcp: [], access: [], tcpSkipped: [], accessSkipped: [] };
+  const v4: Block[] = [];
+  for (const n of networks) {
+    if (n.includes(':')) {
+      out.tcpSkipped.push(`${n}: not written; this tcprules (ucspi-tcp) reads IPv4 rules only`);
+      const key = accessKey6(n);
+      if (typeof key === 'string') out.access.push(key);
+      else out.accessSkipped.push(key.skip);
+      continue;
+    }
+    const b = parseCidr(n);
+    if (!b) {
+      out.tcpSkipped.push(`${n}: not an IPv4 network`);
+      continue;
+    }
+    v4.push(b);
+  }
+  // Most specific first: tcpserver picks the most specific key anyway, and for identical keys the
+  // first line wins (FORMATS.md §7), so this order is also the one a reader expects.
+  v4.sort((a, b) => b.bits - a.bits || a.net - b.net);
+  out.tcp = [...new Set(v4.map(cidrToTcpRules))];
+  out.access.unshift(...new Set(v4.flatMap(accessKeys4)));
+  return out;
+}

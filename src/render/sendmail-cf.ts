@@ -1,0 +1,118 @@
+import { SourceFile } from '../core/source.js';
+import { parseSendmailCf, type CfDocument, type CfOption, type MailerField } from '../parsers/sendmail-cf.js';
+import { TextEdits } from './edits.js';
+
+/** The sendmail settings a policy decides, in the form both the .cf and the .mc renderers take. */
+export interface SendmailSettings {
+  /** PrivacyOptions flags: the whole set (every existing line is replaced, since lines accumulate). */
+  privacy?: readonly string[];
+  greeting?: string;
+  helpFile?: string;
+  logLevel?: number;
+  /** Add the `p` flag to AuthOptions (no PLAIN/LOGIN before STARTTLS). */
+  authRequireTls?: boolean;
+  /** Make the prog mailer smrsh (the program's path on this system). */
+  smrsh?: string;
+  /** Bind every daemon to loopback. */
+  localOnly?: boolean;
+}
+
+/** An option line as FORMATS.md §9 requires: `O`, one space, no leading blank; a `#` escaped. */
+export function cfOptionLine(name: string, value: string): string {
+  if (/[\r\n]/.test(value)) throw new Error(`option ${name}: value with a line break`);
+  return `O ${name}=${value.replace(/(?<!\\)#/g, '\\#')}`;
+}
+
+/** AuthOptions flags with `p` added (flags are letters separated by commas or blanks). */
+export function withAuthFlagP(value: string | undefined): string {
+  const flags = (value ?? '').split(/[\s,]+/).filter(Boolean);
+  if (!flags.includes('p')) flags.push('p');
+  return flags.join(',');
+}
+
+/** A DaemonPortOptions value bound to loopback: the Addr field replaced or added (Family=local is left alone). */
+export function loopbackDaemon(value: string): string {
+  const fields = value.split(',');
+  let family = 'inet';
+  for (const f of fields) {
+    const eq = f.indexOf('=');
+    if (eq > 0 && f.trimStart()[0]?.toUpperCase() === 'F') family = f.slice(eq + 1).trim().toLowerCase();
+  }
+  if (family === 'local' || family === 'unix') return value;
+  const loopback = family === 'inet6' ? '::1' : '127.0.0.1';
+  let found = false;
+  const out = fields.map((f) => {
+    const eq = f.indexOf('=');
+    if (eq < 0 || f.trimStart()[0]?.toUpperCase() !== 'A') return f;
+    found = true;
+    return `${f.slice(0, eq + 1)}${loopback}`;
+  });
+  return found ? out.join(',') : `${value.replace(/\s+$/, '')}, Addr=${loopback}`;
+}
+
+const DEFAULT_DAEMON = 'Family=inet, Name=MTA-v4, Port=smtp';
+
+/**
+ * Patches a sendmail.cf to the settings: each managed option gets exactly one line (in place of the
+ * first existing one, the others removed), new options go after their commented default (`#O Name`) or
+ * after the last option line, and the prog mailer's P= and A= fields become smrsh. Every other byte
+ * is kept.
+ */
+export function renderSendmailCf(text: string, want: SendmailSettings, path = 'sendmail.cf'): string {
+  const file = new SourceFile(path, text);
+  const doc = parseSendmailCf(file);
+  const edits = new TextEdits(file);
+  const lastOptionLine = doc.options.length ? doc.options[doc.options.length - 1]!.line.joined.endLine : (doc.versionLine?.joined.endLine ?? file.lineCount);
+
+  const setOption = (name: string, value: string): void => {
+    const existing = doc.options.filter((o) => o.name === name);
+    const line = cfOptionLine(name, value);
+    if (existing.length) {
+      existing.forEach((o, i) => edits.replaceLines(o.line.joined.startLine, o.line.joined.endLine, i === 0 ? [line] : []));
+      return;
+    }
+    const commented = commentedDefault(file, name);
+    edits.insertAfter(commented ?? lastOptionLine, [line]);
+  };
+
+  if (want.privacy) setOption('PrivacyOptions', want.privacy.join(','));
+  if (want.greeting !== undefined) setOption('SmtpGreetingMessage', want.greeting);
+  if (want.helpFile !== undefined) setOption('HelpFile', want.helpFile);
+  if (want.logLevel !== undefined) setOption('LogLevel', String(want.logLevel));
+  if (want.authRequireTls) setOption('AuthOptions', withAuthFlagP(lastValue(doc, 'AuthOptions')));
+  if (want.localOnly) {
+    const daemons = doc.options.filter((o) => o.name === 'DaemonPortOptions');
+    if (daemons.length === 0) edits.insertAfter(commentedDefault(file, 'DaemonPortOptions') ?? lastOptionLine, [cfOptionLine('DaemonPortOptions', loopbackDaemon(DEFAULT_DAEMON))]);
+    for (const o of daemons) {
+      const value = loopbackDaemon(o.value);
+      if (value !== o.value) edits.replaceLines(o.line.joined.startLine, o.line.joined.endLine, [cfOptionLine('DaemonPortOptions', value)]);
+    }
+  }
+  if (want.smrsh) {
+    for (const m of doc.mailers.filter((x) => x.name === 'prog')) {
+      replaceField(file, edits, m.fields.get('P'), want.smrsh);
+      replaceField(file, edits, m.fields.get('A'), 'smrsh -c $u');
+    }
+  }
+  return edits.size ? edits.apply() : text;
+}
+
+function lastValue(doc: CfDocument, name: string): string | undefined {
+  let last: CfOption | undefined;
+  for (const o of doc.options) if (o.name === name) last = o;
+  return last?.value;
+}
+
+/** The line of `#O Name` (m4's marker of an option left at its default), if any. */
+function commentedDefault(file: SourceFile, name: string): number | undefined {
+  const re = new RegExp(`^#O ${name}(=|\\s*$)`);
+  for (let n = 1; n <= file.lineCount; n++) if (re.test(file.line(n))) return n;
+  return undefined;
+}
+
+function replaceField(file: SourceFile, edits: TextEdits, field: MailerField | undefined, value: string): void {
+  if (!field || field.value === value) return;
+  const span = field.span;
+  const from = file.offsetOf(span.start);
+  edits.replace(from, from + field.value.length, value);
+}
