@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderAliases } from '../src/render/aliases.js';
+import { renderAccess, renderTcpSmtp } from '../src/render/blocks.js';
+import { accessKey6, accessKeys4, relayKeys } from '../src/render/networks.js';
+import { cfOptionLine, loopbackDaemon, renderSendmailCf } from '../src/render/sendmail-cf.js';
+import { renderSendmailMc } from '../src/render/sendmail-mc.js';
+import { loadTemplates } from '../src/render/templates.js';
+import { parseCidr } from '../src/model/tcprules.js';
+import { shq } from '../src/apply/run.js';
+
+const lines = (...l: string[]): string => `${l.join('\n')}\n`;
+
+describe('golden renders', () => {
+  it('sendmail.cf: one PrivacyOptions line in place of all of them, new options after their #O default, smrsh in P= and A=, the rest byte for byte', () => {
+    const cf = lines(
+      'V10/Berkeley',
+      'O PrivacyOptions=goaway',
+      '# a comment that stays',
+      'Op restrictqrun',
+      'O SmtpGreetingMessage=$j Sendmail $v/$Z; $b',
+      '#O AuthOptions',
+      'O DaemonPortOptions=Family=inet6, Name=MTA-v6, Port=smtp',
+      'O DaemonPortOptions=Name=MTA, A=0.0.0.0',
+      'Mprog,\t\tP=/bin/sh, F=lsDFMoqeu9, S=EnvFromL/HdrFromL, R=EnvToL/HdrToL, D=$z:/,',
+      '\t\tT=X-Unix/X-Unix/X-Unix,',
+      '\t\tA=sh -c $u',
+    );
+    const out = renderSendmailCf(cf, { privacy: ['noexpn', 'novrfy'], greeting: '$j ESMTP', authRequireTls: true, logLevel: 9, smrsh: '/usr/libexec/sendmail/smrsh', localOnly: true });
+    assert.equal(
+      out,
+      lines(
+        'V10/Berkeley',
+        'O PrivacyOptions=noexpn,novrfy',
+        '# a comment that stays',
+        'O SmtpGreetingMessage=$j ESMTP',
+        '#O AuthOptions',
+        'O AuthOptions=p',
+        'O DaemonPortOptions=Family=inet6, Name=MTA-v6, Port=smtp, Addr=::1',
+        'O DaemonPortOptions=Name=MTA, A=127.0.0.1',
+        'O LogLevel=9',
+        'Mprog,\t\tP=/usr/libexec/sendmail/smrsh, F=lsDFMoqeu9, S=EnvFromL/HdrFromL, R=EnvToL/HdrToL, D=$z:/,',
+        '\t\tT=X-Unix/X-Unix/X-Unix,',
+        '\t\tA=smrsh -c $u',
+      ),
+    );
+    assert.equal(renderSendmailCf(out, { privacy: ['noexpn', 'novrfy'], greeting: '$j ESMTP', authRequireTls: true, logLevel: 9, smrsh: '/usr/libexec/sendmail/smrsh', localOnly: true }), out, 'idempotent');
+  });
+
+  it('sendmail.cf option lines follow FORMATS.md §9: one space after O, # escaped, no line breaks', () => {
+    assert.equal(cfOptionLine('SmtpGreetingMessage', '$j #1'), 'O SmtpGreetingMessage=$j \\#1');
+    assert.throws(() => cfOptionLine('SmtpGreetingMessage', '$j\nO QueueDirectory=/tmp'));
+    assert.equal(loopbackDaemon('Family=local, Name=L'), 'Family=local, Name=L');
+    assert.equal(loopbackDaemon('Port=587, Name=MSA, M=E'), 'Port=587, Name=MSA, M=E, Addr=127.0.0.1');
+  });
+
+  it('sendmail.mc: Debian\'s two-line define rewritten in place, new defines and FEATURE(smrsh) before MAILER, the misplaced FEATURE moved', () => {
+    const mc = lines(
+      "include(`/usr/share/sendmail/cf/m4/cf.m4')dnl",
+      "FEATURE(`no_default_msa')dnl",
+      "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp')dnl",
+      "define(`confPRIVACY_FLAGS',dnl",
+      "`needmailhelo,authwarnings')dnl",
+      'MAILER_DEFINITIONS',
+      "MAILER(`local')dnl",
+      "FEATURE(`smrsh')dnl",
+    );
+    const want = { privacy: ['goaway', 'restrictqrun'], greeting: '$j', smrsh: '/usr/libexec/sendmail/smrsh', localOnly: true };
+    const out = renderSendmailMc(mc, want);
+    assert.equal(
+      out,
+      lines(
+        "include(`/usr/share/sendmail/cf/m4/cf.m4')dnl",
+        "FEATURE(`no_default_msa')dnl",
+        "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl",
+        "define(`confPRIVACY_FLAGS', `goaway,restrictqrun')dnl",
+        'dnl # mailharden: settings of the hardening policy',
+        "define(`confSMTP_LOGIN_MSG', `$j')dnl",
+        "FEATURE(`smrsh')dnl",
+        'MAILER_DEFINITIONS',
+        "MAILER(`local')dnl",
+      ),
+    );
+    assert.equal(renderSendmailMc(out, want), out, 'idempotent');
+  });
+
+  it('aliases: stripped entries go with their continuation lines, set names get one entry, the rest is kept', () => {
+    const text = lines('# top', 'root: alice', 'decode: "|/usr/bin/uudecode"', 'staff: alice,', '\tbob', 'Games: root', 'root: bob', 'other: x # stays as is');
+    const out = renderAliases(text, { strip: ['decode', 'games', 'staff'], set: [['root', 'ops@example.com'], ['postmaster', 'root']] });
+    assert.equal(out, lines('# top', 'root: ops@example.com', 'other: x # stays as is', 'postmaster: root'));
+    assert.equal(renderAliases(out, { strip: ['decode', 'games', 'staff'], set: [['root', 'ops@example.com'], ['postmaster', 'root']] }), out);
+    assert.throws(() => renderAliases('', { set: [['root', 'a\nb: |/bin/sh']] }));
+  });
+
+  it('relay networks: tcprules keys most specific first, access keys by whole octets and IPv6 groups', () => {
+    assert.deepEqual(accessKeys4(parseCidr('192.168.16.0/20')!), Array.from({ length: 16 }, (_, i) => `192.168.${16 + i}`));
+    assert.equal(accessKeys4(parseCidr('172.16.5.128/25')!).length, 128);
+    assert.deepEqual(accessKeys4(parseCidr('10.0.0.0/8')!), ['10']);
+    assert.equal(accessKey6('2001:db8:10::/48'), 'IPv6:2001:db8:10');
+    assert.match((accessKey6('2001:db8::/48') as { skip: string }).skip, /zero group/);
+    assert.match((accessKey6('2001:db8:1::/40') as { skip: string }).skip, /whole 16-bit groups/);
+    const k = relayKeys(['10.0.0.0/8', '192.168.16.0/20', '172.16.5.128/25', '2001:db8:10::/48']);
+    assert.deepEqual(k.tcp, ['172.16.5.128-255', '192.168.16-31.', '10.']);
+    assert.match(k.tcpSkipped[0]!, /^2001:db8:10::\/48: not written; this tcprules \(ucspi-tcp\) reads IPv4 rules only$/);
+  });
+
+  it('tcp.smtp: a new file with the block and a default; a patched file keeps other rules and drops stale RELAYCLIENT lines', async () => {
+    const render = await loadTemplates();
+    const ctx = { render, policy: 'policy.yaml', path: '/etc/tcp.smtp', cdb: '/etc/tcp.smtp.cdb' };
+    assert.equal(
+      renderTcpSmtp(undefined, ['192.168.10.', '127.'], [], ctx),
+      lines(
+        '# tcpserver rules for qmail-smtpd. Compile after editing:',
+        '#   tcprules /etc/tcp.smtp.cdb /etc/tcp.smtp.cdb.tmp < /etc/tcp.smtp',
+        '# The most specific key wins (tcpserver(1)); identical keys: the first line wins.',
+        '# BEGIN mailharden relay networks: written from the policy (policy.yaml); edit the policy, not these lines.',
+        '192.168.10.:allow,RELAYCLIENT=""',
+        '127.:allow,RELAYCLIENT=""',
+        '# END mailharden relay networks',
+        '# Everyone else may connect, but not relay.',
+        ':allow',
+      ),
+    );
+    const old = lines('# site rules', '10.9.9.:allow,RELAYCLIENT=""', '1.2.3.4:deny', '127.:allow');
+    const out = renderTcpSmtp(old, ['127.'], [], ctx);
+    assert.equal(
+      out,
+      lines(
+        '# BEGIN mailharden relay networks: written from the policy (policy.yaml); edit the policy, not these lines.',
+        '127.:allow,RELAYCLIENT=""',
+        '# END mailharden relay networks',
+        '# site rules',
+        '1.2.3.4:deny',
+        '# Everyone else may connect, but not relay.',
+        ':allow',
+      ),
+    );
+    assert.equal(renderTcpSmtp(out, ['127.'], [], ctx), out, 'idempotent');
+  });
+
+  it('access: address RELAY entries outside the block are replaced by the block; other entries stay', async () => {
+    const render = await loadTemplates();
+    const ctx = { render, policy: 'p.yaml', path: '/etc/mail/access' };
+    const old = lines('Connect:10\tRELAY', 'From:spam.example\tREJECT', 'Connect:host.example\tRELAY', '127.0.0.1 RELAY');
+    const out = renderAccess(old, ['127'], [], ctx);
+    assert.equal(out, lines('From:spam.example\tREJECT', 'Connect:host.example\tRELAY', '# BEGIN mailharden relay networks: written from the policy (p.yaml); edit the policy, not these lines.', 'Connect:127\tRELAY', '# END mailharden relay networks'));
+    assert.equal(renderAccess(out, ['127'], [], ctx), out, 'idempotent');
+  });
+
+  it('shell words are quoted unless plainly safe', () => {
+    assert.equal(shq('/etc/mail/sendmail.cf'), '/etc/mail/sendmail.cf');
+    assert.equal(shq("a b'c"), `'a b'\\''c'`);
+    assert.equal(shq('$(id)'), `'$(id)'`);
+  });
+});
