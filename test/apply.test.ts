@@ -75,10 +75,10 @@ describe('apply --dry-run', () => {
     const text = readFileSync(script, 'utf8');
     assert.equal(spawnSync('sh', ['-n', script]).status, 0, text);
     assert.match(text, /^set -eu$/m);
-    assert.match(text, /ln -s \/usr\/bin\/procmail \/etc\/mail\/smrsh\/procmail/);
-    assert.match(text, /^sendmail -bi -oA\/etc\/aliases$/m);
-    assert.match(text, /^makemap hash \/etc\/mail\/access < \/etc\/mail\/access$/m);
-    assert.match(text, /^chattr \+i \/etc\/mail\/sendmail.cf$/m);
+    assert.match(text, /ln -s '\/usr\/bin\/procmail' '\/etc\/mail\/smrsh\/procmail'/);
+    assert.match(text, /^'sendmail' '-bi' '-oA\/etc\/aliases'$/m);
+    assert.match(text, /^'makemap' 'hash' '\/etc\/mail\/access' < '\/etc\/mail\/access'$/m);
+    assert.match(text, /^chattr \+i '\/etc\/mail\/sendmail.cf'$/m);
   });
 });
 

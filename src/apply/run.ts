@@ -44,8 +44,13 @@ export function shq(s: string): string {
   return /^[A-Za-z0-9_./=+:@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function commandLine(c: Command): string {
-  return `${c.argv.map(shq).join(' ')}${c.stdin ? ` < ${shq(c.stdin)}` : ''}`;
+/** Always single-quoted: the script quotes every path, whatever it holds. */
+export function sq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function commandLine(c: Command, quote: (s: string) => string = shq): string {
+  return `${c.argv.map(quote).join(' ')}${c.stdin ? ` < ${quote(c.stdin)}` : ''}`;
 }
 
 /** What linting a candidate found that the current file does not have, and how many findings remain anyway. */
@@ -90,12 +95,13 @@ export function planScript(plan: Plan, render: Render): string {
   const changed = plan.files.filter(changes);
   return render('apply.sh', {
     policy: plan.policyPath,
-    unlock: changed.filter((f) => f.immutable).map((f) => shq(f.path)),
-    links: plan.actions.filter((a) => a.type === 'link').map((a) => ({ link: shq(a.path), target: shq(a.type === 'link' ? a.target : '') })),
-    removals: plan.actions.filter((a) => a.type === 'remove').map((a) => shq(a.path)),
-    modes: plan.actions.filter((a) => a.type === 'chmod').map((a) => ({ mode: octal(a.type === 'chmod' ? a.mode : 0), path: shq(a.path) })),
-    post: changed.flatMap((f) => f.post).map(commandLine),
-    lock: [...changed.filter((f) => f.immutable).map((f) => shq(f.path)), ...plan.actions.filter((a) => a.type === 'chattr' && a.immutable && !changed.some((f) => f.path === a.path && f.immutable)).map((a) => shq(a.path))],
+    smrshDir: sq(plan.layout.smrshDir),
+    unlock: changed.filter((f) => f.immutable).map((f) => sq(f.path)),
+    links: plan.actions.filter((a) => a.type === 'link').map((a) => ({ link: sq(a.path), target: sq(a.type === 'link' ? a.target : '') })),
+    removals: plan.actions.filter((a) => a.type === 'remove').map((a) => sq(a.path)),
+    modes: plan.actions.filter((a) => a.type === 'chmod').map((a) => ({ mode: octal(a.type === 'chmod' ? a.mode : 0), path: sq(a.path) })),
+    post: changed.flatMap((f) => f.post).map((c) => commandLine(c, sq)),
+    lock: [...changed.filter((f) => f.immutable).map((f) => sq(f.path)), ...plan.actions.filter((a) => a.type === 'chattr' && a.immutable && !changed.some((f) => f.path === a.path && f.immutable)).map((a) => sq(a.path))],
   });
 }
 

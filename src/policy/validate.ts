@@ -25,6 +25,11 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
       out.push({ path: ['relay', 'networks', i], message: `"${n}" is not a valid IPv4 or IPv6 CIDR` });
       return;
     }
+    const bits = Number(n.split('/')[1]);
+    if (bits < (n.includes(':') ? 16 : 8)) {
+      out.push({ path: ['relay', 'networks', i], message: `"${n}" would let ${bits === 0 ? 'the whole Internet' : 'a large part of the Internet'} relay through this host (an open relay): list your own networks` });
+      return;
+    }
     const cidr = new IPCIDR(n);
     const start = cidr.start();
     const [address] = n.split('/');
