@@ -86,6 +86,16 @@ describe('mailharden lint: exit codes', () => {
   });
 });
 
+describe('mailharden lint --root through the shipped bundle', () => {
+  it('reads attributes with the real lsattr (the bundle loads child_process lazily)', () => {
+    const r = run(['lint', '--root', 'examples', '-f', 'json', '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const findings = JSON.parse(r.stdout).findings as { ruleId: string }[];
+    assert.ok(findings.some((f) => f.ruleId === 'MH1030'), 'the tree\'s files are linted');
+  });
+});
+
 describe('mailharden lint: output formats', () => {
   it('json has the documented shape', () => {
     const dir = tree({ 'sendmail.cf': CF_NO_EXPN });
