@@ -120,6 +120,27 @@ describe('apply', () => {
     spawnSync('chattr', ['-R', '-i', root]);
   });
 
+  it('qmail: rcpthosts from the relay domains, tcp.smtp with the relay block, compiled by tcprules', () => {
+    const dir = tempDir('mh-apply-');
+    const root = join(dir, 'root');
+    mkdirSync(join(root, 'var/qmail/control'), { recursive: true });
+    mkdirSync(join(root, 'etc'));
+    writeFileSync(join(root, 'var/qmail/control/rcpthosts'), 'old.example\n');
+    writeFileSync(join(root, 'etc/tcp.smtp'), '10.9.9.:allow,RELAYCLIENT=""\n203.0.113.7:deny\n');
+    const policy = join(dir, 'q.yaml');
+    writeFileSync(policy, 'version: 1\nmta: [qmail]\nrelay:\n  networks: [127.0.0.0/8, 192.168.16.0/20]\n  domains: [example.com, .example.com]\n');
+    const r = run(['apply', policy, '--root', root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(root, 'var/qmail/control/rcpthosts'), 'utf8'), 'example.com\n.example.com\n');
+    const rules = readFileSync(join(root, 'etc/tcp.smtp'), 'utf8');
+    assert.match(rules, /^192\.168\.16-31\.:allow,RELAYCLIENT=""\n127\.:allow,RELAYCLIENT=""$/m);
+    assert.doesNotMatch(rules, /10\.9\.9\./);
+    assert.match(rules, /^203\.0\.113\.7:deny$/m);
+    assert.match(rules, /^:allow$/m);
+    if (existsSync('/usr/bin/tcprules')) assert.ok(existsSync(join(root, 'etc/tcp.smtp.cdb')), 'tcprules compiled the rules after the change');
+    assert.match(run(['apply', policy, '--root', root]).stdout, /^No changes/m);
+  });
+
   it('removes temp files a killed run left behind', () => {
     const { root, policy } = exampleRoot();
     const stale = join(root, 'etc/mail/.sendmail.cf.mailharden-new-4242-0123abcd');

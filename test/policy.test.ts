@@ -66,6 +66,13 @@ describe('policy validation', () => {
     }
   });
 
+  it('refuses relay networks that would make an open relay', async () => {
+    for (const n of ['0.0.0.0/0', '128.0.0.0/1', '::/0', '2000::/3']) {
+      assert.match(await problems(`version: 1\nrelay:\n  networks: ["${n}"]\n`), /an open relay/, n);
+    }
+    assert.equal(await problems('version: 1\nrelay:\n  networks: ["10.0.0.0/8", "2001::/16"]\n'), '');
+  });
+
   it('the Policy type and the schema name the same keys', () => {
     const full: Required<Policy> = {
       $schema: 'x',
