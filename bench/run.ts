@@ -151,6 +151,10 @@ for (const files of quick ? [1_000, 4_000] : [1_000, 10_000]) {
   rows.push([`lint a repo of ${files.toLocaleString('en')} files`, '-', fmt(r.seconds), '-', fmt(r.rssMB ?? 0, 0)]);
 }
 
+// 4. apply --dry-run of the example policy on the example tree (policy, templates, lint of every candidate, diffs).
+const applyRun = measure([CLI, 'apply', join(ROOT, 'examples', 'policy.yaml'), '--root', join(ROOT, 'examples'), '--dry-run'], 7);
+rows.push(['apply --dry-run of the example', '-', fmt(applyRun.seconds), '-', fmt(applyRun.rssMB ?? 0, 0)]);
+
 const widths = [40, 10, 10, 10, 10];
 const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
