@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { run, ROOT } from './helpers/cli.js';
-import { tempDir } from './helpers/real.js';
+import { needs, tempDir } from './helpers/real.js';
 import { attributesWork } from './helpers/tree-spec.js';
 
 /** A fresh copy of the example tree (etc/…) and the example policy. */
@@ -141,12 +141,18 @@ describe('apply', () => {
     assert.match(run(['apply', policy, '--root', root]).stdout, /^No changes/m);
   });
 
-  it('removes temp files a killed run left behind', () => {
+  it('removes temp files a killed run left behind, not those of a run still going, and not in a dry run', () => {
     const { root, policy } = exampleRoot();
-    const stale = join(root, 'etc/mail/.sendmail.cf.mailharden-new-4242-0123abcd');
-    writeFileSync(stale, 'partial');
+    // A pid that cannot be running: above the kernel's pid_max.
+    const stale = join(root, 'etc/mail/.sendmail.cf.mailharden-new-99999999-0123abcd');
+    const staleDb = join(root, 'etc/.aliases.mailharden-check-99999999-0123abcd.db');
+    const live = join(root, 'etc/mail/.access.mailharden-new-1-0123abcd');
+    for (const p of [stale, staleDb, live]) writeFileSync(p, 'partial');
     assert.equal(run(['apply', policy, '--root', root, '--dry-run']).code, 0);
-    assert.ok(!existsSync(stale));
+    assert.ok(existsSync(stale), 'a dry run deletes nothing');
+    assert.equal(run(['apply', policy, '--root', root, '--files-only', '--no-post-commands']).code, 0);
+    assert.ok(!existsSync(stale) && !existsSync(staleDb));
+    assert.ok(existsSync(live), 'pid 1 is alive: its temp file is not ours to remove');
   });
 
   it('refuses to write through a symlink, and a --root that does not exist', () => {
@@ -162,6 +168,53 @@ describe('apply', () => {
     const missing = run(['apply', policy, '--root', join(root, 'nope')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--root .*nope: no such directory/);
+  });
+
+  it('makes its default backup directory without following a link out of the root', () => {
+    const { root, policy } = exampleRoot();
+    const outside = join(root, '..', 'outside');
+    mkdirSync(outside);
+    mkdirSync(join(root, 'var'));
+    symlinkSync(outside, join(root, 'var/backups'));
+    const before = snapshot(root);
+    const r = run(['apply', policy, '--root', root, '--files-only', '--no-validate']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /\/var\/backups is a symlink/);
+    assert.deepEqual(readdirSync(outside), []);
+    assert.deepEqual(changedPaths(before, snapshot(root)), []);
+  });
+
+  it('keeps bytes that are not UTF-8, and keeps the policy file name out of generated lines', () => {
+    const { root, policy } = exampleRoot();
+    const aliases = join(root, 'etc/aliases');
+    writeFileSync(aliases, Buffer.concat([Buffer.from('# Postf'), Buffer.from([0xe4]), Buffer.from('cher\n'), readFileSync(aliases)]));
+    const odd = join(root, '..', 'x\nConnect:10 RELAY\n.yaml');
+    writeFileSync(odd, readFileSync(policy));
+    const r = run(['apply', odd, '--root', root, '--files-only', '--no-post-commands']);
+    assert.equal(r.code, 0, r.stderr);
+    const bytes = readFileSync(aliases);
+    assert.equal(bytes.indexOf(Buffer.from([0x50, 0x6f, 0x73, 0x74, 0x66, 0xe4])), 2, 'the Latin-1 byte is still there');
+    const access = readFileSync(join(root, 'etc/mail/access'), 'utf8');
+    assert.doesNotMatch(access, /^Connect:10 RELAY/m);
+    assert.match(access, /written from the policy \(x_Connect_10_RELAY_\.yaml\)/);
+  });
+
+  it('rebuilds a database an earlier, killed run left older than its source', (t) => {
+    if (!needs(t, '/usr/sbin/makemap')) return;
+    const { root, policy } = exampleRoot();
+    writeFileSync(join(root, 'etc/mail/access.db'), 'old');
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(join(root, 'etc/mail/access.db'), old, old);
+    const killed = run(['apply', policy, '--root', root, '--files-only', '--no-post-commands'], { env: { MAILHARDEN_FAULT: 'after-rename:/etc/mail/access' } });
+    assert.equal(killed.code, -1);
+    assert.equal(run(['apply', policy, '--root', root, '--files-only', '--no-post-commands']).code, 0);
+    const dry = run(['apply', policy, '--root', root, '--dry-run', '--files-only']);
+    assert.match(dry.stdout, /No changes/, 'files-only plans no rebuilds');
+    const plan = run(['apply', policy, '--root', root, '--dry-run']);
+    assert.match(plan.stdout, /^ {2}makemap hash \/etc\/mail\/access < \/etc\/mail\/access {4}# rebuild the access database \(\/etc\/mail\/access\.db is older than \/etc\/mail\/access\)$/m);
+    assert.equal(run(['apply', policy, '--root', root]).code, 0);
+    assert.notEqual(readFileSync(join(root, 'etc/mail/access.db'), 'latin1'), 'old');
+    spawnSync('chattr', ['-R', '-i', root]);
   });
 
   it('exits 4 and installs nothing when the real program rejects a candidate', () => {

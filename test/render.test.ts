@@ -8,6 +8,10 @@ import { renderSendmailMc } from '../src/render/sendmail-mc.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { parseCidr } from '../src/model/tcprules.js';
 import { shq } from '../src/apply/run.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEBIAN_MC, debianMc, M4, needs, tempDir } from './helpers/real.js';
 
 const lines = (...l: string[]): string => `${l.join('\n')}\n`;
 
@@ -47,6 +51,14 @@ describe('golden renders', () => {
     assert.equal(renderSendmailCf(out, { privacy: ['noexpn', 'novrfy'], greeting: '$j ESMTP', authRequireTls: true, logLevel: 9, smrsh: '/usr/libexec/sendmail/smrsh', localOnly: true }), out, 'idempotent');
   });
 
+  it('sendmail.cf: a comment\'s continuation line stays with the comment; no final newline gets one, once', () => {
+    const cf = 'V10/Berkeley\n#O HelpFile=/etc/mail/helpfile\n\tstill the comment\nO LogLevel=9';
+    const want = { helpFile: '/etc/mail/helpfile', greeting: '$j', privacy: ['goaway'] };
+    const out = renderSendmailCf(cf, want);
+    assert.equal(out, 'V10/Berkeley\n#O HelpFile=/etc/mail/helpfile\n\tstill the comment\nO HelpFile=/etc/mail/helpfile\nO LogLevel=9\nO PrivacyOptions=goaway\nO SmtpGreetingMessage=$j\n');
+    assert.equal(renderSendmailCf(out, want), out);
+  });
+
   it('sendmail.cf option lines follow FORMATS.md §9: one space after O, # escaped, no line breaks', () => {
     assert.equal(cfOptionLine('SmtpGreetingMessage', '$j #1'), 'O SmtpGreetingMessage=$j \\#1');
     assert.throws(() => cfOptionLine('SmtpGreetingMessage', '$j\nO QueueDirectory=/tmp'));
@@ -73,15 +85,30 @@ describe('golden renders', () => {
         "include(`/usr/share/sendmail/cf/m4/cf.m4')dnl",
         "FEATURE(`no_default_msa')dnl",
         "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl",
-        "define(`confPRIVACY_FLAGS', `goaway,restrictqrun')dnl",
+        "define(`confPRIVACY_FLAGS', ``goaway,restrictqrun'')dnl",
         'dnl # mailharden: settings of the hardening policy',
-        "define(`confSMTP_LOGIN_MSG', `$j')dnl",
+        "define(`confSMTP_LOGIN_MSG', ``$j'')dnl",
         "FEATURE(`smrsh')dnl",
         'MAILER_DEFINITIONS',
         "MAILER(`local')dnl",
       ),
     );
     assert.equal(renderSendmailMc(out, want), out, 'idempotent');
+    // A flags define quoted once is kept; a greeting quoted once is rewritten quoted twice (m4 would expand its words).
+    const once = lines("define(`confPRIVACY_FLAGS', `noexpn')dnl", "define(`confSMTP_LOGIN_MSG', `$j dnl')dnl", "MAILER(`local')dnl");
+    assert.equal(renderSendmailMc(once, { privacy: ['noexpn'], greeting: '$j dnl' }), lines("define(`confPRIVACY_FLAGS', `noexpn')dnl", "define(`confSMTP_LOGIN_MSG', ``$j dnl'')dnl", "MAILER(`local')dnl"));
+  });
+
+  it('sendmail.mc: a greeting with m4 words stays text when m4 builds the cf (no macro runs)', (t) => {
+    if (!needs(t, M4, DEBIAN_MC)) return;
+    const dir = tempDir('mh-m4-');
+    const marker = join(dir, 'PWNED');
+    const greeting = `$j ESMTP syscmd(touch ${marker}) dnl divert(-1)`;
+    const mc = renderSendmailMc(debianMc().split('\n').filter((l) => !/^include\(`\/etc\/mail\/m4\//.test(l)).join('\n'), { greeting });
+    const r = spawnSync(M4, [], { input: mc, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!existsSync(marker), 'syscmd ran');
+    assert.match(r.stdout, new RegExp(`^O SmtpGreetingMessage=${greeting.replace(/[$()]/g, '\\$&')}$`, 'm'));
   });
 
   it('aliases: stripped entries go with their continuation lines, set names get one entry, the rest is kept', () => {
@@ -121,21 +148,25 @@ describe('golden renders', () => {
         ':allow',
       ),
     );
-    const old = lines('# site rules', '10.9.9.:allow,RELAYCLIENT=""', '1.2.3.4:deny', '127.:allow');
+    const old = lines('# site rules', '10.9.9.:allow,RELAYCLIENT=""', '1.2.3.4:deny', '10.0.0.1:deny,RELAYCLIENT=""', '127.:allow');
     const out = renderTcpSmtp(old, ['127.'], [], ctx);
     assert.equal(
       out,
       lines(
+        '# site rules',
         '# BEGIN mailharden relay networks: written from the policy (policy.yaml); edit the policy, not these lines.',
         '127.:allow,RELAYCLIENT=""',
         '# END mailharden relay networks',
-        '# site rules',
         '1.2.3.4:deny',
+        '10.0.0.1:deny,RELAYCLIENT=""',
         '# Everyone else may connect, but not relay.',
         ':allow',
       ),
     );
     assert.equal(renderTcpSmtp(out, ['127.'], [], ctx), out, 'idempotent');
+    // A block an older run left below other rules moves back on top of them.
+    const below = lines('1.2.3.4:deny', '# BEGIN mailharden relay networks: x', '127.:allow,RELAYCLIENT=""', '# END mailharden relay networks', ':allow');
+    assert.match(renderTcpSmtp(below, ['127.'], [], ctx), /^# BEGIN mailharden relay networks[^\n]*\n127\.:allow,RELAYCLIENT=""\n# END mailharden relay networks\n1\.2\.3\.4:deny\n:allow\n$/);
   });
 
   it('access: address RELAY entries outside the block are replaced by the block; other entries stay', async () => {

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { FileKind } from '../core/types.js';
@@ -41,6 +41,12 @@ export interface FilePlan {
   gid: number;
   /** The file carries the immutable attribute now. */
   immutable: boolean;
+  /** How the text is written back (the encoding it was read in). */
+  encoding: 'utf8' | 'latin1';
+  /** Files derived from this one (aliases.db, tcp.smtp.cdb): rebuilt when older than it. */
+  derived?: string;
+  /** Unchanged, but its derived file is older than it (an earlier run stopped before rebuilding it). */
+  stale?: boolean;
   validator?: Validator;
   /** Run when the file changed. */
   post: Command[];
@@ -115,15 +121,56 @@ export class RootFs {
     return lstatSync(at);
   }
 
-  read(path: string): { text: string; st: Stats } | undefined {
+  /**
+   * A file's text and stat. Text that is not valid UTF-8 (a Latin-1 comment) is read as Latin-1 and
+   * written back the same way, so bytes the policy does not touch stay exactly as they were.
+   */
+  read(path: string): { text: string; st: Stats; encoding: 'utf8' | 'latin1' } | undefined {
     const st = this.stat(path);
     if (!st) return undefined;
     if (!st.isFile()) throw new UserError(`${path}: not a regular file`, 3);
     if (st.size > MAX_READ) throw new UserError(`${path}: ${st.size} bytes, larger than any mail configuration file (limit ${MAX_READ})`, 3);
     const buf = readFileSync(this.hostPath(path));
     if (buf.includes(0)) throw new UserError(`${path}: binary file (NUL bytes): not a configuration file`, 3);
-    return { text: buf.toString('utf8'), st };
+    try {
+      return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf), st, encoding: 'utf8' };
+    } catch {
+      return { text: buf.toString('latin1'), st, encoding: 'latin1' };
+    }
   }
+
+  /**
+   * Creates the directories of a tree path one level at a time, refusing any component that is a
+   * symlink or not a directory; returns the host path. Called again right before each write, so a
+   * directory swapped for a link after planning is caught.
+   */
+  ensureDir(dir: string): string {
+    const parts = posix.normalize(`/${dir}`).split('/').filter(Boolean);
+    let at = this.root;
+    for (let i = 0; i < parts.length; i++) {
+      at = posix.join(at, parts[i]!);
+      let st: Stats | undefined;
+      try {
+        st = lstatSync(at);
+      } catch {
+        st = undefined;
+      }
+      const shown = posix.join('/', ...parts.slice(0, i + 1));
+      if (!st) {
+        try {
+          mkdirSync(at, { mode: 0o755 });
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`${shown}: ${(e as Error).message}`, 3);
+        }
+        st = lstatSync(at);
+      }
+      if (st.isSymbolicLink()) throw new UserError(`${shown} is a symlink (to ${readlinkSync(at)}): mailharden does not write through links`, 3);
+      if (!st.isDirectory()) throw new UserError(`${shown}: not a directory`, 3);
+    }
+    return at;
+  }
+
+
 
   /** The nearest existing directory at or above `dir`. */
   nearestDir(dir: string): { path: string; st: Stats } {
@@ -178,7 +225,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   const plan: Plan = { policyPath: opts.policyName, root: opts.root, layout, files: [], actions: [], notes: [], localOnly: policy.listen === 'local-only' };
   const asRoot = process.getuid?.() === 0;
 
-  const addFile = (artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined, extra: Partial<Pick<FilePlan, 'validator' | 'post'>> & { mode?: number } = {}): FilePlan | undefined => {
+  const addFile = (artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined, extra: Partial<Pick<FilePlan, 'validator' | 'post' | 'derived'>> & { mode?: number } = {}): FilePlan | undefined => {
     const current = fs.read(path);
     const after = render(current?.text);
     if (after === undefined) return undefined;
@@ -189,7 +236,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
       gid = dir.st.mode & 0o2000 ? dir.st.gid : 0;
       if (!asRoot) ({ uid, gid } = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
     }
-    const file: FilePlan = { artifact, path, hostPath: fs.hostPath(path), ...(kind ? { kind } : {}), ...(current ? { before: current.text } : {}), after, mode, uid, gid, immutable: false, post: extra.post ?? [], ...(extra.validator ? { validator: extra.validator } : {}) };
+    const file: FilePlan = { artifact, path, hostPath: fs.hostPath(path), ...(kind ? { kind } : {}), ...(current ? { before: current.text } : {}), after, mode, uid, gid, immutable: false, encoding: current?.encoding ?? 'utf8', post: extra.post ?? [], ...(extra.validator ? { validator: extra.validator } : {}), ...(extra.derived ? { derived: extra.derived } : {}) };
     plan.files.push(file);
     return file;
   };
@@ -215,12 +262,13 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
         else if (t === undefined) set.push(['postmaster', 'root']);
         if (a.root) set.push(['root', a.root]);
         return renderAliases(t, { strip: a.strip ?? [], set }, path);
-      }, { validator: 'aliases', post: [{ argv: ['sendmail', '-bi', `-oA${path}`], why: 'rebuild the aliases database (newaliases)' }] });
+      }, { validator: 'aliases', derived: `${path}.db`, post: [{ argv: ['sendmail', '-bi', `-oA${path}`], why: 'rebuild the aliases database (newaliases)' }] });
     }
     if (keys) {
       const path = `${layout.mailDir}/access`;
       addFile('access', path, 'access', (t) => renderAccess(t, keys.access, keys.accessSkipped, { render: opts.render, policy: opts.policyName, path }), {
         validator: 'access',
+        derived: `${path}.db`,
         post: [{ argv: ['makemap', 'hash', path], stdin: path, why: 'rebuild the access database' }],
       });
     }
@@ -241,18 +289,26 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
       addFile('rcpthosts', path, 'qmail-control', () => renderList('rcpthosts', policy.relay!.domains!, opts.render));
     }
     if (keys) {
-      const path = tcpRulesPath(layout, fs);
+      const path = tcpRulesPath(layout, tree);
       const cdb = `${path}.cdb`;
       addFile('tcp.smtp', path, 'tcp-rules', (t) => renderTcpSmtp(t, keys.tcp, keys.tcpSkipped, { render: opts.render, policy: opts.policyName, path, cdb }), {
         validator: 'tcp-rules',
+        derived: cdb,
         post: [{ argv: ['tcprules', cdb, `${cdb}.tmp`], stdin: path, why: 'compile the tcpserver rules' }],
       });
     }
   }
 
-  if (!opts.filesOnly) hostActions(policy, layout, fs, plan, wantsSendmail);
+  if (!opts.filesOnly) {
+    hostActions(policy, layout, fs, tree, plan, wantsSendmail);
+    for (const f of plan.files) {
+      if (f.before !== f.after || !f.derived || !f.post.length) continue;
+      const source = fs.stat(f.path);
+      const derived = lstatOrUndefined(fs.hostPath(f.derived));
+      if (source && derived && derived.mtimeMs < source.mtimeMs) f.stale = true;
+    }
+  }
   // Attributes of the managed files and of the files named immutable (one lsattr call for all).
-  const tcpRules = tcpRulesPath(layout, fs);
   const named: Record<string, string> = {
     'sendmail.cf': `${layout.mailDir}/sendmail.cf`,
     'sendmail.mc': `${layout.mailDir}/sendmail.mc`,
@@ -262,8 +318,8 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     access: `${layout.mailDir}/access`,
     helpfile: `${layout.mailDir}/helpfile`,
     rcpthosts: `${qmailPaths(layout).control}/rcpthosts`,
-    'tcp.smtp': tcpRules,
   };
+  if (policy.immutable?.includes('tcp.smtp')) named['tcp.smtp'] = tcpRulesPath(layout, tree);
   const lock = opts.filesOnly ? [] : (policy.immutable ?? []).map((n) => named[n]!);
   const probe = [...new Set([...plan.files.filter((f) => f.before !== undefined).map((f) => f.path), ...lock.filter((p) => fs.stat(p)?.isFile())])];
   const attrs = (opts.attributes ?? lsattrAttributes)(probe.map((p) => fs.hostPath(p)));
@@ -287,12 +343,12 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
 }
 
 /** The tcp.smtp in use: the first of the layout's places that exists, else the first place. */
-function tcpRulesPath(layout: Layout, fs: RootFs): string {
-  return layout.tcpRules.find((p) => fs.stat(p)?.isFile()) ?? layout.tcpRules[0]!;
+function tcpRulesPath(layout: Layout, tree: HostTree): string {
+  return layout.tcpRules.find((p) => tree.stat(p)?.type === 'file') ?? layout.tcpRules[0]!;
 }
 
 /** smrsh links, the queue directory's mode: the parts of the policy that are not file contents. */
-function hostActions(policy: Policy, layout: Layout, fs: RootFs, plan: Plan, sendmail: boolean): void {
+function hostActions(policy: Policy, layout: Layout, fs: RootFs, tree: HostTree, plan: Plan, sendmail: boolean): void {
   if (sendmail && policy.smrsh?.allow) {
     const dir = layout.smrshDir;
     const wanted = new Map(policy.smrsh.allow.map((p) => [posix.basename(p), p]));
@@ -304,7 +360,7 @@ function hostActions(policy: Policy, layout: Layout, fs: RootFs, plan: Plan, sen
       const hostPath = fs.hostPath(path);
       if (st?.isSymbolicLink() && readlinkSync(hostPath) === target) continue;
       if (st?.isDirectory()) throw new UserError(`${path}: a directory where the smrsh link should be`, 3);
-      if (!fs.stat(target)) plan.notes.push(`${target} does not exist under the root: the smrsh link ${path} will dangle until it is installed`);
+      if (!tree.stat(target)) plan.notes.push(`${target} does not exist under the root: the smrsh link ${path} will dangle until it is installed`);
       plan.actions.push({ type: 'link', path, hostPath, target, ...(st ? { replaces: st.isSymbolicLink() ? `link to ${readlinkSync(hostPath)}` : 'a file' } : {}) });
     }
     if (dirSt) {
@@ -327,6 +383,14 @@ function hostActions(policy: Policy, layout: Layout, fs: RootFs, plan: Plan, sen
     if (!st) plan.notes.push(`${layout.mqueue} does not exist: queue mode not set`);
     else if (!st.isDirectory()) plan.notes.push(`${layout.mqueue} is not a directory: queue mode not set`);
     else if ((st.mode & 0o7777) !== ((st.mode & 0o7000) | mode)) plan.actions.push({ type: 'chmod', path: layout.mqueue, hostPath: fs.hostPath(layout.mqueue), mode: (st.mode & 0o7000) | mode, from: st.mode & 0o7777 });
+  }
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
   }
 }
 

@@ -8,8 +8,8 @@ import { SEVERITIES, type Finding, type Severity } from '../core/types.js';
 import { octal } from '../host/tree.js';
 import type { Policy } from '../policy/schema.js';
 import type { Render } from '../render/templates.js';
-import { buildPlan, changes, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
-import { validateCandidate, which } from './validate.js';
+import { buildPlan, changes, RootFs, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
+import { validateCandidate, which, withoutLineNumbers } from './validate.js';
 import { atomicLink, atomicWrite, backup, chattr, faultPoint, lstatOrUndefined, TEMP_PATTERN } from './write.js';
 
 export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
@@ -57,7 +57,9 @@ export function commandLine(c: Command, quote: (s: string) => string = shq): str
 export function introducedFindings(file: FilePlan, rules: readonly AnyRule[], localOnly: boolean): { introduced: Finding[]; remaining: number } {
   if (!file.kind) return { introduced: [], remaining: 0 };
   const settings = { localOnly };
-  const key = (f: Finding): string => `${f.ruleId}\u0000${f.message}`;
+  // Messages that name a line ("defined again on line 4") are compared without it: an edit above
+  // shifts lines, and a finding the file already had must not look new.
+  const key = (f: Finding): string => `${f.ruleId}\u0000${withoutLineNumbers(f.message)}`;
   const before = new Map<string, number>();
   if (file.before !== undefined) for (const f of lintText(file.before, file.kind, rules, { path: file.path, settings })) before.set(key(f), (before.get(key(f)) ?? 0) + 1);
   const after = lintText(file.after, file.kind, rules, { path: file.path, settings });
@@ -96,16 +98,19 @@ export function planScript(plan: Plan, render: Render): string {
   return render('apply.sh', {
     policy: plan.policyPath,
     smrshDir: sq(plan.layout.smrshDir),
-    unlock: changed.filter((f) => f.immutable).map((f) => sq(f.path)),
     links: plan.actions.filter((a) => a.type === 'link').map((a) => ({ link: sq(a.path), target: sq(a.type === 'link' ? a.target : '') })),
     removals: plan.actions.filter((a) => a.type === 'remove').map((a) => sq(a.path)),
     modes: plan.actions.filter((a) => a.type === 'chmod').map((a) => ({ mode: octal(a.type === 'chmod' ? a.mode : 0), path: sq(a.path) })),
-    post: changed.flatMap((f) => f.post).map((c) => commandLine(c, sq)),
-    lock: [...changed.filter((f) => f.immutable).map((f) => sq(f.path)), ...plan.actions.filter((a) => a.type === 'chattr' && a.immutable && !changed.some((f) => f.path === a.path && f.immutable)).map((a) => sq(a.path))],
+    post: plan.files.filter((f) => changes(f) || f.stale).flatMap((f) => f.post).map((c) => commandLine(c, sq)),
+    lock: plan.actions.filter((a) => a.type === 'chattr' && a.immutable).map((a) => sq(a.path)),
   });
 }
 
-/** Removes temp files an earlier apply left when it was killed (only names apply itself makes). */
+/**
+ * Removes temp files that an earlier apply left when it was killed: only names apply itself makes,
+ * only regular files, and only when the process that made them (its pid is in the name) is gone, so a
+ * run going on at the same time keeps its own.
+ */
 function sweepTemps(plan: Plan): void {
   const dirs = new Set([...plan.files.map((f) => posix.dirname(f.hostPath)), ...plan.actions.map((a) => posix.dirname(a.hostPath))]);
   for (const d of dirs) {
@@ -115,8 +120,28 @@ function sweepTemps(plan: Plan): void {
     } catch {
       continue;
     }
-    for (const n of names) if (TEMP_PATTERN.test(n)) rmSync(posix.join(d, n), { force: true });
+    for (const n of names) {
+      const m = TEMP_PATTERN.exec(n);
+      if (!m || isAlive(Number(m[1]))) continue;
+      const p = posix.join(d, n);
+      if (lstatOrUndefined(p)?.isFile()) rmSync(p, { force: true });
+    }
   }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The policy's name as generated comments show it: its base name, in characters safe in a config line or a script. */
+export function policyLabel(path: string): string {
+  return (posix.basename(path).replace(/[^A-Za-z0-9._-]/g, '_') || 'policy').slice(0, 100);
 }
 
 /**
@@ -125,8 +150,8 @@ function sweepTemps(plan: Plan): void {
  * Returns the exit code (APPLY_EXIT).
  */
 export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<number> {
-  const plan = buildPlan(policy, { root: o.root, render: o.render, policyName: o.policyName, filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
-  sweepTemps(plan);
+  const plan = buildPlan(policy, { root: o.root, render: o.render, policyName: policyLabel(o.policyName), filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
+  if (!o.dryRun) sweepTemps(plan);
   const changed = plan.files.filter(changes);
   const shown = (p: string): string => (o.root === '/' ? p : `${o.root.replace(/\/$/, '')}${p}`);
 
@@ -145,19 +170,21 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
   const commands = [
     ...changed.filter((f) => f.immutable).map((f) => `chattr -i ${shq(f.path)}    # immutable: cleared for the write, set again after`),
     ...pendingActions.filter((a) => a.type !== 'chattr').map(actionLine),
-    ...(o.postCommands ? changed.flatMap((f) => f.post.map((c) => `${commandLine(c)}    # ${c.why}`)) : []),
+    ...(o.postCommands ? plan.files.filter((f) => changes(f) || f.stale).flatMap((f) => f.post.map((c) => `${commandLine(c)}    # ${c.why}${f.stale ? ` (${f.derived} is older than ${f.path})` : ''}`)) : []),
     ...changed.filter((f) => f.immutable).map((f) => `chattr +i ${shq(f.path)}`),
     ...pendingActions.filter((a) => a.type === 'chattr').map(actionLine),
   ];
   if (commands.length) o.out(`Commands${o.dryRun ? ' that would run' : ''}${o.root === '/' ? '' : ` (paths inside ${o.root})`}:\n${commands.map((c) => `  ${c}`).join('\n')}\n`);
   for (const n of plan.notes) o.err(`mailharden: note: ${n}\n`);
   const created = changed.filter((f) => f.before === undefined).length;
-  const summary = `${created} to create, ${changed.length - created} to change, ${plan.files.length - changed.length} unchanged; ${pendingActions.length} host action${pendingActions.length === 1 ? '' : 's'}`;
+  const stale = o.postCommands ? plan.files.filter((f) => f.stale) : [];
+  const hostCount = pendingActions.length + stale.length;
+  const summary = `${created} to create, ${changed.length - created} to change, ${plan.files.length - changed.length} unchanged; ${hostCount} host action${hostCount === 1 ? '' : 's'}`;
   if (o.script) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(o.script, planScript(plan, o.render), { mode: 0o755 });
   }
-  if (changed.length === 0 && pendingActions.length === 0) {
+  if (changed.length === 0 && hostCount === 0) {
     o.out(`No changes: ${shown('/')} matches the policy (${plan.files.length} file${plan.files.length === 1 ? '' : 's'} checked).\n`);
     return APPLY_EXIT.ok;
   }
@@ -187,60 +214,88 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
     }
   }
 
-  // 5. Back up everything about to change.
+  // 5. Back up everything about to change (a default backup directory inside the root is made
+  // without following links, like every other write).
+  const rootFs = new RootFs(o.root);
   const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, '');
-  const backupDir = o.backupDir ?? posix.join(o.root, 'var/backups/mailharden', stamp);
+  const backupDir = o.backupDir ?? rootFs.ensureDir(posix.join('/var/backups/mailharden', stamp));
   if (o.backup) {
     for (const f of changed) if (f.before !== undefined) backup(f.hostPath, f.path, backupDir);
     for (const a of pendingActions) if ((a.type === 'remove' || (a.type === 'link' && a.replaces)) && lstatOrUndefined(a.hostPath)) backup(a.hostPath, a.path, backupDir);
   }
   faultPoint('after-backup');
 
-  // 6. Write, clearing and restoring immutable bits; 7. host actions; 8. post-commands; 9. attributes.
+  // 6. Write each file, clearing and restoring immutable bits (restored right after the writes, also
+  // when one fails or a signal arrives, before any slower step).
   const cleared: FilePlan[] = [];
+  const restore = (): string[] => {
+    const errors: string[] = [];
+    for (const f of cleared.splice(0)) {
+      try {
+        chattr(f.hostPath, true, shown(f.path));
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }
+    return errors;
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    restore();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', onSignal);
   let failure: unknown;
-  const ran: string[] = [];
   try {
     for (const f of changed) {
+      rootFs.ensureDir(posix.dirname(f.path));
       if (f.immutable) {
         chattr(f.hostPath, false, shown(f.path));
         cleared.push(f);
       }
-      atomicWrite(f.hostPath, f.after, f.mode, { uid: f.uid, gid: f.gid }, f.path);
-    }
-    for (const a of pendingActions) {
-      if (a.type === 'link') atomicLink(a.hostPath, a.target);
-      else if (a.type === 'remove') rmSync(a.hostPath, { force: true });
-      else if (a.type === 'chmod') chmodSync(a.hostPath, a.mode);
-    }
-    if (o.postCommands) {
-      for (const f of changed) for (const c of f.post) ran.push(runPost(c, o.root));
+      atomicWrite(f.hostPath, f.after, f.mode, { uid: f.uid, gid: f.gid }, f.path, f.encoding);
     }
   } catch (e) {
     failure = e;
   } finally {
-    // Restore every bit that was cleared, also when a step failed.
-    const restoreErrors: string[] = [];
-    for (const f of cleared) {
-      try {
-        chattr(f.hostPath, true, shown(f.path));
-      } catch (e) {
-        restoreErrors.push((e as Error).message);
-      }
-    }
-    if (restoreErrors.length && !failure) failure = new UserError(restoreErrors.join('\n'), 3);
-  }
-  if (!failure) {
-    try {
-      for (const a of pendingActions) if (a.type === 'chattr') chattr(a.hostPath, a.immutable, shown(a.path));
-    } catch (e) {
-      failure = e;
-    }
+    const errors = restore();
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
+    if (errors.length && !failure) failure = new UserError(errors.join('\n'), 3);
   }
   if (failure) throw failure instanceof UserError ? failure : new UserError(`apply failed: ${(failure as Error).message}`, 3);
+
+  // 7. Host actions; 8. post-commands for the files that changed (or whose database is older than
+  // they are: an earlier run stopped before rebuilding it); 9. attributes.
+  const problems: string[] = [];
+  for (const a of pendingActions) {
+    if (a.type === 'chattr') continue;
+    rootFs.ensureDir(posix.dirname(a.path));
+    if (a.type === 'link') atomicLink(a.hostPath, a.target);
+    else if (a.type === 'remove') rmSync(a.hostPath, { force: true });
+    else if (a.type === 'chmod') chmodSync(a.hostPath, a.mode);
+  }
+  if (o.postCommands) {
+    for (const f of plan.files.filter((x) => changes(x) || x.stale)) {
+      for (const c of f.post) {
+        try {
+          const note = runPost(c, o.root);
+          if (note) o.err(note);
+        } catch (e) {
+          problems.push((e as Error).message);
+        }
+      }
+    }
+  }
+  for (const a of pendingActions) {
+    if (a.type !== 'chattr') continue;
+    try {
+      chattr(a.hostPath, a.immutable, shown(a.path));
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  if (problems.length) throw new UserError(`files written, but:\n${problems.join('\n')}`, 3);
   const applied = summary.replace(/to create/, 'created').replace(/to change/, 'changed');
   o.out(`Applied: ${applied}.${o.backup && changed.some((f) => f.before !== undefined) ? ` Backup: ${backupDir}` : ''}\n`);
-  for (const r of ran) if (r) o.err(r);
   return APPLY_EXIT.ok;
 }
 
@@ -252,6 +307,10 @@ function runPost(c: Command, root: string): string {
   const args = c.argv.slice(1).map(map);
   const input = c.stdin ? readFileSync(map(c.stdin), 'utf8') : '';
   const r = spawnSync(program, args, { input, encoding: 'utf8', timeout: 120_000 });
-  if (r.error || r.status !== 0) throw new UserError(`files written, but ${commandLine({ ...c, argv: [program, ...args] })} failed (exit ${r.status ?? r.error?.message}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(0, 5).join(' / ')}`, 3);
+  if (r.error || r.status !== 0) {
+    // tcprules leaves its temp file behind when it fails (FORMATS.md §7).
+    if (c.argv[0] === 'tcprules' && args[1]) rmSync(args[1], { force: true });
+    throw new UserError(`${commandLine({ ...c, argv: [program, ...args] })} failed (exit ${r.status ?? r.error?.message}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(0, 5).join(' / ')}`, 3);
+  }
   return '';
 }

@@ -14,6 +14,11 @@ export function which(name: string, env: NodeJS.ProcessEnv = process.env): strin
   return undefined;
 }
 
+/** A message with `line 12` / `lines 3-4` / `:12:` turned into placeholders, to compare across edits. */
+export function withoutLineNumbers(s: string): string {
+  return s.replace(/\blines? \d+(-\d+)?/gi, 'line #').replace(/:\d+(:\d+)?:/g, ':#:');
+}
+
 const PROGRAM: Record<Validator, string> = { 'sendmail-cf': 'sendmail', 'sendmail-mc': 'm4', aliases: 'sendmail', access: 'makemap', 'tcp-rules': 'tcprules' };
 
 interface Outcome {
@@ -97,12 +102,19 @@ export function validateCandidate(file: FilePlan, env: NodeJS.ProcessEnv = proce
   const after = tempBeside(file.hostPath, 'check');
   const before = file.before !== undefined ? tempBeside(file.hostPath, 'current') : undefined;
   try {
-    writeTemp(after, file.after, file.mode);
-    if (before) writeTemp(before, file.before!, file.mode);
+    writeTemp(after, file.after, file.mode, undefined, file.encoding);
+    if (before) writeTemp(before, file.before!, file.mode, undefined, file.encoding);
     const a = runOne(v, program, after, file.path);
     const b = before ? runOne(v, program, before, file.path) : undefined;
-    const known = new Set(b?.lines ?? []);
-    const complaints = a.lines.filter((l) => !known.has(l));
+    // Compared without line numbers: a line the patch inserted above shifts the current file's own warnings.
+    const known = new Map<string, number>();
+    for (const l of b?.lines ?? []) known.set(withoutLineNumbers(l), (known.get(withoutLineNumbers(l)) ?? 0) + 1);
+    const complaints = a.lines.filter((l) => {
+      const k = withoutLineNumbers(l);
+      const n = known.get(k) ?? 0;
+      if (n > 0) known.set(k, n - 1);
+      return n === 0;
+    });
     const newFailure = a.status !== 0 && (!b || b.status === 0);
     if (newFailure && complaints.length === 0) complaints.push(`${posix.basename(program)} exited ${a.status}`);
     return { file, program, ok: !newFailure && complaints.length === 0, complaints };

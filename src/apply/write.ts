@@ -10,13 +10,13 @@ export function tempBeside(path: string, what: string): string {
 }
 
 /** Temp files apply leaves only when it is killed; the next run removes them. */
-export const TEMP_PATTERN = /^\..+\.mailharden-(check|current|new|link)-\d+-[0-9a-f]{8}$/;
+export const TEMP_PATTERN = /^\..+\.mailharden-(?:check|current|new|link)-(\d+)-[0-9a-f]{8}(?:\.db|\.cdb|\.cdb\.tmp)?$/;
 
 /** Creates a new file (never an existing one, never through a link) with `mode`, written and synced. */
-export function writeTemp(path: string, text: string, mode: number, owner?: { uid: number; gid: number }): void {
+export function writeTemp(path: string, text: string, mode: number, owner?: { uid: number; gid: number }, encoding: 'utf8' | 'latin1' = 'utf8'): void {
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    const buf = Buffer.from(text, 'utf8');
+    const buf = Buffer.from(text, encoding);
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
     if (owner && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
     // After the chown: chown clears set-id bits.
@@ -54,11 +54,10 @@ export function faultPoint(name: string): void {
  * file or the new one, never a mix; a crash leaves at most a dot temp file. The target must not have
  * become a symlink since it was planned.
  */
-export function atomicWrite(path: string, text: string, mode: number, owner: { uid: number; gid: number }, shown: string): void {
+export function atomicWrite(path: string, text: string, mode: number, owner: { uid: number; gid: number }, shown: string, encoding: 'utf8' | 'latin1' = 'utf8'): void {
   const dir = posix.dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
   const tmp = tempBeside(path, 'new');
-  writeTemp(tmp, text, mode, owner);
+  writeTemp(tmp, text, mode, owner, encoding);
   faultPoint(`after-temp:${shown}`);
   try {
     const st = lstatOrUndefined(path);
@@ -75,7 +74,6 @@ export function atomicWrite(path: string, text: string, mode: number, owner: { u
 
 /** Points `path` at `target` with a symlink made beside it and renamed over it (atomic, like a write). */
 export function atomicLink(path: string, target: string): void {
-  mkdirSync(posix.dirname(path), { recursive: true, mode: 0o755 });
   const tmp = tempBeside(path, 'link');
   symlinkSync(target, tmp);
   try {

@@ -1,6 +1,6 @@
 import type { Span } from '../core/types.js';
 import type { CfDocument } from '../parsers/sendmail-cf.js';
-import type { McDocument } from '../parsers/sendmail-mc.js';
+import { rescanned, type McDocument } from '../parsers/sendmail-mc.js';
 import { M4_OPTIONS } from './m4-options.js';
 import { PRIVACY_FLAGS, splitPrivacyWords } from './sendmail-options.js';
 
@@ -174,7 +174,7 @@ export function modelFromMc(doc: McDocument): SendmailModel {
   for (const call of doc.calls) {
     if (call.name === 'define' && call.args[0]) {
       const value = call.args[1];
-      defined.set(call.args[0].text, { value: value?.text ?? '', span: value?.span ?? call.span });
+      defined.set(call.args[0].text, { value: rescanned(value?.text ?? ''), span: value?.span ?? call.span });
     } else if ((call.name === 'OSTYPE' || call.name === 'DOMAIN') && call.args[0]) {
       for (const [macro, value] of KNOWN_INCLUDES[`${call.name}:${call.args[0].text}`] ?? []) defined.set(macro, { value, span: call.span });
     } else if (call.name === 'undefine' && call.args[0]) {

@@ -94,11 +94,21 @@ export interface CfMailer {
 export class MailerField {
   constructor(
     readonly value: string,
-    private readonly joined: Joined,
+    private readonly line: CfLine,
+    /** Offset of the value in the line's text (after comment cutting and `\#` unescaping). */
     private readonly at: number,
   ) {}
   get span(): Span {
-    return this.joined.span(this.at, this.at + Math.max(this.value.length, 1));
+    return this.line.spanOf(this.at, this.at + Math.max(this.value.length, 1));
+  }
+  /** Where the value lies in the line's raw joined text: [from, to). */
+  get rawRange(): [number, number] {
+    const from = this.line.rawOffset(this.at);
+    return [from, this.value.length ? this.line.rawOffset(this.at + this.value.length - 1) + 1 : from];
+  }
+  /** The raw joined text of the logical line the field is on. */
+  get joined(): Joined {
+    return this.line.joined;
   }
 }
 
@@ -332,7 +342,7 @@ function readMailer(line: CfLine): CfMailer | undefined {
       let at = eq + 1;
       while (at < end && /\s/.test(text[at]!)) at++;
       const value = text.slice(at, end).trim();
-      mailer.fields.set(text[k]!.toUpperCase(), new MailerField(value, joined, at));
+      mailer.fields.set(text[k]!.toUpperCase(), new MailerField(value, line, at));
     }
     k = end + 1;
   }

@@ -217,6 +217,24 @@ function stripDnl(raw: string): string {
 }
 
 /** Removes one level of m4 quotes: `` `a'b`c' `` → `abc`. Unquoted text is kept as is. */
+/**
+ * A define's value as proto.m4 writes it into the cf: the expansion is rescanned, so a value that is
+ * itself one quoted string (``define(`confX', ``value'')``, the safe way to write text m4 must not
+ * expand) loses that second level of quotes.
+ */
+export function rescanned(text: string): string {
+  if (!text.startsWith('`') || !text.endsWith("'")) return text;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '`') depth++;
+    else if (text[i] === "'") {
+      depth--;
+      if (depth === 0 && i < text.length - 1) return text;
+    }
+  }
+  return depth === 0 ? text.slice(1, -1) : text;
+}
+
 export function unquote(raw: string): string {
   let out = '';
   let depth = 0;

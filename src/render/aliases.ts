@@ -38,7 +38,8 @@ export function renderAliases(text: string | undefined, want: AliasesSettings, p
     }
     seen.add(key);
     const target = set.get(key)!;
-    if (e.endLine === e.line && e.value.trim() === target) continue;
+    // Exactly `name: target` (a CR would be part of the stored value, so it does not count as set).
+    if (e.endLine === e.line && e.value.replace(/^[ \t]+|[ \t]+$/g, '') === target) continue;
     edits.replaceLines(e.line, e.endLine, [aliasLine(e.name, target)]);
   }
   const missing = [...(want.set ?? [])].filter(([n]) => !seen.has(n.toLowerCase())).map(([n, t]) => aliasLine(n, t));

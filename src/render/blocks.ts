@@ -18,12 +18,15 @@ function findBlock(file: SourceFile): { first: number; last: number } | undefine
 }
 
 /** Puts the block where the old one was, else before line `line` (past the end: appended). */
-function placeBlock(file: SourceFile, edits: TextEdits, block: string, line: number): void {
+function placeBlock(file: SourceFile, edits: TextEdits, block: string, line: number, keepOld = true): void {
   const lines = block.replace(/\n$/, '').split('\n');
   const old = findBlock(file);
-  if (old) edits.replaceLines(old.first, old.last, lines);
-  else if (line > file.lineCount) edits.append(lines);
-  else edits.insertBefore(line, lines);
+  if (old && keepOld) edits.replaceLines(old.first, old.last, lines);
+  else {
+    if (old) edits.removeLines(old.first, old.last);
+    if (line > file.lineCount) edits.append(lines);
+    else edits.insertBefore(line, lines);
+  }
 }
 
 const inBlock = (b: { first: number; last: number } | undefined, n: number): boolean => b !== undefined && n >= b.first && n <= b.last;
@@ -42,19 +45,26 @@ export function renderTcpSmtp(text: string | undefined, keys: readonly string[],
   const old = findBlock(file);
   const owned = new Set(keys);
   let hasDefault = false;
+  let firstRule: number | undefined;
   for (let n = 1; n <= file.lineCount; n++) {
     if (inBlock(old, n)) continue;
     const line = file.line(n);
     const colon = line.indexOf(':');
     if (line.startsWith('#') || colon < 0) continue;
     const key = line.slice(0, colon);
-    if (owned.has(key) || /(^|,)RELAYCLIENT=/.test(line.slice(colon + 1))) {
+    const instructions = line.slice(colon + 1);
+    // The policy decides who relays: rules with its keys and other allow rules that set RELAYCLIENT
+    // go; deny rules stay, whatever variables they carry (tcpserver ignores those on a deny).
+    if (owned.has(key) || (instructions.startsWith('allow') && /(^|,)RELAYCLIENT=/.test(instructions))) {
       edits.removeLines(n, n);
       continue;
     }
+    firstRule ??= n;
     if (key === '') hasDefault = true;
   }
-  placeBlock(file, edits, block, 1);
+  // The block goes before every other rule (identical keys: the first line wins, FORMATS.md §7).
+  const oldOnTop = old !== undefined && (firstRule === undefined || old.first < firstRule);
+  placeBlock(file, edits, block, oldOnTop ? 1 : (firstRule ?? 1), oldOnTop);
   if (!hasDefault) edits.append(['# Everyone else may connect, but not relay.', ':allow']);
   return edits.apply();
 }

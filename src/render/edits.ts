@@ -41,7 +41,8 @@ export class TextEdits {
 
   /** Inserts whole lines before physical line `line` (past the last line: at the end). */
   insertBefore(line: number, lines: readonly string[]): void {
-    if (line > this.file.lineCount) return this.append(lines);
+    // Past the last line, or after a last line without its newline: that is an append.
+    if (line > this.file.lineCount || (line === this.file.lineCount + 1)) return this.append(lines);
     if (lines.length) this.replace(this.file.lineStart(line), this.file.lineStart(line), `${lines.join('\n')}\n`);
   }
 
@@ -54,9 +55,13 @@ export class TextEdits {
   append(lines: readonly string[]): void {
     if (!lines.length) return;
     const text = this.file.text;
-    const sep = text.length && !text.endsWith('\n') ? '\n' : '';
+    // The missing final newline is added once, however many appends there are.
+    const sep = text.length && !text.endsWith('\n') && !this.appended ? '\n' : '';
+    this.appended = true;
     this.replace(text.length, text.length, `${sep}${lines.join('\n')}\n`);
   }
+
+  private appended = false;
 
   get size(): number {
     return this.edits.length;

@@ -71,7 +71,7 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
       existing.forEach((o, i) => edits.replaceLines(o.line.joined.startLine, o.line.joined.endLine, i === 0 ? [line] : []));
       return;
     }
-    const commented = commentedDefault(file, name);
+    const commented = commentedDefault(doc, name);
     edits.insertAfter(commented ?? lastOptionLine, [line]);
   };
 
@@ -82,7 +82,7 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
   if (want.authRequireTls) setOption('AuthOptions', withAuthFlagP(lastValue(doc, 'AuthOptions')));
   if (want.localOnly) {
     const daemons = doc.options.filter((o) => o.name === 'DaemonPortOptions');
-    if (daemons.length === 0) edits.insertAfter(commentedDefault(file, 'DaemonPortOptions') ?? lastOptionLine, [cfOptionLine('DaemonPortOptions', loopbackDaemon(DEFAULT_DAEMON))]);
+    if (daemons.length === 0) edits.insertAfter(commentedDefault(doc, 'DaemonPortOptions') ?? lastOptionLine, [cfOptionLine('DaemonPortOptions', loopbackDaemon(DEFAULT_DAEMON))]);
     for (const o of daemons) {
       const value = loopbackDaemon(o.value);
       if (value !== o.value) edits.replaceLines(o.line.joined.startLine, o.line.joined.endLine, [cfOptionLine('DaemonPortOptions', value)]);
@@ -103,16 +103,20 @@ function lastValue(doc: CfDocument, name: string): string | undefined {
   return last?.value;
 }
 
-/** The line of `#O Name` (m4's marker of an option left at its default), if any. */
-function commentedDefault(file: SourceFile, name: string): number | undefined {
-  const re = new RegExp(`^#O ${name}(=|\\s*$)`);
-  for (let n = 1; n <= file.lineCount; n++) if (re.test(file.line(n))) return n;
+/**
+ * The last physical line of `#O Name` (m4's marker of an option left at its default), if any: an
+ * indented line after the comment belongs to it, so the new line goes after that one.
+ */
+function commentedDefault(doc: CfDocument, name: string): number | undefined {
+  const re = new RegExp(`^#O ${name}(=|\\s*$)`, 'm');
+  for (const l of doc.lines) if (l.kind === 'comment' && re.test(l.joined.text.split('\n')[0]!.replace(/\r$/, ''))) return l.joined.endLine;
   return undefined;
 }
 
 function replaceField(file: SourceFile, edits: TextEdits, field: MailerField | undefined, value: string): void {
   if (!field || field.value === value) return;
-  const span = field.span;
-  const from = file.offsetOf(span.start);
-  edits.replace(from, from + field.value.length, value);
+  // The field's value in raw text (comments cut and `\#` escapes are accounted for), as file offsets.
+  const [from, to] = field.rawRange;
+  const start = file.offsetOf(field.joined.position(from));
+  edits.replace(start, to > from ? file.offsetOf(field.joined.position(to - 1)) + 1 : start, value);
 }

@@ -1,5 +1,5 @@
 import { SourceFile } from '../core/source.js';
-import { parseSendmailMc, type McCall } from '../parsers/sendmail-mc.js';
+import { parseSendmailMc, rescanned, type McCall } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
 import { loopbackDaemon, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
 
@@ -10,6 +10,13 @@ function quoted(value: string): string {
 }
 
 const call = (name: string, ...args: string[]): string => `${name}(${args.map(quoted).join(', ')})`;
+
+/**
+ * A define whose value is quoted twice: proto.m4 rescans the expansion, and a value quoted once would
+ * have its words expanded there (`dnl` would cut the greeting, `syscmd(…)` would run when the cf is
+ * built). Quoted twice, m4 writes the text as it is.
+ */
+const defineLine = (macro: string, value: string): string => `define(${quoted(macro)}, \`${quoted(value)}')`;
 
 /**
  * Patches a sendmail.mc so that rebuilding the cf keeps the hardening: each managed define is rewritten
@@ -29,19 +36,21 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     for (const c of doc.calls) if (c.name === 'define' && c.args[0]?.text === macro) last = c;
     return last;
   };
-  const setDefine = (macro: string, value: string): void => {
+  /** `plainWords`: the value is flags or a number, which m4 cannot mistake for a macro, so a define quoted once is kept. */
+  const setDefine = (macro: string, value: string, plainWords = false): void => {
     const existing = lastDefine(macro);
-    const text = call('define', macro, value);
+    const text = defineLine(macro, value);
     if (!existing) return void added.push(`${text}dnl`);
-    if (existing.args[1]?.text === value) return;
+    const current = existing.args[1]?.text;
+    if (current !== undefined && rescanned(current) === value && (current !== value || plainWords)) return;
     replaceCall(file, edits, existing, text);
   };
 
-  if (want.privacy) setDefine('confPRIVACY_FLAGS', want.privacy.join(','));
+  if (want.privacy) setDefine('confPRIVACY_FLAGS', want.privacy.join(','), true);
   if (want.greeting !== undefined) setDefine('confSMTP_LOGIN_MSG', want.greeting);
   if (want.helpFile !== undefined) setDefine('HELP_FILE', want.helpFile);
-  if (want.logLevel !== undefined) setDefine('confLOG_LEVEL', String(want.logLevel));
-  if (want.authRequireTls) setDefine('confAUTH_OPTIONS', withAuthFlagP(lastDefine('confAUTH_OPTIONS')?.args[1]?.text));
+  if (want.logLevel !== undefined) setDefine('confLOG_LEVEL', String(want.logLevel), true);
+  if (want.authRequireTls) setDefine('confAUTH_OPTIONS', withAuthFlagP(rescanned(lastDefine('confAUTH_OPTIONS')?.args[1]?.text ?? '')), true);
   if (want.localOnly) {
     const daemons = doc.calls.filter((c) => c.name === 'DAEMON_OPTIONS' && c.args[0]);
     for (const d of daemons) {
@@ -61,7 +70,9 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     const wellPlaced = features.some((f) => !local || f.index < local.index);
     if (!wellPlaced) {
       for (const f of features) removeCall(file, edits, f);
-      added.push(`${call('FEATURE', 'smrsh')}dnl`);
+      // A path given to the misplaced FEATURE (`FEATURE(`smrsh', `/usr/sbin/smrsh')`) is kept.
+      const args = features[0]?.args.slice(1).map((a) => a.text) ?? [];
+      added.push(`${call('FEATURE', 'smrsh', ...args)}dnl`);
     }
   }
   if (added.length) {
