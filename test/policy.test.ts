@@ -38,7 +38,7 @@ describe('policy validation', () => {
       'p.yaml:4:14: /relay/networks/0: "10.0.0.1/8" has host bits set: the network is 10.0.0.0/8',
       'p.yaml:4:26: /relay/networks/1: "300.1.1.1/24" is not a valid IPv4 or IPv6 CIDR',
       'p.yaml:6:11: /smrsh/allow/0: /bin/sh is a shell: with it in the smrsh directory, any alias or .forward can run anything',
-      'p.yaml:7:11: /greeting: the greeting names the software or its version ($v, $Z, "Sendmail", a version number)',
+      'p.yaml:7:11: /greeting: the greeting shows the version ($v)',
       'p.yaml:8:1: /imutable: unknown key "imutable" (did you mean "immutable"?)',
     ]);
   });

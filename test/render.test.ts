@@ -124,6 +124,9 @@ describe('golden renders', () => {
     assert.equal(accessKeys4(parseCidr('172.16.5.128/25')!).length, 128);
     assert.deepEqual(accessKeys4(parseCidr('10.0.0.0/8')!), ['10']);
     assert.equal(accessKey6('2001:db8:10::/48'), 'IPv6:2001:db8:10');
+    assert.equal(accessKey6('::1/128'), 'IPv6:::1');
+    assert.equal(accessKey6('2001:0db8:0:0:1:0:0:1/128'), 'IPv6:2001:db8::1:0:0:1');
+    assert.equal(accessKey6('2001:db8:0:1:1:1:1:1/128'), 'IPv6:2001:db8:0:1:1:1:1:1');
     assert.match((accessKey6('2001:db8::/48') as { skip: string }).skip, /zero group/);
     assert.match((accessKey6('2001:db8:1::/40') as { skip: string }).skip, /whole 16-bit groups/);
     const k = relayKeys(['10.0.0.0/8', '192.168.16.0/20', '172.16.5.128/25', '2001:db8:10::/48']);

@@ -62,6 +62,19 @@ async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('init')
+    .description('write a starter policy, or (--from-system) one derived from the files in force, so that apply changes nothing on day one')
+    .option('-o, --output <file>', 'write the policy to FILE instead of stdout')
+    .option('--force', 'with -o: replace FILE if it exists')
+    .option('--from-system', 'derive the policy from the current sendmail and qmail files')
+    .option('--root <dir>', 'with --from-system: the system laid out under DIR as "/" (default /)')
+    .addOption(new Option('--profile <name>', 'with --from-system: the layout of the system (detected when absent)').choices([...PROFILES]))
+    .action(async (opts: Record<string, unknown>) => {
+      const { runInit } = await import('./init-command.js');
+      code = await runInit(opts);
+    });
+
+  program
     .command('policy')
     .description('work with a policy file')
     .command('validate')

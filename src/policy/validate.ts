@@ -16,6 +16,35 @@ interface Problem {
   atKey?: boolean;
 }
 
+/** Why a program may not be in the smrsh allowlist (undefined when it may): what it is. */
+export function smrshProblem(path: string): string | undefined {
+  const name = baseName(path);
+  if (isShell(name)) return 'a shell';
+  if (isInterpreter(name)) return 'an interpreter';
+  if (isTextTool(name)) return 'a text tool that runs commands';
+  if (isWriter(name)) return 'a tool that writes files';
+  if (name === 'uudecode') return 'uudecode, which writes files';
+  return undefined;
+}
+
+/**
+ * Why a greeting cannot be the policy's (undefined when it can): it shows the software or its
+ * version, repeats the "ESMTP" sendmail inserts after the first word (FORMATS.md §3), or does not
+ * start with $j or the host name. Shared with `init --from-system`, which keeps a greeting only when
+ * the policy could hold it.
+ */
+export function greetingProblem(greeting: string, hostname: string | undefined): string | undefined {
+  const macro = /\$(\{v\}|v|Z|\{Z\}|&v|&Z)/.exec(greeting);
+  if (macro) return `shows the version (${macro[0]})`;
+  if (/\b\d+\.\d+\.\d+\b/.test(greeting)) return 'shows a version number';
+  if (/sendmail/i.test(greeting)) return 'names the software (Sendmail)';
+  const words = greeting.trim().split(/\s+/);
+  if ((words[1] ?? '').toUpperCase() === 'ESMTP') return 'would show "ESMTP ESMTP": sendmail inserts ESMTP after the first word itself, so leave the word out';
+  const first = words[0] ?? '';
+  if (first !== '$j' && first.toLowerCase() !== (hostname ?? '').toLowerCase()) return `starts with "${first}", not $j or the host name${hostname ? ` (${hostname})` : ''}: sendmail inserts "ESMTP" after the first word`;
+  return undefined;
+}
+
 /** What the schema cannot say: CIDRs that are networks, forbidden smrsh programs, a version-free greeting. */
 function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
   const out: Problem[] = [];
@@ -37,14 +66,12 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
   });
   p.smrsh?.allow?.forEach((prog, i) => {
     if (typeof prog !== 'string') return;
-    const name = baseName(prog);
-    const why = isShell(name) ? 'a shell' : isInterpreter(name) ? 'an interpreter' : isTextTool(name) ? 'a text tool that runs commands' : isWriter(name) ? 'a tool that writes files' : name === 'uudecode' ? 'uudecode, which writes files' : undefined;
+    const why = smrshProblem(prog);
     if (why) out.push({ path: ['smrsh', 'allow', i], message: `${prog} is ${why}: with it in the smrsh directory, any alias or .forward can run anything` });
   });
   if (typeof p.greeting === 'string') {
-    if (/\$(\{v\}|v|Z|\{Z\}|&v|&Z)/.test(p.greeting) || /\b\d+\.\d+\.\d+\b/.test(p.greeting) || /sendmail/i.test(p.greeting)) out.push({ path: ['greeting'], message: 'the greeting names the software or its version ($v, $Z, "Sendmail", a version number)' });
-    const first = p.greeting.trim().split(/\s+/)[0] ?? '';
-    if (first !== '$j' && first.toLowerCase() !== (p.hostname ?? '').toLowerCase()) out.push({ path: ['greeting'], message: `the greeting's first word must be $j or the host name${p.hostname ? ` (${p.hostname})` : ''}: sendmail inserts "ESMTP" after it` });
+    const problem = greetingProblem(p.greeting, p.hostname);
+    if (problem) out.push({ path: ['greeting'], message: `the greeting ${problem}` });
   }
   p.aliases?.strip?.forEach((a, i) => {
     if (typeof a === 'string' && REQUIRED_ALIASES.has(a.toLowerCase())) out.push({ path: ['aliases', 'strip', i], message: `"${a}" is required (RFC 5321 and system mail): it cannot be stripped` });

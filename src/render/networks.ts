@@ -36,16 +36,37 @@ export function groups6(address: string): number[] | undefined {
   return all.map((g) => parseInt(g, 16));
 }
 
+/** An IPv6 address as inet_ntop writes it (RFC 5952): lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
+export function compress6(g: readonly number[]): string {
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < g.length; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < g.length && g[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = g.map((x) => x.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
 /**
  * sendmail looks an IPv6 client up as `IPv6:` + its address as inet_ntop writes it, dropping one
- * `:group` at a time from the right. A prefix of whole groups with no zero group is always written out
- * in full, so it matches; any other prefix could be hidden inside a `::` and is not written.
+ * `:group` at a time from the right. A single address (/128) is written exactly that way (`IPv6:::1`).
+ * A prefix of whole groups with no zero group is always written out in full, so it matches; any other
+ * prefix could be hidden inside a `::` and is not written.
  */
 export function accessKey6(cidr: string): string | { skip: string } {
   const [address = '', bitsText = ''] = cidr.split('/');
   const bits = Number(bitsText);
   const g = groups6(address);
   if (!g) return { skip: `${cidr}: not an IPv6 network` };
+  if (bits === 128) return `IPv6:${compress6(g)}`;
   if (bits % 16 !== 0) return { skip: `${cidr}: the access map matches whole 16-bit groups; use a /${Math.floor(bits / 16) * 16} or /${Math.ceil(bits / 16) * 16} prefix` };
   const prefix = g.slice(0, bits / 16);
   if (prefix.some((x) => x === 0)) return { skip: `${cidr}: a zero group in the prefix can be shortened to "::" in the client address, so no access key matches it reliably` };

@@ -1,0 +1,106 @@
+import { lstatSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from '../core/errors.js';
+import type { Profile } from '../host/layout.js';
+import { derivePolicy, starterPolicy } from '../policy/init.js';
+import { loadPolicy } from '../policy/validate.js';
+import { loadTemplates } from '../render/templates.js';
+
+/**
+ * `mailharden init [--from-system [--root DIR] [--profile P]] [-o FILE [--force]]`: a starter policy,
+ * or one derived from the files in force, on stdout or in FILE. The text is checked with the policy
+ * validator before it is shown or written; FILE is never overwritten without --force.
+ */
+export async function runInit(opts: Record<string, unknown>): Promise<number> {
+  const output = typeof opts.output === 'string' ? opts.output : undefined;
+  const fromSystem = Boolean(opts.fromSystem);
+  if (!fromSystem && (opts.root !== undefined || opts.profile !== undefined)) throw new UserError('--root and --profile need --from-system', 2);
+  if (opts.force && output === undefined) throw new UserError('--force needs -o FILE', 2);
+  if (output !== undefined && !opts.force && exists(output)) throw new UserError(`${output} exists: not overwritten (use --force to replace it)`, 2);
+
+  let text: string;
+  let summary = '';
+  if (fromSystem) {
+    const rootArg = typeof opts.root === 'string' ? opts.root : '/';
+    let root: string;
+    try {
+      root = realpathSync(rootArg);
+      if (!statSync(root).isDirectory()) throw new Error('not a directory');
+    } catch (e) {
+      throw new UserError(`--root ${rootArg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`, 2);
+    }
+    const derived = derivePolicy({
+      root,
+      ...(typeof opts.profile === 'string' ? { profile: opts.profile as Profile } : {}),
+      render: await loadTemplates(),
+      ...(output !== undefined ? { policyName: output } : {}),
+    });
+    text = derived.text;
+    summary = derived.applyError
+      ? `; apply would stop on this tree: ${derived.applyError.split('\n')[0]}`
+      : derived.dayOne.length === 0
+        ? '; on day one apply changes nothing'
+        : `; on day one apply would make ${derived.dayOne.length} change${derived.dayOne.length === 1 ? '' : 's'} (listed at the top of the file)`;
+  } else {
+    text = starterPolicy();
+  }
+  await selfCheck(text);
+
+  if (output === undefined) {
+    process.stdout.write(text);
+    return 0;
+  }
+  writePolicy(output, text, Boolean(opts.force));
+  process.stderr.write(`mailharden: wrote ${output}${summary}\n`);
+  return 0;
+}
+
+/** Whether anything (a dangling link included) is at the path. */
+function exists(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
+  }
+}
+
+/** A policy init writes must load: anything else is a bug here, not the user's problem. */
+async function selfCheck(text: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mailharden-init-'));
+  try {
+    const path = join(dir, 'policy.yaml');
+    writeFileSync(path, text);
+    try {
+      await loadPolicy(path, 'policy.yaml');
+    } catch (e) {
+      throw new Error(`the policy init made does not validate (please report this):\n${(e as Error).message}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes FILE: exclusively unless `force`, else through a temp file beside it and a rename. */
+function writePolicy(path: string, text: string, force: boolean): void {
+  try {
+    if (!force) {
+      writeFileSync(path, text, { flag: 'wx', mode: 0o644 });
+      return;
+    }
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${path} is a directory`, 2);
+    const temp = join(dirname(path), `.${basename(path)}.mailharden-${process.pid}`);
+    writeFileSync(temp, text, { mode: 0o644 });
+    try {
+      renameSync(temp, path);
+    } catch (e) {
+      rmSync(temp, { force: true });
+      throw e;
+    }
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UserError(`${path} exists: not overwritten (use --force to replace it)`, 2);
+    throw new UserError(`${path}: cannot write: ${code ?? (e as Error).message}`, 3);
+  }
+}
