@@ -4,6 +4,7 @@ import { accessRules } from './access/index.js';
 import { aliasesRules } from './aliases/index.js';
 import { engineRules } from './engine/index.js';
 import { hostRules } from './host/index.js';
+import { probeRules } from './probe/index.js';
 import { qmailRules } from './qmail/index.js';
 import { sendmailRelayRules } from './sendmail-relay/index.js';
 import { sendmailSyntaxRules } from './sendmail-syntax/index.js';
@@ -21,4 +22,5 @@ export const rules: readonly AnyRule[] = [
   ...qmailRules,
   ...tcprulesRules,
   ...hostRules,
+  ...probeRules,
 ].sort((a, b) => byCodeUnit(a.meta.id, b.meta.id));

@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import { lintText } from '../src/core/lint-text.js';
 import { FILE_KINDS, SEVERITIES, type FileKind } from '../src/core/types.js';
 import { rules } from '../rules/index.js';
-import { loadFixtures } from './helpers/fixtures.js';
+import { loadFixtures, loadProbeFixtures } from './helpers/fixtures.js';
+import { lintProbe } from '../src/core/engine.js';
+import { parseTranscript } from '../src/probe/transcript.js';
 import { docExamples, ruleFiles } from './helpers/rule-files.js';
 import { attributesWork, buildTree, loadTreeFixtures, parseTree } from './helpers/tree-spec.js';
 import { needsRoot } from './helpers/real.js';
@@ -14,6 +16,13 @@ import { lint } from '../src/lint.js';
 const files = ruleFiles();
 const fixtures = loadFixtures();
 const treeFixtures = loadTreeFixtures();
+const probeFixtures = loadProbeFixtures();
+
+/** Findings of every probe rule on a transcript. */
+export function probeFindings(text: string) {
+  const probeRules = rules.filter((r) => r.meta.kinds.includes('probe'));
+  return lintProbe(parseTranscript(text), { rules: probeRules, enabled: new Set(probeRules.map((r) => r.meta.id)), severity: new Map(), settings: { localOnly: false }, inlineSuppressions: false, ignores: [], today: '2026-01-01' });
+}
 
 describe('rule metadata', () => {
   it('ids and slugs are unique and well formed', () => {
@@ -41,7 +50,7 @@ describe('rule metadata', () => {
     const m = r.meta;
     it(`${m.id} ${m.slug}: metadata, doc and fixtures`, () => {
       assert.ok(SEVERITIES.includes(m.severity));
-      assert.ok(m.kinds.length > 0 && m.kinds.every((k) => k === 'host' || (FILE_KINDS as readonly string[]).includes(k)));
+      assert.ok(m.kinds.length > 0 && m.kinds.every((k) => k === 'host' || k === 'probe' || (FILE_KINDS as readonly string[]).includes(k)));
       assert.match(m.description, /^[A-Z].*\.$/, 'description is one sentence ending with a period');
       assert.ok(m.fix.length > 0 && !m.fix.endsWith('.'), 'fix is a phrase without a final period');
       for (const ref of m.references) assert.match(ref, /^[A-Za-z0-9.-]+:\S+$/, `reference "${ref}" is SOURCE:ITEM`);
@@ -53,7 +62,8 @@ describe('rule metadata', () => {
       if (!m.id.startsWith('MH00')) {
         const fixtureHits =
           fixtures.some((x) => [...x.expected.values()].some((ids) => ids.some((e) => e.split(':')[0] === m.id))) ||
-          treeFixtures.some((x) => x.expected.some((e) => e.startsWith(`${m.id} `)));
+          treeFixtures.some((x) => x.expected.some((e) => e.startsWith(`${m.id} `))) ||
+          probeFixtures.some((x) => [...x.expected.values()].some((ids) => ids.some((e) => e.split(':')[0] === m.id)));
         assert.ok(fixtureHits, `${m.id} has no fixture that expects it`);
       }
     });
@@ -78,8 +88,11 @@ describe('rule docs: examples run as tests', () => {
           const root = buildTree(spec);
           const report = await lint({ paths: [], root, rules, version: 'test', cwd: root, config: false });
           hits = report.findings.filter((x) => x.ruleId === f.id && !x.suppressed);
+        } else if (e.kind === 'smtp') {
+          // An SMTP transcript (probe rules).
+          hits = probeFindings(e.code).filter((x) => x.ruleId === f.id);
         } else {
-          assert.ok((FILE_KINDS as readonly string[]).includes(e.kind), `fence language "${e.kind}" is not a file kind or "tree"`);
+          assert.ok((FILE_KINDS as readonly string[]).includes(e.kind), `fence language "${e.kind}" is not a file kind, "tree" or "smtp"`);
           hits = lintText(e.code, e.kind as FileKind, rules).filter((x) => x.ruleId === f.id && !x.suppressed);
         }
         if (e.section === 'Incorrect') assert.ok(hits.length > 0, `${f.id} not reported on:\n${e.code}`);

@@ -1,6 +1,7 @@
 import { byCodeUnit } from './compare.js';
 import { parseAs, type AnyDocument } from '../parsers/documents.js';
 import type { HostDocument } from '../host/document.js';
+import type { ProbeDocument } from '../probe/transcript.js';
 import { SourceFile } from './source.js';
 import { readDirectives, type Directive, type Range, type RuleNames } from './directives.js';
 import { formatMessage, type AnyRule, type Report, type RuleSettings } from './rule.js';
@@ -161,6 +162,26 @@ export function lintHost(host: HostDocument, opts: LintOptions & { show: (treePa
     });
   }
   return findings.sort((a, b) => byCodeUnit(a.file, b.file) || a.line - b.line || byCodeUnit(a.ruleId, b.ruleId));
+}
+
+/** Runs the probe rules over an SMTP transcript; findings point at transcript lines (the server's words). */
+export function lintProbe(doc: ProbeDocument, opts: LintOptions): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of opts.rules) {
+    if (!rule.meta.kinds.includes('probe') || !opts.enabled.has(rule.meta.id)) continue;
+    const meta = rule.meta;
+    rule.check(doc, {
+      file: doc.file,
+      kind: 'probe',
+      settings: opts.settings,
+      directiveProblems: [],
+      suppressionUses: [],
+      report(r: Report) {
+        findings.push(toFinding(meta, r, opts, doc.file.path, (line) => doc.file.line(line)));
+      },
+    });
+  }
+  return findings.sort((a, b) => a.line - b.line || byCodeUnit(a.ruleId, b.ruleId));
 }
 
 /** Applies `.mailharden.yaml` ignores to a finding made outside lintFile (host rules). */

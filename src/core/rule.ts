@@ -2,12 +2,16 @@ import type { FileKind, Severity, Span } from './types.js';
 import type { DocumentFor } from '../parsers/documents.js';
 import type { HostDocument } from '../host/document.js';
 import type { SourceFile } from './source.js';
+import type { ProbeDocument } from '../probe/transcript.js';
 
-/** What a rule looks at: one file of a kind, or (`host`) a whole system tree under `--root`. */
-export type RuleKind = FileKind | 'host';
+/**
+ * What a rule looks at: one file of a kind, (`host`) a whole system tree under `--root`, or
+ * (`probe`) the transcript of an SMTP dialogue with a running server.
+ */
+export type RuleKind = FileKind | 'host' | 'probe';
 
 /** The document a rule of a kind receives. */
-export type RuleDocumentFor<K extends RuleKind> = K extends FileKind ? DocumentFor<K> : HostDocument;
+export type RuleDocumentFor<K extends RuleKind> = K extends FileKind ? DocumentFor<K> : K extends 'host' ? HostDocument : ProbeDocument;
 
 /** Static description of a rule: everything the docs, SARIF and `mailharden rules` show. */
 export interface RuleMeta<M extends string = string> {

@@ -46,6 +46,21 @@ export function loadFixtures(): Fixture[] {
   return out;
 }
 
+/** A probe fixture: an SMTP transcript (fixtures/probe/*.smtp) with the same expect markers. */
+export type ProbeFixture = Omit<Fixture, 'kind'> & { kind: 'probe' };
+
+export function loadProbeFixtures(): ProbeFixture[] {
+  const dir = join(FIXTURES, 'probe');
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.smtp'))
+    .sort()
+    .map((name) => {
+      const path = join(dir, name);
+      const f = parseFixture(relative(join(FIXTURES, '..'), path), name, 'sendmail-cf', readFileSync(path, 'utf8'));
+      return { ...f, kind: 'probe' as const };
+    });
+}
+
 function parseFixture(path: string, name: string, kind: FileKind, text: string): Fixture {
   const lines = text.split('\n');
   const expected = new Map<number, string[]>();

@@ -1,0 +1,22 @@
+import { defineRule } from '../../src/core/rule.js';
+import { payloadSpan } from '../../src/probe/transcript.js';
+
+export default defineRule({
+  meta: {
+    id: 'MH7008',
+    slug: 'probe-no-starttls',
+    kinds: ['probe'],
+    description: 'The running server offers no STARTTLS, so mail to it crosses the network in clear.',
+    severity: 'info',
+    tags: ['tls', 'probe'],
+    references: [],
+    messages: { missing: 'EHLO does not offer STARTTLS: mail and any login cross the network unencrypted' },
+    fix: 'give sendmail a certificate (confSERVER_CERT, confSERVER_KEY, confCACERT in the .mc) so that it offers STARTTLS',
+  },
+  check(doc, ctx) {
+    const ehlo = doc.find('EHLO');
+    if (!ehlo?.reply || ehlo.reply.code !== 250 || doc.extensions.has('STARTTLS')) return;
+    const first = ehlo.reply.lines[0]!;
+    ctx.report({ messageId: 'missing', span: payloadSpan(first.line, 0, first.text.length) });
+  },
+});

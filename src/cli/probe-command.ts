@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { lintProbe } from '../core/engine.js';
+import { UserError } from '../core/errors.js';
+import { failsAt, type LintReport } from '../core/report.js';
+import { today } from '../core/lint-text.js';
+import { parseFailOn } from '../lint.js';
+import { probe } from '../probe/run.js';
+import { rules } from '../../rules/index.js';
+import { emit, parseFormatSpec, useColor } from './output.js';
+
+const NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const ADDRESS = /^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9.-]{1,253}$/;
+
+/** `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT` or a bare IPv6 address. */
+export function parseTarget(target: string, port?: string): { host: string; port: number } {
+  let host = target;
+  let p: string | undefined = port;
+  const bracket = /^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$/.exec(target);
+  if (bracket) {
+    host = bracket[1]!;
+    p ??= bracket[2];
+  } else if ((target.match(/:/g) ?? []).length === 1) {
+    [host, p] = [target.split(':')[0]!, p ?? target.split(':')[1]];
+  }
+  const n = Number(p ?? 25);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError(`port "${p}": not a port number (1-65535)`, 2);
+  if (!(NAME.test(host) || /^[0-9A-Fa-f:.]+$/.test(host))) throw new UserError(`"${host}": not a host name or address`, 2);
+  return { host, port: n };
+}
+
+/** `mailharden probe HOST[:PORT]`: the dialogue, the probe rules over its transcript, the formatters. */
+export async function runProbe(target: string, opts: Record<string, unknown>, version: string): Promise<number> {
+  const { host, port } = parseTarget(target, typeof opts.port === 'string' ? opts.port : undefined);
+  const timeout = Number(opts.timeout ?? 10);
+  if (!(timeout > 0 && timeout <= 600)) throw new UserError(`--timeout ${opts.timeout}: seconds between 0 and 600`, 2);
+  const helo = String(opts.helo ?? 'probe.mailharden.invalid');
+  if (!NAME.test(helo)) throw new UserError(`--helo ${helo}: not a host name`, 2);
+  const user = String(opts.user ?? 'root');
+  if (!/^[A-Za-z0-9._+-]{1,64}$/.test(user)) throw new UserError(`--user ${user}: a plain local name (letters, digits, . _ + -)`, 2);
+  const [from = 'mailharden-probe@example.org', to = 'relay-test@example.net'] = typeof opts.relayTest === 'string' ? opts.relayTest.split(',') : [];
+  for (const a of [from, to]) if (!ADDRESS.test(a)) throw new UserError(`--relay-test: "${a}" is not a plain address (local@domain)`, 2);
+  const failOn = parseFailOn(String(opts.failOn ?? 'medium'));
+  const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
+  const doc = await probe({ host, port, timeoutMs: timeout * 1000, helo, user, from, to });
+  if (typeof opts.transcript === 'string') writeFileSync(opts.transcript, doc.file.text);
+  const probeRules = rules.filter((r) => r.meta.kinds.includes('probe'));
+  const findings = lintProbe(doc, { rules: probeRules, enabled: new Set(probeRules.map((r) => r.meta.id)), severity: new Map(), settings: { localOnly: false }, inlineSuppressions: false, ignores: [], today: today() });
+  const report: LintReport = { tool: { name: 'mailharden', version }, findings, files: 1, rules: probeRules.map((r) => r.meta) };
+  const color = useColor(String(opts.color ?? 'auto'), Boolean(process.stdout.isTTY), process.env);
+  await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
+  return failsAt(report, failOn) ? 1 : 0;
+}

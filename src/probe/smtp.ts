@@ -1,0 +1,127 @@
+import { Socket } from 'node:net';
+import { UserError } from '../core/errors.js';
+import { isFinal } from './transcript.js';
+
+/** Limits that keep a hostile or broken server from hanging or flooding the probe. */
+export const LIMITS = {
+  /** Longest reply line kept (RFC 5321 allows 512 octets); longer lines are cut in the transcript. */
+  lineBytes: 2048,
+  /** Lines of one reply (a HELP text is ~30). */
+  replyLines: 200,
+  /** Bytes of one reply. */
+  replyBytes: 64 * 1024,
+};
+
+/**
+ * A small SMTP client for the probe: one command at a time, each reply read to its final line
+ * (`250 ` ends, `250-` continues, informational `050` lines do not end it), with a timeout on the
+ * connection and on every reply. Everything sent and received is appended to the transcript.
+ */
+export class SmtpClient {
+  private socket?: Socket;
+  private buffer = '';
+  private closed = false;
+  private waiter?: () => void;
+  private readonly lines: string[] = [];
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly timeoutMs: number,
+    /** Receives each protocol line, prefixed `S: ` or `C: `. */
+    private readonly log: (line: string) => void,
+  ) {}
+
+  private where(): string {
+    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+  }
+
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = new Socket();
+      this.socket = socket;
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new UserError(`${this.where()}: no connection within ${this.timeoutMs / 1000} s`, 3));
+      }, this.timeoutMs);
+      socket.setEncoding('latin1');
+      socket.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new UserError(`${this.where()}: ${e.code === 'ECONNREFUSED' ? 'connection refused' : e.message}`, 3));
+      });
+      socket.connect(this.port, this.host, () => {
+        clearTimeout(timer);
+        socket.on('error', () => {
+          this.closed = true;
+          this.waiter?.();
+        });
+        resolve();
+      });
+      socket.on('data', (chunk: string) => this.receive(chunk));
+      socket.on('close', () => {
+        this.closed = true;
+        this.waiter?.();
+      });
+    });
+  }
+
+  private receive(chunk: string): void {
+    this.buffer += chunk;
+    if (this.buffer.length > LIMITS.replyBytes * 2 && this.buffer.indexOf('\n') < 0) {
+      // One endless line: keep its start, the reader reports it.
+      this.lines.push(this.buffer.slice(0, LIMITS.lineBytes));
+      this.buffer = '';
+    }
+    for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
+      this.lines.push(this.buffer.slice(0, nl).replace(/\r$/, ''));
+      this.buffer = this.buffer.slice(nl + 1);
+    }
+    this.waiter?.();
+  }
+
+  /** Reads one reply; throws a one-line UserError (exit 3) on timeout, close, garbage or flooding. */
+  async reply(what: string): Promise<{ code: number; lines: string[] }> {
+    const got: string[] = [];
+    let bytes = 0;
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      while (this.lines.length) {
+        const raw = this.lines.shift()!;
+        bytes += raw.length;
+        const line = raw.length > LIMITS.lineBytes ? `${raw.slice(0, LIMITS.lineBytes)}…` : raw;
+        // Printable text only in the transcript: a control character from the server is shown escaped.
+        const shown = line.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+        this.log(`S: ${shown}`);
+        got.push(shown);
+        if (!/^\d{3}([ -]|$)/.test(line)) throw new UserError(`${this.where()}: not an SMTP reply to ${what}: "${shown.slice(0, 80)}"`, 3);
+        if (raw.length > LIMITS.lineBytes * 4) throw new UserError(`${this.where()}: a reply line of more than ${LIMITS.lineBytes * 4} bytes to ${what}`, 3);
+        if (got.length > LIMITS.replyLines || bytes > LIMITS.replyBytes) throw new UserError(`${this.where()}: the reply to ${what} does not end (${got.length} lines, ${bytes} bytes)`, 3);
+        if (isFinal(line)) return { code: Number(line.slice(0, 3)), lines: got };
+      }
+      if (this.closed) throw new UserError(`${this.where()}: the server closed the connection ${got.length ? 'in the middle of' : 'instead of'} its reply to ${what}`, 3);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new UserError(`${this.where()}: no reply to ${what} within ${this.timeoutMs / 1000} s`, 3);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+  }
+
+  /** Sends one command line and reads its reply. */
+  async command(line: string): Promise<{ code: number; lines: string[] }> {
+    if (/[\r\n]/.test(line)) throw new Error('an SMTP command holds no line break');
+    if (this.closed || !this.socket) throw new UserError(`${this.where()}: the server closed the connection before ${line.split(' ')[0]}`, 3);
+    this.log(`C: ${line}`);
+    this.socket.write(`${line}\r\n`, 'latin1');
+    return this.reply(line.split(/[\s:]/)[0]!.toUpperCase());
+  }
+
+  close(): void {
+    this.socket?.destroy();
+  }
+}

@@ -1,0 +1,124 @@
+import { SourceFile } from '../core/source.js';
+import type { Span } from '../core/types.js';
+
+/**
+ * An SMTP dialogue written down as text, one line per protocol line: `S: ` what the server sent,
+ * `C: ` what the client sent, `#` comments. The probe writes one while it talks to a server; probe
+ * rules read it back with parseTranscript(), so findings point at the server's own words (the
+ * transcript is the "file" the text formatter quotes), and a saved transcript can be checked offline.
+ */
+
+/** One reply line: its text and the transcript line it is on. */
+export interface ReplyLine {
+  text: string;
+  line: number;
+}
+
+export interface Reply {
+  /** The final line's code (informational 0xx lines come before it and do not end a reply). */
+  code: number;
+  lines: ReplyLine[];
+}
+
+export interface Exchange {
+  /** The command as sent; '' for the greeting. */
+  command: string;
+  /** Upper-case first word (`EHLO`, `MAIL`), '' for the greeting. */
+  verb: string;
+  /** Transcript line of the command (of the first reply line for the greeting). */
+  line: number;
+  /** Undefined when the server closed the connection before answering. */
+  reply?: Reply;
+}
+
+export interface ProbeDocument {
+  kind: 'probe';
+  file: SourceFile;
+  /** `host:port` as probed. */
+  target: string;
+  exchanges: Exchange[];
+  /** The first exchange with this verb ('' is the greeting). */
+  find(verb: string): Exchange | undefined;
+  /** EHLO keywords (upper case) → their parameters, from the EHLO reply; empty when EHLO was refused. */
+  extensions: Map<string, string[]>;
+  /** The session was encrypted (STARTTLS completed); the probe does not negotiate TLS, so false. */
+  tls: boolean;
+}
+
+/** Whether a reply line ends its reply: a 2xx–5xx code followed by a space or the line's end. */
+export function isFinal(text: string): boolean {
+  return /^[2-5]\d\d( |$)/.test(text);
+}
+
+/** The span of part of a transcript line's payload (after the `S: ` or `C: ` prefix). */
+export function payloadSpan(line: number, from: number, length: number): Span {
+  return { start: { line, column: 4 + from }, end: { line, column: 4 + from + Math.max(length, 1) } };
+}
+
+/** Reads a transcript back into exchanges: each `C:` line starts one, the `S:` lines after it are its reply. */
+export function parseTranscript(text: string, path = 'probe.smtp', target = ''): ProbeDocument {
+  const file = new SourceFile(path, text);
+  const exchanges: Exchange[] = [];
+  let current: Exchange | undefined;
+  let pending: ReplyLine[] = [];
+  const close = (): void => {
+    if (current && pending.length) current.reply = { code: Number(/^\d{3}/.exec(pending[pending.length - 1]!.text)?.[0] ?? 0), lines: pending };
+    pending = [];
+  };
+  for (let n = 1; n <= file.lineCount; n++) {
+    const raw = file.line(n).replace(/\r$/, '');
+    if (raw.startsWith('S: ') || raw === 'S:') {
+      if (!current) {
+        current = { command: '', verb: '', line: n };
+        exchanges.push(current);
+      }
+      pending.push({ text: raw.slice(3), line: n });
+    } else if (raw.startsWith('C: ')) {
+      close();
+      const command = raw.slice(3);
+      current = { command, verb: (command.split(/[\s:]/)[0] ?? '').toUpperCase(), line: n };
+      exchanges.push(current);
+    }
+  }
+  close();
+  const extensions = new Map<string, string[]>();
+  const ehlo = exchanges.find((e) => e.verb === 'EHLO');
+  if (ehlo?.reply && ehlo.reply.code === 250) {
+    // The first line greets; every later one is a keyword and its parameters (RFC 5321 §4.1.1.1).
+    for (const l of ehlo.reply.lines.slice(1)) {
+      const words = l.text.slice(4).trim().split(/\s+/).filter(Boolean);
+      if (words[0]) extensions.set(words[0].toUpperCase(), words.slice(1).map((w) => w.toUpperCase()));
+    }
+  }
+  return {
+    kind: 'probe',
+    file,
+    target,
+    exchanges,
+    find: (verb) => exchanges.find((e) => e.verb === verb),
+    extensions,
+    tls: exchanges.some((e) => e.verb === 'STARTTLS' && e.reply?.code === 220),
+  };
+}
+
+/**
+ * Version text in a server's words: a product name followed by a version (`Sendmail 8.17.1.9`,
+ * `Postfix/3.7`), or a dotted version of three or more numbers (`8.17.1.9/8.17.1.9`). An address in
+ * brackets (`[127.0.0.1]`, which sendmail shows in its EHLO reply) is not a version.
+ */
+export function findVersion(line: string): { at: number; text: string } | undefined {
+  // The reply code and an enhanced status code (RFC 3463: `214-2.0.0 `) are not versions.
+  const skip = /^\d{3}[ -]?(?:[245]\.\d{1,3}\.\d{1,3}(?: |$))?/.exec(line)?.[0].length ?? 0;
+  const text = line.slice(skip);
+  const trim = (m: string): string => m.replace(/[;,.)]+$/, '');
+  const product = /\b(?:sendmail|postfix|exim|qmail|netqmail|smtpd)(?: version)?[ /]v?\d+(?:\.\d+)+\S*/i.exec(text);
+  if (product) return { at: skip + product.index, text: trim(product[0]) };
+  const re = /\d+\.\d+\.\d+(?:\.\d+)*(?:\/[\w.+-]+)?/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const before = text[m.index - 1];
+    const after = text[m.index + m[0].length];
+    if (before === '[' || after === ']' || (before !== undefined && /[\w.]/.test(before))) continue;
+    return { at: skip + m.index, text: trim(m[0]) };
+  }
+  return undefined;
+}

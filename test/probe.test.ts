@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { describe, it } from 'node:test';
+import { lintProbe } from '../src/core/engine.js';
+import { findVersion, parseTranscript } from '../src/probe/transcript.js';
+import { rules } from '../rules/index.js';
+import { loadProbeFixtures } from './helpers/fixtures.js';
+import { CLI } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+
+const probeRules = rules.filter((r) => r.meta.kinds.includes('probe'));
+const lintTranscript = (text: string, path = 't.smtp') =>
+  lintProbe(parseTranscript(text, path), { rules: probeRules, enabled: new Set(probeRules.map((r) => r.meta.id)), severity: new Map(), settings: { localOnly: false }, inlineSuppressions: false, ignores: [], today: '2026-01-01' });
+
+describe('probe rules on transcripts (fixtures/probe)', () => {
+  for (const f of loadProbeFixtures()) {
+    it(f.path, () => {
+      const findings = lintTranscript(f.text, f.path);
+      const actual = new Map<number, string[]>();
+      for (const x of findings) actual.set(x.line, [...(actual.get(x.line) ?? []), x.ruleId].sort());
+      const show = (m: Map<number, string[]>) => [...m].sort((a, b) => a[0] - b[0]).map(([l, ids]) => `${l}: ${ids.join(',')}`);
+      assert.deepEqual(show(actual), show(f.expected), findings.map((x) => `${x.line}:${x.column} ${x.ruleId} ${x.message}`).join('\n'));
+    });
+  }
+
+  it('finds versions, not status codes or addresses', () => {
+    assert.equal(findVersion('214-2.0.0 This is sendmail version 8.17.1.9')?.text, 'sendmail version 8.17.1.9');
+    assert.equal(findVersion('220 mx ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; Thu')?.text, 'Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2');
+    assert.equal(findVersion('502 5.3.0 Sendmail 8.17.1.9 -- HELP not implemented')?.text, 'Sendmail 8.17.1.9');
+    assert.equal(findVersion('220 mx.example.test ESMTP Postfix (3.7.11)')?.text, '3.7.11');
+    assert.equal(findVersion('250-mx Hello localhost [127.0.0.1], pleased to meet you'), undefined);
+    assert.equal(findVersion('250 2.1.5 root <root@mx.example.test>'), undefined);
+    assert.equal(findVersion('220 mx.example.test ESMTP'), undefined);
+  });
+});
+
+/** A fake server on loopback that runs `behave` on each connection; returns its port and a closer. */
+async function fakeServer(behave: (s: Socket) => void): Promise<{ port: number; close: () => void }> {
+  const server: Server = createServer(behave);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { port, close: () => server.close() };
+}
+
+/** The CLI as a child that does not block the event loop (the fake server runs in this process). */
+function runAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const start = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - start }));
+  });
+}
+
+/** Answers each command line with the reply `answer` gives (undefined: say nothing). */
+function scripted(greeting: string, answer: (command: string) => string | undefined): (s: Socket) => void {
+  return (s) => {
+    s.write(greeting);
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl).replace(/\r$/, '');
+        buf = buf.slice(nl + 1);
+        const reply = answer(line);
+        if (reply !== undefined) s.write(reply);
+        if (/^QUIT/i.test(line)) s.end();
+      }
+    });
+    s.on('error', () => {});
+  };
+}
+
+describe('mailharden probe against misbehaving servers: one line on stderr, exit 3, never a hang', () => {
+  const cases: [string, (s: Socket) => void, RegExp][] = [
+    ['closes at once', (s) => s.end(), /closed the connection instead of its reply to the connection/],
+    ['sends garbage', (s) => s.write('HTTP/1.1 400 Bad Request\r\n\r\n'), /not an SMTP reply to the connection \(greeting\): "HTTP\/1.1 400 Bad Request"/],
+    ['never answers', () => {}, /no reply to the connection \(greeting\) within 1 s/],
+    ['never ends a multi-line reply', (s) => {
+      const timer = setInterval(() => s.write('220-still greeting you\r\n'), 1);
+      s.on('close', () => clearInterval(timer));
+      s.on('error', () => clearInterval(timer));
+    }, /the reply to the connection \(greeting\) does not end \(201 lines/],
+    ['sends one endless line', (s) => {
+      const chunk = 'x'.repeat(65536);
+      const timer = setInterval(() => s.write(chunk), 1);
+      s.on('close', () => clearInterval(timer));
+      s.on('error', () => clearInterval(timer));
+    }, /not an SMTP reply|a reply line of more than/],
+    ['hangs up after EHLO', scripted('220 mx ESMTP\r\n', (c) => (c.startsWith('EHLO') ? undefined : '250 ok\r\n')), /no reply to EHLO within 1 s/],
+  ];
+  for (const [name, behave, message] of cases) {
+    it(name, async () => {
+      const server = await fakeServer(behave);
+      try {
+        const r = await runAsync(['probe', `127.0.0.1:${server.port}`, '--timeout', '1']);
+        assert.equal(r.code, 3, `${r.stdout}${r.stderr}`);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr, message);
+        assert.ok(r.ms < 8000, `took ${r.ms} ms`);
+      } finally {
+        server.close();
+      }
+    });
+  }
+
+  it('a refused connection is exit 3; bad arguments are exit 2', async () => {
+    const server = await fakeServer((s) => s.end());
+    const port = server.port;
+    server.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const refused = await runAsync(['probe', `127.0.0.1:${port}`, '--timeout', '1']);
+    assert.equal(refused.code, 3);
+    assert.match(refused.stderr, /connection refused/);
+    for (const args of [['probe', 'mx.example.test:99999'], ['probe', 'bad host'], ['probe', '127.0.0.1', '--helo', 'a\r\nRCPT'], ['probe', '127.0.0.1', '--relay-test', 'a@b,c@d>\r\nDATA'], ['probe', '127.0.0.1', '--user', 'root\r\nQUIT']]) {
+      const r = await runAsync(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    }
+  });
+
+  it('talks to a well-behaved fake server: one command at a time, findings through the formatters', async () => {
+    let pipelined = false;
+    const server = await fakeServer((s) => {
+      s.write('220 fake.example.test ESMTP\r\n');
+      let buf = '';
+      s.on('data', (d) => {
+        buf += d.toString('latin1');
+        const lines = buf.split('\r\n');
+        buf = lines.pop()!;
+        if (lines.length > 1) pipelined = true;
+        for (const c of lines) {
+          const verb = c.split(/[ :]/)[0]!.toUpperCase();
+          const reply: Record<string, string> = {
+            EHLO: '250-fake.example.test\r\n250-AUTH PLAIN\r\n250 HELP\r\n',
+            HELP: '214-2.0.0 fake server 1.2.3\r\n214 2.0.0 End\r\n',
+            VRFY: '252 2.5.2 Cannot VRFY user\r\n',
+            EXPN: '050 thinking\r\n250 2.1.5 <root@fake>\r\n',
+            MAIL: '250 2.1.0 ok\r\n',
+            RCPT: '550 5.7.1 Relaying denied\r\n',
+            RSET: '250 ok\r\n',
+            QUIT: '221 bye\r\n',
+          };
+          s.write(reply[verb] ?? '500 what\r\n');
+          if (verb === 'QUIT') s.end();
+        }
+      });
+    });
+    try {
+      const r = await runAsync(['probe', `127.0.0.1:${server.port}`, '-f', 'compact', '--timeout', '2']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(pipelined, false, 'the client waited for each reply');
+      const ids = r.stdout.trim().split('\n').map((l) => /\[(MH\d{4})\]$/.exec(l)?.[1]);
+      assert.deepEqual(ids, ['MH7008', 'MH7006', 'MH7002', 'MH7004']);
+      assert.match(r.stdout, new RegExp(`^smtp://127.0.0.1:${server.port}:\\d+:\\d+: medium: EXPN root was answered 250`, 'm'));
+    } finally {
+      server.close();
+    }
+  });
+});
