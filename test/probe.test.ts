@@ -23,6 +23,15 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
     });
   }
 
+  it('a relay accepted from loopback is information: sendmail lets local clients relay', () => {
+    const text = ['S: 220 mx.example.test ESMTP', 'C: MAIL FROM:<a@example.org>', 'S: 250 ok', 'C: RCPT TO:<b@example.net>', 'S: 250 2.1.5 Recipient ok', ''].join('\n');
+    const find = (target: string) =>
+      lintProbe(parseTranscript(text, 't', target), { rules: probeRules, enabled: new Set(['MH7005']), severity: new Map(), settings: { localOnly: false }, inlineSuppressions: false, ignores: [], today: '2026-01-01' });
+    assert.deepEqual(find('192.0.2.25:25').map((f) => f.severity), ['critical']);
+    assert.deepEqual(find('127.0.0.1:2525').map((f) => f.severity), ['info']);
+    assert.deepEqual(find('[::1]:25').map((f) => f.severity), ['info']);
+  });
+
   it('finds versions, not status codes or addresses', () => {
     assert.equal(findVersion('214-2.0.0 This is sendmail version 8.17.1.9')?.text, 'sendmail version 8.17.1.9');
     assert.equal(findVersion('220 mx ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; Thu')?.text, 'Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2');

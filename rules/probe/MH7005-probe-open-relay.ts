@@ -10,7 +10,10 @@ export default defineRule({
     severity: 'critical',
     tags: ['relay', 'probe'],
     references: ['DISA-STIG:GEN004710', 'SSG-RHEL5:mail_relaying_disabled', 'KISA:U-31'],
-    messages: { accepted: 'an unauthenticated client was allowed to relay: {command} was answered {code}: "{reply}"' },
+    messages: {
+      accepted: 'an unauthenticated client was allowed to relay: {command} was answered {code}: "{reply}"',
+      loopback: 'a client on loopback was allowed to relay ({command} answered {code}); sendmail lets local clients relay, so only a probe from another host tests the relay policy',
+    },
     fix: 'relay only for your own networks and domains (access map Connect: entries, relay-domains, tcp.smtp RELAYCLIENT), never with promiscuous_relay or a relay rule for everyone',
     suppressible: false,
   },
@@ -18,6 +21,10 @@ export default defineRule({
     // The probe sends RCPT only after the server accepted MAIL FROM; a 2xx to it is a relay.
     const e = doc.find('RCPT');
     const l = e && finalLine(e);
-    if (e?.reply && l && e.reply.code >= 200 && e.reply.code < 300) ctx.report({ messageId: 'accepted', data: { command: e.command, code: e.reply.code, reply: quote(e) }, span: lineSpan(l) });
+    if (!e?.reply || !l || e.reply.code < 200 || e.reply.code >= 300) return;
+    // Probing 127.0.0.1 or ::1, the probe is itself a local client, which every relay policy trusts.
+    const host = doc.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    if (/^(127\.|::1$|localhost$)/i.test(host)) ctx.report({ messageId: 'loopback', data: { command: e.command, code: e.reply.code }, span: lineSpan(l), severity: 'info' });
+    else ctx.report({ messageId: 'accepted', data: { command: e.command, code: e.reply.code, reply: quote(e) }, span: lineSpan(l) });
   },
 });
