@@ -307,7 +307,9 @@ function isPlain(value: string): boolean {
 
 /** The database key: lower-case; blanks outside quotes become `.` as with BlankSub. */
 export function aliasKey(name: string): string {
-  if (name.charCodeAt(0) === 34 /* " */) return name.toLowerCase();
+  // A quoted name keeps its quotes only when it needs them (measured: `"decode"` is stored as decode,
+  // `"Quoted Name"` as "quoted name").
+  if (name.charCodeAt(0) === 34 /* " */) return /^"[^\s"]*"$/.test(name) ? name.slice(1, -1).toLowerCase() : name.toLowerCase();
   return /[ \t]/.test(name) ? name.toLowerCase().replace(/[ \t]+/g, '.') : name.toLowerCase();
 }
 

@@ -40,7 +40,8 @@ export function renderAliases(text: string | undefined, want: AliasesSettings, p
     const target = set.get(key)!;
     // Exactly `name: target` (a CR would be part of the stored value, so it does not count as set).
     if (e.endLine === e.line && e.value.replace(/^[ \t]+|[ \t]+$/g, '') === target) continue;
-    edits.replaceLines(e.line, e.endLine, [aliasLine(e.name, target)]);
+    // Written as the plain name sendmail stores (`"root"` and `Root` are both root).
+    edits.replaceLines(e.line, e.endLine, [aliasLine(key, target)]);
   }
   const missing = [...(want.set ?? [])].filter(([n]) => !seen.has(n.toLowerCase())).map(([n, t]) => aliasLine(n, t));
   if (text === undefined) {

@@ -1,5 +1,7 @@
 import { SourceFile } from '../core/source.js';
 import { parseAccess } from '../parsers/access.js';
+import { parseTcpRules, ruleKeys } from '../parsers/tcprules.js';
+import { blockSize, keyShape, type Block } from '../model/tcprules.js';
 import { TextEdits } from './edits.js';
 import type { Render } from './templates.js';
 
@@ -31,36 +33,65 @@ function placeBlock(file: SourceFile, edits: TextEdits, block: string, line: num
 
 const inBlock = (b: { first: number; last: number } | undefined, n: number): boolean => b !== undefined && n >= b.first && n <= b.last;
 
+/** Whether a block lies inside one of the relay networks. */
+function insideRelay(b: Block, networks: readonly Block[]): boolean {
+  return networks.some((n) => n.bits <= b.bits && Math.floor(b.net / blockSize(n)) === Math.floor(n.net / blockSize(n)));
+}
+
+/** Whether every key a tcprules line expands to (an address, a prefix, a range of them) lies inside a relay network. */
+function tcpKeysInside(keys: readonly string[], networks: readonly Block[]): boolean {
+  return (
+    keys.length > 0 &&
+    keys.every((k) => {
+      const shape = keyShape(k);
+      return (shape.kind === 'ip' || shape.kind === 'prefix') && insideRelay(shape.block, networks);
+    })
+  );
+}
+
 /**
  * tcp.smtp with the policy's relay networks: its block holds one `allow,RELAYCLIENT=""` rule per key,
  * most specific first, at the top of the file (for identical keys the first line wins). Rules elsewhere
  * that set RELAYCLIENT, or that use a key of the block, are removed: the policy decides who relays.
  * Other rules are kept, and an explicit default rule is added when there is none.
  */
-export function renderTcpSmtp(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; policy: string; path: string; cdb: string }): string {
+export function renderTcpSmtp(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; policy: string; path: string; cdb: string; networks?: readonly Block[] }): string {
   const block = ctx.render('tcp-relay-block', { policy: ctx.policy, rules: keys.map((key) => ({ key })), skipped });
   if (text === undefined) return ctx.render('tcp.smtp', { cdb: ctx.cdb, path: ctx.path, block: block.replace(/\n$/, '') });
   const file = new SourceFile(ctx.path, text);
   const edits = new TextEdits(file);
   const old = findBlock(file);
   const owned = new Set(keys);
+  const networks = ctx.networks ?? [];
   let hasDefault = false;
   let firstRule: number | undefined;
-  for (let n = 1; n <= file.lineCount; n++) {
+  for (const rule of parseTcpRules(file).rules) {
+    const n = rule.line;
     if (inBlock(old, n)) continue;
     const line = file.line(n);
-    const colon = line.indexOf(':');
-    if (line.startsWith('#') || colon < 0) continue;
-    const key = line.slice(0, colon);
-    const instructions = line.slice(colon + 1);
-    // The policy decides who relays: rules with its keys and other allow rules that set RELAYCLIENT
-    // go; deny rules stay, whatever variables they carry (tcpserver ignores those on a deny).
-    if (owned.has(key) || (instructions.startsWith('allow') && /(^|,)RELAYCLIENT=/.test(instructions))) {
+    const instructions = line.slice(line.indexOf(':') + 1);
+    const relays = /(^|,)RELAYCLIENT=/.test(instructions);
+    const expanded = rule.refused ? [rule.address] : ruleKeys(rule);
+    // The policy decides who relays. Rules with the block's keys go. An allow rule for clients inside
+    // a relay network is more specific than the block (tcpserver takes the most specific key), so it
+    // keeps its variables and gets RELAYCLIENT too; an allow rule that sets RELAYCLIENT outside them
+    // goes. Deny rules stay, whatever variables they carry (tcpserver ignores those on a deny).
+    if (expanded.some((k) => owned.has(k)) && rule.action === 'allow' && !rule.range) {
       edits.removeLines(n, n);
       continue;
     }
+    if (rule.action === 'allow') {
+      const inside = tcpKeysInside(expanded, networks);
+      if (inside && !relays) {
+        const end = file.lineStart(n) + line.replace(/[ \t\r]+$/, '').length;
+        edits.replace(end, end, ',RELAYCLIENT=""');
+      } else if (!inside && relays) {
+        edits.removeLines(n, n);
+        continue;
+      }
+    }
     firstRule ??= n;
-    if (key === '') hasDefault = true;
+    if (rule.address === '') hasDefault = true;
   }
   // The block goes before every other rule (identical keys: the first line wins, FORMATS.md §7).
   const oldOnTop = old !== undefined && (firstRule === undefined || old.first < firstRule);
@@ -80,15 +111,30 @@ function isAddressKey(tag: string, key: string): boolean {
  * Address entries with the RELAY action outside the block are removed (the policy decides who relays);
  * every other entry is kept as it is.
  */
-export function renderAccess(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; policy: string; path: string }): string {
+export function renderAccess(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; policy: string; path: string; networks?: readonly Block[] }): string {
   const block = ctx.render('access-relay-block', { policy: ctx.policy, keys, skipped });
   if (text === undefined) return block;
   const file = new SourceFile(ctx.path, text);
   const edits = new TextEdits(file);
   const old = findBlock(file);
   for (const e of parseAccess(file).entries) {
-    if (inBlock(old, e.line)) continue;
-    if (e.action === 'RELAY' && isAddressKey(e.tag, e.key)) edits.removeLines(e.line, e.line);
+    if (inBlock(old, e.line) || !isAddressKey(e.tag, e.key)) continue;
+    if (e.action === 'RELAY') {
+      edits.removeLines(e.line, e.line);
+      continue;
+    }
+    // An OK for a client inside a relay network is more specific than the block's entry (ruleset A
+    // takes the longest match), so it would take relaying away from that client: it becomes RELAY.
+    // REJECT, DISCARD and ERROR entries stay: a site that blocks a host means it.
+    const octets = /^[0-9]{1,3}(\.[0-9]{1,3}){0,3}$/.test(e.key) ? e.key.split('.').map(Number) : undefined;
+    if (e.action === 'OK' && octets && octets.every((o) => o <= 255)) {
+      let net = 0;
+      for (let i = 0; i < 4; i++) net = net * 256 + (octets[i] ?? 0);
+      if (insideRelay({ net, bits: octets.length * 8 }, ctx.networks ?? [])) {
+        const from = file.offsetOf(e.valueSpan.start);
+        edits.replace(from, from + e.value.length, 'RELAY');
+      }
+    }
   }
   placeBlock(file, edits, block, file.lineCount + 1);
   return edits.apply();

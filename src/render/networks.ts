@@ -9,6 +9,8 @@ export interface RelayKeys {
   /** Networks one of the formats cannot express, with the reason (written as comments). */
   tcpSkipped: string[];
   accessSkipped: string[];
+  /** The IPv4 networks themselves. */
+  blocks: Block[];
 }
 
 const octets = (n: number): number[] => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256);
@@ -75,7 +77,7 @@ export function accessKey6(cidr: string): string | { skip: string } {
 
 /** Converts the policy's relay networks (validated CIDRs) for tcprules and the access map. */
 export function relayKeys(networks: readonly string[]): RelayKeys {
-  const out: RelayKeys = { tcp: [], access: [], tcpSkipped: [], accessSkipped: [] };
+  const out: RelayKeys = { tcp: [], access: [], tcpSkipped: [], accessSkipped: [], blocks: [] };
   const v4: Block[] = [];
   for (const n of networks) {
     if (n.includes(':')) {
@@ -95,6 +97,7 @@ export function relayKeys(networks: readonly string[]): RelayKeys {
   // Most specific first: tcpserver picks the most specific key anyway, and for identical keys the
   // first line wins (FORMATS.md §7), so this order is also the one a reader expects.
   v4.sort((a, b) => b.bits - a.bits || a.net - b.net);
+  out.blocks = v4;
   out.tcp = [...new Set(v4.map(cidrToTcpRules))];
   out.access.unshift(...new Set(v4.flatMap(accessKeys4)));
   return out;

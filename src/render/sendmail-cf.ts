@@ -32,13 +32,14 @@ export function withAuthFlagP(value: string | undefined): string {
 
 /** A DaemonPortOptions value bound to loopback: the Addr field replaced or added (Family=local is left alone). */
 export function loopbackDaemon(value: string): string {
-  const fields = value.split(',');
+  // A continued value's line breaks are blanks to sendmail; the rewritten value is one line.
+  const fields = value.replace(/\s*\n\s*/g, ' ').split(',');
   let family = 'inet';
   for (const f of fields) {
     const eq = f.indexOf('=');
     if (eq > 0 && f.trimStart()[0]?.toUpperCase() === 'F') family = f.slice(eq + 1).trim().toLowerCase();
   }
-  if (family === 'local' || family === 'unix') return value;
+  if (family === 'local' || family === 'unix') return value.replace(/\s*\n\s*/g, ' ');
   const loopback = family === 'inet6' ? '::1' : '127.0.0.1';
   let found = false;
   const out = fields.map((f) => {
@@ -47,7 +48,8 @@ export function loopbackDaemon(value: string): string {
     found = true;
     return `${f.slice(0, eq + 1)}${loopback}`;
   });
-  return found ? out.join(',') : `${value.replace(/\s+$/, '')}, Addr=${loopback}`;
+  const joined = out.join(',');
+  return found ? joined : `${joined.replace(/[\s,]+$/, '')}, Addr=${loopback}`;
 }
 
 const DEFAULT_DAEMON = 'Family=inet, Name=MTA-v4, Port=smtp';

@@ -2,6 +2,7 @@ import { SourceFile } from '../core/source.js';
 import { parseSendmailMc, rescanned, type McCall } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
 import { loopbackDaemon, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
+import { lookupOption, optionForLetter } from '../model/sendmail-options.js';
 
 /** An m4 argument quoted for sendmail.mc; the values never hold quotes (the policy schema forbids them). */
 function quoted(value: string): string {
@@ -46,7 +47,12 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     replaceCall(file, edits, existing, text);
   };
 
-  if (want.privacy) setDefine('confPRIVACY_FLAGS', want.privacy.join(','), true);
+  if (want.privacy) {
+    setDefine('confPRIVACY_FLAGS', want.privacy.join(','), true);
+    // PrivacyOptions lines under LOCAL_CONFIG are copied into the cf, and the lines accumulate: a
+    // flag there would stay on whatever the define says, so they go.
+    for (const l of doc.localConfig) if (setsPrivacy(l.text)) edits.removeLines(l.line, l.line);
+  }
   if (want.greeting !== undefined) setDefine('confSMTP_LOGIN_MSG', want.greeting);
   if (want.helpFile !== undefined) setDefine('HELP_FILE', want.helpFile);
   if (want.logLevel !== undefined) setDefine('confLOG_LEVEL', String(want.logLevel), true);
@@ -81,6 +87,18 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     else edits.append(lines);
   }
   return edits.size ? edits.apply() : text;
+}
+
+/** Whether a cf line sets PrivacyOptions (long name in any case or unique prefix, or the short `Op`). */
+function setsPrivacy(text: string): boolean {
+  const long = /^O[ \t]+([A-Za-z][\w.]*)/.exec(text);
+  if (long) {
+    const found = lookupOption(long[1]!);
+    return 'name' in found && found.name === 'PrivacyOptions';
+  }
+  // `O` directly followed by a letter is the short form: `Op…` (and `OPrivacyOptions=` is option P).
+  const short = /^O([A-Za-z])/.exec(text);
+  return short !== null && optionForLetter(short[1]!) === 'PrivacyOptions';
 }
 
 /** True when a call's lines hold nothing else but blanks and a trailing `dnl` comment. */
