@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { prng } from './helpers/prng.js';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,17 +42,6 @@ import {
 
 const ms = (start: number): string => `${Math.round(performance.now() - start)} ms`;
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seed of the random cases: fixed, so CI is reproducible; MAILHARDEN_SEED=n replays or explores others. */
 const SEED = Number(process.env.MAILHARDEN_SEED ?? 0x5eed7c9);

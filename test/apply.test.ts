@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { changedPaths, snapshot } from './helpers/snapshot.js';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,22 +19,7 @@ function exampleRoot(): { root: string; policy: string } {
   return { root, policy };
 }
 
-/** Every file under a directory with its content (links as `-> target`), to prove what did or did not change. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const st = lstatSync(p);
-      if (st.isDirectory()) walk(p);
-      else out.set(p.slice(dir.length), st.isSymbolicLink() ? `-> ${readlinkSync(p)}` : `${(st.mode & 0o7777).toString(8)} ${readFileSync(p, 'utf8')}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
-const changedPaths = (a: Map<string, string>, b: Map<string, string>): string[] => [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
 
 describe('apply --dry-run', () => {
   it('shows unified diffs, the commands and a summary, and writes nothing', () => {

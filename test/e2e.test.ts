@@ -5,7 +5,7 @@ import { createServer, connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CLI } from './helpers/cli.js';
+import { runAsync as cli } from './helpers/cli.js';
 import { debianCf, debianMc, M4, needs, needsRoot, SENDMAIL, DEBIAN_MC, tempDir } from './helpers/real.js';
 
 const TCPSERVER = '/usr/bin/tcpserver';
@@ -38,17 +38,6 @@ async function serve(cf: string): Promise<{ port: number; stop: () => void }> {
   return { port, stop: () => child.kill('SIGTERM') };
 }
 
-/** The CLI, asynchronously (the SMTP server runs beside it). */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface JsonFinding {
   ruleId: string;

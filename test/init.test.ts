@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { changedPaths, snapshot } from './helpers/snapshot.js';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -36,22 +37,6 @@ function tree(entries: Record<string, Entry>): string {
   return root;
 }
 
-/** Every file under a directory with its mode and content (links as `-> target`). */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const st = lstatSync(p);
-      if (st.isDirectory()) {
-        out.set(`${p.slice(dir.length)}/`, (st.mode & 0o7777).toString(8));
-        walk(p);
-      } else out.set(p.slice(dir.length), st.isSymbolicLink() ? `-> ${readlinkSync(p)}` : `${(st.mode & 0o7777).toString(8)} ${readFileSync(p, 'utf8')}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** A sendmail.cf like examples/etc/mail/sendmail.cf, with the lines given. */
 function cf(lines: string[], prog = ['Mprog,\t\tP=/usr/libexec/sendmail/smrsh, F=lsDFMoqeu9, S=EnvFromL/HdrFromL, R=EnvToL/HdrToL, D=$z:/,', '\t\tT=X-Unix/X-Unix/X-Unix,', '\t\tA=smrsh -c $u']): string {

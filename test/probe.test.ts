@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { lintProbe } from '../src/core/engine.js';
+import { probeFindings } from '../src/probe/findings.js';
 import { findVersion, parseTranscript } from '../src/probe/transcript.js';
 import { rules } from '../rules/index.js';
 import { loadProbeFixtures } from './helpers/fixtures.js';
-import { CLI } from './helpers/cli.js';
-import { spawn } from 'node:child_process';
+import { runAsync } from './helpers/cli.js';
 
-const probeRules = rules.filter((r) => r.meta.kinds.includes('probe'));
-const lintTranscript = (text: string, path = 't.smtp') =>
-  lintProbe(parseTranscript(text, path), { rules: probeRules, enabled: new Set(probeRules.map((r) => r.meta.id)), severity: new Map(), settings: { localOnly: false }, inlineSuppressions: false, ignores: [], today: '2026-01-01' });
+const lintTranscript = (text: string, path = 't.smtp') => probeFindings(parseTranscript(text, path), rules);
 
 describe('probe rules on transcripts (fixtures/probe)', () => {
   for (const f of loadProbeFixtures()) {
@@ -25,8 +22,7 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
 
   it('a relay accepted from loopback is information: sendmail lets local clients relay', () => {
     const text = ['S: 220 mx.example.test ESMTP', 'C: MAIL FROM:<a@example.org>', 'S: 250 ok', 'C: RCPT TO:<b@example.net>', 'S: 250 2.1.5 Recipient ok', ''].join('\n');
-    const find = (target: string) =>
-      lintProbe(parseTranscript(text, 't', target), { rules: probeRules, enabled: new Set(['MH7005']), severity: new Map(), settings: { localOnly: false }, inlineSuppressions: false, ignores: [], today: '2026-01-01' });
+    const find = (target: string) => probeFindings(parseTranscript(text, 't', target), rules, ['MH7005']);
     assert.deepEqual(find('192.0.2.25:25').map((f) => f.severity), ['critical']);
     assert.deepEqual(find('127.0.0.1:2525').map((f) => f.severity), ['info']);
     assert.deepEqual(find('[::1]:25').map((f) => f.severity), ['info']);
@@ -51,18 +47,6 @@ async function fakeServer(behave: (s: Socket) => void): Promise<{ port: number; 
   return { port, close: () => server.close() };
 }
 
-/** The CLI as a child that does not block the event loop (the fake server runs in this process). */
-function runAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const start = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - start }));
-  });
-}
 
 /** Answers each command line with the reply `answer` gives (undefined: say nothing). */
 function scripted(greeting: string, answer: (command: string) => string | undefined): (s: Socket) => void {

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
+import { prng } from './helpers/prng.js';
 import { describe, it } from 'node:test';
 import { lintText } from '../src/core/lint-text.js';
 import { FILE_KINDS } from '../src/core/types.js';
 import { rules } from '../rules/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Characters that matter to these formats, plus some that should not. */
 const ALPHABET = ['O', ' ', '\t', '\n', '\r', '#', '\\', '"', '`', "'", '(', ')', ',', ':', '=', '$', '|', '/', '.', 'a', 'Z', '0', '9', 'é', '\u0000', 'dnl', 'define(', 'FEATURE(', 'PrivacyOptions', 'mailharden-disable', ' -- ', 'RELAY', 'Connect:'];

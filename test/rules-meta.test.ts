@@ -6,7 +6,7 @@ import { lintText } from '../src/core/lint-text.js';
 import { FILE_KINDS, SEVERITIES, type FileKind } from '../src/core/types.js';
 import { rules } from '../rules/index.js';
 import { loadFixtures, loadProbeFixtures } from './helpers/fixtures.js';
-import { lintProbe } from '../src/core/engine.js';
+import { probeFindings } from '../src/probe/findings.js';
 import { parseTranscript } from '../src/probe/transcript.js';
 import { docExamples, ruleFiles } from './helpers/rule-files.js';
 import { attributesWork, buildTree, loadTreeFixtures, parseTree } from './helpers/tree-spec.js';
@@ -18,11 +18,7 @@ const fixtures = loadFixtures();
 const treeFixtures = loadTreeFixtures();
 const probeFixtures = loadProbeFixtures();
 
-/** Findings of every probe rule on a transcript. */
-export function probeFindings(text: string) {
-  const probeRules = rules.filter((r) => r.meta.kinds.includes('probe'));
-  return lintProbe(parseTranscript(text), { rules: probeRules, enabled: new Set(probeRules.map((r) => r.meta.id)), severity: new Map(), settings: { localOnly: false }, inlineSuppressions: false, ignores: [], today: '2026-01-01' });
-}
+
 
 describe('rule metadata', () => {
   it('ids and slugs are unique and well formed', () => {
@@ -90,7 +86,7 @@ describe('rule docs: examples run as tests', () => {
           hits = report.findings.filter((x) => x.ruleId === f.id && !x.suppressed);
         } else if (e.kind === 'smtp') {
           // An SMTP transcript (probe rules).
-          hits = probeFindings(e.code).filter((x) => x.ruleId === f.id);
+          hits = probeFindings(parseTranscript(e.code), rules).filter((x) => x.ruleId === f.id);
         } else {
           assert.ok((FILE_KINDS as readonly string[]).includes(e.kind), `fence language "${e.kind}" is not a file kind, "tree" or "smtp"`);
           hits = lintText(e.code, e.kind as FileKind, rules).filter((x) => x.ruleId === f.id && !x.suppressed);

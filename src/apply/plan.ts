@@ -5,6 +5,7 @@ import type { FileKind } from '../core/types.js';
 import { detectProfile, LAYOUTS, qmailPaths, type Layout } from '../host/layout.js';
 import { HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
 import type { Policy } from '../policy/schema.js';
+import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
 import { renderAccess, renderList, renderTcpSmtp } from '../render/blocks.js';
 import { relayKeys } from '../render/networks.js';
@@ -309,18 +310,8 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     }
   }
   // Attributes of the managed files and of the files named immutable (one lsattr call for all).
-  const named: Record<string, string> = {
-    'sendmail.cf': `${layout.mailDir}/sendmail.cf`,
-    'sendmail.mc': `${layout.mailDir}/sendmail.mc`,
-    'submit.cf': `${layout.mailDir}/submit.cf`,
-    'submit.mc': `${layout.mailDir}/submit.mc`,
-    aliases: layout.aliases,
-    access: `${layout.mailDir}/access`,
-    helpfile: `${layout.mailDir}/helpfile`,
-    rcpthosts: `${qmailPaths(layout).control}/rcpthosts`,
-  };
-  if (policy.immutable?.includes('tcp.smtp')) named['tcp.smtp'] = tcpRulesPath(layout, tree);
-  const lock = opts.filesOnly ? [] : (policy.immutable ?? []).map((n) => named[n]!);
+  const named = managedPaths(layout, tree);
+  const lock = opts.filesOnly ? [] : (policy.immutable ?? []).map((n) => named[n as keyof typeof named]);
   const probe = [...new Set([...plan.files.filter((f) => f.before !== undefined).map((f) => f.path), ...lock.filter((p) => fs.stat(p)?.isFile())])];
   const attrs = (opts.attributes ?? lsattrAttributes)(probe.map((p) => fs.hostPath(p)));
   for (const f of plan.files) f.immutable = (attrs.get(f.hostPath) ?? '').includes('i');
@@ -340,6 +331,21 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     else if (!flags.includes('i')) plan.actions.push({ type: 'chattr', path, hostPath, immutable: true });
   }
   return plan;
+}
+
+/** Where each file `immutable:` can name lives on this system (MANAGED_FILES). */
+export function managedPaths(layout: Layout, tree: HostTree): Record<(typeof MANAGED_FILES)[number], string> {
+  return {
+    'sendmail.cf': `${layout.mailDir}/sendmail.cf`,
+    'sendmail.mc': `${layout.mailDir}/sendmail.mc`,
+    'submit.cf': `${layout.mailDir}/submit.cf`,
+    'submit.mc': `${layout.mailDir}/submit.mc`,
+    aliases: layout.aliases,
+    access: `${layout.mailDir}/access`,
+    helpfile: `${layout.mailDir}/helpfile`,
+    rcpthosts: `${qmailPaths(layout).control}/rcpthosts`,
+    'tcp.smtp': tcpRulesPath(layout, tree),
+  };
 }
 
 /** The tcp.smtp in use: the first of the layout's places that exists, else the first place. */

@@ -1,21 +1,14 @@
-import { realpathSync, statSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { applyPolicy } from '../apply/run.js';
 import { loadPolicy } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
 import { rules } from '../../rules/index.js';
+import { rootDir } from './root-dir.js';
 
 /** `mailharden apply POLICY`: flags → applyPolicy() → exit code (0, 1 pending with --exit-code, 2, 3, 4, 5). */
 export async function runApply(policyPath: string, opts: Record<string, unknown>): Promise<number> {
   const policy = await loadPolicy(policyPath);
-  const rootArg = typeof opts.root === 'string' ? opts.root : '/';
-  let root: string;
-  try {
-    root = realpathSync(rootArg);
-    if (!statSync(root).isDirectory()) throw new Error('not a directory');
-  } catch (e) {
-    throw new UserError(`--root ${rootArg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`, 2);
-  }
+  const root = rootDir(opts.root);
   if (opts.exitCode && !opts.dryRun) throw new UserError('--exit-code needs --dry-run', 2);
   return applyPolicy(policy, {
     root,

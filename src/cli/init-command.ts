@@ -1,4 +1,4 @@
-import { lstatSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -6,6 +6,7 @@ import type { Profile } from '../host/layout.js';
 import { derivePolicy, starterPolicy } from '../policy/init.js';
 import { loadPolicy } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
+import { rootDir } from './root-dir.js';
 
 /**
  * `mailharden init [--from-system [--root DIR] [--profile P]] [-o FILE [--force]]`: a starter policy,
@@ -22,14 +23,7 @@ export async function runInit(opts: Record<string, unknown>): Promise<number> {
   let text: string;
   let summary = '';
   if (fromSystem) {
-    const rootArg = typeof opts.root === 'string' ? opts.root : '/';
-    let root: string;
-    try {
-      root = realpathSync(rootArg);
-      if (!statSync(root).isDirectory()) throw new Error('not a directory');
-    } catch (e) {
-      throw new UserError(`--root ${rootArg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`, 2);
-    }
+    const root = rootDir(opts.root);
     const derived = derivePolicy({
       root,
       ...(typeof opts.profile === 'string' ? { profile: opts.profile as Profile } : {}),

@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { lintProbe } from '../core/engine.js';
 import { UserError } from '../core/errors.js';
 import { failsAt, type LintReport } from '../core/report.js';
-import { today } from '../core/lint-text.js';
 import { parseFailOn } from '../lint.js';
+import { probeFindings, probeRulesOf } from '../probe/findings.js';
 import { probe } from '../probe/run.js';
 import { rules } from '../../rules/index.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
@@ -43,9 +42,8 @@ export async function runProbe(target: string, opts: Record<string, unknown>, ve
   const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
   const doc = await probe({ host, port, timeoutMs: timeout * 1000, helo, user, from, to });
   if (typeof opts.transcript === 'string') writeFileSync(opts.transcript, doc.file.text);
-  const probeRules = rules.filter((r) => r.meta.kinds.includes('probe'));
-  const findings = lintProbe(doc, { rules: probeRules, enabled: new Set(probeRules.map((r) => r.meta.id)), severity: new Map(), settings: { localOnly: false }, inlineSuppressions: false, ignores: [], today: today() });
-  const report: LintReport = { tool: { name: 'mailharden', version }, findings, files: 1, rules: probeRules.map((r) => r.meta) };
+  const findings = probeFindings(doc, rules);
+  const report: LintReport = { tool: { name: 'mailharden', version }, findings, files: 1, rules: probeRulesOf(rules).map((r) => r.meta) };
   const color = useColor(String(opts.color ?? 'auto'), Boolean(process.stdout.isTTY), process.env);
   await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
   return failsAt(report, failOn) ? 1 : 0;

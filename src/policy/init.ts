@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { buildPlan, changes, layoutFor, type Plan } from '../apply/plan.js';
+import { buildPlan, changes, layoutFor, managedPaths, type Plan } from '../apply/plan.js';
 import { policyLabel } from '../apply/run.js';
 import { UserError } from '../core/errors.js';
 import { SourceFile } from '../core/source.js';
@@ -771,24 +771,9 @@ function deriveQueue(tree: HostTree, layout: Layout): Kept<string> {
   return { keep: true, value: mode, note: `${layout.mqueue} now${(meta.mode & 0o077) !== 0 ? '; 0700 keeps others out' : ''}` };
 }
 
-/** The files `immutable:` can name and where they are (the mapping of apply's plan). */
-function managedPaths(tree: HostTree, layout: Layout): Record<(typeof MANAGED_FILES)[number], string> {
-  const tcp = layout.tcpRules.find((p) => tree.lstat(p)?.type === 'file') ?? layout.tcpRules[0]!;
-  return {
-    'sendmail.cf': `${layout.mailDir}/sendmail.cf`,
-    'sendmail.mc': `${layout.mailDir}/sendmail.mc`,
-    'submit.cf': `${layout.mailDir}/submit.cf`,
-    'submit.mc': `${layout.mailDir}/submit.mc`,
-    aliases: layout.aliases,
-    access: `${layout.mailDir}/access`,
-    helpfile: `${layout.mailDir}/helpfile`,
-    rcpthosts: `${qmailPaths(layout).control}/rcpthosts`,
-    'tcp.smtp': tcp,
-  };
-}
 
 function deriveImmutable(tree: HostTree, layout: Layout): Kept<string[]> {
-  const named = managedPaths(tree, layout);
+  const named = managedPaths(layout, tree);
   const existing = MANAGED_FILES.filter((n) => tree.lstat(named[n])?.type === 'file');
   if (existing.length === 0) return { keep: true, value: [], note: 'None of the files apply manages exists yet.' };
   const attrs = tree.immutable(existing.map((n) => named[n]));
