@@ -85,7 +85,7 @@ describe('golden renders', () => {
         "include(`/usr/share/sendmail/cf/m4/cf.m4')dnl",
         "FEATURE(`no_default_msa')dnl",
         "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl",
-        "define(`confPRIVACY_FLAGS', ``goaway,restrictqrun'')dnl",
+        "define(`confPRIVACY_FLAGS', `goaway,restrictqrun')dnl",
         'dnl # mailharden: settings of the hardening policy',
         "define(`confSMTP_LOGIN_MSG', ``$j'')dnl",
         "FEATURE(`smrsh')dnl",

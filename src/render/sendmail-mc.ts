@@ -40,7 +40,8 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
   /** `plainWords`: the value is flags or a number, which m4 cannot mistake for a macro, so a define quoted once is kept. */
   const setDefine = (macro: string, value: string, plainWords = false): void => {
     const existing = lastDefine(macro);
-    const text = defineLine(macro, value);
+    // Flags and numbers are no m4 words: quoted once, as people write them; text is quoted twice.
+    const text = plainWords ? call('define', macro, value) : defineLine(macro, value);
     if (!existing) return void added.push(`${text}dnl`);
     const current = existing.args[1]?.text;
     if (current !== undefined && rescanned(current) === value && (current !== value || plainWords)) return;
