@@ -127,29 +127,5 @@ export function looksLikeStatement(text: string): boolean {
   return shape !== undefined && shape.test(text) && !looksLikeProse(text);
 }
 
-/** Edit distance between two short words, ignoring case. */
-function distance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= y.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1)));
-    prev = row;
-  }
-  return prev[y.length]!;
-}
-
-/** The candidate closest to a misspelt word, when it is close enough to be a likely typo. */
-export function nearest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = distance(word, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
+/** The candidate closest to a misspelt word (shared with the config and policy loaders). */
+export { nearest } from '../../src/core/nearest.js';

@@ -251,6 +251,7 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
       if (f.immutable) {
         chattr(f.hostPath, false, shown(f.path));
         cleared.push(f);
+        faultPoint(`after-clear:${f.path}`);
       }
       atomicWrite(f.hostPath, f.after, f.mode, { uid: f.uid, gid: f.gid }, f.path, f.encoding);
     }
@@ -261,7 +262,8 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
     if (errors.length && !failure) failure = new UserError(errors.join('\n'), 3);
   }
-  if (failure) throw failure instanceof UserError ? failure : new UserError(`apply failed: ${(failure as Error).message}`, 3);
+  if (failure) throw failure instanceof UserError ? failure : new UserError(`apply failed, nothing half-written: ${(failure as Error).message}`, 3);
+  faultPoint('after-writes');
 
   // 7. Host actions; 8. post-commands for the files that changed (or whose database is older than
   // they are: an earlier run stopped before rebuilding it); 9. attributes.
@@ -273,6 +275,7 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
     else if (a.type === 'remove') rmSync(a.hostPath, { force: true });
     else if (a.type === 'chmod') chmodSync(a.hostPath, a.mode);
   }
+  faultPoint('before-post');
   if (o.postCommands) {
     for (const f of plan.files.filter((x) => changes(x) || x.stale)) {
       for (const c of f.post) {

@@ -13,11 +13,14 @@ export function tempBeside(path: string, what: string): string {
 export const TEMP_PATTERN = /^\..+\.mailharden-(?:check|current|new|link)-(\d+)-[0-9a-f]{8}(?:\.db|\.cdb|\.cdb\.tmp)?$/;
 
 /** Creates a new file (never an existing one, never through a link) with `mode`, written and synced. */
-export function writeTemp(path: string, text: string, mode: number, owner?: { uid: number; gid: number }, encoding: 'utf8' | 'latin1' = 'utf8'): void {
+export function writeTemp(path: string, text: string, mode: number, owner?: { uid: number; gid: number }, encoding: 'utf8' | 'latin1' = 'utf8', shown = path): void {
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     const buf = Buffer.from(text, encoding);
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    const half = buf.length >> 1;
+    for (let off = 0; off < half; ) off += writeSync(fd, buf, off, half - off);
+    faultPoint(`mid-temp:${shown}`);
+    for (let off = half; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
     if (owner && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
     // After the chown: chown clears set-id bits.
     fchmodSync(fd, mode);
@@ -43,9 +46,19 @@ function syncDir(dir: string): void {
   }
 }
 
-/** Test-only fault injection: MAILHARDEN_FAULT=<point> makes apply stop dead there (SIGKILL of itself). */
+/**
+ * Fault injection for the crash-safety tests, off unless MAILHARDEN_FAULT is set:
+ * `MAILHARDEN_FAULT=<point>` kills the process dead there (SIGKILL of itself), `throw:<point>` makes
+ * the step fail with an error, `enospc:<point>` with ENOSPC (a full disk). Points: `before-temp:<path>`,
+ * `mid-temp:<path>` (half the bytes written), `after-temp:<path>`, `after-rename:<path>`,
+ * `after-clear:<path>` (immutable bit cleared), `after-backup`, `after-writes`, `before-post`.
+ */
 export function faultPoint(name: string): void {
-  if (process.env.MAILHARDEN_FAULT === name) process.kill(process.pid, 'SIGKILL');
+  const fault = process.env.MAILHARDEN_FAULT;
+  if (!fault) return;
+  if (fault === name) process.kill(process.pid, 'SIGKILL');
+  if (fault === `throw:${name}`) throw new Error(`injected fault at ${name}`);
+  if (fault === `enospc:${name}`) throw Object.assign(new Error(`ENOSPC: no space left on device, write (injected at ${name})`), { code: 'ENOSPC', errno: -28 });
 }
 
 /**
@@ -57,9 +70,10 @@ export function faultPoint(name: string): void {
 export function atomicWrite(path: string, text: string, mode: number, owner: { uid: number; gid: number }, shown: string, encoding: 'utf8' | 'latin1' = 'utf8'): void {
   const dir = posix.dirname(path);
   const tmp = tempBeside(path, 'new');
-  writeTemp(tmp, text, mode, owner, encoding);
-  faultPoint(`after-temp:${shown}`);
+  faultPoint(`before-temp:${shown}`);
+  writeTemp(tmp, text, mode, owner, encoding, shown);
   try {
+    faultPoint(`after-temp:${shown}`);
     const st = lstatOrUndefined(path);
     if (st?.isSymbolicLink()) throw new UserError(`${shown} became a symlink (to ${readlinkSync(path)}) after it was read: not written`, 3);
     if (st && !st.isFile()) throw new UserError(`${shown} is no longer a regular file: not written`, 3);

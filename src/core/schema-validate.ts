@@ -1,3 +1,4 @@
+import { nearest } from './nearest.js';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
@@ -30,7 +31,7 @@ function describe(e: ErrorObject, schema: object): SchemaError {
   if (e.keyword === 'additionalProperties') {
     const key = String(params.additionalProperty);
     const allowed = Object.keys(propertiesAt(schema, e.schemaPath) ?? {});
-    const near = closest(key, allowed);
+    const near = nearest(key, allowed);
     return { pointer: `${e.instancePath}/${key}`, message: `unknown key "${key}"${near ? ` (did you mean "${near}"?)` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`, atKey: true };
   }
   if (e.keyword === 'enum') return { pointer: e.instancePath, message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`, atKey: false };
@@ -46,26 +47,3 @@ function propertiesAt(schema: object, schemaPath: string): Record<string, unknow
   return (node as { properties?: Record<string, unknown> } | undefined)?.properties;
 }
 
-/** The allowed word nearest to `word` by edit distance, if it is close enough to be a typo. */
-export function closest(word: string, options: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const o of options) {
-    const d = distance(word.toLowerCase(), o.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = o;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT, run } from './helpers/cli.js';
+import { needsRoot, tempDir } from './helpers/real.js';
+import { changedPaths, snapshot } from './helpers/snapshot.js';
+import { attributesWork } from './helpers/tree-spec.js';
+
+/**
+ * Crash safety of apply: a run killed (SIGKILL) or failing at each write step leaves every target
+ * exactly old or exactly new, never partial; the next run removes what the dead one left and
+ * completes the change. The fault points are switched on by MAILHARDEN_FAULT (src/apply/write.ts),
+ * which nothing sets in normal use. `npm run fuzz` (MH_FAULTS=all) runs every point for every file.
+ */
+
+const FILES = ['/etc/mail/sendmail.cf', '/etc/mail/sendmail.mc', '/etc/aliases', '/etc/mail/access', '/etc/mail/relay-domains', '/etc/mail/helpfile'];
+const PER_FILE = ['before-temp', 'mid-temp', 'after-temp', 'after-rename'];
+const GLOBAL = ['after-backup', 'after-writes', 'before-post'];
+const ARGS = ['--files-only', '--no-validate', '--no-post-commands'];
+
+function exampleRoot(): { root: string; policy: string } {
+  const dir = tempDir('mh-fault-');
+  const root = join(dir, 'root');
+  mkdirSync(root);
+  cpSync(join(ROOT, 'examples', 'etc'), join(root, 'etc'), { recursive: true });
+  const policy = join(dir, 'policy.yaml');
+  writeFileSync(policy, readFileSync(join(ROOT, 'examples', 'policy.yaml')));
+  return { root, policy };
+}
+
+/** The managed files' contents in a tree (undefined: absent), without backups and temp files. */
+function managed(root: string): Map<string, string | undefined> {
+  return new Map(FILES.map((f) => [f, existsSync(join(root, f)) ? readFileSync(join(root, f), 'latin1') : undefined]));
+}
+
+const temps = (root: string): string[] => [...snapshot(root).keys()].filter((p) => /\.mailharden-/.test(p));
+
+describe('apply killed at every write step: each file old or new, and a rerun completes', () => {
+  // What a complete run produces, to compare each file with.
+  const reference = exampleRoot();
+  const old = managed(reference.root);
+  assert.equal(run(['apply', reference.policy, '--root', reference.root, ...ARGS]).code, 0);
+  const done = managed(reference.root);
+
+  const all = process.env.MH_FAULTS === 'all';
+  const points = [...(all ? FILES : FILES.slice(0, 2)).flatMap((f) => PER_FILE.map((p) => `${p}:${f}`)), ...GLOBAL];
+  it(`${points.length} fault points`, () => {
+    for (const point of points) {
+      const { root, policy } = exampleRoot();
+      const killed = run(['apply', policy, '--root', root, ...ARGS], { env: { MAILHARDEN_FAULT: point } });
+      assert.equal(killed.code, -1, `${point}: the run was killed (stderr: ${killed.stderr})`);
+      const mid = managed(root);
+      for (const f of FILES) assert.ok(mid.get(f) === old.get(f) || mid.get(f) === done.get(f), `${point}: ${f} is neither the old nor the new file`);
+      if (point.startsWith('mid-temp') || point.startsWith('after-temp')) assert.ok(temps(root).length === 1, `${point}: the dead run's temp file is there`);
+      const rerun = run(['apply', policy, '--root', root, ...ARGS]);
+      assert.equal(rerun.code, 0, `${point}: ${rerun.stderr}`);
+      assert.deepEqual(managed(root), done, `${point}: the rerun completed the change`);
+      assert.deepEqual(temps(root), [], `${point}: temp files removed`);
+    }
+  });
+});
+
+describe('apply failing: nothing half-written, bits restored, exit 3', () => {
+  it('a full disk (simulated ENOSPC) while writing leaves the old file and no temp file', () => {
+    for (const point of ['mid-temp:/etc/mail/sendmail.cf', 'before-temp:/etc/aliases']) {
+      const { root, policy } = exampleRoot();
+      const before = managed(root);
+      const r = run(['apply', policy, '--root', root, ...ARGS], { env: { MAILHARDEN_FAULT: `enospc:${point}` } });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /^mailharden: apply failed, nothing half-written: ENOSPC: no space left on device/m);
+      const file = point.split(':')[1]!;
+      assert.equal(managed(root).get(file), before.get(file), `${point}: the old file is intact`);
+      assert.deepEqual(temps(root), []);
+    }
+  });
+
+  it('a really full disk (a 64 KiB tmpfs as the root) exits 3 and keeps the old files', (t) => {
+    if (!needsRoot(t, 'mounting a tmpfs needs root')) return;
+    const { root, policy } = exampleRoot();
+    const small = join(root, '..', 'small');
+    mkdirSync(small);
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]).status !== 0) {
+      if (process.env.CI === 'true') throw new Error('CI must be able to mount a tmpfs (root on a VM)');
+      return t.skip('cannot mount a tmpfs here');
+    }
+    try {
+      cpSync(join(root, 'etc'), join(small, 'etc'), { recursive: true });
+      // Fill the file system but for a few bytes, so the first temp file cannot be written whole.
+      const filler = join(small, 'filler');
+      spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=1024', 'count=1024'], { stdio: 'ignore' });
+      const before = snapshot(join(small, 'etc'));
+      const r = run(['apply', policy, '--root', small, ...ARGS, '--backup-dir', join(root, '..', 'backups')]);
+      assert.equal(r.code, 3, `${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('mailharden: note:')).length, 1, r.stderr);
+      assert.match(r.stderr, /ENOSPC|no space left/i);
+      assert.deepEqual(changedPaths(before, snapshot(join(small, 'etc'))), [], 'no file changed, no temp file left');
+    } finally {
+      spawnSync('umount', [small]);
+    }
+  });
+
+  it('an immutable bit cleared with --allow-chattr is set again when the write fails', (t) => {
+    const { root, policy } = exampleRoot();
+    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
+    const cf = join(root, 'etc/mail/sendmail.cf');
+    spawnSync('chattr', ['+i', cf]);
+    try {
+      const before = readFileSync(cf, 'latin1');
+      const r = run(['apply', policy, '--root', root, ...ARGS, '--allow-chattr'], { env: { MAILHARDEN_FAULT: 'throw:after-clear:/etc/mail/sendmail.cf' } });
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(readFileSync(cf, 'latin1'), before);
+      assert.match(spawnSync('lsattr', ['-d', cf], { encoding: 'utf8' }).stdout, /^\S*i\S* /, 'the bit is back');
+    } finally {
+      spawnSync('chattr', ['-R', '-i', root]);
+    }
+  });
+
+  it('a target replaced by a symlink between planning and writing is not written through', () => {
+    const { root, policy } = exampleRoot();
+    const outside = join(root, '..', 'outside-aliases');
+    writeFileSync(outside, 'precious: root\n');
+    const bin = join(root, '..', 'bin');
+    mkdirSync(bin);
+    // A stand-in validator that, while apply waits for it, swaps /etc/aliases for a link out of the tree.
+    writeFileSync(join(bin, 'm4'), `#!/bin/sh\nrm -f '${join(root, 'etc/aliases')}'\nln -s '${outside}' '${join(root, 'etc/aliases')}'\nexit 0\n`, { mode: 0o755 });
+    const r = run(['apply', policy, '--root', root, '--files-only', '--no-post-commands'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    assert.equal(r.code, 3, `${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /\/etc\/aliases became a symlink \(to .*outside-aliases\) after it was read: not written/);
+    assert.equal(readFileSync(outside, 'utf8'), 'precious: root\n');
+    rmSync(join(root, 'etc/aliases'));
+  });
+});

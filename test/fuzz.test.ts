@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { stringify } from 'yaml';
+import { buildPlan, changes } from '../src/apply/plan.js';
+import { planScript, policyLabel } from '../src/apply/run.js';
+import { UserError } from '../src/core/errors.js';
+import { lintText } from '../src/core/lint-text.js';
+import { SourceFile } from '../src/core/source.js';
+import { FILE_KINDS, type FileKind } from '../src/core/types.js';
+import { parseAs } from '../src/parsers/documents.js';
+import { parseAliases } from '../src/parsers/aliases.js';
+import { POLICY_SCHEMA, type Policy } from '../src/policy/schema.js';
+import { loadPolicy } from '../src/policy/validate.js';
+import { loadTemplates } from '../src/render/templates.js';
+import { rules } from '../rules/index.js';
+import { ROOT } from './helpers/cli.js';
+import { loadFixtures } from './helpers/fixtures.js';
+import { tempDir } from './helpers/real.js';
+
+/**
+ * Property tests with fast-check: hostile and mutated input for every parser (through lint) and for
+ * the policy loader, and hostile policy values that pass the schema, rendered into every artifact.
+ * `npm test` runs a few hundred cases; `npm run fuzz` (MH_FUZZ=long) runs over 100,000. A failure
+ * prints fast-check's seed and path, so `MH_FUZZ_SEED=<seed>` replays it.
+ */
+const LONG = process.env.MH_FUZZ === 'long';
+const seed = process.env.MH_FUZZ_SEED ? Number(process.env.MH_FUZZ_SEED) : undefined;
+const runs = (short: number, long: number) => ({ numRuns: LONG ? long : short, ...(seed !== undefined ? { seed } : {}) });
+let cases = 0;
+
+/** Tokens that matter to these formats. */
+const TOKENS = ['O ', ' ', '\t', '\n', '\r\n', '\r', '#', '\\', '"', '`', "'", '(', ')', ',', ':', '=', '$', '|', '/', '.', 'é', '\u0000', '\uFFFD', 'dnl', 'define(', 'FEATURE(', 'MAILER(', 'PrivacyOptions', 'mailharden-disable MH1001 -- x', 'RELAY', 'Connect:', 'allow,RELAYCLIENT=""', ':deny', '1-255.', 'include:', '"|/bin/sh -c x"'];
+
+type Op =
+  | { t: 'flip'; at: number; byte: number }
+  | { t: 'dup'; at: number }
+  | { t: 'insert'; at: number; s: string }
+  | { t: 'delete'; at: number; n: number }
+  | { t: 'long'; at: number; n: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ t: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ t: fc.constant('dup' as const), at: fc.nat() }),
+  fc.record({ t: fc.constant('insert' as const), at: fc.nat(), s: fc.array(fc.constantFrom(...TOKENS), { maxLength: 12 }).map((a) => a.join('')) }),
+  fc.record({ t: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ t: fc.constant('long' as const), at: fc.nat(), n: fc.integer({ min: 1000, max: 100_000 }) }),
+);
+
+/** Applies byte-level mutations (so invalid UTF-8 appears), then decodes as UTF-8 or Latin-1. */
+function mutate(seedText: string, ops: readonly Op[], latin1: boolean): string {
+  let buf = Buffer.from(seedText, 'utf8');
+  for (const op of ops) {
+    const at = buf.length ? op.at % (buf.length + 1) : 0;
+    if (op.t === 'flip' && buf.length) buf[at % buf.length] = op.byte;
+    else if (op.t === 'dup') {
+      const start = buf.lastIndexOf(10, at - 1) + 1;
+      let end = buf.indexOf(10, at);
+      if (end < 0) end = buf.length;
+      buf = Buffer.concat([buf.subarray(0, end), Buffer.from('\n'), buf.subarray(start, end), buf.subarray(end)]);
+    } else if (op.t === 'insert') buf = Buffer.concat([buf.subarray(0, at), Buffer.from(op.s, 'utf8'), buf.subarray(at)]);
+    else if (op.t === 'delete') buf = Buffer.concat([buf.subarray(0, at), buf.subarray(at + op.n)]);
+    else if (op.t === 'long') buf = Buffer.concat([buf.subarray(0, at), Buffer.alloc(op.n, 'x'), buf.subarray(at)]);
+  }
+  return buf.toString(latin1 ? 'latin1' : 'utf8');
+}
+
+/** lint never throws, every finding lies inside the file, and the time stays proportional to the size. */
+function checkLint(text: string, kind: FileKind): void {
+  cases++;
+  const start = performance.now();
+  const findings = lintText(text, kind, rules);
+  const ms = performance.now() - start;
+  const file = new SourceFile('x', text);
+  const lines = Math.max(file.lineCount, 1);
+  for (const f of findings) {
+    assert.ok(f.line >= 1 && f.line <= lines, `${f.ruleId} line ${f.line} of ${lines}`);
+    assert.ok(f.column >= 1 && (f.endLine > f.line || f.endColumn > f.column), `${f.ruleId} span ${f.line}:${f.column}-${f.endLine}:${f.endColumn}`);
+  }
+  // Generous for a loaded CI machine (and a GC pause), and still far below anything quadratic: 500 ms + 1 ms per 10 KB.
+  assert.ok(ms < 500 + text.length / 10_000, `${ms.toFixed(0)} ms for ${text.length} characters`);
+}
+
+describe('fuzz: every parser, through lint, on mutated and random input', () => {
+  const fixtures = loadFixtures();
+  for (const kind of FILE_KINDS) {
+    const seeds = [...fixtures.filter((f) => f.kind === kind).map((f) => f.text), ''];
+    it(kind, () => {
+      fc.assert(
+        fc.property(fc.nat(seeds.length - 1), fc.array(opArb, { maxLength: 10 }), fc.boolean(), (i, ops, latin1) => checkLint(mutate(seeds[i]!, ops, latin1), kind)),
+        runs(150, 11_000),
+      );
+    });
+  }
+
+  it('a 10 MB single line of every kind, CR, NUL and invalid UTF-8 in it', () => {
+    const line = Buffer.concat([Buffer.from('O PrivacyOptions='), Buffer.alloc(5_000_000, 'a'), Buffer.from([0xff, 0xfe, 0x00, 0x0d]), Buffer.alloc(5_000_000, ',')]).toString('utf8');
+    for (const kind of FILE_KINDS) {
+      const start = performance.now();
+      checkLint(line, kind);
+      assert.ok(performance.now() - start < 5000, `${kind}: ${(performance.now() - start).toFixed(0)} ms`);
+    }
+  });
+});
+
+describe('fuzz: the policy loader', () => {
+  const dir = tempDir('mh-fuzz-policy-');
+  const path = join(dir, 'p.yaml');
+  const example = readFileSync(join(ROOT, 'examples', 'policy.yaml'), 'utf8');
+  const keys = Object.keys(POLICY_SCHEMA.properties);
+  /** loadPolicy gives a policy or a UserError whose every line is `p.yaml:LINE:COL: …`; nothing else. */
+  const check = async (text: string): Promise<void> => {
+    cases++;
+    writeFileSync(path, text);
+    try {
+      await loadPolicy(path, 'p.yaml');
+    } catch (e) {
+      assert.ok(e instanceof UserError, `not a UserError: ${(e as Error).stack}`);
+      for (const line of e.message.split('\n')) assert.match(line, /^p\.yaml(:\d+:\d+)?: /, `${JSON.stringify(text.slice(0, 300))}`);
+    }
+  };
+  it('random documents of the policy\'s keys with any values', async () => {
+    const doc = fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 12 })), fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant(1)), { maxKeys: 8 }).map((o) => ({ version: 1, ...o }));
+    await fc.assert(fc.asyncProperty(doc, async (o) => check(stringify(o))), runs(100, 10_000));
+  });
+  it('the example policy, mutated', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(opArb, { maxLength: 6 }), fc.boolean(), async (ops, latin1) => check(mutate(example, ops, latin1))), runs(100, 10_000));
+  });
+});
+
+/** Strings that pass the schema's patterns but hold everything those patterns allow. */
+const segment = fc.stringMatching(/^[A-Za-z0-9._+-]{1,10}$/).filter((s) => s !== '.' && s !== '..');
+const absPath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((p) => `/${p.join('/')}`);
+const label = fc.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9-]{0,8}[A-Za-z0-9])?$/);
+const domain = fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => l.join('.'));
+const aliasName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,12}$/);
+const aliasTarget = fc.tuple(fc.stringMatching(/^[A-Za-z0-9._+-]{1,12}$/), fc.option(domain)).map(([l, d]) => (d ? `${l}@${d}` : l));
+const cidr4 = fc.tuple(fc.integer({ min: 8, max: 32 }), fc.nat(2 ** 32 - 1)).map(([bits, n]) => {
+  const net = Math.floor(n / 2 ** (32 - bits)) * 2 ** (32 - bits);
+  return `${[24, 16, 8, 0].map((s) => Math.floor(net / 2 ** s) % 256).join('.')}/${bits}`;
+});
+const cidr6 = fc.tuple(fc.array(fc.integer({ min: 1, max: 0xffff }), { minLength: 1, maxLength: 4 })).map(([g]) => `${g.map((x) => x.toString(16)).join(':')}${g.length < 8 ? '::' : ''}/${g.length * 16}`);
+const hostilePolicy: fc.Arbitrary<Policy> = fc.record(
+  {
+    version: fc.constant(1 as const),
+    mta: fc.constantFrom<Policy['mta']>(['sendmail'], ['qmail'], ['sendmail', 'qmail']),
+    paths: fc.record({ mailDir: absPath, aliases: absPath, smrshDir: absPath, mqueue: absPath, qmailDir: absPath, tcpRules: absPath }, { requiredKeys: [] }),
+    relay: fc.record({ networks: fc.uniqueArray(fc.oneof(cidr4, cidr6), { maxLength: 4 }), domains: fc.uniqueArray(fc.oneof(domain, domain.map((d) => `.${d}`)), { maxLength: 4 }) }, { requiredKeys: [] }),
+    privacy: fc.uniqueArray(fc.constantFrom('noexpn', 'novrfy', 'goaway', 'restrictqrun', 'authwarnings', 'noetrn', 'needmailhelo'), { maxLength: 5 }),
+    smrsh: fc.record({ allow: fc.uniqueArray(absPath, { maxLength: 3 }) }),
+    aliases: fc.record({ strip: fc.uniqueArray(aliasName, { maxLength: 3 }), root: aliasTarget, postmaster: aliasTarget }, { requiredKeys: [] }),
+    greeting: fc.stringMatching(/^[A-Za-z0-9$ .,:;()_+@/-]{0,40}$/).map((s) => `$j ${s}`.trim()),
+    help: fc.boolean(),
+    logLevel: fc.integer({ min: 0, max: 99 }),
+    listen: fc.constantFrom<Policy['listen']>('local-only', 'all'),
+    auth: fc.record({ 'require-tls': fc.boolean() }),
+  },
+  { requiredKeys: ['version'] },
+);
+
+/** The shapes a new line of each artifact may take: a policy value can never add a line of another shape. */
+const NEW_LINE: Record<string, RegExp> = {
+  'sendmail.cf': /^(O (PrivacyOptions|SmtpGreetingMessage|HelpFile|LogLevel|AuthOptions|DaemonPortOptions)=[^\n]*|Mprog,.*|\t\tA=smrsh -c \$u)$/,
+  'sendmail.mc': /^(dnl # mailharden: settings of the hardening policy|define\(`(confPRIVACY_FLAGS|confSMTP_LOGIN_MSG|HELP_FILE|confLOG_LEVEL|confAUTH_OPTIONS)', `{1,2}[^`'\n]*'{1,2}\)dnl|FEATURE\(`(smrsh|no_default_msa)'\)dnl|DAEMON_OPTIONS\(`[^`'\n]*'\)dnl)$/,
+  aliases: /^([A-Za-z0-9._+-]+: [A-Za-z0-9._+@-]+|# \/etc\/aliases: written by mailharden from the hardening policy\.|# Rebuild the database with newaliases after editing\.)$/,
+  access: /^(Connect:([0-9.]+|IPv6:[0-9a-f:]+)\tRELAY|# (BEGIN|END) mailharden relay networks.*|# [0-9a-f:.]+\/\d+: [^\n]*)$/,
+  'tcp.smtp': /^([0-9.-]+:allow,RELAYCLIENT=""|:allow|# [^\n]*)$/,
+  rcpthosts: /^\.?[A-Za-z0-9.-]+$/,
+  'relay-domains': /^[A-Za-z0-9.-]+$/,
+  helpfile: /^[a-z#]+\t[^\n]*$/,
+};
+const SCRIPT_LINE = new RegExp(
+  [
+    String.raw`#.*`,
+    String.raw`set -eu`,
+    String.raw`mkdir -p '[^']*'`,
+    String.raw`if \[ "\$\(readlink '[^']*' 2>/dev/null \|\| true\)" != '[^']*' \]; then rm -f '[^']*'; ln -s '[^']*' '[^']*'; fi`,
+    String.raw`rm -f '[^']*'`,
+    String.raw`chmod [0-7]{4} '[^']*'`,
+    String.raw`chattr \+i '[^']*'`,
+    String.raw`'[^']*'( '[^']*')*( < '[^']*')?`,
+  ]
+    .map((r) => `(?:${r})`)
+    .join('|')
+    .replace(/^/, '^(?:')
+    .concat(')$'),
+);
+
+describe('fuzz: hostile policy values that pass the schema never add a line to a config or a command to a script', () => {
+  it('every artifact, rendered from generated policies over the example tree', async (t) => {
+    const render = await loadTemplates();
+    const root = join(tempDir('mh-fuzz-tree-'), 'root');
+    mkdirSync(root);
+    cpSync(join(ROOT, 'examples', 'etc'), join(root, 'etc'), { recursive: true });
+    const dir = tempDir('mh-fuzz-p-');
+    let checked = 0;
+    let scripts = 0;
+    let valid = 0;
+    await fc.assert(
+      fc.asyncProperty(hostilePolicy, fc.stringMatching(/^[^\0/]{1,30}$/), async (policy, name) => {
+        cases++;
+        const path = join(dir, 'p.yaml');
+        writeFileSync(path, stringify(policy));
+        let policyIn: Policy;
+        try {
+          policyIn = await loadPolicy(path, 'p.yaml');
+        } catch {
+          return; // The schema or the semantic checks refused it: nothing reaches a renderer.
+        }
+        valid++;
+        const plan = buildPlan(policyIn, { root, render, policyName: policyLabel(name), attributes: () => new Map() });
+        for (const f of plan.files.filter(changes)) {
+          const before = new Map<string, number>();
+          for (const l of (f.before ?? '').split('\n')) before.set(l, (before.get(l) ?? 0) + 1);
+          for (const l of f.after.split('\n')) {
+            const n = before.get(l) ?? 0;
+            if (n > 0) {
+              before.set(l, n - 1);
+              continue;
+            }
+            if (l === '') continue;
+            assert.match(l, NEW_LINE[f.artifact]!, `${f.artifact}: a new line of another shape, from ${JSON.stringify(policyIn)}`);
+          }
+          if (f.kind === 'sendmail-cf' && policyIn.greeting !== undefined) {
+            const cf = parseAs('sendmail-cf', new SourceFile('cf', f.after));
+            assert.equal(cf.sendmail.get('SmtpGreetingMessage')?.value, policyIn.greeting, 'the greeting reads back whole');
+          }
+          if (f.kind === 'aliases') {
+            const keys = new Set(parseAliases(new SourceFile('a', f.after)).keys);
+            for (const s of policyIn.aliases?.strip ?? []) assert.ok(!keys.has(s.toLowerCase()), `${s} still there`);
+          }
+          checked++;
+        }
+        const script = planScript(plan, render);
+        for (const l of script.split('\n')) if (l !== '') assert.match(l, SCRIPT_LINE, `script line from ${JSON.stringify(policyIn)}`);
+        if (scripts++ < (LONG ? 200 : 20)) assert.equal(spawnSync('sh', ['-n'], { input: script }).status, 0, script);
+      }),
+      runs(150, 10_000),
+    );
+    t.diagnostic(`${valid} valid generated policies, ${checked} changed files checked, ${scripts} scripts`);
+    assert.ok(valid > 0 && checked > valid, 'most generated policies are valid and render several files');
+  });
+});
+
+describe('fuzz: how many cases ran', () => {
+  it('counts', (t) => {
+    t.diagnostic(`fuzz cases: ${cases}`);
+    assert.ok(cases > 0);
+  });
+});
