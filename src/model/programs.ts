@@ -2,7 +2,10 @@
 
 /** The last component of a path: `/usr/bin/perl` → `perl` (trailing slashes ignored). */
 export function baseName(path: string): string {
-  return path.replace(/\/+$/, '').split('/').pop() ?? '';
+  // By index, not regex and split: this runs for every word of every program alias.
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47 /* / */) end--;
+  return path.slice(path.lastIndexOf('/', end - 1) + 1, end);
 }
 
 /** Programs that run whatever command line they are given. */

@@ -91,6 +91,10 @@ const WRAPPERS = new Set(['exec', 'softlimit', 'envuidgid', 'setuidgid', 'envdir
 
 /** Words a line of a text file separates: blanks and the shell's operators. */
 const BREAK = new Set([' ', '\t', '\r', '\n', ';', '&', '|', '(', ')', '<', '>']);
+/** Characters that start something inside an unquoted word. */
+const SPECIAL = new Set(['\\', "'", '"', '`', '$']);
+/** Characters that end a run of text inside double quotes. */
+const QUOTED_SPECIAL = new Set(['"', '\\', '$', '`']);
 
 export function parseQmailRun(file: SourceFile): QmailRunDocument {
   const { commands, problems } = new Lexer(file).run();
@@ -452,8 +456,11 @@ class Lexer {
       else if (c === '`') parts.push({ type: 'command', text: this.backtick(), quoted: false });
       else if (c === '$') this.dollar(parts, text, false);
       else {
-        text(c, false);
-        this.i++;
+        // A run of ordinary characters at once (not one string append per character).
+        let j = this.i + 1;
+        while (j < t.length && !BREAK.has(t[j]!) && !SPECIAL.has(t[j]!)) j++;
+        text(t.slice(this.i, j), false);
+        this.i = j;
       }
     }
     // `2>&1`: digits right before a redirection name a file descriptor, not a word.
@@ -481,8 +488,10 @@ class Lexer {
       } else if (c === '$') this.dollar(parts, text, true);
       else if (c === '`') parts.push({ type: 'command', text: this.backtick(), quoted: true });
       else {
-        text(c, true);
-        this.i++;
+        let j = this.i + 1;
+        while (j < t.length && !QUOTED_SPECIAL.has(t[j]!)) j++;
+        text(t.slice(this.i, j), true);
+        this.i = j;
       }
     }
     if (this.i >= t.length) this.problems.push({ message: 'double quote is never closed: /bin/sh refuses the script ("unterminated quoted string")', span: this.span(open, open + 1) });
@@ -501,7 +510,12 @@ class Lexer {
       if (t[this.i] === '\\' && this.i + 1 < t.length) {
         s += t[this.i + 1];
         this.i += 2;
-      } else s += t[this.i++];
+      } else {
+        let j = this.i + 1;
+        while (j < t.length && t[j] !== '`' && t[j] !== '\\') j++;
+        s += t.slice(this.i, j);
+        this.i = j;
+      }
     }
     if (this.i >= t.length) this.problems.push({ message: 'backquote is never closed: /bin/sh refuses the script', span: this.span(open, open + 1) });
     else this.i++;

@@ -98,10 +98,17 @@ function octetValue(digits: string): number | undefined {
   return v > 255n ? MAX_OCTET : Number(v);
 }
 
+/**
+ * Longest address a range is expanded for. No key longer than this can match a connection (an
+ * IPv4 address, a prefix, `=` and a host name of at most 253 characters, `info@`), so a longer one
+ * stands for itself: expanding a range in a megabyte of text would make 256 megabyte keys.
+ */
+const MAX_EXPANDED = 320;
+
 /** The keys tcprules writes for a rule it accepts, in the order it writes them. */
 export function ruleKeys(rule: TcpRule): string[] {
   const r = rule.range;
-  if (!r) return [rule.address];
+  if (!r || rule.address.length > MAX_EXPANDED) return [rule.address];
   const keys: string[] = [];
   for (let v = r.bot; v <= r.top; v++) keys.push(`${r.head}${v}${r.tail}`);
   return keys;
