@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { useColor } from '../src/cli/output.js';
-import { run } from './helpers/cli.js';
+import { ROOT, run } from './helpers/cli.js';
 import { tempDir } from './helpers/real.js';
 
 const CF_NO_EXPN = 'V10/Berkeley\nO PrivacyOptions=novrfy\n';
@@ -83,6 +83,14 @@ describe('mailharden lint: exit codes', () => {
     const forced = run(['lint', '-f', 'compact', '--type', 'aliases', '--select', 'MH2008', 'mx1.conf'], { cwd: dir });
     assert.match(forced.stdout, /mx1\.conf:1:1: medium: .*\[MH2008\]/);
     assert.equal(run(['lint', '-f', 'compact', '--select', 'MH2008', 'mx1.conf'], { cwd: dir }).stdout, '');
+  });
+});
+
+describe('the shipped bundle', () => {
+  it('has no import() of its own: code compiled from the V8 code cache has no loader for it in Node.js 20 (src/core/external.ts)', () => {
+    const bundle = readFileSync(join(ROOT, 'dist', 'mailharden.cjs'), 'utf8');
+    assert.deepEqual(bundle.match(/\bimport\(["'`][^"'`]*["'`]\)/g) ?? [], []);
+    assert.ok(existsSync(join(ROOT, 'dist', 'mailharden.cjs.cache')), 'the build made the code cache');
   });
 });
 

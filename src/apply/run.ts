@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -11,6 +11,7 @@ import type { Render } from '../render/templates.js';
 import { buildPlan, changes, RootFs, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
 import { validateCandidate, which, withoutLineNumbers } from './validate.js';
 import { atomicLink, atomicWrite, backup, chattr, faultPoint, lstatOrUndefined, TEMP_PATTERN } from './write.js';
+import { loadExternal } from '../core/external.js';
 
 export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
 
@@ -73,7 +74,7 @@ export function introducedFindings(file: FilePlan, rules: readonly AnyRule[], lo
 }
 
 async function unifiedDiff(f: FilePlan): Promise<string> {
-  const { createTwoFilesPatch } = await import('diff');
+  const { createTwoFilesPatch } = await loadExternal<typeof import('diff')>('diff');
   const patch = createTwoFilesPatch(f.path, f.path, f.before ?? '', f.after, f.before === undefined ? '(absent)' : '(current)', '(planned)', { context: 3 });
   // From the --- / +++ headers on (the package starts with an "Index:" line and a rule).
   return patch.slice(patch.indexOf('--- '));
@@ -181,7 +182,6 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
   const hostCount = pendingActions.length + stale.length;
   const summary = `${created} to create, ${changed.length - created} to change, ${plan.files.length - changed.length} unchanged; ${hostCount} host action${hostCount === 1 ? '' : 's'}`;
   if (o.script) {
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(o.script, planScript(plan, o.render), { mode: 0o755 });
   }
   if (changed.length === 0 && hostCount === 0) {

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UserError } from './errors.js';
 import { validateAgainst } from './schema-validate.js';
 import { pointerSegments, positionOfPath } from './yaml-positions.js';
+import { loadExternal } from './external.js';
 
 /** A YAML file read against a JSON Schema: its data, the schema's complaints, and positions for more. */
 export interface YamlFile {
@@ -26,7 +27,7 @@ export async function readYamlFile(abs: string, shown: string, schema: object): 
     if (e instanceof UserError) throw e;
     throw new UserError(`${shown}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  const { parseDocument, LineCounter } = await import('yaml');
+  const { parseDocument, LineCounter } = await loadExternal<typeof import('yaml')>('yaml');
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors.map((e) => {

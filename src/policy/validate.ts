@@ -3,6 +3,7 @@ import { UserError } from '../core/errors.js';
 import { readYamlFile, sortByPosition } from '../core/yaml-file.js';
 import { isInterpreter, isShell, isTextTool, isWriter, baseName } from '../model/programs.js';
 import { POLICY_SCHEMA, type Policy } from './schema.js';
+import { loadExternal } from '../core/external.js';
 
 /** Files `immutable:` may name: the ones apply manages. */
 export const MANAGED_FILES = ['sendmail.cf', 'sendmail.mc', 'submit.cf', 'submit.mc', 'aliases', 'access', 'helpfile', 'rcpthosts', 'tcp.smtp'] as const;
@@ -98,7 +99,7 @@ function expand6(a: string): string {
 export async function loadPolicy(path: string, shown = path): Promise<Policy> {
   const { data, errors, at } = await readYamlFile(path, shown, POLICY_SCHEMA);
   // ip-cidr is loaded here, not at start-up: only policy commands need it.
-  const IPCIDR = (await import('ip-cidr')).default;
+  const IPCIDR = (await loadExternal<typeof import('ip-cidr')>('ip-cidr')).default;
   // The semantic checks run too, so every problem is reported at once; on values of the wrong shape
   // (already reported by the schema) they are skipped.
   let semantic: Problem[] = [];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
+import { loadExternal } from '../core/external.js';
 
 export type TemplateName = 'tcp-relay-block' | 'tcp.smtp' | 'access-relay-block' | 'rcpthosts' | 'relay-domains' | 'helpfile' | 'apply.sh';
 
@@ -12,7 +13,7 @@ export type Render = (name: TemplateName, data: Record<string, unknown>) => stri
  * each compiled once with `noEscape` (the outputs are config files, not HTML) and `strict`.
  */
 export async function loadTemplates(dir = join(PACKAGE_ROOT, 'templates')): Promise<Render> {
-  const Handlebars = (await import('handlebars')).default;
+  const Handlebars = (await loadExternal<{ default: typeof import('handlebars') }>('handlebars')).default;
   const hb = Handlebars.create();
   const compiled = new Map<TemplateName, (data: unknown) => string>();
   return (name, data) => {
