@@ -1,13 +1,17 @@
 /**
  * Generates docs/rules/<ID>.md (metadata header + the rule's prose), docs/rules/README.md (index),
- * docs/coverage.md and the rule list in README.md. With --check it only compares, and exits 1 when a
- * generated file is stale (CI runs this).
+ * docs/coverage.md, docs/policy.md (the policy reference, from the JSON Schema) and the rule list in
+ * README.md. With --check it only compares, and exits 1 when a generated file is stale (CI runs this).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Pair } from 'yaml';
 import { coverageRows, ruleDocHeader, ruleTable } from '../src/core/rule-docs.js';
+import { validateAgainst } from '../src/core/schema-validate.js';
+import { LAYOUTS, PROFILES } from '../src/host/layout.js';
 import { rules } from '../rules/index.js';
 import { POLICY_SCHEMA } from '../src/policy/schema.js';
+import { MANAGED_FILES } from '../src/policy/validate.js';
 import { CONFIG_SCHEMA } from '../src/config/schema.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -64,6 +68,244 @@ if (existsSync(readmePath)) {
   const b = readme.indexOf(end);
   if (a >= 0 && b > a) emit('README.md', `${readme.slice(0, a + start.length)}\n${ruleTable(metas, (id) => `docs/rules/${id}.md`)}${readme.slice(b)}`);
 }
+/** The part of a JSON Schema the policy schema uses. */
+interface SchemaNode {
+  description?: string;
+  type?: string;
+  const?: unknown;
+  enum?: readonly unknown[];
+  default?: unknown;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  uniqueItems?: boolean;
+  items?: SchemaNode;
+  properties?: Record<string, SchemaNode>;
+  required?: readonly string[];
+  additionalProperties?: boolean;
+}
+
+/** The schema's patterns in words, by the pattern's text; a pattern not listed here is shown as it is. */
+const PATTERN_WORDS: Record<string, string> = {
+  '^(/(?!\\.\\.?(/|$))[A-Za-z0-9._+-]+)+$': 'an absolute, normalised path: starts with `/`, no `.` or `..` component, no `//`, no `/` at the end; letters, digits and `._+-` only',
+  '^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$': 'a host name: labels of letters, digits and `-` (not first or last, at most 63 characters each) joined by dots, at most 253 characters',
+  '^\\.?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$': 'a domain name (labels of letters, digits and `-` joined by dots); a leading `.` means the domain and its subdomains',
+  '^[A-Za-z0-9][A-Za-z0-9._+-]*$': 'a name of letters, digits and `._+-`, starting with a letter or digit',
+  '^[A-Za-z0-9._+-]+(@[A-Za-z0-9.-]+)?$': 'a local name or `name@domain`: letters, digits and `._+-`, no blank, quote, comma, `|` or `#`',
+  '^[0-9A-Fa-f.:]+/[0-9]{1,3}$': 'an IPv4 or IPv6 network as `ADDRESS/BITS`',
+  '^[A-Za-z0-9$ .,:;()_+@/-]+$': 'letters, digits, blanks and `$ . , : ; ( ) _ + @ / -` only: no newline, `#`, quote or backtick',
+  '^0?[0-7]{3}$': 'an octal mode of three digits, with or without a leading 0 (`0700`, `750`)',
+};
+
+/** What applies when a key is left out, where the schema has no `default` (the planner's behaviour, src/apply/plan.ts). */
+const ABSENT: Record<string, string> = {
+  profile: 'detected from the system (`/etc/debian_version`, `/etc/redhat-release`, …); `debian` when nothing tells',
+  mta: '`[sendmail]`',
+  'paths.mailDir': layoutDefault('mailDir'),
+  'paths.aliases': layoutDefault('aliases'),
+  'paths.smrshDir': layoutDefault('smrshDir'),
+  'paths.mqueue': layoutDefault('mqueue'),
+  'paths.qmailDir': layoutDefault('qmailDir'),
+  'paths.tcpRules': `the first of ${LAYOUTS.debian.tcpRules.map((p) => `\`${p}\``).join(', ')} that exists`,
+};
+
+function layoutDefault(key: 'mailDir' | 'aliases' | 'smrshDir' | 'mqueue' | 'qmailDir'): string {
+  const values = new Set(PROFILES.map((p) => LAYOUTS[p][key]));
+  if (values.size === 1) return `\`${[...values][0]}\` (every profile)`;
+  return `the profile's: ${PROFILES.map((p) => `${p} \`${LAYOUTS[p][key]}\``).join(', ')}`;
+}
+
+/** What `policy validate` checks beyond the schema (src/policy/validate.ts). */
+const SEMANTIC: Record<string, string> = {
+  'relay.networks': 'each must be a valid CIDR without host bits, and no wider than /8 (IPv4) or /16 (IPv6): anything wider is an open relay',
+  'smrsh.allow': 'no shell, interpreter, text tool that runs commands (sed, awk, …), tool that writes files, or uudecode',
+  greeting: 'no `$v`, `$Z`, version number or "sendmail"; the first word `$j` or the `hostname`; no "ESMTP" as the second word (sendmail inserts it)',
+  'aliases.strip': 'never `postmaster`, `MAILER-DAEMON` or `root`',
+  immutable: `only files apply manages: ${MANAGED_FILES.map((f) => `\`${f}\``).join(', ')}`,
+};
+
+/** Descriptions for keys whose schema has none. */
+const DESCRIPTIONS: Record<string, string> = {
+  $schema: 'The JSON Schema of this file, for editors that read it from the document (the `# yaml-language-server: $schema=…` comment does the same).',
+  'paths.mailDir': 'The directory of sendmail.cf, sendmail.mc, submit.cf, access, relay-domains and the help file.',
+  'paths.aliases': 'The aliases file sendmail reads.',
+  'paths.smrshDir': 'The directory of the programs smrsh may run (its compiled-in path).',
+  'paths.mqueue': 'The mail queue directory (its mode is `queue.mode`).',
+  'paths.qmailDir': "qmail's home: control files under control/, rcpthosts among them.",
+  'paths.tcpRules': "The tcpserver rules source of the SMTP service (the input of tcprules, compiled to a .cdb).",
+  relay: 'Who may relay through this host, and which domains it takes mail for.',
+  smrsh: "sendmail's restricted shell for program deliveries: the prog mailer is set to smrsh.",
+  aliases: 'Changes to the aliases file.',
+  queue: 'The mail queue.',
+  auth: 'SMTP AUTH.',
+};
+
+/** Examples for keys that examples/policy.yaml leaves out (each is checked against the schema below). */
+const EXTRA_EXAMPLES: Record<string, unknown> = {
+  $schema: POLICY_SCHEMA.$id,
+  'paths.mailDir': '/etc/mail',
+  'paths.aliases': '/etc/mail/aliases',
+  'paths.smrshDir': '/usr/libexec/sm.bin',
+  'paths.mqueue': '/var/spool/mqueue',
+  'paths.qmailDir': '/var/qmail',
+  'paths.tcpRules': '/etc/tcp.smtp',
+  logLevel: 9,
+  'aliases.postmaster': 'root',
+};
+
+/** A type in words: `list of strings, no duplicates`; `short` (for the table) does not list long enumerations. */
+function typeWords(node: SchemaNode, short = false): string {
+  if (node.const !== undefined) return `the constant \`${JSON.stringify(node.const)}\``;
+  if (node.enum) return short && node.enum.length > 6 ? `one of ${node.enum.length} words` : `one of ${node.enum.map((v) => `\`${String(v)}\``).join(', ')}`;
+  switch (node.type) {
+    case 'string':
+      return 'string';
+    case 'integer':
+      return node.minimum !== undefined && node.maximum !== undefined ? `integer from ${node.minimum} to ${node.maximum}` : 'integer';
+    case 'boolean':
+      return 'boolean (`true` or `false`)';
+    case 'object':
+      return 'mapping';
+    case 'array': {
+      const item = node.items ? typeWords(node.items, short) : 'anything';
+      const of = item === 'string' ? 'strings' : item.startsWith('one of ') ? `values, each ${item}` : item;
+      return `list of ${of}${node.minItems ? `, at least ${node.minItems}` : ''}${node.uniqueItems ? ', no duplicates' : ''}`;
+    }
+    default:
+      return node.type ?? 'any value';
+  }
+}
+
+/** The constraints of a string (or, with `Each item`, of a list's strings) as bullet lines. */
+function constraintLines(node: SchemaNode, label = 'Value'): string[] {
+  const out: string[] = [];
+  if (node.pattern !== undefined) {
+    const words = PATTERN_WORDS[node.pattern];
+    out.push(`${label}: ${words ? `${words} (pattern ${code(node.pattern)})` : `matches ${code(node.pattern)}`}`);
+  }
+  const len = [node.minLength !== undefined && node.minLength > 0 ? `at least ${node.minLength}` : '', node.maxLength !== undefined ? `at most ${node.maxLength}` : ''].filter(Boolean);
+  if (len.length) out.push(`Length${label === 'Value' ? '' : ' of each item'}: ${len.join(', ')} characters`);
+  return out;
+}
+
+/** Inline code that survives backticks in the text. */
+function code(text: string): string {
+  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
+}
+
+/** GitHub's heading anchor. */
+function anchor(heading: string): string {
+  return heading.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+}
+
+/** Every property, depth first, in the schema's order. */
+function properties(node: SchemaNode, path: string[] = []): { path: string[]; node: SchemaNode; required: boolean }[] {
+  const out: { path: string[]; node: SchemaNode; required: boolean }[] = [];
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    out.push({ path: [...path, key], node: child, required: node.required?.includes(key) ?? false });
+    out.push(...properties(child, [...path, key]));
+  }
+  return out;
+}
+
+/**
+ * The text of examples/policy.yaml that sets a key, with its parent keys above it. A key written
+ * inside a flow mapping (`queue: { mode: "0700" }`) is shown with the line that holds it.
+ */
+function exampleFrom(source: string, doc: Document, path: string[]): string | undefined {
+  const pairAt = (p: string[]): Pair | undefined => {
+    let node: unknown = doc.contents;
+    let pair: Pair | undefined;
+    for (const key of p) {
+      if (!isMap(node)) return undefined;
+      pair = node.items.find((it) => isPair(it) && isScalar(it.key) && it.key.value === key) as Pair | undefined;
+      if (!pair) return undefined;
+      node = pair.value;
+    }
+    return pair;
+  };
+  const pair = pairAt(path);
+  if (!pair || !isScalar(pair.key) || !pair.key.range) return undefined;
+  const keyStart = pair.key.range[0];
+  const lineStart = source.lastIndexOf('\n', keyStart - 1) + 1;
+  if (source.slice(lineStart, keyStart).trim() !== '') return path.length > 1 ? exampleFrom(source, doc, path.slice(0, -1)) : undefined;
+  const value = pair.value as { range?: [number, number, number] } | null;
+  const end = value?.range ? value.range[1] : pair.key.range[1];
+  const parents = path.slice(0, -1).map((_, i) => {
+    const k = pairAt(path.slice(0, i + 1))!.key as { range?: [number, number, number] };
+    const start = source.lastIndexOf('\n', k.range![0] - 1) + 1;
+    return `${source.slice(start, k.range![1])}:`;
+  });
+  return [...parents, source.slice(lineStart, end).trimEnd()].join('\n');
+}
+
+/** A YAML snippet setting one key to a value, with its parents. */
+function exampleOf(path: string[], value: unknown): string {
+  const lines = path.slice(0, -1).map((k, i) => `${'  '.repeat(i)}${k}:`);
+  const text = typeof value === 'string' && /^[A-Za-z0-9/._@-]+$/.test(value) ? value : JSON.stringify(value);
+  lines.push(`${'  '.repeat(path.length - 1)}${path[path.length - 1]}: ${text}`);
+  return lines.join('\n');
+}
+
+const describe = (path: string[], node: SchemaNode): string => node.description ?? DESCRIPTIONS[path.join('.')] ?? '';
+
+/** docs/policy.md: every key of the policy, nested ones too, from the JSON Schema. */
+function policyReference(schema: SchemaNode, exampleText: string): string {
+  const doc = parseDocument(exampleText, { lineCounter: new LineCounter() });
+  const all = properties(schema);
+  const cell = (t: string): string => t.replace(/\|/g, '\\|');
+  const out = [
+    '# Policy reference',
+    '',
+    '<!-- Generated by `npm run docs` from the JSON Schema in src/policy/schema.ts, with examples from examples/policy.yaml. -->',
+    '',
+    'A policy file describes the hardened mail server in YAML; `mailharden apply POLICY` makes the system so, and',
+    '`mailharden policy validate POLICY` checks a policy without applying it. This page is generated from the',
+    'JSON Schema that `mailharden schema` prints (also in [schemas/policy.json](../schemas/policy.json), for editors',
+    'through `# yaml-language-server: $schema=…`). A key the schema does not list is an error. A key left out',
+    'leaves that part of the configuration as it is, unless a default is given below.',
+    '',
+    '| Key | Type | Description |',
+    '|---|---|---|',
+    ...all.map(({ path, node, required }) => `| [\`${path.join('.')}\`](#${anchor(path.join('.'))}) | ${cell(typeWords(node, true))}${required ? ' (required)' : ''} | ${cell(describe(path, node))} |`),
+    '',
+  ];
+  for (const { path, node, required } of all) {
+    const key = path.join('.');
+    out.push(`## \`${key}\``, '');
+    if (describe(path, node)) out.push(describe(path, node), '');
+    const facts = [`Type: ${typeWords(node)}`];
+    if (required) facts.push('Required');
+    facts.push(...constraintLines(node));
+    if (node.type === 'array' && node.items) facts.push(...constraintLines(node.items, 'Each item'));
+    if (node.type === 'object') {
+      const keys = Object.keys(node.properties ?? {});
+      facts.push(`Keys: ${keys.map((k) => `[\`${k}\`](#${anchor(`${key}.${k}`)})`).join(', ')}${node.additionalProperties === false ? ' (no others)' : ''}`);
+    }
+    if (node.default !== undefined) facts.push(`Default: \`${JSON.stringify(node.default)}\``);
+    else if (ABSENT[key]) facts.push(`When absent: ${ABSENT[key]}`);
+    if (SEMANTIC[key]) facts.push(`Also checked by \`policy validate\`: ${SEMANTIC[key]}`);
+    out.push(...facts.map((f) => `- ${f}`), '');
+    const fromFile = exampleFrom(exampleText, doc, path);
+    if (fromFile !== undefined) out.push('From examples/policy.yaml:', '', '```yaml', fromFile, '```', '');
+    else if (key in EXTRA_EXAMPLES) {
+      const value = EXTRA_EXAMPLES[key];
+      // An example the docs show must be one the schema accepts.
+      const nested = path.reduceRight<unknown>((v, k) => ({ [k]: v }), value) as Record<string, unknown>;
+      const errors = validateAgainst(POLICY_SCHEMA, { version: 1, ...nested });
+      if (errors.length) throw new Error(`docs/policy.md: the example for ${key} is not valid: ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}`);
+      out.push('Example:', '', '```yaml', exampleOf(path, value), '```', '');
+    } else if (node.type !== 'object') throw new Error(`docs/policy.md: no example for ${key}: set it in examples/policy.yaml or add one to EXTRA_EXAMPLES in scripts/build-docs.ts`);
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+// After the tables above: they are constants, not hoisted like the functions.
+emit('docs/policy.md', policyReference(POLICY_SCHEMA as unknown as SchemaNode, readFileSync(join(ROOT, 'examples/policy.yaml'), 'utf8')));
+
 if (stale.length) {
   process.stderr.write(`generated docs are stale; run \`npm run docs\` and commit:\n${stale.map((s) => `  ${s}`).join('\n')}\n`);
   process.exitCode = 1;

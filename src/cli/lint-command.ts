@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { lint, parseFailOn } from '../lint.js';
+import { UserError } from '../core/errors.js';
 import { failsAt } from '../core/report.js';
 import type { FileKind } from '../core/types.js';
 import type { Profile } from '../host/layout.js';
 import { rules } from '../../rules/index.js';
+import { BASELINE_FILE } from '../baseline/name.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
 
 /** `mailharden lint`: flags → lint() → formatters → exit code (0 clean, 1 findings at --fail-on). */
@@ -15,6 +19,8 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
   // A progress line for long runs, on a terminal only, and never mixed into machine output on stdout.
   const machine = specs.some((s) => !s.file && s.format !== 'text');
   const progress = process.stderr.isTTY && !machine ? progressLine(process.stderr) : undefined;
+  // The baseline is read first, so that a broken one stops the run before the files are linted.
+  const baseline = await loadBaselineFor(opts.baseline);
   const report = await lint({
     ...(progress ? { onProgress: progress.update } : {}),
     paths,
@@ -29,8 +35,38 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
     inlineSuppressions: opts.inlineSuppressions !== false,
   });
   progress?.clear();
+  let notes: string[] = [];
+  if (baseline) {
+    const { applyBaseline, outcomeNotes, runScope } = baseline.module;
+    const { today } = await import('../core/lint-text.js');
+    const cwd = process.cwd();
+    // Only the entries this run could match can be "fixed": a lint of one file says nothing of the others.
+    const scope = runScope(report, {
+      paths: paths.map((p) => resolve(cwd, p)),
+      ...(root !== undefined ? { root: resolve(cwd, root) } : {}),
+      ...(opts.select ? { select: opts.select as string[] } : {}),
+      ...(opts.ignore ? { ignore: opts.ignore as string[] } : {}),
+    });
+    notes = outcomeNotes(applyBaseline(report, baseline.loaded, cwd, today(), scope), baseline.loaded);
+    report.baseline = baseline.loaded.shown;
+  }
   await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
+  for (const note of notes) process.stderr.write(`${note}\n`);
   return failsAt(report, failOn) ? 1 : 0;
+}
+
+/**
+ * The baseline for `--baseline FILE` (which must exist), `--no-baseline` (none), or by default
+ * `.mailharden-baseline.json` in the current directory when there is one. The module is imported
+ * only when a baseline is used.
+ */
+async function loadBaselineFor(flag: unknown) {
+  if (flag === false) return undefined;
+  const shown = typeof flag === 'string' ? flag : existsSync(BASELINE_FILE) ? BASELINE_FILE : undefined;
+  if (shown === undefined) return undefined;
+  const module = await import('../baseline/baseline.js');
+  if (!existsSync(shown)) throw new UserError(`--baseline: ${shown}: no such file (write one with \`mailharden baseline write -o ${shown}\`)`);
+  return { module, loaded: await module.readBaseline(resolve(shown), shown) };
 }
 
 /** "files 120/10000" on one terminal line, shown once a run has taken a second, updated at most ten times a second. */

@@ -36,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--config <file>', 'use this .mailharden.yaml instead of searching from each file upwards')
     .option('--no-config', 'use no configuration file')
     .option('--no-inline-suppressions', 'ignore # mailharden-disable directives in the linted files')
+    .option('--baseline <file>', 'accept the findings listed in this baseline (default: .mailharden-baseline.json here, when there is one)')
+    .option('--no-baseline', 'use no baseline')
     .option('--color <when>', 'auto, always or never (auto honours NO_COLOR, FORCE_COLOR and whether stdout is a terminal)', 'auto')
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runLint } = await import('./lint-command.js');
@@ -102,6 +104,32 @@ async function main(argv: string[]): Promise<number> {
     .action(async (target: string, opts: Record<string, unknown>) => {
       const { runProbe } = await import('./probe-command.js');
       code = await runProbe(target, opts, VERSION);
+    });
+
+  const baseline = program.command('baseline').description('the baseline of accepted findings, for adopting mailharden on an existing fleet');
+  baseline
+    .command('write')
+    .description('lint as `lint` does and write every unsuppressed finding into the baseline (keyed by file, rule and what it is about, not by line)')
+    .argument('[paths...]', 'files or directories; none: the system under --root (default /)')
+    .option('-o, --output <file>', 'the baseline file', '.mailharden-baseline.json')
+    .addOption(new Option('--type <kind>', 'force the file kind').choices([...FILE_KINDS]))
+    .option('--root <dir>', 'the system laid out under DIR as "/"')
+    .addOption(new Option('--profile <name>', 'the layout of the system under --root (detected when absent)').choices([...PROFILES]))
+    .option('--select <ids>', 'only these rules (ids or slugs, comma-separated, * wildcards)', collect)
+    .option('--ignore <ids>', 'skip these rules (ids or slugs, comma-separated, * wildcards)', collect)
+    .option('--config <file>', 'use this .mailharden.yaml instead of searching from each file upwards')
+    .option('--no-config', 'use no configuration file')
+    .action(async (paths: string[], opts: Record<string, unknown>) => {
+      const { runBaselineWrite } = await import('./baseline-command.js');
+      code = await runBaselineWrite(paths, opts, VERSION);
+    });
+  baseline
+    .command('prune')
+    .description('lint what the baseline was written for again and drop the entries that match nothing now')
+    .option('-o, --output <file>', 'the baseline file', '.mailharden-baseline.json')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runBaselinePrune } = await import('./baseline-command.js');
+      code = await runBaselinePrune(opts, VERSION);
     });
 
   program

@@ -9,25 +9,33 @@ export interface LintReport {
   files: number;
   /** Metadata of every rule that ran (SARIF lists them). */
   rules: readonly RuleMeta[];
+  /** The baseline file applied to the findings (lint --baseline), as shown to the user. */
+  baseline?: string;
 }
 
 export interface Summary {
   files: number;
   findings: number;
   bySeverity: Record<Severity, number>;
+  /** Every suppressed finding, baselined ones included. */
   suppressed: number;
+  /** Of the suppressed findings, those accepted by the baseline. */
+  baselined: number;
 }
 
-/** Counts of unsuppressed findings by severity, and of suppressed ones. */
+/** Counts of unsuppressed findings by severity, and of suppressed (and of those, baselined) ones. */
 export function summarize(report: LintReport): Summary {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   let suppressed = 0;
+  let baselined = 0;
   for (const f of report.findings) {
-    if (f.suppressed) suppressed++;
-    else bySeverity[f.severity]++;
+    if (f.suppressed) {
+      suppressed++;
+      if (f.suppression?.kind === 'baseline') baselined++;
+    } else bySeverity[f.severity]++;
   }
   const findings = report.findings.length - suppressed;
-  return { files: report.files, findings, bySeverity, suppressed };
+  return { files: report.files, findings, bySeverity, suppressed, baselined };
 }
 
 /** Whether any unsuppressed finding is at or above the threshold (`none` never fails). */

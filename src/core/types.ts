@@ -29,11 +29,11 @@ export interface ParseProblem {
   span: Span;
 }
 
-/** How a finding was suppressed, when it was. */
+/** How a finding was suppressed, when it was: a directive, `.mailharden.yaml` ignores, or the baseline of accepted findings. */
 export interface Suppression {
-  kind: 'inline' | 'config';
+  kind: 'inline' | 'config' | 'baseline';
   reason: string;
-  /** Where the directive or config entry lives, as `file:line`. */
+  /** Where the directive, config entry or baseline entry lives, as `file:line`. */
   source: string;
 }
 

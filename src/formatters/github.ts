@@ -24,7 +24,7 @@ export function formatGithub(report: LintReport): string {
 export function githubStepSummary(report: LintReport): string {
   const s = summarize(report);
   const cell = (t: string): string => t.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const lines = ['## mailharden lint', '', `${s.findings} finding(s) in ${s.files} file(s), ${s.suppressed} suppressed.`, ''];
+  const lines = ['## mailharden lint', '', `${s.findings} finding(s) in ${s.files} file(s), ${s.suppressed - s.baselined} suppressed${s.baselined ? `, ${s.baselined} baselined` : ''}.`, ''];
   const counts = (Object.entries(s.bySeverity) as [Severity, number][]).filter(([, n]) => n > 0);
   if (counts.length) lines.push(counts.map(([sev, n]) => `**${sev}**: ${n}`).join(' · '), '');
   const open = report.findings.filter((f) => !f.suppressed);

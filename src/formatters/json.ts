@@ -2,7 +2,8 @@ import { summarize, type LintReport } from '../core/report.js';
 
 /**
  * The documented JSON shape (README, "Output formats"). Suppressed findings are included with
- * `"suppressed": true` and their reason; the summary counts them apart.
+ * `"suppressed": true` and their reason (kind `baseline` for those the baseline accepts); the summary
+ * counts them apart.
  */
 export function formatJson(report: LintReport): string {
   const findings = report.findings.map((f) => ({
@@ -20,5 +21,7 @@ export function formatJson(report: LintReport): string {
     suppressed: f.suppressed,
     ...(f.suppression ? { suppression: f.suppression } : {}),
   }));
-  return `${JSON.stringify({ tool: report.tool, findings, summary: summarize(report) }, null, 2)}\n`;
+  // `baselined` (a part of `suppressed`) is there when a baseline was applied, so the shape without one stays as documented.
+  const { baselined, ...summary } = summarize(report);
+  return `${JSON.stringify({ tool: report.tool, findings, summary: report.baseline !== undefined ? { ...summary, baselined } : summary }, null, 2)}\n`;
 }

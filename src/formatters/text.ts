@@ -32,8 +32,9 @@ export function formatText(report: LintReport, opts: TextOptions): string {
   const s = summarize(report);
   const parts = (Object.entries(s.bySeverity) as [Severity, number][]).filter(([, n]) => n > 0).map(([sev, n]) => paint(COLORS[sev], `${n} ${sev}`));
   const counts = s.findings === 0 ? 'no findings' : `${s.findings} finding${s.findings === 1 ? '' : 's'} (${parts.join(', ')})`;
-  const suppressed = s.suppressed ? `, ${s.suppressed} suppressed` : '';
-  out.push(`${counts} in ${s.files} file${s.files === 1 ? '' : 's'}${suppressed}`);
+  const suppressed = s.suppressed - s.baselined ? `, ${s.suppressed - s.baselined} suppressed` : '';
+  const baselined = s.baselined ? `, ${s.baselined} baselined` : '';
+  out.push(`${counts} in ${s.files} file${s.files === 1 ? '' : 's'}${suppressed}${baselined}`);
   return `${out.join('\n')}\n`;
 }
 
