@@ -66,6 +66,12 @@ describe('policy validation', () => {
     }
   });
 
+  it('an alias to no anchor and an alias bomb are errors at the alias, not crashes (found by the fuzzer)', async () => {
+    assert.equal(await problems('version: 1\naliases:\n  strip: [decode, *games]\n'), 'policy.yaml:3:19: Unresolved alias (the anchor must be set before the alias): games');
+    const bomb = ['version: 1', 'a: &a [x, x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e'].map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcd'[i]}`).join(', ')}]`), ''].join('\n');
+    assert.match(await problems(bomb), /^policy\.yaml:3:\d+: Excessive alias count indicates a resource exhaustion attack$/);
+  });
+
   it('refuses relay networks that would make an open relay', async () => {
     for (const n of ['0.0.0.0/0', '128.0.0.0/1', '::/0', '2000::/3']) {
       assert.match(await problems(`version: 1\nrelay:\n  networks: ["${n}"]\n`), /an open relay/, n);

@@ -27,7 +27,7 @@ export async function readYamlFile(abs: string, shown: string, schema: object): 
     if (e instanceof UserError) throw e;
     throw new UserError(`${shown}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  const { parseDocument, LineCounter } = await loadExternal<typeof import('yaml')>('yaml');
+  const { parseDocument, LineCounter, visit, isAlias } = await loadExternal<typeof import('yaml')>('yaml');
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors.map((e) => {
@@ -39,7 +39,25 @@ export async function readYamlFile(abs: string, shown: string, schema: object): 
     const pos = positionOfPath(doc, counter, path, atKey);
     return `${shown}:${pos.line}:${pos.col}`;
   };
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    // Aliases are resolved here: an alias to no anchor, or so many that they would blow up the
+    // document ("billion laughs"), is an error at the first alias (yaml's own limit is 100).
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    let where = `${shown}:1:1`;
+    visit(doc, {
+      Alias(_, node) {
+        if (isAlias(node) && node.range) {
+          const pos = counter.linePos(node.range[0]);
+          where = `${shown}:${pos.line}:${pos.col}`;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    throw new UserError(`${where}: ${(e as Error).message.split('\n')[0]}`);
+  }
   const errors = validateAgainst(schema, data).map((err) => `${at(pointerSegments(err.pointer), err.atKey)}: ${err.pointer || '/'}: ${err.message}`);
   return { data, errors, at };
 }
