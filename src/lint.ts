@@ -27,6 +27,8 @@ export interface LintRequest {
   root?: string;
   /** The system layout under --root; detected from the tree when absent. */
   profile?: Profile;
+  /** A file given by name whose kind cannot be told is skipped (and listed) instead of an error (pre-commit passes such files). */
+  skipUnknown?: boolean;
   /** Called after each file with the number done and the total (for a progress line). */
   onProgress?: (done: number, total: number) => void;
   version: string;
@@ -53,12 +55,13 @@ export async function lint(req: LintRequest): Promise<LintReport> {
     for (const f of list) findings.push(f);
   };
   let files: number;
+  const skipped: string[] = [];
   if (req.root !== undefined) {
     if (req.paths.length) throw new UserError('--root lints the system under its directory; give either --root or paths, not both');
     const { lintRoot } = await import('./host/run.js');
     files = await lintRoot(req.root, req.profile, req.type, cwd, options, add);
   } else {
-    const targets = collect(req, cwd);
+    const targets = collect(req, cwd, skipped);
     let done = 0;
     for (const t of targets) {
       const opts = await options(t.abs);
@@ -67,7 +70,7 @@ export async function lint(req: LintRequest): Promise<LintReport> {
     }
     files = targets.length;
   }
-  return { tool: { name: 'mailharden', version: req.version }, findings, files, rules: req.rules.map((r) => r.meta) };
+  return { tool: { name: 'mailharden', version: req.version }, findings, files, rules: req.rules.map((r) => r.meta), ...(skipped.length ? { skipped } : {}) };
 }
 
 /** The lint options for a file at an absolute path: its .mailharden.yaml, the flags, the ignores that match it. */
@@ -150,7 +153,7 @@ export function shownPath(cwd: string, abs: string): string {
 }
 
 /** Resolves the command-line paths into files with kinds; every unusable path is a one-line error. */
-function collect(req: LintRequest, cwd: string): Target[] {
+function collect(req: LintRequest, cwd: string, skipped: string[]): Target[] {
   const out: Target[] = [];
   const seen = new Set<string>();
   const show = (abs: string): string => shownPath(cwd, abs);
@@ -181,7 +184,13 @@ function collect(req: LintRequest, cwd: string): Target[] {
         throw new UserError(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : ((e as NodeJS.ErrnoException).code ?? String(e))}`);
       }
       const kind = req.type ?? kindFromName(abs) ?? kindFromContent(head);
-      if (!kind) throw new UserError(`${p}: cannot tell what kind of file this is; name it with --type (${FILE_KINDS.join(', ')})`);
+      if (!kind) {
+        if (req.skipUnknown) {
+          skipped.push(p);
+          continue;
+        }
+        throw new UserError(`${p}: cannot tell what kind of file this is; name it with --type (${FILE_KINDS.join(', ')})`);
+      }
       out.push({ abs, shown: show(abs), kind });
     } else {
       throw new UserError(`${p}: not a regular file or directory`);

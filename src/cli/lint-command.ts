@@ -33,6 +33,7 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
     ...(opts.select ? { select: opts.select as string[] } : {}),
     ...(opts.ignore ? { ignore: opts.ignore as string[] } : {}),
     inlineSuppressions: opts.inlineSuppressions !== false,
+    ...(opts.skipUnknown ? { skipUnknown: true } : {}),
   });
   progress?.clear();
   let notes: string[] = [];
@@ -52,6 +53,7 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
   }
   await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
   for (const note of notes) process.stderr.write(`${note}\n`);
+  if (report.skipped?.length) process.stderr.write(`mailharden: skipped, no kind mailharden reads: ${report.skipped.join(', ')}\n`);
   return failsAt(report, failOn) ? 1 : 0;
 }
 

@@ -36,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--config <file>', 'use this .mailharden.yaml instead of searching from each file upwards')
     .option('--no-config', 'use no configuration file')
     .option('--no-inline-suppressions', 'ignore # mailharden-disable directives in the linted files')
+    .option('--skip-unknown', 'skip (and list) files given by name whose kind cannot be told, instead of exit 2 (for pre-commit)')
     .option('--baseline <file>', 'accept the findings listed in this baseline (default: .mailharden-baseline.json here, when there is one)')
     .option('--no-baseline', 'use no baseline')
     .option('--color <when>', 'auto, always or never (auto honours NO_COLOR, FORCE_COLOR and whether stdout is a terminal)', 'auto')

@@ -11,6 +11,8 @@ export interface LintReport {
   rules: readonly RuleMeta[];
   /** The baseline file applied to the findings (lint --baseline), as shown to the user. */
   baseline?: string;
+  /** Files given by name and skipped because their kind could not be told (lint --skip-unknown). */
+  skipped?: string[];
 }
 
 export interface Summary {
