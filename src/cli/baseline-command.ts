@@ -17,6 +17,7 @@ import { today } from '../core/lint-text.js';
 import type { FileKind } from '../core/types.js';
 import type { Profile } from '../host/layout.js';
 import { lint } from '../lint.js';
+import { lintRequest } from './lint-command.js';
 import { rules } from '../../rules/index.js';
 
 /**
@@ -39,17 +40,7 @@ export async function runBaselineWrite(paths: string[], opts: Record<string, unk
     ...(opts.profile ? { profile: opts.profile as Profile } : {}),
     ...(opts.config === false ? { config: false as const } : typeof opts.config === 'string' ? { config: relativeToBaseline(dir, resolve(cwd, opts.config)) } : {}),
   };
-  const report = await lint({
-    paths,
-    rules,
-    version,
-    ...(root !== undefined ? { root } : {}),
-    ...(opts.profile ? { profile: opts.profile as Profile } : {}),
-    ...(opts.type ? { type: opts.type as FileKind } : {}),
-    ...(opts.config === false ? { config: false as const } : typeof opts.config === 'string' ? { config: opts.config } : {}),
-    ...(opts.select ? { select: opts.select as string[] } : {}),
-    ...(opts.ignore ? { ignore: opts.ignore as string[] } : {}),
-  });
+  const report = await lint(lintRequest(paths, root, opts, version));
   const { entries, skipped } = buildEntries(report, cwd, dir, previous?.baseline.entries);
   writeBaseline(abs, { version: 1, ...run, entries });
   const findings = entries.reduce((n, e) => n + e.count, 0);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { lint, parseFailOn } from '../lint.js';
+import { lint, parseFailOn, type LintRequest } from '../lint.js';
 import { UserError } from '../core/errors.js';
 import { failsAt } from '../core/report.js';
 import type { FileKind } from '../core/types.js';
@@ -8,6 +8,21 @@ import type { Profile } from '../host/layout.js';
 import { rules } from '../../rules/index.js';
 import { BASELINE_FILE } from '../baseline/name.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
+
+/** The lint request the flags shared by `lint` and `baseline write` describe (paths or --root, kinds, config, rule selection). */
+export function lintRequest(paths: string[], root: string | undefined, opts: Record<string, unknown>, version: string): LintRequest {
+  return {
+    paths,
+    rules,
+    version,
+    ...(root !== undefined ? { root } : {}),
+    ...(opts.profile ? { profile: opts.profile as Profile } : {}),
+    ...(opts.type ? { type: opts.type as FileKind } : {}),
+    ...(opts.config === false ? { config: false as const } : typeof opts.config === 'string' ? { config: opts.config } : {}),
+    ...(opts.select ? { select: opts.select as string[] } : {}),
+    ...(opts.ignore ? { ignore: opts.ignore as string[] } : {}),
+  };
+}
 
 /** `mailharden lint`: flags → lint() → formatters → exit code (0 clean, 1 findings at --fail-on). */
 export async function runLint(paths: string[], opts: Record<string, unknown>, version: string): Promise<number> {
@@ -23,15 +38,7 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
   const baseline = await loadBaselineFor(opts.baseline);
   const report = await lint({
     ...(progress ? { onProgress: progress.update } : {}),
-    paths,
-    rules,
-    version,
-    ...(root !== undefined ? { root } : {}),
-    ...(opts.profile ? { profile: opts.profile as Profile } : {}),
-    ...(opts.type ? { type: opts.type as FileKind } : {}),
-    ...(opts.config === false ? { config: false as const } : typeof opts.config === 'string' ? { config: opts.config } : {}),
-    ...(opts.select ? { select: opts.select as string[] } : {}),
-    ...(opts.ignore ? { ignore: opts.ignore as string[] } : {}),
+    ...lintRequest(paths, root, opts, version),
     inlineSuppressions: opts.inlineSuppressions !== false,
     ...(opts.skipUnknown ? { skipUnknown: true } : {}),
   });
