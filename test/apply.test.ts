@@ -9,6 +9,14 @@ import { needs, tempDir } from './helpers/real.js';
 import { attributesWork } from './helpers/tree-spec.js';
 
 /** A fresh copy of the example tree (etc/…) and the example policy. */
+const lstatOrNull = (p: string) => {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
+};
+
 function exampleRoot(): { root: string; policy: string } {
   const dir = tempDir('mh-apply-');
   const root = join(dir, 'root');
@@ -134,10 +142,14 @@ describe('apply', () => {
     const staleDb = join(root, 'etc/.aliases.mailharden-check-99999999-0123abcd.db');
     const live = join(root, 'etc/mail/.access.mailharden-new-1-0123abcd');
     for (const p of [stale, staleDb, live]) writeFileSync(p, 'partial');
+    const staleLink = join(root, 'etc/mail/.smrsh.mailharden-link-99999999-deadbeef');
+    symlinkSync('/etc/passwd', staleLink);
     assert.equal(run(['apply', policy, '--root', root, '--dry-run']).code, 0);
     assert.ok(existsSync(stale), 'a dry run deletes nothing');
     assert.equal(run(['apply', policy, '--root', root, '--files-only', '--no-post-commands']).code, 0);
     assert.ok(!existsSync(stale) && !existsSync(staleDb));
+    assert.equal(lstatOrNull(staleLink), null, 'a dead run\'s temp link is removed, not followed');
+    assert.ok(existsSync('/etc/passwd'));
     assert.ok(existsSync(live), 'pid 1 is alive: its temp file is not ours to remove');
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { findingKey, serializeBaseline, type Baseline } from '../src/baseline/baseline.js';
@@ -146,6 +146,19 @@ describe('mailharden lint with a baseline', () => {
     assert.equal(run(['lint', '--fail-on', 'none', 'etc'], { cwd: dir }).stderr, '');
     assert.equal(run(['baseline', 'prune'], { cwd: dir }).stdout, `${BASELINE}: nothing to prune (${after.entries.length} entries)\n`);
   });
+  it('prune drops the entries of a file that was deleted (the usual way its findings go)', () => {
+    const dir = fleet();
+    run(['baseline', 'write', 'etc/aliases', 'etc/mail/access'], { cwd: dir });
+    const before = read(dir);
+    const accessEntries = before.entries.filter((e: { file: string }) => e.file === 'etc/mail/access').length;
+    assert.ok(accessEntries > 0);
+    rmSync(join(dir, 'etc/mail/access'));
+    const p = run(['baseline', 'prune'], { cwd: dir });
+    assert.equal(p.code, 0, p.stderr);
+    assert.deepEqual(read(dir).entries.filter((e: { file: string }) => e.file === 'etc/mail/access'), []);
+    assert.equal(read(dir).entries.length, before.entries.length - accessEntries);
+  });
+
   it('counts findings with the same key: one fixed of two is reported, and prune lowers the count', () => {
     const dir = tempDir('mh-baseline-');
     writeFileSync(join(dir, 'aliases'), 'postmaster: root\nMAILER-DAEMON: postmaster\nroot: ops@example.com\ngames: root\ngames: root\n');

@@ -26,6 +26,9 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
     assert.deepEqual(find('192.0.2.25:25').map((f) => f.severity), ['critical']);
     assert.deepEqual(find('127.0.0.1:2525').map((f) => f.severity), ['info']);
     assert.deepEqual(find('[::1]:25').map((f) => f.severity), ['info']);
+    // A host name that resolved to loopback: the address in the transcript decides.
+    const viaName = probeFindings(parseTranscript(`# mailharden probe of mx.example.test:25 (address 127.0.1.1)\n${text}`, 't', 'mx.example.test:25'), rules, ['MH7005']);
+    assert.deepEqual(viaName.map((f) => f.severity), ['info']);
   });
 
   it('finds versions, not status codes or addresses', () => {
@@ -36,6 +39,9 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
     assert.equal(findVersion('250-mx Hello localhost [127.0.0.1], pleased to meet you'), undefined);
     assert.equal(findVersion('250 2.1.5 root <root@mx.example.test>'), undefined);
     assert.equal(findVersion('220 mx.example.test ESMTP'), undefined);
+    assert.equal(findVersion('220 192.0.2.10 ESMTP ready'), undefined, 'an address');
+    assert.equal(findVersion('220 mx ESMTP ready at 10.01.2024'), undefined, 'a date');
+    assert.equal(findVersion('220 mx ESMTP Exim-4.96 Thu, 26 Nov 2026')?.text, 'Exim-4.96');
   });
 });
 
@@ -84,6 +90,13 @@ describe('mailharden probe against misbehaving servers: one line on stderr, exit
       s.on('error', () => clearInterval(timer));
     }, /not an SMTP reply|a reply line of more than/],
     ['hangs up after EHLO', scripted('220 mx ESMTP\r\n', (c) => (c.startsWith('EHLO') ? undefined : '250 ok\r\n')), /no reply to EHLO within 1 s/],
+    // Two greetings: every later reply would be one late, and a relay accepted could pass for refused.
+    ['sends lines nobody asked for', scripted('220 mx ESMTP\r\n220 mx welcome\r\n', () => '250 ok\r\n'), /the server sent lines nobody asked for before EHLO: "220 mx welcome"/],
+    ['refuses the session (554), so nothing can be tested', scripted('554 5.7.1 access denied\r\n', () => '221 bye\r\n'), /the server refused the session: "554 5\.7\.1 access denied"/],
+    ['sends a greeting line of 200 KB', (s) => {
+      s.on('error', () => {});
+      s.write(`220 ${'A'.repeat(200_000)}\r\n`);
+    }, /a reply line of more than 8192 bytes to the connection \(greeting\)/],
   ];
   for (const [name, behave, message] of cases) {
     it(name, async () => {

@@ -125,7 +125,9 @@ function sweepTemps(plan: Plan): void {
       const m = TEMP_PATTERN.exec(n);
       if (!m || isAlive(Number(m[1]))) continue;
       const p = posix.join(d, n);
-      if (lstatOrUndefined(p)?.isFile()) rmSync(p, { force: true });
+      // Its own temp files and temp links (a link is removed, never followed); never a directory.
+      const st = lstatOrUndefined(p);
+      if (st?.isFile() || st?.isSymbolicLink()) rmSync(p, { force: true });
     }
   }
 }
@@ -259,9 +261,12 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
     failure = e;
   } finally {
     const errors = restore();
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
     if (errors.length && !failure) failure = new UserError(errors.join('\n'), 3);
   }
+  // The writes run without yielding to the event loop, so a signal that came during them is handled
+  // here, between two steps: the handler stays on until apply ends (then the bits are restored).
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
   if (failure) throw failure instanceof UserError ? failure : new UserError(`apply failed, nothing half-written: ${(failure as Error).message}`, 3);
   faultPoint('after-writes');
 

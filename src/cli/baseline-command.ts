@@ -1,4 +1,5 @@
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { tempBeside, writeTemp } from '../apply/write.js';
 import { dirname, resolve } from 'node:path';
 import {
   applyBaseline,
@@ -68,14 +69,17 @@ export async function runBaselinePrune(opts: Record<string, unknown>, version: s
   // A baseline without paths or root (written by hand) stands for the live system, as a bare `lint` does.
   const root = b.root !== undefined ? at(b.root) : b.paths?.length ? undefined : '/';
   const paths = root === undefined ? (b.paths ?? []).map(at) : [];
+  // A path deleted since (the usual way a file's findings go) is not linted, and its entries, which
+  // are in scope, match nothing and are pruned; the same for a deleted config file.
+  const config = typeof b.config === 'string' && !existsSync(at(b.config)) ? false : b.config;
   const report = await lint({
-    paths,
+    paths: paths.filter((p) => existsSync(p)),
     rules,
     version,
     ...(root !== undefined ? { root } : {}),
     ...(b.profile ? { profile: b.profile } : {}),
     ...(b.type ? { type: b.type } : {}),
-    ...(b.config === false ? { config: false as const } : typeof b.config === 'string' ? { config: at(b.config) } : {}),
+    ...(config === false ? { config: false as const } : typeof config === 'string' ? { config: at(config) } : {}),
   });
   const outcome = applyBaseline(report, loaded, cwd, today(), runScope(report, root !== undefined ? { root, paths } : { paths }));
   const entries = prunedEntries(b.entries, outcome);
@@ -93,9 +97,10 @@ export async function runBaselinePrune(opts: Record<string, unknown>, version: s
 
 /** Writes the baseline through a temp file and a rename, so a reader never sees half of it. */
 function writeBaseline(abs: string, b: Baseline): void {
-  const tmp = `${abs}.${process.pid}.tmp`;
+  // A new file with a random name, never through a link someone planted (apply's writer).
+  const tmp = tempBeside(abs, 'new');
   try {
-    writeFileSync(tmp, serializeBaseline(b));
+    writeTemp(tmp, serializeBaseline(b), 0o644);
     renameSync(tmp, abs);
   } catch (e) {
     rmSync(tmp, { force: true });

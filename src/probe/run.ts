@@ -1,3 +1,4 @@
+import { UserError } from '../core/errors.js';
 import { SmtpClient } from './smtp.js';
 import { parseTranscript, type ProbeDocument } from './transcript.js';
 
@@ -27,21 +28,25 @@ export function targetName(host: string, port: number): string {
  * does not end, a server that hangs up) are one-line UserErrors (exit 3).
  */
 export async function probe(o: ProbeOptions): Promise<ProbeDocument> {
-  const lines: string[] = [`# mailharden probe of ${targetName(o.host, o.port)}`];
+  const lines: string[] = [];
   const client = new SmtpClient(o.host, o.port, o.timeoutMs, (l) => lines.push(l));
   await client.connect();
+  // The address connected to is part of the transcript: relaying is judged by it (a host name can be loopback).
+  lines.unshift(`# mailharden probe of ${targetName(o.host, o.port)} (address ${client.remoteAddress})`);
   try {
     const greeting = await client.reply('the connection (greeting)');
-    if (greeting.code === 220) {
-      const ehlo = await client.command(`EHLO ${o.helo}`);
-      if (ehlo.code >= 500) await client.command(`HELO ${o.helo}`);
-      await client.command('HELP');
-      await client.command(`VRFY ${o.user}`);
-      await client.command(`EXPN ${o.user}`);
-      const mail = await client.command(`MAIL FROM:<${o.from}>`);
-      if (mail.code >= 200 && mail.code < 300) await client.command(`RCPT TO:<${o.to}>`);
-      await client.command('RSET');
+    if (greeting.code !== 220) {
+      // 554 or 421: the session is refused, so nothing can be tested; a gate must not pass on that.
+      throw new UserError(`${targetName(o.host, o.port)}: the server refused the session: "${greeting.lines[greeting.lines.length - 1]!.slice(0, 120)}"`, 3);
     }
+    const ehlo = await client.command(`EHLO ${o.helo}`);
+    if (ehlo.code >= 500) await client.command(`HELO ${o.helo}`);
+    await client.command('HELP');
+    await client.command(`VRFY ${o.user}`);
+    await client.command(`EXPN ${o.user}`);
+    const mail = await client.command(`MAIL FROM:<${o.from}>`);
+    if (mail.code >= 200 && mail.code < 300) await client.command(`RCPT TO:<${o.to}>`);
+    await client.command('RSET');
     try {
       await client.command('QUIT');
     } catch {

@@ -23,6 +23,10 @@ export class SmtpClient {
   private closed = false;
   private waiter?: () => void;
   private readonly lines: string[] = [];
+  /** A line grew past any limit before its newline came. */
+  private overlong = false;
+  /** The address actually connected to (a host name can resolve to loopback). */
+  remoteAddress = '';
 
   constructor(
     private readonly host: string,
@@ -45,12 +49,15 @@ export class SmtpClient {
         reject(new UserError(`${this.where()}: no connection within ${this.timeoutMs / 1000} s`, 3));
       }, this.timeoutMs);
       socket.setEncoding('latin1');
-      socket.once('error', (e: NodeJS.ErrnoException) => {
+      socket.once('error', (e: NodeJS.ErrnoException & { errors?: Error[] }) => {
         clearTimeout(timer);
-        reject(new UserError(`${this.where()}: ${e.code === 'ECONNREFUSED' ? 'connection refused' : e.message}`, 3));
+        // With several addresses, Node tries each and may report an error with no message of its own.
+        const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message || e.errors?.[0]?.message || e.code || 'cannot connect';
+        reject(new UserError(`${this.where()}: ${why}`, 3));
       });
       socket.connect(this.port, this.host, () => {
         clearTimeout(timer);
+        this.remoteAddress = socket.remoteAddress ?? '';
         socket.on('error', () => {
           this.closed = true;
           this.waiter?.();
@@ -67,9 +74,9 @@ export class SmtpClient {
 
   private receive(chunk: string): void {
     this.buffer += chunk;
-    if (this.buffer.length > LIMITS.replyBytes * 2 && this.buffer.indexOf('\n') < 0) {
-      // One endless line: keep its start, the reader reports it.
-      this.lines.push(this.buffer.slice(0, LIMITS.lineBytes));
+    if (this.buffer.length > LIMITS.lineBytes * 4 && this.buffer.indexOf('\n') < 0) {
+      // One endless line: the reader reports it, and nothing more of it is kept.
+      this.overlong = true;
       this.buffer = '';
     }
     for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
@@ -85,6 +92,7 @@ export class SmtpClient {
     let bytes = 0;
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
+      if (this.overlong && this.lines.length === 0) throw new UserError(`${this.where()}: a reply line of more than ${LIMITS.lineBytes * 4} bytes to ${what}`, 3);
       while (this.lines.length) {
         const raw = this.lines.shift()!;
         bytes += raw.length;
@@ -116,6 +124,9 @@ export class SmtpClient {
   async command(line: string): Promise<{ code: number; lines: string[] }> {
     if (/[\r\n]/.test(line)) throw new Error('an SMTP command holds no line break');
     if (this.closed || !this.socket) throw new UserError(`${this.where()}: the server closed the connection before ${line.split(' ')[0]}`, 3);
+    // Lines nobody asked for would be read as the reply to this command, and every later reply would be
+    // one late (a relay accepted could pass for refused): that is a broken server, not a finding.
+    if (this.lines.length || this.overlong) throw new UserError(`${this.where()}: the server sent lines nobody asked for before ${line.split(' ')[0]}: "${(this.lines[0] ?? '').slice(0, 80)}"`, 3);
     this.log(`C: ${line}`);
     this.socket.write(`${line}\r\n`, 'latin1');
     return this.reply(line.split(/[\s:]/)[0]!.toUpperCase());

@@ -36,6 +36,8 @@ export interface ProbeDocument {
   file: SourceFile;
   /** `host:port` as probed. */
   target: string;
+  /** The address connected to, from the transcript's first comment (`(address 127.0.0.1)`); '' when unknown. */
+  address: string;
   exchanges: Exchange[];
   /** The first exchange with this verb ('' is the greeting). */
   find(verb: string): Exchange | undefined;
@@ -90,10 +92,12 @@ export function parseTranscript(text: string, path = 'probe.smtp', target = ''):
       if (words[0]) extensions.set(words[0].toUpperCase(), words.slice(1).map((w) => w.toUpperCase()));
     }
   }
+  const address = /^# mailharden probe of .* \(address ([0-9A-Fa-f.:]*)\)/.exec(file.line(1))?.[1] ?? '';
   return {
     kind: 'probe',
     file,
     target,
+    address,
     exchanges,
     find: (verb) => exchanges.find((e) => e.verb === verb),
     extensions,
@@ -111,13 +115,17 @@ export function findVersion(line: string): { at: number; text: string } | undefi
   const skip = /^\d{3}[ -]?(?:[245]\.\d{1,3}\.\d{1,3}(?: |$))?/.exec(line)?.[0].length ?? 0;
   const text = line.slice(skip);
   const trim = (m: string): string => m.replace(/[;,.)]+$/, '');
-  const product = /\b(?:sendmail|postfix|exim|qmail|netqmail|smtpd)(?: version)?[ /]v?\d+(?:\.\d+)+\S*/i.exec(text);
+  const product = /\b(?:sendmail|postfix|exim|qmail|netqmail|smtpd)(?: version)?[ /-]v?\d+(?:\.\d+)+\S*/i.exec(text);
   if (product) return { at: skip + product.index, text: trim(product[0]) };
   const re = /\d+\.\d+\.\d+(?:\.\d+)*(?:\/[\w.+-]+)?/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const before = text[m.index - 1];
     const after = text[m.index + m[0].length];
     if (before === '[' || after === ']' || (before !== undefined && /[\w.]/.test(before))) continue;
+    // An IPv4 address (a host greeting with its address) or a date (10.01.2024) is no version.
+    const parts = m[0].split('/')[0]!.split('.');
+    if (parts.length === 4 && parts.every((p) => Number(p) <= 255)) continue;
+    if (parts.length === 3 && parts[2]!.length === 4) continue;
     return { at: skip + m.index, text: trim(m[0]) };
   }
   return undefined;
