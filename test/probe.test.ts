@@ -31,6 +31,13 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
     assert.deepEqual(viaName.map((f) => f.severity), ['info']);
   });
 
+  it('a relay test refused because of the sender proves nothing, and says so (information)', () => {
+    const mailRefused = ['S: 220 mx ESMTP', 'C: MAIL FROM:<a@example.org>', 'S: 553 5.1.8 <a@example.org>... Domain of sender address a@example.org does not exist', 'C: RSET', 'S: 250 ok', ''].join('\n');
+    assert.deepEqual(probeFindings(parseTranscript(mailRefused, 't', '192.0.2.25:25'), rules, ['MH7005']).map((f) => [f.severity, f.line]), [['info', 3]]);
+    const relayDenied = ['S: 220 mx ESMTP', 'C: MAIL FROM:<a@example.org>', 'S: 250 ok', 'C: RCPT TO:<b@example.net>', 'S: 550 5.7.1 <b@example.net>... Relaying denied', ''].join('\n');
+    assert.deepEqual(probeFindings(parseTranscript(relayDenied, 't', '192.0.2.25:25'), rules, ['MH7005']), []);
+  });
+
   it('finds versions, not status codes or addresses', () => {
     assert.equal(findVersion('214-2.0.0 This is sendmail version 8.17.1.9')?.text, 'sendmail version 8.17.1.9');
     assert.equal(findVersion('220 mx ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; Thu')?.text, 'Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2');

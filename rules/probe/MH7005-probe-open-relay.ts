@@ -25,14 +25,21 @@ export default defineRule({
     messages: {
       accepted: 'an unauthenticated client was allowed to relay: {command} was answered {code}: "{reply}"',
       loopback: 'a client on loopback was allowed to relay ({command} answered {code}); sendmail lets local clients relay, so only a probe from another host tests the relay policy',
+      inconclusive: 'the relay test proves nothing: the server refused the sender, not the relay ("{reply}"); repeat it with --relay-test FROM,TO and a sender in a domain the server can resolve',
     },
     fix: 'relay only for your own networks and domains (access map Connect: entries, relay-domains, tcp.smtp RELAYCLIENT), never with promiscuous_relay or a relay rule for everyone',
     suppressible: false,
   },
   check(doc, ctx) {
     // The probe sends RCPT only after the server accepted MAIL FROM; a 2xx to it is a relay.
+    const mail = doc.find('MAIL');
     const e = doc.find('RCPT');
     const l = e && finalLine(e);
+    // Refused because of the sender (MAIL refused, or RCPT answered x.1.7/x.1.8, "bad sender"): no
+    // verdict on relaying, and saying "no relay" would be wrong.
+    const mailLine = mail && finalLine(mail);
+    if (mail?.reply && mailLine && mail.reply.code >= 400 && !e) return void ctx.report({ messageId: 'inconclusive', data: { reply: quote(mail) }, span: lineSpan(mailLine), severity: 'info' });
+    if (e?.reply && l && e.reply.code >= 400 && /^\d{3}[ -][45]\.1\.[78]\b/.test(l.text)) return void ctx.report({ messageId: 'inconclusive', data: { reply: quote(e) }, span: lineSpan(l), severity: 'info' });
     if (!e?.reply || !l || e.reply.code < 200 || e.reply.code >= 300) return;
     // Probing a loopback address, the probe is itself a local client, which every relay policy
     // trusts. The address connected to decides (a host name may resolve to 127.0.1.1).
