@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { probeFindings } from '../src/probe/findings.js';
+import { isLoopbackAddress } from '../src/model/address.js';
 import { findVersion, parseTranscript } from '../src/probe/transcript.js';
 import { rules } from '../rules/index.js';
 import { loadProbeFixtures } from './helpers/fixtures.js';
@@ -36,6 +37,11 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
     assert.deepEqual(probeFindings(parseTranscript(mailRefused, 't', '192.0.2.25:25'), rules, ['MH7005']).map((f) => [f.severity, f.line]), [['info', 3]]);
     const relayDenied = ['S: 220 mx ESMTP', 'C: MAIL FROM:<a@example.org>', 'S: 250 ok', 'C: RCPT TO:<b@example.net>', 'S: 550 5.7.1 <b@example.net>... Relaying denied', ''].join('\n');
     assert.deepEqual(probeFindings(parseTranscript(relayDenied, 't', '192.0.2.25:25'), rules, ['MH7005']), []);
+  });
+
+  it('one loopback test for probe targets, daemon addresses and names (src/model/address.ts)', () => {
+    for (const a of ['127.0.0.1', '127.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '[::1]', '::FFFF:127.0.0.2', 'localhost', 'ip6-localhost']) assert.ok(isLoopbackAddress(a), a);
+    for (const a of ['128.0.0.1', '10.0.0.1', '::2', '1::1', '::', 'example.com', '127.0.0.1.example.com', '']) assert.ok(!isLoopbackAddress(a), a);
   });
 
   it('finds versions, not status codes or addresses', () => {

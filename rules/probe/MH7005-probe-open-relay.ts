@@ -1,17 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
+import { isLoopbackAddress } from '../../src/model/address.js';
 import { finalLine, lineSpan, quote } from './spans.js';
 
-/** 127.0.0.0/8, ::1 (in any spelling) and IPv4-mapped loopback, or the name localhost. */
-function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h)) return true;
-  if (!h.includes(':')) return false;
-  const [head = '', tail] = h.split('::');
-  const h8 = head ? head.split(':') : [];
-  const t8 = tail ? tail.split(':') : [];
-  const full = tail === undefined ? h8 : [...h8, ...Array<string>(Math.max(0, 8 - h8.length - t8.length)).fill('0'), ...t8];
-  return full.length === 8 && full.every((g, i) => /^[0-9a-f]{1,4}$/.test(g) && parseInt(g, 16) === (i === 7 ? 1 : 0));
-}
 
 export default defineRule({
   meta: {
@@ -44,7 +34,7 @@ export default defineRule({
     // Probing a loopback address, the probe is itself a local client, which every relay policy
     // trusts. The address connected to decides (a host name may resolve to 127.0.1.1).
     const host = doc.address || doc.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    if (isLoopback(host)) ctx.report({ messageId: 'loopback', data: { command: e.command, code: e.reply.code }, span: lineSpan(l), severity: 'info' });
+    if (isLoopbackAddress(host)) ctx.report({ messageId: 'loopback', data: { command: e.command, code: e.reply.code }, span: lineSpan(l), severity: 'info' });
     else ctx.report({ messageId: 'accepted', data: { command: e.command, code: e.reply.code, reply: quote(e) }, span: lineSpan(l) });
   },
 });

@@ -1,3 +1,4 @@
+import { isLoopbackAddress } from '../../src/model/address.js';
 import type { Setting, SendmailModel } from '../../src/model/sendmail.js';
 
 /** One listener, read from a DaemonPortOptions value the way sendmail's setsockaddroptions() reads it. */
@@ -53,29 +54,13 @@ export function daemonsOf(model: SendmailModel): Daemon[] {
   return settings.map((s, i) => readDaemon(s, i));
 }
 
-/** Host names that resolve to a loopback address on every system sendmail runs on. */
-const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
-
 /**
  * True when the daemon cannot be reached from another host: a UNIX-domain socket, or an address in
  * 127.0.0.0/8 or ::1 (also written 0:0:0:0:0:0:0:1, or IPv4-mapped ::ffff:127.x.y.z).
  */
 export function isLocalOnly(d: Daemon): boolean {
   if (d.family === 'local' || d.family === 'unix') return true;
-  if (d.addr === undefined) return false;
-  const a = d.addr.toLowerCase().replace(/^\[|\]$/g, '');
-  if (LOOPBACK_NAMES.has(a)) return true;
-  if (/^127(\.\d+){0,3}$/.test(a)) return true;
-  if (/^::ffff:127\./.test(a)) return true;
-  if (a.includes(':')) {
-    // Expand "::" and compare the eight groups with those of ::1.
-    const [head = '', tail] = a.split('::');
-    const h = head ? head.split(':') : [];
-    const t = tail === undefined ? [] : tail ? tail.split(':') : [];
-    const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-    return groups.length === 8 && groups.every((g, i) => /^[0-9a-f]{1,4}$/.test(g) && parseInt(g, 16) === (i === 7 ? 1 : 0));
-  }
-  return false;
+  return d.addr !== undefined && isLoopbackAddress(d.addr);
 }
 
 /** The port as a number when sendmail would resolve it to a well-known one, else undefined. */

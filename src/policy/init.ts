@@ -14,7 +14,8 @@ import { parseAs, type SendmailCfDoc, type SendmailMcDoc } from '../parsers/docu
 import { parseTcpRules, ruleKeys } from '../parsers/tcprules.js';
 import { renderAliases } from '../render/aliases.js';
 import { BLOCK_BEGIN, renderAccess, renderList, renderTcpSmtp } from '../render/blocks.js';
-import { groups6, relayKeys } from '../render/networks.js';
+import { groups6 } from '../model/address.js';
+import { relayKeys } from '../render/networks.js';
 import { renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';

@@ -1,5 +1,6 @@
 import type IPCIDRClass from 'ip-cidr';
 import { UserError } from '../core/errors.js';
+import { groups6 } from '../model/address.js';
 import { readYamlFile, sortByPosition } from '../core/yaml-file.js';
 import { isInterpreter, isShell, isTextTool, isWriter, baseName } from '../model/programs.js';
 import { POLICY_SCHEMA, type Policy } from './schema.js';
@@ -63,7 +64,7 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
     const cidr = new IPCIDR(n);
     const start = cidr.start();
     const [address] = n.split('/');
-    if (String(start) !== address && !(n.includes(':') && expand6(String(start)) === expand6(address!))) out.push({ path: ['relay', 'networks', i], message: `"${n}" has host bits set: the network is ${start}/${n.split('/')[1]}` });
+    if (String(start) !== address && !(n.includes(':') && String(groups6(String(start))) === String(groups6(address!)))) out.push({ path: ['relay', 'networks', i], message: `"${n}" has host bits set: the network is ${start}/${n.split('/')[1]}` });
   });
   p.smrsh?.allow?.forEach((prog, i) => {
     if (typeof prog !== 'string') return;
@@ -83,14 +84,6 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
   return out;
 }
 
-/** An IPv6 address written out in full, to compare two spellings. */
-function expand6(a: string): string {
-  const [head = '', tail = ''] = a.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const fill = a.includes('::') ? Array(8 - h.length - t.length).fill('0') : [];
-  return [...h, ...fill, ...t].map((x) => x.padStart(4, '0').toLowerCase()).join(':');
-}
 
 /**
  * Reads and validates a policy file: YAML with positions, the JSON Schema, then the semantic checks.

@@ -1,3 +1,4 @@
+import { groups6 } from '../model/address.js';
 import { cidrToTcpRules, parseCidr, type Block } from '../model/tcprules.js';
 
 /** Relay networks in the forms tcprules and sendmail's access map understand, and what could not be written. */
@@ -28,15 +29,6 @@ export function accessKeys4(b: Block): string[] {
   return out;
 }
 
-/** The eight groups of an IPv6 address as numbers, or undefined. */
-export function groups6(address: string): number[] | undefined {
-  const [head = '', tail] = address.toLowerCase().split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail === undefined ? [] : tail ? tail.split(':') : [];
-  const all = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  if (all.length !== 8 || !all.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
-  return all.map((g) => parseInt(g, 16));
-}
 
 /** An IPv6 address as inet_ntop writes it (RFC 5952): lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
 export function compress6(g: readonly number[]): string {
