@@ -7,7 +7,8 @@ import { cfOptionLine, loopbackDaemon, renderSendmailCf } from '../src/render/se
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { parseCidr } from '../src/model/tcprules.js';
-import { shq } from '../src/apply/run.js';
+import { introducedFindings, shq } from '../src/apply/run.js';
+import { rules } from '../rules/index.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -179,6 +180,15 @@ describe('golden renders', () => {
     const out = renderAccess(old, ['127'], [], ctx);
     assert.equal(out, lines('From:spam.example\tREJECT', 'Connect:host.example\tRELAY', '# BEGIN mailharden relay networks: written from the policy (p.yaml); edit the policy, not these lines.', 'Connect:127\tRELAY', '# END mailharden relay networks'));
     assert.equal(renderAccess(out, ['127'], [], ctx), out, 'idempotent');
+  });
+
+  it('the lint gate does not take a finding whose line moved for a new one', () => {
+    const before = 'postmaster: root\ngames: root\nstaff: root\nstaff: root\n';
+    const after = renderAliases(before, { strip: ['games'] });
+    const file = { artifact: 'aliases', path: '/etc/aliases', hostPath: '/x', kind: 'aliases' as const, before, after, mode: 0o644, uid: 0, gid: 0, immutable: false, encoding: 'utf8' as const, post: [] };
+    const { introduced, remaining } = introducedFindings(file, rules, false);
+    assert.ok(remaining > 0, 'the duplicate is still reported, on another line');
+    assert.deepEqual(introduced.map((f) => f.ruleId), []);
   });
 
   it('shell words are quoted unless plainly safe', () => {

@@ -12,6 +12,7 @@ import { relayKeys } from '../render/networks.js';
 import { renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
+import { lstatOrUndefined } from './write.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
 export interface Command {
@@ -392,13 +393,6 @@ function hostActions(policy: Policy, layout: Layout, fs: RootFs, tree: HostTree,
   }
 }
 
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Whether a file plan changes anything. */
 export const changes = (f: FilePlan): boolean => f.before !== f.after;

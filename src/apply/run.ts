@@ -9,7 +9,8 @@ import { octal } from '../host/tree.js';
 import type { Policy } from '../policy/schema.js';
 import type { Render } from '../render/templates.js';
 import { buildPlan, changes, RootFs, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
-import { validateCandidate, which, withoutLineNumbers } from './validate.js';
+import { validateCandidate, which } from './validate.js';
+import { findingKey } from '../core/report.js';
 import { atomicLink, atomicWrite, backup, chattr, faultPoint, lstatOrUndefined, TEMP_PATTERN } from './write.js';
 import { loadExternal } from '../core/external.js';
 
@@ -58,9 +59,9 @@ export function commandLine(c: Command, quote: (s: string) => string = shq): str
 export function introducedFindings(file: FilePlan, rules: readonly AnyRule[], localOnly: boolean): { introduced: Finding[]; remaining: number } {
   if (!file.kind) return { introduced: [], remaining: 0 };
   const settings = { localOnly };
-  // Messages that name a line ("defined again on line 4") are compared without it: an edit above
-  // shifts lines, and a finding the file already had must not look new.
-  const key = (f: Finding): string => `${f.ruleId}\u0000${withoutLineNumbers(f.message)}`;
+  // Compared as the baseline compares findings (findingKey: the message without its numbers), since
+  // an edit above shifts the lines a message names, and a finding the file already had is not new.
+  const key = (f: Finding): string => `${f.ruleId}\u0000${findingKey(f)}`;
   const before = new Map<string, number>();
   if (file.before !== undefined) for (const f of lintText(file.before, file.kind, rules, { path: file.path, settings })) before.set(key(f), (before.get(key(f)) ?? 0) + 1);
   const after = lintText(file.after, file.kind, rules, { path: file.path, settings });

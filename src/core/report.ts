@@ -52,3 +52,27 @@ export const HOMEPAGE = 'https://github.com/mailharden/mailharden';
 export function docUrl(id: string): string {
   return `${HOMEPAGE}/blob/main/docs/rules/${id}.md`;
 }
+
+/**
+ * The semantic key of a finding: its message, with every number outside double quotes replaced by `#`.
+ *
+ * Why the message and not the text under the finding's span: rule messages name what the finding is
+ * about (the option, the alias, the access or tcprules key, the path, the missing flag), while the
+ * span text often is not stable. A finding about something absent points at an arbitrary anchor (the
+ * first line of the file, which a new comment at the top replaces; the first statement, shared by
+ * five MH1023 findings that only the message tells apart); and the PrivacyOptions findings point at
+ * the whole flag list, which changes when one of the missing flags is added, so fixing one baselined
+ * finding would bring back the others as new.
+ *
+ * Why numbers outside quotes go: they are line numbers of other lines ("continues the comment on
+ * line 7"), counts of lines and timestamps, which change with unrelated edits. Only whole numbers:
+ * digits that are part of a word stay (`m4`, `cfhead.m4`). Numbers inside quotes
+ * stay: there they are part of a quoted name or value (`"Connect:10"`, `"O LogLevel=9"`), and keep
+ * the findings about two different keys apart. Keys that still coincide are counted, not merged away.
+ *
+ * The cost: a later mailharden version that rewords a message makes its entries match nothing
+ * (`baseline write` again after an upgrade).
+ */
+export function findingKey(f: Pick<Finding, 'message'>): string {
+  return f.message.replace(/"[^"]*"|\b\d+\b/g, (m) => (m.startsWith('"') ? m : '#'));
+}

@@ -41,8 +41,8 @@ export class TextEdits {
 
   /** Inserts whole lines before physical line `line` (past the last line: at the end). */
   insertBefore(line: number, lines: readonly string[]): void {
-    // Past the last line, or after a last line without its newline: that is an append.
-    if (line > this.file.lineCount || (line === this.file.lineCount + 1)) return this.append(lines);
+    // Past the last line (also after a last line without its newline): that is an append.
+    if (line > this.file.lineCount) return this.append(lines);
     if (lines.length) this.replace(this.file.lineStart(line), this.file.lineStart(line), `${lines.join('\n')}\n`);
   }
 
