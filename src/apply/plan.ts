@@ -96,31 +96,35 @@ export class RootFs {
     return posix.join(this.root, norm);
   }
 
+  /** The components of a tree path from the root down: host path, path in the tree, whether last. */
+  private components(path: string): { at: string; shown: string; last: boolean }[] {
+    const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
+    return parts.map((_, i) => ({ at: posix.join(this.root, ...parts.slice(0, i + 1)), shown: posix.join('/', ...parts.slice(0, i + 1)), last: i === parts.length - 1 }));
+  }
+
+  /** A symlink on the way to a managed path: writing through it could change a file the policy does not name. */
+  private linkRefused(c: { at: string; shown: string }): UserError {
+    return new UserError(`${c.shown} is a symlink (to ${readlinkSync(c.at)}): mailharden does not write through links; give the real path in the policy's paths`, 3);
+  }
+
   /**
    * The file's lstat, or undefined when it (or a parent) does not exist. A symlink in a parent
-   * directory, or the file itself being a symlink unless `allowLink`, is refused: writing through a
-   * link could change a file outside the root or one the policy does not name.
+   * directory, or the file itself being a symlink unless `allowLink`, is refused.
    */
   stat(path: string, allowLink = false): Stats | undefined {
-    const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
-    let at = this.root;
-    for (let i = 0; i < parts.length; i++) {
-      at = posix.join(at, parts[i]!);
+    for (const c of this.components(path)) {
       let st: Stats;
       try {
-        st = lstatSync(at);
+        st = lstatSync(c.at);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
         throw new UserError(`${path}: ${(e as Error).message}`, 3);
       }
-      const last = i === parts.length - 1;
-      if (st.isSymbolicLink() && !(last && allowLink)) {
-        throw new UserError(`${posix.join('/', ...parts.slice(0, i + 1))} is a symlink (to ${readlinkSync(at)}): mailharden does not write through links; give the real path in the policy's paths`, 3);
-      }
-      if (!last && !st.isDirectory()) return undefined;
-      if (last) return st;
+      if (st.isSymbolicLink() && !(c.last && allowLink)) throw this.linkRefused(c);
+      if (c.last) return st;
+      if (!st.isDirectory()) return undefined;
     }
-    return lstatSync(at);
+    return lstatSync(this.root);
   }
 
   /**
@@ -147,32 +151,18 @@ export class RootFs {
    * directory swapped for a link after planning is caught.
    */
   ensureDir(dir: string): string {
-    const parts = posix.normalize(`/${dir}`).split('/').filter(Boolean);
-    let at = this.root;
-    for (let i = 0; i < parts.length; i++) {
-      at = posix.join(at, parts[i]!);
-      let st: Stats | undefined;
+    for (const c of this.components(dir)) {
       try {
-        st = lstatSync(at);
-      } catch {
-        st = undefined;
+        mkdirSync(c.at, { mode: 0o755 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`${c.shown}: ${(e as Error).message}`, 3);
       }
-      const shown = posix.join('/', ...parts.slice(0, i + 1));
-      if (!st) {
-        try {
-          mkdirSync(at, { mode: 0o755 });
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`${shown}: ${(e as Error).message}`, 3);
-        }
-        st = lstatSync(at);
-      }
-      if (st.isSymbolicLink()) throw new UserError(`${shown} is a symlink (to ${readlinkSync(at)}): mailharden does not write through links`, 3);
-      if (!st.isDirectory()) throw new UserError(`${shown}: not a directory`, 3);
+      const st = lstatSync(c.at);
+      if (st.isSymbolicLink()) throw this.linkRefused(c);
+      if (!st.isDirectory()) throw new UserError(`${c.shown}: not a directory`, 3);
     }
-    return at;
+    return this.hostPath(dir);
   }
-
-
 
   /** The nearest existing directory at or above `dir`. */
   nearestDir(dir: string): { path: string; st: Stats } {
