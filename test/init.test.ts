@@ -400,6 +400,12 @@ describe('mailharden init --from-system', () => {
     assert.equal(d.applyError, undefined);
     assert.deepEqual(d.dayOne, []);
 
+    // qmail's tcp.smtp under a linked directory: the real path, the one apply writes.
+    const q = tree({ '/var/qmail/control/rcpthosts': 'example.com\n', '/srv/tcp/tcp.smtp': '127.:allow,RELAYCLIENT=""\n:allow\n', '/etc/tcprules.d': { link: '/srv/tcp' } });
+    const dq = derivePolicy({ root: q, render, attributes: fakeAttributes(() => false) });
+    assert.equal(dq.policy.paths?.tcpRules, '/srv/tcp/tcp.smtp');
+    assert.equal(dq.applyError, undefined);
+
     const linked = tree({ '/srv/sendmail.cf': cf(['O PrivacyOptions=authwarnings']), '/etc/mail/sendmail.cf': { link: '/srv/sendmail.cf' } });
     const l = derivePolicy({ root: linked, render, attributes: fakeAttributes(() => false) });
     assert.match(l.applyError ?? '', /\/etc\/mail\/sendmail.cf is a symlink/);

@@ -340,7 +340,7 @@ export function managedPaths(layout: Layout, tree: HostTree): Record<(typeof MAN
 }
 
 /** The tcp.smtp in use: the first of the layout's places that exists, else the first place. */
-function tcpRulesPath(layout: Layout, tree: HostTree): string {
+export function tcpRulesPath(layout: Layout, tree: HostTree): string {
   return layout.tcpRules.find((p) => tree.stat(p)?.type === 'file') ?? layout.tcpRules[0]!;
 }
 

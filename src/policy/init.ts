@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { buildPlan, changes, layoutFor, managedPaths, type Plan } from '../apply/plan.js';
+import { buildPlan, changes, layoutFor, managedPaths, tcpRulesPath, type Plan } from '../apply/plan.js';
 import { policyLabel } from '../apply/run.js';
 import { UserError } from '../core/errors.js';
 import { SourceFile } from '../core/source.js';
@@ -353,21 +353,13 @@ export function derivePolicy(opts: DeriveOptions): Derived {
     }
   }
   {
-    // apply takes the first of the profile's tcp.smtp places that is a file, refusing links on the way.
-    let throws = false;
-    for (const p of base.tcpRules) {
-      if (crossesLink(tree, p)) {
-        throws = true;
-        break;
-      }
-      if (tree.lstat(p)?.type === 'file') break;
-    }
-    if (throws) {
-      const real = base.tcpRules.map((p) => tree.resolve(p)).find((r) => r !== undefined && tree.lstat(r)?.type === 'file') ?? tree.resolve(base.tcpRules[0]!);
-      if (real && ABSOLUTE_PATH.test(real)) {
-        paths.tcpRules = real;
-        pathNotes.push(`tcp.smtp leads to ${real}`);
-      }
+    // The tcp.smtp apply would use (the first of the profile's places that is a file); it writes
+    // through no link, so a path that crosses one is given as the real path.
+    const p = tcpRulesPath(base, tree);
+    const real = crossesLink(tree, p) ? tree.resolve(p) : undefined;
+    if (real && real !== p && ABSOLUTE_PATH.test(real)) {
+      paths.tcpRules = real;
+      pathNotes.push(`tcp.smtp leads to ${real}`);
     }
   }
   policy.profile = profile;
