@@ -2,14 +2,14 @@ import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, st
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { findConfig, loadConfig, pathForIgnores, type LoadedConfig } from './config/load.js';
 import { isIgnoredName, kindFromContent, kindFromName, kindFromNameOrHead } from './core/detect.js';
-import { lintFile, ruleNames, type FileIgnore, type LintOptions } from './core/engine.js';
+import { ruleNames, type FileIgnore, type LintOptions } from './core/engine.js';
+import { lintTarget, type LintTarget } from './read-file.js';
 import type { Profile } from './host/layout.js';
 import { UserError } from './core/errors.js';
 import { globToRegExp, ruleMatcher } from './core/glob.js';
 import { DEFAULT_SETTINGS, today } from './core/lint-text.js';
 import type { LintReport } from './core/report.js';
 import type { AnyRule } from './core/rule.js';
-import { SourceFile } from './core/source.js';
 import { FILE_KINDS, SEVERITIES, type FileKind, type Finding, type Severity } from './core/types.js';
 
 export interface LintRequest {
@@ -34,16 +34,9 @@ export interface LintRequest {
   version: string;
 }
 
-/** Larger files are refused with a one-line error: V8 strings hold at most 2^29 - 24 characters. */
-export const MAX_FILE_BYTES = 500 * 1024 * 1024;
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
 
-/** A file chosen for linting and its kind. */
-interface Target {
-  abs: string;
-  shown: string;
-  kind: FileKind;
-}
+type Target = LintTarget;
 
 /** Runs the lint job: find the files, read them, apply the configuration, run the rules. */
 export async function lint(req: LintRequest): Promise<LintReport> {
@@ -65,7 +58,7 @@ export async function lint(req: LintRequest): Promise<LintReport> {
     let done = 0;
     for (const t of targets) {
       const opts = await options(t.abs);
-      add(lintFile(new SourceFile(t.shown, readText(t)), t.kind, opts));
+      add(lintTarget(t, opts));
       req.onProgress?.(++done, targets.length);
     }
     files = targets.length;
@@ -265,35 +258,6 @@ function readHead(abs: string): string {
   } finally {
     closeSync(fd);
   }
-}
-
-/** Reads a target as text; binary, oversized and unreadable files are one-line errors. */
-function readText(t: Target): string {
-  let buf: Buffer;
-  try {
-    const st = statSync(t.abs);
-    if (st.size > MAX_FILE_BYTES) throw new UserError(`${t.shown}: file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing to read it`);
-    const fd = openSync(t.abs, 'r');
-    try {
-      buf = Buffer.alloc(st.size);
-      let off = 0;
-      while (off < st.size) {
-        const n = readSync(fd, buf, off, st.size - off, off);
-        if (n === 0) break;
-        off += n;
-      }
-      buf = buf.subarray(0, off);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${t.shown}: cannot read: ${code === 'EACCES' ? 'permission denied' : (code ?? String(e))}`);
-  }
-  const probe = buf.subarray(0, 8192);
-  if (probe.includes(0)) throw new UserError(`${t.shown}: binary file (NUL bytes); not a ${t.kind} text file`);
-  return buf.toString('utf8');
 }
 
 /** Parses a severity name (for --fail-on). */

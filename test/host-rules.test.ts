@@ -24,7 +24,7 @@ function hostOf(tree: HostTree): HostDocument {
 /** Runs one host rule's check directly and returns what it reported. */
 function run(rule: typeof immutableBit, host: HostDocument): Report[] {
   const out: Report[] = [];
-  rule.check(host, { file: new SourceFile('', ''), kind: 'host', settings: { localOnly: false }, directiveProblems: [], suppressionUses: [], report: (r) => out.push(r) });
+  rule.check(host, { file: new SourceFile('', ''), kind: 'host', settings: { localOnly: false }, directiveProblems: [], suppressionUses: [], part: { first: true, last: true, state: (init) => init() }, report: (r) => out.push(r) });
   return out;
 }
 

@@ -17,9 +17,12 @@ export default defineRule({
     fix: 'add the alias, pointing at a person or list that reads it (e.g. "postmaster: root" and "root: ops@example.com"), and run newaliases',
   },
   check(doc, ctx) {
-    const keys = new Set<string>();
+    // Found in any part of a large file; reported at the first line, once all parts are read.
+    const seen = ctx.part.state(() => ({ keys: new Set<string>(), span: doc.file.startSpan() }));
+    const keys = seen.keys;
     for (const key of doc.keys) if (key === 'postmaster' || key === 'mailer-daemon' || key === 'root') keys.add(key);
-    const span = doc.file.startSpan();
+    if (!ctx.part.last) return;
+    const span = seen.span;
     if (!keys.has('postmaster')) ctx.report({ messageId: 'postmaster', span, fix: 'add "postmaster: root" and run newaliases' });
     if (!keys.has('mailer-daemon')) ctx.report({ messageId: 'mailerDaemon', span, severity: 'low', fix: 'add "MAILER-DAEMON: postmaster" and run newaliases' });
     if (!keys.has('root')) ctx.report({ messageId: 'root', span, severity: 'low', fix: 'add "root:" followed by the address of someone who reads it, and run newaliases' });

@@ -1,4 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
+import type { Span } from '../../src/core/types.js';
 
 export default defineRule({
   meta: {
@@ -15,11 +16,17 @@ export default defineRule({
     fix: 'convert the file to LF line endings (dos2unix) and run newaliases',
   },
   check(doc, ctx) {
-    if (!doc.file.text.includes('\r')) return;
-    const withCR = doc.entries.filter((e) => e.hasCR);
-    const first = withCR[0];
-    if (!first) return;
-    const count = withCR.length === 1 ? '1 entry' : `${withCR.length} entries`;
-    ctx.report({ messageId: 'crlf', data: { count }, span: doc.file.lineSpan(first.line) });
+    // Counted over every part of a large file; reported at the first entry holding a CR.
+    const seen = ctx.part.state(() => ({ count: 0, first: undefined as Span | undefined }));
+    if (doc.file.text.includes('\r')) {
+      for (const e of doc.entries) {
+        if (!e.hasCR) continue;
+        seen.count++;
+        seen.first ??= doc.file.lineSpan(e.line);
+      }
+    }
+    if (!ctx.part.last || !seen.first) return;
+    const count = seen.count === 1 ? '1 entry' : `${seen.count} entries`;
+    ctx.report({ messageId: 'crlf', data: { count }, span: seen.first });
   },
 });

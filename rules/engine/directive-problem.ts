@@ -12,6 +12,8 @@ export function directiveProblemRule(meta: Omit<RuleMeta<'problem'>, 'kinds' | '
       references: [],
       messages: { problem: '{message}' },
       suppressible: false,
+      // The problems are known when every part of the file has been read (a `disable` never closed).
+      phase: 'post',
     },
     check(_doc, ctx) {
       for (const p of ctx.directiveProblems) if (codes.includes(p.code)) ctx.report({ messageId: 'problem', data: { message: p.message }, span: p.span });

@@ -56,101 +56,145 @@ export const NO_INLINE_DIRECTIVES: ReadonlySet<FileKind> = new Set(['qmail-contr
  * and `enable` closes every open range of the rules it names (only those).
  */
 export function readDirectives(file: SourceFile, kind: FileKind, names: RuleNames, today: string): { directives: Directive[]; problems: DirectiveProblem[] } {
-  const directives: Directive[] = [];
-  const problems: DirectiveProblem[] = [];
-  // Most files hold no directive at all: look for the word once in the whole text first.
-  if (!file.text.includes('mailharden-')) return { directives, problems };
-  if (NO_INLINE_DIRECTIVES.has(kind)) return { directives, problems: unreadDirectives(file) };
-  const count = file.lineCount;
-  const open = new Map<string, Range[]>();
-  let nextTarget: Int32Array | undefined;
-  for (let n = 1; n <= count; n++) {
-    const raw = file.line(n);
-    if (!raw.includes('mailharden-')) continue;
-    const text = raw.replace(/\r$/, '');
-    const span = file.lineSpan(n);
-    const m = DIRECTIVE.exec(text);
-    if (!m) {
-      if (LOOKS_LIKE.test(text)) problems.push({ code: 'malformed', message: `not a mailharden directive: "${text.trim().slice(0, 80)}" (a directive is a whole "# mailharden-disable… IDS -- reason" line starting in column 1)`, span });
-      continue;
-    }
-    const verb = m[1] as 'disable-next-line' | 'disable-file' | 'disable' | 'enable';
-    const rest = m[2]!;
-    const sep = SEPARATOR.exec(rest);
-    const head = (sep ? rest.slice(0, sep.index) : rest).trim();
-    const reason = sep ? rest.slice(sep.index + sep[0].length).trim() : '';
-    let until: string | undefined;
-    const ids: string[] = [];
-    for (const word of head.split(/[\s,]+/).filter(Boolean)) {
-      const u = /^until=(\d{4}-\d{2}-\d{2})$/.exec(word);
-      if (u) {
-        until = u[1];
-        continue;
-      }
-      const id = names.resolve(word);
-      if (!id) {
-        problems.push({ code: 'unknown-id', message: `directive names "${word}", which is not a mailharden rule`, span });
-        continue;
-      }
-      if (!names.suppressible(id)) {
-        problems.push({ code: 'not-suppressible', message: `${id} cannot be suppressed: fix the configuration instead`, span });
-        continue;
-      }
-      ids.push(id);
-    }
-    if (verb === 'enable') {
-      for (const id of ids) {
-        for (const r of open.get(id) ?? []) r.to = n;
-        open.delete(id);
-      }
-      continue;
-    }
-    if (ids.length === 0) {
-      if (head === '') problems.push({ code: 'malformed', message: `mailharden-${verb} names no rule`, span });
-      continue;
-    }
-    if (reason === '') {
-      problems.push({ code: 'no-reason', message: `mailharden-${verb} needs a reason after " -- "; it suppresses nothing without one`, span });
-      continue;
-    }
-    if (until !== undefined && until < today) {
-      problems.push({ code: 'expired', message: `suppression of ${ids.join(', ')} expired on ${until}`, span });
-      continue;
-    }
-    const d: Directive = { kind: verb, ids, reason, span, used: false, ranges: [] };
-    let from = n;
-    let to = n;
-    if (verb === 'disable-file') {
-      from = 1;
-      to = Number.MAX_SAFE_INTEGER;
-    } else if (verb === 'disable-next-line') {
+  const reader = new DirectiveReader(kind, names, today);
+  reader.feed(file);
+  return reader.finish();
+}
+
+/**
+ * readDirectives for a file read in parts (a large file): feed the parts in order, then finish. A
+ * `disable` may be closed in a later part, and a `disable-next-line` at the end of a part aims at the
+ * first statement of the next (a part never starts inside a statement's continuation lines).
+ */
+export class DirectiveReader {
+  private readonly directives: Directive[] = [];
+  private readonly problems: DirectiveProblem[] = [];
+  private readonly open = new Map<string, Range[]>();
+  /** `disable-next-line` ranges whose target line lies beyond the parts fed so far. */
+  private waiting: Range[] = [];
+
+  constructor(
+    private readonly kind: FileKind,
+    private readonly names: RuleNames,
+    private readonly today: string,
+  ) {}
+
+  feed(file: SourceFile): void {
+    const { kind, names, today, problems, open } = this;
+    let nextTarget: Int32Array | undefined;
+    const target = (n: number): number => {
       nextTarget ??= targets(file, kind);
-      from = nextTarget[n]!;
-      to = extent(file, kind, from);
-    } else {
-      to = Number.MAX_SAFE_INTEGER;
-    }
-    for (const id of ids) {
-      const r: Range = { id, from, to, directive: d };
-      d.ranges.push(r);
-      if (verb === 'disable') {
-        const list = open.get(id);
-        if (list) list.push(r);
-        else open.set(id, [r]);
+      return nextTarget[n - file.firstLine + 1]!;
+    };
+    if (this.waiting.length) {
+      const from = target(file.firstLine - 1);
+      const to = from <= file.lastLine ? extent(file, kind, from) : from;
+      for (const r of this.waiting) {
+        r.from = from;
+        r.to = to;
       }
+      if (from <= file.lastLine) this.waiting = [];
     }
-    directives.push(d);
+    // Most files hold no directive at all: look for the word once in the whole text first.
+    if (!file.text.includes('mailharden-')) return;
+    if (NO_INLINE_DIRECTIVES.has(kind)) {
+      for (const p of unreadDirectives(file)) problems.push(p);
+      return;
+    }
+    for (let n = file.firstLine; n <= file.lastLine; n++) {
+      const raw = file.line(n);
+      if (!raw.includes('mailharden-')) continue;
+      const text = raw.replace(/\r$/, '');
+      const span = file.lineSpan(n);
+      const m = DIRECTIVE.exec(text);
+      if (!m) {
+        if (LOOKS_LIKE.test(text)) problems.push({ code: 'malformed', message: `not a mailharden directive: "${text.trim().slice(0, 80)}" (a directive is a whole "# mailharden-disable… IDS -- reason" line starting in column 1)`, span });
+        continue;
+      }
+      const verb = m[1] as 'disable-next-line' | 'disable-file' | 'disable' | 'enable';
+      const rest = m[2]!;
+      const sep = SEPARATOR.exec(rest);
+      const head = (sep ? rest.slice(0, sep.index) : rest).trim();
+      const reason = sep ? rest.slice(sep.index + sep[0].length).trim() : '';
+      let until: string | undefined;
+      const ids: string[] = [];
+      for (const word of head.split(/[\s,]+/).filter(Boolean)) {
+        const u = /^until=(\d{4}-\d{2}-\d{2})$/.exec(word);
+        if (u) {
+          until = u[1];
+          continue;
+        }
+        const id = names.resolve(word);
+        if (!id) {
+          problems.push({ code: 'unknown-id', message: `directive names "${word}", which is not a mailharden rule`, span });
+          continue;
+        }
+        if (!names.suppressible(id)) {
+          problems.push({ code: 'not-suppressible', message: `${id} cannot be suppressed: fix the configuration instead`, span });
+          continue;
+        }
+        ids.push(id);
+      }
+      if (verb === 'enable') {
+        for (const id of ids) {
+          for (const r of open.get(id) ?? []) r.to = n;
+          open.delete(id);
+        }
+        continue;
+      }
+      if (ids.length === 0) {
+        if (head === '') problems.push({ code: 'malformed', message: `mailharden-${verb} names no rule`, span });
+        continue;
+      }
+      if (reason === '') {
+        problems.push({ code: 'no-reason', message: `mailharden-${verb} needs a reason after " -- "; it suppresses nothing without one`, span });
+        continue;
+      }
+      if (until !== undefined && until < today) {
+        problems.push({ code: 'expired', message: `suppression of ${ids.join(', ')} expired on ${until}`, span });
+        continue;
+      }
+      const d: Directive = { kind: verb, ids, reason, span, used: false, ranges: [] };
+      let from = n;
+      let to = n;
+      let waits = false;
+      if (verb === 'disable-file') {
+        from = 1;
+        to = Number.MAX_SAFE_INTEGER;
+      } else if (verb === 'disable-next-line') {
+        from = target(n);
+        waits = from > file.lastLine;
+        to = waits ? from : extent(file, kind, from);
+      } else {
+        to = Number.MAX_SAFE_INTEGER;
+      }
+      for (const id of ids) {
+        const r: Range = { id, from, to, directive: d };
+        d.ranges.push(r);
+        if (waits) this.waiting.push(r);
+        if (verb === 'disable') {
+          const list = open.get(id);
+          if (list) list.push(r);
+          else open.set(id, [r]);
+        }
+      }
+      this.directives.push(d);
+    }
   }
-  for (const [id, ranges] of open) {
-    for (const r of ranges) problems.push({ code: 'unclosed', message: `mailharden-disable ${id} has no matching mailharden-enable; it runs to the end of the file`, span: r.directive.span });
+
+  finish(): { directives: Directive[]; problems: DirectiveProblem[] } {
+    for (const [id, ranges] of this.open) {
+      for (const r of ranges) this.problems.push({ code: 'unclosed', message: `mailharden-disable ${id} has no matching mailharden-enable; it runs to the end of the file`, span: r.directive.span });
+    }
+    this.open.clear();
+    return { directives: this.directives, problems: this.problems };
   }
-  return { directives, problems };
 }
 
 /** Directive lines in a file of a kind that takes none: each is reported, and none suppresses anything. */
 function unreadDirectives(file: SourceFile): DirectiveProblem[] {
   const problems: DirectiveProblem[] = [];
-  for (let n = 1; n <= file.lineCount; n++) {
+  for (let n = file.firstLine; n <= file.lastLine; n++) {
     const text = file.line(n).replace(/\r$/, '');
     if (!text.includes('mailharden-') || !(DIRECTIVE.test(text) || LOOKS_LIKE.test(text))) continue;
     problems.push({
@@ -168,22 +212,26 @@ function unreadDirectives(file: SourceFile): DirectiveProblem[] {
  * Computed backwards in one pass, so a run of directives costs no more than the file.
  */
 function targets(file: SourceFile, kind: FileKind): Int32Array {
+  // Indexed by line - firstLine + 1: the next statement after that line; past the last line, lastLine + 1.
+  const base = file.firstLine - 1;
   const count = file.lineCount;
   const out = new Int32Array(count + 2);
-  let next = count + 1;
+  let next = file.lastLine + 1;
   out[count + 1] = next;
-  for (let n = count; n >= 1; n--) {
-    out[n] = next;
-    const t = file.line(n);
+  for (let i = count; i >= 1; i--) {
+    out[i] = next;
+    const t = file.line(base + i);
     const skip = t.trim() === '' || t.startsWith('#') || (kind === 'sendmail-mc' && /^dnl\b/.test(t)) || (CONTINUED.has(kind) && /^[ \t]/.test(t)) || (kind === 'qmail-run' && /^[ \t]*#/.test(t));
-    if (!skip) next = n;
+    if (!skip) next = base + i;
   }
+  // Slot 0 (the line before the text): the first statement of the text, for a directive of an earlier part.
+  out[0] = next;
   return out;
 }
 
 /** The last line of the statement starting at `from`: its continuation lines, or a call's closing parenthesis. */
 function extent(file: SourceFile, kind: FileKind, from: number): number {
-  const count = file.lineCount;
+  const count = file.lastLine;
   let to = from;
   if (CONTINUED.has(kind)) {
     while (to < count && (/^[ \t]/.test(file.line(to + 1)) || (kind === 'aliases' && file.line(to).endsWith('\\')))) to++;

@@ -1,38 +1,106 @@
 /**
- * Groups of indices whose keys are equal, each group in index order, groups ordered by their first
- * index; keys that occur once are left out. A Map over a million fresh strings costs more than half a
- * second in V8, so this is an open-addressing table of FNV-1a hashes in typed arrays: strings are
- * compared only when their full hashes are equal, and memory is two small arrays per key.
+ * The distinct keys of a file, each with a dense id, for finding those that occur again; kept across
+ * the parts of a large file. A Map over millions of fresh strings costs seconds of garbage collection in
+ * V8 (the collector walks every string on each full collection), so this is an open-addressing table of
+ * FNV-1a hashes in typed arrays, and the keys' characters live in one growing array: strings are
+ * compared only when their hashes are equal. Each id also has `stride` integers of data for the caller.
  */
-export function duplicateGroups(keys: readonly string[]): number[][] {
-  const n = keys.length;
-  let size = 16;
-  while (size < n * 2) size *= 2;
-  const mask = size - 1;
-  const slots = new Int32Array(size).fill(-1);
-  const hashes = new Uint32Array(n);
-  const groups = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
+export class KeyTable {
+  private slots = new Int32Array(1 << 12).fill(-1);
+  private hashes = new Uint32Array(1 << 10);
+  /** Where each key's characters start in `chars`; the key with id i ends where i + 1 starts. */
+  private starts = new Uint32Array((1 << 10) + 1);
+  private chars = new Uint16Array(1 << 14);
+  /** `stride` integers per id. */
+  data: Int32Array;
+  size = 0;
+
+  constructor(readonly stride: number) {
+    this.data = new Int32Array((1 << 10) * stride);
+  }
+
+  /** Whether the last `add` added its key. */
+  added = false;
+
+  /** Makes room for `more` keys beyond those held (saves growing step by step). */
+  reserve(more: number): void {
+    const want = this.size + more;
+    if (want * 2 > this.slots.length) {
+      let size = this.slots.length;
+      while (want * 2 > size) size *= 2;
+      this.rehash(size);
+    }
+    if (want + 1 > this.hashes.length) this.grow(want + 1);
+  }
+
+  /** The id of `key`, adding it when new (`added` then says so). */
+  add(key: string): number {
     let h = 0x811c9dc5;
-    for (let c = 0; c < k.length; c++) h = Math.imul(h ^ k.charCodeAt(c), 0x01000193);
+    for (let c = 0; c < key.length; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193);
     h >>>= 0;
-    hashes[i] = h;
-    let s = h & mask;
-    for (;;) {
-      const j = slots[s]!;
-      if (j < 0) {
-        slots[s] = i;
-        break;
+    const mask = this.slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const id = this.slots[s]!;
+      if (id < 0) {
+        const added = this.append(key, h);
+        this.slots[s] = added;
+        if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+        this.added = true;
+        return added;
       }
-      if (hashes[j] === h && keys[j] === k) {
-        const g = groups.get(j);
-        if (g) g.push(i);
-        else groups.set(j, [j, i]);
-        break;
+      if (this.hashes[id] === h && this.equals(id, key)) {
+        this.added = false;
+        return id;
       }
-      s = (s + 1) & mask;
     }
   }
-  return [...groups.values()].sort((a, b) => a[0]! - b[0]!);
+
+  /** The key with id `id`. */
+  keyOf(id: number): string {
+    return DECODER.decode(this.chars.subarray(this.starts[id]!, this.starts[id + 1]!));
+  }
+
+  private equals(id: number, key: string): boolean {
+    const from = this.starts[id]!;
+    if (this.starts[id + 1]! - from !== key.length) return false;
+    const chars = this.chars;
+    for (let c = 0; c < key.length; c++) if (chars[from + c] !== key.charCodeAt(c)) return false;
+    return true;
+  }
+
+  private append(key: string, h: number): number {
+    const id = this.size++;
+    if (id + 1 >= this.hashes.length) this.grow(this.hashes.length * 2);
+    const from = this.starts[id]!;
+    if (from + key.length > this.chars.length) this.chars = grown(this.chars, Math.max(this.chars.length * 2, from + key.length));
+    for (let c = 0; c < key.length; c++) this.chars[from + c] = key.charCodeAt(c);
+    this.hashes[id] = h;
+    this.starts[id + 1] = from + key.length;
+    return id;
+  }
+
+  private grow(ids: number): void {
+    this.hashes = grown(this.hashes, ids);
+    this.starts = grown(this.starts, ids + 1);
+    this.data = grown(this.data, ids * this.stride);
+  }
+
+  private rehash(size: number): void {
+    const slots = new Int32Array(size).fill(-1);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.size; id++) {
+      let s = this.hashes[id]! & mask;
+      while (slots[s]! >= 0) s = (s + 1) & mask;
+      slots[s] = id;
+    }
+    this.slots = slots;
+  }
+}
+
+const DECODER = new TextDecoder('utf-16le');
+
+function grown<T extends Int32Array | Uint32Array | Uint16Array>(a: T, length: number): T {
+  const bigger = new (a.constructor as new (n: number) => T)(length);
+  bigger.set(a);
+  return bigger;
 }

@@ -2,9 +2,9 @@ import { byCodeUnit } from './compare.js';
 import { parseAs, type AnyDocument } from '../parsers/documents.js';
 import type { HostDocument } from '../host/document.js';
 import type { ProbeDocument } from '../probe/transcript.js';
-import { SourceFile } from './source.js';
-import { readDirectives, type Directive, type Range, type RuleNames } from './directives.js';
-import { formatMessage, type AnyRule, type Report, type RuleSettings } from './rule.js';
+import { detached, SourceFile } from './source.js';
+import { DirectiveReader, type Directive, type Range, type RuleNames } from './directives.js';
+import { formatMessage, type AnyRule, type FilePart, type Report, type RuleContext, type RuleSettings, type SuppressionUse } from './rule.js';
 import type { FileKind, Finding, Severity, Span } from './types.js';
 
 /** An out-of-band suppression for a whole file, from `.mailharden.yaml` `ignores:`. */
@@ -68,22 +68,26 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: st
     column: start.column,
     endLine: end.line,
     endColumn: end.column,
-    fix: r.fix ?? meta.fix,
+    fix: r.fix === undefined ? meta.fix : detached(r.fix),
     references: meta.references,
     tags: meta.tags,
     suppressed: false,
   };
-  const text = lineText(start.line)?.replace(/\r$/, '');
-  if (text !== undefined) {
-    if (text.length <= MAX_SNIPPET) finding.sourceLine = text;
-    else {
-      // A window of the long line around the finding, so the snippet shows what the caret points at.
-      const from = Math.max(0, Math.min(start.column - 1 - 100, text.length - MAX_SNIPPET));
-      finding.sourceLine = text.slice(from, from + MAX_SNIPPET);
-      if (from > 0) finding.sourceColumn = from + 1;
-    }
-  }
+  const text = lineText(start.line);
+  if (text !== undefined) attachSnippet(finding, text);
   return finding;
+}
+
+/** Sets a finding's source line from the text of its first line (a window of a long line, around the column). */
+export function attachSnippet(finding: Finding, line: string): void {
+  const text = line.replace(/\r$/, '');
+  if (text.length <= MAX_SNIPPET) {
+    finding.sourceLine = detached(text);
+    return;
+  }
+  const from = Math.max(0, Math.min(finding.column - 1 - 100, text.length - MAX_SNIPPET));
+  finding.sourceLine = detached(text.slice(from, from + MAX_SNIPPET));
+  if (from > 0) finding.sourceColumn = from + 1;
 }
 
 /**
@@ -96,37 +100,95 @@ export function lintFile(file: SourceFile, kind: FileKind, opts: LintOptions): F
 
 /** lintFile for a document parsed already (the --root run keeps documents for the host rules). */
 export function lintParsed(file: SourceFile, kind: FileKind, doc: AnyDocument, opts: LintOptions): Finding[] {
-  const names = ruleNames(opts.rules);
-  const { directives, problems } = opts.inlineSuppressions ? readDirectives(file, kind, names, opts.today) : { directives: [], problems: [] };
-  const findings: Finding[] = [];
-  const applicable = opts.rules.filter((r) => r.meta.kinds.includes(kind) && opts.enabled.has(r.meta.id));
-  const lineText = (line: number): string => file.line(line);
+  const linter = new PartLinter(file.path, kind, opts);
+  linter.part(file, doc, true);
+  return linter.finish().findings;
+}
 
-  const run = (rule: AnyRule, uses: { span: Span; ids: string[]; used: boolean }[]): void => {
+/**
+ * Lints a file given in parts, in order (a large file read a piece at a time, or a whole file as one
+ * part): each part is parsed and the main rules run on it, so nothing of a part outlives it but its
+ * findings and what whole-file rules keep in their state. Suppressions are applied when all parts
+ * are in, since a `disable` may be closed parts later; then the post-phase rules run.
+ */
+export class PartLinter {
+  private readonly findings: Finding[] = [];
+  private readonly applicable: AnyRule[];
+  private readonly names: ReturnType<typeof ruleNames>;
+  private readonly directives: DirectiveReader | undefined;
+  private readonly states = new Map<string, unknown>();
+  private parts = 0;
+  private lastDoc: AnyDocument | undefined;
+  private lastFile: SourceFile | undefined;
+  /** Findings reported at a line outside the part being linted: their source line is not at hand. */
+  private readonly unsnipped: Finding[] = [];
+
+  constructor(
+    private readonly path: string,
+    private readonly kind: FileKind,
+    private readonly opts: LintOptions,
+  ) {
+    this.names = ruleNames(opts.rules);
+    this.applicable = opts.rules.filter((r) => r.meta.kinds.includes(kind) && opts.enabled.has(r.meta.id));
+    this.directives = opts.inlineSuppressions ? new DirectiveReader(kind, this.names, opts.today) : undefined;
+  }
+
+  /** Parses (unless given the document) and lints one part; `last` for the file's last part. */
+  part(file: SourceFile, doc: AnyDocument = parseAs(this.kind, file), last: boolean): void {
+    const first = this.parts++ === 0;
+    this.directives?.feed(file);
+    for (const rule of this.applicable) if (rule.meta.phase !== 'post') this.run(rule, file, doc, { first, last }, [], []);
+    this.lastDoc = doc;
+    this.lastFile = file;
+  }
+
+  /** Applies suppressions, runs the post-phase rules; findings sorted, and those still without a source line. */
+  finish(): { findings: Finding[]; unsnipped: Finding[] } {
+    const file = this.lastFile ?? new SourceFile(this.path, '');
+    const doc = this.lastDoc ?? parseAs(this.kind, file);
+    const { directives, problems } = this.directives?.finish() ?? { directives: [], problems: [] };
+    const { findings, opts, names } = this;
+    const ranges = indexRanges(directives);
+    for (const f of findings) suppress(f, ranges, opts.ignores, names.suppressible(f.ruleId));
+    // A directive for rules that are all switched off (--ignore, config) is not "unused".
+    const uses = directives.map((d) => ({ span: d.span, ids: d.ids, used: d.used || d.ids.every((id) => !opts.enabled.has(id)) }));
+    const before = findings.length;
+    for (const rule of this.applicable) if (rule.meta.phase === 'post') this.run(rule, file, doc, { first: this.parts <= 1, last: true }, problems, uses);
+    for (let k = before; k < findings.length; k++) suppress(findings[k]!, new Map(), opts.ignores, names.suppressible(findings[k]!.ruleId));
+    findings.sort((a, b) => a.line - b.line || a.column - b.column || byCodeUnit(a.ruleId, b.ruleId));
+    return { findings, unsnipped: this.unsnipped };
+  }
+
+  private run(rule: AnyRule, file: SourceFile, doc: AnyDocument, where: { first: boolean; last: boolean }, problems: RuleContext['directiveProblems'], uses: SuppressionUse[]): void {
     const meta = rule.meta;
-    const ctx = {
+    const { states, findings, unsnipped, opts, path } = this;
+    const lineText = (line: number): string | undefined => (file.has(line) ? file.line(line) : undefined);
+    const ctx: RuleContext = {
       file,
-      kind,
+      kind: this.kind,
       settings: opts.settings,
       directiveProblems: problems,
       suppressionUses: uses,
+      part: {
+        first: where.first,
+        last: where.last,
+        state<T>(init: () => T): T {
+          if (!states.has(meta.id)) states.set(meta.id, init());
+          return states.get(meta.id) as T;
+        },
+      },
       report(r: Report) {
-        findings.push(toFinding(meta, r, opts, file.path, lineText));
+        const f = toFinding(meta, r, opts, path, lineText);
+        if (f.sourceLine === undefined && f.line >= 1) unsnipped.push(f);
+        findings.push(f);
       },
     };
     rule.check(doc, ctx);
-  };
-
-  for (const rule of applicable) if (rule.meta.phase !== 'post') run(rule, []);
-  const ranges = indexRanges(directives);
-  for (const f of findings) suppress(f, ranges, opts.ignores, names.suppressible(f.ruleId));
-  // A directive for rules that are all switched off (--ignore, config) is not "unused".
-  const uses = directives.map((d) => ({ span: d.span, ids: d.ids, used: d.used || d.ids.every((id) => !opts.enabled.has(id)) }));
-  const before = findings.length;
-  for (const rule of applicable) if (rule.meta.phase === 'post') run(rule, uses);
-  for (const f of findings.slice(before)) suppress(f, new Map(), opts.ignores, names.suppressible(f.ruleId));
-  return findings.sort((a, b) => a.line - b.line || a.column - b.column || byCodeUnit(a.ruleId, b.ruleId));
+  }
 }
+
+/** The one part of something judged whole (host trees, probe transcripts): state lives for one call. */
+const WHOLE: FilePart = { first: true, last: true, state: (init) => init() };
 
 /**
  * Runs the host rules once over a system tree. Each report names the tree path it is about; the
@@ -155,6 +217,7 @@ export function lintHost(host: HostDocument, opts: LintOptions & { show: (treePa
       settings: opts.settings,
       directiveProblems: [],
       suppressionUses: [],
+      part: WHOLE,
       report(r: Report) {
         const shown = opts.show(r.path ?? '/');
         findings.push(toFinding(meta, r, opts, shown, (line) => lineOf(r.path, line)));
@@ -176,6 +239,7 @@ export function lintProbe(doc: ProbeDocument, opts: LintOptions): Finding[] {
       settings: opts.settings,
       directiveProblems: [],
       suppressionUses: [],
+      part: WHOLE,
       report(r: Report) {
         findings.push(toFinding(meta, r, opts, doc.file.path, (line) => doc.file.line(line)));
       },

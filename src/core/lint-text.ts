@@ -12,7 +12,12 @@ export function today(): string {
 
 /** Lints a text as one file of a known kind with every given rule on; the simplest entry point. */
 export function lintText(text: string, kind: FileKind, rules: readonly AnyRule[], opts: Partial<Omit<LintOptions, 'rules'>> & { path?: string } = {}): Finding[] {
-  return lintFile(new SourceFile(opts.path ?? `input.${kind}`, text), kind, {
+  return lintFile(new SourceFile(opts.path ?? `input.${kind}`, text), kind, lintOptions(rules, opts));
+}
+
+/** Lint options with every given rule on, and the defaults for what `opts` does not say. */
+export function lintOptions(rules: readonly AnyRule[], opts: Partial<Omit<LintOptions, 'rules'>> = {}): LintOptions {
+  return {
     rules,
     enabled: opts.enabled ?? new Set(rules.map((r) => r.meta.id)),
     severity: opts.severity ?? new Map(),
@@ -20,5 +25,5 @@ export function lintText(text: string, kind: FileKind, rules: readonly AnyRule[]
     inlineSuppressions: opts.inlineSuppressions ?? true,
     ignores: opts.ignores ?? [],
     today: opts.today ?? today(),
-  });
+  };
 }

@@ -60,6 +60,14 @@ export interface RuleSettings {
   smrshAllow?: readonly string[];
 }
 
+/** The part of a file a rule is looking at (RuleContext.part). */
+export interface FilePart {
+  readonly first: boolean;
+  readonly last: boolean;
+  /** This rule's state for the whole file: made by `init` in the first part, the same object in every later one. */
+  state<T>(init: () => T): T;
+}
+
 /** Suppression bookkeeping handed to post-phase rules. */
 export interface SuppressionUse {
   span: Span;
@@ -76,6 +84,13 @@ export interface RuleContext<M extends string = string> {
   readonly directiveProblems: readonly { code: 'unknown-id' | 'no-reason' | 'not-suppressible' | 'unclosed' | 'malformed' | 'expired'; message: string; span: Span }[];
   /** Only in the post phase: every inline suppression and whether it silenced anything. */
   readonly suppressionUses: readonly SuppressionUse[];
+  /**
+   * Which part of the file the document holds. A large file of a kind that can be cut (aliases) is
+   * linted in parts, each parsed alone; most rules judge what they see and need not care. A rule that
+   * judges the whole file keeps what it learns in `state` and reports when `last` is true. A file
+   * read whole is one part, first and last.
+   */
+  readonly part: FilePart;
   report(r: Report<M>): void;
 }
 

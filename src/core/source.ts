@@ -3,6 +3,9 @@ import type { Position, Span } from './types.js';
 /**
  * The text of one file split into lines once. Lines keep a trailing CR (CRLF files), so parsers can
  * see it: sendmail and tcprules treat it as data, not as part of the line break.
+ *
+ * A large file is linted in parts (see `partCut` in parsers/documents.ts): a part is a SourceFile
+ * whose first line is not line 1, and every line number it takes or gives is the file's.
  */
 export class SourceFile {
   /** Offset of the first character of each line; lines are cut on demand, so no array of strings is kept. */
@@ -13,6 +16,8 @@ export class SourceFile {
     /** Path used in findings. */
     readonly path: string,
     readonly text: string,
+    /** The file's number of this text's first line (1 unless this is a later part of a large file). */
+    readonly firstLine = 1,
   ) {
     let starts = new Uint32Array(Math.max(16, Math.ceil(text.length / 32)));
     let n = 0;
@@ -31,11 +36,22 @@ export class SourceFile {
     this.lineCount = n;
   }
 
-  /** Offset in `text` of the first character of 1-based line `n`; the text's length past the end. */
+  /** The number of the last line of this text. */
+  get lastLine(): number {
+    return this.firstLine + this.lineCount - 1;
+  }
+
+  /** Whether line `n` lies in this text (always, for `n` within a whole file). */
+  has(n: number): boolean {
+    return n >= this.firstLine && n <= this.lastLine;
+  }
+
+  /** Offset in `text` of the first character of line `n`; the text's length past the end. */
   lineStart(n: number): number {
-    if (n < 1) return 0;
-    if (n > this.lineCount) return this.text.length;
-    return this.starts[n - 1]!;
+    const i = n - this.firstLine;
+    if (i < 0) return 0;
+    if (i >= this.lineCount) return this.text.length;
+    return this.starts[i]!;
   }
 
   /** Offset in `text` of a 1-based position (clipped to its line). */
@@ -43,23 +59,25 @@ export class SourceFile {
     return Math.min(this.lineStart(pos.line) + pos.column - 1, this.lineEnd(pos.line));
   }
 
-  /** The text of 1-based line `n` (with its CR, without the newline), or '' past the end. */
+  /** The text of line `n` (with its CR, without the newline), or '' outside this text. */
   line(n: number): string {
-    if (n < 1 || n > this.lineCount) return '';
-    return this.text.slice(this.starts[n - 1]!, this.lineEnd(n));
+    const i = n - this.firstLine;
+    if (i < 0 || i >= this.lineCount) return '';
+    return this.text.slice(this.starts[i]!, this.lineEnd(n));
   }
 
-  /** Offset in `text` just past the last character of 1-based line `n` (before its newline). */
+  /** Offset in `text` just past the last character of line `n` (before its newline). */
   lineEnd(n: number): number {
-    if (n < 1 || n > this.lineCount) return this.text.length;
-    if (n < this.lineCount) return this.starts[n]! - 1;
+    const i = n - this.firstLine;
+    if (i < 0 || i >= this.lineCount) return this.text.length;
+    if (i < this.lineCount - 1) return this.starts[i + 1]! - 1;
     const len = this.text.length;
     return this.text.charCodeAt(len - 1) === 10 ? len - 1 : len;
   }
 
   /** Every line, as an array (for small files and tests; parsers use line()). */
   get lines(): string[] {
-    return Array.from({ length: this.lineCount }, (_, i) => this.line(i + 1));
+    return Array.from({ length: this.lineCount }, (_, i) => this.line(this.firstLine + i));
   }
 
   /** The span of `length` characters starting at 1-based `line`/`column`. */
@@ -75,11 +93,20 @@ export class SourceFile {
 
   /** A zero-width-safe span at the very start of the file (for findings about something absent). */
   startSpan(): Span {
-    return this.lineSpan(1);
+    return this.lineSpan(this.firstLine);
   }
 }
 
 /** Builds a span from two positions. */
 export function spanOf(start: Position, end: Position): Span {
   return { start, end };
+}
+
+/**
+ * A copy of `s` that keeps no larger string alive. V8 makes a slice of a string (a line cut from a
+ * file's text) point into the whole text, so a finding or a whole-file rule keeping such a slice would
+ * keep every part of a large file in memory. Slicing a concatenation copies it first.
+ */
+export function detached(s: string): string {
+  return `${s} `.slice(0, -1);
 }

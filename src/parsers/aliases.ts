@@ -150,6 +150,45 @@ export class AliasEntries implements Iterable<AliasEntry> {
     return new AliasEntry(joined ? joined.text : this.file.text, c[k + 1]!, c[k]!, joined, c[k + 2]!, c[k + 3]!, c[k + 4]!, c[k + 5]!);
   }
 
+  /** The first line of the entry at index `i` (no object made: for rules that walk every entry). */
+  lineAt(i: number): number {
+    return this.cols[i * STRIDE]!;
+  }
+
+  /** The name of the entry at index `i` as written. */
+  nameAt(i: number): string {
+    const c = this.cols;
+    const k = i * STRIDE;
+    const joined = this.continued.get(i);
+    const base = joined ? 0 : c[k + 1]!;
+    return (joined ? joined.text : this.file.text).slice(base + c[k + 2]!, base + c[k + 3]!);
+  }
+
+  /** Whether the entry at index `i` writes its name exactly as `s` (most names are written as their key). */
+  nameIs(i: number, s: string): boolean {
+    const c = this.cols;
+    const k = i * STRIDE;
+    const joined = this.continued.get(i);
+    const from = (joined ? 0 : c[k + 1]!) + c[k + 2]!;
+    if (c[k + 3]! - c[k + 2]! !== s.length) return false;
+    const text = joined ? joined.text : this.file.text;
+    for (let j = 0; j < s.length; j++) if (text.charCodeAt(from + j) !== s.charCodeAt(j)) return false;
+    return true;
+  }
+
+  /**
+   * For an entry written on one line, writes the columns its name spans, [from, to), into `out` at
+   * `at` and returns true; false for a continued entry (use `at(i).nameSpan`). No object is made.
+   */
+  nameColumns(i: number, out: Int32Array, at: number): boolean {
+    if (this.continued.has(i)) return false;
+    const c = this.cols;
+    const k = i * STRIDE;
+    out[at] = c[k + 2]! + 1;
+    out[at + 1] = Math.max(c[k + 3]!, c[k + 2]! + 1) + 1;
+    return true;
+  }
+
   [Symbol.iterator](): Iterator<AliasEntry> {
     let i = 0;
     return { next: () => (i < this.length ? { value: this.at(i++)!, done: false } : { value: undefined, done: true }) };
@@ -207,8 +246,9 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     const nl = text.indexOf('\n', at);
     return nl < 0 ? size : nl;
   };
-  let previous: 'entry' | 'comment' | 'blank' | 'start' = 'start';
-  let lineNo = 1;
+  // A later part of a large file starts with an entry line (aliasesCut), where nothing before matters.
+  let previous: 'entry' | 'comment' | 'blank' | 'start' = file.firstLine === 1 ? 'start' : 'entry';
+  let lineNo = file.firstLine;
   let at = 0;
   while (at < size) {
     let end = endOf(at);
@@ -287,6 +327,24 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     if (hasDeliveryChar(src, colon + 1, to)) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
   }
   return doc;
+}
+
+/**
+ * Where a large aliases file may be cut into parts that parse as the whole file does: the offset of
+ * the last line start in `bytes` (the file's UTF-8, from `from` on) whose line begins an entry (not a
+ * blank, TAB, `#`, CR or empty line) and whose previous line does not end in a backslash; -1 when there
+ * is none. Such a line starts an entry whatever came before, so the part from it parses alone. The
+ * bytes looked at are ASCII, which never occurs inside a multi-byte UTF-8 character.
+ */
+export function aliasesCut(bytes: Uint8Array, from: number): number {
+  for (let nl = bytes.lastIndexOf(10); nl > from; nl = bytes.lastIndexOf(10, nl - 1)) {
+    if (nl + 1 >= bytes.length) continue;
+    const c = bytes[nl + 1];
+    if (c === 32 || c === 9 || c === 35 || c === 10 || c === 13) continue;
+    if (bytes[nl - 1] === 92 /* \\ */) continue;
+    return nl + 1;
+  }
+  return -1;
 }
 
 /** Whether `s[from, to)` holds `|`, `/` or `:` (a program, a file or an :include: may be among the targets). */

@@ -2,7 +2,7 @@ import type { SourceFile } from '../core/source.js';
 import type { FileKind } from '../core/types.js';
 import { modelFromCf, modelFromMc, type SendmailModel } from '../model/sendmail.js';
 import { parseAccess, type AccessDocument } from './access.js';
-import { parseAliases, type AliasesDocument } from './aliases.js';
+import { aliasesCut, parseAliases, type AliasesDocument } from './aliases.js';
 import { parseQmailControl, type QmailControlDocument } from './qmail-control.js';
 import { parseQmailRun, type QmailRunDocument } from './qmail-run.js';
 import { parseSendmailCf, type CfDocument } from './sendmail-cf.js';
@@ -46,3 +46,18 @@ const parsers: { [K in FileKind]: (file: SourceFile) => Documents[K] } = {
   'qmail-control': parseQmailControl,
   'qmail-run': parseQmailRun,
 };
+
+/**
+ * Kinds whose large files may be linted in parts, with where to cut: the offset of the last line start
+ * in the file's bytes (after `from`) at which the parser's state is empty, or -1. Other kinds are read whole.
+ */
+export type PartCut = (bytes: Uint8Array, from: number) => number;
+
+const cuts: { readonly [K in FileKind]?: PartCut } = {
+  aliases: aliasesCut,
+};
+
+/** The cut function for a kind, or undefined when its files are read whole. */
+export function partCut(kind: FileKind): PartCut | undefined {
+  return cuts[kind];
+}

@@ -1,0 +1,159 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { attachSnippet, lintFile, PartLinter, type LintOptions } from './core/engine.js';
+import { UserError } from './core/errors.js';
+import { SourceFile } from './core/source.js';
+import type { FileKind, Finding } from './core/types.js';
+import { partCut, type PartCut } from './parsers/documents.js';
+
+/** Files read whole are refused above this size: V8 strings hold at most 2^29 - 24 characters. */
+export const MAX_FILE_BYTES = 500 * 1024 * 1024;
+
+/**
+ * A file of a kind that can be cut (aliases) and larger than this is linted in parts of about this
+ * many bytes, read a block at a time: memory then depends on the part size, the findings and what
+ * whole-file rules keep (one entry per distinct alias name), not on the size of the file.
+ */
+const PART_BYTES = 8 * 1024 * 1024;
+/** A part grows past PART_BYTES only while no line to cut at has come; beyond this the file is refused. */
+const MAX_PART_BYTES = 256 * 1024 * 1024;
+const BLOCK_BYTES = 1024 * 1024;
+
+/** A file chosen for linting: its path, the path findings show, its kind. */
+export interface LintTarget {
+  abs: string;
+  shown: string;
+  kind: FileKind;
+}
+
+/** Lints one file: read whole, or in parts of about `partBytes` when it is larger and its kind allows it. */
+export function lintTarget(t: LintTarget, opts: LintOptions, partBytes = PART_BYTES): Finding[] {
+  const cut = partCut(t.kind);
+  if (!cut || sizeOf(t) <= partBytes) return lintFile(new SourceFile(t.shown, readText(t)), t.kind, opts);
+  const linter = new PartLinter(t.shown, t.kind, opts);
+  // One part of look-ahead, so the linter knows which part is the last.
+  let held: SourceFile | undefined;
+  for (const part of readParts(t, cut, partBytes)) {
+    if (held) linter.part(held, undefined, false);
+    held = part;
+  }
+  linter.part(held ?? new SourceFile(t.shown, ''), undefined, true);
+  const { findings, unsnipped } = linter.finish();
+  if (unsnipped.length) fillSnippets(t, cut, partBytes, unsnipped);
+  return findings;
+}
+
+function sizeOf(t: LintTarget): number {
+  try {
+    return statSync(t.abs).size;
+  } catch (e) {
+    throw readError(t, e);
+  }
+}
+
+function readError(t: LintTarget, e: unknown): UserError {
+  if (e instanceof UserError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  return new UserError(`${t.shown}: cannot read: ${code === 'EACCES' ? 'permission denied' : (code ?? String(e))}`);
+}
+
+function refuseBinary(t: LintTarget, head: Buffer): void {
+  if (head.subarray(0, 8192).includes(0)) throw new UserError(`${t.shown}: binary file (NUL bytes); not a ${t.kind} text file`);
+}
+
+/** Reads a target as text; binary, oversized and unreadable files are one-line errors. */
+export function readText(t: LintTarget): string {
+  let buf: Buffer;
+  try {
+    const st = statSync(t.abs);
+    if (st.size > MAX_FILE_BYTES) throw new UserError(`${t.shown}: file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing to read it`);
+    const fd = openSync(t.abs, 'r');
+    try {
+      buf = Buffer.alloc(st.size);
+      let off = 0;
+      while (off < st.size) {
+        const n = readSync(fd, buf, off, st.size - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      buf = buf.subarray(0, off);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw readError(t, e);
+  }
+  refuseBinary(t, buf);
+  return buf.toString('utf8');
+}
+
+/**
+ * The file as parts of about `partBytes` bytes, each cut where `cut` says the parser's state is empty
+ * (always after a newline, so never inside a UTF-8 character) and numbered from its first line.
+ */
+function* readParts(t: LintTarget, cut: PartCut, partBytes: number): Generator<SourceFile> {
+  let fd: number;
+  try {
+    fd = openSync(t.abs, 'r');
+  } catch (e) {
+    throw readError(t, e);
+  }
+  try {
+    const blockBytes = Math.min(BLOCK_BYTES, partBytes);
+    let window = Buffer.allocUnsafe(partBytes + blockBytes);
+    let filled = 0;
+    let line = 1;
+    let position = 0;
+    for (;;) {
+      if (filled + blockBytes > window.length) {
+        // No line to cut at yet: the part grows, up to a limit.
+        if (window.length >= MAX_PART_BYTES) throw new UserError(`${t.shown}: no line to cut the file at within ${MAX_PART_BYTES / 1024 / 1024} MiB (one entry that long); refusing to read it`);
+        const bigger = Buffer.allocUnsafe(Math.min(window.length * 2, MAX_PART_BYTES));
+        window.copy(bigger, 0, 0, filled);
+        window = bigger;
+      }
+      let n: number;
+      try {
+        n = readSync(fd, window, filled, blockBytes, position);
+      } catch (e) {
+        throw readError(t, e);
+      }
+      if (position === 0) refuseBinary(t, window.subarray(0, n));
+      if (n === 0) break;
+      position += n;
+      filled += n;
+      if (filled < partBytes) continue;
+      const at = cut(window.subarray(0, filled), 0);
+      if (at <= 0) continue;
+      const part = new SourceFile(t.shown, window.toString('utf8', 0, at), line);
+      line += part.lineCount;
+      window.copy(window, 0, at, filled);
+      filled -= at;
+      yield part;
+    }
+    yield new SourceFile(t.shown, window.toString('utf8', 0, filled), line);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Gives the source line to findings reported at a line of an earlier part (a duplicate alias found
+ * parts later): one more read of the file, in the same parts, keeping only the lines asked for.
+ */
+function fillSnippets(t: LintTarget, cut: PartCut, partBytes: number, findings: Finding[]): void {
+  const byLine = new Map<number, Finding[]>();
+  for (const f of findings) {
+    const list = byLine.get(f.line);
+    if (list) list.push(f);
+    else byLine.set(f.line, [f]);
+  }
+  const lines = [...byLine.keys()].sort((a, b) => a - b);
+  let k = 0;
+  for (const part of readParts(t, cut, partBytes)) {
+    while (k < lines.length && lines[k]! <= part.lastLine) {
+      const n = lines[k++]!;
+      if (part.has(n)) for (const f of byLine.get(n)!) attachSnippet(f, part.line(n));
+    }
+    if (k === lines.length) break;
+  }
+}
