@@ -44,7 +44,7 @@ export default defineRule({
         names.delete(id);
         spans.delete(id);
       }
-      if (!entries.nameIs(i, key)) names.set(id, detached(entries.nameAt(i)));
+      if (!entries.nameIsKey(i)) names.set(id, detached(entries.nameAt(i)));
       d[k] = entries.lineAt(i);
       if (!entries.nameColumns(i, d, k + 1)) spans.set(id, entries.at(i)!.nameSpan);
     }

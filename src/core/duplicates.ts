@@ -26,33 +26,46 @@ export class KeyTable {
   reserve(more: number): void {
     const want = this.size + more;
     if (want * 2 > this.slots.length) {
-      let size = this.slots.length;
+      // Four times at a time: each growth walks every key again.
+      let size = this.slots.length * 4;
       while (want * 2 > size) size *= 2;
       this.rehash(size);
     }
-    if (want + 1 > this.hashes.length) this.grow(want + 1);
+    if (want + 1 > this.hashes.length) this.grow(Math.max(want + 1, this.hashes.length * 2));
   }
 
   /** The id of `key`, adding it when new (`added` then says so). */
   add(key: string): number {
+    const n = key.length;
     let h = 0x811c9dc5;
-    for (let c = 0; c < key.length; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193);
+    for (let c = 0; c < n; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193);
     h >>>= 0;
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const hashes = this.hashes;
+    const mask = slots.length - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const id = this.slots[s]!;
-      if (id < 0) {
-        const added = this.append(key, h);
-        this.slots[s] = added;
-        if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-        this.added = true;
-        return added;
-      }
-      if (this.hashes[id] === h && this.equals(id, key)) {
+      const id = slots[s]!;
+      if (id < 0) break;
+      if (hashes[id] === h && this.equals(id, key)) {
         this.added = false;
         return id;
       }
     }
+    // New: its characters go to the end of `chars`.
+    const id = this.size++;
+    if (id + 1 >= this.hashes.length) this.grow(this.hashes.length * 2);
+    const from = this.starts[id]!;
+    if (from + n > this.chars.length) this.chars = grown(this.chars, Math.max(this.chars.length * 2, from + n));
+    const chars = this.chars;
+    for (let c = 0; c < n; c++) chars[from + c] = key.charCodeAt(c);
+    this.hashes[id] = h;
+    this.starts[id + 1] = from + n;
+    let s = h & mask;
+    while (slots[s]! >= 0) s = (s + 1) & mask;
+    slots[s] = id;
+    if (this.size * 2 > slots.length) this.rehash(slots.length * 4);
+    this.added = true;
+    return id;
   }
 
   /** The key with id `id`. */
@@ -66,17 +79,6 @@ export class KeyTable {
     const chars = this.chars;
     for (let c = 0; c < key.length; c++) if (chars[from + c] !== key.charCodeAt(c)) return false;
     return true;
-  }
-
-  private append(key: string, h: number): number {
-    const id = this.size++;
-    if (id + 1 >= this.hashes.length) this.grow(this.hashes.length * 2);
-    const from = this.starts[id]!;
-    if (from + key.length > this.chars.length) this.chars = grown(this.chars, Math.max(this.chars.length * 2, from + key.length));
-    for (let c = 0; c < key.length; c++) this.chars[from + c] = key.charCodeAt(c);
-    this.hashes[id] = h;
-    this.starts[id + 1] = from + key.length;
-    return id;
   }
 
   private grow(ids: number): void {

@@ -97,9 +97,12 @@ export class AliasEntry {
    * large file have none, and a value without `|`, `/` or `:` is not even split.
    */
   get deliveries(): readonly AliasTarget[] {
-    if (isPlain(this.value)) return NO_TARGETS;
-    return this.targets.filter((t) => t.kind !== 'address');
+    // Several rules ask each entry of doc.withDeliveries (kept objects): split its value once.
+    this.cachedDeliveries ??= isPlain(this.value) ? NO_TARGETS : this.targets.filter((t) => t.kind !== 'address');
+    return this.cachedDeliveries;
   }
+
+  private cachedDeliveries: readonly AliasTarget[] | undefined;
 
   /** The value holds a carriage return (CRLF file). */
   get hasCR(): boolean {
@@ -107,13 +110,13 @@ export class AliasEntry {
   }
 }
 
-/** Numbers kept per entry: line, base, nameFrom, nameTo, valueFrom, valueTo. */
-const STRIDE = 6;
+/** Numbers kept per entry: line, base (-1: continued), nameFrom, nameTo, valueFrom, valueTo, name-is-key. */
+const STRIDE = 7;
 
 /**
  * The entries of an aliases file, kept as columns of numbers (and the joined text of the few entries
  * that span several lines); an AliasEntry object is made each time one is read. A million-entry file
- * then holds 24 bytes per entry instead of a hundred-odd bytes of objects for the collector to copy.
+ * then holds 28 bytes per entry instead of a hundred-odd bytes of objects for the collector to copy.
  */
 export class AliasEntries implements Iterable<AliasEntry> {
   private cols = new Int32Array(STRIDE * 1024);
@@ -123,7 +126,7 @@ export class AliasEntries implements Iterable<AliasEntry> {
   constructor(private readonly file: SourceFile) {}
 
   /** Adds an entry: `base` is its offset in the file's text (ignored for a joined one); the others are relative. */
-  push(line: number, base: number, joined: Joined | undefined, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number): void {
+  push(line: number, base: number, joined: Joined | undefined, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number, nameIsKey: boolean): void {
     if ((this.length + 1) * STRIDE > this.cols.length) {
       const bigger = new Int32Array(this.cols.length * 2);
       bigger.set(this.cols);
@@ -132,11 +135,13 @@ export class AliasEntries implements Iterable<AliasEntry> {
     const at = this.length * STRIDE;
     const c = this.cols;
     c[at] = line;
-    c[at + 1] = joined ? 0 : base;
+    // A continued entry lies in its joined text, not the file's: -1 says so without a Map lookup.
+    c[at + 1] = joined ? -1 : base;
     c[at + 2] = nameFrom;
     c[at + 3] = nameTo;
     c[at + 4] = valueFrom;
     c[at + 5] = valueTo;
+    c[at + 6] = nameIsKey ? 1 : 0;
     if (joined) this.continued.set(this.length, joined);
     this.length++;
   }
@@ -146,8 +151,8 @@ export class AliasEntries implements Iterable<AliasEntry> {
     if (i < 0 || i >= this.length) return undefined;
     const c = this.cols;
     const k = i * STRIDE;
-    const joined = this.continued.get(i);
-    return new AliasEntry(joined ? joined.text : this.file.text, c[k + 1]!, c[k]!, joined, c[k + 2]!, c[k + 3]!, c[k + 4]!, c[k + 5]!);
+    const joined = c[k + 1]! < 0 ? this.continued.get(i) : undefined;
+    return new AliasEntry(joined ? joined.text : this.file.text, joined ? 0 : c[k + 1]!, c[k]!, joined, c[k + 2]!, c[k + 3]!, c[k + 4]!, c[k + 5]!);
   }
 
   /** The first line of the entry at index `i` (no object made: for rules that walk every entry). */
@@ -159,21 +164,14 @@ export class AliasEntries implements Iterable<AliasEntry> {
   nameAt(i: number): string {
     const c = this.cols;
     const k = i * STRIDE;
-    const joined = this.continued.get(i);
+    const joined = c[k + 1]! < 0 ? this.continued.get(i) : undefined;
     const base = joined ? 0 : c[k + 1]!;
     return (joined ? joined.text : this.file.text).slice(base + c[k + 2]!, base + c[k + 3]!);
   }
 
-  /** Whether the entry at index `i` writes its name exactly as `s` (most names are written as their key). */
-  nameIs(i: number, s: string): boolean {
-    const c = this.cols;
-    const k = i * STRIDE;
-    const joined = this.continued.get(i);
-    const from = (joined ? 0 : c[k + 1]!) + c[k + 2]!;
-    if (c[k + 3]! - c[k + 2]! !== s.length) return false;
-    const text = joined ? joined.text : this.file.text;
-    for (let j = 0; j < s.length; j++) if (text.charCodeAt(from + j) !== s.charCodeAt(j)) return false;
-    return true;
+  /** Whether the entry at index `i` writes its name as its key (as nearly all do: lower case, unquoted). */
+  nameIsKey(i: number): boolean {
+    return this.cols[i * STRIDE + 6] === 1;
   }
 
   /**
@@ -181,9 +179,9 @@ export class AliasEntries implements Iterable<AliasEntry> {
    * `at` and returns true; false for a continued entry (use `at(i).nameSpan`). No object is made.
    */
   nameColumns(i: number, out: Int32Array, at: number): boolean {
-    if (this.continued.has(i)) return false;
     const c = this.cols;
     const k = i * STRIDE;
+    if (c[k + 1]! < 0) return false;
     out[at] = c[k + 2]! + 1;
     out[at + 1] = Math.max(c[k + 3]!, c[k + 2]! + 1) + 1;
     return true;
@@ -322,8 +320,9 @@ export function parseAliases(file: SourceFile): AliasesDocument {
       doc.emptyValue.push({ name, line: first, span: spanner.span(nameFrom - from, Math.max(nameTo, nameFrom + 1) - from) });
       continue;
     }
-    doc.entries.push(first, from, logical, nameFrom - from, nameTo - from, colon + 1 - from, to - from);
-    doc.keys.push(aliasKey(name));
+    const key = aliasKey(name);
+    doc.entries.push(first, from, logical, nameFrom - from, nameTo - from, colon + 1 - from, to - from, key === name);
+    doc.keys.push(key);
     if (hasDeliveryChar(src, colon + 1, to)) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
   }
   return doc;
