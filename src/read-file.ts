@@ -3,10 +3,7 @@ import { attachSnippet, lintFile, PartLinter, type LintOptions } from './core/en
 import { UserError } from './core/errors.js';
 import { SourceFile } from './core/source.js';
 import type { FileKind, Finding } from './core/types.js';
-import { partCut, type PartCut } from './parsers/documents.js';
-
-/** Files read whole are refused above this size: V8 strings hold at most 2^29 - 24 characters. */
-export const MAX_FILE_BYTES = 500 * 1024 * 1024;
+import { partCut, tooLarge, wholeLimit, type PartCut } from './parsers/documents.js';
 
 /**
  * A file of a kind that can be cut (aliases) and larger than this is linted in parts of about this
@@ -65,7 +62,7 @@ export function readText(t: LintTarget): string {
   let buf: Buffer;
   try {
     const st = statSync(t.abs);
-    if (st.size > MAX_FILE_BYTES) throw new UserError(`${t.shown}: file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing to read it`);
+    if (st.size > wholeLimit(t.kind)) throw new UserError(`${t.shown}: ${tooLarge(t.kind, st.size)}; refusing to read it`);
     const fd = openSync(t.abs, 'r');
     try {
       buf = Buffer.alloc(st.size);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, ROOT } from './helpers/cli.js';
@@ -26,15 +26,47 @@ function measured(args: string[]): { code: number; stderr: string; stdout: strin
 }
 
 describe('lint on hostile files: a clear result or one line, bounded memory, the designed exit code', () => {
-  it('a 1 GB file: refused by its size before reading, in one line, exit 2', () => {
+  it('a 1 GB sendmail.cf: refused by its size before reading, in one line, exit 2', () => {
     const file = join(tempDir('mh-big-'), 'sendmail.cf');
     writeFileSync(file, '');
     truncateSync(file, 1024 ** 3);
     const r = measured(['lint', file]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^mailharden: .*sendmail\.cf: file is larger than 500 MiB; refusing to read it$/);
+    assert.match(r.stderr, /^mailharden: .*sendmail\.cf: 1024\.0 MiB is more than mailharden reads of a sendmail-cf file \(64 MiB\); refusing to read it$/);
     assert.ok(r.seconds < 5, `${r.seconds} s`);
     if (r.peakMB !== undefined) assert.ok(r.peakMB < 150, `${r.peakMB} MB`);
+  });
+
+  it('under --root, a file too large to read is a finding (MH6000), not skipped in silence', () => {
+    const root = tempDir('mh-big-root-');
+    mkdirSync(join(root, 'etc', 'mail'), { recursive: true });
+    writeFileSync(join(root, 'etc', 'mail', 'sendmail.cf'), '');
+    truncateSync(join(root, 'etc', 'mail', 'sendmail.cf'), 100 * 1024 ** 2);
+    writeFileSync(join(root, 'etc', 'aliases'), Buffer.from('postmaster: root\n\0\0'));
+    const r = measured(['lint', '--root', root, '--no-config', '-f', 'compact', '--select', 'MH6000']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /sendmail\.cf:1:1: medium: cannot read \/etc\/mail\/sendmail\.cf: 100\.0 MiB is more than mailharden reads of a sendmail-cf file \(64 MiB\), so it was not checked \[MH6000\]/);
+    assert.match(r.stdout, /aliases:1:1: medium: cannot read \/etc\/aliases: binary file \(NUL bytes\), not a aliases file, so it was not checked \[MH6000\]/);
+  });
+
+  it('a 1 GB aliases file: linted in parts, in bounded memory', { skip: process.env.MH_FUZZ === 'long' ? false : 'runs with npm run fuzz' }, () => {
+    // 1,000,000 entries of about 1 KB (long lists), every 1,000th a name defined again 500 entries later.
+    const file = join(tempDir('mh-big-aliases-'), 'aliases');
+    const fd = openSync(file, 'w');
+    const list = Array.from({ length: 38 }, (_, k) => `member${k}@lists.example.com`).join(', ');
+    for (let chunk = 0; chunk < 1000; chunk++) {
+      let text = '';
+      for (let i = chunk * 1000; i < (chunk + 1) * 1000; i++) text += `${i % 1000 === 500 ? `list${i - 500}` : `list${i}`}: ${list}, owner${i}\n`;
+      writeSync(fd, text);
+    }
+    closeSync(fd);
+    assert.ok(statSync(file).size > 1024 ** 3 * 0.95);
+    const r = measured(['lint', '--no-config', '-f', 'compact', '--fail-on', 'none', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const ids = r.stdout.trim().split('\n').map((l) => /\[(MH\d+)\]$/.exec(l)?.[1]);
+    assert.equal(ids.filter((id) => id === 'MH2006').length, 1000);
+    assert.equal(ids.filter((id) => id === 'MH2005').length, 3);
+    if (r.peakMB !== undefined) assert.ok(r.peakMB < 400, `${r.peakMB} MB`);
   });
 
   it('/dev/zero, as a path and with --type: one line, exit 2', () => {

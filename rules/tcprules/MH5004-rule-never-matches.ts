@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { keyShape } from '../../src/model/tcprules.js';
+import { modelOf } from '../../src/model/tcprules.js';
 import { ruleKeys } from '../../src/parsers/tcprules.js';
 
 export default defineRule({
@@ -20,6 +20,7 @@ export default defineRule({
     fix: 'write exact addresses as 192.0.2.1, prefixes with their trailing dot (192.168.1.), ranges as 192.168.16-31., and host names as =host or =.domain',
   },
   check(doc, ctx) {
+    const model = modelOf(doc);
     for (const l of doc.ignored) ctx.report({ messageId: 'noColon', span: l.span, fix: 'write address:allow or address:deny, or make the line a comment with # in the first column' });
     for (const rule of doc.rules) {
       if (rule.refused || !rule.action) continue;
@@ -34,7 +35,7 @@ export default defineRule({
       let bad = 0;
       let first: { key: string; reason: string; fix?: string } | undefined;
       for (const key of keys) {
-        const shape = keyShape(key);
+        const shape = model.shape(key);
         if (shape.kind !== 'never') continue;
         bad++;
         first ??= { key, reason: shape.reason, ...(shape.fix ? { fix: shape.fix } : {}) };

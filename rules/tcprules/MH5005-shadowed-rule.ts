@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { keyShape, modelOf, type TcpRecord } from '../../src/model/tcprules.js';
+import { modelOf, type TcpRecord } from '../../src/model/tcprules.js';
 import { ruleKeys, type TcpRule } from '../../src/parsers/tcprules.js';
 
 /** Whether an earlier record does exactly what this line would have done. */
@@ -29,7 +29,7 @@ export default defineRule({
       const earlier: TcpRecord[] = [];
       let decides = false;
       for (const key of ruleKeys(rule)) {
-        if (keyShape(key).kind === 'never') continue;
+        if (model.shape(key).kind === 'never') continue;
         const first = model.find(key);
         if (first && first.rule !== rule) earlier.push(first);
         else decides = true;

@@ -1,4 +1,4 @@
-import { blockSize, formatCidr, keyShape, modelOf, publicAddresses, summarize, type Block } from '../../src/model/tcprules.js';
+import { blockSize, formatCidr, modelOf, publicAddresses, summarize, type Block } from '../../src/model/tcprules.js';
 import { ruleKeys, type TcpRule, type TcpRulesDocument } from '../../src/parsers/tcprules.js';
 
 /** Who an allow line that sets RELAYCLIENT lets relay, counting only the keys for which it is the first record. */
@@ -21,8 +21,16 @@ export function describeBlocks(blocks: readonly Block[]): string {
   return cidrs.length <= 3 ? cidrs.join(', ') : `${cidrs.slice(0, 3).join(', ')} and ${cidrs.length - 3} more blocks`;
 }
 
-/** Every allow line that sets RELAYCLIENT and decides at least one key. */
+const grantsOf = new WeakMap<TcpRulesDocument, RelayGrant[]>();
+
+/** Every allow line that sets RELAYCLIENT and decides at least one key (worked out once per document). */
 export function relayGrants(doc: TcpRulesDocument): RelayGrant[] {
+  let grants = grantsOf.get(doc);
+  if (!grants) grantsOf.set(doc, (grants = findGrants(doc)));
+  return grants;
+}
+
+function findGrants(doc: TcpRulesDocument): RelayGrant[] {
   const model = modelOf(doc);
   const out: RelayGrant[] = [];
   for (const rule of doc.rules) {
@@ -32,7 +40,7 @@ export function relayGrants(doc: TcpRulesDocument): RelayGrant[] {
     for (const key of ruleKeys(rule)) {
       if (model.find(key)?.rule !== rule) continue;
       decides = true;
-      const shape = keyShape(key);
+      const shape = model.shape(key);
       if (shape.kind === 'default') grant.everyone = { kind: 'default' };
       else if (shape.kind === 'any-host') grant.everyone = { kind: 'any-host' };
       else if (shape.kind === 'host-suffix' && /^\.[A-Za-z0-9-]+$/.test(shape.suffix)) grant.everyone = { kind: 'tld', suffix: shape.suffix };

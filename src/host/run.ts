@@ -5,8 +5,7 @@ import { UserError } from '../core/errors.js';
 import { SourceFile } from '../core/source.js';
 import type { FileKind, Finding } from '../core/types.js';
 import { shownPath, type OptionFinder } from '../lint.js';
-import { MAX_FILE_BYTES } from '../read-file.js';
-import { parseAs, type AnyDocument } from '../parsers/documents.js';
+import { parseAs, tooLarge, wholeLimit, type AnyDocument } from '../parsers/documents.js';
 import { QMAIL_CONTROL_NAMES } from '../parsers/qmail-control.js';
 import type { FoundFile, HostDocument } from './document.js';
 import { detectProfile, LAYOUTS, qmailPaths, readAccounts, type Layout, type Profile } from './layout.js';
@@ -59,9 +58,17 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
     const real = tree.resolve(path)!;
     if (linted.has(real)) continue;
     linted.add(real);
-    if (meta.size > MAX_FILE_BYTES) continue;
-    const text = tree.read(path, MAX_FILE_BYTES);
-    if (text === undefined || text.slice(0, 8192).includes('\0')) continue;
+    // A file not read is said (MH6000), never skipped in silence.
+    if (meta.size > wholeLimit(kind)) {
+      tree.problems.push({ path, reason: 'io', detail: `${tooLarge(kind, meta.size)}, so it was not checked` });
+      continue;
+    }
+    const text = tree.read(path, wholeLimit(kind));
+    if (text === undefined) continue;
+    if (text.slice(0, 8192).includes('\0')) {
+      tree.problems.push({ path, reason: 'io', detail: `binary file (NUL bytes), not a ${kind} file, so it was not checked` });
+      continue;
+    }
     const file = new SourceFile(show(path), text);
     const doc: AnyDocument = parseAs(kind, file);
     found.push({ path, doc });

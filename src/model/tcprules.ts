@@ -84,6 +84,15 @@ export class TcpRulesModel {
     return this.first.get(key);
   }
 
+  private readonly shapes = new Map<string, KeyShape>();
+
+  /** keyShape, worked out once per key for all the rules that ask. */
+  shape(key: string): KeyShape {
+    let shape = this.shapes.get(key);
+    if (!shape) this.shapes.set(key, (shape = keyShape(key)));
+    return shape;
+  }
+
   /** The rule tcpserver applies to a connection. */
   decide(query: TcpQuery): TcpDecision {
     for (const name of lookupNames(query)) {

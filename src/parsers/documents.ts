@@ -61,3 +61,29 @@ const cuts: { readonly [K in FileKind]?: PartCut } = {
 export function partCut(kind: FileKind): PartCut | undefined {
   return cuts[kind];
 }
+
+/**
+ * The largest file of each kind read whole, in MiB. Memory grows with the input, from about 7 times
+ * its size (aliases) to 80 times (qmail run scripts, one finding per line); these limits keep a run
+ * under about 1 GB (docs/performance.md) and lie far above any real file. An aliases file larger than
+ * 8 MiB is read in parts instead, except under --root, where the host rules need it whole.
+ */
+const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {
+  'sendmail-cf': 64,
+  'sendmail-mc': 16,
+  aliases: 64,
+  access: 32,
+  'tcp-rules': 16,
+  'qmail-control': 32,
+  'qmail-run': 1,
+};
+
+/** The largest file of a kind mailharden reads whole, in bytes. */
+export function wholeLimit(kind: FileKind): number {
+  return WHOLE_LIMIT_MIB[kind] * 1024 * 1024;
+}
+
+/** Why a file of `size` bytes is not read whole: one line for an error or finding. */
+export function tooLarge(kind: FileKind, size: number): string {
+  return `${(size / 1024 / 1024).toFixed(1)} MiB is more than mailharden reads of a ${kind} file (${WHOLE_LIMIT_MIB[kind]} MiB)`;
+}
