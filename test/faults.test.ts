@@ -112,6 +112,39 @@ describe('apply failing: nothing half-written, bits restored, exit 3', () => {
       assert.equal(r.code, 3, r.stderr);
       assert.equal(readFileSync(cf, 'latin1'), before);
       assert.match(spawnSync('lsattr', ['-d', cf], { encoding: 'utf8' }).stdout, /^\S*i\S* /, 'the bit is back');
+      assert.deepEqual([...snapshot(root).keys()].filter((p) => /\.mailharden-/.test(p)), [], 'no marker or temp file left');
+    } finally {
+      spawnSync('chattr', ['-R', '-i', root]);
+    }
+  });
+
+  it('an immutable bit cleared by a run that is killed (SIGKILL) is set again by the next run', (t) => {
+    const { root, policy } = exampleRoot();
+    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
+    const cf = join(root, 'etc/mail/sendmail.cf');
+    const immutable = (): boolean => /^\S*i\S* /.test(spawnSync('lsattr', ['-d', cf], { encoding: 'utf8' }).stdout);
+    const markers = (): string[] => [...snapshot(root).keys()].filter((p) => /\.mailharden-immutable-\d+$/.test(p));
+    spawnSync('chattr', ['+i', cf]);
+    try {
+      const before = readFileSync(cf, 'latin1');
+      const killed = run(['apply', policy, '--root', root, ...ARGS, '--allow-chattr'], { env: { MAILHARDEN_FAULT: 'after-clear:/etc/mail/sendmail.cf' } });
+      assert.equal(killed.code, -1, killed.stderr);
+      assert.equal(immutable(), false, 'the killed run left the bit cleared');
+      assert.equal(markers().length, 1);
+      assert.match(markers()[0]!, /^\/etc\/mail\/\.sendmail\.cf\.mailharden-immutable-\d+$/);
+      assert.equal(readFileSync(cf, 'latin1'), before);
+      // Without --allow-chattr the next run sets the bit again, says so, and stops at it (exit 5).
+      const next = run(['apply', policy, '--root', root, ...ARGS]);
+      assert.equal(next.code, 5, next.stderr);
+      assert.match(next.stderr, /note: set the immutable bit of .*sendmail\.cf again \(apply process \d+ cleared it and was killed\)/);
+      assert.equal(immutable(), true);
+      assert.deepEqual(markers(), []);
+      // With it, the change completes and the bit is set after the write.
+      const done = run(['apply', policy, '--root', root, ...ARGS, '--allow-chattr']);
+      assert.equal(done.code, 0, done.stderr);
+      assert.notEqual(readFileSync(cf, 'latin1'), before);
+      assert.equal(immutable(), true);
+      assert.deepEqual(markers(), []);
     } finally {
       spawnSync('chattr', ['-R', '-i', root]);
     }

@@ -11,7 +11,7 @@ import type { Render } from '../render/templates.js';
 import { buildPlan, changes, RootFs, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
 import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
-import { atomicLink, atomicWrite, backup, chattr, faultPoint, lstatOrUndefined, TEMP_PATTERN } from './write.js';
+import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, lstatOrUndefined, markCleared, TEMP_PATTERN } from './write.js';
 import { loadExternal } from '../core/external.js';
 
 export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
@@ -109,12 +109,14 @@ export function planScript(plan: Plan, render: Render): string {
 }
 
 /**
- * Removes temp files that an earlier apply left when it was killed: only names apply itself makes,
- * only regular files, and only when the process that made them (its pid is in the name) is gone, so a
- * run going on at the same time keeps its own.
+ * Cleans up after an earlier apply that was killed: removes its temp files (only names apply itself
+ * makes, only regular files and links) and sets again the immutable bits it had cleared (a marker
+ * beside the file says so), in the directories of this plan. Only what a dead process left: its pid is
+ * in each name, so a run going on at the same time keeps its own. Returns the paths whose bit was set.
  */
-function sweepTemps(plan: Plan): void {
+function sweepTemps(plan: Plan, note: (line: string) => void): string[] {
   const dirs = new Set([...plan.files.map((f) => posix.dirname(f.hostPath)), ...plan.actions.map((a) => posix.dirname(a.hostPath))]);
+  const restored: string[] = [];
   for (const d of dirs) {
     let names: string[];
     try {
@@ -123,14 +125,26 @@ function sweepTemps(plan: Plan): void {
       continue;
     }
     for (const n of names) {
-      const m = TEMP_PATTERN.exec(n);
-      if (!m || isAlive(Number(m[1]))) continue;
+      const temp = TEMP_PATTERN.exec(n);
+      const cleared = temp ? undefined : CLEARED_PATTERN.exec(n);
+      const pid = temp?.[1] ?? cleared?.[2];
+      if (pid === undefined || isAlive(Number(pid))) continue;
       const p = posix.join(d, n);
       // Its own temp files and temp links (a link is removed, never followed); never a directory.
       const st = lstatOrUndefined(p);
-      if (st?.isFile() || st?.isSymbolicLink()) rmSync(p, { force: true });
+      if (!st?.isFile() && !st?.isSymbolicLink()) continue;
+      if (cleared) {
+        const target = posix.join(d, cleared[1]!);
+        if (lstatOrUndefined(target)?.isFile()) {
+          chattr(target, true, target);
+          restored.push(target);
+          note(`mailharden: note: set the immutable bit of ${target} again (apply process ${pid} cleared it and was killed)`);
+        }
+      }
+      rmSync(p, { force: true });
     }
   }
+  return restored;
 }
 
 function isAlive(pid: number): boolean {
@@ -154,8 +168,10 @@ export function policyLabel(path: string): string {
  * Returns the exit code (APPLY_EXIT).
  */
 export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<number> {
-  const plan = buildPlan(policy, { root: o.root, render: o.render, policyName: policyLabel(o.policyName), filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
-  if (!o.dryRun) sweepTemps(plan);
+  const planned = (): Plan => buildPlan(policy, { root: o.root, render: o.render, policyName: policyLabel(o.policyName), filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
+  let plan = planned();
+  // A bit set again by the sweep changes what the plan found: plan once more.
+  if (!o.dryRun && sweepTemps(plan, (line) => o.err(`${line}\n`)).length) plan = planned();
   const changed = plan.files.filter(changes);
   const shown = (p: string): string => (o.root === '/' ? p : `${o.root.replace(/\/$/, '')}${p}`);
 
@@ -230,13 +246,15 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
 
   // 6. Write each file, clearing and restoring immutable bits (restored right after the writes, also
   // when one fails or a signal arrives, before any slower step).
-  const cleared: FilePlan[] = [];
+  const cleared: { f: FilePlan; marker: string }[] = [];
   const restore = (): string[] => {
     const errors: string[] = [];
-    for (const f of cleared.splice(0)) {
+    for (const { f, marker } of cleared.splice(0)) {
       try {
         chattr(f.hostPath, true, shown(f.path));
+        rmSync(marker, { force: true });
       } catch (e) {
+        // The marker stays: the next run tries again.
         errors.push((e as Error).message);
       }
     }
@@ -252,8 +270,9 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
     for (const f of changed) {
       rootFs.ensureDir(posix.dirname(f.path));
       if (f.immutable) {
+        const marker = markCleared(f.hostPath);
         chattr(f.hostPath, false, shown(f.path));
-        cleared.push(f);
+        cleared.push({ f, marker });
         faultPoint(`after-clear:${f.path}`);
       }
       atomicWrite(f.hostPath, f.after, f.mode, { uid: f.uid, gid: f.gid }, f.path, f.encoding);

@@ -126,6 +126,23 @@ export function backup(hostPath: string, treePath: string, backupDir: string): s
 }
 
 /** Sets or clears the immutable attribute; throws with chattr's message on failure. */
+/**
+ * A file beside a target whose immutable bit apply has cleared: `.NAME.mailharden-immutable-PID`. It is
+ * made (and synced) before the bit is cleared and removed once the bit is set again, so a run killed in
+ * between (SIGKILL, a power cut) leaves it, and the next run sets the bit again (sweepTemps in run.ts).
+ */
+export const CLEARED_PATTERN = /^\.(.+)\.mailharden-immutable-(\d+)$/;
+
+/** Writes the marker for clearing the immutable bit of `hostPath`; returns its path. */
+export function markCleared(hostPath: string): string {
+  const dir = posix.dirname(hostPath);
+  const marker = posix.join(dir, `.${posix.basename(hostPath)}.mailharden-immutable-${process.pid}`);
+  rmSync(marker, { force: true });
+  writeTemp(marker, `${posix.basename(hostPath)}\n`, 0o600);
+  syncDir(dir);
+  return marker;
+}
+
 export function chattr(hostPath: string, immutable: boolean, shown: string): void {
   const r = spawnSync('chattr', [immutable ? '+i' : '-i', '--', hostPath], { encoding: 'utf8', timeout: 30_000 });
   if (r.error || r.status !== 0) throw new UserError(`chattr ${immutable ? '+i' : '-i'} ${shown}: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`, 3);
