@@ -54,7 +54,7 @@ function readError(t: LintTarget, e: unknown): UserError {
 }
 
 function refuseBinary(t: LintTarget, head: Buffer): void {
-  if (head.subarray(0, 8192).includes(0)) throw new UserError(`${t.shown}: binary file (NUL bytes); not a ${t.kind} text file`);
+  if (head.subarray(0, 8192).includes(0)) throw new UserError(`${t.shown}: binary file (NUL bytes), not ${t.kind} text`);
 }
 
 /** Reads a target as text; binary, oversized and unreadable files are one-line errors. */
@@ -87,7 +87,7 @@ export function readText(t: LintTarget): string {
  * The file as parts of about `partBytes` bytes, each cut where `cut` says the parser's state is empty
  * (always after a newline, so never inside a UTF-8 character) and numbered from its first line.
  */
-function* readParts(t: LintTarget, cut: PartCut, partBytes: number): Generator<SourceFile> {
+export function* readParts(t: LintTarget, cut: PartCut, partBytes: number): Generator<SourceFile> {
   let fd: number;
   try {
     fd = openSync(t.abs, 'r');
@@ -95,15 +95,18 @@ function* readParts(t: LintTarget, cut: PartCut, partBytes: number): Generator<S
     throw readError(t, e);
   }
   try {
-    const blockBytes = Math.min(BLOCK_BYTES, partBytes);
+    // The first read holds at least the 8 KiB that readText looks at for NUL bytes.
+    const blockBytes = Math.max(8192, Math.min(BLOCK_BYTES, partBytes));
     let window = Buffer.allocUnsafe(partBytes + blockBytes);
     let filled = 0;
+    /** How much of the window was looked at for a cut already (so a long stretch without one is scanned once). */
+    let scanned = 0;
     let line = 1;
     let position = 0;
     for (;;) {
       if (filled + blockBytes > window.length) {
         // No line to cut at yet: the part grows, up to a limit.
-        if (window.length >= MAX_PART_BYTES) throw new UserError(`${t.shown}: no line to cut the file at within ${MAX_PART_BYTES / 1024 / 1024} MiB (one entry that long); refusing to read it`);
+        if (window.length >= MAX_PART_BYTES) throw new UserError(`${t.shown}: no line starting an entry within ${MAX_PART_BYTES / 1024 / 1024} MiB (one entry, or a run of comment or indented lines, that long); refusing to read it`);
         const bigger = Buffer.allocUnsafe(Math.min(window.length * 2, MAX_PART_BYTES));
         window.copy(bigger, 0, 0, filled);
         window = bigger;
@@ -119,12 +122,16 @@ function* readParts(t: LintTarget, cut: PartCut, partBytes: number): Generator<S
       position += n;
       filled += n;
       if (filled < partBytes) continue;
-      const at = cut(window.subarray(0, filled), 0);
+      // A cut depends on the bytes around a newline: look again from just before the end of the last look.
+      const at = cut(window.subarray(0, filled), Math.max(0, scanned - 2));
+      scanned = filled;
       if (at <= 0) continue;
       const part = new SourceFile(t.shown, window.toString('utf8', 0, at), line);
       line += part.lineCount;
       window.copy(window, 0, at, filled);
       filled -= at;
+      // Nothing after the cut (the last one) was a place to cut.
+      scanned = filled;
       yield part;
     }
     yield new SourceFile(t.shown, window.toString('utf8', 0, filled), line);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT, run } from './helpers/cli.js';
+import { CLI, ROOT, run } from './helpers/cli.js';
 import { needsRoot, tempDir } from './helpers/real.js';
 import { changedPaths, snapshot } from './helpers/snapshot.js';
 import { attributesWork } from './helpers/tree-spec.js';
@@ -133,6 +133,12 @@ describe('apply failing: nothing half-written, bits restored, exit 3', () => {
       assert.equal(markers().length, 1);
       assert.match(markers()[0]!, /^\/etc\/mail\/\.sendmail\.cf\.mailharden-immutable-\d+$/);
       assert.equal(readFileSync(cf, 'latin1'), before);
+      // A dry run tells of it and touches nothing.
+      const dry = run(['apply', policy, '--root', root, ...ARGS, '--dry-run']);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stderr, /note: apply process \d+ cleared the immutable bit of .*sendmail\.cf and was killed; a run without --dry-run sets it again first/);
+      assert.equal(immutable(), false);
+      assert.equal(markers().length, 1);
       // Without --allow-chattr the next run sets the bit again, says so, and stops at it (exit 5).
       const next = run(['apply', policy, '--root', root, ...ARGS]);
       assert.equal(next.code, 5, next.stderr);
@@ -145,6 +151,52 @@ describe('apply failing: nothing half-written, bits restored, exit 3', () => {
       assert.notEqual(readFileSync(cf, 'latin1'), before);
       assert.equal(immutable(), true);
       assert.deepEqual(markers(), []);
+    } finally {
+      spawnSync('chattr', ['-R', '-i', root]);
+    }
+  });
+
+  it('the bit is set again even when every run has the same pid (a container): a marker with its own pid is an old one', (t) => {
+    const { root, policy } = exampleRoot();
+    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
+    if (spawnSync('unshare', ['-fp', '--mount-proc', 'true']).status !== 0) return t.skip('no pid namespaces here');
+    const cf = join(root, 'etc/mail/sendmail.cf');
+    spawnSync('chattr', ['+i', cf]);
+    // Each run is the second process of a new pid namespace (a shell is the first, since the first
+    // cannot be killed from inside), so it gets the same pid every time.
+    const inNamespace = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync('unshare', ['-fp', '--mount-proc', 'sh', '-c', '"$@"', 'sh', process.execPath, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    try {
+      const killed = inNamespace(['apply', policy, '--root', root, ...ARGS, '--allow-chattr'], { MAILHARDEN_FAULT: 'after-clear:/etc/mail/sendmail.cf' });
+      assert.equal(killed.status, 128 + 9, killed.stderr);
+      const next = inNamespace(['apply', policy, '--root', root, ...ARGS]);
+      assert.equal(next.status, 5, next.stderr);
+      assert.match(spawnSync('lsattr', ['-d', cf], { encoding: 'utf8' }).stdout, /^\S*i\S* /, 'the bit is back');
+      assert.deepEqual([...snapshot(root).keys()].filter((p) => /\.mailharden-/.test(p)), []);
+    } finally {
+      spawnSync('chattr', ['-R', '-i', root]);
+    }
+  });
+
+  it('when chattr cannot clear the bit, apply stops (exit 3) and leaves no marker behind', (t) => {
+    const { root, policy } = exampleRoot();
+    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
+    const cf = join(root, 'etc/mail/sendmail.cf');
+    spawnSync('chattr', ['+i', cf]);
+    // A chattr that refuses, first on PATH; lsattr stays the real one.
+    const bin = join(root, '..', 'fake-bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'chattr'), '#!/bin/sh\necho "chattr: Operation not permitted while setting flags on $3" >&2\nexit 1\n', { mode: 0o755 });
+    try {
+      const before = readFileSync(cf, 'latin1');
+      const r = run(['apply', policy, '--root', root, ...ARGS, '--allow-chattr'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /chattr -i .*sendmail\.cf: chattr: Operation not permitted/);
+      assert.equal(readFileSync(cf, 'latin1'), before);
+      assert.deepEqual([...snapshot(root).keys()].filter((p) => /\.mailharden-/.test(p)), [], 'no marker or temp file left');
+      // The next run (real chattr) has nothing to set again and says nothing about it.
+      const next = run(['apply', policy, '--root', root, ...ARGS]);
+      assert.equal(next.code, 5, next.stderr);
+      assert.doesNotMatch(next.stderr, /was killed/);
     } finally {
       spawnSync('chattr', ['-R', '-i', root]);
     }

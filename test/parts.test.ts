@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { lintOptions, lintText } from '../src/core/lint-text.js';
 import type { FileKind, Finding } from '../src/core/types.js';
-import { lintTarget } from '../src/read-file.js';
+import { lintTarget, readParts } from '../src/read-file.js';
+import { aliasesCut } from '../src/parsers/aliases.js';
 import { rules } from '../rules/index.js';
 import { run } from './helpers/cli.js';
 import { loadFixtures } from './helpers/fixtures.js';
@@ -75,6 +76,22 @@ describe('lint in parts gives the findings of the whole file', () => {
     );
     assert.equal(expected.filter((f) => f.suppressed).length, 4);
     for (const partBytes of [1, 7, 64, 500, 4096]) assert.deepEqual(inParts(text, 'aliases', partBytes), expected, `parts of ${partBytes} bytes`);
+  });
+
+  it('a long stretch with no place to cut is looked through once, not once per block read', () => {
+    // 4 MiB of comment lines between two entries, read in parts of 8 KiB: no line in the stretch starts an entry.
+    const text = `games: x\n${'# c\n'.repeat(1 << 20)}uucp: y\n`;
+    const abs = join(dir, 'aliases');
+    writeFileSync(abs, text);
+    let looked = 0;
+    const counting = (bytes: Uint8Array, from: number): number => {
+      looked += bytes.length - from;
+      return aliasesCut(bytes, from);
+    };
+    const parts = [...readParts({ abs, shown: 'x', kind: 'aliases' }, counting, 8192)];
+    assert.deepEqual(parts.map((p) => p.firstLine), [1, (1 << 20) + 2]);
+    assert.ok(looked < 3 * text.length, `looked at ${looked} bytes of ${text.length}`);
+    assert.deepEqual(inParts(text, 'aliases', 8192), whole(text, 'aliases'));
   });
 
   it('a file larger than a part, through the command line: the findings of the whole file', () => {

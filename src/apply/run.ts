@@ -111,12 +111,15 @@ export function planScript(plan: Plan, render: Render): string {
 /**
  * Cleans up after an earlier apply that was killed: removes its temp files (only names apply itself
  * makes, only regular files and links) and sets again the immutable bits it had cleared (a marker
- * beside the file says so), in the directories of this plan. Only what a dead process left: its pid is
- * in each name, so a run going on at the same time keeps its own. Returns the paths whose bit was set.
+ * beside the file says so), in the directories of this plan. Only what a process that is gone left:
+ * its pid is in each name, so a run going on at the same time keeps its own (this run has made
+ * nothing yet, so its own pid, reused in a container, counts as gone). A dry run only tells of the
+ * bits. Returns the paths whose bit was set again.
  */
-function sweepTemps(plan: Plan, note: (line: string) => void): string[] {
+function sweepTemps(plan: Plan, note: (line: string) => void, dryRun: boolean): string[] {
   const dirs = new Set([...plan.files.map((f) => posix.dirname(f.hostPath)), ...plan.actions.map((a) => posix.dirname(a.hostPath))]);
-  const restored: string[] = [];
+  const gone = (pid: string): boolean => Number(pid) === process.pid || !isAlive(Number(pid));
+  const markers: { marker: string; target: string; pid: string }[] = [];
   for (const d of dirs) {
     let names: string[];
     try {
@@ -128,27 +131,38 @@ function sweepTemps(plan: Plan, note: (line: string) => void): string[] {
       const temp = TEMP_PATTERN.exec(n);
       const cleared = temp ? undefined : CLEARED_PATTERN.exec(n);
       const pid = temp?.[1] ?? cleared?.[2];
-      if (pid === undefined || isAlive(Number(pid))) continue;
+      if (pid === undefined || !gone(pid)) continue;
       const p = posix.join(d, n);
       // Its own temp files and temp links (a link is removed, never followed); never a directory.
       const st = lstatOrUndefined(p);
       if (!st?.isFile() && !st?.isSymbolicLink()) continue;
-      if (cleared) {
-        const target = posix.join(d, cleared[1]!);
-        if (lstatOrUndefined(target)?.isFile()) {
-          chattr(target, true, target);
-          restored.push(target);
-          note(`mailharden: note: set the immutable bit of ${target} again (apply process ${pid} cleared it and was killed)`);
-        }
-      }
-      rmSync(p, { force: true });
+      if (cleared) markers.push({ marker: p, target: posix.join(d, cleared[1]!), pid });
+      else if (!dryRun) rmSync(p, { force: true });
     }
+  }
+  // After the temp files, so that a bit that cannot be set stops the run with nothing else left over.
+  const restored: string[] = [];
+  for (const { marker, target, pid } of markers) {
+    const isFile = lstatOrUndefined(target)?.isFile() === true;
+    if (dryRun) {
+      if (isFile) note(`mailharden: note: apply process ${pid} cleared the immutable bit of ${target} and was killed; a run without --dry-run sets it again first`);
+      continue;
+    }
+    if (isFile) {
+      try {
+        chattr(target, true, target);
+      } catch (e) {
+        throw new UserError(`${(e as Error).message}\n  apply process ${pid} cleared the immutable bit of ${target} and was killed, and it cannot be set again: set it (chattr +i) and run apply again`, 3);
+      }
+      restored.push(target);
+      note(`mailharden: note: set the immutable bit of ${target} again (apply process ${pid} cleared it and was killed)`);
+    }
+    rmSync(marker, { force: true });
   }
   return restored;
 }
 
 function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;
@@ -171,7 +185,7 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
   const planned = (): Plan => buildPlan(policy, { root: o.root, render: o.render, policyName: policyLabel(o.policyName), filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
   let plan = planned();
   // A bit set again by the sweep changes what the plan found: plan once more.
-  if (!o.dryRun && sweepTemps(plan, (line) => o.err(`${line}\n`)).length) plan = planned();
+  if (sweepTemps(plan, (line) => o.err(`${line}\n`), o.dryRun).length) plan = planned();
   const changed = plan.files.filter(changes);
   const shown = (p: string): string => (o.root === '/' ? p : `${o.root.replace(/\/$/, '')}${p}`);
 
@@ -271,7 +285,13 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
       rootFs.ensureDir(posix.dirname(f.path));
       if (f.immutable) {
         const marker = markCleared(f.hostPath);
-        chattr(f.hostPath, false, shown(f.path));
+        try {
+          chattr(f.hostPath, false, shown(f.path));
+        } catch (e) {
+          // The bit was not cleared: nothing for a later run to set again.
+          rmSync(marker, { force: true });
+          throw e;
+        }
         cleared.push({ f, marker });
         faultPoint(`after-clear:${f.path}`);
       }

@@ -125,7 +125,6 @@ export function backup(hostPath: string, treePath: string, backupDir: string): s
   return dest;
 }
 
-/** Sets or clears the immutable attribute; throws with chattr's message on failure. */
 /**
  * A file beside a target whose immutable bit apply has cleared: `.NAME.mailharden-immutable-PID`. It is
  * made (and synced) before the bit is cleared and removed once the bit is set again, so a run killed in
@@ -143,6 +142,7 @@ export function markCleared(hostPath: string): string {
   return marker;
 }
 
+/** Sets or clears the immutable attribute; throws with chattr's message on failure. */
 export function chattr(hostPath: string, immutable: boolean, shown: string): void {
   const r = spawnSync('chattr', [immutable ? '+i' : '-i', '--', hostPath], { encoding: 'utf8', timeout: 30_000 });
   if (r.error || r.status !== 0) throw new UserError(`chattr ${immutable ? '+i' : '-i'} ${shown}: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`, 3);

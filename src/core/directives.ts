@@ -1,4 +1,4 @@
-import type { SourceFile } from './source.js';
+import { detached, type SourceFile } from './source.js';
 import type { FileKind, Span } from './types.js';
 
 /** The lines one rule is suppressed on by one directive. */
@@ -80,7 +80,7 @@ export class DirectiveReader {
   ) {}
 
   feed(file: SourceFile): void {
-    const { kind, names, today, problems, open } = this;
+    const { kind, names, today, open } = this;
     let nextTarget: Int32Array | undefined;
     const target = (n: number): number => {
       nextTarget ??= targets(file, kind);
@@ -98,7 +98,7 @@ export class DirectiveReader {
     // Most files hold no directive at all: look for the word once in the whole text first.
     if (!file.text.includes('mailharden-')) return;
     if (NO_INLINE_DIRECTIVES.has(kind)) {
-      for (const p of unreadDirectives(file)) problems.push(p);
+      for (const p of unreadDirectives(file)) this.problems.push(p);
       return;
     }
     for (let n = file.firstLine; n <= file.lastLine; n++) {
@@ -108,14 +108,15 @@ export class DirectiveReader {
       const span = file.lineSpan(n);
       const m = DIRECTIVE.exec(text);
       if (!m) {
-        if (LOOKS_LIKE.test(text)) problems.push({ code: 'malformed', message: `not a mailharden directive: "${text.trim().slice(0, 80)}" (a directive is a whole "# mailharden-disable… IDS -- reason" line starting in column 1)`, span });
+        if (LOOKS_LIKE.test(text)) this.problem('malformed', `not a mailharden directive: "${text.trim().slice(0, 80)}" (a directive is a whole "# mailharden-disable… IDS -- reason" line starting in column 1)`, span);
         continue;
       }
       const verb = m[1] as 'disable-next-line' | 'disable-file' | 'disable' | 'enable';
       const rest = m[2]!;
       const sep = SEPARATOR.exec(rest);
       const head = (sep ? rest.slice(0, sep.index) : rest).trim();
-      const reason = sep ? rest.slice(sep.index + sep[0].length).trim() : '';
+      // Kept until the report is printed: a copy, not a slice of the (part's) text.
+      const reason = sep ? detached(rest.slice(sep.index + sep[0].length).trim()) : '';
       let until: string | undefined;
       const ids: string[] = [];
       for (const word of head.split(/[\s,]+/).filter(Boolean)) {
@@ -126,11 +127,11 @@ export class DirectiveReader {
         }
         const id = names.resolve(word);
         if (!id) {
-          problems.push({ code: 'unknown-id', message: `directive names "${word}", which is not a mailharden rule`, span });
+          this.problem('unknown-id', `directive names "${word}", which is not a mailharden rule`, span);
           continue;
         }
         if (!names.suppressible(id)) {
-          problems.push({ code: 'not-suppressible', message: `${id} cannot be suppressed: fix the configuration instead`, span });
+          this.problem('not-suppressible', `${id} cannot be suppressed: fix the configuration instead`, span);
           continue;
         }
         ids.push(id);
@@ -143,15 +144,15 @@ export class DirectiveReader {
         continue;
       }
       if (ids.length === 0) {
-        if (head === '') problems.push({ code: 'malformed', message: `mailharden-${verb} names no rule`, span });
+        if (head === '') this.problem('malformed', `mailharden-${verb} names no rule`, span);
         continue;
       }
       if (reason === '') {
-        problems.push({ code: 'no-reason', message: `mailharden-${verb} needs a reason after " -- "; it suppresses nothing without one`, span });
+        this.problem('no-reason', `mailharden-${verb} needs a reason after " -- "; it suppresses nothing without one`, span);
         continue;
       }
       if (until !== undefined && until < today) {
-        problems.push({ code: 'expired', message: `suppression of ${ids.join(', ')} expired on ${until}`, span });
+        this.problem('expired', `suppression of ${ids.join(', ')} expired on ${until}`, span);
         continue;
       }
       const d: Directive = { kind: verb, ids, reason, span, used: false, ranges: [] };
@@ -180,6 +181,11 @@ export class DirectiveReader {
       }
       this.directives.push(d);
     }
+  }
+
+  /** Records a problem; its message may quote the line, so it is copied rather than sliced from the text. */
+  private problem(code: DirectiveProblem['code'], message: string, span: Span): void {
+    this.problems.push({ code, message: detached(message), span });
   }
 
   finish(): { directives: Directive[]; problems: DirectiveProblem[] } {

@@ -136,6 +136,9 @@ export class PartLinter {
   /** Parses (unless given the document) and lints one part; `last` for the file's last part. */
   part(file: SourceFile, doc: AnyDocument = parseAs(this.kind, file), last: boolean): void {
     const first = this.parts++ === 0;
+    // The part before is no longer needed: let it go while this one is linted.
+    this.lastDoc = undefined;
+    this.lastFile = undefined;
     this.directives?.feed(file);
     for (const rule of this.applicable) if (rule.meta.phase !== 'post') this.run(rule, file, doc, { first, last }, [], []);
     this.lastDoc = doc;
@@ -253,26 +256,37 @@ export function applyIgnores(f: Finding, ignores: readonly FileIgnore[], rules: 
   suppress(f, new Map(), ignores, ruleNames(rules).suppressible(f.ruleId));
 }
 
-/** Inline suppression ranges by rule id, each list sorted by first line. */
-type RangeIndex = Map<string, Range[]>;
+/**
+ * Inline suppression ranges by rule id, each list sorted by first line, with the largest last line
+ * of the ranges up to each one (so a finding no range covers stops looking at once).
+ */
+type RangeIndex = Map<string, { list: Range[]; reach: Float64Array }>;
 
 function indexRanges(directives: readonly Directive[]): RangeIndex {
-  const index: RangeIndex = new Map();
+  const lists = new Map<string, Range[]>();
   for (const d of directives) {
     for (const r of d.ranges) {
-      const list = index.get(r.id);
+      const list = lists.get(r.id);
       if (list) list.push(r);
-      else index.set(r.id, [r]);
+      else lists.set(r.id, [r]);
     }
   }
-  for (const list of index.values()) list.sort((a, b) => a.from - b.from);
+  const index: RangeIndex = new Map();
+  for (const [id, list] of lists) {
+    list.sort((a, b) => a.from - b.from);
+    const reach = new Float64Array(list.length);
+    let max = 0;
+    list.forEach((r, k) => (reach[k] = max = Math.max(max, r.to)));
+    index.set(id, { list, reach });
+  }
   return index;
 }
 
 function suppress(f: Finding, ranges: RangeIndex, ignores: readonly FileIgnore[], suppressible: boolean): void {
   if (!suppressible) return;
-  const list = ranges.get(f.ruleId);
-  if (list) {
+  const entry = ranges.get(f.ruleId);
+  if (entry) {
+    const { list, reach } = entry;
     // The last range starting at or before the line, then back while ranges may still reach it.
     let lo = 0;
     let hi = list.length - 1;
@@ -281,7 +295,7 @@ function suppress(f: Finding, ranges: RangeIndex, ignores: readonly FileIgnore[]
       if (list[mid]!.from <= f.line) lo = mid + 1;
       else hi = mid - 1;
     }
-    for (let k = hi; k >= 0; k--) {
+    for (let k = hi; k >= 0 && reach[k]! >= f.line; k--) {
       const r = list[k]!;
       if (r.to >= f.line) {
         r.directive.used = true;

@@ -91,7 +91,7 @@ export class SourceFile {
     return this.span(line, 1, text.length);
   }
 
-  /** A zero-width-safe span at the very start of the file (for findings about something absent). */
+  /** A zero-width-safe span at the start of this text: of the file, or of a part (for findings about something absent). */
   startSpan(): Span {
     return this.lineSpan(this.firstLine);
   }

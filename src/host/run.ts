@@ -66,7 +66,7 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
     const text = tree.read(path, wholeLimit(kind));
     if (text === undefined) continue;
     if (text.slice(0, 8192).includes('\0')) {
-      tree.problems.push({ path, reason: 'io', detail: `binary file (NUL bytes), not a ${kind} file, so it was not checked` });
+      tree.problems.push({ path, reason: 'io', detail: `binary file (NUL bytes), not ${kind} text, so it was not checked` });
       continue;
     }
     const file = new SourceFile(show(path), text);

@@ -330,13 +330,14 @@ export function parseAliases(file: SourceFile): AliasesDocument {
 
 /**
  * Where a large aliases file may be cut into parts that parse as the whole file does: the offset of
- * the last line start in `bytes` (the file's UTF-8, from `from` on) whose line begins an entry (not a
- * blank, TAB, `#`, CR or empty line) and whose previous line does not end in a backslash; -1 when there
- * is none. Such a line starts an entry whatever came before, so the part from it parses alone. The
- * bytes looked at are ASCII, which never occurs inside a multi-byte UTF-8 character.
+ * the last line start in `bytes` (the file's UTF-8) whose line begins an entry (not a blank, TAB,
+ * `#`, CR or empty line) and whose previous line does not end in a backslash; -1 when there is none.
+ * Newlines before `from` are not looked at (they were, in a shorter window). Such a line starts an
+ * entry whatever came before, so the part from it parses alone. The bytes looked at are ASCII, which
+ * never occurs inside a multi-byte UTF-8 character.
  */
 export function aliasesCut(bytes: Uint8Array, from: number): number {
-  for (let nl = bytes.lastIndexOf(10); nl > from; nl = bytes.lastIndexOf(10, nl - 1)) {
+  for (let nl = bytes.lastIndexOf(10); nl >= from && nl > 0; nl = bytes.lastIndexOf(10, nl - 1)) {
     if (nl + 1 >= bytes.length) continue;
     const c = bytes[nl + 1];
     if (c === 32 || c === 9 || c === 35 || c === 10 || c === 13) continue;
