@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { CLI, ROOT, run } from './helpers/cli.js';
 import { needsRoot, tempDir } from './helpers/real.js';
 import { changedPaths, snapshot } from './helpers/snapshot.js';
@@ -35,7 +35,23 @@ function managed(root: string): Map<string, string | undefined> {
   return new Map(FILES.map((f) => [f, existsSync(join(root, f)) ? readFileSync(join(root, f), 'latin1') : undefined]));
 }
 
+/** What apply leaves only when it stops early: temp files and immutable-bit markers. */
 const temps = (root: string): string[] => [...snapshot(root).keys()].filter((p) => /\.mailharden-/.test(p));
+
+const isImmutable = (path: string): boolean => /^\S*i\S* /.test(spawnSync('lsattr', ['-d', path], { encoding: 'utf8' }).stdout);
+
+/** Runs `body` on an example tree whose sendmail.cf is immutable (skipped where attributes do not work), clearing every bit after. */
+function withImmutableCf(t: TestContext, body: (tree: { root: string; policy: string; cf: string }) => void): void {
+  const { root, policy } = exampleRoot();
+  if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
+  const cf = join(root, 'etc/mail/sendmail.cf');
+  spawnSync('chattr', ['+i', cf]);
+  try {
+    body({ root, policy, cf });
+  } finally {
+    spawnSync('chattr', ['-R', '-i', root]);
+  }
+}
 
 describe('apply killed at every write step: each file old or new, and a rerun completes', () => {
   // What a complete run produces, to compare each file with.
@@ -102,104 +118,78 @@ describe('apply failing: nothing half-written, bits restored, exit 3', () => {
   });
 
   it('an immutable bit cleared with --allow-chattr is set again when the write fails', (t) => {
-    const { root, policy } = exampleRoot();
-    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
-    const cf = join(root, 'etc/mail/sendmail.cf');
-    spawnSync('chattr', ['+i', cf]);
-    try {
+    withImmutableCf(t, ({ root, policy, cf }) => {
       const before = readFileSync(cf, 'latin1');
       const r = run(['apply', policy, '--root', root, ...ARGS, '--allow-chattr'], { env: { MAILHARDEN_FAULT: 'throw:after-clear:/etc/mail/sendmail.cf' } });
       assert.equal(r.code, 3, r.stderr);
       assert.equal(readFileSync(cf, 'latin1'), before);
-      assert.match(spawnSync('lsattr', ['-d', cf], { encoding: 'utf8' }).stdout, /^\S*i\S* /, 'the bit is back');
-      assert.deepEqual([...snapshot(root).keys()].filter((p) => /\.mailharden-/.test(p)), [], 'no marker or temp file left');
-    } finally {
-      spawnSync('chattr', ['-R', '-i', root]);
-    }
+      assert.ok(isImmutable(cf), 'the bit is back');
+      assert.deepEqual(temps(root), [], 'no marker or temp file left');
+    });
   });
 
   it('an immutable bit cleared by a run that is killed (SIGKILL) is set again by the next run', (t) => {
-    const { root, policy } = exampleRoot();
-    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
-    const cf = join(root, 'etc/mail/sendmail.cf');
-    const immutable = (): boolean => /^\S*i\S* /.test(spawnSync('lsattr', ['-d', cf], { encoding: 'utf8' }).stdout);
-    const markers = (): string[] => [...snapshot(root).keys()].filter((p) => /\.mailharden-immutable-\d+$/.test(p));
-    spawnSync('chattr', ['+i', cf]);
-    try {
+    withImmutableCf(t, ({ root, policy, cf }) => {
       const before = readFileSync(cf, 'latin1');
       const killed = run(['apply', policy, '--root', root, ...ARGS, '--allow-chattr'], { env: { MAILHARDEN_FAULT: 'after-clear:/etc/mail/sendmail.cf' } });
       assert.equal(killed.code, -1, killed.stderr);
-      assert.equal(immutable(), false, 'the killed run left the bit cleared');
-      assert.equal(markers().length, 1);
-      assert.match(markers()[0]!, /^\/etc\/mail\/\.sendmail\.cf\.mailharden-immutable-\d+$/);
+      assert.equal(isImmutable(cf), false, 'the killed run left the bit cleared');
+      assert.equal(temps(root).length, 1);
+      assert.match(temps(root)[0]!, /^\/etc\/mail\/\.sendmail\.cf\.mailharden-immutable-\d+$/);
       assert.equal(readFileSync(cf, 'latin1'), before);
       // A dry run tells of it and touches nothing.
       const dry = run(['apply', policy, '--root', root, ...ARGS, '--dry-run']);
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stderr, /note: apply process \d+ cleared the immutable bit of .*sendmail\.cf and was killed; a run without --dry-run sets it again first/);
-      assert.equal(immutable(), false);
-      assert.equal(markers().length, 1);
+      assert.equal(isImmutable(cf), false);
+      assert.equal(temps(root).length, 1);
       // Without --allow-chattr the next run sets the bit again, says so, and stops at it (exit 5).
       const next = run(['apply', policy, '--root', root, ...ARGS]);
       assert.equal(next.code, 5, next.stderr);
       assert.match(next.stderr, /note: set the immutable bit of .*sendmail\.cf again \(apply process \d+ cleared it and was killed\)/);
-      assert.equal(immutable(), true);
-      assert.deepEqual(markers(), []);
+      assert.equal(isImmutable(cf), true);
+      assert.deepEqual(temps(root), []);
       // With it, the change completes and the bit is set after the write.
       const done = run(['apply', policy, '--root', root, ...ARGS, '--allow-chattr']);
       assert.equal(done.code, 0, done.stderr);
       assert.notEqual(readFileSync(cf, 'latin1'), before);
-      assert.equal(immutable(), true);
-      assert.deepEqual(markers(), []);
-    } finally {
-      spawnSync('chattr', ['-R', '-i', root]);
-    }
+      assert.equal(isImmutable(cf), true);
+      assert.deepEqual(temps(root), []);
+    });
   });
 
   it('the bit is set again even when every run has the same pid (a container): a marker with its own pid is an old one', (t) => {
-    const { root, policy } = exampleRoot();
-    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
     if (spawnSync('unshare', ['-fp', '--mount-proc', 'true']).status !== 0) return t.skip('no pid namespaces here');
-    const cf = join(root, 'etc/mail/sendmail.cf');
-    spawnSync('chattr', ['+i', cf]);
     // Each run is the second process of a new pid namespace (a shell is the first, since the first
     // cannot be killed from inside), so it gets the same pid every time.
     const inNamespace = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync('unshare', ['-fp', '--mount-proc', 'sh', '-c', '"$@"', 'sh', process.execPath, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-    try {
+    withImmutableCf(t, ({ root, policy, cf }) => {
       const killed = inNamespace(['apply', policy, '--root', root, ...ARGS, '--allow-chattr'], { MAILHARDEN_FAULT: 'after-clear:/etc/mail/sendmail.cf' });
       assert.equal(killed.status, 128 + 9, killed.stderr);
       const next = inNamespace(['apply', policy, '--root', root, ...ARGS]);
       assert.equal(next.status, 5, next.stderr);
-      assert.match(spawnSync('lsattr', ['-d', cf], { encoding: 'utf8' }).stdout, /^\S*i\S* /, 'the bit is back');
-      assert.deepEqual([...snapshot(root).keys()].filter((p) => /\.mailharden-/.test(p)), []);
-    } finally {
-      spawnSync('chattr', ['-R', '-i', root]);
-    }
+      assert.ok(isImmutable(cf), 'the bit is back');
+      assert.deepEqual(temps(root), []);
+    });
   });
 
   it('when chattr cannot clear the bit, apply stops (exit 3) and leaves no marker behind', (t) => {
-    const { root, policy } = exampleRoot();
-    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
-    const cf = join(root, 'etc/mail/sendmail.cf');
-    spawnSync('chattr', ['+i', cf]);
-    // A chattr that refuses, first on PATH; lsattr stays the real one.
-    const bin = join(root, '..', 'fake-bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'chattr'), '#!/bin/sh\necho "chattr: Operation not permitted while setting flags on $3" >&2\nexit 1\n', { mode: 0o755 });
-    try {
+    withImmutableCf(t, ({ root, policy, cf }) => {
+      // A chattr that refuses, first on PATH; lsattr stays the real one.
+      const bin = join(root, '..', 'fake-bin');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'chattr'), '#!/bin/sh\necho "chattr: Operation not permitted while setting flags on $3" >&2\nexit 1\n', { mode: 0o755 });
       const before = readFileSync(cf, 'latin1');
       const r = run(['apply', policy, '--root', root, ...ARGS, '--allow-chattr'], { env: { PATH: `${bin}:${process.env.PATH}` } });
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, /chattr -i .*sendmail\.cf: chattr: Operation not permitted/);
       assert.equal(readFileSync(cf, 'latin1'), before);
-      assert.deepEqual([...snapshot(root).keys()].filter((p) => /\.mailharden-/.test(p)), [], 'no marker or temp file left');
+      assert.deepEqual(temps(root), [], 'no marker or temp file left');
       // The next run (real chattr) has nothing to set again and says nothing about it.
       const next = run(['apply', policy, '--root', root, ...ARGS]);
       assert.equal(next.code, 5, next.stderr);
       assert.doesNotMatch(next.stderr, /was killed/);
-    } finally {
-      spawnSync('chattr', ['-R', '-i', root]);
-    }
+    });
   });
 
   it('a target replaced by a symlink between planning and writing is not written through', () => {
