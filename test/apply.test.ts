@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { exampleRoot } from './helpers/example.js';
 import { changedPaths, snapshot } from './helpers/snapshot.js';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { run, ROOT } from './helpers/cli.js';
+import { run } from './helpers/cli.js';
 import { needs, tempDir } from './helpers/real.js';
 import { attributesWork } from './helpers/tree-spec.js';
 
@@ -16,18 +17,6 @@ const lstatOrNull = (p: string) => {
     return null;
   }
 };
-
-function exampleRoot(): { root: string; policy: string } {
-  const dir = tempDir('mh-apply-');
-  const root = join(dir, 'root');
-  mkdirSync(root);
-  cpSync(join(ROOT, 'examples', 'etc'), join(root, 'etc'), { recursive: true });
-  const policy = join(dir, 'policy.yaml');
-  writeFileSync(policy, readFileSync(join(ROOT, 'examples', 'policy.yaml'), 'utf8').replace(/^# yaml-language-server.*\n/, ''));
-  return { root, policy };
-}
-
-
 
 describe('apply --dry-run', () => {
   it('shows unified diffs, the commands and a summary, and writes nothing', () => {

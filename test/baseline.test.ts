@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { findingKey, serializeBaseline, type Baseline } from '../src/baseline/baseline.js';
 import { jsonSyntaxError } from '../src/baseline/json-check.js';
+import { exampleRoot } from './helpers/example.js';
 import { ROOT, run } from './helpers/cli.js';
 import { tempDir } from './helpers/real.js';
 
 const BASELINE = '.mailharden-baseline.json';
 
 /** A copy of examples/etc in a temp dir (the deliberately unsafe example host). */
-function fleet(): string {
-  const dir = tempDir('mh-baseline-');
-  cpSync(join(ROOT, 'examples', 'etc'), join(dir, 'etc'), { recursive: true });
-  return dir;
-}
+const fleet = (): string => exampleRoot('mh-baseline-').root;
 
 const read = (dir: string, name = BASELINE): Baseline => JSON.parse(readFileSync(join(dir, name), 'utf8')) as Baseline;
 const total = (b: Baseline): number => b.entries.reduce((n, e) => n + e.count, 0);

@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { CLI, ROOT, run } from './helpers/cli.js';
-import { needsRoot, tempDir } from './helpers/real.js';
+import { exampleRoot } from './helpers/example.js';
+import { CLI, run } from './helpers/cli.js';
+import { needsRoot } from './helpers/real.js';
 import { changedPaths, snapshot } from './helpers/snapshot.js';
 import { attributesWork } from './helpers/tree-spec.js';
 
@@ -19,16 +20,6 @@ const FILES = ['/etc/mail/sendmail.cf', '/etc/mail/sendmail.mc', '/etc/aliases',
 const PER_FILE = ['before-temp', 'mid-temp', 'after-temp', 'after-rename'];
 const GLOBAL = ['after-backup', 'after-writes', 'before-post'];
 const ARGS = ['--files-only', '--no-validate', '--no-post-commands'];
-
-function exampleRoot(): { root: string; policy: string } {
-  const dir = tempDir('mh-fault-');
-  const root = join(dir, 'root');
-  mkdirSync(root);
-  cpSync(join(ROOT, 'examples', 'etc'), join(root, 'etc'), { recursive: true });
-  const policy = join(dir, 'policy.yaml');
-  writeFileSync(policy, readFileSync(join(ROOT, 'examples', 'policy.yaml')));
-  return { root, policy };
-}
 
 /** The managed files' contents in a tree (undefined: absent), without backups and temp files. */
 function managed(root: string): Map<string, string | undefined> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -17,6 +17,7 @@ import { POLICY_SCHEMA, type Policy } from '../src/policy/schema.js';
 import { loadPolicy } from '../src/policy/validate.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { rules } from '../rules/index.js';
+import { exampleRoot } from './helpers/example.js';
 import { ROOT } from './helpers/cli.js';
 import { loadFixtures } from './helpers/fixtures.js';
 import { tempDir } from './helpers/real.js';
@@ -162,9 +163,7 @@ const SCRIPT_LINE = new RegExp(
 describe('fuzz: hostile policy values that pass the schema never add a line to a config or a command to a script', () => {
   it('every artifact, rendered from generated policies over the example tree', async (t) => {
     const render = await loadTemplates();
-    const root = join(tempDir('mh-fuzz-tree-'), 'root');
-    mkdirSync(root);
-    cpSync(join(ROOT, 'examples', 'etc'), join(root, 'etc'), { recursive: true });
+    const { root } = exampleRoot('mh-fuzz-tree-');
     const dir = tempDir('mh-fuzz-p-');
     let checked = 0;
     let scripts = 0;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { exampleRoot } from './helpers/example.js';
 import { changedPaths, snapshot } from './helpers/snapshot.js';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildPlan, changes } from '../src/apply/plan.js';
@@ -11,7 +12,7 @@ import { derivePolicy, starterPolicy, SCHEMA_LINE } from '../src/policy/init.js'
 import { POLICY_SCHEMA, type Policy } from '../src/policy/schema.js';
 import { loadPolicy } from '../src/policy/validate.js';
 import { loadTemplates } from '../src/render/templates.js';
-import { run, ROOT } from './helpers/cli.js';
+import { run } from './helpers/cli.js';
 import { DEBIAN_MC, debianCf, debianMc, M4, needs, tempDir } from './helpers/real.js';
 
 /** A tree entry: file content, `{ link }`, `{ dir }` with a mode, or a file with a mode. */
@@ -321,9 +322,8 @@ describe('mailharden init --from-system', () => {
   });
 
   it('the example tree: relay networks from the access map, settings the .mc disagrees with commented out', async () => {
-    const root = join(tempDir('mh-init-'), 'root');
-    mkdirSync(root);
-    cpSync(join(ROOT, 'examples', 'etc'), join(root, 'etc'), { recursive: true });
+    // No policy beside it: init writes one there.
+    const { root } = exampleRoot('mh-init-', false);
     const { file, text, policy } = await initFrom(root);
     // `Connect:10` and `Connect:127.0.0.1`; a host name key (localhost.localdomain) is kept as it is.
     assert.deepEqual(policy.relay, { networks: ['10.0.0.0/8', '127.0.0.1/32'] });
