@@ -9,6 +9,21 @@ export function tempBeside(path: string, what: string): string {
   return posix.join(posix.dirname(path), `.${posix.basename(path)}.mailharden-${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+/**
+ * Replaces (or creates) a file that is not a system target (a policy, a baseline): a new temp file with
+ * a random name beside it (never through a planted link), synced, renamed over it. Throws the system error.
+ */
+export function replaceFile(path: string, text: string, mode: number): void {
+  const tmp = tempBeside(path, 'new');
+  try {
+    writeTemp(tmp, text, mode);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 /** Temp files apply leaves only when it is killed; the next run removes them. */
 export const TEMP_PATTERN = /^\..+\.mailharden-(?:check|current|new|link)-(\d+)-[0-9a-f]{8}(?:\.db|\.cdb|\.cdb\.tmp)?$/;
 

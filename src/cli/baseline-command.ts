@@ -1,5 +1,5 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
-import { tempBeside, writeTemp } from '../apply/write.js';
+import { existsSync } from 'node:fs';
+import { replaceFile } from '../apply/write.js';
 import { dirname, resolve } from 'node:path';
 import {
   applyBaseline,
@@ -97,13 +97,9 @@ export async function runBaselinePrune(opts: Record<string, unknown>, version: s
 
 /** Writes the baseline through a temp file and a rename, so a reader never sees half of it. */
 function writeBaseline(abs: string, b: Baseline): void {
-  // A new file with a random name, never through a link someone planted (apply's writer).
-  const tmp = tempBeside(abs, 'new');
   try {
-    writeTemp(tmp, serializeBaseline(b), 0o644);
-    renameSync(tmp, abs);
+    replaceFile(abs, serializeBaseline(b), 0o644);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new UserError(`${abs}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
   }
 }

@@ -1,7 +1,8 @@
-import { lstatSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { replaceFile } from '../apply/write.js';
 import type { Profile } from '../host/layout.js';
 import { derivePolicy, starterPolicy } from '../policy/init.js';
 import { loadPolicy } from '../policy/validate.js';
@@ -83,14 +84,7 @@ function writePolicy(path: string, text: string, force: boolean): void {
       return;
     }
     if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${path} is a directory`, 2);
-    const temp = join(dirname(path), `.${basename(path)}.mailharden-${process.pid}`);
-    writeFileSync(temp, text, { mode: 0o644 });
-    try {
-      renameSync(temp, path);
-    } catch (e) {
-      rmSync(temp, { force: true });
-      throw e;
-    }
+    replaceFile(path, text, 0o644);
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
