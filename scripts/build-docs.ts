@@ -121,7 +121,7 @@ function layoutDefault(key: 'mailDir' | 'aliases' | 'smrshDir' | 'mqueue' | 'qma
 /** What `policy validate` checks beyond the schema (src/policy/validate.ts). */
 const SEMANTIC: Record<string, string> = {
   'relay.networks': 'each must be a valid CIDR without host bits, and no wider than /8 (IPv4) or /16 (IPv6): anything wider is an open relay',
-  'smrsh.allow': 'no shell, interpreter, text tool that runs commands (sed, awk, …), tool that writes files, or uudecode',
+  'smrsh.allow': 'no shell, interpreter, sed or awk, cat or tee, grep, or uudecode (the list MH6005 reports in the smrsh directory)',
   greeting: 'no `$v`, `$Z`, version number or "sendmail"; the first word `$j` or the `hostname`; no "ESMTP" as the second word (sendmail inserts it)',
   'aliases.strip': 'never `postmaster`, `MAILER-DAEMON` or `root`',
   immutable: `only files apply manages: ${MANAGED_FILES.map((f) => `\`${f}\``).join(', ')}`,

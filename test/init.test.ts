@@ -298,7 +298,7 @@ describe('mailharden init --from-system', () => {
     const { file, text, policy } = await initFrom(root);
     assert.equal(policy.profile, 'rhel');
     assert.deepEqual(policy.smrsh, { allow: ['/usr/libexec/sendmail/mail.local'] });
-    assert.match(text, /Left out, and removed by apply, since the policy cannot allow them: \/etc\/smrsh\/sh \(a link to \/bin\/sh: a shell\)/);
+    assert.match(text, /Left out, and removed by apply, since the policy cannot allow them: \/etc\/smrsh\/sh \(a link to \/bin\/sh: a shell, which runs any command the mail carries\)/);
     assert.equal(policy.greeting, undefined);
     assert.match(text, /^# greeting: the current greeting \("\$j Sendmail \$v\/\$Z; \$b"\) shows the version \(\$v\); set one:$/m);
     assert.match(text, /^# greeting: "\$j"$/m);
@@ -310,7 +310,7 @@ describe('mailharden init --from-system', () => {
     assert.equal(policy.listen, 'all');
     assert.deepEqual(policy.aliases, { strip: [], postmaster: 'root' });
     assert.match(text, /^# - rewrite \/etc\/mail\/sendmail.cf: its 2 PrivacyOptions lines become one with the same flags/m);
-    assert.match(text, /^# - remove \/etc\/smrsh\/sh \(link to \/bin\/sh\): \/bin\/sh is a shell, which the policy cannot allow$/m);
+    assert.match(text, /^# - remove \/etc\/smrsh\/sh \(link to \/bin\/sh\): \/bin\/sh is a shell, which runs any command the mail carries; the policy cannot allow it$/m);
 
     const r = dryRun(file, root);
     assert.equal(r.code, 0, r.stderr);

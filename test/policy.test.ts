@@ -30,14 +30,16 @@ describe('policy validation', () => {
 
   it('reports every problem at once, in file order, as file:line:col: path: message, and exits 2', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'p.yaml'), 'version: 1\nhostname: mx1.example.com\nrelay:\n  networks: [10.0.0.1/8, 300.1.1.1/24]\nsmrsh:\n  allow: [/bin/sh]\ngreeting: "$j Sendmail $v"\nimutable: [aliases]\n');
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\nhostname: mx1.example.com\nrelay:\n  networks: [10.0.0.1/8, 300.1.1.1/24]\nsmrsh:\n  allow: [/bin/sh, /bin/grep]\ngreeting: "$j Sendmail $v"\nimutable: [aliases]\n');
     const r = run(['policy', 'validate', 'p.yaml'], { cwd: dir });
     assert.equal(r.code, 2);
     const lines = r.stderr.replace(/^mailharden: /, '').trim().split('\n');
     assert.deepEqual(lines, [
       'p.yaml:4:14: /relay/networks/0: "10.0.0.1/8" has host bits set: the network is 10.0.0.0/8',
       'p.yaml:4:26: /relay/networks/1: "300.1.1.1/24" is not a valid IPv4 or IPv6 CIDR',
-      'p.yaml:6:11: /smrsh/allow/0: /bin/sh is a shell: with it in the smrsh directory, any alias or .forward can run anything',
+      'p.yaml:6:11: /smrsh/allow/0: /bin/sh is a shell, which runs any command the mail carries: the smrsh directory must not hold it, or any alias or .forward can run anything',
+      // The list MH6005 judges the smrsh directory by (grep once passed here and was reported there).
+      'p.yaml:6:20: /smrsh/allow/1: /bin/grep is grep, which can run commands or write files: the smrsh directory must not hold it, or any alias or .forward can run anything',
       'p.yaml:7:11: /greeting: the greeting shows the version ($v)',
       'p.yaml:8:1: /imutable: unknown key "imutable" (did you mean "immutable"?)',
     ]);

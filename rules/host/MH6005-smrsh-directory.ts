@@ -1,20 +1,8 @@
 import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import { octal, type Meta } from '../../src/host/tree.js';
-import { baseName, isInterpreter, isShell, isTextTool, isWriter } from '../../src/model/programs.js';
+import { baseName, smrshForbidden } from '../../src/model/programs.js';
 import { AT_START, otherWriters, unsafeDirs } from './host-paths.js';
-
-/** Tiger's misc011w list beyond shells and interpreters: tools that run commands or write files. */
-const GREPS = new Set(['grep', 'egrep', 'fgrep']);
-
-/** What a program name turns smrsh into, or undefined for a name that is not on the list. */
-function forbidden(name: string): string | undefined {
-  if (isShell(name)) return 'a shell, which runs any command the mail carries';
-  if (isInterpreter(name)) return 'an interpreter, which runs any code the mail carries';
-  if (name === 'uudecode') return 'uudecode, which writes files wherever the mail says';
-  if (isTextTool(name) || isWriter(name) || GREPS.has(name)) return `${name}, which can run commands or write files`;
-  return undefined;
-}
 
 export default defineRule({
   meta: {
@@ -73,10 +61,10 @@ export default defineRule({
           continue;
         }
         // By the link's text and by what it finally names (/usr/bin/awk → /etc/alternatives/awk → /usr/bin/mawk).
-        const what = forbidden(baseName(own.target ?? '')) ?? forbidden(baseName(real));
+        const what = smrshForbidden(own.target ?? '') ?? smrshForbidden(real);
         if (what) ctx.report({ messageId: 'link', data: { path, target: real, what }, ...at(path) });
       } else if (own.type === 'file') {
-        const what = forbidden(name);
+        const what = smrshForbidden(name);
         if (what) ctx.report({ messageId: 'program', data: { path, what }, ...at(path) });
       }
       if (meta.type !== 'file') continue;

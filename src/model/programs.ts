@@ -34,3 +34,20 @@ export function isTextTool(name: string): boolean {
 export function isWriter(name: string): boolean {
   return WRITERS.has(baseName(name));
 }
+
+/** Tiger's misc011w list beyond shells and interpreters: tools that run commands or write files. */
+const GREPS = new Set(['grep', 'egrep', 'fgrep']);
+
+/**
+ * What a program turns smrsh into, as "a shell, which runs any command the mail carries"; undefined
+ * for a program that may stand in the smrsh directory. The one list for the policy (which refuses
+ * such a program), `init --from-system` and MH6005 (which reports one found there).
+ */
+export function smrshForbidden(path: string): string | undefined {
+  const name = baseName(path);
+  if (isShell(name)) return 'a shell, which runs any command the mail carries';
+  if (isInterpreter(name)) return 'an interpreter, which runs any code the mail carries';
+  if (name === 'uudecode') return 'uudecode, which writes files wherever the mail says';
+  if (isTextTool(name) || isWriter(name) || GREPS.has(name)) return `${name}, which can run commands or write files`;
+  return undefined;
+}

@@ -5,7 +5,7 @@ import { UserError } from '../core/errors.js';
 import { SourceFile } from '../core/source.js';
 import { detectProfile, LAYOUTS, qmailPaths, type Layout, type Profile } from '../host/layout.js';
 import { HostTree, lsattrAttributes, octal, type AttributeReader } from '../host/tree.js';
-import { baseName } from '../model/programs.js';
+import { baseName, smrshForbidden } from '../model/programs.js';
 import { PRIVACY_FLAGS } from '../model/sendmail-options.js';
 import type { SendmailModel } from '../model/sendmail.js';
 import { formatCidr, keyShape, modelOf, summarize, type Block } from '../model/tcprules.js';
@@ -20,7 +20,7 @@ import { renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.j
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
 import { POLICY_SCHEMA, type Policy } from './schema.js';
-import { greetingProblem as policyGreetingProblem, MANAGED_FILES, smrshProblem } from './validate.js';
+import { greetingProblem as policyGreetingProblem, MANAGED_FILES } from './validate.js';
 
 /** The first line of every policy init writes: editors find the schema through it. */
 export const SCHEMA_LINE = `# yaml-language-server: $schema=${POLICY_SCHEMA.$id}`;
@@ -145,8 +145,6 @@ const DOMAIN = new RegExp(POLICY_SCHEMA.properties.relay.properties.domains.item
 const ALIAS_TARGET = new RegExp(POLICY_SCHEMA.properties.aliases.properties.root.pattern);
 const GREETING = new RegExp(POLICY_SCHEMA.properties.greeting.pattern);
 
-/** Why the policy refuses a program in the smrsh directory (the check of src/policy/validate.ts). */
-export const refusedProgram = smrshProblem;
 
 /** Why the policy would refuse a greeting (the checks of src/policy/validate.ts), or undefined. */
 function greetingProblem(greeting: string, hostname: string | undefined): string | undefined {
@@ -678,18 +676,18 @@ function deriveSmrsh(tree: HostTree, sm: SendmailSide, explain: (path: string, t
       continue;
     }
     if (meta.type !== 'symlink' || meta.target === undefined) {
-      const bad = refusedProgram(name);
+      const bad = smrshForbidden(name);
       if (bad) {
         refused.push(`${path} (${meta.type === 'file' ? 'a file' : 'an entry'} named ${name}: ${bad})`);
-        explain(path, `${name} is ${bad}, which the policy cannot allow`);
+        explain(path, `${name} is ${bad}; the policy cannot allow it`);
       } else unkept.push(`${path} is ${meta.type === 'file' ? 'a copy of a program, not a link' : 'not a link'} (apply keeps only links, named after their target)`);
       continue;
     }
     const target = meta.target.startsWith('/') ? posix.normalize(meta.target) : posix.join(dir, meta.target);
-    const bad = refusedProgram(target) ?? refusedProgram(name);
+    const bad = smrshForbidden(target) ?? smrshForbidden(name);
     if (bad) {
       refused.push(`${path} (a link to ${meta.target}: ${bad})`);
-      explain(path, `${meta.target} is ${bad}, which the policy cannot allow`);
+      explain(path, `${meta.target} is ${bad}; the policy cannot allow it`);
       continue;
     }
     if (baseName(target) !== name) {

@@ -2,7 +2,7 @@ import type IPCIDRClass from 'ip-cidr';
 import { UserError } from '../core/errors.js';
 import { groups6 } from '../model/address.js';
 import { readYamlFile, sortByPosition } from '../core/yaml-file.js';
-import { isInterpreter, isShell, isTextTool, isWriter, baseName } from '../model/programs.js';
+import { smrshForbidden } from '../model/programs.js';
 import { POLICY_SCHEMA, type Policy } from './schema.js';
 import { loadExternal } from '../core/external.js';
 
@@ -16,17 +16,6 @@ interface Problem {
   path: (string | number)[];
   message: string;
   atKey?: boolean;
-}
-
-/** Why a program may not be in the smrsh allowlist (undefined when it may): what it is. */
-export function smrshProblem(path: string): string | undefined {
-  const name = baseName(path);
-  if (isShell(name)) return 'a shell';
-  if (isInterpreter(name)) return 'an interpreter';
-  if (isTextTool(name)) return 'a text tool that runs commands';
-  if (isWriter(name)) return 'a tool that writes files';
-  if (name === 'uudecode') return 'uudecode, which writes files';
-  return undefined;
 }
 
 /**
@@ -68,8 +57,8 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
   });
   p.smrsh?.allow?.forEach((prog, i) => {
     if (typeof prog !== 'string') return;
-    const why = smrshProblem(prog);
-    if (why) out.push({ path: ['smrsh', 'allow', i], message: `${prog} is ${why}: with it in the smrsh directory, any alias or .forward can run anything` });
+    const why = smrshForbidden(prog);
+    if (why) out.push({ path: ['smrsh', 'allow', i], message: `${prog} is ${why}: the smrsh directory must not hold it, or any alias or .forward can run anything` });
   });
   if (typeof p.greeting === 'string') {
     const problem = greetingProblem(p.greeting, p.hostname);
