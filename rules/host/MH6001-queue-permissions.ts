@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { octal } from '../../src/host/tree.js';
+import { octal } from '../../src/host/mode.js';
 import { FILE_START as AT_START } from '../../src/core/span.js';
 
 

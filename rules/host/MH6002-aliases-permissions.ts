@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { octal } from '../../src/host/tree.js';
+import { octal } from '../../src/host/mode.js';
 import { aliasFiles, AT_START, isSystemGroup, mtaCf } from './host-paths.js';
 
 export default defineRule({

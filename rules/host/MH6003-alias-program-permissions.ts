@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { defineRule, type Report } from '../../src/core/rule.js';
-import { octal } from '../../src/host/tree.js';
+import { octal } from '../../src/host/mode.js';
 import { baseName, programsOf } from '../aliases/programs.js';
 import { isSystemGroup, mtaCf, otherWriters, SHELL_DEFAULT_PATH, unsafeDirs } from './host-paths.js';
 

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { octal } from '../../src/host/tree.js';
+import { octal } from '../../src/host/mode.js';
 import { AT_START, otherWriters } from './host-paths.js';
 
 /** The files under the mail directory that decide what the MTA does. */

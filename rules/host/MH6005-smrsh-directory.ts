@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
-import { octal, type Meta } from '../../src/host/tree.js';
+import { type Meta } from '../../src/host/tree.js';
+import { octal } from '../../src/host/mode.js';
 import { baseName, smrshForbidden } from '../../src/model/programs.js';
 import { AT_START, otherWriters, unsafeDirs } from './host-paths.js';
 

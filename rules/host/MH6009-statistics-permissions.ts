@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
-import { octal } from '../../src/host/tree.js';
+import { octal } from '../../src/host/mode.js';
 import { AT_START, mtaCf } from './host-paths.js';
 
 export default defineRule({

@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import { qmailPaths } from '../../src/host/layout.js';
-import { octal, type Meta } from '../../src/host/tree.js';
+import { type Meta } from '../../src/host/tree.js';
+import { octal } from '../../src/host/mode.js';
 import { otherWriters } from '../host/host-paths.js';
 import { AT_START, rulesCdb, runScripts, smtpdCalls } from './qmail-paths.js';
 

@@ -5,7 +5,7 @@ import { UserError } from '../core/errors.js';
 import { lintText } from '../core/lint-text.js';
 import type { AnyRule } from '../core/rule.js';
 import { SEVERITIES, type Finding, type Severity } from '../core/types.js';
-import { octal } from '../host/tree.js';
+import { octal } from '../host/mode.js';
 import type { Policy } from '../policy/schema.js';
 import type { Render } from '../render/templates.js';
 import { buildPlan, changes, RootFs, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';

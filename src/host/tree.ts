@@ -203,7 +203,3 @@ function escapes(dir: string, target: string): boolean {
   return false;
 }
 
-/** `0644`-style text for a mode. */
-export function octal(mode: number): string {
-  return `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
-}
