@@ -90,10 +90,9 @@ const MAX_READ = 64 * 1024 * 1024;
 export class RootFs {
   constructor(readonly root: string) {}
 
+  /** The host path of a tree path: normalised against `/` first, so `..` can never climb out of the root. */
   hostPath(path: string): string {
-    const norm = posix.normalize(`/${path}`);
-    if (norm.split('/').includes('..')) throw new UserError(`${path}: path leads out of the root`, 3);
-    return posix.join(this.root, norm);
+    return posix.join(this.root, posix.normalize(`/${path}`));
   }
 
   /** The components of a tree path from the root down: host path, path in the tree, whether last. */

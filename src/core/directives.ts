@@ -54,17 +54,10 @@ export const NO_INLINE_DIRECTIVES: ReadonlySet<FileKind> = new Set(['qmail-contr
  * `#` in these formats only starts a comment at the beginning of a line. A directive needs a reason
  * after ` -- `; without one it is reported and suppresses nothing. `disable` opens one range per rule,
  * and `enable` closes every open range of the rules it names (only those).
- */
-export function readDirectives(file: SourceFile, kind: FileKind, names: RuleNames, today: string): { directives: Directive[]; problems: DirectiveProblem[] } {
-  const reader = new DirectiveReader(kind, names, today);
-  reader.feed(file);
-  return reader.finish();
-}
-
-/**
- * readDirectives for a file read in parts (a large file): feed the parts in order, then finish. A
- * `disable` may be closed in a later part, and a `disable-next-line` at the end of a part aims at the
- * first statement of the next (a part never starts inside a statement's continuation lines).
+ *
+ * Feed the file, or the parts of a large one in order, then finish. A `disable` may be closed in a
+ * later part, and a `disable-next-line` at the end of a part aims at the first statement of the next
+ * (a part never starts inside a statement's continuation lines).
  */
 export class DirectiveReader {
   private readonly directives: Directive[] = [];

@@ -68,11 +68,6 @@ export class KeyTable {
     return id;
   }
 
-  /** The key with id `id`. */
-  keyOf(id: number): string {
-    return DECODER.decode(this.chars.subarray(this.starts[id]!, this.starts[id + 1]!));
-  }
-
   private equals(id: number, key: string): boolean {
     const from = this.starts[id]!;
     if (this.starts[id + 1]! - from !== key.length) return false;
@@ -99,7 +94,6 @@ export class KeyTable {
   }
 }
 
-const DECODER = new TextDecoder('utf-16le');
 
 function grown<T extends Int32Array | Uint32Array | Uint16Array>(a: T, length: number): T {
   const bigger = new (a.constructor as new (n: number) => T)(length);
