@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderAliases } from '../src/render/aliases.js';
-import { renderAccess, renderTcpSmtp } from '../src/render/blocks.js';
+import { renderAccess, renderList, renderTcpSmtp } from '../src/render/blocks.js';
 import { accessKey6, accessKeys4, relayKeys } from '../src/render/networks.js';
 import { cfOptionLine, loopbackDaemon, renderSendmailCf } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
@@ -180,6 +180,13 @@ describe('golden renders', () => {
     const out = renderAccess(old, ['127'], [], ctx);
     assert.equal(out, lines('From:spam.example\tREJECT', 'Connect:host.example\tRELAY', '# BEGIN mailharden relay networks: written from the policy (p.yaml); edit the policy, not these lines.', 'Connect:127\tRELAY', '# END mailharden relay networks'));
     assert.equal(renderAccess(out, ['127'], [], ctx), out, 'idempotent');
+  });
+
+  it('rcpthosts and relay-domains: one name a line, and a name that is not one refused by the renderer itself', async () => {
+    const render = await loadTemplates();
+    const out = renderList('rcpthosts', ['example.com', '.example.net', 'example.com'], render);
+    assert.deepEqual(out.split('\n').filter((l) => l && !l.startsWith('#')), ['example.com', '.example.net']);
+    for (const bad of ['a\nb', 'x # y', 'a b', "it's"]) assert.throws(() => renderList('relay-domains', ['ok.example', bad], render), /unsafe relay-domains line/);
   });
 
   it('the lint gate does not take a finding whose line moved for a new one', () => {

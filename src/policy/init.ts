@@ -842,7 +842,7 @@ function readTcpRelay(tree: HostTree, layout: Layout): RelayRead {
     if (model.find(rec.key) !== rec) continue; // an earlier line of the same key decides: apply's removal of this one changes nothing
     const at = `${path}:${rec.line} "${rec.key}"`;
     if (rec.action !== 'allow') {
-      r.problems.push(`${at} denies and sets RELAYCLIENT; apply removes every line that sets it`);
+      r.problems.push(`${at} denies and sets RELAYCLIENT, which tcpserver ignores on a deny; apply keeps the line as it is`);
       continue;
     }
     const env = rec.rule.variables;

@@ -12,10 +12,11 @@ const ALIAS_TARGET = '^[A-Za-z0-9._+-]+(@[A-Za-z0-9.-]+)?$';
 
 /**
  * The JSON Schema of the policy file: the single source of its shape (`mailharden schema` prints it,
- * editors use it through `# yaml-language-server: $schema=…`). Values that reach a config line or a
- * shell script are constrained here (no newline, `#`, `;`, `$(`, backticks, quotes, `..`); the checks
- * a schema cannot express (CIDR ranges, forbidden smrsh programs, the greeting's first word) follow
- * in src/policy/validate.ts.
+ * editors use it through `# yaml-language-server: $schema=…`). Values are constrained here: none
+ * holds a newline, `#`, a backtick or a quote; paths and names, which also reach the plan script,
+ * hold no `;`, `$`, parentheses or `..` either (the greeting may hold `;`, `$` and parentheses, which
+ * are text in its config line). The checks a schema cannot express (CIDR ranges, forbidden smrsh
+ * programs, the greeting's first word) follow in src/policy/validate.ts.
  */
 export const POLICY_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',

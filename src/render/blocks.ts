@@ -51,9 +51,11 @@ function tcpKeysInside(keys: readonly string[], networks: readonly Block[]): boo
 
 /**
  * tcp.smtp with the policy's relay networks: its block holds one `allow,RELAYCLIENT=""` rule per key,
- * most specific first, at the top of the file (for identical keys the first line wins). Rules elsewhere
- * that set RELAYCLIENT, or that use a key of the block, are removed: the policy decides who relays.
- * Other rules are kept, and an explicit default rule is added when there is none.
+ * most specific first, at the top of the file (for identical keys the first line wins). The policy
+ * decides who relays: an allow rule with a key of the block is removed, and so is an allow rule that
+ * sets RELAYCLIENT for clients outside the networks; an allow rule for clients inside them gets
+ * RELAYCLIENT too (it is more specific than the block). Deny rules and all other rules are kept, and
+ * an explicit default rule is added when there is none.
  */
 export function renderTcpSmtp(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; policy: string; path: string; cdb: string; networks?: readonly Block[] }): string {
   const block = ctx.render('tcp-relay-block', { policy: ctx.policy, rules: keys.map((key) => ({ key })), skipped });
@@ -142,5 +144,7 @@ export function renderAccess(text: string | undefined, keys: readonly string[], 
 
 /** One name per line (qmail's rcpthosts, sendmail's relay-domains): no comments, since qmail reads none. */
 export function renderList(name: 'rcpthosts' | 'relay-domains', items: readonly string[], render: Render): string {
+  // Checked again here, as every renderer does: a name is one line of letters, digits, dots and dashes.
+  for (const d of items) if (!/^[A-Za-z0-9.-]+$/.test(d)) throw new Error(`unsafe ${name} line ${JSON.stringify(d)}`);
   return render(name, { domains: [...new Set(items)] });
 }
