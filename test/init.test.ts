@@ -413,6 +413,18 @@ describe('mailharden init --from-system', () => {
     assert.deepEqual(l.policy.privacy, ['authwarnings']);
   });
 
+  it('a daemon on a loopback address in another spelling is loopback, as lint judges it (MH1042)', async () => {
+    const root = sendmailTree();
+    const cfPath = join(root, 'etc/mail/sendmail.cf');
+    writeFileSync(cfPath, readFileSync(cfPath, 'utf8').replace('Addr=127.0.0.1, Name=MTA', 'Addr=::ffff:127.0.0.1, Family=inet6, Name=MTA'));
+    const lint = run(['lint', '--no-config', '--select', 'MH1042', cfPath]);
+    assert.equal(lint.code, 0, `lint: ${lint.stdout}`);
+    const { text, policy } = await initFrom(root);
+    assert.equal(policy.listen, undefined);
+    assert.doesNotMatch(text, /listens beyond loopback/);
+    assert.match(text, /every daemon of sendmail\.cf is bound to loopback, but apply would rewrite their Addr=/);
+  });
+
   it("Debian's stock sendmail.cf and sendmail.mc: adopted with no change", async (t) => {
     if (!needs(t, M4, DEBIAN_MC)) return;
     const root = tree({

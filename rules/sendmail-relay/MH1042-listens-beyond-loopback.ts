@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { daemonsOf, isLocalOnly, whereOf } from './daemon.js';
+import { daemonsOf, isLocalOnly, whereOf } from '../../src/model/daemon.js';
 
 export default defineRule({
   meta: {

@@ -6,6 +6,7 @@ import { SourceFile } from '../core/source.js';
 import { detectProfile, LAYOUTS, qmailPaths, type Layout, type Profile } from '../host/layout.js';
 import { HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
 import { octal } from '../host/mode.js';
+import { daemonsOf, isLocalOnly } from '../model/daemon.js';
 import { baseName, smrshForbidden } from '../model/programs.js';
 import { PRIVACY_FLAGS } from '../model/sendmail-options.js';
 import type { SendmailModel } from '../model/sendmail.js';
@@ -179,24 +180,6 @@ export function helpVersion(text: string): string | undefined {
     if (/\bsendmail\b.*?\b\d+\.\d+\.\d+/i.test(line)) return 'it names a sendmail version';
   }
   return undefined;
-}
-
-/** A daemon that accepts connections from this host only. */
-function loopbackOnly(value: string): boolean {
-  let family = 'inet';
-  let addr: string | undefined;
-  for (const f of value.split(',')) {
-    const eq = f.indexOf('=');
-    if (eq < 0) continue;
-    const letter = f.trimStart()[0]?.toUpperCase();
-    const v = f.slice(eq + 1).trim();
-    if (letter === 'F') family = v.toLowerCase();
-    if (letter === 'A') addr = v;
-  }
-  if (family === 'local' || family === 'unix') return true;
-  if (addr === undefined) return false;
-  if (family === 'inet6') return /^(::1|(0{1,4}:){7}0{0,3}1)$/i.test(addr);
-  return /^127\.\d+\.\d+\.\d+$/.test(addr);
 }
 
 /** Whether the path crosses a symlink on the way (apply refuses to write through one). */
@@ -643,8 +626,9 @@ function deriveLogLevel(sm: SendmailSide): Kept<number> {
 function deriveListen(sm: SendmailSide): Kept<'local-only' | 'all'> {
   const daemons = sm.model.daemons;
   if (daemons.length === 0) return { keep: true, value: 'all', note: 'no DaemonPortOptions: sendmail listens on every address' };
-  const open = daemons.find((d) => !loopbackOnly(d.value));
-  if (open) return { keep: true, value: 'all', note: `the daemon "${flat(open.value, 60)}" listens beyond loopback` };
+  // Judged as lint judges it (MH1042), so init and lint agree on what local-only means.
+  const open = daemonsOf(sm.model).find((d) => !isLocalOnly(d));
+  if (open) return { keep: true, value: 'all', note: `the daemon "${flat(open.setting.value, 60)}" listens beyond loopback` };
   const effect = sendmailEffect(sm, { localOnly: true });
   if (effect.mc) return { keep: false, reason: 'listen: every daemon of sendmail.cf is bound to loopback, but local-only would change sendmail.mc (its DAEMON_OPTIONS, or FEATURE(`no_default_msa\') and a loopback MSA):', suggest: 'local-only' };
   if (effect.cf) return { keep: false, reason: 'listen: every daemon of sendmail.cf is bound to loopback, but apply would rewrite their Addr= (it writes 127.0.0.1 and ::1):', suggest: 'local-only' };

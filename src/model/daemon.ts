@@ -1,5 +1,5 @@
-import { isLoopbackAddress } from '../../src/model/address.js';
-import type { Setting, SendmailModel } from '../../src/model/sendmail.js';
+import { isLoopbackAddress } from './address.js';
+import type { Setting, SendmailModel } from './sendmail.js';
 
 /** One listener, read from a DaemonPortOptions value the way sendmail's setsockaddroptions() reads it. */
 export interface Daemon {
