@@ -1,7 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import type { Severity } from '../../src/core/types.js';
-import type { HostTree, Meta } from '../../src/host/tree.js';
-import { accessMap, aliasFiles, AT_START, mtaCf } from './host-paths.js';
+import { accessMap, aliasFiles, AT_START, mtaCf, stamp } from './host-paths.js';
 
 /** A file sendmail reads and the source it is built from. */
 interface Pair {
@@ -58,12 +57,12 @@ export default defineRule({
     pairs.push({ source: `${d}/sendmail.mc`, derived: `${d}/sendmail.cf`, how: 'compiled with m4', what: 'configuration' }, { source: `${d}/submit.mc`, derived: `${d}/submit.cf`, how: 'compiled with m4', what: 'configuration' });
     const seen = new Set<string>();
     for (const p of pairs) {
-      const source = fileMeta(tree, p.source);
+      const source = tree.file(p.source);
       if (!source) continue;
       const derivedPath = tree.resolve(p.derived);
       if (derivedPath === undefined || seen.has(derivedPath)) continue;
       seen.add(derivedPath);
-      const derived = fileMeta(tree, derivedPath);
+      const derived = tree.file(derivedPath);
       if (!derived) {
         // A missing cf is not "stale": sendmail then has no configuration at all.
         if (p.missing) {
@@ -83,15 +82,3 @@ export default defineRule({
     }
   },
 });
-
-/** Metadata of a regular file, links followed inside the tree; its `path` is where the file really is. */
-function fileMeta(tree: HostTree, path: string): Meta | undefined {
-  const real = tree.resolve(path);
-  const meta = real === undefined ? undefined : tree.lstat(real);
-  return meta?.type === 'file' ? meta : undefined;
-}
-
-/** A modification time for messages, to the second, in UTC. */
-function stamp(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}

@@ -124,3 +124,8 @@ export function accessMap(host: HostDocument): { source: string; db: string; opt
   }
   return found;
 }
+
+/** A modification time for messages, to the second, in UTC. */
+export function stamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

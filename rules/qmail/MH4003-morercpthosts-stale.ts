@@ -1,5 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
-import { AT_START, controlFile, fileMeta, stamp } from './qmail-paths.js';
+import { AT_START, controlFile } from './qmail-paths.js';
+import { stamp } from '../host/host-paths.js';
 
 export default defineRule({
   meta: {
@@ -17,10 +18,10 @@ export default defineRule({
     fix: 'run qmail-newmrh after every change to control/morercpthosts',
   },
   check(host, ctx) {
-    const source = fileMeta(host, controlFile(host, 'morercpthosts'));
+    const source = host.tree.file(controlFile(host, 'morercpthosts'));
     if (!source) return;
     const cdbPath = `${source.path}.cdb`;
-    const cdb = fileMeta(host, cdbPath);
+    const cdb = host.tree.file(cdbPath);
     if (!cdb) {
       // Without rcpthosts nothing is refused at all (MH4001), and morercpthosts.cdb is not even opened.
       if (host.tree.exists(controlFile(host, 'rcpthosts'))) ctx.report({ messageId: 'missing', data: { source: source.path, cdb: cdbPath }, path: source.path, span: AT_START });

@@ -1,6 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import type { Severity, Span } from '../../src/core/types.js';
-import { absent, AT_START, fileMeta, rulesCdb, smtpdCalls, stamp } from './qmail-paths.js';
+import { absent, AT_START, rulesCdb, smtpdCalls } from './qmail-paths.js';
+import { stamp } from '../host/host-paths.js';
 
 /** A tcprules source and the cdb built from it, with where a missing cdb is reported. */
 interface Pair {
@@ -44,8 +45,8 @@ export default defineRule({
       // Where the cdb is (links followed), or its own name when nothing is there (a missing directory on the way too).
       const cdbReal = host.tree.resolve(p.cdb) ?? (absent(host, p.cdb) ? p.cdb : undefined);
       if (cdbReal === undefined || seen.has(cdbReal)) continue;
-      const source = p.source === undefined ? undefined : fileMeta(host, p.source);
-      const cdb = fileMeta(host, p.cdb);
+      const source = p.source === undefined ? undefined : host.tree.file(p.source);
+      const cdb = host.tree.file(p.cdb);
       if (!cdb) {
         // Something that is not a regular file (a directory): not this rule's concern.
         if (!absent(host, p.cdb)) continue;

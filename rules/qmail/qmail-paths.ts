@@ -2,7 +2,6 @@ import { posix } from 'node:path';
 import type { Span } from '../../src/core/types.js';
 import type { HostDocument } from '../../src/host/document.js';
 import { qmailPaths } from '../../src/host/layout.js';
-import type { Meta } from '../../src/host/tree.js';
 import { resolveWord, type QmailRunDocument, type TcpserverCall } from '../../src/parsers/qmail-run.js';
 
 /** Where a finding about a file's metadata (not one of its lines) is anchored. */
@@ -28,13 +27,6 @@ export function smtpdCalls(host: HostDocument): { path: string; doc: QmailRunDoc
 /** The path of a control file in the tree. */
 export function controlFile(host: HostDocument, name: string): string {
   return `${qmailPaths(host.layout).control}/${name}`;
-}
-
-/** Metadata of a regular file, links followed inside the tree; its `path` is where the file really is. */
-export function fileMeta(host: HostDocument, path: string): Meta | undefined {
-  const real = host.tree.resolve(path);
-  const meta = real === undefined ? undefined : host.tree.lstat(real);
-  return meta?.type === 'file' ? meta : undefined;
 }
 
 /**
@@ -68,7 +60,7 @@ export function serviceAnchor(host: HostDocument): { path: string; span: Span } 
   if (call) return { path: call.path, span: call.call.word.span };
   for (const name of ['me', 'smtpgreeting']) {
     const path = controlFile(host, name);
-    if (fileMeta(host, path)) return { path: host.tree.resolve(path)!, span: AT_START };
+    if (host.tree.file(path)) return { path: host.tree.resolve(path)!, span: AT_START };
   }
   return { path: qmailPaths(host.layout).control, span: AT_START };
 }
@@ -87,9 +79,4 @@ export function rulesCdb(scriptPath: string, doc: QmailRunDocument, call: Tcpser
   }
   if (arg === undefined || arg === '') return undefined;
   return posix.resolve(posix.dirname(scriptPath), arg);
-}
-
-/** A modification time for messages, to the second, in UTC. */
-export function stamp(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }

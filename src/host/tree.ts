@@ -100,6 +100,13 @@ export class HostTree {
     return meta;
   }
 
+  /** Metadata of a regular file, links followed inside the tree (its `path` is where the file really is); undefined otherwise, and nothing recorded. */
+  file(path: string): Meta | undefined {
+    const real = this.resolve(path);
+    const meta = real === undefined ? undefined : this.lstat(real);
+    return meta?.type === 'file' ? meta : undefined;
+  }
+
   exists(path: string): boolean {
     return this.lstat(path) !== undefined;
   }
