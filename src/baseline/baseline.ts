@@ -4,14 +4,13 @@
  * rule and a semantic key, never by line number, so edits elsewhere in a file do not invalidate them;
  * two findings with the same key are counted (`count`), as ESLint's suppressions file does.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { byCodeUnit } from '../core/compare.js';
 import { ruleMatcher } from '../core/glob.js';
 import { UserError } from '../core/errors.js';
 import { findingKey, type LintReport } from '../core/report.js';
 import { FILE_KINDS, type FileKind, type Finding } from '../core/types.js';
-import { readYamlFile, sortByPosition } from '../core/yaml-file.js';
+import { parseYamlText, readConfigText, sortByPosition } from '../core/yaml-file.js';
 import { PROFILES, type Profile } from '../host/layout.js';
 import { shownPath } from '../lint.js';
 
@@ -174,18 +173,13 @@ export function serializeBaseline(b: Baseline): string {
  * with `file:line:col`.
  */
 export async function readBaseline(abs: string, shown: string): Promise<LoadedBaseline> {
-  let text: string | undefined;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch {
-    // readYamlFile says why (not a regular file, permission denied).
-  }
-  const syntax = text === undefined ? undefined : jsonSyntaxError(text);
+  const text = readConfigText(abs, shown);
+  const syntax = jsonSyntaxError(text);
   if (syntax) {
-    const at = lineColumn(text!, syntax.offset);
+    const at = lineColumn(text, syntax.offset);
     throw new UserError(`${shown}:${at.line}:${at.column}: invalid JSON: ${syntax.message} (${shown} is a mailharden baseline: fix it, or write it again with \`mailharden baseline write\`)`);
   }
-  const file = await readYamlFile(abs, shown, BASELINE_SCHEMA);
+  const file = await parseYamlText(text, shown, BASELINE_SCHEMA);
   const errors = [...file.errors];
   const data = file.data as Baseline;
   if (errors.length === 0) {

@@ -1,11 +1,9 @@
-import { lstatSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { lstatSync, statSync, writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { replaceFile } from '../apply/write.js';
 import type { Profile } from '../host/layout.js';
 import { derivePolicy, starterPolicy } from '../policy/init.js';
-import { loadPolicy } from '../policy/validate.js';
+import { policyFromText } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
 import { rootDir } from './root-dir.js';
 
@@ -62,17 +60,10 @@ function exists(path: string): boolean {
 
 /** A policy init writes must load: anything else is a bug here, not the user's problem. */
 async function selfCheck(text: string): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'mailharden-init-'));
   try {
-    const path = join(dir, 'policy.yaml');
-    writeFileSync(path, text);
-    try {
-      await loadPolicy(path, 'policy.yaml');
-    } catch (e) {
-      throw new Error(`the policy init made does not validate (please report this):\n${(e as Error).message}`);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await policyFromText(text, 'policy.yaml');
+  } catch (e) {
+    throw new Error(`the policy init made does not validate (please report this):\n${(e as Error).message}`);
   }
 }
 

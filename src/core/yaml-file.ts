@@ -19,14 +19,22 @@ export interface YamlFile {
  * (exit 2); schema violations are returned, so the caller can add its own checks and report all at once.
  */
 export async function readYamlFile(abs: string, shown: string, schema: object): Promise<YamlFile> {
-  let text: string;
+  return parseYamlText(readConfigText(abs, shown), shown, schema);
+}
+
+/** A configuration file's text; not a regular file or unreadable: a one-line UserError. */
+export function readConfigText(abs: string, shown: string): string {
   try {
     if (!statSync(abs).isFile()) throw new UserError(`${shown}: not a regular file`);
-    text = readFileSync(abs, 'utf8');
+    return readFileSync(abs, 'utf8');
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError(`${shown}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+}
+
+/** readYamlFile for a text read already (`shown` names it in messages). */
+export async function parseYamlText(text: string, shown: string, schema: object): Promise<YamlFile> {
   const { parseDocument, LineCounter, visit, isAlias } = await loadExternal<typeof import('yaml')>('yaml');
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });

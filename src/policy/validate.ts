@@ -1,7 +1,7 @@
 import type IPCIDRClass from 'ip-cidr';
 import { UserError } from '../core/errors.js';
 import { groups6 } from '../model/address.js';
-import { readYamlFile, sortByPosition } from '../core/yaml-file.js';
+import { parseYamlText, readConfigText, sortByPosition } from '../core/yaml-file.js';
 import { smrshForbidden } from '../model/programs.js';
 import { POLICY_SCHEMA, type Policy } from './schema.js';
 import { loadExternal } from '../core/external.js';
@@ -79,7 +79,12 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
  * Every problem is reported at once as `file:line:col: path: message`, and the load fails with exit 2.
  */
 export async function loadPolicy(path: string, shown = path): Promise<Policy> {
-  const { data, errors, at } = await readYamlFile(path, shown, POLICY_SCHEMA);
+  return policyFromText(readConfigText(path, shown), shown);
+}
+
+/** loadPolicy for a text at hand (`init` checks the policy it made before writing it). */
+export async function policyFromText(text: string, shown: string): Promise<Policy> {
+  const { data, errors, at } = await parseYamlText(text, shown, POLICY_SCHEMA);
   // ip-cidr is loaded here, not at start-up: only policy commands need it.
   const IPCIDR = (await loadExternal<typeof import('ip-cidr')>('ip-cidr')).default;
   // The semantic checks run too, so every problem is reported at once; on values of the wrong shape
