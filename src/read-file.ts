@@ -53,8 +53,18 @@ function readError(t: LintTarget, e: unknown): UserError {
   return new UserError(`${t.shown}: cannot read: ${code === 'EACCES' ? 'permission denied' : (code ?? String(e))}`);
 }
 
+/** Whether a file's start (its first 8 KiB) says it is no text file: it holds a NUL. */
+export function looksBinary(head: Buffer | string): boolean {
+  return typeof head === 'string' ? head.slice(0, 8192).includes('\0') : head.subarray(0, 8192).includes(0);
+}
+
+/** Why a binary file is not linted. */
+export function binaryReason(kind: FileKind): string {
+  return `binary file (NUL bytes), not ${kind} text`;
+}
+
 function refuseBinary(t: LintTarget, head: Buffer): void {
-  if (head.subarray(0, 8192).includes(0)) throw new UserError(`${t.shown}: binary file (NUL bytes), not ${t.kind} text`);
+  if (looksBinary(head)) throw new UserError(`${t.shown}: ${binaryReason(t.kind)}`);
 }
 
 /** Reads a target as text; binary, oversized and unreadable files are one-line errors. */

@@ -5,6 +5,7 @@ import { UserError } from '../core/errors.js';
 import { SourceFile } from '../core/source.js';
 import type { FileKind, Finding } from '../core/types.js';
 import { shownPath, type OptionFinder } from '../lint.js';
+import { binaryReason, looksBinary } from '../read-file.js';
 import { parseAs, tooLarge, wholeLimit, type AnyDocument } from '../parsers/documents.js';
 import { QMAIL_CONTROL_NAMES } from '../parsers/qmail-control.js';
 import type { FoundFile, HostDocument } from './document.js';
@@ -65,8 +66,8 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
     }
     const text = tree.read(path, wholeLimit(kind));
     if (text === undefined) continue;
-    if (text.slice(0, 8192).includes('\0')) {
-      tree.problems.push({ path, reason: 'io', detail: `binary file (NUL bytes), not ${kind} text, so it was not checked` });
+    if (looksBinary(text)) {
+      tree.problems.push({ path, reason: 'io', detail: `${binaryReason(kind)}, so it was not checked` });
       continue;
     }
     const file = new SourceFile(show(path), text);
