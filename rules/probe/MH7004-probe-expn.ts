@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { finalLine, lineSpan, quote } from './spans.js';
+import { answered, lineSpan, quote } from './spans.js';
 
 export default defineRule({
   meta: {
@@ -14,8 +14,7 @@ export default defineRule({
     fix: 'add noexpn to PrivacyOptions (EXPN then answers "502 5.7.0 Sorry, we do not allow this operation"; it also turns VERB off)',
   },
   check(doc, ctx) {
-    const e = doc.find('EXPN');
-    const l = e && finalLine(e);
-    if (e?.reply && l && (e.reply.code === 250 || e.reply.code === 251)) ctx.report({ messageId: 'answered', data: { command: e.command, code: e.reply.code, reply: quote(e) }, span: lineSpan(l) });
+    const a = answered(doc, 'EXPN');
+    if (a) ctx.report({ messageId: 'answered', data: { command: a.e.command, code: a.code, reply: quote(a.e) }, span: lineSpan(a.l) });
   },
 });

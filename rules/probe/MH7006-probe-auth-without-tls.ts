@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { payloadSpan } from '../../src/probe/transcript.js';
+import { lineSpan } from './spans.js';
 
 export default defineRule({
   meta: {
@@ -20,6 +20,6 @@ export default defineRule({
     const clear = mechs.filter((m) => m === 'PLAIN' || m === 'LOGIN');
     if (!ehlo?.reply || clear.length === 0) return;
     const l = ehlo.reply.lines.find((x) => /^250[ -]AUTH\b/i.test(x.text));
-    if (l) ctx.report({ messageId: 'clear', data: { mechanisms: clear.join(' and '), reply: l.text }, span: payloadSpan(l.line, 0, l.text.length) });
+    if (l) ctx.report({ messageId: 'clear', data: { mechanisms: clear.join(' and '), reply: l.text }, span: lineSpan(l) });
   },
 });

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { payloadSpan } from '../../src/probe/transcript.js';
+import { lineSpan } from './spans.js';
 
 export default defineRule({
   meta: {
@@ -17,6 +17,6 @@ export default defineRule({
     const ehlo = doc.find('EHLO');
     if (!ehlo?.reply || ehlo.reply.code !== 250 || doc.extensions.has('STARTTLS')) return;
     const first = ehlo.reply.lines[0]!;
-    ctx.report({ messageId: 'missing', span: payloadSpan(first.line, 0, first.text.length) });
+    ctx.report({ messageId: 'missing', span: lineSpan(first) });
   },
 });

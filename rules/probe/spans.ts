@@ -1,5 +1,5 @@
 import type { Span } from '../../src/core/types.js';
-import { payloadSpan, type Exchange, type ReplyLine } from '../../src/probe/transcript.js';
+import { payloadSpan, type Exchange, type ProbeDocument, type ReplyLine } from '../../src/probe/transcript.js';
 
 /** The span of a whole reply line of the transcript (after its `S: ` prefix). */
 export function lineSpan(l: ReplyLine): Span {
@@ -15,4 +15,11 @@ export function finalLine(e: Exchange): ReplyLine | undefined {
 export function quote(e: Exchange): string {
   const text = finalLine(e)?.text ?? '';
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
+/** The exchange of a command (VRFY, EXPN) and its final reply line, when the server answered it (250 or 251). */
+export function answered(doc: ProbeDocument, command: string): { e: Exchange; l: ReplyLine; code: number } | undefined {
+  const e = doc.find(command);
+  const l = e && finalLine(e);
+  return e?.reply && l && (e.reply.code === 250 || e.reply.code === 251) ? { e, l, code: e.reply.code } : undefined;
 }

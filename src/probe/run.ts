@@ -16,11 +16,6 @@ export interface ProbeOptions {
   to: string;
 }
 
-/** `host:port` as people write it (`[::1]:25` for IPv6). */
-export function targetName(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
 /**
  * Talks to the server, one command at a time, and returns the transcript: greeting, EHLO (HELO when
  * EHLO is refused), HELP, VRFY, EXPN, an unauthenticated relay attempt (MAIL FROM an outside address,
@@ -30,14 +25,15 @@ export function targetName(host: string, port: number): string {
 export async function probe(o: ProbeOptions): Promise<ProbeDocument> {
   const lines: string[] = [];
   const client = new SmtpClient(o.host, o.port, o.timeoutMs, (l) => lines.push(l));
+  const target = client.target;
   await client.connect();
   // The address connected to is part of the transcript: relaying is judged by it (a host name can be loopback).
-  lines.unshift(`# mailharden probe of ${targetName(o.host, o.port)} (address ${client.remoteAddress})`);
+  lines.unshift(`# mailharden probe of ${target} (address ${client.remoteAddress})`);
   try {
     const greeting = await client.reply('the connection (greeting)');
     if (greeting.code !== 220) {
       // 554 or 421: the session is refused, so nothing can be tested; a gate must not pass on that.
-      throw new UserError(`${targetName(o.host, o.port)}: the server refused the session: "${greeting.lines[greeting.lines.length - 1]!.slice(0, 120)}"`, 3);
+      throw new UserError(`${target}: the server refused the session: "${greeting.lines[greeting.lines.length - 1]!.slice(0, 120)}"`, 3);
     }
     const ehlo = await client.command(`EHLO ${o.helo}`);
     if (ehlo.code >= 500) await client.command(`HELO ${o.helo}`);
@@ -55,6 +51,5 @@ export async function probe(o: ProbeOptions): Promise<ProbeDocument> {
   } finally {
     client.close();
   }
-  const target = targetName(o.host, o.port);
   return parseTranscript(`${lines.join('\n')}\n`, `smtp://${target}`, target);
 }
