@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { qmailPaths } from '../../src/host/layout.js';
-import { absent, controlFile, serviceAnchor, smtpdCalls } from './qmail-paths.js';
+import { absent, controlFile, serviceAnchor, smtpdAnswers, smtpdCalls } from './qmail-paths.js';
 
 export default defineRule({
   meta: {
@@ -19,8 +19,7 @@ export default defineRule({
   },
   check(host, ctx) {
     const { tree } = host;
-    // qmail-smtpd answers at all only with control/me or control/smtpgreeting ("421 unable to read controls" otherwise).
-    if (!tree.exists(controlFile(host, 'me')) && !tree.exists(controlFile(host, 'smtpgreeting'))) return;
+    if (!smtpdAnswers(host)) return;
     const path = controlFile(host, 'rcpthosts');
     // A link that leads out of the tree is not known to be missing (MH6000 reports the link).
     if (!absent(host, path)) return;

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import { environmentValue, resolveWord } from '../../src/parsers/qmail-run.js';
-import { absent, controlFile, serviceAnchor, smtpdCalls } from './qmail-paths.js';
+import { absent, controlFile, serviceAnchor, smtpdAnswers, smtpdCalls } from './qmail-paths.js';
 
 export default defineRule({
   meta: {
@@ -41,7 +41,7 @@ export default defineRule({
     }
     const host = doc;
     const { tree } = host;
-    if (!tree.exists(controlFile(host, 'me')) && !tree.exists(controlFile(host, 'smtpgreeting'))) return;
+    if (!smtpdAnswers(host)) return;
     const path = controlFile(host, 'databytes');
     if (!absent(host, path)) return;
     const calls = smtpdCalls(host);

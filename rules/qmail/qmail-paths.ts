@@ -42,12 +42,9 @@ export function absent(host: HostDocument, path: string): boolean {
   return !tree.problems.slice(before).some((p) => p.reason === 'escapes-root' || p.reason === 'loop');
 }
 
-/**
- * Whether qmail-smtpd can run on this tree: it needs control/smtpgreeting or control/me (qmail-smtpd.c
- * setup(): without both it answers "421 unable to read controls"), or a run script starts it.
- */
-export function smtpdConfigured(host: HostDocument): boolean {
-  return host.tree.exists(controlFile(host, 'me')) || host.tree.exists(controlFile(host, 'smtpgreeting')) || smtpdCalls(host).length > 0;
+/** Whether qmail-smtpd answers at all: only with control/me or control/smtpgreeting ("421 unable to read controls" otherwise). */
+export function smtpdAnswers(host: HostDocument): boolean {
+  return host.tree.exists(controlFile(host, 'me')) || host.tree.exists(controlFile(host, 'smtpgreeting'));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { baseName, isShell } from '../../src/model/programs.js';
 
-export { baseName, isShell };
+export { isShell };
 
 /** The first word of a mailer's A= field: what the program sees as argv[0]. */
 export function argv0(argv: string): string {

@@ -95,7 +95,6 @@ export const BASELINE_SCHEMA = {
   },
 } as const;
 
-export { findingKey } from '../core/report.js';
 
 /** A finding's file as the baseline names it: relative to the baseline's directory when inside it, else absolute. */
 export function baselinePath(dir: string, cwd: string, file: string): string {
