@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { KeyTable } from '../src/core/duplicates.js';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -167,6 +168,16 @@ for (const [label, type, name, targetMB, gen] of perKind) {
   ratios.push(`${label}: ${fmt(mb, 1)} MB → peak ${fmt(r.rssMB ?? 0, 0)} MB (${fmt((r.rssMB ?? 0) / mb, 0)} MB per MB), ${fmt(r.seconds, 2)} s`);
 }
 
+// 2d. The memory MH2006 keeps across the parts of a large aliases file: one entry per distinct name.
+const tableNames = quick ? 980_000 : 9_800_000;
+const table = new KeyTable(3);
+for (let n = 0; n < tableNames; ) {
+  table.reserve(200_000);
+  for (let i = 0; i < 200_000 && n < tableNames; i++, n++) table.data[table.add(`user${n}`) * 3] = n;
+}
+const tableBytes = table.memory();
+ratios.push(`name table (MH2006) for ${tableNames.toLocaleString('en')} names like user1234567: ${fmt(tableBytes / 1e6, 0)} MB, ${fmt(tableBytes / tableNames, 0)} bytes a name`);
+
 // 3. A config repository of many hosts: hosts/hNNNN/etc/{mail/sendmail.cf,mail/sendmail.mc,mail/access,aliases}.
 const example = (p: string) => readFileSync(join(ROOT, 'examples', 'etc', p), 'utf8');
 const hostFiles: [string, string][] = [
@@ -232,7 +243,7 @@ for (const name of ['aliases', 'sendmail.cf']) {
     console.log(`${name}: ${scales[i]!}× vs ${scales[i - 1]!}× input → ${fmt(b.seconds / a.seconds, 2)}× time (${fmt(growth, 2)} of linear; target ≤ 1.1), peak ${fmt(a.rssMB ?? 0, 0)} → ${fmt(b.rssMB ?? 0, 0)} MB`);
   }
 }
-console.log('memory per MB of input, files read whole:');
+console.log('memory per MB of input, files read whole; the duplicate-name table:');
 for (const r of ratios) console.log(`  ${r}`);
 const [fewer, more] = Object.keys(repoRuns).map(Number);
 console.log(`repo of files: ${more! / fewer!}× files → ${fmt(repoRuns[more!]!.seconds / repoRuns[fewer!]!.seconds, 2)}× time, peak memory ${fmt(repoRuns[fewer!]!.rssMB ?? 0, 0)} → ${fmt(repoRuns[more!]!.rssMB ?? 0, 0)} MB`);

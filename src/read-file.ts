@@ -30,10 +30,10 @@ export function lintTarget(t: LintTarget, opts: LintOptions, partBytes = PART_BY
   // One part of look-ahead, so the linter knows which part is the last.
   let held: SourceFile | undefined;
   for (const part of readParts(t, cut, partBytes)) {
-    if (held) linter.part(held, undefined, false);
+    if (held) linter.part(held, false);
     held = part;
   }
-  linter.part(held ?? new SourceFile(t.shown, ''), undefined, true);
+  linter.part(held ?? new SourceFile(t.shown, ''), true);
   const { findings, unsnipped } = linter.finish();
   if (unsnipped.length) fillSnippets(t, cut, partBytes, unsnipped);
   return findings;

@@ -101,7 +101,7 @@ export function lintFile(file: SourceFile, kind: FileKind, opts: LintOptions): F
 /** lintFile for a document parsed already (the --root run keeps documents for the host rules). */
 export function lintParsed(file: SourceFile, kind: FileKind, doc: AnyDocument, opts: LintOptions): Finding[] {
   const linter = new PartLinter(file.path, kind, opts);
-  linter.part(file, doc, true);
+  linter.part(file, true, doc);
   return linter.finish().findings;
 }
 
@@ -134,7 +134,7 @@ export class PartLinter {
   }
 
   /** Parses (unless given the document) and lints one part; `last` for the file's last part. */
-  part(file: SourceFile, doc: AnyDocument = parseAs(this.kind, file), last: boolean): void {
+  part(file: SourceFile, last: boolean, doc: AnyDocument = parseAs(this.kind, file)): void {
     const first = this.parts++ === 0;
     // The part before is no longer needed: let it go while this one is linted.
     this.lastDoc = undefined;
