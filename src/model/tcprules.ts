@@ -202,7 +202,8 @@ const SPECIAL: readonly { block: Block; space: string }[] = [
 
 export const blockSize = (b: Block): number => 2 ** (32 - b.bits);
 
-function contains(outer: Block, inner: Block): boolean {
+/** Whether block `inner` lies within block `outer`. */
+export function contains(outer: Block, inner: Block): boolean {
   return outer.bits <= inner.bits && Math.floor(inner.net / blockSize(outer)) === Math.floor(outer.net / blockSize(outer));
 }
 

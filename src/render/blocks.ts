@@ -1,7 +1,7 @@
 import { SourceFile } from '../core/source.js';
 import { parseAccess } from '../parsers/access.js';
 import { parseTcpRules, ruleKeys } from '../parsers/tcprules.js';
-import { blockSize, keyShape, type Block } from '../model/tcprules.js';
+import { contains, keyShape, type Block } from '../model/tcprules.js';
 import { TextEdits } from './edits.js';
 import type { Render } from './templates.js';
 
@@ -35,7 +35,7 @@ const inBlock = (b: { first: number; last: number } | undefined, n: number): boo
 
 /** Whether a block lies inside one of the relay networks. */
 function insideRelay(b: Block, networks: readonly Block[]): boolean {
-  return networks.some((n) => n.bits <= b.bits && Math.floor(b.net / blockSize(n)) === Math.floor(n.net / blockSize(n)));
+  return networks.some((n) => contains(n, b));
 }
 
 /** Whether every key a tcprules line expands to (an address, a prefix, a range of them) lies inside a relay network. */
