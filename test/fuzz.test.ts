@@ -77,6 +77,48 @@ describe('fuzz: every parser, through lint, on mutated and random input', () => 
   });
 });
 
+describe('fuzz: a sendmail.cf\'s lines, kept as numbers, agree with the lines built as objects', () => {
+  const seeds = [...loadFixtures().filter((f) => f.kind === 'sendmail-cf').map((f) => f.text), ''];
+  it('kind, letter, physical lines, `#` and the objects the document keeps', () => {
+    fc.assert(
+      fc.property(fc.nat(seeds.length - 1), fc.array(opArb, { maxLength: 10 }), fc.boolean(), (k, ops, latin1) => {
+        cases++;
+        const file = new SourceFile('x', mutate(seeds[k]!, ops, latin1));
+        const doc = parseAs('sendmail-cf', file);
+        const { lines } = doc;
+        let next = 1;
+        for (let i = 0; i < lines.length; i++) {
+          const line = lines.at(i);
+          const { joined } = line;
+          assert.equal(line.index, i);
+          assert.equal(lines.kind(i), line.kind);
+          assert.equal(lines.letter(i), line.letter);
+          assert.equal(lines.startLine(i), next, 'the lines follow one another');
+          assert.equal(joined.startLine, next);
+          assert.equal(lines.lineCount(i), joined.lineCount);
+          assert.equal(lines.hasHash(i), joined.text.includes('#'));
+          // readcf's grouping: a physical line continues the one before it exactly when it starts with a blank.
+          for (let n = next; n < next + joined.lineCount; n++) {
+            const blank = /^[ \t]/.test(file.line(n));
+            assert.equal(blank, n > next || (n === 1 && blank), `line ${n}`);
+          }
+          next += joined.lineCount;
+        }
+        assert.equal(next - 1, file.lineCount, 'every physical line is in a logical one');
+        // What the document keeps is the line at its index, and reads as a line built again.
+        const kept = [...doc.options, ...doc.mailers, ...doc.macros, ...doc.headers].map((x) => x.line);
+        if (doc.versionLine) kept.push(doc.versionLine);
+        for (const line of kept) {
+          assert.equal(lines.at(line.index), line);
+          const again = lines.build(line.index);
+          assert.deepEqual([again.text, again.commentAt, again.pieces, again.joined.text], [line.text, line.commentAt, line.pieces, line.joined.text]);
+        }
+      }),
+      runs(150, 10_000),
+    );
+  });
+});
+
 describe('fuzz: the policy loader', () => {
   const dir = tempDir('mh-fuzz-policy-');
   const path = join(dir, 'p.yaml');

@@ -1,4 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
+import type { CfLine } from '../../src/parsers/sendmail-cf.js';
 import { featuresOfCf } from './cf-features.js';
 
 /** The ruleset name of an `S` line: `SBasic_check_rcpt`, `Scheck_rcpt`, `Scanonify=3`. */
@@ -36,11 +37,21 @@ export default defineRule({
     // Without the comment: proto.m4 drops the relay checks (Relay_ok and the final "550 Relaying
     // denied" of Basic_check_rcpt) under _PROMISCUOUS_RELAY_. Older cfs inline those checks in
     // Basic_check_rcpt, so both must be missing. The raw text is searched: "$#error" is no comment.
-    const statements = doc.lines.filter((l) => l.kind === 'statement');
-    const basic = statements.find((l) => l.letter === 'S' && rulesetName(l.text) === 'Basic_check_rcpt');
-    if (!basic) return;
-    const relayOk = statements.some((l) => l.letter === 'S' && rulesetName(l.text) === 'Relay_ok');
-    const denied = statements.some((l) => l.letter === 'R' && l.joined.text.includes('Relaying denied'));
-    if (!relayOk && !denied) ctx.report({ messageId: 'rules', span: basic.span });
+    const { lines } = doc;
+    let basic: CfLine | undefined;
+    let relayOk = false;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines.letter(i) !== 'S') continue;
+      const line = lines.at(i);
+      const name = rulesetName(line.text);
+      if (name === 'Basic_check_rcpt') basic ??= line;
+      else if (name === 'Relay_ok') relayOk = true;
+    }
+    if (!basic || relayOk) return;
+    let denied = false;
+    if (doc.file.text.includes('Relaying denied')) {
+      for (let i = 0; i < lines.length && !denied; i++) denied = lines.letter(i) === 'R' && lines.at(i).joined.text.includes('Relaying denied');
+    }
+    if (!denied) ctx.report({ messageId: 'rules', span: basic.span });
   },
 });

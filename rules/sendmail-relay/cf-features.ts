@@ -23,10 +23,12 @@ export function featuresOfCf(doc: CfDocument): CfFeature[] {
   const out: CfFeature[] = [];
   seen.set(doc, out);
   if (!doc.file.text.includes('$Id: ')) return out;
-  for (const line of doc.lines) {
-    if (line.kind !== 'comment') continue;
-    const m = /^#+[ \t]+\$Id: (\w+)\.m4,v /.exec(line.joined.text);
-    if (m) out.push({ name: m[1]!, span: line.joined.span(0, line.joined.text.split('\n')[0]!.length) });
+  const { lines } = doc;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines.kind(i) !== 'comment') continue;
+    const head = lines.head(i);
+    const m = /^#+[ \t]+\$Id: (\w+)\.m4,v /.exec(head);
+    if (m) out.push({ name: m[1]!, span: doc.file.span(lines.startLine(i), 1, head.length) });
   }
   return out;
 }

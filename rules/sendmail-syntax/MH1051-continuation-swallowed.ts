@@ -21,8 +21,10 @@ export default defineRule({
   check(doc, ctx) {
     if (!/\n[ \t]/.test(doc.file.text)) return;
     let optionOf: Map<CfLine, CfOption> | undefined;
-    for (const line of doc.lines) {
-      if (line.joined.lineCount < 2) continue;
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines.lineCount(i) < 2) continue;
+      const line = lines.at(i);
       // A group that itself starts with a blank (the file's first line) is MH1052's.
       if ((line.kind !== 'comment' && line.kind !== 'statement') || /^\s/.test(line.joined.text)) continue;
       const { joined } = line;

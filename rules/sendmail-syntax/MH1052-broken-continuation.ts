@@ -18,9 +18,13 @@ export default defineRule({
     fix: 'remove the blanks at the start of the line, or delete the empty line before it if the line continues the statement above',
   },
   check(doc, ctx) {
-    for (const line of doc.lines) {
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
+      const kind = lines.kind(i);
+      if (kind !== 'broken-continuation' && (i > 0 || kind !== 'statement')) continue;
+      const line = lines.at(i);
       const { joined } = line;
-      if (line.kind === 'broken-continuation') {
+      if (kind === 'broken-continuation') {
         const segments = joined.segments;
         const first = segments[0]!;
         const last = segments[segments.length - 1]!;
@@ -30,7 +34,7 @@ export default defineRule({
         const shown = (doc.configLevel >= 3 ? withoutComments(line.text) : line.text).replace(/\s+$/, '');
         if (shown === '') ctx.report({ messageId: 'blanksOnly', data: { empty: first.line }, span });
         else ctx.report({ messageId: 'afterEmpty', data: { empty: first.line, shown: clip(visible(shown)) }, span });
-      } else if (line === doc.lines[0] && line.kind === 'statement' && /^\s/.test(line.text)) {
+      } else if (/^\s/.test(line.text)) {
         const shown = line.text.replace(/\s+$/, '') || line.text[0]!;
         ctx.report({ messageId: 'firstLine', data: { shown: clip(visible(shown)) }, span: joined.span(0, joined.text.length) });
       }

@@ -20,9 +20,13 @@ export default defineRule({
     fix: 'write "\\#" for a literal "#", or move the comment to a line of its own',
   },
   check(doc, ctx) {
-    for (const line of doc.lines) {
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
+      // Only a line with a `#` can have a comment cut from it.
+      if (lines.kind(i) !== 'statement' || !lines.hasHash(i)) continue;
+      const line = lines.at(i);
       // commentAt is set only from config level 3 on, where readcf cuts comments at all.
-      if (line.kind !== 'statement' || line.commentAt === undefined || line.letter === 'V' || !CF_LETTERS.has(line.letter)) continue;
+      if (line.commentAt === undefined || line.letter === 'V' || !CF_LETTERS.has(line.letter)) continue;
       const { joined } = line;
       const raw = joined.text;
       // An R line's text after its second TAB-separated field is a comment anyway.

@@ -26,12 +26,15 @@ export default defineRule({
     fix: 'start the line with a command letter (R S D C F M H O P V K E Q X T), or make it a comment with "#"',
   },
   check(doc, ctx) {
-    for (const line of doc.lines) {
-      if (line.kind !== 'statement') continue;
-      const { letter, joined } = line;
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines.kind(i) !== 'statement') continue;
+      const letter = lines.letter(i);
       // A first line that starts with a blank is MH1052's.
       if (/\s/.test(letter)) continue;
       if (CF_LETTERS.has(letter) && letter !== 'P') continue;
+      const line = lines.at(i);
+      const { joined } = line;
       const data = { letter: visible(letter), line: clip(visible(line.text)) };
       const span = joined.span(0, 1);
       if (letter === 'P') {

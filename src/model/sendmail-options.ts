@@ -9,6 +9,8 @@ export type OptionLookup =
 
 const byLower = new Map<string, string>();
 for (const [name] of OPTION_TABLE) if (name) byLower.set(name.toLowerCase(), name);
+/** One shared answer per option name: a large cf has thousands of O lines. */
+const exactLookups = new Map<string, OptionLookup>([...byLower].map(([lower, name]) => [lower, Object.freeze({ status: 'exact', name })]));
 const byLetter = new Map<string, string>();
 for (const [name, letter] of OPTION_TABLE) if (letter && name) byLetter.set(letter, name);
 const letters = new Set(OPTION_TABLE.map(([, letter]) => letter).filter(Boolean));
@@ -23,8 +25,8 @@ export function lookupOption(written: string): OptionLookup {
   const base = dot >= 0 ? written.slice(0, dot) : written;
   // An empty name is "null option name"; an empty base before a dot prefixes every name.
   if (written === '') return { status: 'unknown' };
-  const exact = byLower.get(base.toLowerCase());
-  if (exact) return { status: 'exact', name: exact };
+  const exact = exactLookups.get(base.toLowerCase());
+  if (exact) return exact;
   const lower = base.toLowerCase();
   const matches: string[] = [];
   for (const [name] of OPTION_TABLE) {

@@ -1,5 +1,5 @@
 import type { Span } from '../core/types.js';
-import type { CfDocument } from '../parsers/sendmail-cf.js';
+import type { CfDocument, CfOption } from '../parsers/sendmail-cf.js';
 import { rescanned, type McDocument } from '../parsers/sendmail-mc.js';
 import { M4_OPTIONS } from './m4-options.js';
 import { PRIVACY_FLAGS, splitPrivacyWords } from './sendmail-options.js';
@@ -99,31 +99,53 @@ class LocatedWord implements PrivacyWordAt {
   constructor(
     readonly word: string,
     private readonly offset: number,
-    private readonly spanAt: (from: number, to: number) => Span,
+    private readonly value: ValueSpans,
   ) {
     this.known = PRIVACY_FLAGS.has(word.toLowerCase());
   }
   get span(): Span {
-    return this.spanAt(this.offset, this.offset + this.word.length);
+    return this.value.valueSpanAt(this.offset, this.offset + this.word.length);
   }
 }
 
-/** Locates the words of a PrivacyOptions value given a function from value offsets to spans. */
-function privacyWordsOf(value: string, spanAt: (from: number, to: number) => Span): PrivacyWordAt[] {
-  return splitPrivacyWords(value).map(({ word, offset }) => new LocatedWord(word, offset, spanAt));
+/** Where the characters of a value lie: a CfOption, or what a .mc knows of a setting. */
+interface ValueSpans {
+  valueSpanAt(from: number, to: number): Span;
+}
+
+/** Locates the words of a PrivacyOptions value. */
+function privacyWordsOf(value: string, spans: ValueSpans): PrivacyWordAt[] {
+  return splitPrivacyWords(value).map(({ word, offset }) => new LocatedWord(word, offset, spans));
+}
+
+/** The setting of an O line; its span is computed when asked for. */
+class OptionSetting implements Setting {
+  readonly implicit = false;
+  readonly value: string;
+  constructor(
+    readonly name: string,
+    private readonly option: CfOption,
+  ) {
+    this.value = option.value;
+  }
+  get span(): Span {
+    return this.option.valueSpan;
+  }
 }
 
 /** The model of a sendmail.cf. */
 export function modelFromCf(doc: CfDocument): SendmailModel {
-  const anchor = doc.versionLine?.span ?? doc.lines.find((l) => l.kind === 'statement')?.span ?? doc.file.startSpan();
+  const { lines } = doc;
+  let first = 0;
+  while (first < lines.length && lines.kind(first) !== 'statement') first++;
+  const anchor = doc.versionLine?.span ?? (first < lines.length ? lines.at(first).span : doc.file.startSpan());
   const model = new Model('cf', anchor);
   for (const opt of doc.options) {
     if (!opt.name) continue;
-    const setting: Setting = { name: opt.name, value: opt.value, span: opt.valueSpan, implicit: false };
+    const setting = new OptionSetting(opt.name, opt);
     model.add(setting);
     if (opt.name === 'PrivacyOptions') {
-      const line = opt.line;
-      model.addPrivacy(privacyWordsOf(opt.value, (from, to) => line.spanOf(opt.valueOffset + from, opt.valueOffset + to)));
+      model.addPrivacy(privacyWordsOf(opt.value, opt));
     } else if (opt.name === 'DaemonPortOptions') {
       model.daemons.push(setting);
     }
@@ -194,7 +216,7 @@ export function modelFromMc(doc: McDocument): SendmailModel {
     const span: Span = { start: { line: cfLine.line, column: 1 }, end: { line: cfLine.line, column: cfLine.text.length + 1 } };
     const setting: Setting = { name: m[1]!, value: m[2]!.trim(), span, implicit: false };
     model.add(setting);
-    if (m[1]!.toLowerCase() === 'privacyoptions') model.addPrivacy(privacyWordsOf(setting.value, () => span));
+    if (m[1]!.toLowerCase() === 'privacyoptions') model.addPrivacy(privacyWordsOf(setting.value, { valueSpanAt: () => span }));
   }
   for (const [option, macro, predefined] of M4_OPTIONS) {
     const d = defined.get(macro);
@@ -206,7 +228,7 @@ export function modelFromMc(doc: McDocument): SendmailModel {
     model.add(setting);
     if (option === 'PrivacyOptions') {
       const implicit = setting.implicit;
-      model.addPrivacy(privacyWordsOf(setting.value, (from, to) => (implicit ? anchor : d ? valueSpan(d.span, from, to) : anchor)));
+      model.addPrivacy(privacyWordsOf(setting.value, { valueSpanAt: (from, to) => (implicit ? anchor : d ? valueSpan(d.span, from, to) : anchor) }));
     }
   }
   // HelpFile and QueueDirectory are always written (proto.m4), with these defaults.

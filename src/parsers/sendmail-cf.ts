@@ -20,6 +20,8 @@ export class CfLine {
   commentAt?: number;
 
   constructor(
+    /** The line's index in `CfDocument.lines`. */
+    readonly index: number,
     readonly kind: CfLineKind,
     /** First character of the statement (`O`, `R`, …); '' for comments and blank lines. */
     readonly letter: string,
@@ -56,23 +58,154 @@ export class CfLine {
   }
 }
 
-/** An `O` line. */
-export interface CfOption {
-  line: CfLine;
-  form: 'long' | 'short';
-  /** The name as written (the letter for the short form). */
-  written: string;
-  writtenSpan: Span;
-  /** How sendmail resolved the name; short options resolve through the letter table. */
-  lookup: OptionLookup;
+const KINDS: readonly CfLineKind[] = ['comment', 'blank', 'broken-continuation', 'statement'];
+const COMMENT = 0;
+const BLANK = 1;
+const BROKEN = 2;
+const STATEMENT = 3;
+/** Flags beside the kind: comments are cut on this line (config level 3 or later when it was read); its raw text holds a `#`. */
+const CUT = 4;
+const HASH = 8;
+
+/**
+ * The logical lines of a sendmail.cf, kept as numbers: where each starts, how many physical lines it
+ * has, its kind and command letter. A generated cf is mostly rewrite rules and comments, which no
+ * rule needs as objects, so a `CfLine` is built only when asked for (`at`); the lines the document
+ * keeps objects for (options, mailers, macros, headers, the V line) are returned as those objects.
+ * A million-line cf is then a few arrays instead of millions of objects for the collector to copy.
+ */
+export class CfLines implements Iterable<CfLine> {
+  length = 0;
+  /** Index of each line's first physical line in the file (0-based), with one more entry past the end. */
+  private firsts = new Int32Array(64);
+  private info = new Uint8Array(64);
+  private letters = new Uint16Array(64);
+  private readonly kept = new Map<number, CfLine>();
+
+  constructor(private readonly file: SourceFile) {}
+
+  /** Appends a line of `count` physical lines starting at 0-based physical line `first`. */
+  push(first: number, count: number, info: number, letter: number): number {
+    const i = this.length;
+    if (i + 1 >= this.firsts.length) {
+      const grow = <T extends Int32Array | Uint8Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.firsts = grow(this.firsts, (n) => new Int32Array(n));
+      this.info = grow(this.info, (n) => new Uint8Array(n));
+      this.letters = grow(this.letters, (n) => new Uint16Array(n));
+    }
+    this.firsts[i] = first;
+    this.firsts[i + 1] = first + count;
+    this.info[i] = info;
+    this.letters[i] = letter;
+    this.length = i + 1;
+    return i;
+  }
+
+  kind(i: number): CfLineKind {
+    return KINDS[this.info[i]! & 3]!;
+  }
+
+  /** The command letter of a statement; '' for other lines. */
+  letter(i: number): string {
+    return (this.info[i]! & 3) === STATEMENT ? String.fromCharCode(this.letters[i]!) : '';
+  }
+
+  /** How many physical lines line `i` has. */
+  lineCount(i: number): number {
+    return this.firsts[i + 1]! - this.firsts[i]!;
+  }
+
+  /** The file's line number of line `i`'s first physical line. */
+  startLine(i: number): number {
+    return this.file.firstLine + this.firsts[i]!;
+  }
+
+  /** Whether line `i`'s raw text holds a `#`. */
+  hasHash(i: number): boolean {
+    return (this.info[i]! & HASH) !== 0;
+  }
+
+  /** The text of line `i`'s first physical line, without its CR. */
+  head(i: number): string {
+    return stripCR(this.file.line(this.startLine(i)));
+  }
+
+  /** The line as an object: the one the document keeps, or one built now. */
+  at(i: number): CfLine {
+    return this.kept.get(i) ?? this.build(i);
+  }
+
+  /** Builds line `i`, and keeps it when the document refers to it. */
+  build(i: number, keep = false): CfLine {
+    const joined = new Joined();
+    const first = this.startLine(i);
+    const count = this.lineCount(i);
+    for (let k = 0; k < count; k++) joined.add(first + k, stripCR(this.file.line(first + k)), k ? '\n' : '');
+    const line = lineOf(i, joined, (this.info[i]! & CUT) !== 0);
+    if (keep) this.kept.set(i, line);
+    return line;
+  }
+
+  *[Symbol.iterator](): Iterator<CfLine> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+}
+
+/** An `O` line; its spans are computed when asked for. */
+export class CfOption {
   /** The canonical long name when the lookup succeeded. */
-  name?: string;
-  /** Value as sendmail uses it: after `=`, blanks trimmed, comment cut, `\#` unescaped. */
-  value: string;
-  valueSpan: Span;
-  /** Offset of the value in the joined text, to locate words inside it. */
-  valueOffset: number;
-  hasEquals: boolean;
+  readonly name?: string;
+
+  constructor(
+    readonly line: CfLine,
+    readonly form: 'long' | 'short',
+    /** The name as written (the letter for the short form). */
+    readonly written: string,
+    /** How sendmail resolved the name; short options resolve through the letter table. */
+    readonly lookup: OptionLookup,
+    /** Value as sendmail uses it: after `=`, blanks trimmed, comment cut, `\#` unescaped. */
+    readonly value: string,
+    /** Offset of the value in the line's text, to locate words inside it. */
+    readonly valueOffset: number,
+    readonly hasEquals: boolean,
+    name: string | undefined,
+  ) {
+    if (name !== undefined) this.name = name;
+  }
+
+  get writtenSpan(): Span {
+    const from = this.form === 'long' ? 2 : 1;
+    return this.line.joined.span(from, from + Math.max(this.written.length, 1));
+  }
+
+  get valueSpan(): Span {
+    const at = this.valueOffset;
+    return this.line.spanOf(at, at + Math.max(this.value.length, 1));
+  }
+
+  /** The span of the value's characters [from, to). */
+  valueSpanAt(from: number, to: number): Span {
+    return this.line.spanOf(this.valueOffset + from, this.valueOffset + to);
+  }
+}
+
+/** A D line's macro or an H line's header: name and value; the value's span is computed when asked for. */
+export class CfValue {
+  constructor(
+    readonly name: string,
+    readonly value: string,
+    readonly line: CfLine,
+    /** Offset of the value in the line's text. */
+    private readonly at: number,
+  ) {}
+
+  get valueSpan(): Span {
+    return this.line.spanOf(this.at, this.line.text.length);
+  }
 }
 
 /** A `#O Name=value` line as m4 writes for options left at their default. */
@@ -82,12 +215,23 @@ export interface CfCommentedOption {
   span: Span;
 }
 
-export interface CfMailer {
-  line: CfLine;
-  name: string;
-  nameSpan: Span;
+/** An M line. Its fields are read when first asked for: most rules want those of one mailer (prog). */
+export class CfMailer {
+  private read?: Map<string, MailerField>;
+
+  constructor(
+    readonly line: CfLine,
+    readonly name: string,
+  ) {}
+
+  get nameSpan(): Span {
+    return this.line.joined.span(1, 1 + this.name.length);
+  }
+
   /** Fields by letter (`P`, `F`, `A`, …), value trimmed. */
-  fields: Map<string, MailerField>;
+  get fields(): ReadonlyMap<string, MailerField> {
+    return (this.read ??= mailerFields(this.line, 1 + this.name.length));
+  }
 }
 
 /** One `X=value` field of an M line; the span is computed when asked for. */
@@ -115,14 +259,14 @@ export class MailerField {
 export interface CfDocument {
   kind: 'sendmail-cf';
   file: SourceFile;
-  lines: CfLine[];
+  lines: CfLines;
   options: CfOption[];
   commentedOptions: CfCommentedOption[];
   mailers: CfMailer[];
   /** D lines: macro name (`j`, `{daemon_flags}`) → value, in order. */
-  macros: { name: string; value: string; line: CfLine; valueSpan: Span }[];
+  macros: CfValue[];
   /** H lines. */
-  headers: { name: string; value: string; line: CfLine; valueSpan: Span }[];
+  headers: CfValue[];
   /** The first `V` line's level, or 0 when there is none. */
   configLevel: number;
   versionLine?: CfLine;
@@ -138,7 +282,7 @@ export function parseSendmailCf(file: SourceFile): CfDocument {
   const doc: CfDocument = {
     kind: 'sendmail-cf',
     file,
-    lines: [],
+    lines: new CfLines(file),
     options: [],
     commentedOptions: [],
     mailers: [],
@@ -147,20 +291,42 @@ export function parseSendmailCf(file: SourceFile): CfDocument {
     configLevel: 0,
     problems: [],
   };
-  const count = file.lineCount;
-  let next = count > 0 ? file.line(1) : '';
+  const { text, lineCount: count, firstLine } = file;
+  // The next `#` at or after the current line: found once and passed, so the search stays linear.
+  let hash = -1;
   let i = 0;
   while (i < count) {
-    const joined = new Joined();
-    joined.add(i + 1, stripCR(next));
+    const first = i;
+    const start = file.lineStart(firstLine + i);
+    let end = file.lineEnd(firstLine + i);
     i++;
-    next = i < count ? file.line(i + 1) : '';
-    while (i < count && (next.charCodeAt(0) === 32 || next.charCodeAt(0) === 9)) {
-      joined.add(i + 1, stripCR(next), '\n');
+    while (i < count) {
+      const c = text.charCodeAt(file.lineStart(firstLine + i));
+      if (c !== 32 && c !== 9) break;
       i++;
-      next = i < count ? file.line(i + 1) : '';
     }
-    doc.lines.push(readLine(doc, joined));
+    const last = i > first + 1 ? file.lineEnd(firstLine + i - 1) : end;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (hash < start) {
+      hash = text.indexOf('#', start);
+      if (hash < 0) hash = text.length;
+    }
+    let info = (hash < last ? HASH : 0) | (doc.configLevel >= 3 ? CUT : 0);
+    const c = end > start ? text.charCodeAt(start) : -1;
+    if (c < 0) info |= i > first + 1 ? BROKEN : BLANK;
+    else if (c === 35) info |= COMMENT;
+    else info |= STATEMENT;
+    const index = doc.lines.push(first, i - first, info, c < 0 ? 0 : c);
+    if (c === 35 /* # */) {
+      // `#O Name=value`: an option m4 left at its default.
+      if (text.startsWith('#O ', start)) {
+        const head = text.slice(start, end);
+        const commented = /^#O ([A-Za-z][\w.]*)=(.*)$/.exec(head);
+        if (commented) doc.commentedOptions.push({ name: commented[1]!, value: commented[2]!, span: file.span(firstLine + first, 1, head.length) });
+      }
+    } else if (c === 86 /* V */ || c === 79 /* O */ || c === 77 /* M */ || c === 68 /* D */ || c === 72 /* H */) {
+      read(doc, doc.lines.build(index, true));
+    }
   }
   return doc;
 }
@@ -169,38 +335,37 @@ function stripCR(s: string): string {
   return s.endsWith('\r') ? s.slice(0, -1) : s;
 }
 
-function readLine(doc: CfDocument, joined: Joined): CfLine {
+/** Builds the CfLine of a logical line; `cut`: comments end the line (config level 3 or later). */
+function lineOf(index: number, joined: Joined, cut: boolean): CfLine {
   const raw = joined.text;
   const first = raw.charCodeAt(0);
-  if (first === 35 /* # */) {
-    if (raw.startsWith('#O ')) {
-      const eol = raw.indexOf('\n');
-      const head = eol < 0 ? raw : raw.slice(0, eol);
-      const commented = /^#O ([A-Za-z][\w.]*)=(.*)$/.exec(head);
-      if (commented) doc.commentedOptions.push({ name: commented[1]!, value: commented[2]!, span: joined.span(0, head.length) });
-    }
-    return new CfLine('comment', '', joined, joined.lineCount > 1, raw);
-  }
-  if (raw === '') return new CfLine('blank', '', joined, false, '');
-  if (first === 10 /* \n */) return new CfLine('broken-continuation', '', joined, false, raw);
+  if (first === 35 /* # */) return new CfLine(index, 'comment', '', joined, joined.lineCount > 1, raw);
+  if (raw === '') return new CfLine(index, 'blank', '', joined, false, '');
+  if (first === 10 /* \n */) return new CfLine(index, 'broken-continuation', '', joined, false, raw);
   const letter = raw[0]!;
   let text = raw;
   let commentAt: number | undefined;
   let pieces: number[] | undefined;
-  if (doc.configLevel >= 3) {
-    const cut = cutComment(raw);
-    text = cut.text;
-    commentAt = cut.at;
-    pieces = cut.pieces;
+  if (cut && raw.includes('#')) {
+    const c = cutComment(raw);
+    text = c.text;
+    commentAt = c.at;
+    pieces = c.pieces;
   }
   // readcf strips trailing blanks: `O ` is a bare O, not an empty long name.
   let end = text.length;
   while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
   if (end < text.length) text = text.slice(0, end);
-  const line = new CfLine('statement', letter, joined, false, text);
+  const line = new CfLine(index, 'statement', letter, joined, false, text);
   if (commentAt !== undefined) line.commentAt = commentAt;
   if (pieces && pieces.length > 2) line.pieces = pieces;
-  switch (letter) {
+  return line;
+}
+
+/** What a V, O, M, D or H line adds to the document. */
+function read(doc: CfDocument, line: CfLine): void {
+  const { text } = line;
+  switch (line.letter) {
     case 'V': {
       const level = /^V[ \t]*(\d+)/.exec(text);
       if (!doc.versionLine) {
@@ -219,19 +384,15 @@ function readLine(doc: CfDocument, joined: Joined): CfLine {
     }
     case 'D': {
       const m = /^D(\{[^}]*\}|.)(.*)$/s.exec(text);
-      if (m) doc.macros.push({ name: m[1]!, value: m[2]!, line, valueSpan: line.spanOf(1 + m[1]!.length, text.length) });
+      if (m) doc.macros.push(new CfValue(m[1]!, m[2]!, line, 1 + m[1]!.length));
       break;
     }
     case 'H': {
       const m = /^H(\?[^?]*\?)?([^:]+):[ \t]*(.*)$/s.exec(text);
-      if (m) {
-        const at = text.length - m[3]!.length;
-        doc.headers.push({ name: m[2]!.trim(), value: m[3]!, line, valueSpan: line.spanOf(at, text.length) });
-      }
+      if (m) doc.headers.push(new CfValue(m[2]!.trim(), m[3]!, line, text.length - m[3]!.length));
       break;
     }
   }
-  return line;
 }
 
 /**
@@ -277,9 +438,9 @@ function cutComment(raw: string): { text: string; at?: number; pieces?: number[]
 }
 
 function readOption(line: CfLine): CfOption {
-  const { text, joined } = line;
+  const { text } = line;
   // Offsets below index `text`; `\#` unescaping makes text shorter than raw only after a `#`, which
-  // is rare, so spans use the raw offsets up to the first escape.
+  // is rare, so the name's span uses the raw offsets.
   if (text[1] === ' ') {
     // Long form: exactly one space after O, then the name up to '=' (blanks before '=' allowed).
     const eq = text.indexOf('=');
@@ -290,61 +451,49 @@ function readOption(line: CfLine): CfOption {
     while (valueStart < text.length && text[valueStart] === ' ') valueStart++;
     const value = text.slice(valueStart).replace(/[ \t\n]+$/, '');
     const lookup = lookupOption(written);
-    const opt: CfOption = {
-      line,
-      form: 'long',
-      written,
-      writtenSpan: joined.span(2, 2 + Math.max(written.length, 1)),
-      lookup,
-      value,
-      valueSpan: line.spanOf(valueStart, Math.max(valueStart + value.length, valueStart + 1)),
-      valueOffset: valueStart,
-      hasEquals: eq >= 0,
-    };
-    if (lookup.status === 'exact' || lookup.status === 'abbreviation') opt.name = lookup.name;
-    return opt;
+    const name = lookup.status === 'exact' || lookup.status === 'abbreviation' ? lookup.name : undefined;
+    return new CfOption(line, 'long', written, lookup, value, valueStart, eq >= 0, name);
   }
   // Short form: one letter, value right after it.
   const letter = text.length > 1 ? text[1]! : '';
   const name = letter ? optionForLetter(letter) : undefined;
   const value = text.slice(2).replace(/[ \t\n]+$/, '');
   const lookup: OptionLookup = name ? { status: 'exact', name } : letter && isKnownLetter(letter) ? { status: 'exact', name: `(${letter})` } : { status: 'unknown' };
-  const opt: CfOption = {
-    line,
-    form: 'short',
-    written: letter,
-    writtenSpan: joined.span(1, 2),
-    lookup,
-    value,
-    valueSpan: line.spanOf(2, Math.max(2 + value.length, 3)),
-    valueOffset: 2,
-    hasEquals: false,
-  };
-  if (name) opt.name = name;
-  return opt;
+  // A letter sendmail knows by no long name has no `name`, though its lookup holds "(x)".
+  return new CfOption(line, 'short', letter, lookup, value, 2, false, name);
 }
 
 function readMailer(line: CfLine): CfMailer | undefined {
-  const { text, joined } = line;
-  const m = /^M([^,\s]+)/.exec(text);
-  if (!m) return undefined;
-  const mailer: CfMailer = { line, name: m[1]!, nameSpan: joined.span(1, 1 + m[1]!.length), fields: new Map() };
-  // Fields are separated by commas; as in makemailer(), a field's code is its first character and its
-  // value follows the first `=` (so `Path=/bin/sh` sets P). Continuation newlines count as blanks.
-  let k = m[0].length;
+  const m = /^M([^,\s]+)/.exec(line.text);
+  return m ? new CfMailer(line, m[1]!) : undefined;
+}
+
+/**
+ * The fields of an M line after the name (which ends at `k`). Fields are separated by commas; as in
+ * makemailer(), a field's code is its first character and its value follows the first `=` (so
+ * `Path=/bin/sh` sets P). Continuation newlines count as blanks.
+ */
+function mailerFields(line: CfLine, k: number): Map<string, MailerField> {
+  const { text } = line;
+  const fields = new Map<string, MailerField>();
+  // The next `=` at or after k, kept between fields so that a line of fields without one stays linear.
+  let eq = -1;
   while (k < text.length) {
     while (k < text.length && (text[k] === ',' || /\s/.test(text[k]!))) k++;
     if (k >= text.length) break;
     const comma = text.indexOf(',', k);
     const end = comma < 0 ? text.length : comma;
-    const eq = text.indexOf('=', k);
-    if (eq >= 0 && eq < end) {
+    if (eq < k) {
+      eq = text.indexOf('=', k);
+      if (eq < 0) eq = text.length;
+    }
+    if (eq < end) {
       let at = eq + 1;
       while (at < end && /\s/.test(text[at]!)) at++;
       const value = text.slice(at, end).trim();
-      mailer.fields.set(text[k]!.toUpperCase(), new MailerField(value, line, at));
+      fields.set(text[k]!.toUpperCase(), new MailerField(value, line, at));
     }
     k = end + 1;
   }
-  return mailer;
+  return fields;
 }

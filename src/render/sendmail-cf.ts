@@ -111,7 +111,8 @@ function lastValue(doc: CfDocument, name: string): string | undefined {
  */
 function commentedDefault(doc: CfDocument, name: string): number | undefined {
   const re = new RegExp(`^#O ${name}(=|\\s*$)`, 'm');
-  for (const l of doc.lines) if (l.kind === 'comment' && re.test(l.joined.text.split('\n')[0]!.replace(/\r$/, ''))) return l.joined.endLine;
+  const { lines } = doc;
+  for (let i = 0; i < lines.length; i++) if (lines.kind(i) === 'comment' && re.test(lines.head(i))) return lines.startLine(i) + lines.lineCount(i) - 1;
   return undefined;
 }
 
