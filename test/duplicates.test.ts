@@ -1,44 +1,65 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { KeyTable } from '../src/core/duplicates.js';
+import { KeyLog } from '../src/core/duplicates.js';
 
-it('KeyTable gives each distinct key one id, in order of first sight, across growth and rehashing', () => {
+/** The repeats a Map finds: ids of each key added more than once, in order of addition. */
+function expected(keys: string[]): number[][] {
+  const byKey = new Map<string, number[]>();
+  keys.forEach((k, id) => byKey.set(k, [...(byKey.get(k) ?? []), id]));
+  return [...byKey.values()].filter((ids) => ids.length > 1);
+}
+
+function repeatsOf(log: KeyLog): number[][] {
+  const out: number[][] = [];
+  log.repeats((ids) => out.push([...ids]));
+  return out.sort((a, b) => a[0]! - b[0]!);
+}
+
+it('KeyLog finds every key added more than once, with its ids in order, across growth', () => {
   let seed = 7;
   const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
   for (const size of [0, 1, 2, 10, 1000, 50_000]) {
-    const table = new KeyTable(2);
-    const ids = new Map<string, number>();
+    const log = new KeyLog(2);
+    const keys: string[] = [];
     for (let i = 0; i < size; i++) {
       // Keys of every length, non-ASCII ones and keys that differ in one character.
       const n = Math.floor(rand() * size * 0.8);
       const key = n % 97 === 0 ? `ключ-${n}-${'x'.repeat(n % 300)}` : `k${n}`;
-      if (i % 1000 === 0) table.reserve(i % 3000);
-      const id = table.add(key);
-      assert.equal(table.added, !ids.has(key), `size ${size}: ${key}`);
-      if (table.added) ids.set(key, id);
-      assert.equal(id, ids.get(key));
-      table.data[id * 2 + 1] = i;
+      if (i % 1000 === 0) log.reserve(i % 3000);
+      assert.equal(log.add(key), i);
+      log.data[i * 2 + 1] = i;
+      keys.push(key);
     }
-    assert.equal(table.size, ids.size);
-    // Each key again: found, with its own id (a key stored wrongly would be added anew).
-    for (const [key, id] of ids) assert.equal(table.add(key), id);
-    assert.equal(table.size, ids.size);
+    assert.equal(log.size, size);
+    assert.deepEqual(repeatsOf(log), expected(keys), `size ${size}`);
+    for (let i = 0; i < size; i += 97) assert.equal(log.key(i), keys[i]);
+    for (let i = 0; i < size; i++) assert.equal(log.data[i * 2 + 1], i, 'data kept through growth');
   }
 });
 
-it('KeyTable keeps the data of every id when it grows', () => {
-  const table = new KeyTable(3);
-  for (let i = 0; i < 5000; i++) {
-    const id = table.add(`name${i}`);
-    table.data.set([i, -i - 1, i * 2], id * 3);
-  }
-  for (let i = 0; i < 5000; i++) {
-    const id = table.add(`name${i}`);
-    assert.equal(table.added, false);
-    assert.deepEqual([...table.data.subarray(id * 3, id * 3 + 3)], [i, -i - 1, i * 2]);
-  }
-  const empty = table.add('');
-  assert.equal(table.added, true);
-  assert.equal(table.add(''), empty);
-  assert.equal(table.added, false);
+it('KeyLog tells apart different keys that share a hash, however many there are', () => {
+  // FNV-1a is not collision-resistant: "costarring" and "liquid" share a 32-bit hash, and so does any
+  // pair of keys built from such pairs (the hash of a concatenation depends only on the parts' hashes
+  // in order). 2^10 distinct keys of one hash, each added twice, and one of them thrice.
+  const a = 'costarring';
+  const b = 'liquid';
+  const keys: string[] = [];
+  for (let m = 0; m < 1 << 10; m++) keys.push(Array.from({ length: 10 }, (_, bit) => (m >> bit) & 1 ? a : b).join(''));
+  const log = new KeyLog(1);
+  const all = [...keys, ...keys.reverse(), keys[5]!];
+  for (const k of all) log.add(k);
+  const start = performance.now();
+  assert.deepEqual(repeatsOf(log), expected(all));
+  assert.ok(performance.now() - start < 2000, 'a run of equal hashes is sorted, not compared pair by pair');
+});
+
+it('KeyLog: the empty key, and a key of a million characters', () => {
+  const log = new KeyLog(1);
+  const long = 'x'.repeat(1_000_000);
+  for (const k of ['', 'a', '', long, long.slice(1) + 'y', long]) log.add(k);
+  assert.deepEqual(repeatsOf(log), [
+    [0, 2],
+    [3, 5],
+  ]);
+  assert.equal(log.key(3), long);
 });

@@ -17,6 +17,7 @@ import { POLICY_SCHEMA, type Policy } from '../src/policy/schema.js';
 import { loadPolicy } from '../src/policy/validate.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { rules } from '../rules/index.js';
+import { dangerousProgram, programsOf, uudecodeIn } from '../rules/aliases/programs.js';
 import { exampleRoot } from './helpers/example.js';
 import { ROOT } from './helpers/cli.js';
 import { loadFixtures } from './helpers/fixtures.js';
@@ -118,6 +119,74 @@ describe('fuzz: a sendmail.cf\'s lines, kept as numbers, agree with the lines bu
     );
   });
 });
+
+describe('fuzz: an aliases entry continued over lines reads as its lines joined into one', () => {
+  const seeds = [...loadFixtures().filter((f) => f.kind === 'aliases').map((f) => f.text), ''];
+  // Pieces that make entries continue (a blank at a line's start, a backslash at its end), quote,
+  // end early, or hold programs, files and :include: lists.
+  const piece = fc.constantFrom('\n', '\n ', '\n\t', '\\\n', '\r\n', ':', ' ', 'name', 'Name', '"q n"', '\\', ',', '|/bin/prog', '/var/f', ':include:/l', '#', 'x@y', '\n\n');
+  const text = fc.oneof(
+    fc.tuple(fc.nat(seeds.length - 1), fc.array(opArb, { maxLength: 10 }), fc.boolean()).map(([i, ops, latin1]) => mutate(seeds[i]!, ops, latin1)),
+    fc.array(piece, { maxLength: 60 }).map((p) => p.join('')),
+  );
+  it('name, value, key, name columns, deliveries and empty values', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        cases++;
+        const file = new SourceFile('a', t);
+        const doc = parseAliases(file);
+        const delivering = new Set(doc.withDeliveries.map((e) => e.line));
+        const emptyAt = new Set(doc.emptyValue.map((e) => e.line));
+        const lines = new Set<number>();
+        for (let i = 0; i < doc.entries.length; i++) {
+          const e = doc.entries.at(i)!;
+          lines.add(e.line);
+          const physical: string[] = [];
+          for (let n = e.line; n <= e.endLine; n++) physical.push(n < e.endLine ? file.line(n).replace(/\\$/, '') : file.line(n));
+          // A first line of only a backslash can leave a joined text that starts with a blank or `#`, which
+          // a line of its own does not read as an entry.
+          if (/^[ \t#]/.test(physical.join(''))) continue;
+          const one = parseAliases(new SourceFile('b', physical.join('')));
+          assert.equal(one.entries.length, 1, JSON.stringify(physical));
+          const o = one.entries.at(0)!;
+          assert.deepEqual([e.name, e.value, e.key, doc.keys[i], entriesName(doc, i)], [o.name, o.value, o.key, o.key, o.name]);
+          assert.equal(delivering.has(e.line), one.withDeliveries.length === 1, 'a program, file or :include: target is seen');
+          const cols = new Int32Array(2);
+          const span = e.nameSpan;
+          if (doc.entries.nameColumns(i, cols, 0)) {
+            assert.deepEqual([span.start.line, span.end.line, span.start.column, span.end.column], [e.line, e.line, cols[0], cols[1]]);
+          }
+          if (span.start.line === e.line && span.end.line === e.line) assert.deepEqual([span.start.column, span.end.column], [o.nameSpan.start.column, o.nameSpan.end.column]);
+        }
+        for (const line of emptyAt) assert.ok(!lines.has(line), 'an entry with an empty value is no entry');
+      }),
+      runs(300, 20_000),
+    );
+  });
+});
+
+describe('fuzz: the programs of a program alias', () => {
+  it('a plain command reads as the general parse reads it (a trailing ";" forces that one)', () => {
+    const word = fc.constantFrom('/usr/bin/procmail', 'exec', 'env', 'nice', '-n', '5', 'sh', '-c', '-xc', 'perl', '/bin/sh/', 'uudecode', 'X=1', 'a', '');
+    const blank = fc.constantFrom(' ', '\t', '  ', '\r');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(word, blank), { maxLength: 8 }), (ws) => {
+        cases++;
+        const command = ws.map(([w, b]) => w + b).join('');
+        const [plain, general] = [command, `${command};`].map((c) => {
+          const t = parseAliases(new SourceFile('a', `a: "|${c}"\n`)).withDeliveries[0]?.deliveries[0];
+          return t ? { programs: programsOf(t), uudecode: uudecodeIn(t), dangerous: dangerousProgram(t) } : undefined;
+        });
+        assert.deepEqual(plain, general, JSON.stringify(command));
+      }),
+      runs(300, 10_000),
+    );
+  });
+});
+
+function entriesName(doc: ReturnType<typeof parseAliases>, i: number): string {
+  return doc.entries.nameAt(i);
+}
 
 describe('fuzz: the policy loader', () => {
   const dir = tempDir('mh-fuzz-policy-');

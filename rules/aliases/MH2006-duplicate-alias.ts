@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { KeyTable } from '../../src/core/duplicates.js';
+import { KeyLog } from '../../src/core/duplicates.js';
 import { detached } from '../../src/core/source.js';
 import type { Span } from '../../src/core/types.js';
 
@@ -16,42 +16,48 @@ export default defineRule({
     fix: 'merge the targets into one definition and delete the others',
   },
   check(doc, ctx) {
-    // A large file comes in parts: the names seen so far are kept, compactly, for the parts after.
+    // A large file comes in parts: every definition's key is logged, compactly, and the repeats are
+    // found once the last part is in.
     const seen = ctx.part.state(() => ({
-      /** Per name: the line and name columns of its latest definition (columns 0 for a continued entry, see spans). */
-      table: new KeyTable(3),
-      /** The latest definition's name where it is not written as its key (upper case, quotes). */
+      /** Per definition: its first line and the columns of its name (0 when the name's span is in `spans`). */
+      log: new KeyLog(3),
+      /** The name as written, where it is not written as its key (upper case, quotes). */
       names: new Map<number, string>(),
-      /** The latest definition's name span, for a definition continued over several lines. */
+      /** The name's span, for a name that does not lie on the entry's first line. */
       spans: new Map<number, Span>(),
-      /** Earlier definitions by name id, in file order. */
-      overridden: new Map<number, { name: string; span: Span }[]>(),
     }));
     const { entries, keys } = doc;
-    const { table, names, spans, overridden } = seen;
-    table.reserve(keys.length);
+    const { log, names, spans } = seen;
+    log.reserve(keys.length);
     for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const id = table.add(key);
-      const d = table.data;
+      const id = log.add(keys[i]!);
+      const d = log.data;
       const k = id * 3;
-      if (!table.added) {
-        const line = d[k]!;
-        const earlier = { name: names.get(id) ?? detached(key), span: spans.get(id) ?? { start: { line, column: d[k + 1]! }, end: { line, column: d[k + 2]! } } };
-        const list = overridden.get(id);
-        if (list) list.push(earlier);
-        else overridden.set(id, [earlier]);
-        names.delete(id);
-        spans.delete(id);
-      }
+      const line = entries.lineAt(i);
+      d[k] = line;
       if (!entries.nameIsKey(i)) names.set(id, detached(entries.nameAt(i)));
-      d[k] = entries.lineAt(i);
-      if (!entries.nameColumns(i, d, k + 1)) spans.set(id, entries.at(i)!.nameSpan);
+      if (entries.nameColumns(i, d, k + 1)) continue;
+      // A continued entry: its name is nearly always on its first line.
+      const span = entries.at(i)!.nameSpan;
+      if (span.start.line === line && span.end.line === line) {
+        d[k + 1] = span.start.column;
+        d[k + 2] = span.end.column;
+      } else {
+        d[k + 1] = 0;
+        spans.set(id, span);
+      }
     }
     if (!ctx.part.last) return;
-    for (const [id, list] of overridden) {
-      const kept = table.data[id * 3]!;
-      for (const e of list) ctx.report({ messageId: 'overridden', data: { name: e.name, line: kept }, span: e.span });
-    }
+    const d = log.data;
+    log.repeats((ids) => {
+      const kept = d[ids[ids.length - 1]! * 3]!;
+      for (let j = 0; j < ids.length - 1; j++) {
+        const id = ids[j]!;
+        const k = id * 3;
+        const line = d[k]!;
+        const span = d[k + 1] ? { start: { line, column: d[k + 1]! }, end: { line, column: d[k + 2]! } } : spans.get(id)!;
+        ctx.report({ messageId: 'overridden', data: { name: names.get(id) ?? log.key(id), line: kept }, span });
+      }
+    });
   },
 });

@@ -6,15 +6,48 @@ export { baseName };
 /** Words that run the command after them (`exec`, `env X=1`, `nice -n 5`); skipped to find the real program. */
 const WRAPPERS = new Set(['exec', 'env', 'nice', 'nohup', 'command']);
 
+/** What the program rules want to know of a program target, worked out once: three rules ask. */
+interface Analysis {
+  programs: readonly string[];
+  uudecode: string | undefined;
+  dangerous: { program: string; what: string } | undefined;
+}
+
+const NONE: Analysis = Object.freeze({ programs: [], uudecode: undefined, dangerous: undefined });
+/** Program targets are kept objects (AliasEntry.deliveries), so each is analysed once. */
+const analyses = new WeakMap<AliasTarget, Analysis>();
+
+function analysis(t: AliasTarget): Analysis {
+  if (t.kind !== 'program' || t.command === undefined) return NONE;
+  let a = analyses.get(t);
+  if (!a) {
+    const programs = programWords(t.command);
+    const uudecode = programs.find((p) => baseName(p) === 'uudecode');
+    a = { programs, uudecode, dangerous: uudecode === undefined ? dangerousIn(t.command, programs) : undefined };
+    analyses.set(t, a);
+  }
+  return a;
+}
 
 /**
  * The program word of each simple command in a program target, as written: the prog mailer runs the
  * command with `/bin/sh -c`, so `|/usr/bin/foo | sh` and `|exec perl x` count too.
  */
-export function programsOf(t: AliasTarget): string[] {
-  if (t.kind !== 'program' || t.command === undefined) return [];
+export function programsOf(t: AliasTarget): readonly string[] {
+  return analysis(t).programs;
+}
+
+function programWords(command: string): string[] {
+  // Most commands are one program with plain arguments: no separators, quotes or assignments.
+  if (!/[|&;`$'"=]/.test(command)) {
+    const trimmed = command.trim();
+    const blank = trimmed.search(/[ \t]/);
+    const first = blank < 0 ? trimmed : trimmed.slice(0, blank);
+    if (first === '') return [];
+    if (!WRAPPERS.has(baseName(first))) return [first];
+  }
   const out: string[] = [];
-  for (const part of t.command.split(/\|\||&&|[|;&`]|\$\(/)) {
+  for (const part of command.split(/\|\||&&|[|;&`]|\$\(/)) {
     const words = part.trim().split(/[ \t]+/).map((w) => w.replace(/['"]/g, '')).filter(Boolean);
     let k = 0;
     let wrapped = false;
@@ -31,18 +64,23 @@ export function programsOf(t: AliasTarget): string[] {
 
 /** The uudecode a target pipes mail into, as written (MH2001 reports it), or undefined. */
 export function uudecodeIn(t: AliasTarget): string | undefined {
-  return programsOf(t).find((p) => baseName(p) === 'uudecode');
+  return analysis(t).uudecode;
 }
 
 /** A general-purpose program in a target (MH2002), or undefined. uudecode is left to MH2001. */
 export function dangerousProgram(t: AliasTarget): { program: string; what: string } | undefined {
-  if (t.kind !== 'program' || uudecodeIn(t) !== undefined) return undefined;
-  for (const p of programsOf(t)) {
+  return analysis(t).dangerous;
+}
+
+function dangerousIn(command: string, programs: readonly string[]): { program: string; what: string } | undefined {
+  for (const p of programs) {
     const what = describe(baseName(p));
     if (what) return { program: p, what };
   }
-  // `xargs sh -c …` and the like: a shell with -c anywhere in the command.
-  const words = (t.command ?? '').split(/[ \t]+/).map((w) => w.replace(/['"]/g, ''));
+  // `xargs sh -c …` and the like: a shell with -c anywhere in the command (quotes removed from each
+  // word, so a command without "-", then word characters or quotes, then "c" has no such word).
+  if (!/-['"\w]*c/.test(command)) return undefined;
+  const words = command.split(/[ \t]+/).map((w) => w.replace(/['"]/g, ''));
   for (let k = 0; k + 1 < words.length; k++) {
     if (isShell(words[k]!) && /^-\w*c\w*$/.test(words[k + 1]!)) return { program: `${words[k]} ${words[k + 1]}`, what: 'a shell that can run any command' };
   }

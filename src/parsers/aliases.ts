@@ -110,8 +110,13 @@ export class AliasEntry {
   }
 }
 
-/** Numbers kept per entry: line, base (-1: continued), nameFrom, nameTo, valueFrom, valueTo, name-is-key. */
-const STRIDE = 7;
+/**
+ * Numbers kept per entry: line, base (-1: in its joined text, kept), nameFrom, nameTo, valueFrom,
+ * valueTo, name-is-key, physical lines. A continued entry whose name and colon are on its first line
+ * (nearly all) keeps its base in the file: offsets up to the colon are the same in the joined text,
+ * which is made only when the entry is read (`at`).
+ */
+const STRIDE = 8;
 
 /**
  * The entries of an aliases file, kept as columns of numbers (and the joined text of the few entries
@@ -125,8 +130,11 @@ export class AliasEntries implements Iterable<AliasEntry> {
 
   constructor(private readonly file: SourceFile) {}
 
-  /** Adds an entry: `base` is its offset in the file's text (ignored for a joined one); the others are relative. */
-  push(line: number, base: number, joined: Joined | undefined, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number, nameIsKey: boolean): void {
+  /**
+   * Adds an entry of `lines` physical lines: `base` is its offset in the file's text, and the offsets
+   * after it are in its joined text; with `joined` given, they are in that text and it is kept.
+   */
+  push(line: number, lines: number, base: number, joined: Joined | undefined, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number, nameIsKey: boolean): void {
     if ((this.length + 1) * STRIDE > this.cols.length) {
       const bigger = new Int32Array(this.cols.length * 2);
       bigger.set(this.cols);
@@ -142,6 +150,7 @@ export class AliasEntries implements Iterable<AliasEntry> {
     c[at + 4] = valueFrom;
     c[at + 5] = valueTo;
     c[at + 6] = nameIsKey ? 1 : 0;
+    c[at + 7] = lines;
     if (joined) this.continued.set(this.length, joined);
     this.length++;
   }
@@ -151,7 +160,7 @@ export class AliasEntries implements Iterable<AliasEntry> {
     if (i < 0 || i >= this.length) return undefined;
     const c = this.cols;
     const k = i * STRIDE;
-    const joined = c[k + 1]! < 0 ? this.continued.get(i) : undefined;
+    const joined = c[k + 1]! < 0 ? this.continued.get(i) : c[k + 7]! > 1 ? joinLines(this.file, c[k]!, c[k + 7]!) : undefined;
     return new AliasEntry(joined ? joined.text : this.file.text, joined ? 0 : c[k + 1]!, c[k]!, joined, c[k + 2]!, c[k + 3]!, c[k + 4]!, c[k + 5]!);
   }
 
@@ -175,8 +184,8 @@ export class AliasEntries implements Iterable<AliasEntry> {
   }
 
   /**
-   * For an entry written on one line, writes the columns its name spans, [from, to), into `out` at
-   * `at` and returns true; false for a continued entry (use `at(i).nameSpan`). No object is made.
+   * For an entry whose name lies on its first line, writes the columns the name spans, [from, to),
+   * into `out` at `at` and returns true; false otherwise (use `at(i).nameSpan`). No object is made.
    */
   nameColumns(i: number, out: Int32Array, at: number): boolean {
     const c = this.cols;
@@ -197,6 +206,16 @@ export class AliasEntries implements Iterable<AliasEntry> {
     for (const e of this) if (keep(e)) out.push(e);
     return out;
   }
+}
+
+/** The joined text of `count` physical lines from `first`: a backslash that ends a line (not the last) goes. */
+function joinLines(file: SourceFile, first: number, count: number): Joined {
+  const joined = new Joined();
+  for (let k = first; k < first + count; k++) {
+    const physical = file.line(k);
+    joined.add(k, k < first + count - 1 && physical.endsWith('\\') ? physical.slice(0, -1) : physical);
+  }
+  return joined;
 }
 
 /** A line sendmail reads as part of no entry. */
@@ -281,8 +300,11 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     // a blank continue it.
     const first = lineNo;
     const from0 = at;
-    let to0 = end;
+    const to0 = end;
+    // Characters the joined text lacks: the newlines between the lines, and backslashes that end a line.
+    let dropped = 0;
     while (end + 1 < size && (text.charCodeAt(end - 1) === 92 /* \\ */ || text.charCodeAt(end + 1) === 32 || text.charCodeAt(end + 1) === 9)) {
+      dropped += text.charCodeAt(end - 1) === 92 ? 2 : 1;
       end = endOf(end + 1);
       lineNo++;
     }
@@ -291,19 +313,24 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     previous = 'entry';
     let src = text;
     let from = from0;
+    let to = to0;
     let logical: Joined | undefined;
+    let colon = -1;
     if (lineNo - first > 1) {
-      logical = new Joined();
-      for (let k = first; k < lineNo; k++) {
-        const physical = file.line(k);
-        logical.add(k, k < lineNo - 1 && physical.endsWith('\\') ? physical.slice(0, -1) : physical);
+      // Read in place when the colon is on the first line and the value is not empty (nearly always):
+      // up to the colon the joined text is the first line, and its length is known.
+      const onFirst = findNameColon(text, from0, to0);
+      if (onFirst >= 0 && !blankValue(text, onFirst + 1, end)) {
+        colon = onFirst;
+        to = from0 + (end - from0 - dropped);
+      } else {
+        logical = joinLines(file, first, lineNo - first);
+        src = logical.text;
+        from = 0;
+        to = src.length;
       }
-      src = logical.text;
-      from = 0;
-      to0 = src.length;
     }
-    const to = to0;
-    const colon = findNameColon(src, from, to);
+    if (colon < 0) colon = findNameColon(src, from, to);
     if (colon < 0) {
       doc.missingColon.push({ line: first, span: file.lineSpan(first) });
       continue;
@@ -313,17 +340,20 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     while (nameFrom < nameTo && isSpace(src.charCodeAt(nameFrom))) nameFrom++;
     while (nameTo > nameFrom && isSpace(src.charCodeAt(nameTo - 1))) nameTo--;
     const name = src.slice(nameFrom, nameTo);
+    // Read in place over several lines, `src` is not the joined text past the first line; the value is known not to be empty.
+    const inPlace = lineNo - first > 1 && !logical;
     let valueAt = colon + 1;
-    while (valueAt < to && isSpace(src.charCodeAt(valueAt))) valueAt++;
-    if (valueAt === to) {
+    while (!inPlace && valueAt < to && isSpace(src.charCodeAt(valueAt))) valueAt++;
+    if (!inPlace && valueAt === to) {
       const spanner: Spanner = logical ?? new OneLine(first);
       doc.emptyValue.push({ name, line: first, span: spanner.span(nameFrom - from, Math.max(nameTo, nameFrom + 1) - from) });
       continue;
     }
     const key = aliasKey(name);
-    doc.entries.push(first, from, logical, nameFrom - from, nameTo - from, colon + 1 - from, to - from, key === name);
+    doc.entries.push(first, lineNo - first, from, logical, nameFrom - from, nameTo - from, colon + 1 - from, to - from, key === name);
     doc.keys.push(key);
-    if (hasDeliveryChar(src, colon + 1, to)) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
+    // In place, the value's raw text also holds newlines and the backslashes the join drops: neither counts.
+    if (hasDeliveryChar(src, colon + 1, logical ? to : end)) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
   }
   return doc;
 }
@@ -354,6 +384,16 @@ function hasDeliveryChar(s: string, from: number, to: number): boolean {
     if (c === 124 || c === 47 || c === 58) return true;
   }
   return false;
+}
+
+/** Whether `s[from, to)` is only blanks, newlines and backslashes that end a line (an empty value once joined). */
+function blankValue(s: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (isSpace(c) || (c === 92 && s.charCodeAt(k + 1) === 10)) continue;
+    return false;
+  }
+  return true;
 }
 
 /** A value without `|`, `/` or `:` holds only plain addresses. */
