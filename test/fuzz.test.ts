@@ -151,6 +151,16 @@ describe('fuzz: an aliases entry continued over lines reads as its lines joined 
           const o = one.entries.at(0)!;
           assert.deepEqual([e.name, e.value, e.key, doc.keys[i], entriesName(doc, i)], [o.name, o.value, o.key, o.key, o.name]);
           assert.equal(delivering.has(e.line), one.withDeliveries.length === 1, 'a program, file or :include: target is seen');
+          // And as the rule says, independently of the parser: the name ends at the first colon outside
+          // quotes (a backslash escapes the next character); a value with `|`, `/` or `:` may deliver.
+          const joined = physical.join('');
+          let colon = 0;
+          for (let quoted = false; colon < joined.length && (joined[colon] !== ':' || quoted); colon++) {
+            if (joined[colon] === '"') quoted = !quoted;
+            else if (joined[colon] === '\\') colon++;
+          }
+          assert.deepEqual([e.name, e.value], [joined.slice(0, colon).replace(/^[\t-\r ]+|[\t-\r ]+$/g, ''), joined.slice(colon + 1)]);
+          assert.equal(delivering.has(e.line), /[|/:]/.test(e.value));
           const cols = new Int32Array(2);
           const span = e.nameSpan;
           if (doc.entries.nameColumns(i, cols, 0)) {

@@ -263,6 +263,18 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     const nl = text.indexOf('\n', at);
     return nl < 0 ? size : nl;
   };
+  // Where the next colon, quote, backslash, `|` and `/` are: found by the engine's own search and
+  // kept while they lie ahead, so the searches of a whole part read its text about once per character.
+  const colons = new NextOf(text, ':');
+  const quotes = new NextOf(text, '"');
+  const backslashes = new NextOf(text, '\\');
+  const pipes = new NextOf(text, '|');
+  const slashes = new NextOf(text, '/');
+  /** The colon that ends a name in text[from, to) (see findNameColon). */
+  const colonIn = (from: number, to: number): number => {
+    const colon = colons.from(from);
+    return colon < to && quotes.from(from) > colon && backslashes.from(from) > colon ? colon : findNameColon(text, from, to);
+  };
   // A later part of a large file starts with an entry line (aliasesCut), where nothing before matters.
   let previous: 'entry' | 'comment' | 'blank' | 'start' = file.firstLine === 1 ? 'start' : 'entry';
   let lineNo = file.firstLine;
@@ -319,7 +331,7 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     if (lineNo - first > 1) {
       // Read in place when the colon is on the first line and the value is not empty (nearly always):
       // up to the colon the joined text is the first line, and its length is known.
-      const onFirst = findNameColon(text, from0, to0);
+      const onFirst = colonIn(from0, to0);
       if (onFirst >= 0 && !blankValue(text, onFirst + 1, end)) {
         colon = onFirst;
         to = from0 + (end - from0 - dropped);
@@ -330,7 +342,7 @@ export function parseAliases(file: SourceFile): AliasesDocument {
         to = src.length;
       }
     }
-    if (colon < 0) colon = findNameColon(src, from, to);
+    if (colon < 0) colon = logical ? findNameColon(src, from, to) : colonIn(from, to);
     if (colon < 0) {
       doc.missingColon.push({ line: first, span: file.lineSpan(first) });
       continue;
@@ -353,7 +365,8 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     doc.entries.push(first, lineNo - first, from, logical, nameFrom - from, nameTo - from, colon + 1 - from, to - from, key === name);
     doc.keys.push(key);
     // In place, the value's raw text also holds newlines and the backslashes the join drops: neither counts.
-    if (hasDeliveryChar(src, colon + 1, logical ? to : end)) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
+    const delivers = logical ? hasDeliveryChar(src, colon + 1, to) : Math.min(pipes.from(colon + 1), slashes.from(colon + 1), colons.from(colon + 1)) < end;
+    if (delivers) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
   }
   return doc;
 }
@@ -375,6 +388,28 @@ export function aliasesCut(bytes: Uint8Array, from: number): number {
     return nl + 1;
   }
   return -1;
+}
+
+/**
+ * The next occurrence of a character at or after a position, for positions that never go back: the
+ * last answer is kept while it lies ahead, so all the searches together read the text once.
+ */
+class NextOf {
+  private at = -1;
+
+  constructor(
+    private readonly text: string,
+    private readonly char: string,
+  ) {}
+
+  /** The offset of the first occurrence at or after `pos`; the text's length when there is none. */
+  from(pos: number): number {
+    if (this.at < pos) {
+      const k = this.text.indexOf(this.char, pos);
+      this.at = k < 0 ? this.text.length : k;
+    }
+    return this.at;
+  }
 }
 
 /** Whether `s[from, to)` holds `|`, `/` or `:` (a program, a file or an :include: may be among the targets). */
@@ -408,7 +443,7 @@ export function aliasKey(name: string): string {
   // A quoted name keeps its quotes only when it needs them (measured: `"decode"` is stored as decode,
   // `"Quoted Name"` as "quoted name").
   if (name.charCodeAt(0) === 34 /* " */) return /^"[^\s"]*"$/.test(name) ? name.slice(1, -1).toLowerCase() : name.toLowerCase();
-  return /[ \t]/.test(name) ? name.toLowerCase().replace(/[ \t]+/g, '.') : name.toLowerCase();
+  return name.indexOf(' ') < 0 && name.indexOf('\t') < 0 ? name.toLowerCase() : name.toLowerCase().replace(/[ \t]+/g, '.');
 }
 
 /** Index of the colon that ends the name in `s[from, to)` (a colon inside a quoted name does not count), or -1. */
