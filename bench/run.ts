@@ -172,8 +172,10 @@ for (const [label, type, name, targetMB, gen] of perKind) {
 const tableNames = quick ? 980_000 : 9_800_000;
 const table = new KeyLog(3);
 for (let n = 0; n < tableNames; ) {
-  table.reserve(200_000);
-  for (let i = 0; i < 200_000 && n < tableNames; i++, n++) table.data[table.add(`user${n}`) * 3] = n;
+  for (let i = 0; i < 200_000 && n < tableNames; i++, n++) {
+    const id = table.add(`user${n}`);
+    table.dataOf(id)[table.dataAt(id)] = n;
+  }
 }
 const tableBytes = table.memory();
 const sortStart = process.hrtime.bigint();

@@ -740,7 +740,7 @@ describe('aliases rendered, built by the real newaliases (sendmail -bi -oA)', ()
       if (c.text) {
         const input = parseAliases(new SourceFile('in', c.text));
         const last = new Map<string, string>();
-        input.keys.forEach((k, i) => last.set(k, input.entries.at(i)!.value));
+        [...input.keys].forEach((k, i) => last.set(k, input.entries.at(i)!.value));
         for (const [key, value] of last) {
           if (want.strip!.includes(key) || want.set!.some(([n]) => n === key)) continue;
           assert.equal(squeeze(db.get(key) ?? '(missing)'), squeeze(value), `entry ${key} changed`);

@@ -1,7 +1,8 @@
 import { defineRule } from '../../src/core/rule.js';
+import { KeySet } from '../../src/parsers/aliases.js';
 import { uudecodeIn } from './programs.js';
 
-const DECODE_NAMES = new Set(['decode', 'uudecode']);
+const DECODE_NAMES = new KeySet(['decode', 'uudecode']);
 
 export default defineRule({
   meta: {
@@ -29,10 +30,11 @@ export default defineRule({
         ctx.report({ messageId: 'program', data: { name: e.name, program }, span: t.span });
       }
     }
-    doc.keys.forEach((key, i) => {
-      if (!DECODE_NAMES.has(key)) return;
+    const { keys } = doc;
+    for (let i = 0; i < keys.length; i++) {
+      if (!keys.in(i, DECODE_NAMES)) continue;
       const e = doc.entries.at(i)!;
       if (!piped.has(e.line)) ctx.report({ messageId: 'named', data: { name: e.name }, span: e.nameSpan });
-    });
+    }
   },
 });

@@ -1,7 +1,8 @@
 import { defineRule } from '../../src/core/rule.js';
+import { KeySet } from '../../src/parsers/aliases.js';
 
 /** Aliases of the old BSD and System V aliases files that hardening guides strip (decode is MH2001's). */
-const PSEUDO = new Set(['games', 'ingres', 'system', 'toor', 'uucp', 'manager', 'dumper', 'operator']);
+const PSEUDO = new KeySet(['games', 'ingres', 'system', 'toor', 'uucp', 'manager', 'dumper', 'operator']);
 
 export default defineRule({
   meta: {
@@ -16,10 +17,11 @@ export default defineRule({
     fix: 'delete the alias and run newaliases',
   },
   check(doc, ctx) {
-    doc.keys.forEach((key, i) => {
-      if (!PSEUDO.has(key)) return;
+    const { keys } = doc;
+    for (let i = 0; i < keys.length; i++) {
+      if (!keys.in(i, PSEUDO)) continue;
       const e = doc.entries.at(i)!;
-      ctx.report({ messageId: 'pseudo', data: { name: e.name, key }, span: e.nameSpan });
-    });
+      ctx.report({ messageId: 'pseudo', data: { name: e.name, key: keys.at(i) }, span: e.nameSpan });
+    }
   },
 });

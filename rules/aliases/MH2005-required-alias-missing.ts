@@ -1,4 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
+import { KeySet } from '../../src/parsers/aliases.js';
+
+const REQUIRED = new KeySet(['postmaster', 'mailer-daemon', 'root']);
 
 export default defineRule({
   meta: {
@@ -20,7 +23,8 @@ export default defineRule({
     // Found in any part of a large file; reported at the first line, once all parts are read.
     const seen = ctx.part.state(() => ({ keys: new Set<string>(), span: doc.file.startSpan() }));
     const keys = seen.keys;
-    for (const key of doc.keys) if (key === 'postmaster' || key === 'mailer-daemon' || key === 'root') keys.add(key);
+    const all = doc.keys;
+    for (let i = 0; i < all.length; i++) if (all.in(i, REQUIRED)) keys.add(all.at(i));
     if (!ctx.part.last) return;
     const span = seen.span;
     if (!keys.has('postmaster')) ctx.report({ messageId: 'postmaster', span, fix: 'add "postmaster: root" and run newaliases' });

@@ -28,11 +28,10 @@ export default defineRule({
     }));
     const { entries, keys } = doc;
     const { log, names, spans } = seen;
-    log.reserve(keys.length);
     for (let i = 0; i < keys.length; i++) {
-      const id = log.add(keys[i]!);
-      const d = log.data;
-      const k = id * 3;
+      const id = entries.nameIsKey(i) ? log.addRange(entries.nameText(i), entries.nameStart(i), entries.nameEnd(i)) : log.add(keys.at(i));
+      const d = log.dataOf(id);
+      const k = log.dataAt(id);
       const line = entries.lineAt(i);
       d[k] = line;
       if (!entries.nameIsKey(i)) names.set(id, detached(entries.nameAt(i)));
@@ -48,12 +47,13 @@ export default defineRule({
       }
     }
     if (!ctx.part.last) return;
-    const d = log.data;
     log.repeats((ids) => {
-      const kept = d[ids[ids.length - 1]! * 3]!;
+      const last = ids[ids.length - 1]!;
+      const kept = log.dataOf(last)[log.dataAt(last)]!;
       for (let j = 0; j < ids.length - 1; j++) {
         const id = ids[j]!;
-        const k = id * 3;
+        const d = log.dataOf(id);
+        const k = log.dataAt(id);
         const line = d[k]!;
         const span = d[k + 1] ? { start: { line, column: d[k + 1]! }, end: { line, column: d[k + 2]! } } : spans.get(id)!;
         ctx.report({ messageId: 'overridden', data: { name: names.get(id) ?? log.key(id), line: kept }, span });

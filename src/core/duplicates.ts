@@ -1,54 +1,94 @@
+/** Ids per chunk of the log (a power of two). */
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+
+/** One chunk of the log: the hashes, characters and data of CHUNK consecutive ids. */
+interface Chunk {
+  hashes: Uint32Array;
+  /** Where each key's characters start in `chars`; key k ends where k + 1 starts. */
+  starts: Uint32Array;
+  chars: Uint16Array;
+  data: Int32Array;
+}
+
 /**
  * Every key of a file, in order, for finding the keys that occur more than once; kept across the
  * parts of a large file. A Map over millions of fresh strings costs seconds of garbage collection in
  * V8, and a hash table costs a cache miss or two per key once it outgrows the cache, so this is a log:
  * adding a key appends its FNV-1a hash and its characters to typed arrays (memory written in order,
- * outside the JavaScript heap), and the repeats are found once, at the end, by sorting the hashes.
- * Each key also has `stride` integers of data for the caller.
+ * outside the JavaScript heap, in chunks that are never copied to grow), and the repeats are found
+ * once, at the end, by sorting the hashes. Each key also has `stride` integers of data for the caller.
  */
 export class KeyLog {
-  private hashes = new Uint32Array(1 << 10);
-  /** Where each key's characters start in `chars`; the key with id i ends where i + 1 starts. */
-  private starts = new Uint32Array((1 << 10) + 1);
-  private chars = new Uint16Array(1 << 14);
-  /** `stride` integers per id. */
-  data: Int32Array;
+  private readonly chunks: Chunk[] = [];
   size = 0;
 
-  constructor(readonly stride: number) {
-    this.data = new Int32Array((1 << 10) * stride);
-  }
-
-  /** Makes room for `more` keys beyond those held (saves growing step by step). */
-  reserve(more: number): void {
-    const want = this.size + more;
-    if (want + 1 > this.hashes.length) this.grow(Math.max(want + 1, this.hashes.length * 2));
-  }
+  constructor(readonly stride: number) {}
 
   /** Appends `key`; returns its id (0, 1, 2 … in order of addition). */
   add(key: string): number {
-    const n = key.length;
+    return this.addRange(key, 0, key.length);
+  }
+
+  /** Appends the key `text[from, to)` (no string made for it); returns its id. */
+  addRange(text: string, from: number, to: number): number {
+    const n = to - from;
     const id = this.size++;
-    if (id + 1 >= this.hashes.length) this.grow(this.hashes.length * 2);
-    const from = this.starts[id]!;
-    if (from + n > this.chars.length) this.chars = grown(this.chars, Math.max(this.chars.length * 2, from + n));
-    const chars = this.chars;
+    const slot = id & MASK;
+    // The first chunk starts small (most files have a few dozen keys) and grows; later ones are made whole.
+    if (slot === 0) this.chunks.push(this.chunk(id === 0 ? 1024 : CHUNK));
+    const chunk = this.chunks[id >>> CHUNK_BITS]!;
+    if (slot === chunk.hashes.length) this.grow(chunk);
+    const at = chunk.starts[slot]!;
+    if (at + n > chunk.chars.length) {
+      const bigger = new Uint16Array(Math.max(chunk.chars.length * 2, at + n));
+      bigger.set(chunk.chars);
+      chunk.chars = bigger;
+    }
+    const chars = chunk.chars;
     let h = 0x811c9dc5;
     for (let c = 0; c < n; c++) {
-      const x = key.charCodeAt(c);
-      chars[from + c] = x;
+      const x = text.charCodeAt(from + c);
+      chars[at + c] = x;
       h = Math.imul(h ^ x, 0x01000193);
     }
-    this.hashes[id] = h;
-    this.starts[id + 1] = from + n;
+    chunk.hashes[slot] = h;
+    chunk.starts[slot + 1] = at + n;
     return id;
+  }
+
+  private chunk(ids: number): Chunk {
+    return { hashes: new Uint32Array(ids), starts: new Uint32Array(ids + 1), chars: new Uint16Array(ids * 16), data: new Int32Array(ids * this.stride) };
+  }
+
+  /** Doubles the room of the first chunk. */
+  private grow(chunk: Chunk): void {
+    const bigger = this.chunk(chunk.hashes.length * 2);
+    bigger.hashes.set(chunk.hashes);
+    bigger.starts.set(chunk.starts);
+    bigger.data.set(chunk.data);
+    chunk.hashes = bigger.hashes;
+    chunk.starts = bigger.starts;
+    chunk.data = bigger.data;
+  }
+
+  /** The array that holds the data of `id`, at `dataAt(id)`. */
+  dataOf(id: number): Int32Array {
+    return this.chunks[id >>> CHUNK_BITS]!.data;
+  }
+
+  dataAt(id: number): number {
+    return (id & MASK) * this.stride;
   }
 
   /** The key with id `id`. */
   key(id: number): string {
+    const { chars, starts } = this.chunks[id >>> CHUNK_BITS]!;
+    const slot = id & MASK;
     const parts: string[] = [];
-    const to = this.starts[id + 1]!;
-    for (let c = this.starts[id]!; c < to; c += 8192) parts.push(String.fromCharCode(...this.chars.subarray(c, Math.min(c + 8192, to))));
+    const to = starts[slot + 1]!;
+    for (let c = starts[slot]!; c < to; c += 8192) parts.push(String.fromCharCode(...chars.subarray(c, Math.min(c + 8192, to))));
     return parts.join('');
   }
 
@@ -60,19 +100,25 @@ export class KeyLog {
    */
   repeats(repeat: (ids: readonly number[]) => void): void {
     const n = this.size;
-    let hashes = this.hashes.slice(0, n);
+    let hashes = new Uint32Array(n);
     let ids = new Uint32Array(n);
+    for (let c = 0; c < this.chunks.length; c++) {
+      const base = c << CHUNK_BITS;
+      hashes.set(this.chunks[c]!.hashes.subarray(0, Math.min(CHUNK, n - base)), base);
+    }
     for (let i = 0; i < n; i++) ids[i] = i;
-    // Three stable passes of 11, 11 and 10 bits, the hash carried with its id.
+    // Two stable passes of 16 bits, the hash carried with its id.
     let hashesTo = new Uint32Array(n);
     let idsTo = new Uint32Array(n);
-    for (const shift of [0, 11, 22]) {
-      const counts = new Uint32Array(2049);
-      for (let i = 0; i < n; i++) counts[((hashes[i]! >>> shift) & 2047) + 1]!++;
-      for (let b = 1; b < 2049; b++) counts[b]! += counts[b - 1]!;
+    const counts = new Uint32Array(CHUNK + 1);
+    for (let shift = 0; shift < 32; shift += 16) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[((hashes[i]! >>> shift) & MASK) + 1]!++;
+      for (let b = 1; b <= CHUNK; b++) counts[b]! += counts[b - 1]!;
       for (let i = 0; i < n; i++) {
-        const to = counts[(hashes[i]! >>> shift) & 2047]!++;
-        hashesTo[to] = hashes[i]!;
+        const h = hashes[i]!;
+        const to = counts[(h >>> shift) & MASK]!++;
+        hashesTo[to] = h;
         idsTo[to] = ids[i]!;
       }
       [hashes, hashesTo] = [hashesTo, hashes];
@@ -88,53 +134,39 @@ export class KeyLog {
 
   /** Splits ids of one hash (in order of addition) into runs of equal keys, and reports those of two or more. */
   private group(run: number[], repeat: (ids: readonly number[]) => void): void {
-    if (run.every((id) => this.equals(id, run[0]!))) {
+    if (run.every((id) => this.compare(id, run[0]!) === 0)) {
       repeat(run);
       return;
     }
     run.sort((a, b) => this.compare(a, b) || a - b);
     for (let i = 0; i < run.length; ) {
       let j = i + 1;
-      while (j < run.length && this.equals(run[j]!, run[i]!)) j++;
+      while (j < run.length && this.compare(run[j]!, run[i]!) === 0) j++;
       if (j - i > 1) repeat(run.slice(i, j));
       i = j;
     }
   }
 
-  private equals(a: number, b: number): boolean {
-    const from = this.starts[a]!;
-    const to = this.starts[a + 1]!;
-    const other = this.starts[b]!;
-    if (this.starts[b + 1]! - other !== to - from) return false;
-    const chars = this.chars;
-    for (let c = 0; c < to - from; c++) if (chars[from + c] !== chars[other + c]) return false;
-    return true;
-  }
-
+  /** Orders two keys by their characters (shorter first on a common start). */
   private compare(a: number, b: number): number {
-    const chars = this.chars;
-    const fa = this.starts[a]!;
-    const la = this.starts[a + 1]! - fa;
-    const fb = this.starts[b]!;
-    const lb = this.starts[b + 1]! - fb;
-    for (let c = 0; c < Math.min(la, lb); c++) if (chars[fa + c] !== chars[fb + c]) return chars[fa + c]! - chars[fb + c]!;
+    const ca = this.chunks[a >>> CHUNK_BITS]!;
+    const cb = this.chunks[b >>> CHUNK_BITS]!;
+    const fa = ca.starts[a & MASK]!;
+    const la = ca.starts[(a & MASK) + 1]! - fa;
+    const fb = cb.starts[b & MASK]!;
+    const lb = cb.starts[(b & MASK) + 1]! - fb;
+    const n = Math.min(la, lb);
+    for (let c = 0; c < n; c++) {
+      const d = ca.chars[fa + c]! - cb.chars[fb + c]!;
+      if (d !== 0) return d;
+    }
     return la - lb;
   }
 
   /** Bytes held, room to grow included (for the benchmark); finding the repeats takes 16 more per key for a moment. */
   memory(): number {
-    return this.hashes.byteLength + this.starts.byteLength + this.chars.byteLength + this.data.byteLength;
+    let bytes = 0;
+    for (const c of this.chunks) bytes += c.hashes.byteLength + c.starts.byteLength + c.chars.byteLength + c.data.byteLength;
+    return bytes;
   }
-
-  private grow(ids: number): void {
-    this.hashes = grown(this.hashes, ids);
-    this.starts = grown(this.starts, ids + 1);
-    this.data = grown(this.data, ids * this.stride);
-  }
-}
-
-function grown<T extends Int32Array | Uint32Array | Uint16Array>(a: T, length: number): T {
-  const bigger = new (a.constructor as new (n: number) => T)(length);
-  bigger.set(a);
-  return bigger;
 }

@@ -80,7 +80,7 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: st
 
 /** Sets a finding's source line from the text of its first line (a window of a long line, around the column). */
 export function attachSnippet(finding: Finding, line: string): void {
-  const text = line.replace(/\r$/, '');
+  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   if (text.length <= MAX_SNIPPET) {
     finding.sourceLine = detached(text);
     return;

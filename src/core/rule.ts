@@ -112,7 +112,31 @@ export type AnyRule = Rule<any, string>;
 export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
   // Values can hold a newline or TAB from a continued line; a message stays one line (compact output),
   // and a value quoted from a very long line is shortened.
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in data ? clipValue(visibleControls(String(data[key]))) : whole));
+  const parts = templateParts(template);
+  let out = parts[0]!;
+  for (let k = 1; k < parts.length; k += 2) {
+    const key = parts[k]!;
+    out += (key in data ? clipValue(visibleControls(String(data[key]))) : `{${key}}`) + parts[k + 1]!;
+  }
+  return out;
+}
+
+/** Templates split once into text and placeholder names (text, name, text, …): a large file has tens of thousands of findings. */
+const splitTemplates = new Map<string, string[]>();
+
+function templateParts(template: string): string[] {
+  let parts = splitTemplates.get(template);
+  if (parts) return parts;
+  parts = [];
+  let last = 0;
+  for (const m of template.matchAll(/\{(\w+)\}/g)) {
+    parts.push(template.slice(last, m.index), m[1]!);
+    last = m.index + m[0].length;
+  }
+  parts.push(template.slice(last));
+  // Templates come from the rules' metadata: a bounded set, but the cache stays bounded whatever comes.
+  if (splitTemplates.size < 10_000) splitTemplates.set(template, parts);
+  return parts;
 }
 
 const MAX_VALUE = 200;

@@ -178,6 +178,21 @@ export class AliasEntries implements Iterable<AliasEntry> {
     return (joined ? joined.text : this.file.text).slice(base + c[k + 2]!, base + c[k + 3]!);
   }
 
+  /** The text the name of entry `i` lies in (the file's, or a continued entry's joined text), and where: [nameStart, nameEnd). */
+  nameText(i: number): string {
+    return this.cols[i * STRIDE + 1]! < 0 ? this.continued.get(i)!.text : this.file.text;
+  }
+
+  nameStart(i: number): number {
+    const k = i * STRIDE;
+    return Math.max(this.cols[k + 1]!, 0) + this.cols[k + 2]!;
+  }
+
+  nameEnd(i: number): number {
+    const k = i * STRIDE;
+    return Math.max(this.cols[k + 1]!, 0) + this.cols[k + 3]!;
+  }
+
   /** Whether the entry at index `i` writes its name as its key (as nearly all do: lower case, unquoted). */
   nameIsKey(i: number): boolean {
     return this.cols[i * STRIDE + 6] === 1;
@@ -218,6 +233,82 @@ function joinLines(file: SourceFile, first: number, count: number): Joined {
   return joined;
 }
 
+/**
+ * The database key of each entry (`entries.at(i).key`), without a string per entry: nearly every name
+ * is written as its key, so the key is read from the name's place in the text when asked for, and only
+ * the few other keys (upper case, quoted, with blanks) are kept as strings. A million-entry file then
+ * keeps no million strings alive for the collector to copy.
+ */
+export class AliasKeys implements Iterable<string> {
+  /** Keys that differ from their names, by entry index. */
+  private readonly others = new Map<number, string>();
+
+  constructor(private readonly entries: AliasEntries) {}
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** Notes the key of the entry just added, when it is not its name. */
+  differs(i: number, key: string): void {
+    this.others.set(i, key);
+  }
+
+  /** The key of entry `i` (a new string on each call: ask `is`, `lengthOf` or `in` first in a loop over every entry). */
+  at(i: number): string {
+    return this.entries.nameIsKey(i) ? this.entries.nameAt(i) : (this.others.get(i) ?? '');
+  }
+
+  lengthOf(i: number): number {
+    const { entries } = this;
+    return entries.nameIsKey(i) ? entries.nameEnd(i) - entries.nameStart(i) : (this.others.get(i) ?? '').length;
+  }
+
+  /** Whether the key of entry `i` is `key` (no string made). */
+  is(i: number, key: string): boolean {
+    const { entries } = this;
+    if (!entries.nameIsKey(i)) return this.others.get(i) === key;
+    const start = entries.nameStart(i);
+    return entries.nameEnd(i) - start === key.length && entries.nameText(i).startsWith(key, start);
+  }
+
+  /** Whether the key of entry `i` is one of `set` (compared in place with the set's keys of its length: no string made). */
+  in(i: number, set: KeySet): boolean {
+    const candidates = set.ofLength(this.lengthOf(i));
+    if (candidates === undefined) return false;
+    for (let k = 0; k < candidates.length; k++) if (this.is(i, candidates[k]!)) return true;
+    return false;
+  }
+
+  *[Symbol.iterator](): Iterator<string> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+}
+
+/** A small set of alias keys to test entries against (`AliasKeys.in`), grouped by length. */
+export class KeySet {
+  private readonly keys: ReadonlySet<string>;
+  private readonly byLength = new Map<number, string[]>();
+
+  constructor(keys: Iterable<string>) {
+    this.keys = new Set(keys);
+    for (const k of this.keys) this.byLength.set(k.length, [...(this.byLength.get(k.length) ?? []), k]);
+  }
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  /** The keys of length `n`, or undefined when there is none. */
+  ofLength(n: number): readonly string[] | undefined {
+    return this.byLength.get(n);
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.keys[Symbol.iterator]();
+  }
+}
+
 /** A line sendmail reads as part of no entry. */
 export interface AliasOrphan {
   line: number;
@@ -233,8 +324,8 @@ export interface AliasesDocument {
   kind: 'aliases';
   file: SourceFile;
   entries: AliasEntries;
-  /** `entries.at(i).key`, as one dense array: rules that look only at names walk this, not the entries. */
-  keys: string[];
+  /** `entries.at(i).key`, by index: rules that look only at names walk this, not the entries. */
+  keys: AliasKeys;
   /** The entries with a program, file or :include: target (few, in a large file). */
   withDeliveries: AliasEntry[];
   /** Lines without a colon (a lone CR included): skipped by sendmail with "missing colon". */
@@ -253,7 +344,8 @@ export interface AliasesDocument {
  * holding only a CR is not empty to sendmail: it is an entry line without a colon.
  */
 export function parseAliases(file: SourceFile): AliasesDocument {
-  const doc: AliasesDocument = { kind: 'aliases', file, entries: new AliasEntries(file), keys: [], withDeliveries: [], missingColon: [], emptyValue: [], orphans: [], problems: [] };
+  const entries = new AliasEntries(file);
+  const doc: AliasesDocument = { kind: 'aliases', file, entries, keys: new AliasKeys(entries), withDeliveries: [], missingColon: [], emptyValue: [], orphans: [], problems: [] };
   // Single-line entries (nearly all of a large file) are read in place in the file's text, by offsets,
   // so no string is made for a line; only the key is cut out, since it is kept.
   const text = file.text;
@@ -351,19 +443,20 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     let nameTo = colon;
     while (nameFrom < nameTo && isSpace(src.charCodeAt(nameFrom))) nameFrom++;
     while (nameTo > nameFrom && isSpace(src.charCodeAt(nameTo - 1))) nameTo--;
-    const name = src.slice(nameFrom, nameTo);
     // Read in place over several lines, `src` is not the joined text past the first line; the value is known not to be empty.
     const inPlace = lineNo - first > 1 && !logical;
     let valueAt = colon + 1;
     while (!inPlace && valueAt < to && isSpace(src.charCodeAt(valueAt))) valueAt++;
     if (!inPlace && valueAt === to) {
       const spanner: Spanner = logical ?? new OneLine(first);
-      doc.emptyValue.push({ name, line: first, span: spanner.span(nameFrom - from, Math.max(nameTo, nameFrom + 1) - from) });
+      doc.emptyValue.push({ name: src.slice(nameFrom, nameTo), line: first, span: spanner.span(nameFrom - from, Math.max(nameTo, nameFrom + 1) - from) });
       continue;
     }
-    const key = aliasKey(name);
-    doc.entries.push(first, lineNo - first, from, logical, nameFrom - from, nameTo - from, colon + 1 - from, to - from, key === name);
-    doc.keys.push(key);
+    // Nearly every name is its own key: then no string is made for it at all.
+    const key = isOwnKey(src, nameFrom, nameTo) ? undefined : aliasKey(src.slice(nameFrom, nameTo));
+    const nameIsKey = key === undefined || key === src.slice(nameFrom, nameTo);
+    doc.entries.push(first, lineNo - first, from, logical, nameFrom - from, nameTo - from, colon + 1 - from, to - from, nameIsKey);
+    if (!nameIsKey) doc.keys.differs(doc.entries.length - 1, key);
     // In place, the value's raw text also holds newlines and the backslashes the join drops: neither counts.
     const delivers = logical ? hasDeliveryChar(src, colon + 1, to) : Math.min(pipes.from(colon + 1), slashes.from(colon + 1), colons.from(colon + 1)) < end;
     if (delivers) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
@@ -438,12 +531,28 @@ function isPlain(value: string): boolean {
 
 
 
+/** Whether the name `s[from, to)` is its own key for sure: not quoted, no blank, nothing to lower-case (ASCII). */
+function isOwnKey(s: string, from: number, to: number): boolean {
+  if (s.charCodeAt(from) === 34 /* " */) return false;
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if ((c >= 65 && c <= 90) || c === 32 || c === 9 || c >= 128) return false;
+  }
+  return true;
+}
+
 /** The database key: lower-case; blanks outside quotes become `.` as with BlankSub. */
 export function aliasKey(name: string): string {
   // A quoted name keeps its quotes only when it needs them (measured: `"decode"` is stored as decode,
   // `"Quoted Name"` as "quoted name").
   if (name.charCodeAt(0) === 34 /* " */) return /^"[^\s"]*"$/.test(name) ? name.slice(1, -1).toLowerCase() : name.toLowerCase();
-  return name.indexOf(' ') < 0 && name.indexOf('\t') < 0 ? name.toLowerCase() : name.toLowerCase().replace(/[ \t]+/g, '.');
+  if (name.indexOf(' ') >= 0 || name.indexOf('\t') >= 0) return name.toLowerCase().replace(/[ \t]+/g, '.');
+  // toLowerCase makes a new string even when nothing changes, and keys are kept for a whole part.
+  for (let k = 0; k < name.length; k++) {
+    const c = name.charCodeAt(k);
+    if ((c >= 65 && c <= 90) || c >= 128) return name.toLowerCase();
+  }
+  return name;
 }
 
 /** Index of the colon that ends the name in `s[from, to)` (a colon inside a quoted name does not count), or -1. */
@@ -488,17 +597,17 @@ function splitTargets(value: string, spanner: Spanner, base: number): AliasTarge
   let paren = 0;
   let start = 0;
   for (let k = 0; k < value.length; k++) {
-    const c = value[k];
-    if (c === '\\') {
+    const c = value.charCodeAt(k);
+    if (c === 92 /* \\ */) {
       k++;
-    } else if (c === '"') {
+    } else if (c === 34 /* " */) {
       quoted = !quoted;
     } else if (!quoted) {
-      if (c === '<') angle++;
-      else if (c === '>' && angle > 0) angle--;
-      else if (c === '(') paren++;
-      else if (c === ')' && paren > 0) paren--;
-      else if (c === ',' && angle === 0 && paren === 0) {
+      if (c === 60 /* < */) angle++;
+      else if (c === 62 /* > */ && angle > 0) angle--;
+      else if (c === 40 /* ( */) paren++;
+      else if (c === 41 /* ) */ && paren > 0) paren--;
+      else if (c === 44 /* , */ && angle === 0 && paren === 0) {
         flush(start, k);
         start = k + 1;
       }
@@ -518,10 +627,12 @@ function classifyTarget(text: string, spanner: Spanner, from: number, to: number
   // Plain addresses (the bulk of any aliases file) need no further look.
   if (first !== 34 /* " */ && first !== 124 /* | */ && first !== 58 /* : */ && first !== 47 /* / */) return new AliasTarget(text, 'address', false, spanner, from, to);
   const quoted = text.length >= 2 && first === 34 && text.endsWith('"');
-  const inner = (quoted ? text.slice(1, -1) : text).replace(/\r/g, '').trim();
-  if (inner.startsWith('|')) {
+  const unquoted = quoted ? text.slice(1, -1) : text;
+  const inner = (unquoted.includes('\r') ? unquoted.replace(/\r/g, '') : unquoted).trim();
+  if (inner.charCodeAt(0) === 124 /* | */) {
     const command = inner.slice(1).trim();
-    const program = command.split(/[ \t]+/)[0] ?? '';
+    const blank = command.search(/[ \t]/);
+    const program = blank < 0 ? command : command.slice(0, blank);
     return new AliasTarget(text, 'program', quoted, spanner, from, to, command, program);
   }
   const include = /^:include:\s*(.*)$/i.exec(inner);

@@ -723,7 +723,7 @@ function deriveAliases(tree: HostTree, layout: Layout): Kept<{ policy: NonNullab
   for (const k of new Set(doc.keys)) if (classic.has(k) && !risky.some((r) => r.startsWith(`${k} `))) risky.push(`${k} (a classic alias)`);
   const out: NonNullable<Policy['aliases']> = { strip: [] };
   for (const name of ['postmaster', 'root'] as const) {
-    const idx = doc.keys.flatMap((k, i) => (k === name ? [i] : []));
+    const idx = [...doc.keys].flatMap((k, i) => (k === name ? [i] : []));
     if (idx.length !== 1) continue;
     const e = doc.entries.at(idx[0]!)!;
     const value = e.value.trim();

@@ -29,7 +29,7 @@ export function renderAliases(text: string | undefined, want: AliasesSettings, p
   const set = new Map((want.set ?? []).map(([n, t]) => [n.toLowerCase(), t] as const));
   const seen = new Set<string>();
   for (let i = 0; i < doc.entries.length; i++) {
-    const key = doc.keys[i]!;
+    const key = doc.keys.at(i);
     if (!strip.has(key) && !set.has(key)) continue;
     const e = doc.entries.at(i)!;
     if (strip.has(key) || seen.has(key)) {
