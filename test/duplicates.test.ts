@@ -39,11 +39,12 @@ it('KeyLog finds every key added more than once, with its ids in order, across g
 it('KeyLog tells apart different keys that share a hash, however many there are', () => {
   // FNV-1a is not collision-resistant: "costarring" and "liquid" share a 32-bit hash, and so does any
   // pair of keys built from such pairs (the hash of a concatenation depends only on the parts' hashes
-  // in order). 2^10 distinct keys of one hash, each added twice, and one of them thrice.
+  // in order). 2^12 distinct keys of one hash (more than a comparison sort takes: the radix sort
+  // runs), each added twice, and one of them thrice.
   const a = 'costarring';
   const b = 'liquid';
   const keys: string[] = [];
-  for (let m = 0; m < 1 << 10; m++) keys.push(Array.from({ length: 10 }, (_, bit) => (m >> bit) & 1 ? a : b).join(''));
+  for (let m = 0; m < 1 << 12; m++) keys.push(Array.from({ length: 12 }, (_, bit) => (m >> bit) & 1 ? a : b).join(''));
   const log = new KeyLog(1);
   const all = [...keys, ...keys.reverse(), keys[5]!];
   for (const k of all) log.add(k);

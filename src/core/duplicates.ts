@@ -3,6 +3,9 @@ const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
+/** Up to this many keys, the repeats are found by a comparison sort. */
+const SMALL = 4096;
+
 /** One chunk of the log: the hashes, characters and data of CHUNK consecutive ids. */
 interface Chunk {
   hashes: Uint32Array;
@@ -37,7 +40,7 @@ export class KeyLog {
     const id = this.size++;
     const slot = id & MASK;
     // The first chunk starts small (most files have a few dozen keys) and grows; later ones are made whole.
-    if (slot === 0) this.chunks.push(this.chunk(id === 0 ? 1024 : CHUNK));
+    if (slot === 0) this.chunks.push(this.chunk(id === 0 ? 64 : CHUNK));
     const chunk = this.chunks[id >>> CHUNK_BITS]!;
     if (slot === chunk.hashes.length) this.grow(chunk);
     const at = chunk.starts[slot]!;
@@ -100,30 +103,19 @@ export class KeyLog {
    */
   repeats(repeat: (ids: readonly number[]) => void): void {
     const n = this.size;
-    let hashes = new Uint32Array(n);
-    let ids = new Uint32Array(n);
+    let hashes: Uint32Array = new Uint32Array(n);
+    let ids: Uint32Array = new Uint32Array(n);
     for (let c = 0; c < this.chunks.length; c++) {
       const base = c << CHUNK_BITS;
       hashes.set(this.chunks[c]!.hashes.subarray(0, Math.min(CHUNK, n - base)), base);
     }
     for (let i = 0; i < n; i++) ids[i] = i;
-    // Two stable passes of 16 bits, the hash carried with its id.
-    let hashesTo = new Uint32Array(n);
-    let idsTo = new Uint32Array(n);
-    const counts = new Uint32Array(CHUNK + 1);
-    for (let shift = 0; shift < 32; shift += 16) {
-      counts.fill(0);
-      for (let i = 0; i < n; i++) counts[((hashes[i]! >>> shift) & MASK) + 1]!++;
-      for (let b = 1; b <= CHUNK; b++) counts[b]! += counts[b - 1]!;
-      for (let i = 0; i < n; i++) {
-        const h = hashes[i]!;
-        const to = counts[(h >>> shift) & MASK]!++;
-        hashesTo[to] = h;
-        idsTo[to] = ids[i]!;
-      }
-      [hashes, hashesTo] = [hashesTo, hashes];
-      [ids, idsTo] = [idsTo, ids];
-    }
+    if (n <= SMALL) {
+      // A small file (most are): a comparison sort, rather than passes over 65,536 buckets.
+      const byHash = hashes;
+      ids.sort((a, b) => byHash[a]! - byHash[b]! || a - b);
+      hashes = ids.map((id) => byHash[id]!);
+    } else [hashes, ids] = radixSort(hashes, ids);
     for (let i = 0; i < n; ) {
       let j = i + 1;
       while (j < n && hashes[j] === hashes[i]) j++;
@@ -169,4 +161,26 @@ export class KeyLog {
     for (const c of this.chunks) bytes += c.hashes.byteLength + c.starts.byteLength + c.chars.byteLength + c.data.byteLength;
     return bytes;
   }
+}
+
+/** Sorts hashes with their ids by hash, stably: two passes of 16 bits. Returns the sorted arrays (the inputs are reused). */
+function radixSort(hashes: Uint32Array, ids: Uint32Array): [Uint32Array, Uint32Array] {
+  const n = hashes.length;
+  let hashesTo: Uint32Array = new Uint32Array(n);
+  let idsTo: Uint32Array = new Uint32Array(n);
+  const counts = new Uint32Array(CHUNK + 1);
+  for (let shift = 0; shift < 32; shift += 16) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((hashes[i]! >>> shift) & MASK) + 1]!++;
+    for (let b = 1; b <= CHUNK; b++) counts[b]! += counts[b - 1]!;
+    for (let i = 0; i < n; i++) {
+      const h = hashes[i]!;
+      const to = counts[(h >>> shift) & MASK]!++;
+      hashesTo[to] = h;
+      idsTo[to] = ids[i]!;
+    }
+    [hashes, hashesTo] = [hashesTo, hashes];
+    [ids, idsTo] = [idsTo, ids];
+  }
+  return [hashes, ids];
 }
