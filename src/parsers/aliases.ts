@@ -303,10 +303,6 @@ export class KeySet {
   ofLength(n: number): readonly string[] | undefined {
     return this.byLength.get(n);
   }
-
-  [Symbol.iterator](): Iterator<string> {
-    return this.keys[Symbol.iterator]();
-  }
 }
 
 /** A line sendmail reads as part of no entry. */
