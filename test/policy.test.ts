@@ -74,6 +74,14 @@ describe('policy validation', () => {
     assert.match(await problems(bomb), /^policy\.yaml:3:\d+: Excessive alias count indicates a resource exhaustion attack$/);
   });
 
+  it('a key that is a mapping, or holds a newline, is one line of error (found by the fuzzer)', async () => {
+    assert.equal(await problems('version: 1\n? { a: 1, b: [x] }\n: 1\n'), 'policy.yaml:2:3: a key must be a plain value, not a mapping or a list');
+    assert.equal(await problems('version: 1\naliases:\n  ? [root]\n  : x\n'), 'policy.yaml:3:5: a key must be a plain value, not a mapping or a list');
+    const newline = await problems('version: 1\n"a\\nb\\tc": 1\n');
+    assert.equal(newline.split('\n').length, 1, newline);
+    assert.match(newline, /^policy\.yaml:2:1: \/a\\nb\\tc: unknown key "a\\nb\\tc" /);
+  });
+
   it('refuses relay networks that would make an open relay', async () => {
     for (const n of ['0.0.0.0/0', '128.0.0.0/1', '::/0', '2000::/3']) {
       assert.match(await problems(`version: 1\nrelay:\n  networks: ["${n}"]\n`), /an open relay/, n);

@@ -146,6 +146,6 @@ function clipValue(s: string): string {
 }
 
 /** Shows control characters as escapes: newline as \n, TAB as \t, others as \xNN. */
-function visibleControls(s: string): string {
+export function visibleControls(s: string): string {
   return /[\x00-\x1f\x7f]/.test(s) ? s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)) : s;
 }

@@ -1,4 +1,5 @@
 import { nearest } from './nearest.js';
+import { visibleControls } from './rule.js';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
@@ -32,11 +33,17 @@ function describe(e: ErrorObject, schema: object): SchemaError {
     const key = String(params.additionalProperty);
     const allowed = Object.keys(propertiesAt(schema, e.schemaPath) ?? {});
     const near = nearest(key, allowed);
-    return { pointer: `${e.instancePath}/${key}`, message: `unknown key "${key}"${near ? ` (did you mean "${near}"?)` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`, atKey: true };
+    // A quoted YAML key may hold a newline: the message stays one line.
+    return { pointer: `${e.instancePath}/${key}`, message: `unknown key "${clipped(visibleControls(key))}"${near ? ` (did you mean "${near}"?)` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`, atKey: true };
   }
   if (e.keyword === 'enum') return { pointer: e.instancePath, message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`, atKey: false };
-  if (e.keyword === 'propertyNames') return { pointer: `${e.instancePath}/${String(params.propertyName)}`, message: `invalid key "${String(params.propertyName)}"`, atKey: true };
+  if (e.keyword === 'propertyNames') return { pointer: `${e.instancePath}/${String(params.propertyName)}`, message: `invalid key "${clipped(visibleControls(String(params.propertyName)))}"`, atKey: true };
   return { pointer: e.instancePath, message: e.message ?? e.keyword, atKey: false };
+}
+
+/** A key quoted in a message, shortened when long. */
+function clipped(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 79)}…` : s;
 }
 
 /** The `properties` object next to the schema location of an additionalProperties error. */

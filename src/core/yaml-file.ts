@@ -3,6 +3,7 @@ import { UserError } from './errors.js';
 import { validateAgainst } from './schema-validate.js';
 import { pointerSegments, positionOfPath } from './yaml-positions.js';
 import { loadExternal } from './external.js';
+import { visibleControls } from './rule.js';
 
 /** A YAML file read against a JSON Schema: its data, the schema's complaints, and positions for more. */
 export interface YamlFile {
@@ -35,7 +36,7 @@ export function readConfigText(abs: string, shown: string): string {
 
 /** readYamlFile for a text read already (`shown` names it in messages). */
 export async function parseYamlText(text: string, shown: string, schema: object): Promise<YamlFile> {
-  const { parseDocument, LineCounter, visit, isAlias } = await loadExternal<typeof import('yaml')>('yaml');
+  const { parseDocument, LineCounter, visit, isAlias, isCollection } = await loadExternal<typeof import('yaml')>('yaml');
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors.map((e) => {
@@ -43,6 +44,18 @@ export async function parseYamlText(text: string, shown: string, schema: object)
     return `${shown}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
   });
   if (syntax.length) throw new UserError(syntax.join('\n'));
+  // A mapping or list as a key (`? [a, b]: 1`) has no JSON form: yaml would make a string of it (and
+  // warn on stderr). No file of ours has one.
+  let complexKey: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      const pos = counter.linePos(pair.key.range?.[0] ?? 0);
+      complexKey = `${shown}:${pos.line}:${pos.col}: a key must be a plain value, not a mapping or a list`;
+      return visit.BREAK;
+    },
+  });
+  if (complexKey) throw new UserError(complexKey);
   const at = (path: readonly (string | number)[], atKey = false): string => {
     const pos = positionOfPath(doc, counter, path, atKey);
     return `${shown}:${pos.line}:${pos.col}`;
@@ -66,7 +79,7 @@ export async function parseYamlText(text: string, shown: string, schema: object)
     });
     throw new UserError(`${where}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const errors = validateAgainst(schema, data).map((err) => `${at(pointerSegments(err.pointer), err.atKey)}: ${err.pointer || '/'}: ${err.message}`);
+  const errors = validateAgainst(schema, data).map((err) => `${at(pointerSegments(err.pointer), err.atKey)}: ${visibleControls(err.pointer) || '/'}: ${err.message}`);
   return { data, errors, at };
 }
 
