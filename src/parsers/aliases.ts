@@ -288,20 +288,25 @@ export class AliasKeys implements Iterable<string> {
 /** A small set of alias keys to test entries against (`AliasKeys.in`), grouped by length. */
 export class KeySet {
   private readonly keys: ReadonlySet<string>;
-  private readonly byLength = new Map<number, string[]>();
+  /** The keys by length, for lengths up to 255 (an array lookup per entry, not a hash). */
+  private readonly byLength: (string[] | undefined)[] = [];
+  private readonly longer: string[] = [];
 
   constructor(keys: Iterable<string>) {
     this.keys = new Set(keys);
-    for (const k of this.keys) this.byLength.set(k.length, [...(this.byLength.get(k.length) ?? []), k]);
+    for (const k of this.keys) {
+      if (k.length > 255) this.longer.push(k);
+      else (this.byLength[k.length] ??= []).push(k);
+    }
   }
 
   has(key: string): boolean {
     return this.keys.has(key);
   }
 
-  /** The keys of length `n`, or undefined when there is none. */
+  /** The keys of length `n` (or some more: every key over 255 characters), or undefined when there is none. */
   ofLength(n: number): readonly string[] | undefined {
-    return this.byLength.get(n);
+    return n <= 255 ? this.byLength[n] : this.longer.length ? this.longer : undefined;
   }
 }
 
