@@ -9,9 +9,14 @@ const SMALL = 4096;
 /** One chunk of the log: the hashes, characters and data of CHUNK consecutive ids. */
 interface Chunk {
   hashes: Uint32Array;
-  /** Where each key's characters start in `chars`; key k ends where k + 1 starts. */
+  /** Where each key's bytes start in `bytes`; key k ends where k + 1 starts. */
   starts: Uint32Array;
-  chars: Uint16Array;
+  /**
+   * The keys' characters: one byte each when all are below 256 (nearly always), else two bytes each
+   * (low, high) and the key's `wide` flag set. Equal keys are stored alike.
+   */
+  bytes: Uint8Array;
+  wide: Uint8Array;
   data: Int32Array;
 }
 
@@ -39,41 +44,51 @@ export class KeyLog {
     const n = to - from;
     const id = this.size++;
     const slot = id & MASK;
-    // The first chunk starts small (most files have a few dozen keys) and grows; later ones are made whole.
-    if (slot === 0) this.chunks.push(this.chunk(id === 0 ? 64 : CHUNK));
+    // The first chunk starts small (most files have a few dozen keys) and grows; later ones are made
+    // whole, with room for as many bytes as the chunk before used (and more when they need it).
+    if (slot === 0) {
+      const before = this.chunks[this.chunks.length - 1];
+      this.chunks.push(this.chunk(id === 0 ? 64 : CHUNK, before ? before.starts[CHUNK]! + (before.starts[CHUNK]! >> 4) : 64 * 16));
+    }
     const chunk = this.chunks[id >>> CHUNK_BITS]!;
     if (slot === chunk.hashes.length) this.grow(chunk);
     const at = chunk.starts[slot]!;
-    if (at + n > chunk.chars.length) {
-      const bigger = new Uint16Array(Math.max(chunk.chars.length * 2, at + n));
-      bigger.set(chunk.chars);
-      chunk.chars = bigger;
-    }
-    const chars = chunk.chars;
+    if (at + 2 * n > chunk.bytes.length) chunk.bytes = grown(chunk.bytes, Math.max(chunk.bytes.length * 2, at + 2 * n));
+    const bytes = chunk.bytes;
     let h = 0x811c9dc5;
+    let high = 0;
     for (let c = 0; c < n; c++) {
       const x = text.charCodeAt(from + c);
-      chars[at + c] = x;
+      bytes[at + c] = x;
+      high |= x;
       h = Math.imul(h ^ x, 0x01000193);
     }
+    let end = at + n;
+    if (high > 255) {
+      for (let c = 0; c < n; c++) {
+        const x = text.charCodeAt(from + c);
+        bytes[at + 2 * c] = x;
+        bytes[at + 2 * c + 1] = x >>> 8;
+      }
+      chunk.wide[slot] = 1;
+      end = at + 2 * n;
+    }
     chunk.hashes[slot] = h;
-    chunk.starts[slot + 1] = at + n;
+    chunk.starts[slot + 1] = end;
     return id;
   }
 
-  private chunk(ids: number): Chunk {
-    return { hashes: new Uint32Array(ids), starts: new Uint32Array(ids + 1), chars: new Uint16Array(ids * 16), data: new Int32Array(ids * this.stride) };
+  private chunk(ids: number, bytes: number): Chunk {
+    return { hashes: new Uint32Array(ids), starts: new Uint32Array(ids + 1), bytes: new Uint8Array(bytes), wide: new Uint8Array(ids), data: new Int32Array(ids * this.stride) };
   }
 
-  /** Doubles the room of the first chunk. */
+  /** Doubles the room for ids of the first chunk. */
   private grow(chunk: Chunk): void {
-    const bigger = this.chunk(chunk.hashes.length * 2);
-    bigger.hashes.set(chunk.hashes);
-    bigger.starts.set(chunk.starts);
-    bigger.data.set(chunk.data);
-    chunk.hashes = bigger.hashes;
-    chunk.starts = bigger.starts;
-    chunk.data = bigger.data;
+    const ids = chunk.hashes.length * 2;
+    chunk.hashes = grown(chunk.hashes, ids);
+    chunk.starts = grown(chunk.starts, ids + 1);
+    chunk.wide = grown(chunk.wide, ids);
+    chunk.data = grown(chunk.data, ids * this.stride);
   }
 
   /** The array that holds the data of `id`, at `dataAt(id)`. */
@@ -87,11 +102,14 @@ export class KeyLog {
 
   /** The key with id `id`. */
   key(id: number): string {
-    const { chars, starts } = this.chunks[id >>> CHUNK_BITS]!;
+    const { bytes, starts, wide } = this.chunks[id >>> CHUNK_BITS]!;
     const slot = id & MASK;
-    const parts: string[] = [];
+    const from = starts[slot]!;
     const to = starts[slot + 1]!;
-    for (let c = starts[slot]!; c < to; c += 8192) parts.push(String.fromCharCode(...chars.subarray(c, Math.min(c + 8192, to))));
+    const units = wide[slot] ? new Uint16Array((to - from) / 2) : bytes.subarray(from, to);
+    for (let c = 0; wide[slot] && c < units.length; c++) units[c] = bytes[from + 2 * c]! | (bytes[from + 2 * c + 1]! << 8);
+    const parts: string[] = [];
+    for (let c = 0; c < units.length; c += 8192) parts.push(String.fromCharCode(...units.subarray(c, c + 8192)));
     return parts.join('');
   }
 
@@ -139,17 +157,19 @@ export class KeyLog {
     }
   }
 
-  /** Orders two keys by their characters (shorter first on a common start). */
+  /** Orders two keys by their stored bytes (narrow ones first, shorter first on a common start): 0 exactly when equal. */
   private compare(a: number, b: number): number {
     const ca = this.chunks[a >>> CHUNK_BITS]!;
     const cb = this.chunks[b >>> CHUNK_BITS]!;
+    const wide = ca.wide[a & MASK]! - cb.wide[b & MASK]!;
+    if (wide !== 0) return wide;
     const fa = ca.starts[a & MASK]!;
     const la = ca.starts[(a & MASK) + 1]! - fa;
     const fb = cb.starts[b & MASK]!;
     const lb = cb.starts[(b & MASK) + 1]! - fb;
     const n = Math.min(la, lb);
     for (let c = 0; c < n; c++) {
-      const d = ca.chars[fa + c]! - cb.chars[fb + c]!;
+      const d = ca.bytes[fa + c]! - cb.bytes[fb + c]!;
       if (d !== 0) return d;
     }
     return la - lb;
@@ -158,7 +178,7 @@ export class KeyLog {
   /** Bytes held, room to grow included (for the benchmark); finding the repeats takes 16 more per key for a moment. */
   memory(): number {
     let bytes = 0;
-    for (const c of this.chunks) bytes += c.hashes.byteLength + c.starts.byteLength + c.chars.byteLength + c.data.byteLength;
+    for (const c of this.chunks) bytes += c.hashes.byteLength + c.starts.byteLength + c.bytes.byteLength + c.wide.byteLength + c.data.byteLength;
     return bytes;
   }
 }
@@ -183,4 +203,10 @@ function radixSort(hashes: Uint32Array, ids: Uint32Array): [Uint32Array, Uint32A
     [ids, idsTo] = [idsTo, ids];
   }
   return [hashes, ids];
+}
+
+function grown<T extends Uint8Array | Uint32Array | Int32Array>(a: T, length: number): T {
+  const bigger = new (a.constructor as new (n: number) => T)(length);
+  bigger.set(a);
+  return bigger;
 }
