@@ -77,6 +77,9 @@ describe('policy validation', () => {
   it('a key that is a mapping, or holds a newline, is one line of error (found by the fuzzer)', async () => {
     assert.equal(await problems('version: 1\n? { a: 1, b: [x] }\n: 1\n'), 'policy.yaml:2:3: a key must be a plain value, not a mapping or a list');
     assert.equal(await problems('version: 1\naliases:\n  ? [root]\n  : x\n'), 'policy.yaml:3:5: a key must be a plain value, not a mapping or a list');
+    assert.equal(await problems('version: 1\nx: &a [1, 2]\n? *a\n: 3\n'), 'policy.yaml:3:3: a key must be a plain value, not a mapping or a list');
+    // An alias to a plain value is a plain key.
+    assert.doesNotMatch(await problems('version: 1\nx: &a b\n? *a\n: 3\n'), /plain value/);
     const newline = await problems('version: 1\n"a\\nb\\tc": 1\n');
     assert.equal(newline.split('\n').length, 1, newline);
     assert.match(newline, /^policy\.yaml:2:1: \/a\\nb\\tc: unknown key "a\\nb\\tc" /);

@@ -113,8 +113,10 @@ export function accessMap(host: HostDocument): { source: string; db: string; opt
   const cf = mtaCf(host);
   if (!cf) return undefined;
   let found: { source: string; db: string; optional: boolean } | undefined;
-  for (const line of cf.doc.lines) {
-    if (line.letter !== 'K') continue;
+  const { lines } = cf.doc;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines.letter(i) !== 'K') continue;
+    const line = lines.at(i);
     const m = /^K\s*access\s+(\w+)\s*(.*)$/.exec(line.text.trim());
     if (!m) continue;
     const words = m[2]!.split(/\s+/).filter(Boolean);

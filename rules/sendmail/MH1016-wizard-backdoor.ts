@@ -18,9 +18,11 @@ export default defineRule({
   check(doc, ctx) {
     // Nearly every cf has neither: look through the whole text once before looking at each line.
     if (!/^OW|wiz/im.test(doc.file.text)) return;
-    for (const line of doc.lines) {
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
       // text is the statement as sendmail reads it: comment lines and (level 3+) trailing comments are gone.
-      if (line.kind !== 'statement') continue;
+      if (lines.kind(i) !== 'statement') continue;
+      const line = lines.at(i);
       if (/^OW/.test(line.text)) ctx.report({ messageId: 'option', span: line.span });
       else if (/wiz/i.test(line.text)) ctx.report({ messageId: 'mention', span: line.span });
     }

@@ -44,13 +44,15 @@ export async function parseYamlText(text: string, shown: string, schema: object)
     return `${shown}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
   });
   if (syntax.length) throw new UserError(syntax.join('\n'));
-  // A mapping or list as a key (`? [a, b]: 1`) has no JSON form: yaml would make a string of it (and
-  // warn on stderr). No file of ours has one.
+  // A mapping or list as a key (`? [a, b]: 1`, or `? *a` for an anchored one) has no JSON form: yaml
+  // would make a string of it (and warn on stderr). No file of ours has one.
   let complexKey: string | undefined;
   visit(doc, {
     Pair(_, pair) {
-      if (!isCollection(pair.key)) return undefined;
-      const pos = counter.linePos(pair.key.range?.[0] ?? 0);
+      const written = pair.key;
+      if (!isCollection(written) && !isAlias(written)) return undefined;
+      if (isAlias(written) && !isCollection(written.resolve(doc))) return undefined;
+      const pos = counter.linePos(written.range?.[0] ?? 0);
       complexKey = `${shown}:${pos.line}:${pos.col}: a key must be a plain value, not a mapping or a list`;
       return visit.BREAK;
     },
