@@ -124,11 +124,14 @@ const STRIDE = 8;
  * then holds 28 bytes per entry instead of a hundred-odd bytes of objects for the collector to copy.
  */
 export class AliasEntries implements Iterable<AliasEntry> {
-  private cols = new Int32Array(STRIDE * 1024);
+  /** Room for an entry per line: never too little (an entry starts a line), so never copied to grow. */
+  private cols: Int32Array;
   private readonly continued = new Map<number, Joined>();
   length = 0;
 
-  constructor(private readonly file: SourceFile) {}
+  constructor(private readonly file: SourceFile) {
+    this.cols = new Int32Array(STRIDE * Math.max(16, file.lineCount));
+  }
 
   /**
    * Adds an entry of `lines` physical lines: `base` is its offset in the file's text, and the offsets
