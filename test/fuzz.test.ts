@@ -149,7 +149,7 @@ describe('fuzz: an aliases entry continued over lines reads as its lines joined 
           const one = parseAliases(new SourceFile('b', physical.join('')));
           assert.equal(one.entries.length, 1, JSON.stringify(physical));
           const o = one.entries.at(0)!;
-          assert.deepEqual([e.name, e.value, e.key, doc.keys.at(i), entriesName(doc, i)], [o.name, o.value, o.key, o.key, o.name]);
+          assert.deepEqual([e.name, e.value, e.key, doc.keys.at(i), doc.entries.nameAt(i)], [o.name, o.value, o.key, o.key, o.name]);
           assert.equal(delivering.has(e.line), one.withDeliveries.length === 1, 'a program, file or :include: target is seen');
           // And as the rule says, independently of the parser: the name ends at the first colon outside
           // quotes (a backslash escapes the next character); a value with `|`, `/` or `:` may deliver.
@@ -194,10 +194,6 @@ describe('fuzz: the programs of a program alias', () => {
     );
   });
 });
-
-function entriesName(doc: ReturnType<typeof parseAliases>, i: number): string {
-  return doc.entries.nameAt(i);
-}
 
 describe('fuzz: the policy loader', () => {
   const dir = tempDir('mh-fuzz-policy-');

@@ -1,3 +1,5 @@
+import { grown } from './typed-array.js';
+
 /** Ids per chunk of the log (a power of two). */
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
@@ -203,10 +205,4 @@ function radixSort(hashes: Uint32Array, ids: Uint32Array): [Uint32Array, Uint32A
     [ids, idsTo] = [idsTo, ids];
   }
   return [hashes, ids];
-}
-
-function grown<T extends Uint8Array | Uint32Array | Int32Array>(a: T, length: number): T {
-  const bigger = new (a.constructor as new (n: number) => T)(length);
-  bigger.set(a);
-  return bigger;
 }

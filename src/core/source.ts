@@ -1,3 +1,4 @@
+import { grown } from './typed-array.js';
 import type { Position, Span } from './types.js';
 
 /**
@@ -25,11 +26,7 @@ export class SourceFile {
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) {
       // A final newline ends the last line; it does not start an empty one.
       if (nl + 1 === text.length) break;
-      if (n === starts.length) {
-        const bigger = new Uint32Array(starts.length * 2);
-        bigger.set(starts);
-        starts = bigger;
-      }
+      if (n === starts.length) starts = grown(starts, starts.length * 2);
       starts[n++] = nl + 1;
     }
     this.starts = starts;

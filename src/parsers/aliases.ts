@@ -1,4 +1,5 @@
 import type { SourceFile } from '../core/source.js';
+import { grown } from '../core/typed-array.js';
 import type { ParseProblem, Span } from '../core/types.js';
 import { Joined } from './joined.js';
 
@@ -138,11 +139,7 @@ export class AliasEntries implements Iterable<AliasEntry> {
    * after it are in its joined text; with `joined` given, they are in that text and it is kept.
    */
   push(line: number, lines: number, base: number, joined: Joined | undefined, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number, nameIsKey: boolean): void {
-    if ((this.length + 1) * STRIDE > this.cols.length) {
-      const bigger = new Int32Array(this.cols.length * 2);
-      bigger.set(this.cols);
-      this.cols = bigger;
-    }
+    if ((this.length + 1) * STRIDE > this.cols.length) this.cols = grown(this.cols, this.cols.length * 2);
     const at = this.length * STRIDE;
     const c = this.cols;
     c[at] = line;
@@ -290,26 +287,16 @@ export class AliasKeys implements Iterable<string> {
 
 /** A small set of alias keys to test entries against (`AliasKeys.in`), grouped by length. */
 export class KeySet {
-  private readonly keys: ReadonlySet<string>;
-  /** The keys by length, for lengths up to 255 (an array lookup per entry, not a hash). */
+  /** The keys by length (an array lookup per entry, not a hash). */
   private readonly byLength: (string[] | undefined)[] = [];
-  private readonly longer: string[] = [];
 
   constructor(keys: Iterable<string>) {
-    this.keys = new Set(keys);
-    for (const k of this.keys) {
-      if (k.length > 255) this.longer.push(k);
-      else (this.byLength[k.length] ??= []).push(k);
-    }
+    for (const k of new Set(keys)) (this.byLength[k.length] ??= []).push(k);
   }
 
-  has(key: string): boolean {
-    return this.keys.has(key);
-  }
-
-  /** The keys of length `n` (or some more: every key over 255 characters), or undefined when there is none. */
+  /** The keys of length `n`, or undefined when there is none. */
   ofLength(n: number): readonly string[] | undefined {
-    return n <= 255 ? this.byLength[n] : this.longer.length ? this.longer : undefined;
+    return this.byLength[n];
   }
 }
 
@@ -530,7 +517,7 @@ function blankValue(s: string, from: number, to: number): boolean {
 
 /** A value without `|`, `/` or `:` holds only plain addresses. */
 function isPlain(value: string): boolean {
-  return !/[|/:]/.test(value);
+  return !hasDeliveryChar(value, 0, value.length);
 }
 
 

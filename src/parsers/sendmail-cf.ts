@@ -1,4 +1,5 @@
 import type { SourceFile } from '../core/source.js';
+import { grown } from '../core/typed-array.js';
 import type { ParseProblem, Span } from '../core/types.js';
 import { Joined } from './joined.js';
 import { lookupOption, isKnownLetter, optionForLetter, type OptionLookup } from '../model/sendmail-options.js';
@@ -88,14 +89,9 @@ export class CfLines implements Iterable<CfLine> {
   push(first: number, count: number, info: number, letter: number): number {
     const i = this.length;
     if (i + 1 >= this.firsts.length) {
-      const grow = <T extends Int32Array | Uint8Array | Uint16Array>(a: T, make: (n: number) => T): T => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.firsts = grow(this.firsts, (n) => new Int32Array(n));
-      this.info = grow(this.info, (n) => new Uint8Array(n));
-      this.letters = grow(this.letters, (n) => new Uint16Array(n));
+      this.firsts = grown(this.firsts, this.firsts.length * 2);
+      this.info = grown(this.info, this.info.length * 2);
+      this.letters = grown(this.letters, this.letters.length * 2);
     }
     this.firsts[i] = first;
     this.firsts[i + 1] = first + count;
