@@ -660,6 +660,17 @@ function newaliases(t: TestContext, text: string): { count: number; output: stri
   return { count: Number(summary[1]), output: [summary[0], ...output.filter((l) => l !== summary[0])], db: dumpMap(file) };
 }
 
+/** The entries the real newaliases stores for a text, whatever it says about it. */
+function originalDb(t: TestContext, text: string): Map<string, string> {
+  const dir = scratch(t, 'mh-aliases-in-');
+  chmodSync(dir, 0o755);
+  const file = join(dir, 'aliases');
+  writeFileSync(file, text, { mode: 0o644 });
+  chmodSync(file, 0o644);
+  spawnSync(SENDMAIL, ['-bi', `-oA${file}`], { encoding: 'utf8', timeout: 30_000 });
+  return dumpMap(file);
+}
+
 const DEBIAN_LIKE = `# /etc/aliases
 mailer-daemon: postmaster
 postmaster: root
@@ -704,6 +715,10 @@ describe('aliases rendered, built by the real newaliases (sendmail -bi -oA)', ()
     { name: 'continued root and decode entries, a backslash join, no postmaster', text: CONTINUED, entries: 4 },
     { name: 'empty file (Debian installs /etc/aliases empty)', text: '', entries: 2 },
     { name: 'no file yet', text: undefined, entries: 2 },
+    // A last line that ends in backslashes would swallow an appended entry (sendmail joins it even to an empty line).
+    { name: 'the last line ends in a backslash', text: 'staff: alice\\\n', entries: 3 },
+    { name: 'the last line ends in two backslashes', text: 'staff: alice\\\\\n', entries: 3 },
+    { name: 'the last line ends in a backslash and no newline', text: 'staff: alice\\', entries: 3 },
   ];
   // sendmail stores a quoted name that needs no quotes without them (`"decode"` → key decode; only
   // `"quoted name"` keeps its quotes), but aliasKey() keeps the quotes of every quoted name, so the
@@ -736,13 +751,11 @@ describe('aliases rendered, built by the real newaliases (sendmail -bi -oA)', ()
       assert.equal(db.size, c.entries, `keys in the db: ${[...db.keys()].join(' ')}`);
       for (const gone of want.strip!) assert.ok(!db.has(gone), `${gone} still in the db`);
       for (const [name, target] of want.set!) assert.equal(db.get(name), target, `${name} in the db`);
-      // Every other entry of the input is in the db with its value.
+      // Every other entry of the input is in the db with the value sendmail gave it in the input.
       if (c.text) {
-        const input = parseAliases(new SourceFile('in', c.text));
-        const last = new Map<string, string>();
-        [...input.keys].forEach((k, i) => last.set(k, input.entries.at(i)!.value));
-        for (const [key, value] of last) {
-          if (want.strip!.includes(key) || want.set!.some(([n]) => n === key)) continue;
+        const original = originalDb(t, c.text);
+        for (const [key, value] of original) {
+          if (want.strip!.includes(key) || want.set!.some(([n]) => n === key) || key === '@') continue;
           assert.equal(squeeze(db.get(key) ?? '(missing)'), squeeze(value), `entry ${key} changed`);
         }
       }

@@ -189,8 +189,8 @@ describe('apply failing: nothing half-written, bits restored, exit 3', () => {
     writeFileSync(outside, 'precious: root\n');
     const bin = join(root, '..', 'bin');
     mkdirSync(bin);
-    // A stand-in validator that, while apply waits for it, swaps /etc/aliases for a link out of the tree.
-    writeFileSync(join(bin, 'm4'), `#!/bin/sh\nrm -f '${join(root, 'etc/aliases')}'\nln -s '${outside}' '${join(root, 'etc/aliases')}'\nexit 0\n`, { mode: 0o755 });
+    // A stand-in validator (run as root, as sendmail is) that, while apply waits for it, swaps /etc/aliases for a link out of the tree.
+    writeFileSync(join(bin, 'sendmail'), `#!/bin/sh\nrm -f '${join(root, 'etc/aliases')}'\nln -s '${outside}' '${join(root, 'etc/aliases')}'\nexit 0\n`, { mode: 0o755 });
     const r = run(['apply', policy, '--root', root, '--files-only', '--no-post-commands'], { env: { PATH: `${bin}:${process.env.PATH}` } });
     assert.equal(r.code, 3, `${r.stdout}${r.stderr}`);
     assert.match(r.stderr, /\/etc\/aliases became a symlink \(to .*outside-aliases\) after it was read: not written/);

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { FileKind } from '../core/types.js';
@@ -12,7 +12,9 @@ import { relayKeys } from '../render/networks.js';
 import { renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
-import { lstatOrUndefined } from './write.js';
+import { Dirs, linkRefused, type Dir } from './dirs.js';
+import { nameFromBytes } from '../core/fs-names.js';
+import { openRegular, readFd } from './write.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
 export interface Command {
@@ -54,6 +56,7 @@ export interface FilePlan {
   post: Command[];
 }
 
+/** A change to the host beside file contents; `path` is in the tree (a name that is not UTF-8 comes surrogate-escaped, core/fs-names.ts). */
 export type HostAction =
   | { type: 'link'; path: string; hostPath: string; target: string; replaces?: string }
   | { type: 'remove'; path: string; hostPath: string; what: string }
@@ -81,29 +84,27 @@ export interface PlanOptions {
   /** Plan file contents only: no smrsh links, modes or attributes (config repositories). */
   filesOnly?: boolean;
   attributes?: AttributeReader;
+  /** The run's verified directories (apply keeps them for the steps after planning); made and closed here when absent. */
+  dirs?: Dirs;
 }
 
 /** Size limit of a file apply reads (a managed config file is kilobytes; this is a safety bound). */
-const MAX_READ = 64 * 1024 * 1024;
+export const MAX_READ = 64 * 1024 * 1024;
 
-/** lstat inside the root, refusing symlinks on the way (a managed path must be what it says it is). */
+/**
+ * The tree as apply reads it: every path through the run's verified directories (Dirs), refusing
+ * symlinks on the way (a managed path must be what it says it is).
+ */
 export class RootFs {
-  constructor(readonly root: string) {}
+  constructor(readonly dirs: Dirs) {}
 
-  /** The host path of a tree path: normalised against `/` first, so `..` can never climb out of the root. */
+  get root(): string {
+    return this.dirs.root;
+  }
+
+  /** The host path of a tree path, for messages and lsattr: normalised against `/` first, so `..` can never climb out of the root. */
   hostPath(path: string): string {
     return posix.join(this.root, posix.normalize(`/${path}`));
-  }
-
-  /** The components of a tree path from the root down: host path, path in the tree, whether last. */
-  private components(path: string): { at: string; shown: string; last: boolean }[] {
-    const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
-    return parts.map((_, i) => ({ at: posix.join(this.root, ...parts.slice(0, i + 1)), shown: posix.join('/', ...parts.slice(0, i + 1)), last: i === parts.length - 1 }));
-  }
-
-  /** A symlink on the way to a managed path: writing through it could change a file the policy does not name. */
-  private linkRefused(c: { at: string; shown: string }): UserError {
-    return new UserError(`${c.shown} is a symlink (to ${readlinkSync(c.at)}): mailharden does not write through links; give the real path in the policy's paths`, 3);
   }
 
   /**
@@ -111,56 +112,39 @@ export class RootFs {
    * directory, or the file itself being a symlink unless `allowLink`, is refused.
    */
   stat(path: string, allowLink = false): Stats | undefined {
-    for (const c of this.components(path)) {
-      let st: Stats;
-      try {
-        st = lstatSync(c.at);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-        throw new UserError(`${path}: ${(e as Error).message}`, 3);
-      }
-      if (st.isSymbolicLink() && !(c.last && allowLink)) throw this.linkRefused(c);
-      if (c.last) return st;
-      if (!st.isDirectory()) return undefined;
-    }
-    return lstatSync(this.root);
+    const norm = posix.normalize(`/${path}`);
+    if (norm === '/') return this.dirs.need('/').stat();
+    const { dir, name } = this.dirs.parentOf(norm);
+    const st = dir?.lstat(name);
+    if (st?.isSymbolicLink() && !allowLink) throw linkRefused(norm, dir!.at(name));
+    return st;
   }
 
   /**
-   * A file's text and stat. Text that is not valid UTF-8 (a Latin-1 comment) is read as Latin-1 and
-   * written back the same way, so bytes the policy does not touch stay exactly as they were.
+   * A file's text and stat, read through its directory's descriptor (never through a link, never
+   * blocking on a FIFO). Text that is not valid UTF-8 (a Latin-1 comment) is read as Latin-1 and
+   * written back the same way, and a UTF-8 byte order mark is kept as text, so bytes the policy does
+   * not touch stay exactly as they were.
    */
   read(path: string): { text: string; st: Stats; encoding: 'utf8' | 'latin1' } | undefined {
-    const st = this.stat(path);
-    if (!st) return undefined;
-    if (!st.isFile()) throw new UserError(`${path}: not a regular file`, 3);
-    if (st.size > MAX_READ) throw new UserError(`${path}: ${st.size} bytes, larger than any mail configuration file (limit ${MAX_READ})`, 3);
-    const buf = readFileSync(this.hostPath(path));
-    if (buf.includes(0)) throw new UserError(`${path}: binary file (NUL bytes): not a configuration file`, 3);
+    const norm = posix.normalize(`/${path}`);
+    const { dir, name } = this.dirs.parentOf(norm);
+    const lst = dir?.lstat(name);
+    if (!dir || !lst) return undefined;
+    const { fd, st } = openRegular(dir, name, norm);
+    let buf: Buffer;
     try {
-      return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf), st, encoding: 'utf8' };
-    } catch {
-      return { text: buf.toString('latin1'), st, encoding: 'latin1' };
+      buf = readFd(fd, st.size, MAX_READ, norm);
+    } finally {
+      closeSync(fd);
     }
+    if (buf.includes(0)) throw new UserError(`${path}: binary file (NUL bytes): not a configuration file`, 3);
+    return { ...decodeText(buf), st };
   }
 
-  /**
-   * Creates the directories of a tree path one level at a time, refusing any component that is a
-   * symlink or not a directory; returns the host path. Called again right before each write, so a
-   * directory swapped for a link after planning is caught.
-   */
-  ensureDir(dir: string): string {
-    for (const c of this.components(dir)) {
-      try {
-        mkdirSync(c.at, { mode: 0o755 });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`${c.shown}: ${(e as Error).message}`, 3);
-      }
-      const st = lstatSync(c.at);
-      if (st.isSymbolicLink()) throw this.linkRefused(c);
-      if (!st.isDirectory()) throw new UserError(`${c.shown}: not a directory`, 3);
-    }
-    return this.hostPath(dir);
+  /** Creates the directories of a tree path through verified descriptors (refusing links); returns the directory. */
+  ensureDir(dir: string): Dir {
+    return this.dirs.need(dir, {});
   }
 
   /** The nearest existing directory at or above `dir`. */
@@ -169,10 +153,23 @@ export class RootFs {
     for (;;) {
       const st = this.stat(d);
       if (st?.isDirectory()) return { path: d, st };
-      if (d === '/') return { path: '/', st: lstatSync(this.root) };
+      if (d === '/') return { path: '/', st: this.dirs.need('/').stat() };
       d = posix.dirname(d);
     }
   }
+}
+
+/** Bytes as apply edits them: UTF-8 when valid (a byte order mark kept as a character), else Latin-1; encodeText() gives the same bytes back. */
+export function decodeText(buf: Buffer): { text: string; encoding: 'utf8' | 'latin1' } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf), encoding: 'utf8' };
+  } catch {
+    return { text: buf.toString('latin1'), encoding: 'latin1' };
+  }
+}
+
+export function encodeText(text: string, encoding: 'utf8' | 'latin1'): Buffer {
+  return Buffer.from(text, encoding);
 }
 
 /** The paths the policy's files live at: the profile's layout with the policy's overrides. */
@@ -209,7 +206,15 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
  * are pending.
  */
 export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
-  const fs = new RootFs(opts.root);
+  if (!opts.dirs) {
+    const dirs = new Dirs(opts.root);
+    try {
+      return buildPlan(policy, { ...opts, dirs });
+    } finally {
+      dirs.close();
+    }
+  }
+  const fs = new RootFs(opts.dirs);
   const tree = new HostTree(opts.root, opts.attributes ?? lsattrAttributes);
   const layout = layoutFor(policy, tree);
   const mta = new Set(policy.mta ?? ['sendmail']);
@@ -295,7 +300,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     for (const f of plan.files) {
       if (f.before !== f.after || !f.derived || !f.post.length) continue;
       const source = fs.stat(f.path);
-      const derived = lstatOrUndefined(fs.hostPath(f.derived));
+      const derived = fs.stat(f.derived, true);
       if (source && derived && derived.mtimeMs < source.mtimeMs) f.stale = true;
     }
   }
@@ -354,22 +359,24 @@ function hostActions(policy: Policy, layout: Layout, fs: RootFs, tree: HostTree,
       const path = `${dir}/${name}`;
       const st = fs.stat(path, true);
       const hostPath = fs.hostPath(path);
-      if (st?.isSymbolicLink() && readlinkSync(hostPath) === target) continue;
+      const text = st?.isSymbolicLink() ? linkText(fs, path) : undefined;
+      if (text === target) continue;
       if (st?.isDirectory()) throw new UserError(`${path}: a directory where the smrsh link should be`, 3);
       if (!tree.stat(target)) plan.notes.push(`${target} does not exist under the root: the smrsh link ${path} will dangle until it is installed`);
-      plan.actions.push({ type: 'link', path, hostPath, target, ...(st ? { replaces: st.isSymbolicLink() ? `link to ${readlinkSync(hostPath)}` : 'a file' } : {}) });
+      plan.actions.push({ type: 'link', path, hostPath, target, ...(st ? { replaces: text !== undefined ? `link to ${text}` : 'a file' } : {}) });
     }
-    if (dirSt) {
-      for (const name of readdirSync(fs.hostPath(dir)).sort()) {
+    const d = dirSt ? fs.dirs.dir(dir) : undefined;
+    if (d) {
+      // Names as bytes: one that is not UTF-8 is still an entry smrsh would run.
+      for (const name of readdirSync(d.self, { encoding: 'buffer' }).map(nameFromBytes).sort()) {
         if (wanted.has(name)) continue;
         const path = `${dir}/${name}`;
-        const hostPath = fs.hostPath(path);
-        const st = lstatSync(hostPath);
+        const st = fs.stat(path, true)!;
         if (st.isDirectory()) {
           plan.notes.push(`${path}: a directory in the smrsh directory; remove it yourself`);
           continue;
         }
-        plan.actions.push({ type: 'remove', path, hostPath, what: st.isSymbolicLink() ? `link to ${readlinkSync(hostPath)}` : 'file' });
+        plan.actions.push({ type: 'remove', path, hostPath: fs.hostPath(path), what: st.isSymbolicLink() ? `link to ${linkText(fs, path)}` : 'file' });
       }
     }
   }
@@ -382,6 +389,12 @@ function hostActions(policy: Policy, layout: Layout, fs: RootFs, tree: HostTree,
   }
 }
 
+
+/** The text of a link in the tree (read through its verified directory). */
+function linkText(fs: RootFs, path: string): string {
+  const { dir, name } = fs.dirs.parentOf(path);
+  return nameFromBytes(readlinkSync(dir!.at(name), { encoding: 'buffer' }));
+}
 
 /** Whether a file plan changes anything. */
 export const changes = (f: FilePlan): boolean => f.before !== f.after;

@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fchmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -8,10 +8,11 @@ import { SEVERITIES, type Finding, type Severity } from '../core/types.js';
 import { octal } from '../host/mode.js';
 import type { Policy } from '../policy/schema.js';
 import type { Render } from '../render/templates.js';
-import { buildPlan, changes, RootFs, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
+import { Dirs, type Dir } from './dirs.js';
+import { buildPlan, changes, encodeText, MAX_READ, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
 import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
-import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, lstatOrUndefined, markCleared, TEMP_PATTERN } from './write.js';
+import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, markCleared, readBytes, removeEntry, TEMP_PATTERN } from './write.js';
 import { loadExternal } from '../core/external.js';
 
 export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
@@ -116,14 +117,16 @@ export function planScript(plan: Plan, render: Render): string {
  * nothing yet, so its own pid, reused in a container, counts as gone). A dry run only tells of the
  * bits. Returns the paths whose bit was set again.
  */
-function sweepTemps(plan: Plan, note: (line: string) => void, dryRun: boolean): string[] {
-  const dirs = new Set([...plan.files.map((f) => posix.dirname(f.hostPath)), ...plan.actions.map((a) => posix.dirname(a.hostPath))]);
+function sweepTemps(plan: Plan, dirs: Dirs, note: (line: string) => void, dryRun: boolean): string[] {
+  const paths = new Set([...plan.files.map((f) => posix.dirname(f.path)), ...plan.actions.map((a) => posix.dirname(a.path))]);
   const gone = (pid: string): boolean => Number(pid) === process.pid || !isAlive(Number(pid));
-  const markers: { marker: string; target: string; pid: string }[] = [];
-  for (const d of dirs) {
+  const markers: { dir: Dir; marker: string; target: string; pid: string }[] = [];
+  for (const p of paths) {
+    const d = dirs.dir(p);
+    if (!d) continue;
     let names: string[];
     try {
-      names = readdirSync(d);
+      names = readdirSync(d.self);
     } catch {
       continue;
     }
@@ -132,32 +135,32 @@ function sweepTemps(plan: Plan, note: (line: string) => void, dryRun: boolean): 
       const cleared = temp ? undefined : CLEARED_PATTERN.exec(n);
       const pid = temp?.[1] ?? cleared?.[2];
       if (pid === undefined || !gone(pid)) continue;
-      const p = posix.join(d, n);
       // Its own temp files and temp links (a link is removed, never followed); never a directory.
-      const st = lstatOrUndefined(p);
+      const st = d.lstat(n);
       if (!st?.isFile() && !st?.isSymbolicLink()) continue;
-      if (cleared) markers.push({ marker: p, target: posix.join(d, cleared[1]!), pid });
-      else if (!dryRun) rmSync(p, { force: true });
+      if (cleared) markers.push({ dir: d, marker: n, target: cleared[1]!, pid });
+      else if (!dryRun) removeEntry(d, n);
     }
   }
   // After the temp files, so that a bit that cannot be set stops the run with nothing else left over.
   const restored: string[] = [];
-  for (const { marker, target, pid } of markers) {
-    const isFile = lstatOrUndefined(target)?.isFile() === true;
+  for (const { dir, marker, target, pid } of markers) {
+    const shown = dir.treePath(target);
+    const isFile = dir.lstat(target)?.isFile() === true;
     if (dryRun) {
-      if (isFile) note(`mailharden: note: apply process ${pid} cleared the immutable bit of ${target} and was killed; a run without --dry-run sets it again first`);
+      if (isFile) note(`mailharden: note: apply process ${pid} cleared the immutable bit of ${shown} and was killed; a run without --dry-run sets it again first`);
       continue;
     }
     if (isFile) {
       try {
-        chattr(target, true, target);
+        chattr(dir, target, true, shown);
       } catch (e) {
-        throw new UserError(`${(e as Error).message}\n  apply process ${pid} cleared the immutable bit of ${target} and was killed, and it cannot be set again: set it (chattr +i) and run apply again`, 3);
+        throw new UserError(`${(e as Error).message}\n  apply process ${pid} cleared the immutable bit of ${shown} and was killed, and it cannot be set again: set it (chattr +i) and run apply again`, 3);
       }
-      restored.push(target);
-      note(`mailharden: note: set the immutable bit of ${target} again (apply process ${pid} cleared it and was killed)`);
+      restored.push(shown);
+      note(`mailharden: note: set the immutable bit of ${shown} again (apply process ${pid} cleared it and was killed)`);
     }
-    rmSync(marker, { force: true });
+    removeEntry(dir, marker);
   }
   return restored;
 }
@@ -182,10 +185,21 @@ export function policyLabel(path: string): string {
  * Returns the exit code (APPLY_EXIT).
  */
 export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<number> {
-  const planned = (): Plan => buildPlan(policy, { root: o.root, render: o.render, policyName: policyLabel(o.policyName), filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
+  // Every directory apply acts in is opened once, from the root down, and every step after planning
+  // acts through those descriptors: a directory swapped for a link meanwhile changes nothing.
+  const dirs = new Dirs(o.root);
+  try {
+    return await applyIn(dirs, policy, o);
+  } finally {
+    dirs.close();
+  }
+}
+
+async function applyIn(dirs: Dirs, policy: Policy, o: ApplyOptions): Promise<number> {
+  const planned = (): Plan => buildPlan(policy, { root: o.root, dirs, render: o.render, policyName: policyLabel(o.policyName), filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
   let plan = planned();
   // A bit set again by the sweep changes what the plan found: plan once more.
-  if (sweepTemps(plan, (line) => o.err(`${line}\n`), o.dryRun).length) plan = planned();
+  if (sweepTemps(plan, dirs, (line) => o.err(`${line}\n`), o.dryRun).length) plan = planned();
   const changed = plan.files.filter(changes);
   const shown = (p: string): string => (o.root === '/' ? p : `${o.root.replace(/\/$/, '')}${p}`);
 
@@ -235,9 +249,10 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
 
   // 4. The real programs judge the candidates.
   if (o.validate) {
+    faultPoint('before-validate');
     const rejected: string[] = [];
     for (const f of changed.filter((x) => x.validator)) {
-      const v = validateCandidate(f);
+      const v = validateCandidate(f, dirs.need(posix.dirname(f.path), {}));
       if (v.skipped) o.err(`mailharden: note: ${shown(f.path)} not validated: ${v.skipped}\n`);
       else if (!v.ok) rejected.push(`${shown(f.path)}: rejected by ${v.program}:\n${v.complaints.map((c) => `    ${c}`).join('\n')}`);
     }
@@ -249,24 +264,34 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
 
   // 5. Back up everything about to change (a default backup directory inside the root is made
   // without following links, like every other write).
-  const rootFs = new RootFs(o.root);
+  faultPoint('before-backup');
   const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, '');
-  const backupDir = o.backupDir ?? rootFs.ensureDir(posix.join('/var/backups/mailharden', stamp));
-  if (o.backup) {
-    for (const f of changed) if (f.before !== undefined) backup(f.hostPath, f.path, backupDir);
-    for (const a of pendingActions) if ((a.type === 'remove' || (a.type === 'link' && a.replaces)) && lstatOrUndefined(a.hostPath)) backup(a.hostPath, a.path, backupDir);
+  const defaultBackup = posix.join('/var/backups/mailharden', stamp);
+  const backupDir = o.backupDir ?? shown(defaultBackup);
+  const backups = o.backup && (changed.some((f) => f.before !== undefined) || pendingActions.some((a) => a.type === 'remove' || (a.type === 'link' && a.replaces))) ? (o.backupDir ? new Dirs(o.backupDir, { mode: 0o700 }) : dirs.under(defaultBackup, { mode: 0o700 })) : undefined;
+  try {
+    if (backups) {
+      for (const f of changed) if (f.before !== undefined) backup(dirs.need(posix.dirname(f.path)), posix.basename(f.path), f.path, backups);
+      for (const a of pendingActions) {
+        if (a.type !== 'remove' && !(a.type === 'link' && a.replaces)) continue;
+        const d = dirs.need(posix.dirname(a.path));
+        if (d.lstat(posix.basename(a.path))) backup(d, posix.basename(a.path), a.path, backups);
+      }
+    }
+  } finally {
+    backups?.close();
   }
   faultPoint('after-backup');
 
   // 6. Write each file, clearing and restoring immutable bits (restored right after the writes, also
   // when one fails or a signal arrives, before any slower step).
-  const cleared: { f: FilePlan; marker: string }[] = [];
+  const cleared: { f: FilePlan; dir: Dir; marker: string }[] = [];
   const restore = (): string[] => {
     const errors: string[] = [];
-    for (const { f, marker } of cleared.splice(0)) {
+    for (const { f, dir, marker } of cleared.splice(0)) {
       try {
-        chattr(f.hostPath, true, shown(f.path));
-        rmSync(marker, { force: true });
+        chattr(dir, posix.basename(f.path), true, shown(f.path));
+        removeEntry(dir, marker);
       } catch (e) {
         // The marker stays: the next run tries again.
         errors.push((e as Error).message);
@@ -282,20 +307,21 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
   let failure: unknown;
   try {
     for (const f of changed) {
-      rootFs.ensureDir(posix.dirname(f.path));
+      const dir = dirs.need(posix.dirname(f.path), {});
+      const name = posix.basename(f.path);
       if (f.immutable) {
-        const marker = markCleared(f.hostPath);
+        const marker = markCleared(dir, name);
         try {
-          chattr(f.hostPath, false, shown(f.path));
+          chattr(dir, name, false, shown(f.path));
         } catch (e) {
           // The bit was not cleared: nothing for a later run to set again.
-          rmSync(marker, { force: true });
+          removeEntry(dir, marker);
           throw e;
         }
-        cleared.push({ f, marker });
+        cleared.push({ f, dir, marker });
         faultPoint(`after-clear:${f.path}`);
       }
-      atomicWrite(f.hostPath, f.after, f.mode, { uid: f.uid, gid: f.gid }, f.path, f.encoding);
+      atomicWrite(dir, name, encodeText(f.after, f.encoding), f.mode, { uid: f.uid, gid: f.gid }, f.path);
     }
   } catch (e) {
     failure = e;
@@ -315,17 +341,21 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
   const problems: string[] = [];
   for (const a of pendingActions) {
     if (a.type === 'chattr') continue;
-    rootFs.ensureDir(posix.dirname(a.path));
-    if (a.type === 'link') atomicLink(a.hostPath, a.target);
-    else if (a.type === 'remove') rmSync(a.hostPath, { force: true });
-    else if (a.type === 'chmod') chmodSync(a.hostPath, a.mode);
+    if (a.type === 'chmod') {
+      // The directory itself, through its own verified descriptor.
+      fchmodSync(dirs.need(a.path).fd, a.mode);
+      continue;
+    }
+    const dir = dirs.need(posix.dirname(a.path), {});
+    if (a.type === 'link') atomicLink(dir, posix.basename(a.path), a.target);
+    else removeEntry(dir, posix.basename(a.path));
   }
   faultPoint('before-post');
   if (o.postCommands) {
     for (const f of plan.files.filter((x) => changes(x) || x.stale)) {
       for (const c of f.post) {
         try {
-          const note = runPost(c, o.root);
+          const note = runPost(c, dirs);
           if (note) o.err(note);
         } catch (e) {
           problems.push((e as Error).message);
@@ -333,10 +363,11 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
       }
     }
   }
+  faultPoint('before-chattr');
   for (const a of pendingActions) {
     if (a.type !== 'chattr') continue;
     try {
-      chattr(a.hostPath, a.immutable, shown(a.path));
+      chattr(dirs.need(posix.dirname(a.path)), posix.basename(a.path), a.immutable, shown(a.path));
     } catch (e) {
       problems.push((e as Error).message);
     }
@@ -347,18 +378,30 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
   return APPLY_EXIT.ok;
 }
 
-/** Runs a post-command with the tree's paths; a missing program is a note, a failing one an error. */
-function runPost(c: Command, root: string): string {
+/**
+ * Runs a post-command on the tree's files through their verified directories (the program is handed
+ * /proc/PID/fd/N/NAME, so it acts where apply planned, and reads the file's exact bytes on its
+ * standard input); a missing program is a note, a failing one an error.
+ */
+function runPost(c: Command, dirs: Dirs): string {
   const program = which(c.argv[0]!);
-  const map = (s: string): string => (root === '/' ? s : s.replace(/^(-oA)?(\/.*)$/, (_, opt: string | undefined, p: string) => `${opt ?? ''}${posix.join(root, p)}`));
   if (!program) return `mailharden: note: ${c.argv[0]} is not installed: run yourself: ${commandLine(c)}\n`;
+  const shownBack: [string, string][] = [];
+  const map = (s: string): string => {
+    const m = /^(-oA)?(\/.*)$/.exec(s);
+    if (!m) return s;
+    const dir = dirs.need(posix.dirname(m[2]!));
+    shownBack.push([dir.childPrefix, `${dir.path.replace(/\/$/, '')}/`]);
+    return `${m[1] ?? ''}${dir.forChild(posix.basename(m[2]!))}`;
+  };
   const args = c.argv.slice(1).map(map);
-  const input = c.stdin ? readFileSync(map(c.stdin), 'utf8') : '';
-  const r = spawnSync(program, args, { input, encoding: 'utf8', timeout: 120_000 });
+  const input = c.stdin ? readBytes(dirs.need(posix.dirname(c.stdin)), posix.basename(c.stdin), MAX_READ, c.stdin) : Buffer.alloc(0);
+  const r = spawnSync(program, args, { input, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
   if (r.error || r.status !== 0) {
     // tcprules leaves its temp file behind when it fails (FORMATS.md §7).
-    if (c.argv[0] === 'tcprules' && args[1]) rmSync(args[1], { force: true });
-    throw new UserError(`${commandLine({ ...c, argv: [program, ...args] })} failed (exit ${r.status ?? r.error?.message}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(0, 5).join(' / ')}`, 3);
+    if (c.argv[0] === 'tcprules' && c.argv[2]) removeEntry(dirs.need(posix.dirname(c.argv[2])), posix.basename(c.argv[2]));
+    const said = shownBack.reduce((t, [from, to]) => t.split(from).join(to), (r.stderr || r.stdout || '').trim());
+    throw new UserError(`${commandLine({ ...c, argv: [program, ...c.argv.slice(1)] })} failed (exit ${r.status ?? r.error?.message}): ${said.split('\n').slice(0, 5).join(' / ')}`, 3);
   }
   return '';
 }

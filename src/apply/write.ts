@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, copyFileSync, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, rmSync, symlinkSync, utimesSync, chownSync, chmodSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, fchmodSync, fchownSync, fstatSync, fsyncSync, futimesSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
+import { checkName, linkRefused, type Dir, type Dirs } from './dirs.js';
+import { nameFromBytes } from '../core/fs-names.js';
 
 /** A fresh name beside `path`: a dot file in the same directory, so a rename over `path` is atomic. */
 export function tempBeside(path: string, what: string): string {
@@ -16,7 +18,7 @@ export function tempBeside(path: string, what: string): string {
 export function replaceFile(path: string, text: string, mode: number): void {
   const tmp = tempBeside(path, 'new');
   try {
-    writeTemp(tmp, text, mode);
+    writeTemp(tmp, Buffer.from(text, 'utf8'), mode);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -28,14 +30,13 @@ export function replaceFile(path: string, text: string, mode: number): void {
 export const TEMP_PATTERN = /^\..+\.mailharden-(?:check|current|new|link)-(\d+)-[0-9a-f]{8}(?:\.db|\.cdb|\.cdb\.tmp)?$/;
 
 /** Creates a new file (never an existing one, never through a link) with `mode`, written and synced. */
-export function writeTemp(path: string, text: string, mode: number, owner?: { uid: number; gid: number }, encoding: 'utf8' | 'latin1' = 'utf8', shown = path): void {
+export function writeTemp(path: string | Buffer, data: Buffer, mode: number, owner?: { uid: number; gid: number }, shown: string = String(path)): void {
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    const buf = Buffer.from(text, encoding);
-    const half = buf.length >> 1;
-    for (let off = 0; off < half; ) off += writeSync(fd, buf, off, half - off);
+    const half = data.length >> 1;
+    for (let off = 0; off < half; ) off += writeSync(fd, data, off, half - off);
     faultPoint(`mid-temp:${shown}`);
-    for (let off = half; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    for (let off = half; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
     if (owner && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
     // After the chown: chown clears set-id bits.
     fchmodSync(fd, mode);
@@ -48,51 +49,53 @@ export function writeTemp(path: string, text: string, mode: number, owner?: { ui
   closeSync(fd);
 }
 
-function syncDir(dir: string): void {
+/** A name for a temp file beside `name` in its directory (a dot file, so a rename over `name` is atomic). */
+export function tempName(name: string, what: string): string {
+  return `.${name}.mailharden-${what}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+function syncDir(dir: Dir): void {
   try {
-    const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncSync(dir.fd);
   } catch {
     // Some file systems refuse fsync on a directory; the rename itself is still atomic.
   }
 }
 
 /**
- * Fault injection for the crash-safety tests, off unless MAILHARDEN_FAULT is set:
+ * Fault injection for the crash-safety and race tests, off unless MAILHARDEN_FAULT is set:
  * `MAILHARDEN_FAULT=<point>` kills the process dead there (SIGKILL of itself), `throw:<point>` makes
- * the step fail with an error, `enospc:<point>` with ENOSPC (a full disk). Points: `before-temp:<path>`,
- * `mid-temp:<path>` (half the bytes written), `after-temp:<path>`, `after-rename:<path>`,
- * `after-clear:<path>` (immutable bit cleared), `after-backup`, `after-writes`, `before-post`.
+ * the step fail with an error, `enospc:<point>` with ENOSPC (a full disk), `stop:<point>` stops it
+ * there (SIGSTOP of itself) until the test, having changed the tree, sends SIGCONT. Points:
+ * `before-temp:<path>`, `mid-temp:<path>` (half the bytes written), `after-temp:<path>`,
+ * `after-rename:<path>`, `after-clear:<path>` (immutable bit cleared), `before-validate`,
+ * `before-backup`, `after-backup`, `after-writes`, `before-post`, `before-chattr`.
  */
 export function faultPoint(name: string): void {
   const fault = process.env.MAILHARDEN_FAULT;
   if (!fault) return;
   if (fault === name) process.kill(process.pid, 'SIGKILL');
+  if (fault === `stop:${name}`) process.kill(process.pid, 'SIGSTOP');
   if (fault === `throw:${name}`) throw new Error(`injected fault at ${name}`);
   if (fault === `enospc:${name}`) throw Object.assign(new Error(`ENOSPC: no space left on device, write (injected at ${name})`), { code: 'ENOSPC', errno: -28 });
 }
 
 /**
- * Replaces (or creates) a file atomically: a temp file in the same directory with the content, mode
- * and owner, synced, then renamed over the target, then the directory synced. A reader sees the old
- * file or the new one, never a mix; a crash leaves at most a dot temp file. The target must not have
- * become a symlink since it was planned.
+ * Replaces (or creates) a file atomically in a verified directory: a temp file in it with the content,
+ * mode and owner, synced, then renamed over the target, then the directory synced. A reader sees the
+ * old file or the new one, never a mix; a crash leaves at most a dot temp file. The target must not
+ * have become a symlink or anything but a regular file since it was planned.
  */
-export function atomicWrite(path: string, text: string, mode: number, owner: { uid: number; gid: number }, shown: string, encoding: 'utf8' | 'latin1' = 'utf8'): void {
-  const dir = posix.dirname(path);
-  const tmp = tempBeside(path, 'new');
+export function atomicWrite(dir: Dir, name: string, data: Buffer, mode: number, owner: { uid: number; gid: number }, shown: string): void {
+  const tmp = dir.at(tempName(name, 'new'));
   faultPoint(`before-temp:${shown}`);
-  writeTemp(tmp, text, mode, owner, encoding, shown);
+  writeTemp(tmp, data, mode, owner, shown);
   try {
     faultPoint(`after-temp:${shown}`);
-    const st = lstatOrUndefined(path);
-    if (st?.isSymbolicLink()) throw new UserError(`${shown} became a symlink (to ${readlinkSync(path)}) after it was read: not written`, 3);
+    const st = dir.lstat(name);
+    if (st?.isSymbolicLink()) throw new UserError(`${shown} became a symlink (to ${nameFromBytes(readlinkSync(dir.at(name), { encoding: 'buffer' }))}) after it was read: not written`, 3);
     if (st && !st.isFile()) throw new UserError(`${shown} is no longer a regular file: not written`, 3);
-    renameSync(tmp, path);
+    renameSync(tmp, dir.at(name));
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
@@ -101,19 +104,51 @@ export function atomicWrite(path: string, text: string, mode: number, owner: { u
   syncDir(dir);
 }
 
-/** Points `path` at `target` with a symlink made beside it and renamed over it (atomic, like a write). */
-export function atomicLink(path: string, target: string): void {
-  const tmp = tempBeside(path, 'link');
-  symlinkSync(target, tmp);
+/** Copies a file made elsewhere (a database a program built) into a verified directory atomically, with the given mode and owner. */
+export function installCopy(from: string, dir: Dir, name: string, mode: number, owner: { uid: number; gid: number } | undefined, shown: string): void {
+  const tmp = dir.at(tempName(name, 'new'));
+  copyFileSync(from, tmp, constants.COPYFILE_EXCL);
   try {
-    const st = lstatOrUndefined(path);
-    if (st?.isDirectory()) throw new UserError(`${path}: a directory where a link should be`, 3);
-    renameSync(tmp, path);
+    const fd = openSync(tmp, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      if (owner && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
+      fchmodSync(fd, mode);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const st = dir.lstat(name);
+    if (st && !st.isFile()) throw new UserError(`${shown}: not a regular file: not replaced`, 3);
+    renameSync(tmp, dir.at(name));
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
-  syncDir(posix.dirname(path));
+  syncDir(dir);
+}
+
+/** Points `name` in a verified directory at `target` with a symlink made beside it and renamed over it (atomic, like a write). */
+export function atomicLink(dir: Dir, name: string, target: string): void {
+  const tmp = dir.at(tempName(name, 'link'));
+  symlinkSync(target, tmp);
+  try {
+    if (dir.lstat(name)?.isDirectory()) throw new UserError(`${dir.treePath(name)}: a directory where a link should be`, 3);
+    renameSync(tmp, dir.at(name));
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  syncDir(dir);
+}
+
+/** Removes a name (a file or a link, never followed) from a verified directory. */
+export function removeEntry(dir: Dir, name: string): void {
+  try {
+    unlinkSync(dir.at(name));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  syncDir(dir);
 }
 
 export function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
@@ -124,20 +159,78 @@ export function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | u
   }
 }
 
-/** Copies a file or link into the backup tree at the same relative path, keeping mode, owner and times. */
-export function backup(hostPath: string, treePath: string, backupDir: string): string {
-  const dest = posix.join(backupDir, treePath);
-  mkdirSync(posix.dirname(dest), { recursive: true, mode: 0o700 });
-  const st = lstatSync(hostPath);
-  if (st.isSymbolicLink()) {
-    symlinkSync(readlinkSync(hostPath), dest);
-    return dest;
+/** Opens a name in a verified directory for reading: never a link, never blocking on a FIFO; the type is checked on the descriptor. */
+export function openRegular(dir: Dir, name: string, shown: string): { fd: number; st: Stats } {
+  let fd: number;
+  try {
+    fd = openSync(dir.at(name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw linkRefused(shown, dir.at(name));
+    throw e;
   }
-  copyFileSync(hostPath, dest, constants.COPYFILE_EXCL);
-  if (process.getuid?.() === 0) chownSync(dest, st.uid, st.gid);
-  chmodSync(dest, st.mode & 0o7777);
-  utimesSync(dest, st.atime, st.mtime);
-  return dest;
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new UserError(`${shown}: not a regular file`, 3);
+  }
+  return { fd, st };
+}
+
+/** Reads a whole open file, at most `max` bytes (a larger one is refused). */
+export function readFd(fd: number, size: number, max: number, shown: string): Buffer {
+  if (size > max) throw new UserError(`${shown}: ${size} bytes, larger than any mail configuration file (limit ${max})`, 3);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(size - total, 0) + 1, 1 << 20));
+    const n = readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    total += n;
+    if (total > max) throw new UserError(`${shown}: larger than any mail configuration file (limit ${max})`, 3);
+    chunks.push(buf.subarray(0, n));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** A regular file's bytes from a verified directory. */
+export function readBytes(dir: Dir, name: string, max: number, shown: string): Buffer {
+  const { fd, st } = openRegular(dir, name, shown);
+  try {
+    return readFd(fd, st.size, max, shown);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Copies a file or link from a verified directory into the backup tree at the same relative path, keeping mode, owner and times. */
+export function backup(dir: Dir, name: string, treePath: string, into: Dirs): void {
+  const dest = into.need(posix.dirname(treePath), { mode: 0o700 });
+  const st = lstatSync(dir.at(name));
+  if (st.isSymbolicLink()) {
+    symlinkSync(readlinkSync(dir.at(name), { encoding: 'buffer' }), dest.at(name));
+    return;
+  }
+  const { fd, st: fst } = openRegular(dir, name, treePath);
+  try {
+    const out = openSync(dest.at(name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let pos = 0; ; ) {
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        if (n === 0) break;
+        for (let off = 0; off < n; ) off += writeSync(out, buf, off, n - off);
+        pos += n;
+      }
+      if (process.getuid?.() === 0) fchownSync(out, fst.uid, fst.gid);
+      fchmodSync(out, fst.mode & 0o7777);
+      futimesSync(out, fst.atime, fst.mtime);
+      fsyncSync(out);
+    } finally {
+      closeSync(out);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -147,18 +240,32 @@ export function backup(hostPath: string, treePath: string, backupDir: string): s
  */
 export const CLEARED_PATTERN = /^\.(.+)\.mailharden-immutable-(\d+)$/;
 
-/** Writes the marker for clearing the immutable bit of `hostPath`; returns its path. */
-export function markCleared(hostPath: string): string {
-  const dir = posix.dirname(hostPath);
-  const marker = posix.join(dir, `.${posix.basename(hostPath)}.mailharden-immutable-${process.pid}`);
-  rmSync(marker, { force: true });
-  writeTemp(marker, `${posix.basename(hostPath)}\n`, 0o600);
+/** Writes the marker for clearing the immutable bit of `name` in `dir`; returns the marker's name. */
+export function markCleared(dir: Dir, name: string): string {
+  const marker = `.${name}.mailharden-immutable-${process.pid}`;
+  removeEntry(dir, marker);
+  writeTemp(dir.at(marker), Buffer.from(`${name}\n`), 0o600);
   syncDir(dir);
   return marker;
 }
 
-/** Sets or clears the immutable attribute; throws with chattr's message on failure. */
-export function chattr(hostPath: string, immutable: boolean, shown: string): void {
-  const r = spawnSync('chattr', [immutable ? '+i' : '-i', '--', hostPath], { encoding: 'utf8', timeout: 30_000 });
-  if (r.error || r.status !== 0) throw new UserError(`chattr ${immutable ? '+i' : '-i'} ${shown}: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`, 3);
+/**
+ * Sets or clears the immutable attribute of a name in a verified directory; throws with chattr's
+ * message on failure. chattr is given the name through this process's descriptor of the directory.
+ * A file is made immutable only when it is a regular file with one link (a hard link to a file
+ * elsewhere would lock that file too) in a directory no one else may change (else the name could be
+ * swapped between the check and chattr).
+ */
+export function chattr(dir: Dir, name: string, immutable: boolean, shown: string): void {
+  if (immutable) {
+    const { fd, st } = openRegular(dir, name, shown);
+    closeSync(fd);
+    if (st.nlink > 1) throw new UserError(`chattr +i ${shown}: it has ${st.nlink} hard links (one may be a file elsewhere): not made immutable`, 3);
+    const d = dir.stat();
+    const self = process.getuid?.() ?? 0;
+    if ((d.mode & 0o022 && !(d.mode & 0o1000)) || (d.uid !== 0 && d.uid !== self)) throw new UserError(`chattr +i ${shown}: its directory can be changed by other users: not made immutable`, 3);
+  }
+  checkName(name);
+  const r = spawnSync('chattr', [immutable ? '+i' : '-i', '--', `/proc/self/fd/3/${name}`], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe', dir.fd] });
+  if (r.error || r.status !== 0) throw new UserError(`chattr ${immutable ? '+i' : '-i'} ${shown}: ${(r.stderr || r.error?.message || `exit ${r.status}`).split(`/proc/self/fd/3/${name}`).join(shown).trim()}`, 3);
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
+import { fsName, nameFromBytes } from '../core/fs-names.js';
 
 /** What the tree knows about one path (never following a link out of the root). */
 export interface Meta {
@@ -51,9 +52,10 @@ export class HostTree {
     if (hit !== undefined) return hit ?? undefined;
     let meta: Meta | null = null;
     try {
-      const st = lstatSync(this.hostPath(norm));
+      const at = fsName(this.hostPath(norm));
+      const st = lstatSync(at);
       meta = toMeta(norm, st);
-      if (meta.type === 'symlink') meta.target = readlinkSync(this.hostPath(norm));
+      if (meta.type === 'symlink') meta.target = nameFromBytes(readlinkSync(at, { encoding: 'buffer' }));
     } catch (e) {
       this.note(norm, e);
     }
@@ -137,12 +139,12 @@ export class HostTree {
     }
   }
 
-  /** Names in a directory (links to directories followed inside the tree), sorted; [] when unreadable. */
+  /** Names in a directory (links to directories followed inside the tree), sorted; [] when unreadable. Names that are not UTF-8 come surrogate-escaped (core/fs-names.ts). */
   list(path: string): string[] {
     const real = this.resolve(path);
     if (real === undefined) return [];
     try {
-      return readdirSync(this.hostPath(real)).sort();
+      return readdirSync(fsName(this.hostPath(real)), { encoding: 'buffer' }).map(nameFromBytes).sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ENOTDIR') this.note(real, e);
       return [];

@@ -47,6 +47,36 @@ export function renderAliases(text: string | undefined, want: AliasesSettings, p
   if (text === undefined) {
     return ['# /etc/aliases: written by mailharden from the hardening policy.', '# Rebuild the database with newaliases after editing.', ...missing, ''].join('\n');
   }
-  edits.append(missing);
+  // A last line that ends in a backslash: sendmail would join an appended entry to it (even an empty
+  // line between, which takes the backslash's place), so the entries go before the file's last
+  // logical line instead, which stays last and reads as before.
+  const tail = /\\\n?$/.test(text) ? lastLogicalLine(text) : undefined;
+  if (tail !== undefined) edits.insertBefore(tail, missing);
+  else edits.append(missing);
   return edits.size ? edits.apply() : text;
+}
+
+/** The first physical line (1-based) of the last line sendmail's readaliases() starts anew: not joined to the one before by a backslash, not starting with a blank. */
+function lastLogicalLine(text: string): number | undefined {
+  const lines = text.split('\n');
+  if (text.endsWith('\n')) lines.pop();
+  const trailing = (s: string): number => {
+    let n = 0;
+    while (n < s.length && s.charCodeAt(s.length - 1 - n) === 92 /* \\ */) n++;
+    return n;
+  };
+  let last: number | undefined;
+  for (let i = 0; i < lines.length; ) {
+    const start = i;
+    // The join replaces the line's last backslash with the next line: an empty next line leaves the
+    // backslash before it at the end, and the join goes on.
+    let t = trailing(lines[i++]!);
+    while (t > 0 && i < lines.length) {
+      const next = lines[i++]!;
+      t = next === '' ? t - 1 : trailing(next);
+    }
+    const c = lines[start]!.charCodeAt(0);
+    if (c !== 32 && c !== 9) last = start + 1;
+  }
+  return last;
 }
