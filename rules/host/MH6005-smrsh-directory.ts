@@ -54,7 +54,13 @@ export default defineRule({
       if (own.type === 'symlink') {
         // Resolve without tree.stat, so that a dangling link is reported here and not also as unreadable.
         const real = tree.resolve(path);
-        if (real === undefined) continue; // a loop or a link out of the tree: MH6000 reports it
+        if (real === undefined) {
+          // A loop or a link out of the tree (MH6000 reports it), or into a directory the tree lacks:
+          // what the link's text names is still what smrsh would run on the host.
+          const what = smrshForbidden(own.target ?? '');
+          if (what) ctx.report({ messageId: 'link', data: { path, target: own.target ?? '', what }, ...at(path) });
+          continue;
+        }
         target = real;
         meta = tree.lstat(real);
         if (!meta) {
