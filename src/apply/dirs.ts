@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { fsName, nameFromBytes } from '../core/fs-names.js';
@@ -102,6 +102,7 @@ export class Dirs {
       this.owned = false;
       return;
     }
+    if (!existsSync(FD_DIR)) throw new UserError(`${FD_DIR} is missing: apply acts through open directories, which needs Linux's /proc mounted`, 3);
     if (create) mkdirSync(root, { recursive: true, mode: create.mode });
     let real: string;
     try {
