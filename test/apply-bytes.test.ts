@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { run } from './helpers/cli.js';
@@ -99,5 +99,23 @@ describe('apply runs m4 where a hostile .mc cannot act as root', () => {
     const pwd = readFileSync(join(out, 'pwd'), 'utf8').trim();
     assert.match(pwd, /mailharden-m4-/);
     assert.ok(!pwd.startsWith(root), 'not in the tree');
+  });
+
+  it('m4 cannot write in its directory, and nothing a syscmd starts outlives the check', (t) => {
+    if (!needs(t, M4) || !needsRoot(t, 'the unprivileged account is used when apply runs as root')) return;
+    const { root, policy } = exampleRoot();
+    const out = tempDir('mh-m4-out-');
+    chmodSync(out, 0o777);
+    const tag = `mh${process.pid}x${Date.now()}`;
+    const mc = join(root, 'etc/mail/sendmail.mc');
+    writeFileSync(mc, `syscmd(\`touch made 2>/dev/null && echo writable > ${out}/w; (exec -a ${tag} sleep 300) >/dev/null 2>&1 &')dnl\n${readFileSync(mc, 'utf8')}`);
+    const start = Date.now();
+    const r = run(['apply', policy, '--root', root, '--files-only', '--no-post-commands']);
+    assert.ok(r.code === 0 || r.code === 4, r.stderr);
+    assert.ok(Date.now() - start < 50_000, 'apply did not wait for the leftover process');
+    assert.ok(!existsSync(join(out, 'w')), 'm4 could create a file in its working directory');
+    const left = spawnSync('pgrep', ['-f', tag], { encoding: 'utf8' }).stdout.trim();
+    if (left) spawnSync('kill', ['-9', ...left.split('\n')]);
+    assert.equal(left, '', 'a process the .mc started is still running');
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI } from './helpers/cli.js';
@@ -138,5 +138,109 @@ describe('apply with a directory swapped for a link out of the root at each acti
     assert.match(r.stderr, /chattr \+i .*\/etc\/mail\/access: it has 2 hard links .*: not made immutable/);
     assert.doesNotMatch(outsideAttrs, /i/);
     assert.match(aliasesAttrs, /i/, 'the file with one link is made immutable');
+  });
+
+});
+
+describe('apply in a tree where a local user can write some directories', () => {
+  /** Stand-ins for the real programs that record where they were asked to work, then run the real one. */
+  function recordingPath(dir: string): { env: NodeJS.ProcessEnv; log: string } {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const log = join(dir, 'programs.log');
+    for (const [name, real] of [['sendmail', SENDMAIL], ['makemap', '/usr/sbin/makemap'], ['tcprules', '/usr/bin/tcprules']] as const) {
+      // Each path argument's directory: where it really is, its owner and mode.
+      writeFileSync(join(bin, name), `#!/bin/sh\nfor a in "$@"; do p="\${a#-oA}"; case "$p" in /*) d=$(dirname "$p"); echo "${name} $(readlink -f "$d") $(stat -L -c '%U %a' "$d")" >> '${log}';; esac; done\nexec ${real} "$@"\n`, { mode: 0o755 });
+    }
+    return { env: { PATH: `${bin}:${process.env.PATH}` }, log };
+  }
+
+  it('the real programs build only in a private directory of the run (0700, root), never in the tree', (t) => {
+    if (!needsRoot(t, 'apply sets owners') || !needs(t, SENDMAIL, '/usr/sbin/makemap', '/usr/bin/tcprules')) return;
+    const { root, policy } = host();
+    writeFileSync(join(root, 'etc/tcp.smtp'), '127.:allow,RELAYCLIENT=""\n');
+    writeFileSync(policy, readFileSync(policy, 'utf8').replace('mta: [sendmail]', 'mta: [sendmail, qmail]').replace(/^immutable:.*$/m, ''));
+    const { env, log } = recordingPath(join(root, '..'));
+    const r = spawnSync(process.execPath, [CLI, 'apply', policy, '--root', root], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    for (const program of ['sendmail', 'makemap', 'tcprules']) assert.ok(lines.some((l) => l.startsWith(`${program} `)), `${program} ran:\n${lines.join('\n')}`);
+    for (const l of lines) {
+      const [, dir, owner, mode] = l.split(' ');
+      assert.ok(!dir!.startsWith(root), `a program worked in the tree: ${l}`);
+      assert.equal(`${owner} ${mode}`, 'root 700', `not a private directory: ${l}`);
+    }
+    assert.ok(lstatSync(join(root, 'etc/tcp.smtp.cdb')).isFile() && lstatSync(join(root, 'etc/mail/access.db')).isFile() && lstatSync(join(root, 'etc/aliases.db')).isFile(), 'the databases are installed');
+  });
+
+  it('a link planted at a name tcprules or makemap writes does not make them write outside', (t) => {
+    if (!needsRoot(t, 'apply sets owners') || !needs(t, '/usr/sbin/makemap', '/usr/bin/tcprules')) return;
+    const { root, policy, outside } = host();
+    writeFileSync(join(root, 'etc/tcp.smtp'), '127.:allow,RELAYCLIENT=""\n');
+    writeFileSync(policy, readFileSync(policy, 'utf8').replace('mta: [sendmail]', 'mta: [sendmail, qmail]').replace(/^immutable:.*$/m, ''));
+    const precious = join(outside, 'precious');
+    writeFileSync(precious, 'precious\n', { mode: 0o600 });
+    for (const name of ['etc/tcp.smtp.cdb.tmp', 'etc/mail/access.db', 'etc/aliases.db']) symlinkSync(precious, join(root, name));
+    const before = treeHash(outside);
+    spawnSync(process.execPath, [CLI, 'apply', policy, '--root', root], { encoding: 'utf8' });
+    assert.equal(treeHash(outside), before);
+  });
+
+  it('an smrsh entry turned into a directory meanwhile is reported, and the queue mode, databases and attributes are still done', async (t) => {
+    if (!needsRoot(t, 'apply sets owners') || !needs(t, SENDMAIL, '/usr/sbin/makemap')) return;
+    const { root, policy } = host();
+    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
+    const child = spawn(process.execPath, [CLI, 'apply', policy, '--root', root, '--allow-chattr'], { env: { ...process.env, MAILHARDEN_FAULT: 'stop:after-writes' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (d) => (output += d));
+    const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.ok(await stoppedOrGone(child.pid!));
+    spawnSync('rm', ['-f', join(root, 'etc/mail/smrsh/sh')]);
+    mkdirSync(join(root, 'etc/mail/smrsh/sh'));
+    process.kill(child.pid!, 'SIGCONT');
+    const code = await ended;
+    const locked = spawnSync('lsattr', ['-d', join(root, 'etc/mail/sendmail.cf')], { encoding: 'utf8' }).stdout;
+    spawnSync('chattr', ['-R', '-i', join(root, '..')], { stdio: 'ignore' });
+    assert.equal(code, 3, output);
+    assert.match(output, /rm -f \/etc\/mail\/smrsh\/sh .*: (EISDIR|EPERM)/);
+    assert.equal(lstatSync(join(root, 'var/spool/mqueue')).mode & 0o7777, 0o700, 'the queue mode is set');
+    assert.ok(lstatSync(join(root, 'etc/mail/access.db')).isFile(), 'the access database is built');
+    assert.match(locked.split(' ')[0]!, /i/, 'sendmail.cf is immutable');
+  });
+
+  it('a marker planted where another user can write does not block apply or make it lock anything', (t) => {
+    if (!needsRoot(t, 'apply sets owners')) return;
+    const { root, policy } = host();
+    chmodSync(join(root, 'etc/mail'), 0o777);
+    const marker = join(root, 'etc/mail/.access.mailharden-immutable-999999');
+    writeFileSync(marker, 'access\n');
+    spawnSync('chown', ['1234:1234', marker]);
+    const r = spawnSync(process.execPath, [CLI, 'apply', policy, '--root', root, '--files-only', '--no-validate', '--no-post-commands'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /looks like apply's immutable-bit marker but was not made by it .*: ignored/);
+  });
+
+  it('a --backup-dir with a link on its way is refused, not followed', (t) => {
+    if (!needsRoot(t, 'apply sets owners')) return;
+    const { root, policy, outside } = host();
+    const via = join(root, '..', 'via');
+    symlinkSync(outside, via);
+    const before = treeHash(outside);
+    const r = spawnSync(process.execPath, [CLI, 'apply', policy, '--root', root, '--files-only', '--no-validate', '--no-post-commands', '--backup-dir', join(via, 'bk')], { encoding: 'utf8' });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /via is a symlink/);
+    assert.equal(treeHash(outside), before);
+  });
+
+  it('a file with a second hard link is neither shown nor edited (it may be a file elsewhere)', () => {
+    const { root, policy, outside } = host();
+    const secret = join(outside, 'secret');
+    writeFileSync(secret, 'root:$6$SECRETHASH:19000::::::\n', { mode: 0o600 });
+    spawnSync('rm', ['-f', join(root, 'etc/mail/access')]);
+    spawnSync('ln', [secret, join(root, 'etc/mail/access')]);
+    const r = spawnSync(process.execPath, [CLI, 'apply', policy, '--root', root, '--dry-run'], { encoding: 'utf8' });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /\/etc\/mail\/access has 2 hard links/);
+    assert.doesNotMatch(`${r.stdout}${r.stderr}`, /SECRETHASH/);
   });
 });

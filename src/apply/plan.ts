@@ -132,6 +132,10 @@ export class RootFs {
     const lst = dir?.lstat(name);
     if (!dir || !lst) return undefined;
     const { fd, st } = openRegular(dir, name, norm);
+    if (st.nlink > 1) {
+      closeSync(fd);
+      throw new UserError(`${norm} has ${st.nlink} hard links (one may be a file elsewhere): mailharden does not read or edit it; make it a file of its own`, 3);
+    }
     let buf: Buffer;
     try {
       buf = readFd(fd, st.size, MAX_READ, norm);

@@ -1,4 +1,5 @@
-import { fchmodSync, readdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { fchmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -12,7 +13,8 @@ import { Dirs, type Dir } from './dirs.js';
 import { buildPlan, changes, encodeText, MAX_READ, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
 import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
-import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, markCleared, readBytes, removeEntry, TEMP_PATTERN } from './write.js';
+import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, installCopy, lstatOrUndefined, markCleared, readBytes, removeEntry, TEMP_PATTERN, writeTemp } from './write.js';
+import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
 
 export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
@@ -138,7 +140,11 @@ function sweepTemps(plan: Plan, dirs: Dirs, note: (line: string) => void, dryRun
       // Its own temp files and temp links (a link is removed, never followed); never a directory.
       const st = d.lstat(n);
       if (!st?.isFile() && !st?.isSymbolicLink()) continue;
-      if (cleared) markers.push({ dir: d, marker: n, target: cleared[1]!, pid });
+      if (cleared) {
+        // Only a marker apply could have made: its own file, where no other user can add one.
+        if (st.isFile() && st.uid === (process.getuid?.() ?? 0) && !othersMayChange(d.stat())) markers.push({ dir: d, marker: n, target: cleared[1]!, pid });
+        else note(`mailharden: note: ${d.treePath(n)} looks like apply's immutable-bit marker but was not made by it (another user can write ${d.path}): ignored`);
+      }
       else if (!dryRun) removeEntry(d, n);
     }
   }
@@ -188,14 +194,17 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
   // Every directory apply acts in is opened once, from the root down, and every step after planning
   // acts through those descriptors: a directory swapped for a link meanwhile changes nothing.
   const dirs = new Dirs(o.root);
+  // The real programs build in a private directory of the run, made when first needed.
+  let work: Workdir | undefined;
   try {
-    return await applyIn(dirs, policy, o);
+    return await applyIn(dirs, () => (work ??= Workdir.make()), policy, o);
   } finally {
+    work?.close();
     dirs.close();
   }
 }
 
-async function applyIn(dirs: Dirs, policy: Policy, o: ApplyOptions): Promise<number> {
+async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: ApplyOptions): Promise<number> {
   const planned = (): Plan => buildPlan(policy, { root: o.root, dirs, render: o.render, policyName: policyLabel(o.policyName), filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
   let plan = planned();
   // A bit set again by the sweep changes what the plan found: plan once more.
@@ -252,7 +261,7 @@ async function applyIn(dirs: Dirs, policy: Policy, o: ApplyOptions): Promise<num
     faultPoint('before-validate');
     const rejected: string[] = [];
     for (const f of changed.filter((x) => x.validator)) {
-      const v = validateCandidate(f, dirs.need(posix.dirname(f.path), {}));
+      const v = await validateCandidate(f, workdir());
       if (v.skipped) o.err(`mailharden: note: ${shown(f.path)} not validated: ${v.skipped}\n`);
       else if (!v.ok) rejected.push(`${shown(f.path)}: rejected by ${v.program}:\n${v.complaints.map((c) => `    ${c}`).join('\n')}`);
     }
@@ -268,8 +277,11 @@ async function applyIn(dirs: Dirs, policy: Policy, o: ApplyOptions): Promise<num
   const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, '');
   const defaultBackup = posix.join('/var/backups/mailharden', stamp);
   const backupDir = o.backupDir ?? shown(defaultBackup);
-  const backups = o.backup && (changed.some((f) => f.before !== undefined) || pendingActions.some((a) => a.type === 'remove' || (a.type === 'link' && a.replaces))) ? (o.backupDir ? new Dirs(o.backupDir, { mode: 0o700 }) : dirs.under(defaultBackup, { mode: 0o700 })) : undefined;
+  // A --backup-dir is opened like the root, each component without following links, from /.
+  const hostDirs = o.backupDir ? new Dirs('/') : undefined;
+  const backups = o.backup && (changed.some((f) => f.before !== undefined) || pendingActions.some((a) => a.type === 'remove' || (a.type === 'link' && a.replaces))) ? (hostDirs ?? dirs).under(o.backupDir ? posix.resolve(o.backupDir) : defaultBackup, { mode: 0o700 }) : undefined;
   try {
+    if (backups && othersMayChange(backups.need('/').stat())) throw new UserError(`${backupDir}: other users can change entries in it: not a place for backups`, 3);
     if (backups) {
       for (const f of changed) if (f.before !== undefined) backup(dirs.need(posix.dirname(f.path)), posix.basename(f.path), f.path, backups);
       for (const a of pendingActions) {
@@ -280,6 +292,7 @@ async function applyIn(dirs: Dirs, policy: Policy, o: ApplyOptions): Promise<num
     }
   } finally {
     backups?.close();
+    hostDirs?.close();
   }
   faultPoint('after-backup');
 
@@ -338,24 +351,30 @@ async function applyIn(dirs: Dirs, policy: Policy, o: ApplyOptions): Promise<num
 
   // 7. Host actions; 8. post-commands for the files that changed (or whose database is older than
   // they are: an earlier run stopped before rebuilding it); 9. attributes.
+  // Each action on its own: one that fails (an entry turned into a directory meanwhile) is reported
+  // with the others, and the steps after it (modes, databases, attributes) still run.
   const problems: string[] = [];
   for (const a of pendingActions) {
     if (a.type === 'chattr') continue;
-    if (a.type === 'chmod') {
-      // The directory itself, through its own verified descriptor.
-      fchmodSync(dirs.need(a.path).fd, a.mode);
-      continue;
+    try {
+      if (a.type === 'chmod') {
+        // The directory itself, through its own verified descriptor.
+        fchmodSync(dirs.need(a.path).fd, a.mode);
+        continue;
+      }
+      const dir = dirs.need(posix.dirname(a.path), {});
+      if (a.type === 'link') atomicLink(dir, posix.basename(a.path), a.target);
+      else removeEntry(dir, posix.basename(a.path));
+    } catch (e) {
+      problems.push(`${actionLine(a)}: ${e instanceof UserError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`);
     }
-    const dir = dirs.need(posix.dirname(a.path), {});
-    if (a.type === 'link') atomicLink(dir, posix.basename(a.path), a.target);
-    else removeEntry(dir, posix.basename(a.path));
   }
   faultPoint('before-post');
   if (o.postCommands) {
     for (const f of plan.files.filter((x) => changes(x) || x.stale)) {
       for (const c of f.post) {
         try {
-          const note = runPost(c, dirs);
+          const note = runPost(c, f, dirs, workdir());
           if (note) o.err(note);
         } catch (e) {
           problems.push((e as Error).message);
@@ -379,29 +398,36 @@ async function applyIn(dirs: Dirs, policy: Policy, o: ApplyOptions): Promise<num
 }
 
 /**
- * Runs a post-command on the tree's files through their verified directories (the program is handed
- * /proc/PID/fd/N/NAME, so it acts where apply planned, and reads the file's exact bytes on its
- * standard input); a missing program is a note, a failing one an error.
+ * Runs a post-command: the program builds in the run's private directory, from the file's exact
+ * bytes (sendmail, makemap and tcprules open their files again by name and follow links, so never in
+ * a directory a local user may write), and what it built is copied into the verified target directory
+ * (keeping the mode and owner of the database it replaces). A missing program is a note, a failing
+ * one an error.
  */
-function runPost(c: Command, dirs: Dirs): string {
+function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir): string {
   const program = which(c.argv[0]!);
   if (!program) return `mailharden: note: ${c.argv[0]} is not installed: run yourself: ${commandLine(c)}\n`;
-  const shownBack: [string, string][] = [];
-  const map = (s: string): string => {
-    const m = /^(-oA)?(\/.*)$/.exec(s);
-    if (!m) return s;
-    const dir = dirs.need(posix.dirname(m[2]!));
-    shownBack.push([dir.childPrefix, `${dir.path.replace(/\/$/, '')}/`]);
-    return `${m[1] ?? ''}${dir.forChild(posix.basename(m[2]!))}`;
-  };
-  const args = c.argv.slice(1).map(map);
-  const input = c.stdin ? readBytes(dirs.need(posix.dirname(c.stdin)), posix.basename(c.stdin), MAX_READ, c.stdin) : Buffer.alloc(0);
-  const r = spawnSync(program, args, { input, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
-  if (r.error || r.status !== 0) {
-    // tcprules leaves its temp file behind when it fails (FORMATS.md §7).
-    if (c.argv[0] === 'tcprules' && c.argv[2]) removeEntry(dirs.need(posix.dirname(c.argv[2])), posix.basename(c.argv[2]));
-    const said = shownBack.reduce((t, [from, to]) => t.split(from).join(to), (r.stderr || r.stdout || '').trim());
-    throw new UserError(`${commandLine({ ...c, argv: [program, ...c.argv.slice(1)] })} failed (exit ${r.status ?? r.error?.message}): ${said.split('\n').slice(0, 5).join(' / ')}`, 3);
+  const source = dirs.need(posix.dirname(f.path));
+  const bytes = changes(f) ? encodeText(f.after, f.encoding) : readBytes(source, posix.basename(f.path), MAX_READ, f.path);
+  // The source's name in the private directory; every path of the command lives beside it there.
+  const sub = `post-${randomBytes(4).toString('hex')}`;
+  mkdirSync(work.dir.at(sub), { mode: 0o700 });
+  const at = (treePath: string): string => `${work.dir.forChild(sub)}/${posix.basename(treePath)}`;
+  writeTemp(`${work.dir.self}/${sub}/${posix.basename(f.path)}`, bytes, f.mode);
+  const args = c.argv.slice(1).map((s) => s.replace(/^(-oA)?(\/.*)$/, (_, opt: string | undefined, p: string) => `${opt ?? ''}${at(p)}`));
+  const r = spawnSync(program, args, { input: c.stdin ? bytes : '', encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+  const said = (r.stderr || r.stdout || '').split(`${work.dir.forChild(sub)}/`).join(`${posix.dirname(f.path).replace(/\/$/, '')}/`).trim();
+  const built = f.derived ? `${work.dir.self}/${sub}/${posix.basename(f.derived)}` : undefined;
+  if (r.error || r.status !== 0 || (built && !lstatOrUndefined(built)?.isFile())) {
+    throw new UserError(`${commandLine({ ...c, argv: [program, ...c.argv.slice(1)] })} failed (${r.status === 0 ? 'built nothing' : `exit ${r.status ?? r.error?.message}`}): ${said.split('\n').slice(0, 5).join(' / ')}`, 3);
+  }
+  if (f.derived && built) {
+    const into = dirs.need(posix.dirname(f.derived));
+    const name = posix.basename(f.derived);
+    const old = into.lstat(name);
+    const made = lstatOrUndefined(built)!;
+    const keep = old?.isFile() ? old : made;
+    installCopy(built, into, name, keep.mode & 0o7777, { uid: keep.uid, gid: keep.gid }, f.derived);
   }
   return '';
 }

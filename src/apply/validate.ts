@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { Dir } from './dirs.js';
-import { encodeText, type FilePlan, type Validator } from './plan.js';
-import { removeEntry, tempName, writeTemp } from './write.js';
+import { encodeText, MAX_READ, type FilePlan, type Validator } from './plan.js';
+import { emptyPlace, type Workdir } from './workdir.js';
+import { readBytes, removeEntry, writeTemp } from './write.js';
 
 /** Where the real programs are looked for, besides PATH (Debian keeps sendmail's tools in /usr/libexec/sendmail). */
 const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/usr/lib', '/usr/libexec/sendmail', '/sbin', '/bin'];
@@ -26,7 +26,11 @@ const PROGRAM: Record<Validator, string> = { 'sendmail-cf': 'sendmail', 'sendmai
 interface Outcome {
   status: number;
   lines: string[];
+  /** The program did not finish in time (a failure whatever the current file does). */
+  timedOut?: boolean;
 }
+
+const TIMEOUT = 60_000;
 
 /** The account m4 runs as when apply is root: nobody (from the host's /etc/passwd), so a hostile .mc cannot act as root. */
 function unprivileged(): { uid: number; gid: number } | undefined {
@@ -42,73 +46,92 @@ function unprivileged(): { uid: number; gid: number } | undefined {
 }
 
 /**
- * Runs m4 on a .mc's bytes the way no .mc can harm the host: in a throwaway directory, with an empty
- * environment, as an unprivileged user when apply runs as root, the text on standard input (so m4
- * needs no path of the tree). A syscmd or include in a hostile .mc acts as nobody, in an empty place.
+ * Runs m4 on a .mc's bytes the way no .mc can harm the host: as an unprivileged user when apply runs
+ * as root, with an empty environment, in an empty directory it cannot write, the text on standard
+ * input, its messages into a file of the run's private directory (no pipe a leftover process could
+ * hold open), in a session of its own that is killed when m4 ends. A syscmd or include in a hostile
+ * .mc acts as nobody, in an empty place, and nothing it starts outlives the check.
  */
-function runM4(program: string, data: Buffer): Outcome {
-  const cwd = mkdtempSync(posix.join(tmpdir(), 'mailharden-m4-'));
+async function runM4(program: string, data: Buffer, work: Workdir): Promise<Outcome> {
+  const place = emptyPlace();
+  const errName = `m4-${randomBytes(4).toString('hex')}.err`;
+  const errFd = openSync(work.dir.at(errName), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     const who = unprivileged();
-    if (who) chownSync(cwd, who.uid, who.gid);
-    const r = spawnSync(program, [], { cwd, env: {}, input: data, encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024, ...(who ?? {}) });
-    const lines = (r.stderr ?? '').split('\n').map((l) => l.trimEnd()).filter(Boolean);
-    return { status: r.error ? 127 : (r.status ?? 128), lines };
+    const child = spawn(program, [], { cwd: place.path, env: {}, stdio: ['pipe', 'ignore', errFd], detached: true, ...(who ?? {}) });
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+      child.on('error', (error) => resolve({ code: null, signal: null, error }));
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+    });
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(data);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), TIMEOUT)));
+    const r = await Promise.race([ended, timeout]);
+    clearTimeout(timer);
+    // m4 and anything a syscmd started in its session (a leftover process could be a nuisance, never root).
+    if (child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the session is gone
+      }
+    }
+    const lines = readBytes(work.dir, errName, MAX_READ, 'm4 messages').toString('utf8').split('\n').map((l) => l.trimEnd()).filter(Boolean);
+    if (r === 'timeout') return { status: 124, lines, timedOut: true };
+    return { status: r.error ? 127 : (r.code ?? 128), lines, ...(r.signal ? { timedOut: true } : {}) };
   } finally {
-    rmSync(cwd, { recursive: true, force: true });
+    closeSync(errFd);
+    removeEntry(work.dir, errName);
+    place.done();
   }
 }
 
+let checks = 0;
+
 /**
- * Runs one validator on a candidate's bytes, written as a temp file in the target's verified directory
- * (so directory checks behave as they will for the real file) and named to the program through this
- * process's descriptor of that directory; output lines have the temp path replaced by `shownAs`.
+ * Runs one validator on a candidate's bytes, written into the run's private directory (the programs
+ * open their files again by name and follow links: nowhere a local user can write) and named to the
+ * program through this process's descriptor of it; output lines have the temp path replaced by `shownAs`.
  */
-function runOne(v: Validator, program: string, dir: Dir, name: string, data: Buffer, mode: number, shownAs: string): Outcome {
-  if (v === 'sendmail-mc') return runM4(program, data);
-  const tmp = tempName(name, 'check');
-  const file = dir.forChild(tmp);
+async function runOne(v: Validator, program: string, work: Workdir, data: Buffer, mode: number, shownAs: string): Promise<Outcome> {
+  if (v === 'sendmail-mc') return runM4(program, data, work);
+  const name = `check-${++checks}-${posix.basename(shownAs)}`;
+  const file = work.dir.forChild(name);
   let args: string[];
   let input: Buffer | undefined;
-  const made: string[] = [tmp];
   switch (v) {
     case 'sendmail-cf':
       args = ['-C', file, '-bC'];
       break;
     case 'aliases':
       args = ['-bi', `-oA${file}`];
-      made.push(`${tmp}.db`);
       break;
     case 'access':
       args = ['hash', file];
       input = data;
-      made.push(`${tmp}.db`);
       break;
     case 'tcp-rules':
       args = [`${file}.cdb`, `${file}.cdb.tmp`];
       input = data;
-      made.push(`${tmp}.cdb`, `${tmp}.cdb.tmp`);
       break;
   }
-  try {
-    writeTemp(dir.at(tmp), data, mode);
-    const r = spawnSync(program, args, { encoding: 'utf8', timeout: 60_000, input: input ?? '', maxBuffer: 64 * 1024 * 1024 });
-    let status = r.error ? 127 : (r.status ?? 128);
-    const lines = `${r.stdout ?? ''}\n${r.stderr ?? ''}`
-      .split('\n')
-      .map((l) => l.split(file).join(shownAs).trimEnd())
-      .filter(Boolean)
-      // The alias build's summary line ("<file>: 3 aliases, longest 10 bytes, 52 bytes total") is no complaint.
-      .filter((l) => !(v === 'aliases' && /: \d+ aliases, longest \d+ bytes, \d+ bytes total$/.test(l)));
-    // newaliases exits 0 when it refuses a file for its mode, but builds no database (FORMATS.md §6).
-    if (v === 'aliases' && status === 0 && !dir.lstat(`${tmp}.db`)) {
-      status = 75;
-      lines.push('no alias database was built');
-    }
-    return { status, lines };
-  } finally {
-    for (const m of made) removeEntry(dir, m);
+  writeTemp(work.dir.at(name), data, mode);
+  const r = spawnSync(program, args, { encoding: 'utf8', timeout: TIMEOUT, input: input ?? '', maxBuffer: 64 * 1024 * 1024 });
+  let status = r.error ? 127 : (r.status ?? 128);
+  const lines = `${r.stdout ?? ''}\n${r.stderr ?? ''}`
+    .split('\n')
+    .map((l) => l.split(file).join(shownAs).trimEnd())
+    .filter(Boolean)
+    // The alias build's summary line ("<file>: 3 aliases, longest 10 bytes, 52 bytes total") is no complaint.
+    .filter((l) => !(v === 'aliases' && /: \d+ aliases, longest \d+ bytes, \d+ bytes total$/.test(l)));
+  // newaliases exits 0 when it refuses a file for its mode, but builds no database (FORMATS.md §6).
+  if (v === 'aliases' && status === 0 && !work.dir.lstat(`${name}.db`)) {
+    status = 75;
+    lines.push('no alias database was built');
   }
+  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' || r.signal !== null;
+  return { status, lines, ...(timedOut ? { timedOut } : {}) };
 }
 
 export interface Verdict {
@@ -127,13 +150,13 @@ export interface Verdict {
  * the candidate fails when it exits non-zero where the current file did not, or prints a line the
  * current file does not: warnings count, but a warning the site already has is not the candidate's fault.
  */
-export function validateCandidate(file: FilePlan, dir: Dir, env: NodeJS.ProcessEnv = process.env): Verdict {
+export async function validateCandidate(file: FilePlan, work: Workdir, env: NodeJS.ProcessEnv = process.env): Promise<Verdict> {
   const v = file.validator!;
   const program = which(PROGRAM[v], env);
   if (!program) return { file, ok: true, complaints: [], skipped: `${PROGRAM[v]} is not installed` };
-  const name = posix.basename(file.path);
-  const a = runOne(v, program, dir, name, encodeText(file.after, file.encoding), file.mode, file.path);
-  const b = file.before !== undefined ? runOne(v, program, dir, name, encodeText(file.before, file.encoding), file.mode, file.path) : undefined;
+  const a = await runOne(v, program, work, encodeText(file.after, file.encoding), file.mode, file.path);
+  if (a.timedOut) return { file, program, ok: false, complaints: [`${posix.basename(program)} did not finish in ${TIMEOUT / 1000} s`] };
+  const b = file.before !== undefined ? await runOne(v, program, work, encodeText(file.before, file.encoding), file.mode, file.path) : undefined;
   // Compared without line numbers: a line the patch inserted above shifts the current file's own warnings.
   const known = new Map<string, number>();
   for (const l of b?.lines ?? []) known.set(withoutLineNumbers(l), (known.get(withoutLineNumbers(l)) ?? 0) + 1);

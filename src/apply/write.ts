@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import { checkName, linkRefused, type Dir, type Dirs } from './dirs.js';
 import { nameFromBytes } from '../core/fs-names.js';
+import { othersMayChange } from './workdir.js';
 
 /** A fresh name beside `path`: a dot file in the same directory, so a rename over `path` is atomic. */
 export function tempBeside(path: string, what: string): string {
@@ -151,7 +152,7 @@ export function removeEntry(dir: Dir, name: string): void {
   syncDir(dir);
 }
 
-export function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+export function lstatOrUndefined(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch {
@@ -261,9 +262,7 @@ export function chattr(dir: Dir, name: string, immutable: boolean, shown: string
     const { fd, st } = openRegular(dir, name, shown);
     closeSync(fd);
     if (st.nlink > 1) throw new UserError(`chattr +i ${shown}: it has ${st.nlink} hard links (one may be a file elsewhere): not made immutable`, 3);
-    const d = dir.stat();
-    const self = process.getuid?.() ?? 0;
-    if ((d.mode & 0o022 && !(d.mode & 0o1000)) || (d.uid !== 0 && d.uid !== self)) throw new UserError(`chattr +i ${shown}: its directory can be changed by other users: not made immutable`, 3);
+    if (othersMayChange(dir.stat())) throw new UserError(`chattr +i ${shown}: its directory can be changed by other users: not made immutable`, 3);
   }
   checkName(name);
   const r = spawnSync('chattr', [immutable ? '+i' : '-i', '--', `/proc/self/fd/3/${name}`], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe', dir.fd] });
