@@ -13,6 +13,7 @@ import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
 import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, lstatOrUndefined, markCleared, TEMP_PATTERN } from './write.js';
 import { loadExternal } from '../core/external.js';
+import { shellWord, visibleControls } from '../core/visible.js';
 
 export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
 
@@ -41,9 +42,12 @@ export interface ApplyOptions {
 const BLOCKING: Severity = 'medium';
 const atLeast = (s: Severity, min: Severity): boolean => SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(min);
 
-/** A single-quoted shell word (paths are validated to need none, but a script must never depend on that). */
+/**
+ * A word of a command line people read (the plan, notes): bare, single-quoted, or `$'…'` with escapes
+ * when it holds a control or bidi character, so each printed command is one line and exactly what runs.
+ */
 export function shq(s: string): string {
-  return /^[A-Za-z0-9_./=+:@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return shellWord(s);
 }
 
 /** Always single-quoted: the script quotes every path, whatever it holds. */
@@ -84,9 +88,9 @@ async function unifiedDiff(f: FilePlan): Promise<string> {
 function actionLine(a: Plan['actions'][number]): string {
   switch (a.type) {
     case 'link':
-      return `ln -sfn ${shq(a.target)} ${shq(a.path)}${a.replaces ? `    # replaces ${a.replaces}` : ''}`;
+      return `ln -sfn ${shq(a.target)} ${shq(a.path)}${a.replaces ? `    # replaces ${visibleControls(a.replaces)}` : ''}`;
     case 'remove':
-      return `rm -f ${shq(a.path)}    # ${a.what}, not in smrsh.allow`;
+      return `rm -f ${shq(a.path)}    # ${visibleControls(a.what)}, not in smrsh.allow`;
     case 'chmod':
       return `chmod ${octal(a.mode)} ${shq(a.path)}    # now ${octal(a.from)}`;
     case 'chattr':
@@ -209,7 +213,7 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
     ...pendingActions.filter((a) => a.type === 'chattr').map(actionLine),
   ];
   if (commands.length) o.out(`Commands${o.dryRun ? ' that would run' : ''}${o.root === '/' ? '' : ` (paths inside ${o.root})`}:\n${commands.map((c) => `  ${c}`).join('\n')}\n`);
-  for (const n of plan.notes) o.err(`mailharden: note: ${n}\n`);
+  for (const n of plan.notes) o.err(`mailharden: note: ${visibleControls(n)}\n`);
   const created = changed.filter((f) => f.before === undefined).length;
   const stale = o.postCommands ? plan.files.filter((f) => f.stale) : [];
   const hostCount = pendingActions.length + stale.length;
