@@ -1,12 +1,13 @@
 /**
  * Output that a terminal, a CI runner or a reviewer can trust (issue 13): text from a config file, a
  * file name, a smrsh link or an SMTP server reaches a human format with its control and bidi characters
- * escaped, and a printed plan line is one line and exactly what runs.
+ * escaped, a printed plan line is one line and exactly what runs, and no output file the user names is
+ * written through a link planted at its name.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { run, runAsync } from './helpers/cli.js';
@@ -188,6 +189,96 @@ describe('probe: what a server sends reaches the terminal escaped', () => {
       }
     });
   }
+});
+
+describe('output files are never written through a link planted at their name', () => {
+  /** A directory with a decoy "outside" file and a link to it at `name` (or a dangling link to where a file would be created). */
+  function planted(name: string, dangling = false): { dir: string; path: string; decoy: string; dangling: boolean } {
+    const dir = tempDir('mh-trust-out-');
+    const decoy = join(dir, dangling ? 'cron-job' : 'shadow');
+    if (!dangling) writeFileSync(decoy, 'root:secret:19000::::::\n', { mode: 0o600 });
+    const path = join(dir, name);
+    symlinkSync(decoy, path);
+    return { dir, path, decoy, dangling };
+  }
+  function assertReplaced(p: { path: string; decoy: string; dangling: boolean }, expect: (text: string) => void): void {
+    if (p.dangling) assert.equal(existsSync(p.decoy), false, 'nothing created where the link pointed');
+    else assert.equal(readFileSync(p.decoy, 'utf8'), 'root:secret:19000::::::\n', 'the link target is untouched');
+    assert.ok(lstatSync(p.path).isFile(), 'the link was replaced by a regular file');
+    expect(readFileSync(p.path, 'utf8'));
+  }
+  const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'aliases', 'MH2002-dangerous-program.aliases');
+
+  it('lint -f FORMAT=FILE', () => {
+    for (const format of ['json', 'sarif', 'text', 'compact', 'github']) {
+      const p = planted(`report.${format}`);
+      const r = run(['lint', '--no-config', '--no-baseline', '--type', 'aliases', '-f', `${format}=${p.path}`, fixture]);
+      assert.equal(r.code, 1, r.stderr);
+      assertReplaced(p, (t) => assert.match(t, /MH2002/));
+    }
+  });
+
+  it('apply --script', () => {
+    const { root, policy } = exampleRoot('mh-trust-script-');
+    const p = planted('plan.sh');
+    const r = run(['apply', policy, '--root', root, '--dry-run', '--script', p.path]);
+    assert.equal(r.code, 0, r.stderr);
+    assertReplaced(p, (t) => assert.match(t, /^#!\/bin\/sh\n/));
+    assert.equal(lstatSync(p.path).mode & 0o777, 0o755);
+  });
+
+  it('probe --transcript', async () => {
+    const server = createServer((s: Socket) => {
+      s.on('error', () => {});
+      s.write('220 mx ESMTP\r\n');
+      s.on('data', (d) => {
+        for (const line of d.toString('latin1').split('\r\n').filter(Boolean)) {
+          s.write(line.startsWith('QUIT') ? '221 bye\r\n' : line.startsWith('RCPT') ? '550 no relay\r\n' : '250 ok\r\n');
+          if (line.startsWith('QUIT')) s.end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const p = planted('probe.txt');
+    try {
+      const r = await runAsync(['probe', `127.0.0.1:${port}`, '--timeout', '2', '--transcript', p.path]);
+      assert.ok(r.code === 0 || r.code === 1, r.stderr);
+      assertReplaced(p, (t) => assert.match(t, /^# mailharden probe of 127\.0\.0\.1:\d+/));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('init -o --force and baseline write -o', () => {
+    const i = planted('policy.yaml');
+    const r = run(['init', '-o', i.path, '--force']);
+    assert.equal(r.code, 0, r.stderr);
+    assertReplaced(i, (t) => assert.match(t, /^version: 1$/m));
+    // baseline write reads an existing baseline first: a link to a file that is not one stops it, so a dangling link.
+    const b = planted('baseline.json', true);
+    const w = run(['baseline', 'write', '--no-config', '--type', 'aliases', '-o', b.path, fixture]);
+    assert.equal(w.code, 0, w.stderr);
+    assertReplaced(b, (t) => assert.match(t, /MH2002/));
+  });
+
+  it('a character device is written in place; a FIFO or a directory is refused, exit 3, and left as it is', () => {
+    const r = run(['lint', '--no-config', '--no-baseline', '--type', 'aliases', '-f', 'json=/dev/null', fixture]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(lstatSync('/dev/null').isCharacterDevice());
+    const dir = tempDir('mh-trust-fifo-');
+    const fifo = join(dir, 'fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const f = run(['lint', '--no-config', '--no-baseline', '--type', 'aliases', '-f', `json=${fifo}`, fixture]);
+    assert.equal(f.code, 3);
+    assert.equal(f.stderr, `mailharden: ${fifo}: a FIFO, not a file: not written\n`);
+    assert.ok(lstatSync(fifo).isFIFO());
+    const d = run(['lint', '--no-config', '--no-baseline', '--type', 'aliases', '-f', `json=${dir}`, fixture]);
+    assert.equal(d.code, 3);
+    assert.equal(d.stderr, `mailharden: ${dir}: a directory, not a file: not written\n`);
+    assert.deepEqual(readdirSync(dir), ['fifo'], 'no temp file left');
+    assert.ok(!existsSync(join(dir, '.fifo')));
+  });
 });
 
 function escapeRe(s: string): string {

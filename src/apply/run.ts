@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -14,6 +14,7 @@ import { findingKey } from '../core/report.js';
 import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, lstatOrUndefined, markCleared, TEMP_PATTERN } from './write.js';
 import { loadExternal } from '../core/external.js';
 import { shellWord, visibleControls } from '../core/visible.js';
+import { writeOutputFile } from '../write-file.js';
 
 export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
 
@@ -219,7 +220,13 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
   const hostCount = pendingActions.length + stale.length;
   const summary = `${created} to create, ${changed.length - created} to change, ${plan.files.length - changed.length} unchanged; ${hostCount} host action${hostCount === 1 ? '' : 's'}`;
   if (o.script) {
-    writeFileSync(o.script, planScript(plan, o.render), { mode: 0o755 });
+    // Through a temp file and a rename: a link planted at the script's name is replaced, not followed.
+    try {
+      writeOutputFile(o.script, planScript(plan, o.render), 0o755);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${o.script}: cannot write the script: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
+    }
   }
   if (changed.length === 0 && hostCount === 0) {
     o.out(`No changes: ${shown('/')} matches the policy (${plan.files.length} file${plan.files.length === 1 ? '' : 's'} checked).\n`);
