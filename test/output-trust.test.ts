@@ -117,6 +117,19 @@ describe('lint: human formats escape what comes from the files', () => {
   });
 });
 
+describe('init --from-system: the reasons quote the files, escaped', () => {
+  it('a greeting with terminal sequences', () => {
+    const dir = tempDir('mh-trust-init-');
+    mkdirSync(join(dir, 'etc', 'mail'), { recursive: true });
+    writeFileSync(join(dir, 'etc', 'mail', 'sendmail.cf'), `V10/Berkeley\nO SmtpGreetingMessage=$j ${HOSTILE} $v\n`);
+    const r = run(['init', '--from-system', '--root', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assertSafe(r.stdout + r.stderr, 'init --from-system');
+    // The greeting's reason quotes it (the cf reader has made the CR a blank), wrapped at 100 columns.
+    assert.ok(r.stdout.includes('# greeting: the current greeting ("$j \\x1b]0;owned\\x07\\x1b[2J ::error::fake\\x9b31m\\x7f\\u202e $v")\n'), r.stdout);
+  });
+});
+
 describe('apply --dry-run: the plan a reviewer reads is what runs', () => {
   function hostileRoot(): { root: string; policy: string; evil: string } {
     const { root, policy } = exampleRoot('mh-trust-apply-');
