@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import { run, runAsync } from './helpers/cli.js';
 import { exampleRoot } from './helpers/example.js';
 import { tempDir } from './helpers/real.js';
+import { shellWord, visibleControls } from '../src/core/visible.js';
 
 /** C0 and C1 controls, DEL, line and paragraph separators, bidi formatting characters; newline apart. */
 const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
@@ -30,6 +31,39 @@ const HOSTILE_SHOWN = '\\x1b]0;owned\\x07\\x1b[2J\\r::error::fake\\x9b31m\\x7f\\
 /** The same without colons, for an alias name (a colon ends it). */
 const NAME = '\x1b]0;owned\x07\x1b[2J\r\x9b31m\x7f\u202e';
 const NAME_SHOWN = '\\x1b]0;owned\\x07\\x1b[2J\\r\\x9b31m\\x7f\\u202e';
+
+describe('visibleControls and shellWord (src/core/visible.ts)', () => {
+  // Every unsafe character, the quoting characters, plain and wide text.
+  const POOL = ['a', 'Z', '0', ' ', '/', '-', "'", '"', '\\', '$', '`', '%', '\x00', '\x07', '\t', '\n', '\r', '\x1b', '\x7f', '\x85', '\x9b', '\u061c', '\u200e', '\u2028', '\u202e', '\u2066', '\u2069', 'é', '€', '😀'];
+  let seed = 13;
+  const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const words = Array.from({ length: 300 }, () => Array.from({ length: 1 + next(12) }, () => POOL[next(POOL.length)]!).join(''));
+
+  it('escaped text has no unsafe character, keeps what it is told to keep, and escaping twice changes nothing', () => {
+    for (const w of words) {
+      const once = visibleControls(w);
+      assertSafe(once, JSON.stringify(w));
+      assert.ok(!once.includes('\n'));
+      assert.equal(visibleControls(once), once);
+      assert.equal(visibleControls(w, 'lines').split('\n').length, w.split('\n').length);
+      assert.equal(visibleControls(w, 'layout').split('\t').length, w.split('\t').length);
+    }
+  });
+
+  it('a shell word is one safe line, and bash reads it back byte for byte', () => {
+    for (const w of words) {
+      const q = shellWord(w);
+      assertSafe(q, JSON.stringify(w));
+      assert.ok(!q.includes('\n'));
+    }
+    // NUL cannot be in a shell word (nor a file name): bash drops it, so those words are left out here.
+    const testable = words.filter((w) => !w.includes('\x00'));
+    const script = testable.map((w) => `printf '%s\\0' ${shellWord(w)}`).join('\n');
+    const r = spawnSync('bash', ['-c', script], { env: { LC_ALL: 'C' } });
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.deepEqual(r.stdout.toString('utf8').split('\0').slice(0, -1), testable);
+  });
+});
 
 describe('lint: human formats escape what comes from the files', () => {
   const dir = tempDir('mh-trust-');

@@ -1,3 +1,6 @@
+/** Beyond C0: DEL, C1, the Arabic letter mark, LRM/RLM, the line and paragraph separators, the embeddings, overrides and isolates. */
+const BEYOND_C0 = '\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+
 /**
  * Text that came from a file, a file name, a server or another program, made safe to show to a person.
  *
@@ -9,13 +12,13 @@
  * the rest `\uNNNN`. A backslash stays as it is: config files are full of them, and what a control
  * character turns into is never a control character, so escaping twice changes nothing.
  */
-export const UNSAFE_CHARS = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+export const UNSAFE_CHARS = new RegExp(`[\\x00-\\x1f${BEYOND_C0}]`);
 
 const UNSAFE_ALL = new RegExp(UNSAFE_CHARS.source, 'g');
 /** The same, without the newline (text of several lines). */
-const UNSAFE_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_BUT_NEWLINE = new RegExp(`[\\x00-\\x09\\x0b-\\x1f${BEYOND_C0}]`, 'g');
 /** The same, without the newline and TAB (diffs and file text keep their layout). */
-const UNSAFE_BUT_LAYOUT = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_BUT_LAYOUT = new RegExp(`[\\x00-\\x08\\x0b-\\x1f${BEYOND_C0}]`, 'g');
 
 /**
  * What `visibleControls` leaves alone: nothing (one line: messages, paths, a source line), newlines
@@ -38,6 +41,10 @@ export function visibleControls(s: string, keep: Keep = 'nothing'): string {
   return s.replace(pattern, escaped);
 }
 
+/** What JSON.stringify leaves raw of UNSAFE_CHARS (it escapes C0 itself; newlines outside strings are layout). */
+const JSON_RAW = new RegExp(`[${BEYOND_C0}]`);
+const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'g');
+
 /**
  * JSON text from JSON.stringify with the characters it leaves raw (DEL, C1 controls, line separators,
  * bidi characters) written as `\uNNNN`: the same JSON value, safe on a terminal. Such characters occur
@@ -46,10 +53,6 @@ export function visibleControls(s: string, keep: Keep = 'nothing'): string {
 export function jsonVisible(json: string): string {
   return JSON_RAW.test(json) ? json.replace(JSON_RAW_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
 }
-
-/** What JSON.stringify leaves raw of UNSAFE_CHARS (it escapes C0 itself; newlines outside strings are layout). */
-const JSON_RAW = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'g');
 
 /**
  * A shell word that is exactly `s` and shows on one line: bare when it needs no quoting, in single
