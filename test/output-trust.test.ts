@@ -173,6 +173,8 @@ describe('apply --dry-run: the plan a reviewer reads is what runs', () => {
     symlinkSync('/bin/sh\n  rm -rf /\x1b[2K', join(smrsh, 'procmail'));
     const evil = 'evil\n  rm -rf ~\x1b]0;t\x07\u202e\x9b';
     symlinkSync('/bin/sh\x1b[8m', join(smrsh, evil));
+    // A name that ends in a newline, beside the name of a link the policy wants.
+    writeFileSync(join(smrsh, 'procmail\n'), '');
     const aliases = join(root, 'etc', 'aliases');
     writeFileSync(aliases, readFileSync(aliases, 'utf8').replace('decode: "|/usr/bin/uudecode"', `decode: "|/usr/bin/uudecode" ${HOSTILE}`));
     return { root, policy, evil };
@@ -180,23 +182,25 @@ describe('apply --dry-run: the plan a reviewer reads is what runs', () => {
 
   it('"Commands that would run": one line each, words quoted with $\'…\' escapes that the shell reads back exactly', () => {
     const { root, policy, evil } = hostileRoot();
-    const r = run(['apply', policy, '--root', root, '--dry-run']);
+    const script = join(root, '..', 'plan.sh');
+    const r = run(['apply', policy, '--root', root, '--dry-run', '--script', script]);
     assert.equal(r.code, 0, r.stderr);
     assertSafe(r.stdout, 'apply stdout', UNSAFE_BUT_TAB);
     assertSafe(r.stderr, 'apply stderr', UNSAFE_BUT_TAB);
     const commands = r.stdout.slice(r.stdout.indexOf('Commands that would run')).split('\n');
-    assert.deepEqual(commands.slice(0, 11), [
+    assert.deepEqual(commands.slice(0, 12), [
       `Commands that would run (paths inside ${root}):`,
       '  ln -sfn /usr/libexec/sendmail/mail.local /etc/mail/smrsh/mail.local',
       '  ln -sfn /usr/bin/procmail /etc/mail/smrsh/procmail    # replaces link to /bin/sh\\n  rm -rf /\\x1b[2K',
       "  rm -f $'/etc/mail/smrsh/evil\\n  rm -rf ~\\x1b]0;t\\x07\\xe2\\x80\\xae\\xc2\\x9b'    # link to /bin/sh\\x1b[8m, not in smrsh.allow",
+      "  rm -f $'/etc/mail/smrsh/procmail\\n'    # file, not in smrsh.allow",
       '  sendmail -bi -oA/etc/aliases    # rebuild the aliases database (newaliases)',
       '  makemap hash /etc/mail/access < /etc/mail/access    # rebuild the access database',
       '  chattr +i /etc/mail/sendmail.cf',
       '  chattr +i /etc/mail/sendmail.mc',
       '  chattr +i /etc/aliases',
       '  chattr +i /etc/mail/access',
-      'Plan: 2 to create, 4 to change, 0 unchanged; 7 host actions.',
+      'Plan: 2 to create, 4 to change, 0 unchanged; 8 host actions.',
     ]);
     // The word, given to the shell, is the name on disk, byte for byte.
     const word = /rm -f (\$'[^']*') /.exec(commands[3]!)![1]!;
@@ -204,6 +208,19 @@ describe('apply --dry-run: the plan a reviewer reads is what runs', () => {
     assert.equal(back.status, 0);
     assert.deepEqual(back.stdout, Buffer.from(`/etc/mail/smrsh/${evil}`, 'utf8'));
     assert.ok(readdirSync(join(root, 'etc', 'mail', 'smrsh')).includes(evil));
+    // The --script file (POSIX sh, no $'…'): the same names built by printf from octal escapes, one
+    // line each; sh runs them with exactly those names.
+    const text = readFileSync(script, 'utf8');
+    assertSafe(text, 'the script');
+    const removals = text.split('\n').filter((l) => /^entry=|^rm -f/.test(l));
+    assert.deepEqual(removals, [
+      "entry=$(printf '/etc/mail/smrsh/evil\\012  rm -rf ~\\033]0;t\\007\\342\\200\\256\\302\\233_'); rm -f \"${entry%_}\"",
+      "entry=$(printf '/etc/mail/smrsh/procmail\\012_'); rm -f \"${entry%_}\"",
+    ]);
+    assert.equal(spawnSync('sh', ['-n', script]).status, 0);
+    const ran = spawnSync('sh', ['-c', `rm() { printf '%s\\0' "$@"; }\n${removals.join('\n')}`]);
+    assert.equal(ran.status, 0, ran.stderr.toString());
+    assert.deepEqual(ran.stdout, Buffer.from(`-f\0/etc/mail/smrsh/${evil}\0-f\0/etc/mail/smrsh/procmail\n\0`, 'utf8'));
     // The diff shows the file's line, escaped; TABs of the diff headers stay.
     assert.ok(r.stdout.includes(`\n-decode: "|/usr/bin/uudecode" ${HOSTILE_SHOWN}\n`), r.stdout);
   });

@@ -13,7 +13,7 @@ import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
 import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, lstatOrUndefined, markCleared, TEMP_PATTERN } from './write.js';
 import { loadExternal } from '../core/external.js';
-import { shellWord, visibleControls } from '../core/visible.js';
+import { shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
 import { writeOutputFile } from '../write-file.js';
 
 export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
@@ -99,6 +99,25 @@ function actionLine(a: Plan['actions'][number]): string {
   }
 }
 
+/**
+ * The script's line that removes an entry of the smrsh directory, whose name the host gave (any bytes
+ * but / and NUL): `rm -f 'NAME'`, or, when the name holds a control or bidi character, the name built
+ * by printf from octal escapes (POSIX sh has no $'…'), with a sentinel so that a trailing newline
+ * survives the command substitution. One line that shows nothing raw, and exactly the bytes.
+ */
+export function removeLine(path: string): string {
+  if (!UNSAFE_CHARS.test(path)) return `rm -f ${sq(path)}`;
+  let format = '';
+  for (const b of Buffer.from(path, 'utf8')) {
+    if (b < 0x20 || b >= 0x7f) format += `\\${b.toString(8).padStart(3, '0')}`;
+    else if (b === 0x5c) format += '\\\\';
+    else if (b === 0x25) format += '%%';
+    else if (b === 0x27) format += `'\\''`;
+    else format += String.fromCharCode(b);
+  }
+  return `entry=$(printf '${format}_'); rm -f "\${entry%_}"`;
+}
+
 /** The plan's commands as one shell script (templates/apply.sh.hbs), with the paths of the host itself. */
 export function planScript(plan: Plan, render: Render): string {
   const changed = plan.files.filter(changes);
@@ -106,7 +125,7 @@ export function planScript(plan: Plan, render: Render): string {
     policy: plan.policyPath,
     smrshDir: sq(plan.layout.smrshDir),
     links: plan.actions.filter((a) => a.type === 'link').map((a) => ({ link: sq(a.path), target: sq(a.type === 'link' ? a.target : '') })),
-    removals: plan.actions.filter((a) => a.type === 'remove').map((a) => sq(a.path)),
+    removals: plan.actions.filter((a) => a.type === 'remove').map((a) => removeLine(a.path)),
     modes: plan.actions.filter((a) => a.type === 'chmod').map((a) => ({ mode: octal(a.type === 'chmod' ? a.mode : 0), path: sq(a.path) })),
     post: plan.files.filter((f) => changes(f) || f.stale).flatMap((f) => f.post).map((c) => commandLine(c, sq)),
     lock: plan.actions.filter((a) => a.type === 'chattr' && a.immutable).map((a) => sq(a.path)),
