@@ -9,7 +9,8 @@
 #            install it with its runtime dependencies only into a private prefix; prints its bin
 #   check    mailharden lint --fail-on SEVERITY -f github -f sarif=FILE PATHS  (annotations on stdout,
 #            the step summary, SARIF for code scanning), then, when a policy is given, for each root:
-#            mailharden apply POLICY --root ROOT --dry-run --exit-code --files-only  (the drift gate)
+#            mailharden apply POLICY --root ROOT --dry-run --exit-code --files-only  (the drift gate);
+#            its diffs and stderr, and lint's stderr, are printed with workflow commands stopped
 #   all      both (the default)
 #
 # Inputs: the flags, or INPUT_PATHS, INPUT_POLICY, INPUT_ROOT, INPUT_FAIL_ON, INPUT_SARIF_FILE and
@@ -77,6 +78,24 @@ annotate() {
   echo "::$level $props::$msg"
 }
 prop() { local v=${1//'%'/'%25'}; v=${v//:/'%3A'}; v=${v//,/'%2C'}; printf '%s' "$v"; }
+# Prints files into the log with workflow commands off: the runner reads a line that starts with ::
+# (after blanks) as a command, and a config line such as "\t::add-mask::postmaster" in a diff would be
+# one. ::stop-commands::TOKEN turns them off until a line ::TOKEN::; the token is fresh and random on
+# every call, and not found in the files, so nothing in them can turn commands back on.
+inert() {
+  local token f
+  while :; do
+    token=mailharden-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+    grep -qF -- "$token" "$@" 2>/dev/null || break
+  done
+  echo "::stop-commands::$token"
+  for f in "$@"; do
+    cat -- "$f"
+    # The line that turns commands back on must start a line of its own.
+    if [[ -s $f && -n $(tail -c 1 -- "$f") ]]; then echo; fi
+  done
+  echo "::$token::"
+}
 
 # ---------------------------------------------------------------------------------------------------
 install_step() {
@@ -133,8 +152,13 @@ check_step() {
   if ((${#paths[@]} == 0)); then paths=(.); fi
   if [[ $SARIF == */* ]]; then mkdir -p "${SARIF%/*}"; fi
   group "mailharden lint --fail-on $FAIL_ON ${paths[*]}"
-  "${mh[@]}" lint --fail-on "$FAIL_ON" -f github -f "sarif=$SARIF" "${paths[@]}"
+  # The annotations on stdout are meant as commands; what lint says on stderr is not.
+  local lint_err
+  lint_err=$(mktemp)
+  "${mh[@]}" lint --fail-on "$FAIL_ON" -f github -f "sarif=$SARIF" "${paths[@]}" 2>"$lint_err"
   local lint_rc=$?
+  if [[ -s $lint_err ]]; then inert "$lint_err"; fi
+  rm -f "$lint_err"
   endgroup
   case $lint_rc in
     0) echo "lint: no finding at or above $FAIL_ON" ;;
@@ -167,8 +191,9 @@ check_step() {
         "${mh[@]}" apply "$policy" --root "$root" --dry-run --exit-code --files-only >"$out" 2>"$err"
         rc=$?
       fi
-      cat "$out"
-      cat "$err" >&2
+      # The diff quotes the files: printed with workflow commands off (stderr after stdout, in the
+      # same block, so that the runner cannot read the two out of order).
+      inert "$out" "$err"
       endgroup
       plan=$(grep -E '^(Plan|No changes)' "$out" | tail -n 1)
       case $rc in
@@ -187,7 +212,10 @@ check_step() {
             file=${file#"$PWD/"}
             annotate error "file=$(prop "$file"),title=$(prop "mailharden drift: $root")" "$file does not match $policy: apply would change it (mailharden apply $policy --root $root --dry-run)"
           done < <(grep -E $'^\\+\\+\\+ .*\t\\((planned)\\)$' "$out")
-          details+=("<details><summary><code>$root</code>: what <code>mailharden apply $policy --root $root</code> would change</summary>" "" '````diff' "$(head -n 400 "$out")" '````' "</details>" "")
+          # A fence longer than any run of backticks in the diff, which could otherwise close it.
+          local fence='````'
+          while grep -qF -- "$fence" "$out"; do fence+='`'; done
+          details+=("<details><summary><code>$root</code>: what <code>mailharden apply $policy --root $root</code> would change</summary>" "" "${fence}diff" "$(head -n 400 "$out")" "$fence" "</details>" "")
           ;;
         *)
           rows+=("| \`$root\` | \`$policy\` | error (exit $rc): $(head -n 1 "$err" | sed 's/|/\\|/g') |")

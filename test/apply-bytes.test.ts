@@ -56,9 +56,11 @@ describe('apply: bytes in, bytes out', () => {
   it('a UTF-8 byte order mark is kept, and shown in the diff', () => {
     const { root, policy } = exampleRoot();
     const aliases = join(root, 'etc/aliases');
-    writeFileSync(aliases, Buffer.concat([Buffer.of(0xef, 0xbb, 0xbf), Buffer.from('# aliases\n'), readFileSync(aliases)]));
+    // A stripped entry right below, so that the first line is in the diff's context.
+    writeFileSync(aliases, Buffer.concat([Buffer.of(0xef, 0xbb, 0xbf), Buffer.from('# aliases\ntoor: root\n'), readFileSync(aliases)]));
     const dry = run(['apply', policy, '--root', root, '--dry-run', '--files-only']);
     assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^ \\ufeff# aliases$/m, 'the mark is shown, escaped, in the diff');
     const r = run(['apply', policy, '--root', root, '--files-only', '--no-post-commands', '--no-validate']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual([...readFileSync(aliases).subarray(0, 4)], [0xef, 0xbb, 0xbf, 0x23], 'the mark is still the first three bytes');
@@ -76,6 +78,10 @@ describe('apply: bytes in, bytes out', () => {
     assert.equal(lint.code, 0, lint.stderr);
     const findings = (JSON.parse(lint.stdout) as { findings: { ruleId: string; message: string }[] }).findings.filter((f) => f.ruleId === 'MH6005');
     assert.ok(findings.some((f) => /\/etc\/mail\/smrsh\/sh\\xff links to \/bin\/sh|\/etc\/mail\/smrsh\/sh\udcff links to/.test(f.message)), `MH6005 on sh\\xff:\n${JSON.stringify(findings)}`);
+    const text = run(['lint', '--root', root, '-f', 'compact', '--fail-on', 'none', '--select', 'MH6005']);
+    assert.match(text.stdout, /^\S*etc\/mail\/smrsh\/sh\\xff:1:1: high: \/etc\/mail\/smrsh\/sh\\xff links to \/bin\/sh/m, 'the name shown as its bytes');
+    const plan = run(['apply', policy, '--root', root, '--dry-run']);
+    assert.match(plan.stdout, /^ {2}rm -f \$'\/etc\/mail\/smrsh\/sh\\xff' {4}# link to \/bin\/sh, not in smrsh\.allow$/m, 'the plan names the exact bytes');
     const r = run(['apply', policy, '--root', root, '--no-validate', '--no-post-commands']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(smrsh).sort(), ['mail.local', 'procmail'], 'the entry is gone, the allowed links are made');

@@ -285,6 +285,58 @@ describe('GitHub Action (action.yml, scripts/action-local.sh)', () => {
     assert.equal(m.code, 2);
     assert.match(m.summary, /^\| `hosts\/mx9` \| `policy\.yaml` \| error \(exit 2\): mailharden: hosts\/mx9: no such directory \|$/m);
   });
+
+  it('prints the drift diffs and stderr with workflow commands off: no config line becomes a runner command', () => {
+    const repo = repoCopy();
+    // Lines the runner would read as commands (it strips leading blanks; .NET also ends a line at a CR),
+    // as context of the hunk that strips decode, and a run of backticks that could close the summary's fence.
+    writeFileSync(
+      join(repo, 'hosts', 'mx1', 'etc', 'aliases'),
+      '# /etc/aliases of mx1\npostmaster: root\n\t::add-mask::postmaster\n  ::error file=policy.yaml::injected\nroot: ops@example.com\ndecode: "|/usr/bin/uudecode"\ngames: root\n# ````` a fence\n\r::warning::injected\n::endgroup::\n',
+    );
+    const input = filesUnder(repo).map((p) => readFileSync(join(repo, p), 'utf8')).join('\n');
+    /** The lines of the log as the runner reads them; every :: line outside a block must be one the script meant. */
+    const check = (stdout: string): { tokens: string[]; quoted: string[] } => {
+      const tokens: string[] = [];
+      const quoted: string[] = [];
+      let token: string | undefined;
+      for (const line of stdout.split(/\r\n|\r|\n/)) {
+        const t = line.trimStart();
+        if (token !== undefined) {
+          if (t === `::${token}::`) token = undefined;
+          else quoted.push(line);
+          continue;
+        }
+        if (!t.startsWith('::')) continue;
+        const stop = /^::stop-commands::(.*)$/.exec(t);
+        if (stop) {
+          token = stop[1]!;
+          assert.match(token, /^mailharden-[0-9a-f]{32}$/, line);
+          assert.ok(!input.includes(token), `token ${token} is in the input`);
+          tokens.push(token);
+          continue;
+        }
+        // The script's own annotations and lint's: `::level props::message`, every property escaped.
+        assert.match(line, /^::(error|warning|notice) (file=[^,:]+,)?(line=\d+,col=\d+,endLine=\d+,endColumn=\d+,)?title=[^,:]+::[^\r\n]*$/, `a runner command outside a stop-commands block: ${JSON.stringify(line)}`);
+      }
+      assert.equal(token, undefined, 'every stop-commands block is closed');
+      return { tokens, quoted };
+    };
+    const r = runAction(repo, ['--paths', 'hosts', '--policy', 'policy.yaml', '--root', 'hosts/*', 'check']);
+    assert.equal(r.code, 1, r.stderr);
+    const first = check(r.stdout);
+    // One block per root, and the hostile lines were in them.
+    assert.equal(first.tokens.length, 2);
+    assert.ok(first.quoted.includes(' \t::add-mask::postmaster'), first.quoted.join('\n'));
+    assert.ok(first.quoted.includes('   ::error file=policy.yaml::injected'));
+    assert.ok(first.quoted.includes(' ::endgroup::'));
+    assert.ok(first.quoted.includes(' \\r::warning::injected'), 'the CR reaches the log escaped');
+    // A fresh token on every run.
+    const again = check(runAction(repo, ['--paths', 'hosts', '--policy', 'policy.yaml', '--root', 'hosts/*', 'check']).stdout);
+    assert.equal(new Set([...first.tokens, ...again.tokens]).size, 4);
+    // The summary's fence is longer than the backticks in the diff it holds.
+    assert.match(r.summary, /^``````diff\n[^]*^ # ````` a fence\n[^]*?^``````\n<\/details>$/m);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------

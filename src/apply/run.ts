@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { fchmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { fchmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -16,6 +16,8 @@ import { findingKey } from '../core/report.js';
 import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, installCopy, lstatOrUndefined, markCleared, readBytes, removeEntry, TEMP_PATTERN, writeTemp } from './write.js';
 import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
+import { fileBytes, shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
+import { writeOutputFile } from '../write-file.js';
 
 export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
 
@@ -44,9 +46,12 @@ export interface ApplyOptions {
 const BLOCKING: Severity = 'medium';
 const atLeast = (s: Severity, min: Severity): boolean => SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(min);
 
-/** A single-quoted shell word (paths are validated to need none, but a script must never depend on that). */
+/**
+ * A word of a command line people read (the plan, notes): bare, single-quoted, or `$'…'` with escapes
+ * when it holds a control or bidi character, so each printed command is one line and exactly what runs.
+ */
 export function shq(s: string): string {
-  return /^[A-Za-z0-9_./=+:@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return shellWord(s);
 }
 
 /** Always single-quoted: the script quotes every path, whatever it holds. */
@@ -87,14 +92,33 @@ async function unifiedDiff(f: FilePlan): Promise<string> {
 function actionLine(a: Plan['actions'][number]): string {
   switch (a.type) {
     case 'link':
-      return `ln -sfn ${shq(a.target)} ${shq(a.path)}${a.replaces ? `    # replaces ${a.replaces}` : ''}`;
+      return `ln -sfn ${shq(a.target)} ${shq(a.path)}${a.replaces ? `    # replaces ${visibleControls(a.replaces)}` : ''}`;
     case 'remove':
-      return `rm -f ${shq(a.path)}    # ${a.what}, not in smrsh.allow`;
+      return `rm -f ${shq(a.path)}    # ${visibleControls(a.what)}, not in smrsh.allow`;
     case 'chmod':
       return `chmod ${octal(a.mode)} ${shq(a.path)}    # now ${octal(a.from)}`;
     case 'chattr':
       return `chattr ${a.immutable ? '+i' : '-i'} ${shq(a.path)}`;
   }
+}
+
+/**
+ * The script's line that removes an entry of the smrsh directory, whose name the host gave (any bytes
+ * but / and NUL): `rm -f 'NAME'`, or, when the name holds a control or bidi character, the name built
+ * by printf from octal escapes (POSIX sh has no $'…'), with a sentinel so that a trailing newline
+ * survives the command substitution. One line that shows nothing raw, and exactly the bytes.
+ */
+export function removeLine(path: string): string {
+  if (!UNSAFE_CHARS.test(path)) return `rm -f ${sq(path)}`;
+  let format = '';
+  for (const b of fileBytes(path)) {
+    if (b < 0x20 || b >= 0x7f) format += `\\${b.toString(8).padStart(3, '0')}`;
+    else if (b === 0x5c) format += '\\\\';
+    else if (b === 0x25) format += '%%';
+    else if (b === 0x27) format += `'\\''`;
+    else format += String.fromCharCode(b);
+  }
+  return `entry=$(printf '${format}_'); rm -f "\${entry%_}"`;
 }
 
 /** The plan's commands as one shell script (templates/apply.sh.hbs), with the paths of the host itself. */
@@ -104,7 +128,7 @@ export function planScript(plan: Plan, render: Render): string {
     policy: plan.policyPath,
     smrshDir: sq(plan.layout.smrshDir),
     links: plan.actions.filter((a) => a.type === 'link').map((a) => ({ link: sq(a.path), target: sq(a.type === 'link' ? a.target : '') })),
-    removals: plan.actions.filter((a) => a.type === 'remove').map((a) => sq(a.path)),
+    removals: plan.actions.filter((a) => a.type === 'remove').map((a) => removeLine(a.path)),
     modes: plan.actions.filter((a) => a.type === 'chmod').map((a) => ({ mode: octal(a.type === 'chmod' ? a.mode : 0), path: sq(a.path) })),
     post: plan.files.filter((f) => changes(f) || f.stale).flatMap((f) => f.post).map((c) => commandLine(c, sq)),
     lock: plan.actions.filter((a) => a.type === 'chattr' && a.immutable).map((a) => sq(a.path)),
@@ -232,13 +256,19 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     ...pendingActions.filter((a) => a.type === 'chattr').map(actionLine),
   ];
   if (commands.length) o.out(`Commands${o.dryRun ? ' that would run' : ''}${o.root === '/' ? '' : ` (paths inside ${o.root})`}:\n${commands.map((c) => `  ${c}`).join('\n')}\n`);
-  for (const n of plan.notes) o.err(`mailharden: note: ${n}\n`);
+  for (const n of plan.notes) o.err(`mailharden: note: ${visibleControls(n)}\n`);
   const created = changed.filter((f) => f.before === undefined).length;
   const stale = o.postCommands ? plan.files.filter((f) => f.stale) : [];
   const hostCount = pendingActions.length + stale.length;
   const summary = `${created} to create, ${changed.length - created} to change, ${plan.files.length - changed.length} unchanged; ${hostCount} host action${hostCount === 1 ? '' : 's'}`;
   if (o.script) {
-    writeFileSync(o.script, planScript(plan, o.render), { mode: 0o755 });
+    // Through a temp file and a rename: a link planted at the script's name is replaced, not followed.
+    try {
+      writeOutputFile(o.script, planScript(plan, o.render), 0o755);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${o.script}: cannot write the script: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
+    }
   }
   if (changed.length === 0 && hostCount === 0) {
     o.out(`No changes: ${shown('/')} matches the policy (${plan.files.length} file${plan.files.length === 1 ? '' : 's'} checked).\n`);

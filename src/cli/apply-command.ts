@@ -4,6 +4,7 @@ import { loadPolicy } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
 import { rules } from '../../rules/index.js';
 import { rootDir } from './root-dir.js';
+import { visibleControls } from '../core/visible.js';
 
 /** `mailharden apply POLICY`: flags → applyPolicy() → exit code (0, 1 pending with --exit-code, 2, 3, 4, 5). */
 export async function runApply(policyPath: string, opts: Record<string, unknown>): Promise<number> {
@@ -24,7 +25,9 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
     policyName: policyPath,
     rules,
     render: await loadTemplates(),
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
+    // The diffs and notes quote the files: control characters reach the terminal escaped (TABs and
+    // newlines stay, so a diff keeps its layout; the command lines escape their words themselves).
+    out: (s) => process.stdout.write(visibleControls(s, 'layout')),
+    err: (s) => process.stderr.write(visibleControls(s, 'layout')),
   });
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { replaceFile } from '../apply/write.js';
+import { writeOutputFile } from '../write-file.js';
 import { dirname, resolve } from 'node:path';
 import {
   applyBaseline,
@@ -98,8 +98,9 @@ export async function runBaselinePrune(opts: Record<string, unknown>, version: s
 /** Writes the baseline through a temp file and a rename, so a reader never sees half of it. */
 function writeBaseline(abs: string, b: Baseline): void {
   try {
-    replaceFile(abs, serializeBaseline(b), 0o644);
+    writeOutputFile(abs, serializeBaseline(b), 0o644);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`${abs}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
   }
 }

@@ -1,6 +1,6 @@
 import { lstatSync, statSync, writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
-import { replaceFile } from '../apply/write.js';
+import { writeOutputFile } from '../write-file.js';
 import type { Profile } from '../host/layout.js';
 import { derivePolicy, starterPolicy } from '../policy/init.js';
 import { policyFromText } from '../policy/validate.js';
@@ -75,7 +75,7 @@ function writePolicy(path: string, text: string, force: boolean): void {
       return;
     }
     if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${path} is a directory`, 2);
-    replaceFile(path, text, 0o644);
+    writeOutputFile(path, text, 0o644);
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

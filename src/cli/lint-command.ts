@@ -8,6 +8,7 @@ import type { Profile } from '../host/layout.js';
 import { rules } from '../../rules/index.js';
 import { BASELINE_FILE } from '../baseline/name.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
+import { visibleControls } from '../core/visible.js';
 
 /** The lint request the flags shared by `lint` and `baseline write` describe (paths or --root, kinds, config, rule selection). */
 export function lintRequest(paths: string[], root: string | undefined, opts: Record<string, unknown>, version: string): LintRequest {
@@ -59,8 +60,8 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
     report.baseline = baseline.loaded.shown;
   }
   await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
-  for (const note of notes) process.stderr.write(`${note}\n`);
-  if (report.skipped?.length) process.stderr.write(`mailharden: skipped, no kind mailharden reads: ${report.skipped.join(', ')}\n`);
+  for (const note of notes) process.stderr.write(`${visibleControls(note, 'lines')}\n`);
+  if (report.skipped?.length) process.stderr.write(`mailharden: skipped, no kind mailharden reads: ${report.skipped.map((p) => visibleControls(p)).join(', ')}\n`);
   return failsAt(report, failOn) ? 1 : 0;
 }
 

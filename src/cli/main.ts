@@ -4,6 +4,7 @@ import { UserError } from '../core/errors.js';
 import { FILE_KINDS } from '../core/types.js';
 import { PROFILES } from '../host/layout.js';
 import { VERSION } from '../paths.js';
+import { visibleControls } from '../core/visible.js';
 
 
 /** Exit codes, one table for every command (README). */
@@ -189,12 +190,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
+    // An error can quote a file, a server or a program's output: control characters are shown escaped.
     if (e instanceof UserError) {
-      process.stderr.write(`mailharden: ${e.message}\n`);
+      process.stderr.write(`mailharden: ${visibleControls(e.message, 'lines')}\n`);
       process.exitCode = e.exitCode;
     } else {
       const err = e as Error;
-      process.stderr.write(`mailharden: internal error: ${err?.message ?? String(e)}\n`);
+      process.stderr.write(`mailharden: internal error: ${visibleControls(err?.message ?? String(e), 'lines')}\n`);
       if (process.env.MAILHARDEN_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
       process.exitCode = EXIT.runtime;
     }

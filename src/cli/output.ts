@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { LintReport } from '../core/report.js';
+import { writeOutputFile } from '../write-file.js';
 
 export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github'] as const;
 export type FormatName = (typeof FORMATS)[number];
@@ -80,9 +81,11 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
       }
     }
     if (spec.file) {
+      // Replaced through a temp file and a rename, never written through a link there.
       try {
-        writeFileSync(spec.file, text);
+        writeOutputFile(spec.file, text);
       } catch (e) {
+        if (e instanceof UserError) throw e;
         throw new UserError(`${spec.file}: cannot write ${spec.format} output: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
       }
     } else stdout(text);

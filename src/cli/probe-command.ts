@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { failsAt, type LintReport } from '../core/report.js';
 import { parseFailOn } from '../lint.js';
@@ -6,6 +5,7 @@ import { probeFindings, probeRulesOf } from '../probe/findings.js';
 import { probe } from '../probe/run.js';
 import { rules } from '../../rules/index.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
+import { writeOutputFile } from '../write-file.js';
 
 const NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const ADDRESS = /^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9.-]{1,253}$/;
@@ -41,7 +41,15 @@ export async function runProbe(target: string, opts: Record<string, unknown>, ve
   const failOn = parseFailOn(String(opts.failOn ?? 'medium'));
   const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
   const doc = await probe({ host, port, timeoutMs: timeout * 1000, helo, user, from, to });
-  if (typeof opts.transcript === 'string') writeFileSync(opts.transcript, doc.file.text);
+  if (typeof opts.transcript === 'string') {
+    // Written whole at the end, through a temp file and a rename: never through a link there.
+    try {
+      writeOutputFile(opts.transcript, doc.file.text);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${opts.transcript}: cannot write the transcript: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
+    }
+  }
   const findings = probeFindings(doc, rules);
   const report: LintReport = { tool: { name: 'mailharden', version }, findings, files: 1, rules: probeRulesOf(rules).map((r) => r.meta) };
   const color = useColor(String(opts.color ?? 'auto'), Boolean(process.stdout.isTTY), process.env);

@@ -3,6 +3,7 @@ import type { DocumentFor } from '../parsers/documents.js';
 import type { HostDocument } from '../host/document.js';
 import type { SourceFile } from './source.js';
 import type { ProbeDocument } from '../probe/transcript.js';
+import { visibleControls } from './visible.js';
 
 /**
  * What a rule looks at: one file of a kind, (`host`) a whole system tree under `--root`, or
@@ -143,9 +144,4 @@ const MAX_VALUE = 200;
 
 function clipValue(s: string): string {
   return s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE - 1)}…` : s;
-}
-
-/** Shows control characters as escapes: newline as \n, TAB as \t, others as \xNN. */
-export function visibleControls(s: string): string {
-  return /[\x00-\x1f\x7f]/.test(s) ? s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)) : s;
 }

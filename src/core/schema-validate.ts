@@ -1,5 +1,5 @@
 import { nearest } from './nearest.js';
-import { visibleControls } from './rule.js';
+import { visibleControls } from './visible.js';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 

@@ -3,7 +3,7 @@ import { UserError } from './errors.js';
 import { validateAgainst } from './schema-validate.js';
 import { pointerSegments, positionOfPath } from './yaml-positions.js';
 import { loadExternal } from './external.js';
-import { visibleControls } from './rule.js';
+import { visibleControls } from './visible.js';
 
 /** A YAML file read against a JSON Schema: its data, the schema's complaints, and positions for more. */
 export interface YamlFile {

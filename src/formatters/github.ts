@@ -1,9 +1,13 @@
 import { summarize, type LintReport } from '../core/report.js';
 import type { Severity } from '../core/types.js';
+import { visibleControls } from '../core/visible.js';
 
 const COMMAND: Record<Severity, 'error' | 'warning' | 'notice'> = { critical: 'error', high: 'error', medium: 'warning', low: 'notice', info: 'notice' };
 
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+// Control characters are escaped (the log viewer acts on ANSI sequences, a CR or LF would end the
+// command and start another), so of GitHub's own encoding of a command's data only % is left to do;
+// properties also encode : and ,.
+const escapeData = (s: string): string => visibleControls(s).replace(/%/g, '%25');
 const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /** GitHub workflow commands, one annotation per unsuppressed finding. */
@@ -23,7 +27,7 @@ export function formatGithub(report: LintReport): string {
  */
 export function githubStepSummary(report: LintReport): string {
   const s = summarize(report);
-  const cell = (t: string): string => t.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const cell = (t: string): string => visibleControls(t).replace(/\|/g, '\\|');
   const lines = ['## mailharden lint', '', `${s.findings} finding(s) in ${s.files} file(s), ${s.suppressed - s.baselined} suppressed${s.baselined ? `, ${s.baselined} baselined` : ''}.`, ''];
   const counts = (Object.entries(s.bySeverity) as [Severity, number][]).filter(([, n]) => n > 0);
   if (counts.length) lines.push(counts.map(([sev, n]) => `**${sev}**: ${n}`).join(' · '), '');

@@ -1,5 +1,6 @@
 import { docUrl, summarize, type LintReport } from '../core/report.js';
 import type { Finding, Severity } from '../core/types.js';
+import { visibleControls } from '../core/visible.js';
 
 export interface TextOptions {
   color: boolean;
@@ -15,16 +16,17 @@ const WIDTH = 120;
 
 /**
  * Human output: the location and rule, the source line with a caret under the span, the fix, the
- * references and where the documentation is; then one summary line.
+ * references and where the documentation is; then one summary line. Everything that comes from a
+ * file (its name, the line, a message quoting it) is shown with control characters escaped.
  */
 export function formatText(report: LintReport, opts: TextOptions): string {
   const paint = (code: string, s: string): string => (opts.color ? `${code}${s}${RESET}` : s);
   const out: string[] = [];
   for (const f of report.findings) {
     if (f.suppressed) continue;
-    out.push(`${paint(BOLD, `${f.file}:${f.line}:${f.column}`)}: ${paint(COLORS[f.severity], f.severity)} ${f.message} ${paint(DIM, `[${f.ruleId}/${f.slug}]`)}`);
+    out.push(`${paint(BOLD, `${visibleControls(f.file)}:${f.line}:${f.column}`)}: ${paint(COLORS[f.severity], f.severity)} ${visibleControls(f.message)} ${paint(DIM, `[${f.ruleId}/${f.slug}]`)}`);
     out.push(...snippet(f, paint));
-    out.push(`    fix: ${f.fix}`);
+    out.push(`    fix: ${visibleControls(f.fix)}`);
     const refs = f.references.length ? `refs: ${f.references.join(', ')} · ` : '';
     out.push(paint(DIM, `    ${refs}docs: ${docUrl(f.ruleId)}`));
     out.push('');
@@ -47,13 +49,17 @@ function snippet(f: Finding, paint: (code: string, s: string) => string): string
   const endCol = f.endLine === f.line ? Math.max(f.endColumn - 1 - shift, startCol + 1) : Math.max(raw.length, startCol + 1);
   let from = 0;
   if (raw.length > WIDTH) from = Math.max(0, Math.min(startCol - 20, raw.length - WIDTH));
-  const shown = raw.slice(from, from + WIDTH);
+  const to = from + WIDTH;
+  // The line is shown escaped, so the caret is placed by the width of the escaped text before it
+  // (a column past the end of the line counts one each).
+  const width = (a: number, b: number): number => (b <= a ? 0 : visibleControls(raw.slice(a, Math.min(b, raw.length))).length + Math.max(0, b - Math.max(a, raw.length)));
+  const shown = visibleControls(raw.slice(from, to));
   const gutter = String(f.line);
-  const caretStart = startCol - from;
-  const caretLen = Math.max(1, Math.min(endCol, from + WIDTH) - startCol);
+  const caretStart = startCol >= from ? width(from, startCol) : 0;
+  const caretLen = Math.max(1, width(Math.max(startCol, from), Math.min(endCol, to)));
   const prefix = from > 0 || shift > 0 ? '…' : '';
   return [
-    paint(DIM, `  ${gutter} | `) + prefix + shown + (from + WIDTH < raw.length ? '…' : ''),
-    paint(DIM, `  ${' '.repeat(gutter.length)} | `) + ' '.repeat(prefix.length + Math.max(caretStart, 0)) + paint(COLORS[f.severity], `^${'~'.repeat(caretLen - 1)}`),
+    paint(DIM, `  ${gutter} | `) + prefix + shown + (to < raw.length ? '…' : ''),
+    paint(DIM, `  ${' '.repeat(gutter.length)} | `) + ' '.repeat(prefix.length + caretStart) + paint(COLORS[f.severity], `^${'~'.repeat(caretLen - 1)}`),
   ];
 }

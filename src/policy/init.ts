@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { buildPlan, changes, layoutFor, managedPaths, tcpRulesPath, type Plan } from '../apply/plan.js';
 import { policyLabel } from '../apply/run.js';
 import { UserError } from '../core/errors.js';
+import { jsonVisible, visibleControls } from '../core/visible.js';
 import { SourceFile } from '../core/source.js';
 import { detectProfile, LAYOUTS, qmailPaths, type Layout, type Profile } from '../host/layout.js';
 import { HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
@@ -196,18 +197,24 @@ function crossesLink(tree: HostTree, path: string): boolean {
   return false;
 }
 
-/** One line of a YAML comment: no line breaks, not too long. */
+/** One line of a YAML comment: no line breaks, not too long, other control characters escaped. */
 const flat = (s: string, max = 120): string => {
-  const one = s.replace(/[\r\n\t]+/g, ' ');
+  const one = visibleControls(s.replace(/[\r\n\t]+/g, ' '));
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 };
 
-/** A YAML scalar: plain when that reads back as the same string, else double-quoted (JSON is valid YAML). */
+/**
+ * A YAML scalar: plain when that reads back as the same string, else double-quoted (JSON is valid YAML;
+ * the characters JSON leaves raw that a terminal or a reviewer's eye would act on are \u escapes).
+ */
 function scalar(v: string | number | boolean): string {
   if (typeof v !== 'string') return String(v);
   const plain = /^[A-Za-z0-9_/.][A-Za-z0-9._/+-]*$/.test(v) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(v) && !/^[-+]?[0-9._]+([eE][-+]?[0-9]+)?$/.test(v) && !/^\.(inf|nan)$/i.test(v) && !/^0[xob]/i.test(v);
-  return plain ? v : JSON.stringify(v);
+  return plain ? v : jsonVisible(JSON.stringify(v));
 }
+
+/** Always double-quoted, as scalar() quotes. */
+const scalarQuoted = (v: string): string => jsonVisible(JSON.stringify(v));
 
 const flow = (items: readonly (string | number)[]): string => `[${items.map(scalar).join(', ')}]`;
 
@@ -222,7 +229,8 @@ class YamlText {
   comment(text: string, indent = 0): void {
     const pad = ' '.repeat(indent);
     const width = 100 - indent;
-    for (const para of text.split('\n')) {
+    // The reasons quote the system's files: control characters are shown escaped.
+    for (const para of visibleControls(text, 'lines').split('\n')) {
       let line = '';
       for (const word of para.split(' ')) {
         if (line && line.length + word.length + 1 > width) {
@@ -240,7 +248,7 @@ class YamlText {
   /** A key left out, as a commented line the user can take in (when there is a value to suggest). */
   off(name: string, value: string | undefined, reason: string, indent = 0): void {
     this.comment(reason, indent);
-    if (value !== undefined) this.lines.push(`${' '.repeat(indent)}# ${name}: ${value}`);
+    if (value !== undefined) this.lines.push(`${' '.repeat(indent)}# ${name}: ${visibleControls(jsonVisible(value))}`);
   }
   blank(): void {
     this.lines.push('');
@@ -456,8 +464,8 @@ export function derivePolicy(opts: DeriveOptions): Derived {
     y.comment(`domains: ${domains.reason}`);
     if (networks.suggest || domains.suggest) {
       y.lines.push('# relay:');
-      if (networks.suggest) y.lines.push(`#   networks: ${networks.suggest}`);
-      if (domains.suggest) y.lines.push(`#   domains: ${domains.suggest}`);
+      if (networks.suggest) y.lines.push(`#   networks: ${visibleControls(jsonVisible(networks.suggest))}`);
+      if (domains.suggest) y.lines.push(`#   domains: ${visibleControls(jsonVisible(domains.suggest))}`);
     }
   } else {
     y.key('relay', '');
@@ -501,7 +509,7 @@ export function derivePolicy(opts: DeriveOptions): Derived {
   } else y.off('aliases', aliases.suggest, aliases.reason);
 
   if (greeting === undefined) sendmailOnly();
-  else if (greeting.keep) y.key('greeting', JSON.stringify(greeting.value), 0, greeting.note);
+  else if (greeting.keep) y.key('greeting', scalarQuoted(greeting.value), 0, greeting.note);
   else y.off('greeting', greeting.suggest, greeting.reason);
 
   if (help === undefined) sendmailOnly();

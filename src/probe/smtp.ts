@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import { UserError } from '../core/errors.js';
 import { isFinal } from './transcript.js';
+import { visibleControls } from '../core/visible.js';
 
 /** Limits that keep a hostile or broken server from hanging or flooding the probe. */
 export const LIMITS = {
@@ -98,11 +99,12 @@ export class SmtpClient {
         const raw = this.lines.shift()!;
         bytes += raw.length;
         const line = raw.length > LIMITS.lineBytes ? `${raw.slice(0, LIMITS.lineBytes)}…` : raw;
-        // Printable text only in the transcript: a control character from the server is shown escaped.
-        const shown = line.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+        // Printable text only in the transcript: a control character from the server is shown escaped
+        // (a TAB stays, as the transcript is a file); in an error message, every one.
+        const shown = visibleControls(line, 'layout');
         this.log(`S: ${shown}`);
         got.push(shown);
-        if (!/^\d{3}([ -]|$)/.test(line)) throw new UserError(`${this.target}: not an SMTP reply to ${what}: "${shown.slice(0, 80)}"`, 3);
+        if (!/^\d{3}([ -]|$)/.test(line)) throw new UserError(`${this.target}: not an SMTP reply to ${what}: "${visibleControls(line.slice(0, 80))}"`, 3);
         if (raw.length > LIMITS.lineBytes * 4) throw new UserError(`${this.target}: a reply line of more than ${LIMITS.lineBytes * 4} bytes to ${what}`, 3);
         if (got.length > LIMITS.replyLines || bytes > LIMITS.replyBytes) throw new UserError(`${this.target}: the reply to ${what} does not end (${got.length} lines, ${bytes} bytes)`, 3);
         if (isFinal(line)) return { code: Number(line.slice(0, 3)), lines: got };
@@ -127,7 +129,7 @@ export class SmtpClient {
     if (this.closed || !this.socket) throw new UserError(`${this.target}: the server closed the connection before ${line.split(' ')[0]}`, 3);
     // Lines nobody asked for would be read as the reply to this command, and every later reply would be
     // one late (a relay accepted could pass for refused): that is a broken server, not a finding.
-    if (this.lines.length || this.overlong) throw new UserError(`${this.target}: the server sent lines nobody asked for before ${line.split(' ')[0]}: "${(this.lines[0] ?? '').slice(0, 80)}"`, 3);
+    if (this.lines.length || this.overlong) throw new UserError(`${this.target}: the server sent lines nobody asked for before ${line.split(' ')[0]}: "${visibleControls((this.lines[0] ?? '').slice(0, 80))}"`, 3);
     this.log(`C: ${line}`);
     this.socket.write(`${line}\r\n`, 'latin1');
     return this.reply(line.split(/[\s:]/)[0]!.toUpperCase());

@@ -1,0 +1,86 @@
+import { fsName } from './fs-names.js';
+
+/**
+ * Beyond C0: DEL, C1, the Arabic letter mark, LRM/RLM, the line and paragraph separators, the
+ * embeddings, overrides and isolates, the byte order mark (invisible), and the lone surrogates that
+ * stand for bytes of a file name that is not UTF-8 (core/fs-names.ts; shown as those bytes).
+ */
+const BEYOND_C0 = '\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff\\udc80-\\udcff';
+
+/**
+ * Text that came from a file, a file name, a server or another program, made safe to show to a person.
+ *
+ * Escaped: every C0 control, DEL and every C1 control (ESC and CSI start terminal sequences, OSC sets
+ * the window title, CR rewinds the line, and after a CR a GitHub runner reads `::error::` as a workflow
+ * command), the Unicode line and paragraph separators, and the bidirectional formatting characters
+ * (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which reorder what a reviewer sees without
+ * showing themselves. A newline is `\n`, a TAB `\t`, a CR `\r`, another character below U+0100 `\xNN`,
+ * the rest `\uNNNN`. A backslash stays as it is: config files are full of them, and what a control
+ * character turns into is never a control character, so escaping twice changes nothing.
+ */
+export const UNSAFE_CHARS = new RegExp(`[\\x00-\\x1f${BEYOND_C0}]`, 'u');
+
+const UNSAFE_ALL = new RegExp(UNSAFE_CHARS.source, 'gu');
+/** The same, without the newline (text of several lines). */
+const UNSAFE_BUT_NEWLINE = new RegExp(`[\\x00-\\x09\\x0b-\\x1f${BEYOND_C0}]`, 'gu');
+/** The same, without the newline and TAB (diffs and file text keep their layout). */
+const UNSAFE_BUT_LAYOUT = new RegExp(`[\\x00-\\x08\\x0b-\\x1f${BEYOND_C0}]`, 'gu');
+
+/**
+ * What `visibleControls` leaves alone: nothing (one line: messages, paths, a source line), newlines
+ * (`lines`: an error of several lines) or newlines and TABs (`layout`: a diff, a file's text).
+ */
+export type Keep = 'nothing' | 'lines' | 'layout';
+
+function escaped(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\t') return '\\t';
+  if (c === '\r') return '\\r';
+  const code = c.charCodeAt(0);
+  if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16)}`;
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Shows control and bidirectional characters as escapes (see UNSAFE_CHARS); the one escaping every human output uses. */
+export function visibleControls(s: string, keep: Keep = 'nothing'): string {
+  if (!UNSAFE_CHARS.test(s)) return s;
+  const pattern = keep === 'nothing' ? UNSAFE_ALL : keep === 'lines' ? UNSAFE_BUT_NEWLINE : UNSAFE_BUT_LAYOUT;
+  return s.replace(pattern, escaped);
+}
+
+/** What JSON.stringify leaves raw of UNSAFE_CHARS (it escapes C0 itself; newlines outside strings are layout). */
+const JSON_RAW = new RegExp(`[${BEYOND_C0}]`, 'u');
+const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'gu');
+
+/**
+ * JSON text from JSON.stringify with the characters it leaves raw (DEL, C1 controls, line separators,
+ * bidi characters) written as `\uNNNN`: the same JSON value, safe on a terminal. Such characters occur
+ * in JSON text only inside strings, where `\uNNNN` means the same character.
+ */
+export function jsonVisible(json: string): string {
+  return JSON_RAW.test(json) ? json.replace(JSON_RAW_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
+
+/**
+ * A shell word that is exactly `s` and shows on one line: bare when it needs no quoting, in single
+ * quotes when it holds no unsafe character, else in `$'…'` with every unsafe character as the `\xNN`
+ * escapes of its UTF-8 bytes (what the file system gets), so a newline or a terminal sequence in a
+ * name can neither start a second command in a printed plan nor act on the terminal.
+ */
+export function shellWord(s: string): string {
+  if (/^[A-Za-z0-9_./=+:@%-]+$/.test(s)) return s;
+  if (!UNSAFE_CHARS.test(s)) return `'${s.replace(/'/g, `'\\''`)}'`;
+  let out = '';
+  for (const c of s) {
+    if (c === '\\' || c === "'") out += `\\${c}`;
+    else if (UNSAFE_CHARS.test(c)) out += c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : [...fileBytes(c)].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+    else out += c;
+  }
+  return `$'${out}'`;
+}
+
+/** The bytes a string stands for in a file name (a lone surrogate of fs-names.ts is its byte). */
+export function fileBytes(s: string): Buffer {
+  const raw = fsName(s);
+  return typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+}
