@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import { SourceFile } from '../core/source.js';
 import { effectiveEnv, isCanonicalIPv4, modelOf, type TcpDecision, type TcpQuery } from '../model/tcprules.js';
 import { parseTcpRules, type TcpRulesDocument } from '../parsers/tcprules.js';
-import { jsonVisible, visibleControls } from '../core/visible.js';
+import { stringifyVisible, visibleControls } from '../core/visible.js';
 
 export interface ExplainOptions {
   host?: string;
@@ -89,7 +89,7 @@ export function runTcprulesExplain(path: string, ips: string[], opts: ExplainOpt
   const doc = parseTcpRules(readRules(path));
   const decisions = explain(doc, ips, opts);
   // The rules' text is quoted: shown with control characters escaped.
-  const out = format === 'json' ? jsonVisible(JSON.stringify(decisions.map(explainResult), null, 2)) : visibleControls(formatText(decisions, path), 'lines');
+  const out = format === 'json' ? stringifyVisible(decisions.map(explainResult), 2) : visibleControls(formatText(decisions, path), 'lines');
   process.stdout.write(`${out}\n`);
   return 0;
 }

@@ -62,6 +62,20 @@ export function jsonVisible(json: string): string {
 }
 
 /**
+ * JSON.stringify, with what jsonVisible() does, looking for the characters in each string value as it
+ * is serialised rather than in the whole text afterwards (a scan of a text of many megabytes costs as
+ * much memory again).
+ */
+export function stringifyVisible(value: unknown, indent?: number): string {
+  let raw = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (!raw && typeof v === 'string' && JSON_RAW.test(v)) raw = true;
+    return v;
+  }, indent);
+  return raw ? jsonVisible(text) : text;
+}
+
+/**
  * A shell word that is exactly `s` and shows on one line: bare when it needs no quoting, in single
  * quotes when it holds no unsafe character, else in `$'…'` with every unsafe character as the `\xNN`
  * escapes of its UTF-8 bytes (what the file system gets), so a newline or a terminal sequence in a

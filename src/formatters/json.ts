@@ -1,5 +1,5 @@
 import { summarize, type LintReport } from '../core/report.js';
-import { jsonVisible } from '../core/visible.js';
+import { stringifyVisible } from '../core/visible.js';
 
 /**
  * The documented JSON shape (README, "Output formats"). Suppressed findings are included with
@@ -25,5 +25,5 @@ export function formatJson(report: LintReport): string {
   // `baselined` (a part of `suppressed`) is there when a baseline was applied, so the shape without one stays as documented.
   const { baselined, ...summary } = summarize(report);
   // The same JSON, with no raw control or bidi character for a terminal or a viewer to act on.
-  return `${jsonVisible(JSON.stringify({ tool: report.tool, findings, summary: report.baseline !== undefined ? { ...summary, baselined } : summary }, null, 2))}\n`;
+  return `${stringifyVisible({ tool: report.tool, findings, summary: report.baseline !== undefined ? { ...summary, baselined } : summary }, 2)}\n`;
 }

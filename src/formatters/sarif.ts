@@ -2,7 +2,7 @@ import { byCodeUnit } from '../core/compare.js';
 import { docUrl, HOMEPAGE, type LintReport } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
 import type { Finding, Severity } from '../core/types.js';
-import { jsonVisible } from '../core/visible.js';
+import { stringifyVisible } from '../core/visible.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 /** GitHub reads these as critical / high / medium / low (≥9, 7–8.9, 4–6.9, 0.1–3.9). */
@@ -70,7 +70,7 @@ export function formatSarif(report: LintReport, opts: { includeSuppressed?: bool
     ],
   };
   // The same JSON, with no raw control or bidi character for a terminal or a viewer to act on.
-  return `${jsonVisible(JSON.stringify(log, null, 2))}\n`;
+  return `${stringifyVisible(log, 2)}\n`;
 }
 
 function describeRule(meta: RuleMeta) {
