@@ -100,11 +100,8 @@ export function parseSendmailMc(file: SourceFile): McDocument {
     if (inLocalConfig && col === 1 && /^[A-Z]/.test(c) && !/^[A-Z_]+\(|^(LOCAL_|MAILER|divert|dnl)/.test(text.slice(i, i + 20))) {
       const end = text.indexOf('\n', i);
       const lineText = text.slice(i, end < 0 ? text.length : end).replace(/\r$/, '');
-      if (/^[A-Z][^a-z_]/.test(lineText) || /^O /.test(lineText)) {
-        doc.localConfig.push({ line, text: lineText });
-        skipToEol();
-        continue;
-      }
+      // The line is read on as m4 reads it: a quote opened there can run over the lines below.
+      if (/^[A-Z][^a-z_]/.test(lineText) || /^O /.test(lineText)) doc.localConfig.push({ line, text: lineText });
     }
     if (isWordStart(c) && !isWord(text[i - 1])) {
       const start = pos();
