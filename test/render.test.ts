@@ -130,7 +130,7 @@ describe('golden renders', () => {
     assert.throws(() => renderSendmailMc(lines('LOCAL_CONFIG', 'O PrivacyOptions=noexpn dnl', 'O X=y', mailer), { privacy: ['noexpn'] }), /holds "dnl", which m4 expands/);
     assert.equal(renderSendmailMc(lines('LOCAL_CONFIG', 'O PrivacyOptions=noexpn', mailer), { privacy: ['noexpn'] }), lines('LOCAL_CONFIG', 'dnl # mailharden: settings of the hardening policy', "define(`confPRIVACY_FLAGS', `noexpn')dnl", mailer));
     // A misplaced FEATURE moves as written; lines for a MAILER that does not start its line go right before it.
-    assert.equal(renderSendmailMc(lines(`x ${mailer}`, "FEATURE(`smrsh', ``/usr/sbin/smrsh'')"), { smrsh: '/x' }), lines("x `'dnl # mailharden: settings of the hardening policy", "FEATURE(`smrsh', ``/usr/sbin/smrsh'')dnl", mailer));
+    assert.equal(renderSendmailMc(lines(`x ${mailer}`, "FEATURE(`smrsh', ``/usr/sbin/smrsh'')"), { smrsh: '/x' }), lines("x `'dnl # mailharden: settings of the hardening policy", "FEATURE(`smrsh', ``/usr/sbin/smrsh'')dnl", mailer, ''), 'the newline m4 wrote after the moved FEATURE stays');
     // A file m4 reads otherwise than the parser is not edited at all.
     assert.throws(() => renderSendmailMc(lines('changequote([,])', "define([confLOG_LEVEL], [9])dnl", mailer), { logLevel: 12 }), /:1:1: changequote changes how m4 reads the rest of the file/);
     assert.throws(() => renderSendmailMc(lines("define(`confLOG_LEVEL', `9", mailer), { logLevel: 12 }), /unterminated quote/);

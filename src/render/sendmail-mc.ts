@@ -53,17 +53,15 @@ interface PlainArg {
 }
 
 /**
- * An argument whose value is one run of text quoted `level` times (no other quote inside, nothing
+ * An argument whose value is one run of text quoted `level` times (up to twice it reaches the cf without
+ * quotes: proto.m4 rescans it once) (no other quote inside, nothing
  * after it but blanks), or undefined. Only such a value can be edited in place at the level it had:
  * anything else (quotes inside, pieces quoted differently, a dnl, a comment) is m4 text apply does
  * not rewrite.
  */
 function plainArg(file: SourceFile, arg: McArg): PlainArg | undefined {
   const start = file.offsetOf(arg.span.start);
-  let end = file.offsetOf(arg.span.end);
-  // An empty argument has a one-character span on the `,` or `)` after it.
-  if (end - start === 1 && /[,)]/.test(file.text[start]!)) end = start;
-  const raw = file.text.slice(start, end);
+  const raw = rawArg(file, arg);
   const m = /^(`*)([^`']*?)('*)[ \t]*$/.exec(raw);
   if (!m || m[1]!.length !== m[3]!.length) return undefined;
   const level = m[1]!.length;
@@ -71,6 +69,15 @@ function plainArg(file: SourceFile, arg: McArg): PlainArg | undefined {
   // Unquoted, m4 reads words, comments and parentheses while it collects the argument.
   if (level === 0 && (/[#(),]/.test(value) || /(^|\W)dnl(\W|$)/.test(value))) return undefined;
   return { level, value, from: start + level, to: start + level + value.length };
+}
+
+/** An argument as written, quotes and all (without the blanks and dnl before it). */
+function rawArg(file: SourceFile, arg: McArg): string {
+  const start = file.offsetOf(arg.span.start);
+  let end = file.offsetOf(arg.span.end);
+  // An empty argument has a one-character span on the `,` or `)` after it.
+  if (end - start === 1 && /[,)]/.test(file.text[start]!)) end = start;
+  return file.text.slice(start, end);
 }
 
 /**
@@ -91,13 +98,23 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
   const edits = new TextEdits(file);
   const firstMailer = doc.calls.find((c) => c.name === 'MAILER_DEFINITIONS' || c.name === 'MAILER');
   const added: string[] = [];
-  const refuse = (at: { line: number; column: number }, why: string): never => {
+  const refuseOnly = (at: { line: number; column: number }, why: string): never => {
     throw new UserError(visibleControls(`${path}:${at.line}:${at.column}: ${why}; mailharden changes no m4 text it cannot keep as it is: edit it yourself, then apply again`));
+  };
+  /** Refuses an edit; a reason that concerns the whole file comes first, since it explains the others. */
+  const refuse = (at: { line: number; column: number }, why: string): never => {
+    const whole = wholeFileProblem(text, doc);
+    return whole ? refuseOnly(whole.at, whole.why) : refuseOnly(at, why);
   };
 
   const lastDefine = (macro: string): McCall | undefined => {
     let last: McCall | undefined;
-    for (const c of doc.calls) if (c.name === 'define' && c.args[0]?.text === macro) last = c;
+    for (const c of doc.calls) {
+      if (c.name === 'define' && c.args[0]?.text === macro) last = c;
+      // A define m4 runs while it collects another call's arguments is one this list does not hold.
+      const hidden = c.args.find((a) => a.text.includes(macro) && rawArg(file, a).includes(macro) && codeIn(file, { ...c, args: [a] }));
+      if (hidden) refuse(hidden.span.start, `${macro} is named in unquoted m4 code in the arguments of ${c.name}, which m4 runs while it reads them`);
+    }
     return last;
   };
   /** `plainWords`: the value is flags or a number, which m4 cannot mistake for a macro, so a define quoted once is kept. */
@@ -108,6 +125,8 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     if (!existing) return void added.push(`${text}dnl`);
     const current = existing.args[1]?.text;
     if (current !== undefined && (plainWords ? rescanned(current) === value : `define(\`${existing.args[0]!.text}', \`${current}')` === text)) return;
+    const code = codeIn(file, existing);
+    if (code) refuse(code.span.start, `the define of ${macro} runs m4 code while m4 reads it ("${clip(code.text)}"); replacing it would change what m4 does with the lines after it`);
     replaceCall(file, edits, existing, text);
   };
 
@@ -117,7 +136,7 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     // flag there would stay on whatever the define says, so they go.
     for (const l of doc.localConfig) {
       if (!setsPrivacy(l.text)) continue;
-      const why = unremovable(doc, l.text);
+      const why = l.joined ? 'follows a line whose dnl ate the newline, so m4 writes it on the end of that line' : unremovable(doc, l.text);
       if (why) refuse({ line: l.line, column: 1 }, `the PrivacyOptions line under LOCAL_CONFIG ${why}`);
       edits.removeLines(l.line, l.line);
     }
@@ -132,7 +151,8 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     else {
       // The flags are edited where they are written, at their quoting level.
       const plain = plainArg(file, arg);
-      if (!plain || !/^[A-Za-z\s,]*$/.test(plain.value)) refuse(arg.span.start, `confAUTH_OPTIONS is not a list of AuthOptions flags quoted as one piece ("${clip(arg.text)}")`);
+      // AuthOptions flags are single letters (A a c d f m p u y): a longer word is m4's or a mistake.
+      if (!plain || plain.level > 2 || !/^[\s,]*([A-Za-z](?![A-Za-z])[\s,]*)*$/.test(plain.value)) refuse(arg.span.start, `confAUTH_OPTIONS is not a list of AuthOptions flags quoted as one piece ("${clip(arg.text)}")`);
       const flags = withAuthFlagP(plain!.value);
       if (flags.split(',').length !== plain!.value.split(/[\s,]+/).filter(Boolean).length) {
         if (plain!.level === 0) refuse(arg.span.start, 'confAUTH_OPTIONS is not quoted, so a comma would split it');
@@ -147,7 +167,7 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
       if (loopbackDaemon(arg.text) === arg.text) continue;
       const plain = plainArg(file, arg);
       // Daemon fields are names, numbers and addresses; parentheses, `$` or `#` there are m4's business.
-      if (!plain || !/^[\w\s=,.:;/+@[\]-]*$/.test(plain.value)) refuse(arg.span.start, `the DAEMON_OPTIONS value is not plain text quoted as one piece ("${clip(arg.text)}")`);
+      if (!plain || plain.level > 2 || !/^[\w\s=,.:;/+@[\]-]*$/.test(plain.value)) refuse(arg.span.start, `the DAEMON_OPTIONS value is not plain text quoted as one piece ("${clip(arg.text)}")`);
       if (plain!.level === 0) refuse(arg.span.start, 'the DAEMON_OPTIONS value is not quoted, so a comma would split it');
       const value = loopbackDaemon(plain!.value);
       if (value !== plain!.value) edits.replace(plain!.from, plain!.to, value);
@@ -164,7 +184,11 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     const features = doc.calls.filter((c) => c.name === 'FEATURE' && c.args[0]?.text === 'smrsh');
     const wellPlaced = features.some((f) => !local || f.index < local.index);
     if (!wellPlaced) {
-      for (const f of features) removeCall(file, edits, f);
+      for (const f of features) {
+        const code = codeIn(file, f);
+        if (code) refuse(code.span.start, `FEATURE(\`smrsh') runs m4 code while m4 reads it ("${clip(code.text)}"); moving it would change what m4 does with the lines around it`);
+        removeCall(file, edits, f);
+      }
       // The misplaced FEATURE moves as it was written (a path given to it, `FEATURE(`smrsh', `/usr/sbin/smrsh')`,
       // at its own quoting level); a new one is written when there is none.
       const moved = features[0] ? text.slice(file.offsetOf(features[0].span.start), file.offsetOf(features[0].span.end)) : call('FEATURE', 'smrsh');
@@ -183,13 +207,53 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     }
   }
   if (!edits.size) return text;
-  // Only a file read exactly as m4 reads it is edited: after changequote or changecom (or with a quote or
-  // a parenthesis open to the end) the places found are not the places m4 sees.
-  const problem = doc.problems[0];
-  if (problem) refuse(problem.span.start, problem.message);
-  const changes = /\b(changequote|changecom|changeword)\b/.exec(text);
-  if (changes) refuse(positionAt(text, changes.index), `${changes[1]} changes how m4 reads the rest of the file`);
+  const whole = wholeFileProblem(text, doc);
+  if (whole) refuseOnly(whole.at, whole.why);
   return edits.apply();
+}
+
+/**
+ * The first argument of a call that m4 does not read as text (undefined when all do): one not quoted as
+ * one piece, or an unquoted one with a word in it, which m4 expands while it collects the argument.
+ */
+function codeIn(file: SourceFile, c: McCall): McArg | undefined {
+  return c.args.find((a) => {
+    const plain = plainArg(file, a);
+    return !plain || (plain.level === 0 && /[A-Za-z_]/.test(plain.value));
+  });
+}
+
+/** Whether the parentheses outside quotes of a macro's value close. */
+function balanced(value: string): boolean {
+  let quotes = 0;
+  let parens = 0;
+  for (const c of value) {
+    if (c === '`') quotes++;
+    else if (c === "'" && quotes > 0) quotes--;
+    else if (quotes === 0 && c === '(') parens++;
+    else if (quotes === 0 && c === ')' && --parens < 0) return false;
+  }
+  return parens === 0;
+}
+
+/**
+ * Why no edit of this file can be trusted (undefined when edits can be): only a file read exactly as m4
+ * reads it is edited. After changequote or changecom, with a quote or a parenthesis open to the end, or
+ * with builtins and macros that make quotes and parentheses out of other text, the places found are
+ * not the places m4 sees.
+ */
+function wholeFileProblem(text: string, doc: McDocument): { at: { line: number; column: number }; why: string } | undefined {
+  const problem = doc.problems[0];
+  if (problem) return { at: problem.span.start, why: problem.message };
+  // A word starts after anything but a letter, digit or underscore, or after digits that no word holds (`$0changequote`).
+  const changes = /(?<![A-Za-z_][0-9]*)(changequote|changecom|changeword)(?![A-Za-z0-9_])/.exec(text);
+  if (changes) return { at: positionAt(text, changes.index), why: `${changes[1]} changes how m4 reads the rest of the file` };
+  const makes = /(?<![A-Za-z_][0-9]*)(format|translit|patsubst|regexp|substr|indir|builtin|defn)(?![A-Za-z0-9_])/.exec(text);
+  if (makes) return { at: positionAt(text, makes.index), why: `${makes[1]} can make quotes or parentheses m4 reads in the lines after it` };
+  for (const c of doc.calls) {
+    if ((c.name === 'define' || c.name === 'pushdef') && c.args[1] && !balanced(c.args[1].text)) return { at: c.args[1].span.start, why: `the value of ${c.args[0]!.text} opens a parenthesis it does not close, so it reads the lines after it` };
+  }
+  return undefined;
 }
 
 /** The start of a value, for a message (quotes and all, as written). */
@@ -231,23 +295,23 @@ function positionAt(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - text.lastIndexOf('\n', offset - 1) };
 }
 
-/** True when a call's lines hold nothing else but blanks and a trailing `dnl` comment. */
+/** True when a call's lines hold nothing else but blanks and a trailing `dnl`, which eats the newline m4 would write. */
 function standsAlone(file: SourceFile, c: McCall): boolean {
   const before = file.line(c.span.start.line).slice(0, c.span.start.column - 1);
   const after = file.line(c.span.end.line).slice(c.span.end.column - 1);
-  return /^\s*$/.test(before) && /^\s*(dnl\b.*)?\r?$/.test(after);
+  return /^[ \t]*$/.test(before) && /^[ \t]*dnl\b.*$/.test(after);
 }
 
+/**
+ * Replaces a call's text, from its name to its closing parenthesis; what is around it stays, so the
+ * lines m4 writes around it stay too (a define Debian spreads over lines, `define(`X',dnl` + the value
+ * below, becomes one line).
+ */
 function replaceCall(file: SourceFile, edits: TextEdits, c: McCall, text: string): void {
-  if (standsAlone(file, c) && c.span.start.line !== c.span.end.line) {
-    // A define spread over lines (Debian writes `define(`confPRIVACY_FLAGS',dnl` + the value below):
-    // rewrite it as one line.
-    edits.replaceLines(c.span.start.line, c.span.end.line, [`${text}dnl`]);
-    return;
-  }
   edits.replace(file.offsetOf(c.span.start), file.offsetOf(c.span.end), text);
 }
 
+/** Removes a call: its lines when they hold nothing else and end in dnl (m4 writes nothing for them), else its text. */
 function removeCall(file: SourceFile, edits: TextEdits, c: McCall): void {
   if (standsAlone(file, c)) edits.removeLines(c.span.start.line, c.span.end.line);
   else edits.replace(file.offsetOf(c.span.start), file.offsetOf(c.span.end), '');
