@@ -8,7 +8,10 @@ import fc from 'fast-check';
 import { UserError } from '../src/core/errors.js';
 import type { SendmailSettings } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
-import { M4, needs, tempDir } from './helpers/real.js';
+import { DEBIAN_MC, M4, needs, tempDir } from './helpers/real.js';
+import { lintText } from '../src/core/lint-text.js';
+import { rules } from '../rules/index.js';
+import { ROOT } from './helpers/cli.js';
 
 /**
  * Issue 13: apply never turns text into m4 code. Over random and hostile .mc files (nested quotes,
@@ -206,6 +209,31 @@ describe('the .mc renderer never changes what m4 makes of a line it did not mean
     t.diagnostic(`${cases} cases: ${compared} rendered differently and compared through m4 (${2 * compared} m4 runs), ${refused} refused, ${unchanged} unchanged, ${endless} that m4 does not finish; ${(ms / 1000).toFixed(1)} s`);
     t.diagnostic(`refused, the most common reasons: ${[...reasons].sort((x, y) => y[1] - x[1]).slice(0, 8).map(([w, n]) => `${n} ${w}`).join('; ')}`);
     assert.ok(compared > cases / 4, 'a good part of the cases reach m4');
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('MH1024 reports exactly the commands the real m4 runs when it builds the cf', () => {
+  it('its fixture, each harmless command made to log its line, built with the sendmail-cf m4 files', (t) => {
+    if (!needs(t, M4, DEBIAN_MC)) return;
+    const dir = tempDir('mh-m4-mh1024-');
+    const fixture = readFileSync(join(ROOT, 'fixtures', 'sendmail-mc', 'MH1024-m4-build-commands.mc'), 'utf8');
+    const mc = fixture
+      .split('\n')
+      .map((l, i) => l.replace(/(syscmd|esyscmd)\((`?)true('?)\)/g, (_m, name, open, close) => `${name}(${open}echo ${i + 1} >>log${close})`))
+      .join('\n');
+    writeFileSync(join(dir, 'x.mc'), mc);
+    const root = process.getuid?.() === 0;
+    if (root) chownSync(dir, 65534, 65534);
+    const r = spawnSync(M4, ['x.mc'], { cwd: dir, env: { PATH: '/bin:/usr/bin' }, encoding: 'utf8', timeout: 30_000, ...(root ? { uid: 65534, gid: 65534 } : {}) });
+    assert.ok(!r.error, r.stderr);
+    const ran = readFileSync(join(dir, 'log'), 'utf8').split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
+    const reported = lintText(mc, 'sendmail-mc', rules)
+      .filter((f) => f.ruleId === 'MH1024' && /runs a shell command/.test(f.message))
+      .map((f) => f.line)
+      .sort((a, b) => a - b);
+    assert.ok(ran.length >= 3, `the commands ran: ${ran.join(' ')}`);
+    assert.deepEqual(reported, ran);
     rmSync(dir, { recursive: true, force: true });
   });
 });
