@@ -253,7 +253,7 @@ const hostilePolicy: fc.Arbitrary<Policy> = fc.record(
 /** The shapes a new line of each artifact may take: a policy value can never add a line of another shape. */
 const NEW_LINE: Record<string, RegExp> = {
   'sendmail.cf': /^(O (PrivacyOptions|SmtpGreetingMessage|HelpFile|LogLevel|AuthOptions|DaemonPortOptions)=[^\n]*|Mprog,.*|\t\tA=smrsh -c \$u)$/,
-  'sendmail.mc': /^(dnl # mailharden: settings of the hardening policy|define\(`(confPRIVACY_FLAGS|confSMTP_LOGIN_MSG|HELP_FILE|confLOG_LEVEL|confAUTH_OPTIONS)', `{1,2}[^`'\n]*'{1,2}\)dnl|FEATURE\(`(smrsh|no_default_msa)'\)dnl|DAEMON_OPTIONS\(`[^`'\n]*'\)dnl)$/,
+  'sendmail.mc': /^(dnl # mailharden: settings of the hardening policy|define\(`(confPRIVACY_FLAGS|confSMTP_LOGIN_MSG|HELP_FILE|confLOG_LEVEL|confAUTH_OPTIONS)', `{1,3}[^`'\n]*'{1,3}\)dnl|FEATURE\(`(smrsh|no_default_msa)'\)dnl|DAEMON_OPTIONS\(`[^`'\n]*'\)dnl)$/,
   aliases: /^([A-Za-z0-9._+-]+: [A-Za-z0-9._+@-]+|# \/etc\/aliases: written by mailharden from the hardening policy\.|# Rebuild the database with newaliases after editing\.)$/,
   access: /^(Connect:([0-9.]+|IPv6:[0-9a-f:]+)\tRELAY|# (BEGIN|END) mailharden relay networks.*|# [0-9a-f:.]+\/\d+: [^\n]*)$/,
   'tcp.smtp': /^([0-9.-]+:allow,RELAYCLIENT=""|:allow|# [^\n]*)$/,

@@ -73,9 +73,9 @@ function sendmailTree(): string {
       "include(`/usr/share/sendmail/cf/m4/cf.m4')dnl",
       "OSTYPE(`debian')dnl",
       "define(`confPRIVACY_FLAGS', `authwarnings,noexpn,novrfy,restrictqrun')dnl",
-      // Text values quoted twice, as apply writes them (proto.m4 rescans a define's expansion).
+      // Text values quoted once more than proto.m4 rescans them, as apply writes them (HELP_FILE is rescanned twice).
       "define(`confSMTP_LOGIN_MSG', ``$j'')dnl",
-      "define(`HELP_FILE', ``/etc/mail/helpfile'')dnl",
+      "define(`HELP_FILE', ```/etc/mail/helpfile''')dnl",
       "FEATURE(`no_default_msa')dnl",
       "DAEMON_OPTIONS(`Port=smtp, Addr=127.0.0.1, Name=MTA')dnl",
       "FEATURE(`smrsh')dnl",

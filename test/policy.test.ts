@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import { loadPolicy } from '../src/policy/validate.js';
 import { POLICY_SCHEMA, type Policy } from '../src/policy/schema.js';
 import { run, ROOT } from './helpers/cli.js';
-import { tempDir } from './helpers/real.js';
+import { spawnSync } from 'node:child_process';
+import { renderSendmailMc } from '../src/render/sendmail-mc.js';
+import { DEBIAN_MC, debianMc, M4, needs, tempDir } from './helpers/real.js';
 
 /** Loads a policy text; the error message, or '' when valid. */
 async function problems(text: string): Promise<string> {
@@ -21,6 +23,24 @@ async function problems(text: string): Promise<string> {
 }
 
 describe('policy validation', () => {
+  it('a greeting with an m4 macro parameter ($0, $1, $@) is refused at its line and column; every greeting the policy takes reaches the cf m4 builds exactly', async (t) => {
+    for (const [greeting, shown] of [['$j $0', '$0'], ['$j ready $1', '$1'], ['$j $@', '$@']] as const) {
+      const message = `policy.yaml:2:11: /greeting: the greeting holds ${shown}, which m4 replaces (with ${shown === '$0' ? 'the name confSMTP_LOGIN_MSG' : 'an argument, that is nothing'}) when sendmail.cf is built from sendmail.mc`;
+      assert.equal(await problems(`version: 1\ngreeting: "${greeting}"\n`), message);
+    }
+    if (!needs(t, M4, DEBIAN_MC)) return;
+    const mc = debianMc().split('\n').filter((l) => !/^include\(`\/etc\/mail\/m4\//.test(l)).join('\n');
+    let built = 0;
+    for (const greeting of ['$j', '$j $$0 $$1', '$j ($0x)', '$j dnl divert(-1) syscmd(echo x) $j', '$j ready, $b; (no UCE) $_ +@/-', '$j 0$ $ 1 $j$', '$j $$ $_']) {
+      if ((await problems(`version: 1\ngreeting: ${JSON.stringify(greeting)}\n`)) !== '') continue;
+      built++;
+      const r = spawnSync(M4, [], { input: renderSendmailMc(mc, { greeting }), encoding: 'utf8', cwd: tempDir('mh-m4-greeting-'), env: {} });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('O SmtpGreetingMessage=')), [`O SmtpGreetingMessage=${greeting}`], greeting);
+    }
+    assert.equal(built, 5, 'the greetings without a parameter are valid and were built');
+  });
+
   it('the bundled example is valid, through the CLI too', async () => {
     assert.equal(await problems((await import('node:fs')).readFileSync(join(ROOT, 'examples', 'policy.yaml'), 'utf8')), '');
     const r = run(['policy', 'validate', 'examples/policy.yaml']);

@@ -9,6 +9,8 @@ import { loadTemplates } from '../src/render/templates.js';
 import { parseCidr } from '../src/model/tcprules.js';
 import { introducedFindings, shq } from '../src/apply/run.js';
 import { rules } from '../rules/index.js';
+import { parseAs } from '../src/parsers/documents.js';
+import { SourceFile } from '../src/core/source.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,6 +112,38 @@ describe('golden renders', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.ok(!existsSync(marker), 'syscmd ran');
     assert.match(r.stdout, new RegExp(`^O SmtpGreetingMessage=${greeting.replace(/[$()]/g, '\\$&')}$`, 'm'));
+  });
+
+  it('sendmail.mc: values apply edits in part keep their quoting level; what it cannot keep so is refused, never rewritten', () => {
+    const mailer = "MAILER(`local')dnl";
+    // Issue 13: inert text (quoted twice) once came back quoted once, as m4 code.
+    assert.throws(() => renderSendmailMc(lines("define(`confAUTH_OPTIONS', ``A syscmd(id>/tmp/x)'')dnl", mailer), { authRequireTls: true }, '/etc/mail/sendmail.mc'), (e: Error) => e.name === 'UserError' && /^\/etc\/mail\/sendmail\.mc:1:28: confAUTH_OPTIONS is not a list of AuthOptions flags/.test(e.message));
+    assert.equal(renderSendmailMc(lines("define(`confAUTH_OPTIONS', ``A'')dnl", mailer), { authRequireTls: true }), lines("define(`confAUTH_OPTIONS', ``A,p'')dnl", mailer));
+    assert.equal(renderSendmailMc(lines("define(`confAUTH_OPTIONS', `A y')dnl", mailer), { authRequireTls: true }), lines("define(`confAUTH_OPTIONS', `A,y,p')dnl", mailer));
+    assert.throws(() => renderSendmailMc(lines("define(`confAUTH_OPTIONS', A)dnl", mailer), { authRequireTls: true }), /not quoted, so a comma would split it/);
+    // A daemon's value is edited between its own quotes.
+    assert.equal(renderSendmailMc(lines("FEATURE(`no_default_msa')dnl", "DAEMON_OPTIONS(``Name=MTA, Addr=dnl y'')dnl", mailer), { localOnly: true }), lines("FEATURE(`no_default_msa')dnl", "DAEMON_OPTIONS(``Name=MTA, Addr=127.0.0.1'')dnl", mailer));
+    assert.throws(() => renderSendmailMc(lines("DAEMON_OPTIONS(`Name=MTA, Addr='`esyscmd(id)')dnl", mailer), { localOnly: true }), /DAEMON_OPTIONS value is not plain text/);
+    // A PrivacyOptions line whose quote runs over the lines below is not removed (that made syscmd code).
+    const local = lines('LOCAL_CONFIG', 'O PrivacyOptions=noexpn `', 'syscmd(echo hi)', "'", mailer);
+    assert.throws(() => renderSendmailMc(local, { privacy: ['noexpn'] }), /:2:1: the PrivacyOptions line under LOCAL_CONFIG holds m4 quotes/);
+    assert.throws(() => renderSendmailMc(lines('LOCAL_CONFIG', 'O PrivacyOptions=noexpn dnl', 'O X=y', mailer), { privacy: ['noexpn'] }), /holds "dnl", which m4 expands/);
+    assert.equal(renderSendmailMc(lines('LOCAL_CONFIG', 'O PrivacyOptions=noexpn', mailer), { privacy: ['noexpn'] }), lines('LOCAL_CONFIG', 'dnl # mailharden: settings of the hardening policy', "define(`confPRIVACY_FLAGS', `noexpn')dnl", mailer));
+    // A misplaced FEATURE moves as written; lines for a MAILER that does not start its line go right before it.
+    assert.equal(renderSendmailMc(lines(`x ${mailer}`, "FEATURE(`smrsh', ``/usr/sbin/smrsh'')"), { smrsh: '/x' }), lines("x `'dnl # mailharden: settings of the hardening policy", "FEATURE(`smrsh', ``/usr/sbin/smrsh'')dnl", mailer, ''), 'the newline m4 wrote after the moved FEATURE stays');
+    // A file m4 reads otherwise than the parser is not edited at all.
+    assert.throws(() => renderSendmailMc(lines('changequote([,])', "define([confLOG_LEVEL], [9])dnl", mailer), { logLevel: 12 }), /:1:1: changequote changes how m4 reads the rest of the file/);
+    assert.throws(() => renderSendmailMc(lines("define(`confLOG_LEVEL', `9", mailer), { logLevel: 12 }), /unterminated quote/);
+    assert.equal(renderSendmailMc(lines('changequote([,])', mailer), {}), lines('changequote([,])', mailer), 'nothing to change: nothing refused');
+  });
+
+  it('sendmail.mc: HELP_FILE, rescanned twice by proto.m4, stays text (a path segment `dnl` once cut the line)', (t) => {
+    if (!needs(t, M4, DEBIAN_MC)) return;
+    const mc = renderSendmailMc(debianMc().split('\n').filter((l) => !/^include\(`\/etc\/mail\/m4\//.test(l)).join('\n'), { helpFile: '/etc/dnl/divert/helpfile' });
+    const r = spawnSync(M4, [], { input: mc, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^O HelpFile=\/etc\/dnl\/divert\/helpfile$/m);
+    assert.equal(parseAs('sendmail-mc', new SourceFile('mc', mc)).sendmail.get('HelpFile')?.value, '/etc/dnl/divert/helpfile', 'the model reads what m4 writes');
   });
 
   it('aliases: stripped entries go with their continuation lines, set names get one entry, the rest is kept', () => {

@@ -21,6 +21,7 @@ import privilegeSeparation from './MH1020-privilege-separation.js';
 import authWithoutTls from './MH1021-auth-without-tls.js';
 import receivedHeaderVersion from './MH1022-received-header-version.js';
 import dosLimits from './MH1023-dos-limits.js';
+import m4BuildCommands from './MH1024-m4-build-commands.js';
 
 export const sendmailRules: AnyRule[] = [
   privacyNoexpn,
@@ -45,4 +46,5 @@ export const sendmailRules: AnyRule[] = [
   authWithoutTls,
   receivedHeaderVersion,
   dosLimits,
+  m4BuildCommands,
 ];

@@ -27,6 +27,11 @@ export interface Layout {
   runScripts: readonly string[];
   /** Parents of users' home directories. */
   homeParents: readonly string[];
+  /**
+   * The m4 trees a sendmail.mc includes from when it is built: the sendmail-cf files of the system
+   * (cf.m4, feature/, ostype/, …) and the site m4 directory the system ships (Debian: /etc/mail/m4).
+   */
+  m4Trees: readonly string[];
 }
 
 const COMMON = {
@@ -40,11 +45,14 @@ const COMMON = {
 
 /** Facts per system (sendmail's SECURITY file, smrsh/README, Debian's sendmail-base; FORMATS.md §1). */
 export const LAYOUTS: Record<Profile, Layout> = {
-  debian: { ...COMMON, profile: 'debian', aliases: '/etc/aliases', smrshDir: '/etc/mail/smrsh', smrshBin: '/usr/libexec/sendmail/smrsh', statistics: '/var/lib/sendmail/sendmail.st', clientmqueue: '/var/spool/mqueue-client', mtaUsers: ['smmta'] },
-  rhel: { ...COMMON, profile: 'rhel', aliases: '/etc/aliases', smrshDir: '/etc/smrsh', smrshBin: '/usr/sbin/smrsh', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
-  freebsd: { ...COMMON, profile: 'freebsd', aliases: '/etc/mail/aliases', smrshDir: '/usr/libexec/sm.bin', smrshBin: '/usr/libexec/smrsh', statistics: '/var/log/sendmail.st', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
-  solaris: { ...COMMON, profile: 'solaris', aliases: '/etc/mail/aliases', smrshDir: '/var/adm/sm.bin', smrshBin: '/usr/lib/smrsh', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [] },
+  debian: { ...COMMON, profile: 'debian', aliases: '/etc/aliases', smrshDir: '/etc/mail/smrsh', smrshBin: '/usr/libexec/sendmail/smrsh', statistics: '/var/lib/sendmail/sendmail.st', clientmqueue: '/var/spool/mqueue-client', mtaUsers: ['smmta'], m4Trees: ['/usr/share/sendmail/cf', '/etc/mail/m4'] },
+  rhel: { ...COMMON, profile: 'rhel', aliases: '/etc/aliases', smrshDir: '/etc/smrsh', smrshBin: '/usr/sbin/smrsh', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [], m4Trees: ['/usr/share/sendmail-cf'] },
+  freebsd: { ...COMMON, profile: 'freebsd', aliases: '/etc/mail/aliases', smrshDir: '/usr/libexec/sm.bin', smrshBin: '/usr/libexec/smrsh', statistics: '/var/log/sendmail.st', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [], m4Trees: ['/usr/share/sendmail/cf'] },
+  solaris: { ...COMMON, profile: 'solaris', aliases: '/etc/mail/aliases', smrshDir: '/var/adm/sm.bin', smrshBin: '/usr/lib/smrsh', statistics: '/etc/mail/statistics', clientmqueue: '/var/spool/clientmqueue', mtaUsers: [], m4Trees: ['/etc/mail/cf'] },
 };
+
+/** The m4 trees of every system: linting a lone .mc does not know which system will build it. */
+export const M4_TREES: readonly string[] = [...new Set(Object.values(LAYOUTS).flatMap((l) => l.m4Trees))];
 
 /** qmail's directories under its home (auto_qmail): control files, and ~alias (hier.c: alias 02755 alias:qmail). */
 export function qmailPaths(layout: Layout): { control: string; alias: string } {

@@ -196,7 +196,9 @@ export function modelFromMc(doc: McDocument): SendmailModel {
   for (const call of doc.calls) {
     if (call.name === 'define' && call.args[0]) {
       const value = call.args[1];
-      defined.set(call.args[0].text, { value: rescanned(value?.text ?? ''), span: value?.span ?? call.span });
+      // HELP_FILE's value is rescanned twice on its way into the cf (src/render/sendmail-mc.ts, RESCANS).
+      const once = rescanned(value?.text ?? '');
+      defined.set(call.args[0].text, { value: call.args[0].text === 'HELP_FILE' ? rescanned(once) : once, span: value?.span ?? call.span });
     } else if ((call.name === 'OSTYPE' || call.name === 'DOMAIN') && call.args[0]) {
       for (const [macro, value] of KNOWN_INCLUDES[`${call.name}:${call.args[0].text}`] ?? []) defined.set(macro, { value, span: call.span });
     } else if (call.name === 'undefine' && call.args[0]) {

@@ -22,6 +22,8 @@ export interface McCall {
 export interface McLocalLine {
   line: number;
   text: string;
+  /** The line before ended in a dnl, which ate its newline: m4 writes this line's text on the end of that output line. */
+  joined: boolean;
 }
 
 export interface McDocument {
@@ -84,8 +86,10 @@ export function parseSendmailMc(file: SourceFile): McDocument {
     return false;
   };
 
+  let joined = false;
   while (i < text.length) {
     const c = text[i]!;
+    if (c === '\n') joined = false;
     if (c === '#') {
       if (hashComments) {
         skipToEol();
@@ -100,11 +104,8 @@ export function parseSendmailMc(file: SourceFile): McDocument {
     if (inLocalConfig && col === 1 && /^[A-Z]/.test(c) && !/^[A-Z_]+\(|^(LOCAL_|MAILER|divert|dnl)/.test(text.slice(i, i + 20))) {
       const end = text.indexOf('\n', i);
       const lineText = text.slice(i, end < 0 ? text.length : end).replace(/\r$/, '');
-      if (/^[A-Z][^a-z_]/.test(lineText) || /^O /.test(lineText)) {
-        doc.localConfig.push({ line, text: lineText });
-        skipToEol();
-        continue;
-      }
+      // The line is read on as m4 reads it: a quote opened there can run over the lines below.
+      if (/^[A-Z][^a-z_]/.test(lineText) || /^O /.test(lineText)) doc.localConfig.push({ line, text: lineText, joined });
     }
     if (isWordStart(c) && !isWord(text[i - 1])) {
       const start = pos();
@@ -115,6 +116,7 @@ export function parseSendmailMc(file: SourceFile): McDocument {
       if (name === 'dnl') {
         skipToEol();
         if (i < text.length) advance();
+        joined = true;
         continue;
       }
       const call: McCall = { name, args: [], nameSpan, span: nameSpan, index: doc.calls.length };

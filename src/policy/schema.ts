@@ -69,7 +69,7 @@ export const POLICY_SCHEMA = {
         root: { description: 'Where root mail goes.', type: 'string', maxLength: 254, pattern: ALIAS_TARGET },
       },
     },
-    greeting: { description: 'SmtpGreetingMessage: no version, no newline or #; the first word $j or the host name.', type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9$ .,:;()_+@/-]+$' },
+    greeting: { description: 'SmtpGreetingMessage: no version, no newline or #, no m4 macro parameter ($0 to $9, $@); the first word $j or the host name.', type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9$ .,:;()_+@/-]+$' },
     help: { description: 'Write a help file without version text and point HelpFile at it.', type: 'boolean' },
     logLevel: { description: 'sendmail LogLevel (9 or more keeps the connection and relay records audits ask for).', type: 'integer', minimum: 0, maximum: 99 },
     listen: { description: 'Where the MTA listens.', enum: ['local-only', 'all'] },

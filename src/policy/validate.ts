@@ -27,6 +27,10 @@ interface Problem {
 export function greetingProblem(greeting: string, hostname: string | undefined): string | undefined {
   const macro = /\$(\{v\}|v|Z|\{Z\}|&v|&Z)/.exec(greeting);
   if (macro) return `shows the version (${macro[0]})`;
+  // In sendmail.mc the greeting is the value of an m4 macro: m4 replaces $0 (the macro's name), $1…$9,
+  // $#, $* and $@ (its arguments) however the value is quoted; sendmail has no macros by these names.
+  const parameter = /\$[0-9#*@]/.exec(greeting);
+  if (parameter) return `holds ${parameter[0]}, which m4 replaces (with ${parameter[0] === '$0' ? 'the name confSMTP_LOGIN_MSG' : 'an argument, that is nothing'}) when sendmail.cf is built from sendmail.mc`;
   if (/\b\d+\.\d+\.\d+\b/.test(greeting)) return 'shows a version number';
   if (/sendmail/i.test(greeting)) return 'names the software (Sendmail)';
   const words = greeting.trim().split(/\s+/);

@@ -1,29 +1,96 @@
 import { SourceFile } from '../core/source.js';
-import { parseSendmailMc, rescanned, type McCall } from '../parsers/sendmail-mc.js';
+import { UserError } from '../core/errors.js';
+import { visibleControls } from '../core/rule.js';
+import { parseSendmailMc, rescanned, type McArg, type McCall, type McDocument } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
 import { loopbackDaemon, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
 import { lookupOption, optionForLetter } from '../model/sendmail-options.js';
 
+/**
+ * `$` followed by a digit, `#`, `*` or `@` is a macro parameter: m4 replaces it when the macro whose
+ * value holds it is expanded (`$0` is the macro's own name), quoted or not.
+ */
+export const M4_PARAMETER = /\$[0-9#*@]/;
+
 /** An m4 argument quoted for sendmail.mc; the values never hold quotes (the policy schema forbids them). */
-function quoted(value: string): string {
+function quoted(value: string, times = 1): string {
   if (/[`'\r\n]/.test(value)) throw new Error(`m4 value with a quote or line break: ${JSON.stringify(value)}`);
-  return `\`${value}'`;
+  if (M4_PARAMETER.test(value)) throw new Error(`m4 value with a macro parameter: ${JSON.stringify(value)}`);
+  return `${'`'.repeat(times)}${value}${"'".repeat(times)}`;
 }
 
-const call = (name: string, ...args: string[]): string => `${name}(${args.map(quoted).join(', ')})`;
+const call = (name: string, ...args: string[]): string => `${name}(${args.map((a) => quoted(a)).join(', ')})`;
 
 /**
- * A define whose value is quoted twice: proto.m4 rescans the expansion, and a value quoted once would
- * have its words expanded there (`dnl` would cut the greeting, `syscmd(…)` would run when the cf is
- * built). Quoted twice, m4 writes the text as it is.
+ * How many times proto.m4 rescans a define's value before it reaches the cf: once for the options it
+ * writes with _OPTION (`=$2` is rescanned, and so is the macro's expansion), twice for HELP_FILE,
+ * which `ifdef(`HELP_FILE', HELP_FILE, …)` expands while it collects the argument and then rescans
+ * again as ifdef's result.
  */
-const defineLine = (macro: string, value: string): string => `define(${quoted(macro)}, \`${quoted(value)}')`;
+export const RESCANS: Readonly<Record<string, number>> = { HELP_FILE: 2 };
+
+/**
+ * A define whose value is text: quoted once more than proto.m4 rescans it, so that m4 writes the text
+ * as it is (quoted once, `dnl` would cut the greeting and `syscmd(…)` would run when the cf is built).
+ */
+const defineLine = (macro: string, value: string): string => `define(${quoted(macro)}, ${quoted(value, (RESCANS[macro] ?? 1) + 1)})`;
+
+/** Words m4 acts on by itself (GNU m4 1.4 builtins): a line holding one is never removed as plain text. */
+const M4_BUILTINS = new Set(
+  'builtin changecom changequote changeword debugfile debugmode decr define defn divert divnum dnl dumpdef errprint esyscmd eval file format ifdef ifelse include incr index indir len line m4exit m4wrap maketemp mkstemp patsubst popdef pushdef regexp shift sinclude substr syscmd sysval traceoff traceon translit undefine undivert unix gnu os2 windows'
+    .split(' ')
+    .concat(['__file__', '__line__', '__program__', '__gnu__', '__unix__', '__os2__', '__windows__']),
+);
+
+/** The place of a value inside its argument: how deeply it is quoted and where its text lies. */
+interface PlainArg {
+  /** 0: unquoted, 1: `value', 2: ``value''. */
+  level: number;
+  value: string;
+  /** Offsets of the value's text in the file (inside the quotes). */
+  from: number;
+  to: number;
+}
+
+/**
+ * An argument whose value is one run of text quoted `level` times (up to twice it reaches the cf without
+ * quotes: proto.m4 rescans it once) (no other quote inside, nothing
+ * after it but blanks), or undefined. Only such a value can be edited in place at the level it had:
+ * anything else (quotes inside, pieces quoted differently, a dnl, a comment) is m4 text apply does
+ * not rewrite.
+ */
+function plainArg(file: SourceFile, arg: McArg): PlainArg | undefined {
+  const start = file.offsetOf(arg.span.start);
+  const raw = rawArg(file, arg);
+  const m = /^(`*)([^`']*?)('*)[ \t]*$/.exec(raw);
+  if (!m || m[1]!.length !== m[3]!.length) return undefined;
+  const level = m[1]!.length;
+  const value = m[2]!;
+  // Unquoted, m4 reads words, comments and parentheses while it collects the argument.
+  if (level === 0 && (/[#(),]/.test(value) || /(^|\W)dnl(\W|$)/.test(value))) return undefined;
+  return { level, value, from: start + level, to: start + level + value.length };
+}
+
+/** An argument as written, quotes and all (without the blanks and dnl before it). */
+function rawArg(file: SourceFile, arg: McArg): string {
+  const start = file.offsetOf(arg.span.start);
+  let end = file.offsetOf(arg.span.end);
+  // An empty argument has a one-character span on the `,` or `)` after it.
+  if (end - start === 1 && /[,)]/.test(file.text[start]!)) end = start;
+  return file.text.slice(start, end);
+}
 
 /**
  * Patches a sendmail.mc so that rebuilding the cf keeps the hardening: each managed define is rewritten
  * in place (its last occurrence, which is the one m4 keeps) or added before MAILER_DEFINITIONS/MAILER,
  * FEATURE(`smrsh') is put before MAILER(`local') (m4 exits 0 when it is misplaced, FORMATS.md §10),
  * and DAEMON_OPTIONS are bound to loopback when the policy says local-only.
+ *
+ * Everything apply does not own keeps its quoting level: a define apply owns is replaced whole by one
+ * it writes; a value it must change in part (AuthOptions flags, a daemon's address) is edited only
+ * between its own quotes, and only when it is plain text there; a call it moves is moved verbatim.
+ * What cannot be edited that way is refused with a UserError (`path:line:col: …`, exit 2), never
+ * rewritten at another level: text must never become m4 code.
  */
 export function renderSendmailMc(text: string, want: SendmailSettings, path = 'sendmail.mc'): string {
   const file = new SourceFile(path, text);
@@ -31,20 +98,35 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
   const edits = new TextEdits(file);
   const firstMailer = doc.calls.find((c) => c.name === 'MAILER_DEFINITIONS' || c.name === 'MAILER');
   const added: string[] = [];
+  const refuseOnly = (at: { line: number; column: number }, why: string): never => {
+    throw new UserError(visibleControls(`${path}:${at.line}:${at.column}: ${why}; mailharden changes no m4 text it cannot keep as it is: edit it yourself, then apply again`));
+  };
+  /** Refuses an edit; a reason that concerns the whole file comes first, since it explains the others. */
+  const refuse = (at: { line: number; column: number }, why: string): never => {
+    const whole = wholeFileProblem(text, doc);
+    return whole ? refuseOnly(whole.at, whole.why) : refuseOnly(at, why);
+  };
 
   const lastDefine = (macro: string): McCall | undefined => {
     let last: McCall | undefined;
-    for (const c of doc.calls) if (c.name === 'define' && c.args[0]?.text === macro) last = c;
+    for (const c of doc.calls) {
+      if (c.name === 'define' && c.args[0]?.text === macro) last = c;
+      // A define m4 runs while it collects another call's arguments is one this list does not hold.
+      const hidden = c.args.find((a) => a.text.includes(macro) && rawArg(file, a).includes(macro) && codeIn(file, { ...c, args: [a] }));
+      if (hidden) refuse(hidden.span.start, `${macro} is named in unquoted m4 code in the arguments of ${c.name}, which m4 runs while it reads them`);
+    }
     return last;
   };
   /** `plainWords`: the value is flags or a number, which m4 cannot mistake for a macro, so a define quoted once is kept. */
   const setDefine = (macro: string, value: string, plainWords = false): void => {
     const existing = lastDefine(macro);
-    // Flags and numbers are no m4 words: quoted once, as people write them; text is quoted twice.
+    // Flags and numbers are no m4 words: quoted once, as people write them; text is quoted once more than it is rescanned.
     const text = plainWords ? call('define', macro, value) : defineLine(macro, value);
     if (!existing) return void added.push(`${text}dnl`);
     const current = existing.args[1]?.text;
-    if (current !== undefined && rescanned(current) === value && (current !== value || plainWords)) return;
+    if (current !== undefined && (plainWords ? rescanned(current) === value : `define(\`${existing.args[0]!.text}', \`${current}')` === text)) return;
+    const code = codeIn(file, existing);
+    if (code) refuse(code.span.start, `the define of ${macro} runs m4 code while m4 reads it ("${clip(code.text)}"); replacing it would change what m4 does with the lines after it`);
     replaceCall(file, edits, existing, text);
   };
 
@@ -52,17 +134,43 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     setDefine('confPRIVACY_FLAGS', want.privacy.join(','), true);
     // PrivacyOptions lines under LOCAL_CONFIG are copied into the cf, and the lines accumulate: a
     // flag there would stay on whatever the define says, so they go.
-    for (const l of doc.localConfig) if (setsPrivacy(l.text)) edits.removeLines(l.line, l.line);
+    for (const l of doc.localConfig) {
+      if (!setsPrivacy(l.text)) continue;
+      const why = l.joined ? 'follows a line whose dnl ate the newline, so m4 writes it on the end of that line' : unremovable(doc, l.text);
+      if (why) refuse({ line: l.line, column: 1 }, `the PrivacyOptions line under LOCAL_CONFIG ${why}`);
+      edits.removeLines(l.line, l.line);
+    }
   }
   if (want.greeting !== undefined) setDefine('confSMTP_LOGIN_MSG', want.greeting);
   if (want.helpFile !== undefined) setDefine('HELP_FILE', want.helpFile);
   if (want.logLevel !== undefined) setDefine('confLOG_LEVEL', String(want.logLevel), true);
-  if (want.authRequireTls) setDefine('confAUTH_OPTIONS', withAuthFlagP(rescanned(lastDefine('confAUTH_OPTIONS')?.args[1]?.text ?? '')), true);
+  if (want.authRequireTls) {
+    const existing = lastDefine('confAUTH_OPTIONS');
+    const arg = existing?.args[1];
+    if (!existing || !arg) setDefine('confAUTH_OPTIONS', withAuthFlagP(''), true);
+    else {
+      // The flags are edited where they are written, at their quoting level.
+      const plain = plainArg(file, arg);
+      // AuthOptions flags are single letters (A a c d f m p u y): a longer word is m4's or a mistake.
+      if (!plain || plain.level > 2 || !/^[\s,]*([A-Za-z](?![A-Za-z])[\s,]*)*$/.test(plain.value)) refuse(arg.span.start, `confAUTH_OPTIONS is not a list of AuthOptions flags quoted as one piece ("${clip(arg.text)}")`);
+      const flags = withAuthFlagP(plain!.value);
+      if (flags.split(',').length !== plain!.value.split(/[\s,]+/).filter(Boolean).length) {
+        if (plain!.level === 0) refuse(arg.span.start, 'confAUTH_OPTIONS is not quoted, so a comma would split it');
+        edits.replace(plain!.from, plain!.to, flags);
+      }
+    }
+  }
   if (want.localOnly) {
     const daemons = doc.calls.filter((c) => c.name === 'DAEMON_OPTIONS' && c.args[0]);
     for (const d of daemons) {
-      const value = loopbackDaemon(d.args[0]!.text);
-      if (value !== d.args[0]!.text) replaceCall(file, edits, d, call('DAEMON_OPTIONS', value));
+      const arg = d.args[0]!;
+      if (loopbackDaemon(arg.text) === arg.text) continue;
+      const plain = plainArg(file, arg);
+      // Daemon fields are names, numbers and addresses; parentheses, `$` or `#` there are m4's business.
+      if (!plain || plain.level > 2 || !/^[\w\s=,.:;/+@[\]-]*$/.test(plain.value)) refuse(arg.span.start, `the DAEMON_OPTIONS value is not plain text quoted as one piece ("${clip(arg.text)}")`);
+      if (plain!.level === 0) refuse(arg.span.start, 'the DAEMON_OPTIONS value is not quoted, so a comma would split it');
+      const value = loopbackDaemon(plain!.value);
+      if (value !== plain!.value) edits.replace(plain!.from, plain!.to, value);
     }
     if (daemons.length === 0) added.push(`${call('DAEMON_OPTIONS', 'Family=inet, Name=MTA-v4, Port=smtp, Addr=127.0.0.1')}dnl`);
     // Without FEATURE(`no_default_msa') proto.m4 adds an MSA on every address: declare it on loopback instead.
@@ -76,18 +184,96 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     const features = doc.calls.filter((c) => c.name === 'FEATURE' && c.args[0]?.text === 'smrsh');
     const wellPlaced = features.some((f) => !local || f.index < local.index);
     if (!wellPlaced) {
-      for (const f of features) removeCall(file, edits, f);
-      // A path given to the misplaced FEATURE (`FEATURE(`smrsh', `/usr/sbin/smrsh')`) is kept.
-      const args = features[0]?.args.slice(1).map((a) => a.text) ?? [];
-      added.push(`${call('FEATURE', 'smrsh', ...args)}dnl`);
+      for (const f of features) {
+        const code = codeIn(file, f);
+        if (code) refuse(code.span.start, `FEATURE(\`smrsh') runs m4 code while m4 reads it ("${clip(code.text)}"); moving it would change what m4 does with the lines around it`);
+        removeCall(file, edits, f);
+      }
+      // The misplaced FEATURE moves as it was written (a path given to it, `FEATURE(`smrsh', `/usr/sbin/smrsh')`,
+      // at its own quoting level); a new one is written when there is none.
+      const moved = features[0] ? text.slice(file.offsetOf(features[0].span.start), file.offsetOf(features[0].span.end)) : call('FEATURE', 'smrsh');
+      added.push(`${moved}dnl`);
     }
   }
   if (added.length) {
     const lines = ['dnl # mailharden: settings of the hardening policy', ...added];
-    if (firstMailer) edits.insertBefore(firstMailer.span.start.line, lines);
-    else edits.append(lines);
+    if (!firstMailer) edits.append(lines);
+    else if (/^[ \t]*$/.test(file.line(firstMailer.span.start.line).slice(0, firstMailer.span.start.column - 1))) edits.insertBefore(firstMailer.span.start.line, lines);
+    else {
+      // MAILER is not the first thing on its line: the lines go right before it, after an empty
+      // quoted string, which ends a word the text before might have started (`x` + `dnl` is `xdnl`).
+      const at = file.offsetOf(firstMailer.span.start);
+      edits.replace(at, at, `\`'${lines.join('\n')}\n`);
+    }
   }
-  return edits.size ? edits.apply() : text;
+  if (!edits.size) return text;
+  const whole = wholeFileProblem(text, doc);
+  if (whole) refuseOnly(whole.at, whole.why);
+  return edits.apply();
+}
+
+/**
+ * The first argument of a call that m4 does not read as text (undefined when all do): one not quoted as
+ * one piece, or an unquoted one with a word in it, which m4 expands while it collects the argument.
+ */
+function codeIn(file: SourceFile, c: McCall): McArg | undefined {
+  return c.args.find((a) => {
+    const plain = plainArg(file, a);
+    return !plain || (plain.level === 0 && /[A-Za-z_]/.test(plain.value));
+  });
+}
+
+/** Whether the parentheses outside quotes of a macro's value close. */
+function balanced(value: string): boolean {
+  let quotes = 0;
+  let parens = 0;
+  for (const c of value) {
+    if (c === '`') quotes++;
+    else if (c === "'" && quotes > 0) quotes--;
+    else if (quotes === 0 && c === '(') parens++;
+    else if (quotes === 0 && c === ')' && --parens < 0) return false;
+  }
+  return parens === 0;
+}
+
+/**
+ * Why no edit of this file can be trusted (undefined when edits can be): only a file read exactly as m4
+ * reads it is edited. After changequote or changecom, with a quote or a parenthesis open to the end, or
+ * with builtins and macros that make quotes and parentheses out of other text, the places found are
+ * not the places m4 sees.
+ */
+function wholeFileProblem(text: string, doc: McDocument): { at: { line: number; column: number }; why: string } | undefined {
+  const problem = doc.problems[0];
+  if (problem) return { at: problem.span.start, why: problem.message };
+  // A word starts after anything but a letter, digit or underscore, or after digits that no word holds (`$0changequote`).
+  const changes = /(?<![A-Za-z_][0-9]*)(changequote|changecom|changeword)(?![A-Za-z0-9_])/.exec(text);
+  if (changes) return { at: positionAt(text, changes.index), why: `${changes[1]} changes how m4 reads the rest of the file` };
+  const makes = /(?<![A-Za-z_][0-9]*)(format|translit|patsubst|regexp|substr|indir|builtin|defn)(?![A-Za-z0-9_])/.exec(text);
+  if (makes) return { at: positionAt(text, makes.index), why: `${makes[1]} can make quotes or parentheses m4 reads in the lines after it` };
+  for (const c of doc.calls) {
+    if ((c.name === 'define' || c.name === 'pushdef') && c.args[1] && !balanced(c.args[1].text)) return { at: c.args[1].span.start, why: `the value of ${c.args[0]!.text} opens a parenthesis it does not close, so it reads the lines after it` };
+  }
+  return undefined;
+}
+
+/** The start of a value, for a message (quotes and all, as written). */
+function clip(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
+
+/**
+ * Why a LOCAL_CONFIG line cannot be removed without changing how m4 reads what follows it (undefined
+ * when it can): only a line of plain words, none of them an m4 builtin or a macro the file defines,
+ * with no quote, comment or parenthesis, is only the text it shows.
+ */
+function unremovable(doc: McDocument, line: string): string | undefined {
+  if (/[`'#()$]/.test(line)) return 'holds m4 quotes, a comment or parentheses';
+  const defined = new Set<string>();
+  for (const c of doc.calls) if ((c.name === 'define' || c.name === 'pushdef') && c.args[0]) defined.add(c.args[0].text);
+  for (const word of line.match(/[A-Za-z_]\w*/g) ?? []) {
+    if (M4_BUILTINS.has(word) || defined.has(word)) return `holds "${word}", which m4 expands`;
+  }
+  return undefined;
 }
 
 /** Whether a cf line sets PrivacyOptions (long name in any case or unique prefix, or the short `Op`). */
@@ -102,23 +288,30 @@ function setsPrivacy(text: string): boolean {
   return short !== null && optionForLetter(short[1]!) === 'PrivacyOptions';
 }
 
-/** True when a call's lines hold nothing else but blanks and a trailing `dnl` comment. */
+/** Line and column of an offset. */
+function positionAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  for (let k = text.indexOf('\n'); k >= 0 && k < offset; k = text.indexOf('\n', k + 1)) line++;
+  return { line, column: offset - text.lastIndexOf('\n', offset - 1) };
+}
+
+/** True when a call's lines hold nothing else but blanks and a trailing `dnl`, which eats the newline m4 would write. */
 function standsAlone(file: SourceFile, c: McCall): boolean {
   const before = file.line(c.span.start.line).slice(0, c.span.start.column - 1);
   const after = file.line(c.span.end.line).slice(c.span.end.column - 1);
-  return /^\s*$/.test(before) && /^\s*(dnl\b.*)?\r?$/.test(after);
+  return /^[ \t]*$/.test(before) && /^[ \t]*dnl\b.*$/.test(after);
 }
 
+/**
+ * Replaces a call's text, from its name to its closing parenthesis; what is around it stays, so the
+ * lines m4 writes around it stay too (a define Debian spreads over lines, `define(`X',dnl` + the value
+ * below, becomes one line).
+ */
 function replaceCall(file: SourceFile, edits: TextEdits, c: McCall, text: string): void {
-  if (standsAlone(file, c) && c.span.start.line !== c.span.end.line) {
-    // A define spread over lines (Debian writes `define(`confPRIVACY_FLAGS',dnl` + the value below):
-    // rewrite it as one line.
-    edits.replaceLines(c.span.start.line, c.span.end.line, [`${text}dnl`]);
-    return;
-  }
   edits.replace(file.offsetOf(c.span.start), file.offsetOf(c.span.end), text);
 }
 
+/** Removes a call: its lines when they hold nothing else and end in dnl (m4 writes nothing for them), else its text. */
 function removeCall(file: SourceFile, edits: TextEdits, c: McCall): void {
   if (standsAlone(file, c)) edits.removeLines(c.span.start.line, c.span.end.line);
   else edits.replace(file.offsetOf(c.span.start), file.offsetOf(c.span.end), '');
