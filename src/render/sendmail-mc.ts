@@ -1,6 +1,6 @@
 import { SourceFile } from '../core/source.js';
 import { UserError } from '../core/errors.js';
-import { visibleControls } from '../core/rule.js';
+import { visibleControls } from '../core/visible.js';
 import { parseSendmailMc, rescanned, type McArg, type McCall, type McDocument } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
 import { loopbackDaemon, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
