@@ -1,3 +1,4 @@
+import { BLANKS, trimEndOf } from '../core/trim.js';
 import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
 
@@ -117,7 +118,7 @@ function readInt(digits: string): number {
 
 /** Strips what qmail's striptrailingwhitespace strips: blanks and TABs at the end (not a CR). */
 function stripTrailing(s: string): string {
-  return s.replace(/[ \t]+$/, '');
+  return trimEndOf(s, BLANKS);
 }
 
 export function parseQmailControl(file: SourceFile): QmailControlDocument {
