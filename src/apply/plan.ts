@@ -1,4 +1,5 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { NotRegularFile, readRegular } from '../core/open-regular.js';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { FileKind } from '../core/types.js';
@@ -135,7 +136,14 @@ export class RootFs {
     if (!st) return undefined;
     if (!st.isFile()) throw new UserError(`${path}: not a regular file`, 3);
     if (st.size > MAX_READ) throw new UserError(`${path}: ${st.size} bytes, larger than any mail configuration file (limit ${MAX_READ})`, 3);
-    const buf = readFileSync(this.hostPath(path));
+    // Read from a descriptor opened without blocking or following a link, and judged by its own fstat:
+    // what stat() saw above may have been swapped for a FIFO or a link since.
+    let buf: Buffer;
+    try {
+      buf = readRegular(this.hostPath(path), { noFollow: true, max: MAX_READ }).bytes;
+    } catch (e) {
+      throw new UserError(`${path}: ${e instanceof NotRegularFile ? `not a regular file (${e.what})` : (e as Error).message}`, 3);
+    }
     if (buf.includes(0)) throw new UserError(`${path}: binary file (NUL bytes): not a configuration file`, 3);
     try {
       return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf), st, encoding: 'utf8' };
