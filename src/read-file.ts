@@ -11,7 +11,7 @@ import { partCut, tooLarge, wholeLimit, type PartCut } from './parsers/documents
  * many bytes, read a block at a time: memory then depends on the part size, the findings and what
  * whole-file rules keep (one entry per distinct alias name), not on the size of the file.
  */
-const PART_BYTES = 8 * 1024 * 1024;
+const PART_BYTES = 1024 * 1024;
 /** A part grows past PART_BYTES only while no line to cut at has come; beyond this the file is refused. */
 const MAX_PART_BYTES = 256 * 1024 * 1024;
 const BLOCK_BYTES = 1024 * 1024;
