@@ -92,7 +92,7 @@ export function attachSnippet(finding: Finding, line: string): void {
 }
 
 /** The last snippet copied, so that the findings of one line share one copy of it. */
-let lastSnippet = "";
+let lastSnippet = '';
 
 function shared(text: string): string {
   if (text !== lastSnippet) lastSnippet = detached(text);
@@ -197,7 +197,7 @@ export class PartLinter {
       report(r: Report) {
         const n = kept.get(meta.id) ?? 0;
         if (n >= MAX_PER_RULE) {
-          // Past the limit only a line and a severity are kept (8 bytes), so a rule firing on every
+          // Past the limit only a line and a severity are kept (5 bytes), so a rule firing on every
           // line of a huge file costs memory in proportion to its lines, not to whole findings.
           let o = over.get(meta.id);
           if (!o) over.set(meta.id, (o = new Omitted(meta, r.span.start.line, r.span.start.column)));
