@@ -1,4 +1,5 @@
-import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { readRegular } from './core/open-regular.js';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { findConfig, loadConfig, pathForIgnores, type LoadedConfig } from './config/load.js';
 import { isIgnoredName, kindFromContent, kindFromName, kindFromNameOrHead } from './core/detect.js';
@@ -250,14 +251,7 @@ function readHeadOrEmpty(abs: string): string {
 
 /** The first 64 KiB of a file, for content detection. */
 function readHead(abs: string): string {
-  const fd = openSync(abs, 'r');
-  try {
-    const buf = Buffer.alloc(64 * 1024);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
+  return readRegular(abs, { max: 64 * 1024 }).bytes.toString('utf8');
 }
 
 /** Parses a severity name (for --fail-on). */

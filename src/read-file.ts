@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { NotRegularFile, openRegular, readOpen } from './core/open-regular.js';
 import { attachSnippet, lintFile, PartLinter, type LintOptions } from './core/engine.js';
 import { UserError } from './core/errors.js';
 import { SourceFile } from './core/source.js';
@@ -10,7 +11,7 @@ import { partCut, tooLarge, wholeLimit, type PartCut } from './parsers/documents
  * many bytes, read a block at a time: memory then depends on the part size, the findings and what
  * whole-file rules keep (one entry per distinct alias name), not on the size of the file.
  */
-const PART_BYTES = 8 * 1024 * 1024;
+const PART_BYTES = 1024 * 1024;
 /** A part grows past PART_BYTES only while no line to cut at has come; beyond this the file is refused. */
 const MAX_PART_BYTES = 256 * 1024 * 1024;
 const BLOCK_BYTES = 1024 * 1024;
@@ -41,7 +42,9 @@ export function lintTarget(t: LintTarget, opts: LintOptions, partBytes = PART_BY
 
 function sizeOf(t: LintTarget): number {
   try {
-    return statSync(t.abs).size;
+    const { fd, st } = openRegular(t.abs);
+    closeSync(fd);
+    return st.size;
   } catch (e) {
     throw readError(t, e);
   }
@@ -49,6 +52,7 @@ function sizeOf(t: LintTarget): number {
 
 function readError(t: LintTarget, e: unknown): UserError {
   if (e instanceof UserError) return e;
+  if (e instanceof NotRegularFile) return new UserError(`${t.shown}: not a regular file (${e.what})`);
   const code = (e as NodeJS.ErrnoException).code;
   return new UserError(`${t.shown}: cannot read: ${code === 'EACCES' ? 'permission denied' : (code ?? String(e))}`);
 }
@@ -71,18 +75,11 @@ function refuseBinary(t: LintTarget, head: Buffer): void {
 export function readText(t: LintTarget): string {
   let buf: Buffer;
   try {
-    const st = statSync(t.abs);
-    if (st.size > wholeLimit(t.kind)) throw new UserError(`${t.shown}: ${tooLarge(t.kind, st.size)}; refusing to read it`);
-    const fd = openSync(t.abs, 'r');
+    // Opened without blocking and judged on the descriptor: a FIFO swapped in after the walk saw a file is refused, not waited on.
+    const { fd, st } = openRegular(t.abs);
     try {
-      buf = Buffer.alloc(st.size);
-      let off = 0;
-      while (off < st.size) {
-        const n = readSync(fd, buf, off, st.size - off, off);
-        if (n === 0) break;
-        off += n;
-      }
-      buf = buf.subarray(0, off);
+      if (st.size > wholeLimit(t.kind)) throw new UserError(`${t.shown}: ${tooLarge(t.kind, st.size)}; refusing to read it`);
+      buf = readOpen(fd, st.size);
     } finally {
       closeSync(fd);
     }
@@ -100,7 +97,7 @@ export function readText(t: LintTarget): string {
 export function* readParts(t: LintTarget, cut: PartCut, partBytes: number): Generator<SourceFile> {
   let fd: number;
   try {
-    fd = openSync(t.abs, 'r');
+    fd = openRegular(t.abs).fd;
   } catch (e) {
     throw readError(t, e);
   }

@@ -28,11 +28,12 @@ export default defineRule({
       // A group that itself starts with a blank (the file's first line) is MH1052's.
       if ((line.kind !== 'comment' && line.kind !== 'statement') || /^\s/.test(line.joined.text)) continue;
       const { joined } = line;
-      const first = joined.segments[0]!;
+      const first = joined.segment(0);
       optionOf ??= new Map(doc.options.map((o) => [o.line, o]));
       const option = line.letter === 'O' ? optionOf.get(line) : undefined;
       const what = option?.name ? `the ${option.name} value` : `that ${line.letter} line`;
-      for (const seg of joined.segments.slice(1)) {
+      for (let k = 1; k < joined.lineCount; k++) {
+        const seg = joined.segment(k);
         const raw = joined.text.slice(seg.offset, seg.offset + seg.length);
         const lead = raw.length - raw.trimStart().length;
         const statement = raw.trim();

@@ -25,17 +25,16 @@ export default defineRule({
       const line = lines.at(i);
       const { joined } = line;
       if (kind === 'broken-continuation') {
-        const segments = joined.segments;
-        const first = segments[0]!;
-        const last = segments[segments.length - 1]!;
-        const second = segments[1]!;
+        const first = joined.segment(0);
+        const last = joined.segment(joined.lineCount - 1);
+        const second = joined.segment(1);
         const span = joined.span(second.offset, Math.max(last.offset + last.length, second.offset + 1));
         // translate_dollars() cuts comments and trailing blanks, but never the first character, the newline.
-        const shown = (doc.configLevel >= 3 ? withoutComments(line.text) : line.text).replace(/\s+$/, '');
+        const shown = (doc.configLevel >= 3 ? withoutComments(line.text) : line.text).trimEnd();
         if (shown === '') ctx.report({ messageId: 'blanksOnly', data: { empty: first.line }, span });
         else ctx.report({ messageId: 'afterEmpty', data: { empty: first.line, shown: clip(visible(shown)) }, span });
       } else if (/^\s/.test(line.text)) {
-        const shown = line.text.replace(/\s+$/, '') || line.text[0]!;
+        const shown = line.text.trimEnd() || line.text[0]!;
         ctx.report({ messageId: 'firstLine', data: { shown: clip(visible(shown)) }, span: joined.span(0, joined.text.length) });
       }
     }

@@ -1,3 +1,4 @@
+import { BLANKS, trimEndOf } from '../../src/core/trim.js';
 import { defineRule } from '../../src/core/rule.js';
 import { CF_LETTERS } from '../../src/parsers/sendmail-cf.js';
 import { clip, commentCuts, visible, withoutComments } from './cf-syntax.js';
@@ -43,7 +44,7 @@ export default defineRule({
           field = lhsEnd < 0 || cut.at < lhsEnd ? 'left-hand side' : 'right-hand side';
         }
         const lineStart = raw.lastIndexOf('\n', cut.at) + 1;
-        const kept = raw.slice(lineStart, cut.at).replace(/[ \t]+$/, '');
+        const kept = trimEndOf(raw.slice(lineStart, cut.at), BLANKS);
         const data = { dropped: clip(visible(raw.slice(cut.at, cut.end)), 40), kept: clip(visible(kept)), field };
         const span = joined.span(cut.at, cut.end);
         // An R line needs a TAB between its sides; when the cut takes it, readcf refuses the line.

@@ -1,3 +1,4 @@
+import { BLANKS, trimEndOf } from '../../src/core/trim.js';
 import type { CfOption } from '../../src/parsers/sendmail-cf.js';
 import { lookupOption } from '../../src/model/sendmail-options.js';
 
@@ -46,7 +47,7 @@ export function meantLongName(opt: CfOption): { written: string; name: string } 
   if (opt.form !== 'short') return undefined;
   const { text } = opt.line;
   const eq = text.indexOf('=');
-  const written = eq > 1 ? text.slice(1, eq).replace(/ +$/, '') : '';
+  const written = eq > 1 ? trimEndOf(text.slice(1, eq), ' ') : '';
   if (!/^[A-Za-z][\w.*-]+$/.test(written)) return undefined;
   const meant = lookupOption(written);
   return meant.status === 'exact' || meant.status === 'abbreviation' ? { written, name: meant.name } : undefined;
@@ -87,7 +88,7 @@ export function withoutComments(text: string): string {
   let out = '';
   let from = 0;
   for (const cut of commentCuts(text)) {
-    out += text.slice(from, cut.at).replace(/[ \t]+$/, '');
+    out += trimEndOf(text.slice(from, cut.at), BLANKS);
     from = cut.end;
   }
   return out + text.slice(from);

@@ -1,3 +1,4 @@
+import { trimEndOf } from '../../src/core/trim.js';
 import { defineRule } from '../../src/core/rule.js';
 
 export default defineRule({
@@ -24,7 +25,7 @@ export default defineRule({
     if (runAs && !runAsRoot) return;
     const safeEnv = model.get('SafeFileEnvironment');
     // readcf.c strips trailing slashes and ignores the option when nothing is left: "/" is no chroot.
-    if (safeEnv && safeEnv.value.trim().replace(/\/+$/, '') !== '') return;
+    if (safeEnv && trimEndOf(safeEnv.value.trim(), '/') !== '') return;
     if (safeEnv && safeEnv.value.trim() !== '') ctx.report({ messageId: 'slash', data: { value: safeEnv.value.trim() }, span: safeEnv.span });
     else if (runAs && runAs.value.trim() !== '') ctx.report({ messageId: 'root', data: { value: runAs.value.trim() }, span: runAs.span });
     else ctx.report({ messageId: 'unset', span: model.anchor });

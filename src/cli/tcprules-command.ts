@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { NotRegularFile, readRegular } from '../core/open-regular.js';
 import { UserError } from '../core/errors.js';
 import { SourceFile } from '../core/source.js';
 import { effectiveEnv, isCanonicalIPv4, modelOf, type TcpDecision, type TcpQuery } from '../model/tcprules.js';
@@ -67,12 +67,12 @@ export function formatText(decisions: readonly TcpDecision[], path: string): str
 function readRules(path: string): SourceFile {
   let text: string;
   try {
-    if (!statSync(path).isFile()) throw new UserError(`${path}: not a regular file`);
-    const buf = readFileSync(path);
+    const { bytes: buf } = readRegular(path);
     if (buf.subarray(0, 8192).includes(0)) throw new UserError(`${path}: binary file (NUL bytes); give the tcprules source, not the cdb`);
     text = buf.toString('utf8');
   } catch (e) {
     if (e instanceof UserError) throw e;
+    if (e instanceof NotRegularFile) throw new UserError(`${path}: not a regular file`);
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${path}: cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? String(e))}`);
   }

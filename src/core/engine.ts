@@ -5,7 +5,8 @@ import type { ProbeDocument } from '../probe/transcript.js';
 import { detached, SourceFile } from './source.js';
 import { DirectiveReader, type Directive, type Range, type RuleNames } from './directives.js';
 import { formatMessage, type AnyRule, type FilePart, type Report, type RuleContext, type RuleSettings, type SuppressionUse } from './rule.js';
-import type { FileKind, Finding, Severity, Span } from './types.js';
+import { grown } from './typed-array.js';
+import { SEVERITIES, severityRank, type FileKind, type Finding, type Severity, type Span, type Suppression } from './types.js';
 
 /** An out-of-band suppression for a whole file, from `.mailharden.yaml` `ignores:`. */
 export interface FileIgnore {
@@ -82,12 +83,20 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: st
 export function attachSnippet(finding: Finding, line: string): void {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   if (text.length <= MAX_SNIPPET) {
-    finding.sourceLine = detached(text);
+    finding.sourceLine = shared(text);
     return;
   }
   const from = Math.max(0, Math.min(finding.column - 1 - 100, text.length - MAX_SNIPPET));
-  finding.sourceLine = detached(text.slice(from, from + MAX_SNIPPET));
+  finding.sourceLine = shared(text.slice(from, from + MAX_SNIPPET));
   if (from > 0) finding.sourceColumn = from + 1;
+}
+
+/** The last snippet copied, so that the findings of one line share one copy of it. */
+let lastSnippet = '';
+
+function shared(text: string): string {
+  if (text !== lastSnippet) lastSnippet = detached(text);
+  return lastSnippet;
 }
 
 /**
@@ -122,6 +131,10 @@ export class PartLinter {
   private lastFile: SourceFile | undefined;
   /** Findings reported at a line outside the part being linted: their source line is not at hand. */
   private readonly unsnipped: Finding[] = [];
+  /** Findings kept of each rule so far. */
+  private readonly kept = new Map<string, number>();
+  /** What a rule reported past its MAX_PER_RULE findings: its lines and severities, for a summary at the end. */
+  private readonly over = new Map<string, Omitted>();
 
   constructor(
     private readonly path: string,
@@ -153,6 +166,7 @@ export class PartLinter {
     const { findings, opts, names } = this;
     const ranges = indexRanges(directives);
     for (const f of findings) suppress(f, ranges, opts.ignores, names.suppressible(f.ruleId));
+    this.summarise(ranges);
     // A directive for rules that are all switched off (--ignore, config) is not "unused".
     const uses = directives.map((d) => ({ span: d.span, ids: d.ids, used: d.used || d.ids.every((id) => !opts.enabled.has(id)) }));
     const before = findings.length;
@@ -164,7 +178,7 @@ export class PartLinter {
 
   private run(rule: AnyRule, file: SourceFile, doc: AnyDocument, where: { first: boolean; last: boolean }, problems: RuleContext['directiveProblems'], uses: SuppressionUse[]): void {
     const meta = rule.meta;
-    const { states, findings, unsnipped, opts, path } = this;
+    const { states, findings, unsnipped, opts, path, kept, over } = this;
     const lineText = (line: number): string | undefined => (file.has(line) ? file.line(line) : undefined);
     const ctx: RuleContext = {
       file,
@@ -181,12 +195,67 @@ export class PartLinter {
         },
       },
       report(r: Report) {
+        const n = kept.get(meta.id) ?? 0;
+        if (n >= MAX_PER_RULE) {
+          // Past the limit only a line and a severity are kept (5 bytes), so a rule firing on every
+          // line of a huge file costs memory in proportion to its lines, not to whole findings.
+          let o = over.get(meta.id);
+          if (!o) over.set(meta.id, (o = new Omitted(meta, r.span.start.line, r.span.start.column)));
+          o.add(r.span.start.line, opts.severity.get(meta.id) ?? r.severity ?? meta.severity);
+          return;
+        }
+        kept.set(meta.id, n + 1);
         const f = toFinding(meta, r, opts, path, lineText);
         if (f.sourceLine === undefined && f.line >= 1) unsnipped.push(f);
         findings.push(f);
       },
     };
     rule.check(doc, ctx);
+  }
+
+  /**
+   * One finding for what each rule reported past its limit: at the first omitted place, with the
+   * highest severity and the number of the omitted reports that no suppression covers (so the exit
+   * code is what all of them would give); suppressed itself only when every omitted report is.
+   */
+  private summarise(ranges: RangeIndex): void {
+    const { opts, names, path, findings, unsnipped, lastFile } = this;
+    for (const [id, o] of this.over) {
+      const suppressible = names.suppressible(id);
+      let open = 0;
+      let worst: Severity | undefined;
+      let firstSuppression: Suppression | undefined;
+      for (let k = 0; k < o.count; k++) {
+        const s = suppression(id, path, o.lines[k]!, ranges, opts.ignores, suppressible);
+        if (s) {
+          firstSuppression ??= s;
+          continue;
+        }
+        open++;
+        const sev = SEVERITIES[o.severities[k]!]!;
+        if (worst === undefined || severityRank(sev) > severityRank(worst)) worst = sev;
+      }
+      const meta = o.meta;
+      const f: Finding = {
+        ruleId: meta.id,
+        slug: meta.slug,
+        severity: worst ?? SEVERITIES[o.severities[0]!]!,
+        message: `${open || o.count} more ${meta.id} findings in this file are not listed: mailharden lists the first ${MAX_PER_RULE.toLocaleString('en-US')} of a rule in one file`,
+        file: path,
+        line: o.line,
+        column: o.column,
+        endLine: o.line,
+        endColumn: o.column + 1,
+        fix: meta.fix,
+        references: meta.references,
+        tags: meta.tags,
+        suppressed: open === 0,
+      };
+      if (open === 0 && firstSuppression) f.suppression = firstSuppression;
+      if (lastFile?.has(o.line)) attachSnippet(f, lastFile.line(o.line));
+      else if (o.line >= 1) unsnipped.push(f);
+      findings.push(f);
+    }
   }
 }
 
@@ -283,8 +352,16 @@ function indexRanges(directives: readonly Directive[]): RangeIndex {
 }
 
 function suppress(f: Finding, ranges: RangeIndex, ignores: readonly FileIgnore[], suppressible: boolean): void {
-  if (!suppressible) return;
-  const entry = ranges.get(f.ruleId);
+  const s = suppression(f.ruleId, f.file, f.line, ranges, ignores, suppressible);
+  if (!s) return;
+  f.suppressed = true;
+  f.suppression = s;
+}
+
+/** What suppresses a report of rule `id` at `line` of `file` (marking the directive used), if anything does. */
+function suppression(id: string, file: string, line: number, ranges: RangeIndex, ignores: readonly FileIgnore[], suppressible: boolean): Suppression | undefined {
+  if (!suppressible) return undefined;
+  const entry = ranges.get(id);
   if (entry) {
     const { list, reach } = entry;
     // The last range starting at or before the line, then back while ranges may still reach it.
@@ -292,24 +369,49 @@ function suppress(f: Finding, ranges: RangeIndex, ignores: readonly FileIgnore[]
     let hi = list.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid]!.from <= f.line) lo = mid + 1;
+      if (list[mid]!.from <= line) lo = mid + 1;
       else hi = mid - 1;
     }
-    for (let k = hi; k >= 0 && reach[k]! >= f.line; k--) {
+    for (let k = hi; k >= 0 && reach[k]! >= line; k--) {
       const r = list[k]!;
-      if (r.to >= f.line) {
+      if (r.to >= line) {
         r.directive.used = true;
-        f.suppressed = true;
-        f.suppression = { kind: 'inline', reason: r.directive.reason, source: `${f.file}:${r.directive.span.start.line}` };
-        return;
+        return { kind: 'inline', reason: r.directive.reason, source: `${file}:${r.directive.span.start.line}` };
       }
     }
   }
   for (const ig of ignores) {
-    if (ig.rules.includes(f.ruleId)) {
-      f.suppressed = true;
-      f.suppression = { kind: 'config', reason: ig.reason, source: ig.source };
-      return;
+    if (ig.rules.includes(id)) return { kind: 'config', reason: ig.reason, source: ig.source };
+  }
+  return undefined;
+}
+
+/**
+ * Findings of one rule in one file past which only their lines and severities are kept (and one
+ * finding says how many more there were). A real file has a handful; this many means a generated or
+ * hostile file, whose every line would otherwise cost a finding of about a kilobyte.
+ */
+export const MAX_PER_RULE = 20_000;
+
+/** The lines and severities of a rule's reports past MAX_PER_RULE, in typed arrays that double. */
+class Omitted {
+  lines = new Int32Array(1024);
+  severities = new Uint8Array(1024);
+  count = 0;
+
+  constructor(
+    readonly meta: AnyRule['meta'],
+    /** Where the first omitted report is. */
+    readonly line: number,
+    readonly column: number,
+  ) {}
+
+  add(line: number, severity: Severity): void {
+    if (this.count === this.lines.length) {
+      this.lines = grown(this.lines, this.lines.length * 2);
+      this.severities = grown(this.severities, this.severities.length * 2);
     }
+    this.lines[this.count] = line;
+    this.severities[this.count++] = SEVERITIES.indexOf(severity);
   }
 }

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { NotRegularFile, readRegular } from './open-regular.js';
 import { UserError } from './errors.js';
 import { validateAgainst } from './schema-validate.js';
 import { pointerSegments, positionOfPath } from './yaml-positions.js';
@@ -26,10 +26,9 @@ export async function readYamlFile(abs: string, shown: string, schema: object): 
 /** A configuration file's text; not a regular file or unreadable: a one-line UserError. */
 export function readConfigText(abs: string, shown: string): string {
   try {
-    if (!statSync(abs).isFile()) throw new UserError(`${shown}: not a regular file`);
-    return readFileSync(abs, 'utf8');
+    return readRegular(abs).bytes.toString('utf8');
   } catch (e) {
-    if (e instanceof UserError) throw e;
+    if (e instanceof NotRegularFile) throw new UserError(`${shown}: not a regular file`);
     throw new UserError(`${shown}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
 }

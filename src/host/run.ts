@@ -52,6 +52,8 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
   const show = (treePath: string): string => shownPath(cwd, tree.hostPath(treePath));
   const found: FoundFile[] = [];
   const linted = new Set<string>();
+  /** The share of the memory budget that the documents kept so far take (1 is all of it). */
+  let used = 0;
   for (const { path, kind } of mailFiles(layout)) {
     const meta = tree.stat(path);
     if (!meta || meta.type !== 'file') continue;
@@ -64,6 +66,15 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
       tree.problems.push({ path, reason: 'io', detail: `${tooLarge(kind, meta.size)}, so it was not checked` });
       continue;
     }
+    // The documents stay in memory for the host rules, so the files share one budget: each takes its
+    // size's share of its kind's limit, and together they may take one whole limit, what a single file
+    // of any kind may cost (a cf of 64 MiB and an access map of 32 MiB would otherwise add up).
+    const share = meta.size / wholeLimit(kind);
+    if (used + share > 1) {
+      tree.problems.push({ path, reason: 'io', detail: `${(meta.size / 1024 / 1024).toFixed(1)} MiB, with the ${found.length} mail files read before it, is more than mailharden keeps in memory for one run, so it was not checked` });
+      continue;
+    }
+    used += share;
     const text = tree.read(path, wholeLimit(kind));
     if (text === undefined) continue;
     if (looksBinary(text)) {

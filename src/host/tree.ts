@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { NotRegularFile, openRegular, readOpen } from '../core/open-regular.js';
 import { posix } from 'node:path';
 import { fsName, nameFromBytes } from '../core/fs-names.js';
 
@@ -119,19 +120,17 @@ export class HostTree {
     if (real === undefined) return undefined;
     let fd: number | undefined;
     try {
-      fd = openSync(this.hostPath(real), 'r');
-      const st = fstatSync(fd);
-      if (!st.isFile()) return undefined;
-      const size = Math.min(st.size, max);
-      const buf = Buffer.alloc(size);
-      let off = 0;
-      while (off < size) {
-        const n = readSync(fd, buf, off, size - off, off);
-        if (n === 0) break;
-        off += n;
-      }
-      return buf.subarray(0, off).toString('utf8');
+      // Never blocks (a FIFO put or swapped in by a local user) and never follows a link swapped in
+      // after resolve() looked: the type is judged on the open descriptor.
+      const opened = openRegular(this.hostPath(real), { noFollow: true });
+      fd = opened.fd;
+      return readOpen(fd, Math.min(opened.st.size, max)).toString('utf8');
     } catch (e) {
+      if (e instanceof NotRegularFile) {
+        // A directory read for a snippet is no problem; a FIFO, socket or device where a file belongs is one (MH6000).
+        if (e.what !== 'a directory') this.problems.push({ path: real, reason: 'io', detail: `not a regular file (${e.what})` });
+        return undefined;
+      }
       this.note(real, e);
       return undefined;
     } finally {

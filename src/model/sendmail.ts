@@ -2,7 +2,7 @@ import type { Span } from '../core/types.js';
 import type { CfDocument, CfOption } from '../parsers/sendmail-cf.js';
 import { rescanned, type McDocument } from '../parsers/sendmail-mc.js';
 import { M4_OPTIONS } from './m4-options.js';
-import { PRIVACY_FLAGS, splitPrivacyWords } from './sendmail-options.js';
+import { PRIVACY_FLAGS } from './sendmail-options.js';
 
 /** One effective or written value of a sendmail option. */
 export interface Setting {
@@ -47,7 +47,8 @@ export interface SendmailModel {
   get(name: string): Setting | undefined;
   /** The effective PrivacyOptions flags: the OR of every line, `goaway` expanded, `noexpn` ⇒ `noverb`. */
   privacy: ReadonlySet<string>;
-  privacyWords: readonly PrivacyWordAt[];
+  /** Every word of every PrivacyOptions value, in order (made as they are walked: a value may hold millions). */
+  privacyWords: Iterable<PrivacyWordAt>;
   /** Every DaemonPortOptions line: each one adds a listener. Empty when none is configured. */
   daemons: readonly Setting[];
   prog?: ProgMailer;
@@ -59,7 +60,7 @@ export interface SendmailModel {
 class Model implements SendmailModel {
   private readonly byName = new Map<string, Setting[]>();
   privacy = new Set<string>();
-  privacyWords: PrivacyWordAt[] = [];
+  private readonly privacyValues: { value: string; spans: ValueSpans }[] = [];
   daemons: Setting[] = [];
   prog?: ProgMailer;
   receivedHeader?: Setting;
@@ -85,12 +86,26 @@ class Model implements SendmailModel {
     return list[list.length - 1];
   }
 
-  addPrivacy(words: PrivacyWordAt[]): void {
-    for (const w of words) {
-      this.privacyWords.push(w);
-      for (const flag of PRIVACY_FLAGS.get(w.word.toLowerCase()) ?? []) this.privacy.add(flag);
-    }
+  /** Adds the words of a PrivacyOptions value: its flags now, the words themselves when walked. */
+  addPrivacy(value: string, spans: ValueSpans): void {
+    this.privacyValues.push({ value, spans });
+    for (const w of wordsOf(value)) for (const flag of PRIVACY_FLAGS.get(w.word.toLowerCase()) ?? []) this.privacy.add(flag);
   }
+
+  get privacyWords(): Iterable<PrivacyWordAt> {
+    const values = this.privacyValues;
+    return {
+      *[Symbol.iterator]() {
+        for (const { value, spans } of values) for (const w of wordsOf(value)) yield new LocatedWord(w.word, w.offset, spans);
+      },
+    };
+  }
+}
+
+/** The words of a PrivacyOptions value with their offsets, one at a time. */
+function* wordsOf(value: string): Generator<{ word: string; offset: number }> {
+  const re = /[A-Za-z0-9]+/g;
+  for (let m = re.exec(value); m; m = re.exec(value)) yield { word: m[0], offset: m.index };
 }
 
 /** A word of a PrivacyOptions value whose span is computed only when a rule reports it. */
@@ -113,10 +128,6 @@ interface ValueSpans {
   valueSpanAt(from: number, to: number): Span;
 }
 
-/** Locates the words of a PrivacyOptions value. */
-function privacyWordsOf(value: string, spans: ValueSpans): PrivacyWordAt[] {
-  return splitPrivacyWords(value).map(({ word, offset }) => new LocatedWord(word, offset, spans));
-}
 
 /** The setting of an O line; its span is computed when asked for. */
 class OptionSetting implements Setting {
@@ -145,7 +156,7 @@ export function modelFromCf(doc: CfDocument): SendmailModel {
     const setting = new OptionSetting(opt.name, opt);
     model.add(setting);
     if (opt.name === 'PrivacyOptions') {
-      model.addPrivacy(privacyWordsOf(opt.value, opt));
+      model.addPrivacy(opt.value, opt);
     } else if (opt.name === 'DaemonPortOptions') {
       model.daemons.push(setting);
     }
@@ -218,7 +229,7 @@ export function modelFromMc(doc: McDocument): SendmailModel {
     const span: Span = { start: { line: cfLine.line, column: 1 }, end: { line: cfLine.line, column: cfLine.text.length + 1 } };
     const setting: Setting = { name: m[1]!, value: m[2]!.trim(), span, implicit: false };
     model.add(setting);
-    if (m[1]!.toLowerCase() === 'privacyoptions') model.addPrivacy(privacyWordsOf(setting.value, { valueSpanAt: () => span }));
+    if (m[1]!.toLowerCase() === 'privacyoptions') model.addPrivacy(setting.value, { valueSpanAt: () => span });
   }
   for (const [option, macro, predefined] of M4_OPTIONS) {
     const d = defined.get(macro);
@@ -230,7 +241,7 @@ export function modelFromMc(doc: McDocument): SendmailModel {
     model.add(setting);
     if (option === 'PrivacyOptions') {
       const implicit = setting.implicit;
-      model.addPrivacy(privacyWordsOf(setting.value, { valueSpanAt: (from, to) => (implicit ? anchor : d ? valueSpan(d.span, from, to) : anchor) }));
+      model.addPrivacy(setting.value, { valueSpanAt: (from, to) => (implicit ? anchor : d ? valueSpan(d.span, from, to) : anchor) });
     }
   }
   // HelpFile and QueueDirectory are always written (proto.m4), with these defaults.

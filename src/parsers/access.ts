@@ -24,6 +24,12 @@ export interface AccessDocument {
   problems: ParseProblem[];
 }
 
+/**
+ * The most entries (and lines without a value) a document keeps: each is an object of about 400 bytes,
+ * from as little as 4 bytes of input. A big site's map has tens of thousands.
+ */
+export const MAX_ACCESS_ENTRIES = 262_144;
+
 /** Tags the access map knows (cf/README "access database"); a key with another prefix is an address. */
 const TAGS = new Set(['connect', 'from', 'to', 'spam', 'greetpause', 'srv_features', 'clt_features', 'try_tls', 'tls_clt', 'tls_srv', 'tls_rcpt', 'ehlo', 'compat', 'bcc', 'auth', 'quarantine', 'mta-sts']);
 
@@ -37,6 +43,10 @@ export function parseAccess(file: SourceFile): AccessDocument {
     const raw = file.line(line);
     const text = raw.replace(/\r$/, '');
     if (text.trim() === '' || text.startsWith('#')) continue;
+    if (doc.entries.length + doc.problems.length >= MAX_ACCESS_ENTRIES) {
+      doc.problems.push({ message: `more than ${MAX_ACCESS_ENTRIES.toLocaleString('en-US')} entries: mailharden reads the first ${MAX_ACCESS_ENTRIES.toLocaleString('en-US')} and checks none from this line on`, span: file.lineSpan(line) });
+      break;
+    }
     const m = /^(\S+)([ \t]+)(.*?)[ \t]*$/.exec(text);
     if (!m) {
       doc.problems.push({ message: `key "${text.trim()}" has no value`, span: file.lineSpan(line) });

@@ -63,15 +63,17 @@ export function partCut(kind: FileKind): PartCut | undefined {
 }
 
 /**
- * The largest file of each kind read whole, in MiB. Memory grows with the input, from about 7 times
- * its size (aliases) to 80 times (qmail run scripts, one finding per line); these limits keep a run
- * under about 1 GB (docs/performance.md) and lie far above any real file. An aliases file larger than
- * 8 MiB is read in parts instead, except under --root, where the host rules need it whole.
+ * The largest file of each kind read whole, in MiB. What a parser keeps per byte is bounded (the most
+ * entries, calls or lines kept as objects are capped, a rule lists at most 20,000 findings in a file),
+ * and these limits keep the worst input of each kind under about 1 GB (test/bounds.test.ts measures
+ * it; docs/performance.md shows the figures). An aliases file larger than 1 MiB is read in parts
+ * instead, except under --root, where the host rules need it whole: an aliases file of one-line
+ * programs costs about 190 MB per MB read whole, hence its 4 MiB.
  */
 const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {
   'sendmail-cf': 64,
   'sendmail-mc': 16,
-  aliases: 64,
+  aliases: 4,
   access: 32,
   'tcp-rules': 16,
   'qmail-control': 32,

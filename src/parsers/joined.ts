@@ -1,3 +1,4 @@
+import type { SourceFile } from '../core/source.js';
 import type { Position, Span } from '../core/types.js';
 
 /** One physical line inside a logical line. */
@@ -19,6 +20,31 @@ export class Joined {
   private firstLength = 0;
   private rest: Segment[] | undefined;
   private count = 0;
+  /** Set when the joined text is a slice of this file's text (lines joined by their own newlines). */
+  private file: SourceFile | undefined;
+  /** Offset of the joined text in the file's text. */
+  private base = 0;
+
+  /**
+   * Lines `first` to `first + count - 1` of `file` joined by the newlines between them, when none holds
+   * a CR: the text is then a slice of the file's and each position is found among the file's line
+   * starts, so a logical line of millions of continuation lines costs no memory per line. Undefined
+   * when a CR is there (it is not part of the joined text): `cr` is the offset of the first CR at or
+   * after the first line's start (the text's length when there is none).
+   */
+  static ofFile(file: SourceFile, first: number, count: number, cr: number): Joined | undefined {
+    const start = file.lineStart(first);
+    const end = file.lineEnd(first + count - 1);
+    if (cr < end) return undefined;
+    const j = new Joined();
+    j.file = file;
+    j.base = start;
+    j.firstLine = first;
+    j.firstLength = file.lineEnd(first) - start;
+    j.count = count;
+    j.text = file.text.slice(start, end);
+    return j;
+  }
 
   /** Appends a physical line, preceded by `separator` in the joined text (not part of any segment). */
   add(line: number, text: string, separator = ''): void {
@@ -39,10 +65,21 @@ export class Joined {
     return this.count;
   }
 
-  /** The physical lines, first to last (built on each call; check lineCount first in hot loops). */
+  /** The physical lines, first to last (built on each call; use segment(k) to walk a long line). */
   get segments(): Segment[] {
-    if (this.count === 0) return [];
-    return [{ line: this.firstLine, offset: 0, length: this.firstLength }, ...(this.rest ?? [])];
+    return Array.from({ length: this.count }, (_, k) => this.segment(k));
+  }
+
+  /** The `k`th physical line (0 for the first). */
+  segment(k: number): Segment {
+    if (k === 0) return { line: this.firstLine, offset: 0, length: this.firstLength };
+    const file = this.file;
+    if (file) {
+      const n = this.firstLine + k;
+      const at = file.lineStart(n);
+      return { line: n, offset: at - this.base, length: file.lineEnd(n) - at };
+    }
+    return this.rest![k - 1]!;
   }
 
   get startLine(): number {
@@ -50,11 +87,26 @@ export class Joined {
   }
 
   get endLine(): number {
+    if (this.file) return this.firstLine + this.count - 1;
     return this.rest ? this.rest[this.rest.length - 1]!.line : this.startLine;
   }
 
   /** Position of a joined-text offset. Offsets in a separator belong to the end of the previous line. */
   position(offset: number): Position {
+    const file = this.file;
+    if (file) {
+      // The last line starting at or before the offset, by binary search over the file's line starts.
+      let lo = 0;
+      let hi = this.count - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (file.lineStart(this.firstLine + mid) - this.base <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      const n = this.firstLine + lo;
+      const at = file.lineStart(n) - this.base;
+      return { line: n, column: Math.min(Math.max(offset - at, 0), file.lineEnd(n) - file.lineStart(n)) + 1 };
+    }
     const rest = this.rest;
     if (!rest || offset < rest[0]!.offset) return { line: this.startLine, column: Math.min(offset, this.firstLength) + 1 };
     let lo = 0;

@@ -1,3 +1,4 @@
+import { BLANKS, trimEndOf } from '../core/trim.js';
 import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
 
@@ -115,9 +116,15 @@ function readInt(digits: string): number {
   return Number((BigInt(digits) % ULONG) % UINT32);
 }
 
+/**
+ * The most lines a document keeps (each an object of about 150 bytes, from as little as one byte of
+ * input). A large rcpthosts has tens of thousands of names; beyond this, qmail wants morercpthosts.
+ */
+export const MAX_CONTROL_LINES = 262_144;
+
 /** Strips what qmail's striptrailingwhitespace strips: blanks and TABs at the end (not a CR). */
 function stripTrailing(s: string): string {
-  return s.replace(/[ \t]+$/, '');
+  return trimEndOf(s, BLANKS);
 }
 
 export function parseQmailControl(file: SourceFile): QmailControlDocument {
@@ -127,6 +134,10 @@ export function parseQmailControl(file: SourceFile): QmailControlDocument {
   if (name !== undefined) doc.name = name;
   if (spec) doc.spec = spec;
   for (let n = 1; n <= file.lineCount; n++) {
+    if (n > MAX_CONTROL_LINES) {
+      doc.problems.push({ message: `more than ${MAX_CONTROL_LINES.toLocaleString('en-US')} lines: mailharden reads the first ${MAX_CONTROL_LINES.toLocaleString('en-US')} and checks none from this line on`, span: file.lineSpan(n) });
+      break;
+    }
     const text = stripTrailing(file.line(n));
     doc.lines.push({ line: n, text, span: file.span(n, 1, text.length) });
   }

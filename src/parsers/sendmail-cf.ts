@@ -1,3 +1,4 @@
+import { trimEndOf } from '../core/trim.js';
 import type { SourceFile } from '../core/source.js';
 import { grown } from '../core/typed-array.js';
 import type { ParseProblem, Span } from '../core/types.js';
@@ -37,7 +38,7 @@ export class CfLine {
    * Where text copied from the raw line starts, when comments were cut or `\#` unescaped: pairs of
    * (offset in `text`, offset in the joined raw text). Undefined when `text` is the raw text.
    */
-  pieces?: number[];
+  pieces?: Int32Array;
 
   /** The whole logical line (computed when asked for). */
   get span(): Span {
@@ -53,9 +54,16 @@ export class CfLine {
   rawOffset(offset: number): number {
     const p = this.pieces;
     if (!p) return offset;
-    let k = 0;
-    while (k + 2 < p.length && p[k + 2]! <= offset) k += 2;
-    return p[k + 1]! + (offset - p[k]!);
+    // The last piece starting at or before the offset, by binary search over the pairs (a line of
+    // many `\#` has a piece for each, and each word of it asks).
+    let lo = 0;
+    let hi = p.length / 2 - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (p[2 * mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return p[2 * lo + 1]! + (offset - p[2 * lo]!);
   }
 }
 
@@ -77,26 +85,29 @@ const HASH = 8;
  */
 export class CfLines implements Iterable<CfLine> {
   length = 0;
-  /** Index of each line's first physical line in the file (0-based), with one more entry past the end. */
-  private firsts = new Int32Array(64);
-  private info = new Uint8Array(64);
-  private letters = new Uint16Array(64);
+  /**
+   * Index of each line's first physical line in the file (0-based), with one more entry past the end;
+   * and each line's kind and flags. Sized for the file's physical lines at once (there are no more
+   * logical ones), so they are never copied to grow: 5 bytes a line (the letter is read from the text).
+   */
+  private readonly firsts: Int32Array;
+  private readonly info: Uint8Array;
   private readonly kept = new Map<number, CfLine>();
+  /** The first CR at or after `crFrom` in the file's text (its length when there is none). */
+  private crFrom = Number.MAX_SAFE_INTEGER;
+  private cr = 0;
 
-  constructor(private readonly file: SourceFile) {}
+  constructor(private readonly file: SourceFile) {
+    this.firsts = new Int32Array(file.lineCount + 1);
+    this.info = new Uint8Array(file.lineCount);
+  }
 
   /** Appends a line of `count` physical lines starting at 0-based physical line `first`. */
-  push(first: number, count: number, info: number, letter: number): number {
+  push(first: number, count: number, info: number): number {
     const i = this.length;
-    if (i + 1 >= this.firsts.length) {
-      this.firsts = grown(this.firsts, this.firsts.length * 2);
-      this.info = grown(this.info, this.info.length * 2);
-      this.letters = grown(this.letters, this.letters.length * 2);
-    }
     this.firsts[i] = first;
     this.firsts[i + 1] = first + count;
     this.info[i] = info;
-    this.letters[i] = letter;
     this.length = i + 1;
     return i;
   }
@@ -107,7 +118,7 @@ export class CfLines implements Iterable<CfLine> {
 
   /** The command letter of a statement; '' for other lines. */
   letter(i: number): string {
-    return (this.info[i]! & 3) === STATEMENT ? String.fromCharCode(this.letters[i]!) : '';
+    return (this.info[i]! & 3) === STATEMENT ? this.file.text[this.file.lineStart(this.startLine(i))]! : '';
   }
 
   /** How many physical lines line `i` has. */
@@ -137,10 +148,20 @@ export class CfLines implements Iterable<CfLine> {
 
   /** Builds line `i`, and keeps it when the document refers to it. */
   build(i: number, keep = false): CfLine {
-    const joined = new Joined();
     const first = this.startLine(i);
     const count = this.lineCount(i);
-    for (let k = 0; k < count; k++) joined.add(first + k, stripCR(this.file.line(first + k)), k ? '\n' : '');
+    const start = this.file.lineStart(first);
+    // The first CR at or after the line: searched again only when this line lies outside what the last search covered.
+    if (start < this.crFrom || start > this.cr) {
+      this.crFrom = start;
+      const cr = this.file.text.indexOf('\r', start);
+      this.cr = cr < 0 ? this.file.text.length : cr;
+    }
+    let joined = Joined.ofFile(this.file, first, count, this.cr);
+    if (!joined) {
+      joined = new Joined();
+      for (let k = 0; k < count; k++) joined.add(first + k, stripCR(this.file.line(first + k)), k ? '\n' : '');
+    }
     const line = lineOf(i, joined, (this.info[i]! & CUT) !== 0);
     if (keep) this.kept.set(i, line);
     return line;
@@ -270,6 +291,13 @@ export interface CfDocument {
 }
 
 /**
+ * The most O, M, D, H and V lines a document keeps as objects (several hundred bytes each). A generated
+ * cf has a few hundred and `npm run bench`'s million-line file 250,000; past this, a file of one-letter
+ * option lines would cost 200 MB per MB of input.
+ */
+export const MAX_KEPT = 262_144;
+
+/**
  * Reads a sendmail.cf as readcf() does (FORMATS.md §1): a line starting with a blank continues the
  * previous one (keeping the newline), comment lines swallow their continuations, and from config level
  * 3 on an unescaped `#` ends the line.
@@ -290,6 +318,8 @@ export function parseSendmailCf(file: SourceFile): CfDocument {
   const { text, lineCount: count, firstLine } = file;
   // The next `#` at or after the current line: found once and passed, so the search stays linear.
   let hash = -1;
+  /** Lines kept as objects so far (options, mailers, macros, headers, V lines). */
+  let kept = 0;
   let i = 0;
   while (i < count) {
     const first = i;
@@ -312,7 +342,7 @@ export function parseSendmailCf(file: SourceFile): CfDocument {
     if (c < 0) info |= i > first + 1 ? BROKEN : BLANK;
     else if (c === 35) info |= COMMENT;
     else info |= STATEMENT;
-    const index = doc.lines.push(first, i - first, info, c < 0 ? 0 : c);
+    const index = doc.lines.push(first, i - first, info);
     if (c === 35 /* # */) {
       // `#O Name=value`: an option m4 left at its default.
       if (text.startsWith('#O ', start)) {
@@ -321,7 +351,12 @@ export function parseSendmailCf(file: SourceFile): CfDocument {
         if (commented) doc.commentedOptions.push({ name: commented[1]!, value: commented[2]!, span: file.span(firstLine + first, 1, head.length) });
       }
     } else if (c === 86 /* V */ || c === 79 /* O */ || c === 77 /* M */ || c === 68 /* D */ || c === 72 /* H */) {
-      read(doc, doc.lines.build(index, true));
+      if (kept < MAX_KEPT) {
+        kept++;
+        read(doc, doc.lines.build(index, true));
+      } else if (kept++ === MAX_KEPT) {
+        doc.problems.push({ message: `more than ${MAX_KEPT.toLocaleString('en-US')} O, M, D, H and V lines: mailharden reads the first ${MAX_KEPT.toLocaleString('en-US')} of them and checks no later one (a generated sendmail.cf has a few hundred)`, span: file.lineSpan(firstLine + first) });
+      }
     }
   }
   return doc;
@@ -341,7 +376,7 @@ function lineOf(index: number, joined: Joined, cut: boolean): CfLine {
   const letter = raw[0]!;
   let text = raw;
   let commentAt: number | undefined;
-  let pieces: number[] | undefined;
+  let pieces: Int32Array | undefined;
   if (cut && raw.includes('#')) {
     const c = cutComment(raw);
     text = c.text;
@@ -396,41 +431,61 @@ function read(doc: CfDocument, line: CfLine): void {
  * (with the blanks before it), while the continuation lines after it stay. `\#` stands for `#`, and
  * `$#` (the mailer part of a rewrite result) is no comment, though `$$#` is.
  */
-function cutComment(raw: string): { text: string; at?: number; pieces?: number[] } {
+function cutComment(raw: string): { text: string; at?: number; pieces?: Int32Array } {
   let hash = raw.indexOf('#');
   if (hash < 0) return { text: raw };
-  let out = '';
+  // The text is built in a buffer of UTF-16 code units, not by appending strings: a line of millions
+  // of `\#` would otherwise make a rope of millions of pieces (a gigabyte before it is flattened).
+  const out = new Uint16Array(raw.length);
+  let n = 0;
+  const copy = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) out[n++] = raw.charCodeAt(k);
+  };
   let from = 0;
   let at: number | undefined;
   // (offset in out, offset in raw) where each copied piece starts.
-  const pieces: number[] = [0, 0];
+  let pieces = new Int32Array(16);
+  let count = 2;
+  const piece = (o: number, r: number): void => {
+    if (count + 2 > pieces.length) pieces = grown(pieces, pieces.length * 2);
+    pieces[count++] = o;
+    pieces[count++] = r;
+  };
+  const done = (): { text: string; at?: number; pieces: Int32Array } => {
+    const text = new TextDecoder('utf-16le').decode(out.subarray(0, n));
+    const p = pieces.subarray(0, count);
+    return at === undefined ? { text, pieces: p } : { text, at, pieces: p };
+  };
   while (hash >= 0) {
     let dollars = 0;
-    while (hash - dollars - 1 >= from && raw[hash - dollars - 1] === '$') dollars++;
+    while (hash - dollars - 1 >= from && raw.charCodeAt(hash - dollars - 1) === 36 /* $ */) dollars++;
     if (dollars % 2 === 1) {
       hash = raw.indexOf('#', hash + 1);
       continue;
     }
-    if (hash > from && raw[hash - 1] === '\\') {
-      out += raw.slice(from, hash - 1);
+    if (hash > from && raw.charCodeAt(hash - 1) === 92 /* \ */) {
+      copy(from, hash - 1);
       // The `#` that stands for `\#` maps to the `#`, and what follows to what follows it.
-      pieces.push(out.length, hash);
-      out += '#';
+      piece(n, hash);
+      out[n++] = 35; /* # */
       from = hash + 1;
-      pieces.push(out.length, from);
+      piece(n, from);
       hash = raw.indexOf('#', from);
       continue;
     }
     at ??= hash;
-    out += raw.slice(from, hash).replace(/[ \t]+$/, '');
+    // The piece before the comment, without the blanks before the `#`.
+    let end = hash;
+    while (end > from && (raw.charCodeAt(end - 1) === 32 || raw.charCodeAt(end - 1) === 9)) end--;
+    copy(from, end);
     const eol = raw.indexOf('\n', hash);
-    if (eol < 0) return { text: out, at, pieces };
+    if (eol < 0) return done();
     from = eol;
-    pieces.push(out.length, from);
+    piece(n, from);
     hash = raw.indexOf('#', from);
   }
-  out += raw.slice(from);
-  return at === undefined ? { text: out, pieces } : { text: out, at, pieces };
+  copy(from, raw.length);
+  return done();
 }
 
 function readOption(line: CfLine): CfOption {
@@ -442,10 +497,10 @@ function readOption(line: CfLine): CfOption {
     const eq = text.indexOf('=');
     const nameEnd = eq >= 0 ? eq : text.length;
     // readcf trims spaces around '=', not TABs (a TAB stays in the name and makes it unknown).
-    const written = text.slice(2, nameEnd).replace(/ +$/, '');
+    const written = trimEndOf(text.slice(2, nameEnd), ' ');
     let valueStart = eq >= 0 ? eq + 1 : text.length;
     while (valueStart < text.length && text[valueStart] === ' ') valueStart++;
-    const value = text.slice(valueStart).replace(/[ \t\n]+$/, '');
+    const value = trimEndOf(text.slice(valueStart), ' \t\n');
     const lookup = lookupOption(written);
     const name = lookup.status === 'exact' || lookup.status === 'abbreviation' ? lookup.name : undefined;
     return new CfOption(line, 'long', written, lookup, value, valueStart, eq >= 0, name);
@@ -453,7 +508,7 @@ function readOption(line: CfLine): CfOption {
   // Short form: one letter, value right after it.
   const letter = text.length > 1 ? text[1]! : '';
   const name = letter ? optionForLetter(letter) : undefined;
-  const value = text.slice(2).replace(/[ \t\n]+$/, '');
+  const value = trimEndOf(text.slice(2), ' \t\n');
   const lookup: OptionLookup = name ? { status: 'exact', name } : letter && isKnownLetter(letter) ? { status: 'exact', name: `(${letter})` } : { status: 'unknown' };
   // A letter sendmail knows by no long name has no `name`, though its lookup holds "(x)".
   return new CfOption(line, 'short', letter, lookup, value, 2, false, name);

@@ -39,6 +39,12 @@ export interface McDocument {
   problems: ParseProblem[];
 }
 
+/**
+ * The most macro calls, arguments and LOCAL_CONFIG lines a document keeps (each an object of a few
+ * hundred bytes, from as little as one byte of input: `FEATURE(,,,,…)`). A real .mc has about a hundred.
+ */
+export const MAX_MC_ITEMS = 100_000;
+
 const isWordStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
 const isWord = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
 
@@ -50,6 +56,19 @@ const isWord = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-
 export function parseSendmailMc(file: SourceFile): McDocument {
   const doc: McDocument = { kind: 'sendmail-mc', file, calls: [], localConfig: [], hashLines: [], problems: [] };
   const text = file.text;
+  /** Calls, arguments and lines kept so far; past MAX_MC_ITEMS the file is still read (quotes, comments) but nothing more is kept. */
+  let items = 0;
+  const keep = (): boolean => {
+    if (items < MAX_MC_ITEMS) {
+      items++;
+      return true;
+    }
+    if (items++ === MAX_MC_ITEMS) {
+      const at = pos();
+      doc.problems.push({ message: `more than ${MAX_MC_ITEMS.toLocaleString('en-US')} macro calls, arguments and LOCAL_CONFIG lines: mailharden reads the first ${MAX_MC_ITEMS.toLocaleString('en-US')} and checks nothing after this place (a real .mc has about a hundred)`, span: { start: at, end: { line: at.line, column: at.column + 1 } } });
+    }
+    return false;
+  };
   let i = 0;
   let line = 1;
   let col = 1;
@@ -95,7 +114,7 @@ export function parseSendmailMc(file: SourceFile): McDocument {
         skipToEol();
         continue;
       }
-      if (col === 1) doc.hashLines.push(line);
+      if (col === 1 && keep()) doc.hashLines.push(line);
     }
     if (c === '`') {
       if (!skipQuoted()) break;
@@ -105,7 +124,7 @@ export function parseSendmailMc(file: SourceFile): McDocument {
       const end = text.indexOf('\n', i);
       const lineText = text.slice(i, end < 0 ? text.length : end).replace(/\r$/, '');
       // The line is read on as m4 reads it: a quote opened there can run over the lines below.
-      if (/^[A-Z][^a-z_]/.test(lineText) || /^O /.test(lineText)) doc.localConfig.push({ line, text: lineText, joined });
+      if ((/^[A-Z][^a-z_]/.test(lineText) || /^O /.test(lineText)) && keep()) doc.localConfig.push({ line, text: lineText, joined });
     }
     if (isWordStart(c) && !isWord(text[i - 1])) {
       const start = pos();
@@ -125,7 +144,7 @@ export function parseSendmailMc(file: SourceFile): McDocument {
         if (!readArgs(call)) break;
         call.span = { start, end: pos() };
       }
-      doc.calls.push(call);
+      if (keep()) doc.calls.push(call);
       if (name === 'include' && /(^|\/)cf\.m4$/.test(call.args[0]?.text ?? '')) hashComments = false;
       if (name === 'LOCAL_CONFIG') inLocalConfig = true;
       else if (/^(LOCAL_RULE|LOCAL_RULESETS|LOCAL_NET_CONFIG|MAILER|LOCAL_SRV_FEATURES|LOCAL_TRY_TLS|LOCAL_TLS|LOCAL_CLT)/.test(name)) inLocalConfig = false;
@@ -146,6 +165,8 @@ export function parseSendmailMc(file: SourceFile): McDocument {
       const end = pos();
       // An empty argument still gets a one-character span, at the place it would be.
       const nonEmpty = end.line > argPos.line || end.column > argPos.column ? end : { line: argPos.line, column: argPos.column + 1 };
+      // The first argument is always kept: the call's own handling (include of cf.m4) needs it.
+      if (call.args.length > 0 && !keep()) return;
       call.args.push({ text: unquote(stripDnl(raw)), span: { start: argPos, end: nonEmpty } });
     };
     const begin = (): void => {

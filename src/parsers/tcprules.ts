@@ -79,7 +79,7 @@ export interface TcpRulesDocument {
   file: SourceFile;
   rules: TcpRule[];
   ignored: TcpIgnoredLine[];
-  /** Always empty: tcprules either reads a line or refuses it, and refusals are in `rules[].refused`. */
+  /** Refusals are in `rules[].refused`; this holds only what mailharden itself did not read (a file past MAX_TCP_ITEMS). */
   problems: ParseProblem[];
   /** The first line tcprules refuses (it stops there, exit 100, and the old cdb stays), if any. */
   refusedAt?: number;
@@ -88,6 +88,13 @@ export interface TcpRulesDocument {
 }
 
 const MAX_OCTET = 256;
+
+/**
+ * The most a document keeps of rules, their variables and the keys their ranges expand to (each costs
+ * an object or a record in the model of 100 to 300 bytes, and a range of 12 bytes 256 records). A
+ * real tcp.smtp has tens of lines.
+ */
+export const MAX_TCP_ITEMS = 262_144;
 
 /** scan_ulong over a whole string of digits, or undefined when it holds anything else; values above 255 become 256. */
 function octetValue(digits: string): number | undefined {
@@ -142,7 +149,9 @@ const show = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0,
  * Reads the instructions after the colon (`text` from offset `from`). Returns the action and items, or
  * the offset and reason of the first thing tcprules refuses.
  */
-function readInstructions(text: string, from: number): { action?: TcpAction; variables: { name: string; value: string; start: number; end: number }[]; error?: { at: number; code: 'action' | 'item'; message: string } } {
+function readInstructions(text: string, from: number, maxVariables = Infinity): { action?: TcpAction; variables: { name: string; value: string; start: number; end: number }[]; dropped: number; error?: { at: number; code: 'action' | 'item'; message: string } } {
+  /** Items read but not kept, past `maxVariables`: the line is still read to its end, so a refusal is found. */
+  let dropped = 0;
   const variables: { name: string; value: string; start: number; end: number }[] = [];
   let action: TcpAction;
   let pos: number;
@@ -160,7 +169,7 @@ function readInstructions(text: string, from: number): { action?: TcpAction; var
     else if (/^[ \t]/.test(rest) && /^(allow|deny)/i.test(word)) message = `a blank between the colon and "${word}": write "${word.toLowerCase()}" right after the colon`;
     else if (/^(allow|deny)/i.test(word)) message = `"${word}": allow and deny must be lower case`;
     else message = `${show(rest)} after the colon is neither allow nor deny`;
-    return { variables, error: { at: from, code: 'action', message } };
+    return { variables, dropped, error: { at: from, code: 'action', message } };
   }
   const len = text.length;
   while (pos < len) {
@@ -173,19 +182,20 @@ function readInstructions(text: string, from: number): { action?: TcpAction; var
       else if (/^[ \t]+#/.test(rest) || ch === '#') message = `a comment after the rule (${show(rest.trim())}): tcprules reads no trailing comments`;
       else if (ch === ' ' || ch === '\t') message = `a blank before ${show(rest.trim())}: tcprules allows no blanks around items`;
       else message = `${show(rest)} where a ",VAR=\\"value\\"" item or the end of the line must follow`;
-      return { action, variables, error: { at: pos, code: 'item', message } };
+      return { action, variables, dropped, error: { at: pos, code: 'item', message } };
     }
     const eq = text.indexOf('=', pos);
-    if (eq < 0) return { action, variables, error: { at: pos, code: 'item', message: `item ${show(text.slice(pos))} has no "="` } };
+    if (eq < 0) return { action, variables, dropped, error: { at: pos, code: 'item', message: `item ${show(text.slice(pos))} has no "="` } };
     const name = text.slice(pos + 1, eq);
-    if (eq + 1 >= len) return { action, variables, error: { at: pos, code: 'item', message: `"${name}=" has no value: write ${name}=""` } };
+    if (eq + 1 >= len) return { action, variables, dropped, error: { at: pos, code: 'item', message: `"${name}=" has no value: write ${name}=""` } };
     const delim = text[eq + 1]!;
     const close = text.indexOf(delim, eq + 2);
-    if (close < 0) return { action, variables, error: { at: pos, code: 'item', message: `the value of "${name}" opens with ${JSON.stringify(delim)} but never closes` } };
-    variables.push({ name, value: text.slice(eq + 2, close), start: pos, end: close + 1 });
+    if (close < 0) return { action, variables, dropped, error: { at: pos, code: 'item', message: `the value of "${name}" opens with ${JSON.stringify(delim)} but never closes` } };
+    if (variables.length < maxVariables) variables.push({ name, value: text.slice(eq + 2, close), start: pos, end: close + 1 });
+    else dropped++;
     pos = close + 1;
   }
-  return { action, variables };
+  return { action, variables, dropped };
 }
 
 /** The address before the colon that the IPv6 build of tcprules would take (the colon before allow or deny), when it is IPv6. */
@@ -203,9 +213,16 @@ function ipv6Address(text: string): string | undefined {
 /** Reads a tcprules source file. Never throws. */
 export function parseTcpRules(file: SourceFile): TcpRulesDocument {
   const doc: TcpRulesDocument = { kind: 'tcp-rules', file, rules: [], ignored: [], problems: [], crLines: 0 };
+  /** What is kept so far: a line, each of its variables and each key its range expands to count one. */
+  let items = 0;
   for (let line = 1; line <= file.lineCount; line++) {
     const raw = file.line(line);
     if (raw === '' || raw.charCodeAt(0) === 35 /* # */) continue;
+    if (items >= MAX_TCP_ITEMS) {
+      doc.problems.push({ message: `more than ${MAX_TCP_ITEMS.toLocaleString('en-US')} rules, variables and keys of ranges: mailharden reads the lines before this one and checks none from here on`, span: file.lineSpan(line) });
+      break;
+    }
+    items++;
     let end = raw.length;
     while (end > 0 && (raw.charCodeAt(end - 1) === 32 || raw.charCodeAt(end - 1) === 9)) end--;
     const text = raw.slice(0, end);
@@ -226,11 +243,16 @@ export function parseTcpRules(file: SourceFile): TcpRulesDocument {
       addressSpan: file.span(line, 1, address.length),
       variables: [],
     };
-    const instr = readInstructions(text, colon + 1);
+    const instr = readInstructions(text, colon + 1, MAX_TCP_ITEMS - items);
+    items += instr.variables.length;
+    if (instr.dropped > 0) {
+      doc.problems.push({ message: `more than ${MAX_TCP_ITEMS.toLocaleString('en-US')} rules, variables and keys of ranges: mailharden keeps the first ${instr.variables.length.toLocaleString('en-US')} variables of this line and checks none of the ${instr.dropped.toLocaleString('en-US')} after them, nor any later line`, span: file.lineSpan(line) });
+    }
     if (instr.action) rule.action = instr.action;
     for (const v of instr.variables) rule.variables.push({ name: v.name, value: v.value, span: file.span(line, v.start + 1, v.end - v.start) });
     const range = rangeOf(address, line, file);
     if (range) rule.range = range.range;
+    if (range && address.length <= MAX_EXPANDED) items += Math.max(0, range.range.top - range.range.bot + 1);
     if (instr.error) {
       const at = instr.error.at;
       rule.refused = { code: instr.error.code, message: instr.error.message, span: file.span(line, at + 1, Math.max(visible.length - at, 1)) };
@@ -239,7 +261,7 @@ export function parseTcpRules(file: SourceFile): TcpRulesDocument {
         // Judge the line without its CR: if that reads, the CR alone is what tcprules refuses.
         let bare = visible.length;
         while (bare > colon + 1 && (visible.charCodeAt(bare - 1) === 32 || visible.charCodeAt(bare - 1) === 9)) bare--;
-        const again = readInstructions(visible.slice(0, bare), colon + 1);
+        const again = readInstructions(visible.slice(0, bare), colon + 1, instr.variables.length);
         if (!again.error) {
           if (again.action) rule.action = again.action;
           rule.variables = [];
@@ -258,6 +280,8 @@ export function parseTcpRules(file: SourceFile): TcpRulesDocument {
     }
     if (rule.refused && doc.refusedAt === undefined) doc.refusedAt = line;
     doc.rules.push(rule);
+    // The problem above said that nothing after this line's first variables is checked.
+    if (instr.dropped > 0) break;
   }
   return doc;
 }

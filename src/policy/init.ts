@@ -1,3 +1,4 @@
+import { BLANKS, trimEndOf } from '../core/trim.js';
 import { posix } from 'node:path';
 import { buildPlan, changes, layoutFor, managedPaths, tcpRulesPath, type Plan } from '../apply/plan.js';
 import { policyLabel } from '../apply/run.js';
@@ -975,7 +976,7 @@ function deriveNetworks(tree: HostTree, layout: Layout, mta: readonly string[], 
 function listFile(text: string, words: boolean): string[] {
   const out: string[] = [];
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/[ \t]+$/, '');
+    const line = trimEndOf(raw, BLANKS);
     if (line === '' || line.startsWith('#')) continue;
     if (words) out.push(...line.split(/\s+/).filter(Boolean));
     else out.push(line);
