@@ -91,19 +91,15 @@ export class Dirs {
   private readonly owned: boolean = true;
   private closed = false;
 
-  /**
-   * `root` is the host directory standing for `/`; it is resolved once, here (links in it are the
-   * caller's choice). With `create`, it is made first (a backup directory the admin named).
-   */
-  constructor(readonly root: string, create?: { mode: number }, under?: Dir) {
+  /** `root` is the host directory standing for `/`; it is resolved once, here (links in it are the caller's choice). */
+  constructor(readonly root: string, under?: Dir) {
     if (under) {
-      // A tree inside a directory already verified (a backup directory inside the root): not owned here.
+      // A tree inside a directory already verified (a backup directory): its descriptor is not owned here.
       this.rootDir = new Dir(under.fd, '/');
       this.owned = false;
       return;
     }
     if (!existsSync(FD_DIR)) throw new UserError(`${FD_DIR} is missing: apply acts through open directories, which needs Linux's /proc mounted`, 3);
-    if (create) mkdirSync(root, { recursive: true, mode: create.mode });
     let real: string;
     try {
       real = realpathSync(root);
@@ -122,7 +118,7 @@ export class Dirs {
   /** The verified directories under one of these, as a tree of its own (its descriptor stays this one's). */
   under(path: string, create?: { mode?: number }): Dirs {
     const d = this.need(path, create);
-    return new Dirs(posix.join(this.root, d.path), undefined, d);
+    return new Dirs(posix.join(this.root, d.path), d);
   }
 
   /**

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, copyFileSync, fchmodSync, fchownSync, fstatSync, fsyncSync, futimesSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, copyFileSync, fchmodSync, fchownSync, fsyncSync, futimesSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import { checkName, linkRefused, type Dir, type Dirs } from './dirs.js';
 import { nameFromBytes } from '../core/fs-names.js';
+import { NotRegularFile, openRegular as openFile, readOpen } from '../core/open-regular.js';
 import { othersMayChange } from './workdir.js';
 
 /** A fresh name beside `path`: a dot file in the same directory, so a rename over `path` is atomic. */
@@ -160,37 +161,21 @@ export function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** Opens a name in a verified directory for reading: never a link, never blocking on a FIFO; the type is checked on the descriptor. */
+/** Opens a name in a verified directory for reading: never a link, never blocking on a FIFO; the type is checked on the descriptor (core/open-regular.ts). */
 export function openRegular(dir: Dir, name: string, shown: string): { fd: number; st: Stats } {
-  let fd: number;
   try {
-    fd = openSync(dir.at(name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    return openFile(dir.at(name), { noFollow: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw linkRefused(shown, dir.at(name));
+    if (e instanceof NotRegularFile) throw new UserError(`${shown}: not a regular file (${e.what})`, 3);
     throw e;
   }
-  const st = fstatSync(fd);
-  if (!st.isFile()) {
-    closeSync(fd);
-    throw new UserError(`${shown}: not a regular file`, 3);
-  }
-  return { fd, st };
 }
 
-/** Reads a whole open file, at most `max` bytes (a larger one is refused). */
+/** Reads a whole open file of `size` bytes (its fstat), refusing one larger than `max`. */
 export function readFd(fd: number, size: number, max: number, shown: string): Buffer {
   if (size > max) throw new UserError(`${shown}: ${size} bytes, larger than any mail configuration file (limit ${max})`, 3);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for (;;) {
-    const buf = Buffer.allocUnsafe(Math.min(Math.max(size - total, 0) + 1, 1 << 20));
-    const n = readSync(fd, buf, 0, buf.length, null);
-    if (n === 0) break;
-    total += n;
-    if (total > max) throw new UserError(`${shown}: larger than any mail configuration file (limit ${max})`, 3);
-    chunks.push(buf.subarray(0, n));
-  }
-  return Buffer.concat(chunks, total);
+  return readOpen(fd, size);
 }
 
 /** A regular file's bytes from a verified directory. */

@@ -38,7 +38,7 @@ export function typeOf(st: Stats): string {
  * (the last component must not be a symlink: ELOOP). Returns the descriptor and its fstat; anything
  * but a regular file is closed again and thrown as NotRegularFile.
  */
-export function openRegular(path: string, opts: { noFollow?: boolean } = {}): { fd: number; st: Stats } {
+export function openRegular(path: string | Buffer, opts: { noFollow?: boolean } = {}): { fd: number; st: Stats } {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
   let st: Stats;
   try {
@@ -49,7 +49,7 @@ export function openRegular(path: string, opts: { noFollow?: boolean } = {}): { 
   }
   if (!st.isFile()) {
     closeSync(fd);
-    throw new NotRegularFile(path, typeOf(st));
+    throw new NotRegularFile(String(path), typeOf(st));
   }
   return { fd, st };
 }

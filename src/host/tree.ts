@@ -122,7 +122,7 @@ export class HostTree {
     try {
       // Never blocks (a FIFO put or swapped in by a local user) and never follows a link swapped in
       // after resolve() looked: the type is judged on the open descriptor.
-      const opened = openRegular(this.hostPath(real), { noFollow: true });
+      const opened = openRegular(fsName(this.hostPath(real)), { noFollow: true });
       fd = opened.fd;
       return readOpen(fd, Math.min(opened.st.size, max)).toString('utf8');
     } catch (e) {
