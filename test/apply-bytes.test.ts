@@ -112,9 +112,11 @@ describe('apply runs m4 where a hostile .mc cannot act as root', () => {
     const { root, policy } = exampleRoot();
     const out = tempDir('mh-m4-out-');
     chmodSync(out, 0o777);
-    const tag = `mh${process.pid}x${Date.now()}`;
+    // A sleep of a duration no other process has: its command line is the tag (dash has no exec -a).
+    const tag = `9${process.pid}${Date.now() % 100000}`;
     const mc = join(root, 'etc/mail/sendmail.mc');
-    writeFileSync(mc, `syscmd(\`touch made 2>/dev/null && echo writable > ${out}/w; (exec -a ${tag} sleep 300) >/dev/null 2>&1 &')dnl\n${readFileSync(mc, 'utf8')}`);
+    // One left in m4's session, one in a session of its own (setsid): neither may outlive the check.
+    writeFileSync(mc, `syscmd(\`touch made 2>/dev/null && echo writable > ${out}/w; sleep ${tag} >/dev/null 2>&1 & setsid sleep ${tag} </dev/null >/dev/null 2>&1 &')dnl\n${readFileSync(mc, 'utf8')}`);
     const start = Date.now();
     const r = run(['apply', policy, '--root', root, '--files-only', '--no-post-commands']);
     assert.ok(r.code === 0 || r.code === 4, r.stderr);

@@ -348,3 +348,27 @@ describe('output files are never written through a link planted at their name', 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('errors: a value holding a newline cannot start a line of its own', () => {
+  it('one-line errors show a newline in a path escaped; multi-line errors escape each line', () => {
+    const dir = tempDir('mh-err-');
+    const missing = join(dir, 'aliases\n::error title=pwn::owned');
+    const r = run(['lint', missing]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /^\s*::error/m);
+    const { root, policy } = exampleRoot();
+    const access = join(root, 'etc/mail/access');
+    spawnSync('rm', ['-f', access]);
+    symlinkSync('/x\n::error title=pwn::owned\n', access);
+    const a = run(['apply', policy, '--root', root, '--dry-run']);
+    assert.equal(a.code, 3, a.stderr);
+    assert.doesNotMatch(a.stderr, /^\s*::error/m, a.stderr);
+    assert.match(a.stderr, /is a symlink \(to \/x\\n::error title=pwn::owned\\n\)/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'version: 1\nprofile: debian\nhostname: "a\\n::error::x"\nnope: 1\n');
+    const p = run(['policy', 'validate', bad]);
+    assert.equal(p.code, 2);
+    for (const line of p.stderr.split('\n').filter(Boolean)) assert.match(line, /^(mailharden: )?\S*bad\.yaml:\d+:\d+: /, `each line is a problem of its own: ${JSON.stringify(line)}`);
+  });
+});

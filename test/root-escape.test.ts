@@ -243,4 +243,29 @@ describe('apply in a tree where a local user can write some directories', () => 
     assert.match(r.stderr, /\/etc\/mail\/access has 2 hard links/);
     assert.doesNotMatch(`${r.stdout}${r.stderr}`, /SECRETHASH/);
   });
+
+  it('a database copied in is owned and moded through its own descriptor: a hard link swapped in at its temp name is not chowned', async (t) => {
+    if (!needsRoot(t, 'apply sets owners') || !needs(t, '/usr/sbin/makemap')) return;
+    const { root, policy, outside } = host();
+    const decoy = join(outside, 'decoy');
+    writeFileSync(decoy, 'decoy\n', { mode: 0o600 });
+    // The access.db being replaced belongs to someone else: its owner and mode are what the copy gets.
+    writeFileSync(join(root, 'etc/mail/access.db'), 'old');
+    spawnSync('chown', ['1234:1234', join(root, 'etc/mail/access.db')]);
+    chmodSync(join(root, 'etc/mail/access.db'), 0o644);
+    const child = spawn(process.execPath, [CLI, 'apply', policy, '--root', root, '--no-validate'], { env: { ...process.env, MAILHARDEN_FAULT: 'stop:after-copy:/etc/mail/access.db' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (d) => (output += d));
+    const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.ok(await stoppedOrGone(child.pid!), `apply reached the copy: ${output}`);
+    const temp = readdirSync(join(root, 'etc/mail')).find((n) => /^\.access\.db\.mailharden-new-/.test(n))!;
+    assert.ok(temp, 'the temp file of the copy');
+    renameSync(join(root, 'etc/mail', temp), join(outside, 'moved-away'));
+    spawnSync('ln', [decoy, join(root, 'etc/mail', temp)]);
+    process.kill(child.pid!, 'SIGCONT');
+    await ended;
+    spawnSync('chattr', ['-R', '-i', join(root, '..')], { stdio: 'ignore' });
+    const st = lstatSync(decoy);
+    assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [0, 0, 0o600], 'the decoy kept its owner and mode');
+  });
 });

@@ -185,7 +185,7 @@ function sweepTemps(plan: Plan, dirs: Dirs, note: (line: string) => void, dryRun
       try {
         chattr(dir, target, true, shown);
       } catch (e) {
-        throw new UserError(`${(e as Error).message}\n  apply process ${pid} cleared the immutable bit of ${shown} and was killed, and it cannot be set again: set it (chattr +i) and run apply again`, 3);
+        throw UserError.lines([(e as Error).message, `  apply process ${pid} cleared the immutable bit of ${shown} and was killed, and it cannot be set again: set it (chattr +i) and run apply again`], 3);
       }
       restored.push(shown);
       note(`mailharden: note: set the immutable bit of ${shown} again (apply process ${pid} cleared it and was killed)`);
@@ -243,7 +243,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     for (const x of introduced.filter((x) => atLeast(x.severity, BLOCKING))) blocked.push(`${shown(f.path)} (planned):${x.line}:${x.column}: ${x.severity} ${x.ruleId}: ${x.message}`);
     if (remaining > 0) plan.notes.push(`${f.path}: lint still reports ${remaining} finding${remaining === 1 ? '' : 's'} the policy does not cover (mailharden lint ${shown(f.path)})`);
   }
-  if (blocked.length) throw new UserError(`the policy would produce files that fail mailharden's own rules:\n${blocked.join('\n')}`, 2);
+  if (blocked.length) throw UserError.lines(["the policy would produce files that fail mailharden's own rules:", ...blocked], 2);
 
   // 2. The plan.
   for (const f of changed) o.out(await unifiedDiff({ ...f, path: shown(f.path) }));
@@ -370,7 +370,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     failure = e;
   } finally {
     const errors = restore();
-    if (errors.length && !failure) failure = new UserError(errors.join('\n'), 3);
+    if (errors.length && !failure) failure = UserError.lines(errors, 3);
   }
   // The writes run without yielding to the event loop, so a signal that came during them is handled
   // here, between two steps: the handler stays on until apply ends (then the bits are restored).
@@ -421,7 +421,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
       problems.push((e as Error).message);
     }
   }
-  if (problems.length) throw new UserError(`files written, but:\n${problems.join('\n')}`, 3);
+  if (problems.length) throw UserError.lines(['files written, but:', ...problems], 3);
   const applied = summary.replace(/to create/, 'created').replace(/to change/, 'changed');
   o.out(`Applied: ${applied}.${o.backup && changed.some((f) => f.before !== undefined) ? ` Backup: ${backupDir}` : ''}\n`);
   return APPLY_EXIT.ok;
@@ -456,7 +456,9 @@ function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir): string {
     const name = posix.basename(f.derived);
     const old = into.lstat(name);
     const made = lstatOrUndefined(built)!;
-    const keep = old?.isFile() ? old : made;
+    // The mode and owner of the database replaced, unless it was a file with other links (its owner
+    // and mode could be another file's): then those the program gave it.
+    const keep = old?.isFile() && old.nlink === 1 ? old : made;
     installCopy(built, into, name, keep.mode & 0o7777, { uid: keep.uid, gid: keep.gid }, f.derived);
   }
   return '';

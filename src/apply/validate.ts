@@ -1,10 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { encodeText, MAX_READ, type FilePlan, type Validator } from './plan.js';
+import { encodeText, type FilePlan, type Validator } from './plan.js';
 import { emptyPlace, type Workdir } from './workdir.js';
-import { readBytes, removeEntry, writeTemp } from './write.js';
+import { writeTemp } from './write.js';
 
 /** Where the real programs are looked for, besides PATH (Debian keeps sendmail's tools in /usr/libexec/sendmail). */
 const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/usr/lib', '/usr/libexec/sendmail', '/sbin', '/bin'];
@@ -45,20 +44,34 @@ function unprivileged(): { uid: number; gid: number } | undefined {
   return m ? { uid: Number(m[1]), gid: Number(m[2]) } : { uid: 65534, gid: 65534 };
 }
 
+/** At most this much of what m4 says is kept (the rest is read and dropped). */
+const MAX_MESSAGES = 1024 * 1024;
+
 /**
  * Runs m4 on a .mc's bytes the way no .mc can harm the host: as an unprivileged user when apply runs
  * as root, with an empty environment, in an empty directory it cannot write, the text on standard
- * input, its messages into a file of the run's private directory (no pipe a leftover process could
- * hold open), in a session of its own that is killed when m4 ends. A syscmd or include in a hostile
- * .mc acts as nobody, in an empty place, and nothing it starts outlives the check.
+ * input, and as root's child in a PID namespace of its own (util-linux's unshare, then setpriv to drop
+ * to nobody): when m4 ends, the kernel ends every process a syscmd started, setsid or not. Its
+ * messages come through a pipe, of which at most MAX_MESSAGES are kept.
  */
-async function runM4(program: string, data: Buffer, work: Workdir): Promise<Outcome> {
+async function runM4(program: string, data: Buffer): Promise<Outcome> {
   const place = emptyPlace();
-  const errName = `m4-${randomBytes(4).toString('hex')}.err`;
-  const errFd = openSync(work.dir.at(errName), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     const who = unprivileged();
-    const child = spawn(program, [], { cwd: place.path, env: {}, stdio: ['pipe', 'ignore', errFd], detached: true, ...(who ?? {}) });
+    const unshare = who ? which('unshare') : undefined;
+    const setpriv = who ? which('setpriv') : undefined;
+    const [cmd, args, ids] =
+      who && unshare && setpriv
+        ? [unshare, ['--pid', '--fork', '--kill-child', setpriv, `--reuid=${who.uid}`, `--regid=${who.gid}`, '--clear-groups', '--', program], {}]
+        : // Without them: nobody by Node's own switch, in a session of its own that is killed after.
+          [program, [], who ?? {}];
+    const child = spawn(cmd, args, { cwd: place.path, env: {}, stdio: ['pipe', 'ignore', 'pipe'], detached: true, ...ids });
+    const kept: Buffer[] = [];
+    let size = 0;
+    child.stderr!.on('data', (d: Buffer) => {
+      if (size < MAX_MESSAGES) kept.push(d.subarray(0, MAX_MESSAGES - size));
+      size += d.length;
+    });
     const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
       child.on('error', (error) => resolve({ code: null, signal: null, error }));
       child.on('exit', (code, signal) => resolve({ code, signal }));
@@ -69,7 +82,6 @@ async function runM4(program: string, data: Buffer, work: Workdir): Promise<Outc
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), TIMEOUT)));
     const r = await Promise.race([ended, timeout]);
     clearTimeout(timer);
-    // m4 and anything a syscmd started in its session (a leftover process could be a nuisance, never root).
     if (child.pid) {
       try {
         process.kill(-child.pid, 'SIGKILL');
@@ -77,12 +89,12 @@ async function runM4(program: string, data: Buffer, work: Workdir): Promise<Outc
         // the session is gone
       }
     }
-    const lines = readBytes(work.dir, errName, MAX_READ, 'm4 messages').toString('utf8').split('\n').map((l) => l.trimEnd()).filter(Boolean);
+    child.stderr!.destroy();
+    const lines = Buffer.concat(kept).toString('utf8').split('\n').map((l) => l.trimEnd()).filter(Boolean);
+    if (size > MAX_MESSAGES) lines.push(`(m4 said ${size} bytes; the first ${MAX_MESSAGES} are kept)`);
     if (r === 'timeout') return { status: 124, lines, timedOut: true };
     return { status: r.error ? 127 : (r.code ?? 128), lines, ...(r.signal ? { timedOut: true } : {}) };
   } finally {
-    closeSync(errFd);
-    removeEntry(work.dir, errName);
     place.done();
   }
 }
@@ -95,7 +107,7 @@ let checks = 0;
  * program through this process's descriptor of it; output lines have the temp path replaced by `shownAs`.
  */
 async function runOne(v: Validator, program: string, work: Workdir, data: Buffer, mode: number, shownAs: string): Promise<Outcome> {
-  if (v === 'sendmail-mc') return runM4(program, data, work);
+  if (v === 'sendmail-mc') return runM4(program, data);
   const name = `check-${++checks}-${posix.basename(shownAs)}`;
   const file = work.dir.forChild(name);
   let args: string[];

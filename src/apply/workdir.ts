@@ -11,6 +11,19 @@ export function othersMayChange(st: { mode: number; uid: number }): boolean {
 }
 
 /**
+ * The temp directory (TMPDIR or /tmp), if no other user can rename or remove what this run makes in
+ * it: owned by root or this user, and sticky or writable by its owner alone. Else apply stops: its
+ * private directories there could be swapped (and removing them would follow the swap).
+ */
+export function safeTempBase(): string {
+  const base = tmpdir();
+  const st = lstatSync(base);
+  const self = process.getuid?.() ?? 0;
+  if (!st.isDirectory() || (st.uid !== 0 && st.uid !== self) || ((st.mode & 0o022) !== 0 && !(st.mode & 0o1000))) throw new UserError(`${base}: a temp directory another user can change entries in: set TMPDIR to a safe one`, 3);
+  return base;
+}
+
+/**
  * A directory of this run's own (mode 0700, owned by this user, under a temp directory no one else can
  * rename entries in): where the real programs build what apply checks or installs. sendmail, makemap
  * and tcprules open their files again by name, follow links and truncate; in a directory a local user
@@ -24,11 +37,7 @@ export class Workdir {
   ) {}
 
   static make(prefix = 'mailharden-'): Workdir {
-    const base = tmpdir();
-    const parent = lstatSync(base);
-    // A sticky /tmp lets no one rename root's entries; a plain directory others can write would.
-    if (!parent.isDirectory() || ((parent.mode & 0o022) !== 0 && !(parent.mode & 0o1000))) throw new UserError(`${base}: a temp directory others can change entries in: set TMPDIR to a safe one`, 3);
-    const path = mkdtempSync(posix.join(base, prefix));
+    const path = mkdtempSync(posix.join(safeTempBase(), prefix));
     const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     const st = fstatSync(fd);
     if (st.uid !== (process.getuid?.() ?? 0) || (st.mode & 0o077) !== 0) {
@@ -55,7 +64,7 @@ export class Workdir {
  * removing it is one rmdir, never a walk of names another user made.
  */
 export function emptyPlace(): { path: string; done: () => void } {
-  const path = mkdtempSync(posix.join(tmpdir(), 'mailharden-m4-'));
+  const path = mkdtempSync(posix.join(safeTempBase(), 'mailharden-m4-'));
   return {
     path,
     done: () => {

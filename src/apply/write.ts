@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, copyFileSync, fchmodSync, fchownSync, fsyncSync, futimesSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, futimesSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
@@ -71,7 +71,8 @@ function syncDir(dir: Dir): void {
  * there (SIGSTOP of itself) until the test, having changed the tree, sends SIGCONT. Points:
  * `before-temp:<path>`, `mid-temp:<path>` (half the bytes written), `after-temp:<path>`,
  * `after-rename:<path>`, `after-clear:<path>` (immutable bit cleared), `before-validate`,
- * `before-backup`, `after-backup`, `after-writes`, `before-post`, `before-chattr`.
+ * `before-backup`, `after-backup`, `after-writes`, `before-post`, `before-chattr`, `after-copy:<path>`
+ * (a database's bytes copied into its temp file, before its owner and mode are set).
  */
 export function faultPoint(name: string): void {
   const fault = process.env.MAILHARDEN_FAULT;
@@ -106,19 +107,39 @@ export function atomicWrite(dir: Dir, name: string, data: Buffer, mode: number, 
   syncDir(dir);
 }
 
-/** Copies a file made elsewhere (a database a program built) into a verified directory atomically, with the given mode and owner. */
+/**
+ * Copies a file made elsewhere (a database a program built in the run's private directory) into a
+ * verified directory atomically: a new temp file (O_EXCL|O_NOFOLLOW) written, owned, moded and synced
+ * through its own descriptor, then renamed over the target. Nothing is done to a name again after it
+ * was made, so a user who can write the directory cannot swap in another file for the chown.
+ */
 export function installCopy(from: string, dir: Dir, name: string, mode: number, owner: { uid: number; gid: number } | undefined, shown: string): void {
-  const tmp = dir.at(tempName(name, 'new'));
-  copyFileSync(from, tmp, constants.COPYFILE_EXCL);
+  const tmpName = tempName(name, 'new');
+  const tmp = dir.at(tmpName);
+  const out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    const fd = openSync(tmp, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const { fd: src } = openFile(from, { noFollow: true });
     try {
-      if (owner && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
-      fchmodSync(fd, mode);
-      fsyncSync(fd);
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const n = readSync(src, buf, 0, buf.length, null);
+        if (n === 0) break;
+        for (let off = 0; off < n; ) off += writeSync(out, buf, off, n - off);
+      }
     } finally {
-      closeSync(fd);
+      closeSync(src);
     }
+    faultPoint(`after-copy:${shown}`);
+    if (owner && process.getuid?.() === 0) fchownSync(out, owner.uid, owner.gid);
+    fchmodSync(out, mode);
+    fsyncSync(out);
+    closeSync(out);
+  } catch (e) {
+    closeSync(out);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  try {
     const st = dir.lstat(name);
     if (st && !st.isFile()) throw new UserError(`${shown}: not a regular file: not replaced`, 3);
     renameSync(tmp, dir.at(name));

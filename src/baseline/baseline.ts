@@ -186,7 +186,7 @@ export async function readBaseline(abs: string, shown: string): Promise<LoadedBa
       if (!isRealDate(e.until)) errors.push(`${file.at(['entries', i, 'until'])}: /entries/${i}/until: no such day "${e.until}"`);
     });
   }
-  if (errors.length) throw new UserError(`${sortByPosition(errors).join('\n')}\n(${shown} is a mailharden baseline: fix it, or write it again with \`mailharden baseline write\`)`);
+  if (errors.length) throw UserError.lines([...sortByPosition(errors), `(${shown} is a mailharden baseline: fix it, or write it again with \`mailharden baseline write\`)`]);
   return {
     baseline: data,
     abs,

@@ -192,11 +192,11 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     // An error can quote a file, a server or a program's output: control characters are shown escaped.
     if (e instanceof UserError) {
-      process.stderr.write(`mailharden: ${visibleControls(e.message, 'lines')}\n`);
+      process.stderr.write(`mailharden: ${visibleControls(e.message, e.multiline ? 'lines' : 'nothing')}\n`);
       process.exitCode = e.exitCode;
     } else {
       const err = e as Error;
-      process.stderr.write(`mailharden: internal error: ${visibleControls(err?.message ?? String(e), 'lines')}\n`);
+      process.stderr.write(`mailharden: internal error: ${visibleControls(err?.message ?? String(e))}\n`);
       if (process.env.MAILHARDEN_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
       process.exitCode = EXIT.runtime;
     }

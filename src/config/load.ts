@@ -51,7 +51,7 @@ export async function loadConfig(abs: string, knownRule: (name: string) => boole
     check(Object.keys(cfg.rules ?? {}), (i) => ['rules', Object.keys(cfg.rules!)[i]!], true);
     cfg.ignores?.forEach((ig, k) => check(ig.rules, (i) => ['ignores', k, 'rules', i]));
   }
-  if (errors.length) throw new UserError(sortByPosition(errors).join('\n'));
+  if (errors.length) throw UserError.lines(sortByPosition(errors));
   return { path: shown, dir: dirname(abs), config: data as LintConfig };
 }
 

@@ -42,7 +42,7 @@ export async function parseYamlText(text: string, shown: string, schema: object)
     const pos = counter.linePos(e.pos[0]);
     return `${shown}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
   });
-  if (syntax.length) throw new UserError(syntax.join('\n'));
+  if (syntax.length) throw UserError.lines(syntax);
   // A mapping or list as a key (`? [a, b]: 1`, or `? *a` for an anchored one) has no JSON form: yaml
   // would make a string of it (and warn on stderr). No file of ours has one.
   let complexKey: string | undefined;

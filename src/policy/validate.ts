@@ -100,6 +100,6 @@ export async function policyFromText(text: string, shown: string): Promise<Polic
     semantic = [];
   }
   for (const p of semantic) errors.push(`${at(p.path, p.atKey)}: /${p.path.join('/')}: ${p.message}`);
-  if (errors.length) throw new UserError(sortByPosition(errors).join('\n'));
+  if (errors.length) throw UserError.lines(sortByPosition(errors));
   return data as Policy;
 }
