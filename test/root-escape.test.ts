@@ -268,4 +268,16 @@ describe('apply in a tree where a local user can write some directories', () => 
     const st = lstatSync(decoy);
     assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [0, 0, 0o600], 'the decoy kept its owner and mode');
   });
+
+  it('a temp directory another user owns is refused: the private directories made there could be swapped', (t) => {
+    if (!needsRoot(t, 'the temp directory is judged against root') || !needs(t, SENDMAIL)) return;
+    const { root, policy, outside } = host();
+    const tmp = join(outside, 'tmp');
+    mkdirSync(tmp, { mode: 0o755 });
+    spawnSync('chown', ['1234:1234', tmp]);
+    const r = spawnSync(process.execPath, [CLI, 'apply', policy, '--root', root, '--files-only'], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+    assert.equal(r.status, 3, `${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /a temp directory another user can change entries in: set TMPDIR to a safe one/);
+    assert.deepEqual(readdirSync(tmp), []);
+  });
 });
