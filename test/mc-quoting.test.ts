@@ -177,7 +177,10 @@ describe('the .mc renderer never changes what m4 makes of a line it did not mean
         if (!b) return void endless++;
         const a = runM4(dir, after, as);
         assert.ok(a, `m4 finishes the file before rendering, not after${show(before, after)}`);
-        assert.equal(a.status, b.status, `m4's exit status${show(before, after)}`);
+        // The trailer reads the owned values: an old one that eats the trailer's own text (a dnl in
+        // HELP_FILE, rescanned inside the ifdef's arguments, takes its closing parenthesis) makes m4
+        // fail on the trailer, not on a line of the .mc, and apply replacing that value mends it.
+        if (b.owned.size === OWNED.length) assert.equal(a.status, b.status, `m4's exit status${show(before, after)}`);
         // No command runs that did not run before (a command apply removed with a value it owns may go).
         for (const c of a.commands) assert.ok(b.commands.includes(c), `a new command ran: ${c}${show(before, after)}`);
         // The lines both files have, in order, give the same output.
