@@ -126,7 +126,9 @@ export function parseSendmailMc(file: SourceFile): McDocument {
       // The line is read on as m4 reads it: a quote opened there can run over the lines below.
       if ((/^[A-Z][^a-z_]/.test(lineText) || /^O /.test(lineText)) && keep()) doc.localConfig.push({ line, text: lineText, joined });
     }
-    if (isWordStart(c) && !isWord(text[i - 1])) {
+    // Names are read whole, so a letter or _ read here starts one: a digit before it is a character of
+    // its own (m4 reads `1.2.3.4dnl` as 1.2.3.4 and dnl).
+    if (isWordStart(c)) {
       const start = pos();
       const nameStart = i;
       while (isWord(text[i])) advance();
@@ -193,9 +195,14 @@ export function parseSendmailMc(file: SourceFile): McDocument {
         skipToEol();
         continue;
       }
-      if (c === 'd' && text.startsWith('dnl', i) && !isWord(text[i - 1]) && !isWord(text[i + 3])) {
-        skipToEol();
-        if (i < text.length) advance();
+      if (isWordStart(c)) {
+        // A name, read whole (`x4dnl` is one name; `4dnl` is 4 and dnl).
+        const nameStart = i;
+        while (isWord(text[i])) advance();
+        if (i - nameStart === 3 && text.startsWith('dnl', nameStart)) {
+          skipToEol();
+          if (i < text.length) advance();
+        }
         continue;
       }
       if (c === '(') depth++;
@@ -228,10 +235,18 @@ function stripDnl(raw: string): string {
     const c = raw[k]!;
     if (c === '`') depth++;
     else if (c === "'" && depth > 0) depth--;
-    else if (depth === 0 && raw.startsWith('dnl', k) && !isWord(raw[k - 1]) && !isWord(raw[k + 3])) {
-      const eol = raw.indexOf('\n', k);
-      if (eol < 0) break;
-      k = eol;
+    else if (depth === 0 && isWordStart(c)) {
+      // A name, read whole: only the name dnl drops the rest of its line.
+      let end = k;
+      while (isWord(raw[end])) end++;
+      if (end - k === 3 && raw.startsWith('dnl', k)) {
+        const eol = raw.indexOf('\n', k);
+        if (eol < 0) break;
+        k = eol;
+        continue;
+      }
+      out += raw.slice(k, end);
+      k = end - 1;
       continue;
     }
     out += c;
