@@ -238,3 +238,13 @@ describe('golden renders', () => {
     assert.equal(shq('$(id)'), `'$(id)'`);
   });
 });
+
+describe('sendmail.mc: a dnl right after a digit is still dnl (m4 reads 1.2.3.4dnl as 1.2.3.4 and dnl)', () => {
+  it('a LOCAL_CONFIG PrivacyOptions line joined to the line before by such a dnl is not removed', () => {
+    const mc = "include(`cf.m4')dnl\nLOCAL_CONFIG dnl\nAddr=1.2.3.4dnl x\nO PrivacyOptions=noexpn,novrfy\n";
+    assert.throws(() => renderSendmailMc(mc, { privacy: ['noexpn'] }, 'sendmail.mc'), /sendmail\.mc:4:\d+: .*dnl/);
+    // x4dnl is one name: the line after it stands alone and is edited.
+    const plain = "include(`cf.m4')dnl\nLOCAL_CONFIG dnl\nAddr=x4dnl\nO PrivacyOptions=noexpn,novrfy\n";
+    assert.doesNotMatch(renderSendmailMc(plain, { privacy: ['noexpn'] }, 'sendmail.mc'), /^O PrivacyOptions=noexpn,novrfy$/m);
+  });
+});
