@@ -54,11 +54,6 @@ export class Dir {
     return `/proc/${process.pid}/fd/${this.fd}/${name}`;
   }
 
-  /** The prefix of forChild() paths, to map a program's messages back to tree paths. */
-  get childPrefix(): string {
-    return `/proc/${process.pid}/fd/${this.fd}/`;
-  }
-
   /** lstat of a name in it, or undefined when there is none. */
   lstat(name: string): Stats | undefined {
     try {
