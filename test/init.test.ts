@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { exampleRoot } from './helpers/example.js';
-import { changedPaths, snapshot } from './helpers/snapshot.js';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { snapshot } from './helpers/snapshot.js';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { buildPlan, changes } from '../src/apply/plan.js';
+import { buildPlan } from '../src/apply/plan.js';
 import { SourceFile } from '../src/core/source.js';
 import { modelOf } from '../src/model/tcprules.js';
 import { parseTcpRules } from '../src/parsers/tcprules.js';

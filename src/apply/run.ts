@@ -123,7 +123,6 @@ export function removeLine(path: string): string {
 
 /** The plan's commands as one shell script (templates/apply.sh.hbs), with the paths of the host itself. */
 export function planScript(plan: Plan, render: Render): string {
-  const changed = plan.files.filter(changes);
   return render('apply.sh', {
     policy: plan.policyPath,
     smrshDir: sq(plan.layout.smrshDir),

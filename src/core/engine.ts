@@ -6,7 +6,7 @@ import { detached, SourceFile } from './source.js';
 import { DirectiveReader, type Directive, type Range, type RuleNames } from './directives.js';
 import { formatMessage, type AnyRule, type FilePart, type Report, type RuleContext, type RuleSettings, type SuppressionUse } from './rule.js';
 import { grown } from './typed-array.js';
-import { SEVERITIES, severityRank, type FileKind, type Finding, type Severity, type Span, type Suppression } from './types.js';
+import { SEVERITIES, severityRank, type FileKind, type Finding, type Severity, type Suppression } from './types.js';
 
 /** An out-of-band suppression for a whole file, from `.mailharden.yaml` `ignores:`. */
 export interface FileIgnore {

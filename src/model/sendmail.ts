@@ -188,9 +188,6 @@ const KNOWN_INCLUDES: Record<string, readonly (readonly [macro: string, value: s
   ],
 };
 
-/** The option each m4 macro sets, by macro name. */
-const OPTION_OF_MACRO = new Map(M4_OPTIONS.map(([option, macro, predefined]) => [macro, { option, predefined }]));
-
 /** The Received: header cfhead.m4 writes unless confRECEIVED_HEADER is defined (it names $v/$Z). */
 const DEFAULT_RECEIVED = '$?sfrom $s $.$?_($?s$|from $.$_) $.$?{auth_type}(authenticated$?{auth_ssf} bits=${auth_ssf}$.) $.by $j ($v/$Z)$?r with $r$. id $i$?{tls_version} (version=${tls_version} cipher=${cipher} bits=${cipher_bits} verify=${verify})$.$?u for $u; $|; $.$b';
 

@@ -328,7 +328,7 @@ class Lexer {
   private next: 'word' | 'target' | 'heredoc' | 'heredoc-strip' = 'word';
   private heredocs: { delim: string; strip: boolean }[] = [];
 
-  constructor(private readonly file: SourceFile) {
+  constructor(file: SourceFile) {
     this.text = file.text;
     for (let k = this.text.indexOf('\n'); k >= 0; k = this.text.indexOf('\n', k + 1)) this.starts.push(k + 1);
   }
