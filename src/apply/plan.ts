@@ -12,7 +12,7 @@ import { relayKeys } from '../render/networks.js';
 import { renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
-import { Dirs, linkRefused, type Dir } from './dirs.js';
+import { Dirs, linkRefused } from './dirs.js';
 import { nameFromBytes } from '../core/fs-names.js';
 import { openRegular, readFd } from './write.js';
 
@@ -144,11 +144,6 @@ export class RootFs {
     }
     if (buf.includes(0)) throw new UserError(`${path}: binary file (NUL bytes): not a configuration file`, 3);
     return { ...decodeText(buf), st };
-  }
-
-  /** Creates the directories of a tree path through verified descriptors (refusing links); returns the directory. */
-  ensureDir(dir: string): Dir {
-    return this.dirs.need(dir, {});
   }
 
   /** The nearest existing directory at or above `dir`. */

@@ -306,9 +306,12 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, '');
   const defaultBackup = posix.join('/var/backups/mailharden', stamp);
   const backupDir = o.backupDir ?? shown(defaultBackup);
-  // A --backup-dir is opened like the root, each component without following links, from /.
-  const hostDirs = o.backupDir ? new Dirs('/') : undefined;
-  const backups = o.backup && (changed.some((f) => f.before !== undefined) || pendingActions.some((a) => a.type === 'remove' || (a.type === 'link' && a.replaces))) ? (hostDirs ?? dirs).under(o.backupDir ? posix.resolve(o.backupDir) : defaultBackup, { mode: 0o700 }) : undefined;
+  const needed = o.backup && (changed.some((f) => f.before !== undefined) || pendingActions.some((a) => a.type === 'remove' || (a.type === 'link' && a.replaces)));
+  // A --backup-dir is opened like the root, each component without following links, from /; the
+  // default one's parents are made as any directory (0755), the run's own directory 0700.
+  const hostDirs = needed && o.backupDir ? new Dirs('/') : undefined;
+  if (needed && !o.backupDir) dirs.need(posix.dirname(defaultBackup), {});
+  const backups = needed ? (hostDirs ?? dirs).under(o.backupDir ? posix.resolve(o.backupDir) : defaultBackup, { mode: 0o700 }) : undefined;
   try {
     if (backups && othersMayChange(backups.need('/').stat())) throw new UserError(`${backupDir}: other users can change entries in it: not a place for backups`, 3);
     if (backups) {

@@ -10,7 +10,7 @@ import { othersMayChange } from './workdir.js';
 
 /** A fresh name beside `path`: a dot file in the same directory, so a rename over `path` is atomic. */
 export function tempBeside(path: string, what: string): string {
-  return posix.join(posix.dirname(path), `.${posix.basename(path)}.mailharden-${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return posix.join(posix.dirname(path), tempName(posix.basename(path), what));
 }
 
 /**
@@ -28,7 +28,7 @@ export function replaceFile(path: string, text: string, mode: number): void {
   }
 }
 
-/** Temp files apply leaves only when it is killed; the next run removes them. */
+/** Temp files apply leaves only when it is killed; the next run removes them (`check` and `current` are validation files of versions that made them beside the target). */
 export const TEMP_PATTERN = /^\..+\.mailharden-(?:check|current|new|link)-(\d+)-[0-9a-f]{8}(?:\.db|\.cdb|\.cdb\.tmp)?$/;
 
 /** Creates a new file (never an existing one, never through a link) with `mode`, written and synced. */
@@ -120,12 +120,7 @@ export function installCopy(from: string, dir: Dir, name: string, mode: number, 
   try {
     const { fd: src } = openFile(from, { noFollow: true });
     try {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (;;) {
-        const n = readSync(src, buf, 0, buf.length, null);
-        if (n === 0) break;
-        for (let off = 0; off < n; ) off += writeSync(out, buf, off, n - off);
-      }
+      copyFd(src, out);
     } finally {
       closeSync(src);
     }
@@ -133,11 +128,11 @@ export function installCopy(from: string, dir: Dir, name: string, mode: number, 
     if (owner && process.getuid?.() === 0) fchownSync(out, owner.uid, owner.gid);
     fchmodSync(out, mode);
     fsyncSync(out);
-    closeSync(out);
   } catch (e) {
-    closeSync(out);
     rmSync(tmp, { force: true });
     throw e;
+  } finally {
+    closeSync(out);
   }
   try {
     const st = dir.lstat(name);
@@ -199,6 +194,16 @@ export function readFd(fd: number, size: number, max: number, shown: string): Bu
   return readOpen(fd, size);
 }
 
+/** Copies what is left to read of one open file into another, a MiB at a time. */
+function copyFd(from: number, to: number): void {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  for (;;) {
+    const n = readSync(from, buf, 0, buf.length, null);
+    if (n === 0) return;
+    for (let off = 0; off < n; ) off += writeSync(to, buf, off, n - off);
+  }
+}
+
 /** A regular file's bytes from a verified directory. */
 export function readBytes(dir: Dir, name: string, max: number, shown: string): Buffer {
   const { fd, st } = openRegular(dir, name, shown);
@@ -221,13 +226,7 @@ export function backup(dir: Dir, name: string, treePath: string, into: Dirs): vo
   try {
     const out = openSync(dest.at(name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (let pos = 0; ; ) {
-        const n = readSync(fd, buf, 0, buf.length, pos);
-        if (n === 0) break;
-        for (let off = 0; off < n; ) off += writeSync(out, buf, off, n - off);
-        pos += n;
-      }
+      copyFd(fd, out);
       if (process.getuid?.() === 0) fchownSync(out, fst.uid, fst.gid);
       fchmodSync(out, fst.mode & 0o7777);
       futimesSync(out, fst.atime, fst.mtime);
