@@ -1,3 +1,4 @@
+import { cached } from '../../src/core/cache.js';
 import { baseName, isInterpreter, isShell, isTextTool, isWriter } from '../../src/model/programs.js';
 import type { AliasTarget } from '../../src/parsers/aliases.js';
 
@@ -14,19 +15,18 @@ interface Analysis {
 }
 
 const NONE: Analysis = Object.freeze({ programs: [], uudecode: undefined, dangerous: undefined });
-/** Program targets are kept objects (AliasEntry.deliveries), so each is analysed once. */
-const analyses = new WeakMap<AliasTarget, Analysis>();
 
+/** Program targets are kept objects (AliasEntry.deliveries), so each is analysed once. */
 function analysis(t: AliasTarget): Analysis {
   if (t.kind !== 'program' || t.command === undefined) return NONE;
-  let a = analyses.get(t);
-  if (!a) {
-    const programs = programWords(t.command);
-    const uudecode = programs.find((p) => baseName(p) === 'uudecode');
-    a = { programs, uudecode, dangerous: uudecode === undefined ? dangerousIn(t.command, programs) : undefined };
-    analyses.set(t, a);
-  }
-  return a;
+  return cached(t, 'aliases.programAnalysis', analyse);
+}
+
+function analyse(t: AliasTarget): Analysis {
+  const command = t.command!;
+  const programs = programWords(command);
+  const uudecode = programs.find((p) => baseName(p) === 'uudecode');
+  return { programs, uudecode, dangerous: uudecode === undefined ? dangerousIn(command, programs) : undefined };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { cached } from '../../src/core/cache.js';
 import type { Span } from '../../src/core/types.js';
 import type { CfDocument } from '../../src/parsers/sendmail-cf.js';
 
@@ -14,14 +15,13 @@ export interface CfFeature {
  * (cfhead, proto, the mailers) leave such lines too, so callers look for the feature names they know.
  * A cf written by hand, or stripped of comments, has none: absence proves nothing.
  */
-/** Several rules ask for the features of the same document: read them once. */
-const seen = new WeakMap<CfDocument, CfFeature[]>();
-
 export function featuresOfCf(doc: CfDocument): CfFeature[] {
-  const cached = seen.get(doc);
-  if (cached) return cached;
+  // Several rules ask for the features of the same document: read them once.
+  return cached(doc, 'cf.features', readFeatures);
+}
+
+function readFeatures(doc: CfDocument): CfFeature[] {
   const out: CfFeature[] = [];
-  seen.set(doc, out);
   if (!doc.file.text.includes('$Id: ')) return out;
   const { lines } = doc;
   for (let i = 0; i < lines.length; i++) {

@@ -1,3 +1,4 @@
+import { cached } from '../../src/core/cache.js';
 import { blockSize, formatCidr, modelOf, publicAddresses, summarize, type Block } from '../../src/model/tcprules.js';
 import { ruleKeys, type TcpRule, type TcpRulesDocument } from '../../src/parsers/tcprules.js';
 
@@ -21,13 +22,9 @@ export function describeBlocks(blocks: readonly Block[]): string {
   return cidrs.length <= 3 ? cidrs.join(', ') : `${cidrs.slice(0, 3).join(', ')} and ${cidrs.length - 3} more blocks`;
 }
 
-const grantsOf = new WeakMap<TcpRulesDocument, RelayGrant[]>();
-
 /** Every allow line that sets RELAYCLIENT and decides at least one key (worked out once per document). */
 export function relayGrants(doc: TcpRulesDocument): RelayGrant[] {
-  let grants = grantsOf.get(doc);
-  if (!grants) grantsOf.set(doc, (grants = findGrants(doc)));
-  return grants;
+  return cached(doc, 'tcprules.relayGrants', findGrants);
 }
 
 function findGrants(doc: TcpRulesDocument): RelayGrant[] {

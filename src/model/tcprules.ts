@@ -1,3 +1,4 @@
+import { cached } from '../core/cache.js';
 import { ruleKeys, type TcpAction, type TcpRule, type TcpRulesDocument } from '../parsers/tcprules.js';
 
 /**
@@ -51,13 +52,9 @@ export function lookupNames(q: TcpQuery): string[] {
   return names;
 }
 
-const models = new WeakMap<TcpRulesDocument, TcpRulesModel>();
-
 /** The model of a document, built once and shared by every rule that asks. */
 export function modelOf(doc: TcpRulesDocument): TcpRulesModel {
-  let m = models.get(doc);
-  if (!m) models.set(doc, (m = new TcpRulesModel(doc)));
-  return m;
+  return cached(doc, 'tcprules.model', (d) => new TcpRulesModel(d));
 }
 
 /** The records of the lines tcprules accepts, and the lookup over them. */
