@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { KeyLog } from '../src/core/duplicates.js';
+import { KeyLog, radixSort } from '../src/core/duplicates.js';
 
 /** The repeats a Map finds: ids of each key added more than once, in order of addition. */
 function expected(keys: string[]): number[][] {
@@ -62,4 +62,20 @@ it('KeyLog: the empty key, and a key of a million characters', () => {
     [3, 5],
   ]);
   assert.equal(log.key(3), long);
+});
+
+it('radixSort orders any 32-bit hashes stably, whatever CHUNK_BITS is', () => {
+  // The sort has its own radix: this checks it alone, on hashes whose every bit varies (the highest
+  // included), runs of equal hashes, and more ids than one chunk of the log holds.
+  let seed = 11;
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+  for (const n of [0, 1, 5000, 300_000]) {
+    const hashes = new Uint32Array(n);
+    for (let i = 0; i < n; i++) hashes[i] = i % 7 === 0 ? 0xffffffff - (rand() % 50) : rand();
+    const ids = Uint32Array.from({ length: n }, (_, i) => i);
+    const want = Array.from(ids).sort((a, b) => hashes[a]! - hashes[b]! || a - b);
+    const [sortedHashes, sortedIds] = radixSort(hashes.slice(), ids);
+    assert.deepEqual(Array.from(sortedIds), want, `n ${n}`);
+    assert.deepEqual(Array.from(sortedHashes), want.map((id) => hashes[id]!), `n ${n}`);
+  }
 });

@@ -1,12 +1,20 @@
 import { grown } from './typed-array.js';
 
-/** Ids per chunk of the log (a power of two). */
+/** Ids per chunk of the log (a power of two); nothing else depends on it. */
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
 /** Up to this many keys, the repeats are found by a comparison sort. */
 const SMALL = 4096;
+
+/**
+ * Bits of the hash the radix sort places per pass (its own constant: the sort does not depend on the
+ * log's chunks). Two passes of 65,536 buckets cover the 32 bits.
+ */
+const RADIX_BITS = 16;
+const RADIX = 1 << RADIX_BITS;
+const RADIX_MASK = RADIX - 1;
 
 /** One chunk of the log: the hashes, characters and data of CHUNK consecutive ids. */
 interface Chunk {
@@ -131,7 +139,7 @@ export class KeyLog {
     }
     for (let i = 0; i < n; i++) ids[i] = i;
     if (n <= SMALL) {
-      // A small file (most are): a comparison sort, rather than passes over 65,536 buckets.
+      // A small file (most are): a comparison sort, rather than passes over RADIX buckets.
       const byHash = hashes;
       ids.sort((a, b) => byHash[a]! - byHash[b]! || a - b);
       hashes = ids.map((id) => byHash[id]!);
@@ -185,19 +193,22 @@ export class KeyLog {
   }
 }
 
-/** Sorts hashes with their ids by hash, stably: two passes of 16 bits. Returns the sorted arrays (the inputs are reused). */
-function radixSort(hashes: Uint32Array, ids: Uint32Array): [Uint32Array, Uint32Array] {
+/**
+ * Sorts hashes with their ids by hash, stably: passes of RADIX_BITS bits, lowest first. Returns the
+ * sorted arrays (the inputs are reused). Exported for its test.
+ */
+export function radixSort(hashes: Uint32Array, ids: Uint32Array): [Uint32Array, Uint32Array] {
   const n = hashes.length;
   let hashesTo: Uint32Array = new Uint32Array(n);
   let idsTo: Uint32Array = new Uint32Array(n);
-  const counts = new Uint32Array(CHUNK + 1);
-  for (let shift = 0; shift < 32; shift += 16) {
+  const counts = new Uint32Array(RADIX + 1);
+  for (let shift = 0; shift < 32; shift += RADIX_BITS) {
     counts.fill(0);
-    for (let i = 0; i < n; i++) counts[((hashes[i]! >>> shift) & MASK) + 1]!++;
-    for (let b = 1; b <= CHUNK; b++) counts[b]! += counts[b - 1]!;
+    for (let i = 0; i < n; i++) counts[((hashes[i]! >>> shift) & RADIX_MASK) + 1]!++;
+    for (let b = 1; b <= RADIX; b++) counts[b]! += counts[b - 1]!;
     for (let i = 0; i < n; i++) {
       const h = hashes[i]!;
-      const to = counts[(h >>> shift) & MASK]!++;
+      const to = counts[(h >>> shift) & RADIX_MASK]!++;
       hashesTo[to] = h;
       idsTo[to] = ids[i]!;
     }
