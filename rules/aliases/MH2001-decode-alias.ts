@@ -20,21 +20,18 @@ export default defineRule({
     fix: 'delete the alias and run newaliases',
   },
   check(doc, ctx) {
-    // Entries are read as fresh objects each time: remember them by line.
-    const piped = new Set<number>();
     for (const e of doc.withDeliveries) {
       for (const t of e.deliveries) {
         const program = uudecodeIn(t);
-        if (program === undefined) continue;
-        piped.add(e.line);
-        ctx.report({ messageId: 'program', data: { name: e.name, program }, span: t.span });
+        if (program !== undefined) ctx.report({ messageId: 'program', data: { name: e.name, program }, span: t.span });
       }
     }
     const { keys } = doc;
     for (let i = 0; i < keys.length; i++) {
       if (!keys.in(i, DECODE_NAMES)) continue;
+      // A decode alias that pipes into uudecode is reported above, at its program.
       const e = doc.entries.at(i)!;
-      if (!piped.has(e.line)) ctx.report({ messageId: 'named', data: { name: e.name }, span: e.nameSpan });
+      if (!e.deliveries.some((t) => uudecodeIn(t) !== undefined)) ctx.report({ messageId: 'named', data: { name: e.name }, span: e.nameSpan });
     }
   },
 });

@@ -113,21 +113,27 @@ export class AliasEntry {
 
 /**
  * Numbers kept per entry: line, base (-1: in its joined text, kept), nameFrom, nameTo, valueFrom,
- * valueTo, name-is-key, physical lines. A continued entry whose name and colon are on its first line
+ * valueTo, flags (NAME_IS_KEY, KEPT), physical lines. A continued entry whose name and colon are on its first line
  * (nearly all) keeps its base in the file: offsets up to the colon are the same in the joined text,
  * which is made only when the entry is read (`at`).
  */
 const STRIDE = 8;
+/** Flags: the name is written as its key; the entry's object is kept (`AliasEntries.keep`). */
+const NAME_IS_KEY = 1;
+const KEPT = 2;
 
 /**
  * The entries of an aliases file, kept as columns of numbers (and the joined text of the few entries
- * that span several lines); an AliasEntry object is made each time one is read. A million-entry file
- * then holds 28 bytes per entry instead of a hundred-odd bytes of objects for the collector to copy.
+ * that span several lines); an AliasEntry object is made when one is read, and kept only for the few
+ * entries that deliver to programs, files and :include: lists. A million-entry file then holds 28 bytes
+ * per entry instead of a hundred-odd bytes of objects for the collector to copy.
  */
 export class AliasEntries implements Iterable<AliasEntry> {
   /** Room for an entry per line: never too little (an entry starts a line), so never copied to grow. */
   private cols: Int32Array;
   private readonly continued = new Map<number, Joined>();
+  /** The entries read once and kept (those of `withDeliveries`), by index. */
+  private readonly kept = new Map<number, AliasEntry>();
   length = 0;
 
   constructor(private readonly file: SourceFile) {
@@ -149,19 +155,31 @@ export class AliasEntries implements Iterable<AliasEntry> {
     c[at + 3] = nameTo;
     c[at + 4] = valueFrom;
     c[at + 5] = valueTo;
-    c[at + 6] = nameIsKey ? 1 : 0;
+    c[at + 6] = nameIsKey ? NAME_IS_KEY : 0;
     c[at + 7] = lines;
     if (joined) this.continued.set(this.length, joined);
     this.length++;
   }
 
-  /** The entry at index `i` (0-based), or undefined past the end. */
+  /**
+   * The entry at index `i` (0-based), or undefined past the end: the same object on every call for a
+   * kept entry (one of `withDeliveries`, whose targets are then split once), a new one otherwise.
+   */
   at(i: number): AliasEntry | undefined {
     if (i < 0 || i >= this.length) return undefined;
     const c = this.cols;
     const k = i * STRIDE;
+    if (c[k + 6]! & KEPT) return this.kept.get(i)!;
     const joined = c[k + 1]! < 0 ? this.continued.get(i) : c[k + 7]! > 1 ? joinLines(this.file, c[k]!, c[k + 7]!) : undefined;
     return new AliasEntry(joined ? joined.text : this.file.text, joined ? 0 : c[k + 1]!, c[k]!, joined, c[k + 2]!, c[k + 3]!, c[k + 4]!, c[k + 5]!);
+  }
+
+  /** Keeps the object of entry `i`, so that `at(i)` returns it from now on; returns it. */
+  keep(i: number): AliasEntry {
+    const e = this.at(i)!;
+    this.kept.set(i, e);
+    this.cols[i * STRIDE + 6]! |= KEPT;
+    return e;
   }
 
   /** The first line of the entry at index `i` (no object made: for rules that walk every entry). */
@@ -195,7 +213,7 @@ export class AliasEntries implements Iterable<AliasEntry> {
 
   /** Whether the entry at index `i` writes its name as its key (as nearly all do: lower case, unquoted). */
   nameIsKey(i: number): boolean {
-    return this.cols[i * STRIDE + 6] === 1;
+    return (this.cols[i * STRIDE + 6]! & NAME_IS_KEY) !== 0;
   }
 
   /**
@@ -317,7 +335,7 @@ export interface AliasesDocument {
   entries: AliasEntries;
   /** `entries.at(i).key`, by index: rules that look only at names walk this, not the entries. */
   keys: AliasKeys;
-  /** The entries with a program, file or :include: target (few, in a large file). */
+  /** The entries with a program, file or :include: target (few, in a large file): kept objects, `entries.at(i)` returns them too. */
   withDeliveries: AliasEntry[];
   /** Lines without a colon (a lone CR included): skipped by sendmail with "missing colon". */
   missingColon: { line: number; span: Span }[];
@@ -450,7 +468,7 @@ export function parseAliases(file: SourceFile): AliasesDocument {
     if (!nameIsKey) doc.keys.differs(doc.entries.length - 1, key);
     // In place, the value's raw text also holds newlines and the backslashes the join drops: neither counts.
     const delivers = logical ? hasDeliveryChar(src, colon + 1, to) : Math.min(pipes.from(colon + 1), slashes.from(colon + 1), colons.from(colon + 1)) < end;
-    if (delivers) doc.withDeliveries.push(doc.entries.at(doc.entries.length - 1)!);
+    if (delivers) doc.withDeliveries.push(doc.entries.keep(doc.entries.length - 1));
   }
   return doc;
 }
