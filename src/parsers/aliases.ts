@@ -113,9 +113,9 @@ export class AliasEntry {
 
 /**
  * Numbers kept per entry: line, base (-1: in its joined text, kept), nameFrom, nameTo, valueFrom,
- * valueTo, flags (NAME_IS_KEY, KEPT), physical lines. A continued entry whose name and colon are on its first line
- * (nearly all) keeps its base in the file: offsets up to the colon are the same in the joined text,
- * which is made only when the entry is read (`at`).
+ * valueTo, flags (NAME_IS_KEY, KEPT), physical lines. A continued entry whose name and colon are on
+ * its first line (nearly all) keeps its base in the file: offsets up to the colon are the same in the
+ * joined text, which is made only when the entry is read (`at`).
  */
 const STRIDE = 8;
 /** Flags: the name is written as its key; the entry's object is kept (`AliasEntries.keep`). */
@@ -335,7 +335,7 @@ export interface AliasesDocument {
   entries: AliasEntries;
   /** `entries.at(i).key`, by index: rules that look only at names walk this, not the entries. */
   keys: AliasKeys;
-  /** The entries with a program, file or :include: target (few, in a large file): kept objects, `entries.at(i)` returns them too. */
+  /** The entries with a program, file or :include: target (few, in a large file); `entries.at(i)` returns these same objects. */
   withDeliveries: AliasEntry[];
   /** Lines without a colon (a lone CR included): skipped by sendmail with "missing colon". */
   missingColon: { line: number; span: Span }[];
