@@ -1,5 +1,8 @@
-/** The values worked out for each document (or an object of one), by key; dropped with the document. */
-const values = new WeakMap<object, Map<string, unknown>>();
+/**
+ * The values worked out for each document (or an object of one), by key, then by document: a key's
+ * values are dropped with their documents, and an object costs one WeakMap entry per key it has.
+ */
+const byKey = new Map<string, WeakMap<object, unknown>>();
 
 /**
  * The value `key` of `doc`, worked out by `compute` the first time any rule asks and the same value
@@ -7,10 +10,11 @@ const values = new WeakMap<object, Map<string, unknown>>();
  * it must not be reused for another; `doc` may also be an object a document keeps (an alias target).
  */
 export function cached<D extends object, T>(doc: D, key: string, compute: (doc: D) => T): T {
-  let byKey = values.get(doc);
-  if (byKey === undefined) values.set(doc, (byKey = new Map()));
-  if (byKey.has(key)) return byKey.get(key) as T;
-  const value = compute(doc);
-  byKey.set(key, value);
-  return value;
+  let values = byKey.get(key);
+  if (values === undefined) byKey.set(key, (values = new WeakMap()));
+  const value = values.get(doc) as T | undefined;
+  if (value !== undefined || values.has(doc)) return value as T;
+  const computed = compute(doc);
+  values.set(doc, computed);
+  return computed;
 }
