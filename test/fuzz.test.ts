@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { buildPlan, changes } from '../src/apply/plan.js';
 import { planScript, policyLabel } from '../src/apply/run.js';
 import { UserError } from '../src/core/errors.js';
-import { lintText } from '../src/core/lint-text.js';
+import { lintText } from '../src/lint/text.js';
 import { SourceFile } from '../src/core/source.js';
 import { FILE_KINDS, type FileKind } from '../src/core/types.js';
 import { parseAs } from '../src/parsers/documents.js';

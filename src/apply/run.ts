@@ -3,7 +3,7 @@ import { fchmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { lintText } from '../core/lint-text.js';
+import { lintText } from '../lint/text.js';
 import type { AnyRule } from '../core/rule.js';
 import { SEVERITIES, type Finding, type Severity } from '../core/types.js';
 import { octal } from '../host/mode.js';

@@ -14,10 +14,10 @@ import {
   type BaselineRun,
 } from '../baseline/baseline.js';
 import { UserError } from '../core/errors.js';
-import { today } from '../core/lint-text.js';
+import { today } from '../lint/text.js';
 import type { FileKind } from '../core/types.js';
 import type { Profile } from '../host/layout.js';
-import { lint } from '../lint.js';
+import { lint } from '../lint/request.js';
 import { lintRequest } from './lint-command.js';
 import { rules } from '../../rules/index.js';
 

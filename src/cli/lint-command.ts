@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { lint, parseFailOn, type LintRequest } from '../lint.js';
+import { lint, parseFailOn, type LintRequest } from '../lint/request.js';
 import { UserError } from '../core/errors.js';
 import { failsAt } from '../core/report.js';
 import type { FileKind } from '../core/types.js';
@@ -47,7 +47,7 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
   let notes: string[] = [];
   if (baseline) {
     const { applyBaseline, outcomeNotes, runScope } = baseline.module;
-    const { today } = await import('../core/lint-text.js');
+    const { today } = await import('../lint/text.js');
     const cwd = process.cwd();
     // Only the entries this run could match can be "fixed": a lint of one file says nothing of the others.
     const scope = runScope(report, {

@@ -1,8 +1,8 @@
 import { UserError } from '../core/errors.js';
 import { failsAt, type LintReport } from '../core/report.js';
-import { parseFailOn } from '../lint.js';
+import { parseFailOn } from '../lint/request.js';
 import { probeFindings, probeRulesOf } from '../probe/findings.js';
-import { probe } from '../probe/run.js';
+import { probe } from '../probe/session.js';
 import { rules } from '../../rules/index.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
 import { writeOutputFile } from '../write-file.js';

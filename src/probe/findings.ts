@@ -1,5 +1,5 @@
 import { lintProbe } from '../core/engine.js';
-import { today } from '../core/lint-text.js';
+import { today } from '../lint/text.js';
 import type { AnyRule } from '../core/rule.js';
 import type { Finding } from '../core/types.js';
 import type { ProbeDocument } from './transcript.js';
