@@ -1,7 +1,7 @@
 /**
  * Generates docs/rules/<ID>.md (metadata header + the rule's prose), docs/rules/README.md (index),
- * docs/coverage.md, docs/policy.md (the policy reference, from the JSON Schema) and the rule list in
- * README.md. With --check it only compares, and exits 1 when a generated file is stale (CI runs this).
+ * docs/coverage.md, docs/policy.md (the policy reference, from the JSON Schema), the rule list and the
+ * exit codes in README.md and the exit codes in docs/ci.md (src/core/exit.ts). With --check it only compares, and exits 1 when a generated file is stale (CI runs this).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { rules } from '../rules/index.js';
 import { POLICY_SCHEMA } from '../src/policy/schema.js';
 import { MANAGED_FILES } from '../src/policy/validate.js';
 import { CONFIG_SCHEMA } from '../src/config/schema.js';
+import { EXIT, EXIT_MEANINGS, type ExitName } from '../src/core/exit.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const check = process.argv.includes('--check');
@@ -59,15 +60,29 @@ emit(
 emit('schemas/policy.json', `${JSON.stringify(POLICY_SCHEMA, null, 2)}\n`);
 emit('schemas/config.json', `${JSON.stringify(CONFIG_SCHEMA, null, 2)}\n`);
 
-const readmePath = join(ROOT, 'README.md');
-if (existsSync(readmePath)) {
-  const readme = readFileSync(readmePath, 'utf8');
-  const start = '<!-- rules:start -->';
-  const end = '<!-- rules:end -->';
-  const a = readme.indexOf(start);
-  const b = readme.indexOf(end);
-  if (a >= 0 && b > a) emit('README.md', `${readme.slice(0, a + start.length)}\n${ruleTable(metas, (id) => `docs/rules/${id}.md`)}${readme.slice(b)}`);
+/** Replaces the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` in a hand-written file (each marker on a line of its own). */
+function emitSection(path: string, name: string, content: string): void {
+  const full = join(ROOT, path);
+  if (!existsSync(full)) return;
+  const text = readFileSync(full, 'utf8');
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`${path}: no ${start} … ${end} section`);
+  emit(path, `${text.slice(0, a + start.length)}\n${content}${text.slice(b)}`);
 }
+
+emitSection('README.md', 'rules', ruleTable(metas, (id) => `docs/rules/${id}.md`));
+
+// The exit codes, from src/core/exit.ts: every code in the README, the ones CI sees per command in docs/ci.md.
+const exitCodes = (Object.keys(EXIT) as ExitName[]).map((name) => ({ code: EXIT[name], ...EXIT_MEANINGS[name] }));
+emitSection('README.md', 'exit-codes', `| Code | Meaning |\n|---|---|\n${exitCodes.map((e) => `| ${e.code} | ${e.meaning} |\n`).join('')}`);
+emitSection(
+  'docs/ci.md',
+  'exit-codes',
+  `| Code | \`mailharden lint\` | \`mailharden apply … --dry-run --exit-code\` |\n|---|---|---|\n${exitCodes.map((e) => (e.ci ? `| ${e.code} | ${e.ci.lint} | ${e.ci.drift} |\n` : '')).join('')}`,
+);
 /** The part of a JSON Schema the policy schema uses. */
 interface SchemaNode {
   description?: string;
