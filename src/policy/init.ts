@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { buildPlan, changes, layoutFor, managedPaths, tcpRulesPath, type Plan } from '../apply/plan.js';
 import { policyLabel } from '../apply/run.js';
 import { UserError } from '../core/errors.js';
+import { EXIT } from '../core/exit.js';
 import { jsonVisible, visibleControls } from '../core/visible.js';
 import { SourceFile } from '../core/source.js';
 import { detectProfile, LAYOUTS, qmailPaths, type Layout, type Profile } from '../host/layout.js';
@@ -363,7 +364,7 @@ export function derivePolicy(opts: DeriveOptions): Derived {
   const cfText = tree.read(cfPath);
   const hasQmail = tree.stat(control)?.type === 'dir';
   if (cfText === undefined && !hasQmail) {
-    throw new UserError(`${opts.root}: found neither ${cfPath} nor the qmail control directory ${control}: no sendmail or qmail configuration to derive a policy from (mailharden init without --from-system writes a starter policy)`, 2);
+    throw new UserError(`${opts.root}: found neither ${cfPath} nor the qmail control directory ${control}: no sendmail or qmail configuration to derive a policy from (mailharden init without --from-system writes a starter policy)`, EXIT.usage);
   }
   const mta: ('sendmail' | 'qmail')[] = [];
   if (cfText !== undefined) mta.push('sendmail');
