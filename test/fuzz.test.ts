@@ -17,7 +17,7 @@ import { POLICY_SCHEMA, type Policy } from '../src/policy/schema.js';
 import { loadPolicy } from '../src/policy/validate.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { rules } from '../rules/index.js';
-import { dangerousProgram, programsOf, uudecodeIn } from '../rules/aliases/programs.js';
+import { dangerousProgram, programsOf, uudecodeIn } from '../src/model/aliases.js';
 import { exampleRoot } from './helpers/example.js';
 import { ROOT } from './helpers/cli.js';
 import { loadFixtures } from './helpers/fixtures.js';

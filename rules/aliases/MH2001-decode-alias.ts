@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { KeySet } from '../../src/parsers/aliases.js';
-import { uudecodeIn } from './programs.js';
+import { uudecodeIn } from '../../src/model/aliases.js';
 
 const DECODE_NAMES = new KeySet(['decode', 'uudecode']);
 

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import type { Span } from '../../src/core/types.js';
 import { octal } from '../../src/host/mode.js';
-import { AT_START, mtaCf, otherWriters, unsafeDirs } from './host-paths.js';
+import { AT_START, mtaCf, otherWriters, unsafeDirs } from '../../src/host/paths.js';
 
 /** The version comment help() honours: `#vers`, a TAB, then a number read with %d (srvrsmtp.c HELPVSTR). */
 const VERS = /^#vers\t\s*([+-]?\d+)/;

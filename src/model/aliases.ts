@@ -1,7 +1,5 @@
-import { baseName, isInterpreter, isShell, isTextTool, isWriter } from '../../src/model/programs.js';
-import type { AliasTarget } from '../../src/parsers/aliases.js';
-
-export { baseName };
+import { baseName, isInterpreter, isShell, isTextTool, isWriter } from './programs.js';
+import type { AliasTarget } from '../parsers/aliases.js';
 
 /** Words that run the command after them (`exec`, `env X=1`, `nice -n 5`); skipped to find the real program. */
 const WRAPPERS = new Set(['exec', 'env', 'nice', 'nohup', 'command']);

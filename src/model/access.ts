@@ -1,4 +1,4 @@
-import type { AccessEntry } from '../../src/parsers/access.js';
+import type { AccessEntry } from '../parsers/access.js';
 
 /** An IP prefix a Connect: or untagged RELAY key covers (the access map matches whole octets or groups). */
 export interface RelayNetwork {
