@@ -2,7 +2,7 @@ import { lstatSync, statSync, writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { writeOutputFile } from '../write-file.js';
 import type { Profile } from '../host/layout.js';
-import { derivePolicy, starterPolicy } from '../policy/init.js';
+import { derivePolicy, starterPolicy } from '../policy/init/index.js';
 import { policyFromText } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
 import { rootDir } from './root-dir.js';
