@@ -126,6 +126,7 @@ export interface Step {
   run(c: DeriveContext): (y: YamlText) => void;
 }
 
+/** Wraps a deriver for the list. */
 export function step<T>(d: Deriver<T>): Step {
   return {
     sendmailOnly: d.sendmailOnly ?? false,

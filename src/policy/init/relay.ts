@@ -1,16 +1,16 @@
-import type { Layout } from '../../host/layout.js';
-import { qmailPaths } from '../../host/layout.js';
+import { BLANKS, trimEndOf } from '../../core/trim.js';
+import { jsonVisible, visibleControls } from '../../core/visible.js';
+import { qmailPaths, type Layout } from '../../host/layout.js';
 import type { HostTree } from '../../host/tree.js';
 import { formatCidr } from '../../model/tcprules.js';
-import { BLANKS, trimEndOf } from '../../core/trim.js';
 import { BLOCK_BEGIN, renderAccess, renderList, renderTcpSmtp } from '../../render/blocks.js';
 import { relayKeys } from '../../render/networks.js';
 import type { Render } from '../../render/templates.js';
 import { DOMAIN, type Deriver, type Kept } from './context.js';
 import { expandTcpKeys, networksOf, readAccessRelay, readTcpRelay, sameSet, type RelayRead } from './relay-read.js';
 import { flow, listed } from './text.js';
-import { visibleControls, jsonVisible } from '../../core/visible.js';
 
+/** relay.networks: the clients tcp.smtp and the access map let relay by address, when one list states both. */
 function deriveNetworks(tree: HostTree, layout: Layout, mta: readonly string[], render: Render, policyName: string, explain: (path: string, text: string) => void): Kept<string[]> {
   const reads: RelayRead[] = [];
   const tcp = mta.includes('qmail') ? readTcpRelay(tree, layout) : undefined;
@@ -67,6 +67,7 @@ function listFile(text: string, words: boolean): string[] {
   return out;
 }
 
+/** relay.domains: qmail's rcpthosts and sendmail's relay-domains, when they name the same domains. */
 function deriveDomains(tree: HostTree, layout: Layout, mta: readonly string[], render: Render, explain: (path: string, text: string) => void): Kept<string[]> {
   const rcpthosts = `${qmailPaths(layout).control}/rcpthosts`;
   const relayDomains = `${layout.mailDir}/relay-domains`;
