@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { lintText } from '../src/core/lint-text.js';
 import { FILE_KINDS, SEVERITIES, type FileKind } from '../src/core/types.js';
 import { rules } from '../rules/index.js';
+import { formatMessage } from '../src/core/rule.js';
 import { loadFixtures, loadProbeFixtures } from './helpers/fixtures.js';
 import { probeFindings } from '../src/probe/findings.js';
 import { parseTranscript } from '../src/probe/transcript.js';
@@ -96,4 +97,11 @@ describe('rule docs: examples run as tests', () => {
       });
     });
   }
+});
+
+describe('message templates', () => {
+  it('an unknown {placeholder} fails under test instead of reaching a message', () => {
+    assert.equal(formatMessage('alias "{name}" is {what}', { name: 'root', what: 'fine' }), 'alias "root" is fine');
+    assert.throws(() => formatMessage('alias "{name}" is {what}', { name: 'root' }), /placeholder \{what\}/);
+  });
 });

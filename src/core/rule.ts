@@ -109,6 +109,13 @@ export function defineRule<K extends RuleKind, M extends string>(rule: Rule<K, M
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRule = Rule<any, string>;
 
+/**
+ * Under the test runner (or with MAILHARDEN_STRICT_MESSAGES=1) a placeholder the data does not fill is
+ * an error, so a rule whose report lacks a name its message uses fails its tests; in use the message
+ * keeps `{name}` as written rather than losing the finding.
+ */
+const STRICT_MESSAGES = process.env.NODE_TEST_CONTEXT !== undefined || process.env.MAILHARDEN_STRICT_MESSAGES === '1';
+
 /** Expands `{name}` placeholders in a message template. */
 export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
   // Values can hold a newline or TAB from a continued line; a message stays one line (compact output),
@@ -117,6 +124,7 @@ export function formatMessage(template: string, data: Record<string, string | nu
   let out = parts[0]!;
   for (let k = 1; k < parts.length; k += 2) {
     const key = parts[k]!;
+    if (!(key in data) && STRICT_MESSAGES) throw new Error(`message "${template}" has a placeholder {${key}} that the report's data does not fill`);
     out += (key in data ? clipValue(visibleControls(String(data[key]))) : `{${key}}`) + parts[k + 1]!;
   }
   return out;
