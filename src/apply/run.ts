@@ -19,6 +19,7 @@ import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
 import { fileBytes, shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
 import { writeOutputFile } from '../write-file.js';
+import { policyLabel } from './label.js';
 
 export interface ApplyOptions {
   root: string;
@@ -200,11 +201,6 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** The policy's name as generated comments show it: its base name, in characters safe in a config line or a script. */
-export function policyLabel(path: string): string {
-  return (posix.basename(path).replace(/[^A-Za-z0-9._-]/g, '_') || 'policy').slice(0, 100);
 }
 
 /**

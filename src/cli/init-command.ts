@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import { EXIT, type ExitCode } from '../core/exit.js';
 import { writeOutputFile } from '../write-file.js';
 import type { Profile } from '../host/layout.js';
-import { derivePolicy, starterPolicy } from '../policy/init.js';
+import { derivePolicy, starterPolicy } from '../policy/init/index.js';
 import { policyFromText } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
 import { rootDir } from './root-dir.js';
