@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { rules } from '../rules/index.js';
-import { lint } from '../src/lint.js';
+import { lint } from '../src/lint/request.js';
 import { LEGACY_ALIASES } from '../src/model/aliases.js';
 import { derivePolicy, starterPolicy } from '../src/policy/init/index.js';
 import { loadTemplates, type Render } from '../src/render/templates.js';
