@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { KeyLog } from '../src/core/duplicates.js';
-import { DEFAULT_SETTINGS } from '../src/core/lint-text.js';
+import { DEFAULT_SETTINGS } from '../src/lint/text.js';
 import type { RuleContext } from '../src/core/rule.js';
 import { SourceFile } from '../src/core/source.js';
 import { aliasesCut, parseAliases } from '../src/parsers/aliases.js';

@@ -1,26 +1,19 @@
 import { byCodeUnit } from '../src/core/compare.js';
 import type { AnyRule } from '../src/core/rule.js';
-import { accessRules } from './access/index.js';
-import { aliasesRules } from './aliases/index.js';
-import { engineRules } from './engine/index.js';
-import { hostRules } from './host/index.js';
-import { probeRules } from './probe/index.js';
-import { qmailRules } from './qmail/index.js';
-import { sendmailRelayRules } from './sendmail-relay/index.js';
-import { sendmailSyntaxRules } from './sendmail-syntax/index.js';
-import { sendmailRules } from './sendmail/index.js';
-import { tcprulesRules } from './tcprules/index.js';
+import type { RuleGroup } from '../src/core/rule-group.js';
+import { group as access } from './access/index.js';
+import { group as aliases } from './aliases/index.js';
+import { group as engine } from './engine/index.js';
+import { group as host } from './host/index.js';
+import { group as probe } from './probe/index.js';
+import { group as qmail } from './qmail/index.js';
+import { group as sendmailRelay } from './sendmail-relay/index.js';
+import { group as sendmailSyntax } from './sendmail-syntax/index.js';
+import { group as sendmail } from './sendmail/index.js';
+import { group as tcprules } from './tcprules/index.js';
 
-/** Every rule, in id order. The only module that imports specific rules. */
-export const rules: readonly AnyRule[] = [
-  ...engineRules,
-  ...sendmailRules,
-  ...sendmailSyntaxRules,
-  ...sendmailRelayRules,
-  ...aliasesRules,
-  ...accessRules,
-  ...qmailRules,
-  ...tcprulesRules,
-  ...hostRules,
-  ...probeRules,
-].sort((a, b) => byCodeUnit(a.meta.id, b.meta.id));
+/** The rule groups (one a folder), in the order of their id ranges. The only module that imports specific rules. */
+export const groups: readonly RuleGroup[] = [engine, sendmail, sendmailRelay, sendmailSyntax, aliases, access, qmail, tcprules, host, probe];
+
+/** Every rule, in id order. */
+export const rules: readonly AnyRule[] = groups.flatMap((g) => g.rules).sort((a, b) => byCodeUnit(a.meta.id, b.meta.id));

@@ -1,29 +1,42 @@
 /**
  * Generates docs/rules/<ID>.md (metadata header + the rule's prose), docs/rules/README.md (index),
- * docs/coverage.md, docs/policy.md (the policy reference, from the JSON Schema) and the rule list in
- * README.md. With --check it only compares, and exits 1 when a generated file is stale (CI runs this).
+ * docs/coverage.md, docs/policy.md (the policy reference, from the JSON Schema), the rule list and the
+ * exit codes in README.md, the exit codes in docs/ci.md (src/core/exit.ts), and the id ranges and
+ * example languages in docs/writing-rules.md (the rule groups, rules/<group>/index.ts). The generated
+ * parts of hand-written files sit between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers. With --check it only compares, and exits 1 when a generated file is stale (CI runs this).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Pair } from 'yaml';
-import { coverageRows, ruleDocHeader, ruleTable } from '../src/core/rule-docs.js';
+import { coverageRows, docExamples, EXAMPLE_LANGUAGES, ruleDocHeader, ruleTable } from '../src/core/rule-docs.js';
+import type { RuleKind } from '../src/core/rule.js';
+import { FILE_KINDS } from '../src/core/types.js';
 import { validateAgainst } from '../src/core/schema-validate.js';
 import { LAYOUTS, PROFILES } from '../src/host/layout.js';
-import { rules } from '../rules/index.js';
+import { groups, rules } from '../rules/index.js';
 import { POLICY_SCHEMA } from '../src/policy/schema.js';
 import { MANAGED_FILES } from '../src/policy/validate.js';
 import { CONFIG_SCHEMA } from '../src/config/schema.js';
+import { EXIT, EXIT_MEANINGS, type ExitName } from '../src/core/exit.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const check = process.argv.includes('--check');
 const stale: string[] = [];
 
+/** What each file holds, or will hold once written: several generated sections of one file build on each other. */
+const current = new Map<string, string | undefined>();
+const read = (path: string): string | undefined => {
+  if (!current.has(path)) current.set(path, existsSync(join(ROOT, path)) ? readFileSync(join(ROOT, path), 'utf8') : undefined);
+  return current.get(path);
+};
+
 function emit(path: string, content: string): void {
   const full = join(ROOT, path);
-  const old = existsSync(full) ? readFileSync(full, 'utf8') : undefined;
-  if (old === content) return;
-  if (check) stale.push(path);
-  else {
+  if (read(path) === content) return;
+  current.set(path, content);
+  if (check) {
+    if (!stale.includes(path)) stale.push(path);
+  } else {
     mkdirSync(join(full, '..'), { recursive: true });
     writeFileSync(full, content);
   }
@@ -59,15 +72,66 @@ emit(
 emit('schemas/policy.json', `${JSON.stringify(POLICY_SCHEMA, null, 2)}\n`);
 emit('schemas/config.json', `${JSON.stringify(CONFIG_SCHEMA, null, 2)}\n`);
 
-const readmePath = join(ROOT, 'README.md');
-if (existsSync(readmePath)) {
-  const readme = readFileSync(readmePath, 'utf8');
-  const start = '<!-- rules:start -->';
-  const end = '<!-- rules:end -->';
-  const a = readme.indexOf(start);
-  const b = readme.indexOf(end);
-  if (a >= 0 && b > a) emit('README.md', `${readme.slice(0, a + start.length)}\n${ruleTable(metas, (id) => `docs/rules/${id}.md`)}${readme.slice(b)}`);
+/** Replaces the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` in a hand-written file (each marker on a line of its own). */
+function emitSection(path: string, name: string, content: string): void {
+  const text = read(path);
+  if (text === undefined) return;
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`${path}: no ${start} … ${end} section`);
+  emit(path, `${text.slice(0, a + start.length)}\n${content}${text.slice(b)}`);
 }
+
+emitSection('README.md', 'rules', ruleTable(metas, (id) => `docs/rules/${id}.md`));
+
+// docs/writing-rules.md: the id ranges, from the groups' declarations (rules/<group>/index.ts), and an
+// example of each example language, from the rules' docs.
+const idNumber = (id: string): number => Number(id.slice(2));
+const idText = (n: number): string => `MH${String(n).padStart(4, '0')}`;
+emitSection(
+  'docs/writing-rules.md',
+  'id-ranges',
+  `| Ids | Group | Rules about | Applies to | In use | Next free id |\n|---|---|---|---|---|---|\n${groups
+    .map((g) => {
+      const ids = g.rules.map((r) => r.meta.id).sort();
+      const next = idNumber(ids[ids.length - 1]!) + 1;
+      const free = next <= idNumber(g.ids.to) ? idText(next) : 'none (range full)';
+      return `| ${g.ids.from}–${g.ids.to} | [\`${g.name}\`](../rules/${g.name}/) | ${g.title} | ${g.kinds.map((k) => `\`${k}\``).join(', ')} | ${ids[0]}–${ids[ids.length - 1]} (${ids.length}) | ${free} |\n`;
+    })
+    .join('')}`,
+);
+const ruleKinds: readonly RuleKind[] = [...FILE_KINDS, 'host', 'probe'];
+const shortestExamples = ruleKinds.map((kind) => {
+  const { language, holds } = EXAMPLE_LANGUAGES[kind];
+  const candidates = metas
+    .filter((m) => m.kinds.includes(kind))
+    .flatMap((m) => docExamples(prose.get(m.id)!).filter((e) => e.section === 'Incorrect' && e.kind === language).map((e) => ({ id: m.id, code: e.code })))
+    .sort((a, b) => a.code.length - b.code.length || (a.id < b.id ? -1 : 1));
+  if (!candidates.length) throw new Error(`docs/writing-rules.md: no rule for ${kind} has an incorrect \`${language}\` example`);
+  return { kind, language, holds, ...candidates[0]! };
+});
+emitSection(
+  'docs/writing-rules.md',
+  'example-languages',
+  [
+    '| Rules for | Fence language | The block holds | Example |',
+    '|---|---|---|---|',
+    ...shortestExamples.map((e) => `| \`${e.kind}\` | \`${e.language}\` | ${e.holds} | [${e.id}](rules/${e.id}.md) |`),
+    '',
+    ...shortestExamples.flatMap((e) => [`\`${e.kind}\`, from [${e.id}](rules/${e.id}.md):`, '', `\`\`\`${e.language}`, e.code.trimEnd(), '```', '']),
+  ].join('\n'),
+);
+
+// The exit codes, from src/core/exit.ts: every code in the README, the ones CI sees per command in docs/ci.md.
+const exitCodes = (Object.keys(EXIT) as ExitName[]).map((name) => ({ code: EXIT[name], ...EXIT_MEANINGS[name] }));
+emitSection('README.md', 'exit-codes', `| Code | Meaning |\n|---|---|\n${exitCodes.map((e) => `| ${e.code} | ${e.meaning} |\n`).join('')}`);
+emitSection(
+  'docs/ci.md',
+  'exit-codes',
+  `| Code | \`mailharden lint\` | \`mailharden apply … --dry-run --exit-code\` |\n|---|---|---|\n${exitCodes.map((e) => (e.ci ? `| ${e.code} | ${e.ci.lint} | ${e.ci.drift} |\n` : '')).join('')}`,
+);
 /** The part of a JSON Schema the policy schema uses. */
 interface SchemaNode {
   description?: string;

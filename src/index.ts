@@ -2,8 +2,8 @@
  * The library entry point: lint files or text with mailharden's rules, and format the result.
  * A composition root like the CLI: it is one of the two places that import the rule registry.
  */
-import { lint as lintPaths, type LintRequest } from './lint.js';
-import { lintText as lintTextWith } from './core/lint-text.js';
+import { lint as lintPaths, type LintRequest } from './lint/request.js';
+import { lintText as lintTextWith } from './lint/text.js';
 import type { LintReport } from './core/report.js';
 import type { FileKind, Finding } from './core/types.js';
 import { rules } from '../rules/index.js';

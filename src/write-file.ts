@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, writeSync } from 'node:fs';
 import { replaceFile } from './apply/write.js';
 import { UserError } from './core/errors.js';
+import { EXIT } from './core/exit.js';
 import { visibleControls } from './core/visible.js';
 
 /**
@@ -18,7 +19,7 @@ export function writeOutputFile(path: string, text: string, mode = 0o644): void 
     writeDevice(path, text);
     return;
   }
-  if (st && !st.isFile() && !st.isSymbolicLink()) throw new UserError(`${visibleControls(path)}: ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a block device'}, not a file: not written`, 3);
+  if (st && !st.isFile() && !st.isSymbolicLink()) throw new UserError(`${visibleControls(path)}: ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a block device'}, not a file: not written`, EXIT.runtime);
   replaceFile(path, text, mode);
 }
 
@@ -26,7 +27,7 @@ function writeDevice(path: string, text: string): void {
   // No O_CREAT: only the device that is there; O_NOFOLLOW: not a link put in its place since.
   const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NOCTTY);
   try {
-    if (!fstatSync(fd).isCharacterDevice()) throw new UserError(`${visibleControls(path)}: changed while it was opened: not written`, 3);
+    if (!fstatSync(fd).isCharacterDevice()) throw new UserError(`${visibleControls(path)}: changed while it was opened: not written`, EXIT.runtime);
     const buf = Buffer.from(text, 'utf8');
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
   } finally {

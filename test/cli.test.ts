@@ -97,7 +97,7 @@ describe('the shipped bundle', () => {
 describe('the lint path as a library', () => {
   it('loads no heavy module: the engine, the parsers and every rule, without child_process, crypto or a CommonJS npm dependency (ajv, handlebars, yaml)', () => {
     // A fresh process: this one has loaded them for other tests.
-    const probe = `await import(${JSON.stringify(join(ROOT, 'dist', 'src', 'lint.js'))}); await import(${JSON.stringify(join(ROOT, 'dist', 'rules', 'index.js'))});
+    const probe = `await import(${JSON.stringify(join(ROOT, 'dist', 'src', 'lint', 'request.js'))}); await import(${JSON.stringify(join(ROOT, 'dist', 'rules', 'index.js'))});
       const heavy = process.moduleLoadList.filter((m) => /child_process|crypto/.test(m));
       const npm = Object.keys(await import('node:module').then((m) => m.default._cache ?? {})).filter((p) => p.includes('node_modules'));
       console.log(JSON.stringify([...heavy, ...npm]));`;

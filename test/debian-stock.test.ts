@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lintText } from '../src/core/lint-text.js';
+import { lintText } from '../src/lint/text.js';
 import { rules } from '../rules/index.js';
 import { debianCf, debianMc, DEBIAN_MC, M4, needs, needsRoot, SENDMAIL } from './helpers/real.js';
 import { smtpSession } from './helpers/smtp-bs.js';

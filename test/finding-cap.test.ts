@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_PER_RULE } from '../src/core/engine.js';
-import { lintText } from '../src/core/lint-text.js';
+import { lintText } from '../src/lint/text.js';
 import { rules } from '../rules/index.js';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lintText } from '../src/core/lint-text.js';
+import { lintText } from '../src/lint/text.js';
 import { rules } from '../rules/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
 import { needs, SENDMAIL, M4, DEBIAN_MC, sendmailCheckOnDebian } from './helpers/real.js';

@@ -8,7 +8,7 @@ import type { Report } from '../src/core/rule.js';
 import type { HostDocument } from '../src/host/document.js';
 import { LAYOUTS, readAccounts } from '../src/host/layout.js';
 import { HostTree, type AttributeReader } from '../src/host/tree.js';
-import { lint } from '../src/lint.js';
+import { lint } from '../src/lint/request.js';
 import { rules } from '../rules/index.js';
 import immutableBit from '../rules/host/MH6007-immutable-bit.js';
 import { debianCf, needs, SENDMAIL, tempDir } from './helpers/real.js';

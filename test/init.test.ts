@@ -8,7 +8,7 @@ import { buildPlan } from '../src/apply/plan.js';
 import { SourceFile } from '../src/core/source.js';
 import { modelOf } from '../src/model/tcprules.js';
 import { parseTcpRules } from '../src/parsers/tcprules.js';
-import { derivePolicy, starterPolicy, SCHEMA_LINE } from '../src/policy/init.js';
+import { derivePolicy, starterPolicy, SCHEMA_LINE } from '../src/policy/init/index.js';
 import { POLICY_SCHEMA, type Policy } from '../src/policy/schema.js';
 import { loadPolicy } from '../src/policy/validate.js';
 import { loadTemplates } from '../src/render/templates.js';
@@ -174,7 +174,7 @@ describe('mailharden init (starter policy)', () => {
     assert.equal(policy.greeting, '$j');
     assert.equal(policy.help, true);
     assert.deepEqual(policy.smrsh, { allow: ['/usr/libexec/sendmail/mail.local'] });
-    assert.deepEqual(policy.aliases?.strip, ['decode', 'games', 'ingres', 'system', 'toor', 'uucp', 'manager', 'dumper', 'operator']);
+    assert.deepEqual(policy.aliases?.strip, ['decode', 'uudecode', 'games', 'ingres', 'system', 'toor', 'uucp', 'manager', 'dumper', 'operator']);
     assert.deepEqual(policy.queue, { mode: '0700' });
     assert.deepEqual(policy.auth, { 'require-tls': true });
   });

@@ -9,7 +9,7 @@ import { UserError } from '../src/core/errors.js';
 import type { SendmailSettings } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
 import { DEBIAN_MC, M4, needs, tempDir } from './helpers/real.js';
-import { lintText } from '../src/core/lint-text.js';
+import { lintText } from '../src/lint/text.js';
 import { rules } from '../rules/index.js';
 import { ROOT } from './helpers/cli.js';
 

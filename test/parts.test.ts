@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { lintOptions, lintText } from '../src/core/lint-text.js';
+import { lintOptions, lintText } from '../src/lint/text.js';
 import type { FileKind, Finding } from '../src/core/types.js';
-import { lintTarget, readParts } from '../src/read-file.js';
+import { lintTarget, readParts } from '../src/lint/read.js';
 import { aliasesCut } from '../src/parsers/aliases.js';
 import { rules } from '../rules/index.js';
 import { run } from './helpers/cli.js';
@@ -14,7 +14,7 @@ import { mutate, opArb } from './helpers/mutate.js';
 import { tempDir } from './helpers/real.js';
 
 /**
- * A large aliases file is linted in parts (src/read-file.ts): the findings must be exactly those of
+ * A large aliases file is linted in parts (src/lint/read.ts): the findings must be exactly those of
  * the whole file read at once. Small parts make small files come in many of them.
  */
 const LONG = process.env.MH_FUZZ === 'long';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { prng } from './helpers/prng.js';
 import { describe, it } from 'node:test';
-import { lintText } from '../src/core/lint-text.js';
+import { lintText } from '../src/lint/text.js';
 import { FILE_KINDS } from '../src/core/types.js';
 import { rules } from '../rules/index.js';
 import { loadFixtures } from './helpers/fixtures.js';

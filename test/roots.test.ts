@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { lint } from '../src/lint.js';
+import { lint } from '../src/lint/request.js';
 import { rules } from '../rules/index.js';
 import type { Profile } from '../src/host/layout.js';
 import { buildTree, loadTreeFixtures } from './helpers/tree-spec.js';

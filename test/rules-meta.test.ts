@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
-import { lintText } from '../src/core/lint-text.js';
+import { lintText } from '../src/lint/text.js';
 import { FILE_KINDS, SEVERITIES, type FileKind } from '../src/core/types.js';
 import { rules } from '../rules/index.js';
 import { formatMessage } from '../src/core/rule.js';
@@ -12,7 +12,7 @@ import { parseTranscript } from '../src/probe/transcript.js';
 import { docExamples, ruleFiles } from './helpers/rule-files.js';
 import { attributesWork, buildTree, loadTreeFixtures, parseTree } from './helpers/tree-spec.js';
 import { needsRoot } from './helpers/real.js';
-import { lint } from '../src/lint.js';
+import { lint } from '../src/lint/request.js';
 
 const files = ruleFiles();
 const fixtures = loadFixtures();

@@ -1,8 +1,8 @@
 import { after, describe, it } from 'node:test';
 import { formatJson } from '../src/formatters/json.js';
 import { formatText } from '../src/formatters/text.js';
-import { lintText } from '../src/core/lint-text.js';
-import { lint } from '../src/lint.js';
+import { lintText } from '../src/lint/text.js';
+import { lint } from '../src/lint/request.js';
 import type { LintReport } from '../src/core/report.js';
 import type { Profile } from '../src/host/layout.js';
 import { probeFindings } from '../src/probe/findings.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { checkLines, explain, explainResult } from '../src/cli/tcprules-command.js';
 import { kindFromContent, kindFromName } from '../src/core/detect.js';
-import { lintText } from '../src/core/lint-text.js';
+import { lintText } from '../src/lint/text.js';
 import { SourceFile } from '../src/core/source.js';
 import { blockSize, cidrToTcpRules, formatCidr, keyShape, lookupNames, parseCidr, summarize, TcpRulesModel, type Block, type TcpQuery, type TcpRecord } from '../src/model/tcprules.js';
 import { parseTcpRules, type TcpRulesDocument } from '../src/parsers/tcprules.js';

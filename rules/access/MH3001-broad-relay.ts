@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { isBroad, isOpen, relayCover } from './relay-key.js';
+import { isBroad, isOpen, relayCover } from '../../src/model/access.js';
 
 export default defineRule({
   meta: {

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { isOpen, relayCover } from './relay-key.js';
+import { isOpen, relayCover } from '../../src/model/access.js';
 
 /** Who gains relaying from a suffix entry, by tag. */
 const SUFFIX_EFFECT: Record<string, string> = {

@@ -1,6 +1,16 @@
-import type { AnyRule } from '../../src/core/rule.js';
+import { defineGroup } from '../../src/core/rule-group.js';
 import broadRelay from './MH3001-broad-relay.js';
 import fromRelay from './MH3002-from-relay.js';
 import publicRelay from './MH3003-public-relay.js';
 
-export const accessRules: AnyRule[] = [broadRelay, fromRelay, publicRelay];
+export const group = defineGroup({
+  name: 'access',
+  title: 'sendmail access, relay-domains, local-host-names',
+  ids: { from: 'MH3000', to: 'MH3999' },
+  kinds: ['access'],
+  rules: [
+    broadRelay,
+    fromRelay,
+    publicRelay,
+  ],
+});

@@ -1,8 +1,8 @@
 import { defineRule } from '../../src/core/rule.js';
 import { KeySet } from '../../src/parsers/aliases.js';
-import { uudecodeIn } from './programs.js';
+import { legacyAliasNames, uudecodeIn } from '../../src/model/aliases.js';
 
-const DECODE_NAMES = new KeySet(['decode', 'uudecode']);
+const DECODE_NAMES = new KeySet(legacyAliasNames('decode'));
 
 export default defineRule({
   meta: {

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { dangerousProgram } from './programs.js';
+import { dangerousProgram } from '../../src/model/aliases.js';
 
 export default defineRule({
   meta: {

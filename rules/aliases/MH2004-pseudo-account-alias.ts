@@ -1,8 +1,9 @@
 import { defineRule } from '../../src/core/rule.js';
 import { KeySet } from '../../src/parsers/aliases.js';
+import { legacyAliasNames } from '../../src/model/aliases.js';
 
 /** Aliases of the old BSD and System V aliases files that hardening guides strip (decode is MH2001's). */
-const PSEUDO = new KeySet(['games', 'ingres', 'system', 'toor', 'uucp', 'manager', 'dumper', 'operator']);
+const PSEUDO = new KeySet(legacyAliasNames('pseudo-account'));
 
 export default defineRule({
   meta: {

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { dangerousProgram, uudecodeIn } from './programs.js';
+import { dangerousProgram, uudecodeIn } from '../../src/model/aliases.js';
 
 export default defineRule({
   meta: {

@@ -1,4 +1,4 @@
-import type { AnyRule } from '../../src/core/rule.js';
+import { defineGroup } from '../../src/core/rule-group.js';
 import decodeAlias from './MH2001-decode-alias.js';
 import dangerousProgram from './MH2002-dangerous-program.js';
 import unquotedProgramArgs from './MH2003-unquoted-program-args.js';
@@ -13,18 +13,24 @@ import includeTarget from './MH2011-include-target.js';
 import fileTarget from './MH2012-file-target.js';
 import programAlias from './MH2013-program-alias.js';
 
-export const aliasesRules: AnyRule[] = [
-  decodeAlias,
-  dangerousProgram,
-  unquotedProgramArgs,
-  pseudoAccountAlias,
-  requiredAliasMissing,
-  duplicateAlias,
-  lostContinuation,
-  missingColon,
-  emptyAlias,
-  crlfLineEnding,
-  includeTarget,
-  fileTarget,
-  programAlias,
-];
+export const group = defineGroup({
+  name: 'aliases',
+  title: 'aliases',
+  ids: { from: 'MH2000', to: 'MH2999' },
+  kinds: ['aliases'],
+  rules: [
+    decodeAlias,
+    dangerousProgram,
+    unquotedProgramArgs,
+    pseudoAccountAlias,
+    requiredAliasMissing,
+    duplicateAlias,
+    lostContinuation,
+    missingColon,
+    emptyAlias,
+    crlfLineEnding,
+    includeTarget,
+    fileTarget,
+    programAlias,
+  ],
+});

@@ -1,4 +1,4 @@
-import { directiveProblemRule } from './directive-problem.js';
+import { directiveProblemRule } from '../../src/core/directive-problem-rule.js';
 
 export default directiveProblemRule(
   {

@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { octal } from '../../src/host/mode.js';
-import { aliasFiles, AT_START, isSystemGroup, mtaCf } from './host-paths.js';
+import { aliasFiles, AT_START, isSystemGroup, mtaCf } from '../../src/host/paths.js';
 
 export default defineRule({
   meta: {

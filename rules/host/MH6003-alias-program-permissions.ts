@@ -1,8 +1,9 @@
 import { posix } from 'node:path';
 import { defineRule, type Report } from '../../src/core/rule.js';
 import { octal } from '../../src/host/mode.js';
-import { baseName, programsOf } from '../aliases/programs.js';
-import { isSystemGroup, mtaCf, otherWriters, SHELL_DEFAULT_PATH, unsafeDirs } from './host-paths.js';
+import { programsOf } from '../../src/model/aliases.js';
+import { baseName } from '../../src/model/programs.js';
+import { isSystemGroup, mtaCf, otherWriters, SHELL_DEFAULT_PATH, unsafeDirs } from '../../src/host/paths.js';
 
 type Message = 'owner' | 'writable' | 'group' | 'mode' | 'dirOwner' | 'dirWritable' | 'missing' | 'missingSmrsh';
 

@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { octal } from '../../src/host/mode.js';
-import { AT_START, otherWriters } from './host-paths.js';
+import { AT_START, otherWriters } from '../../src/host/paths.js';
 
 /** The files under the mail directory that decide what the MTA does. */
 const FILES = ['sendmail.cf', 'submit.cf', 'sendmail.mc', 'submit.mc', 'access'] as const;

@@ -3,7 +3,7 @@ import { defineRule } from '../../src/core/rule.js';
 import { type Meta } from '../../src/host/tree.js';
 import { octal } from '../../src/host/mode.js';
 import { baseName, smrshForbidden } from '../../src/model/programs.js';
-import { AT_START, otherWriters, unsafeDirs } from './host-paths.js';
+import { AT_START, otherWriters, unsafeDirs } from '../../src/host/paths.js';
 
 export default defineRule({
   meta: {

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import type { Span } from '../../src/core/types.js';
 import { octal } from '../../src/host/mode.js';
-import { AT_START, mtaCf, otherWriters } from './host-paths.js';
+import { AT_START, mtaCf, otherWriters } from '../../src/host/paths.js';
 
 /** sendmail's built-in ForwardPath when the cf does not set the option (op.me). */
 const DEFAULT_FORWARD_PATH = '$z/.forward';

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { AT_START } from './host-paths.js';
+import { AT_START } from '../../src/host/paths.js';
 
 export default defineRule({
   meta: {

@@ -2,14 +2,8 @@ import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import type { Span } from '../../src/core/types.js';
 import { octal } from '../../src/host/mode.js';
-import { AT_START, mtaCf, otherWriters, unsafeDirs } from './host-paths.js';
-
-/** The version comment help() honours: `#vers`, a TAB, then a number read with %d (srvrsmtp.c HELPVSTR). */
-const VERS = /^#vers\t\s*([+-]?\d+)/;
-/** Macros that expand to the version: $v (sendmail's) and $Z (the cf's DZ line); `$$` is a literal dollar. */
-const VERSION_MACRO = /\$\$|\$[vZ]/g;
-/** A version number written out next to the program's name. */
-const LITERAL = /\bsendmail\b.*?\b\d+\.\d+\.\d+/i;
+import { helpFileLeaks } from '../../src/model/helpfile.js';
+import { AT_START, mtaCf, otherWriters, unsafeDirs } from '../../src/host/paths.js';
 
 export default defineRule({
   meta: {
@@ -68,37 +62,17 @@ export default defineRule({
     const real = tree.resolve(help)!;
     const text = tree.read(real, 1 << 20);
     if (text === undefined) return;
-    // As help() reads it (srvrsmtp.c): only the first "#vers<TAB>n" comment counts; the version line
-    // is printed at the first line matching the topic ("smtp" for a bare HELP) unless n >= 2 by then;
-    // macros are expanded only when n >= 2, otherwise "$v" is shown as it is.
-    let vers = -1;
-    let seenSmtp = false;
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!.replace(/\r$/, '');
-      const lineNo = i + 1;
-      if (line.startsWith('#')) {
-        const m = vers < 0 ? VERS.exec(line) : null;
-        if (m) vers = Number(m[1]);
+    // As help() reads it (src/model/helpfile.ts).
+    for (const leak of helpFileLeaks(text)) {
+      const at = leak.line;
+      if (leak.kind === 'macro') {
+        const meaning = leak.macro === '$v' ? 'the sendmail version' : 'the version of the configuration (DZ line)';
+        ctx.report({ messageId: 'macro', data: { macro: leak.macro, meaning }, path: real, span: { start: { line: at, column: leak.column }, end: { line: at, column: leak.column + 2 } } });
         continue;
       }
-      // A line starting with a blank matches no topic a client can type, so HELP never shows it.
-      if (line === '' || /^\s/.test(line)) continue;
-      const whole = { start: { line: lineNo, column: 1 }, end: { line: lineNo, column: line.length + 1 } };
-      if (!seenSmtp && line.startsWith('smtp')) {
-        seenSmtp = true;
-        if (vers < 2) ctx.report({ messageId: 'prepended', data: { vers: vers < 0 ? '' : ` (the file says #vers ${vers})` }, path: real, span: whole });
-      }
-      let macroSeen = false;
-      if (vers >= 2) {
-        for (const m of line.matchAll(VERSION_MACRO)) {
-          if (m[0] === '$$') continue;
-          macroSeen = true;
-          const column = m.index + 1;
-          ctx.report({ messageId: 'macro', data: { macro: m[0], meaning: m[0] === '$v' ? 'the sendmail version' : 'the version of the configuration (DZ line)' }, path: real, span: { start: { line: lineNo, column }, end: { line: lineNo, column: column + 2 } } });
-        }
-      }
-      if (!macroSeen && LITERAL.test(line)) ctx.report({ messageId: 'literal', path: real, span: whole });
+      const whole = { start: { line: at, column: 1 }, end: { line: at, column: leak.length + 1 } };
+      if (leak.kind === 'prepended') ctx.report({ messageId: 'prepended', data: { vers: leak.vers < 0 ? '' : ` (the file says #vers ${leak.vers})` }, path: real, span: whole });
+      else ctx.report({ messageId: 'literal', path: real, span: whole });
     }
   },
 });

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import { octal } from '../../src/host/mode.js';
-import { AT_START, mtaCf } from './host-paths.js';
+import { AT_START, mtaCf } from '../../src/host/paths.js';
 
 export default defineRule({
   meta: {

@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import type { Severity } from '../../src/core/types.js';
-import { accessMap, aliasFiles, AT_START, mtaCf, stamp } from './host-paths.js';
+import { accessMap, aliasFiles, AT_START, mtaCf, stamp } from '../../src/host/paths.js';
 
 /** A file sendmail reads and the source it is built from. */
 interface Pair {

@@ -1,4 +1,4 @@
-import type { AnyRule } from '../../src/core/rule.js';
+import { defineGroup } from '../../src/core/rule-group.js';
 import unreadablePath from './MH6000-unreadable-path.js';
 import queuePermissions from './MH6001-queue-permissions.js';
 import aliasesPermissions from './MH6002-aliases-permissions.js';
@@ -11,16 +11,22 @@ import helpfileVersion from './MH6008-helpfile-version.js';
 import statisticsPermissions from './MH6009-statistics-permissions.js';
 import derivedFileStale from './MH6010-derived-file-stale.js';
 
-export const hostRules: AnyRule[] = [
-  unreadablePath,
-  queuePermissions,
-  aliasesPermissions,
-  aliasProgramPermissions,
-  configWritable,
-  smrshDirectory,
-  forwardFile,
-  immutableBit,
-  helpfileVersion,
-  statisticsPermissions,
-  derivedFileStale,
-];
+export const group = defineGroup({
+  name: 'host',
+  title: 'host state under --root: modes, owners, immutable bits, smrsh directory, .forward files, queues',
+  ids: { from: 'MH6000', to: 'MH6999' },
+  kinds: ['host'],
+  rules: [
+    unreadablePath,
+    queuePermissions,
+    aliasesPermissions,
+    aliasProgramPermissions,
+    configWritable,
+    smrshDirectory,
+    forwardFile,
+    immutableBit,
+    helpfileVersion,
+    statisticsPermissions,
+    derivedFileStale,
+  ],
+});

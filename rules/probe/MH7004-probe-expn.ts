@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { answered, lineSpan, quote } from './spans.js';
+import { answered, lineSpan, quote } from '../../src/probe/spans.js';
 
 export default defineRule({
   meta: {

@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { isLoopbackAddress } from '../../src/model/address.js';
-import { finalLine, lineSpan, quote } from './spans.js';
+import { finalLine, lineSpan, quote } from '../../src/probe/spans.js';
 
 
 export default defineRule({

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { lineSpan } from './spans.js';
+import { lineSpan } from '../../src/probe/spans.js';
 
 export default defineRule({
   meta: {

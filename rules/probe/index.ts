@@ -1,4 +1,4 @@
-import type { AnyRule } from '../../src/core/rule.js';
+import { defineGroup } from '../../src/core/rule-group.js';
 import bannerVersion from './MH7001-probe-banner-version.js';
 import helpVersion from './MH7002-probe-help-version.js';
 import vrfy from './MH7003-probe-vrfy.js';
@@ -8,4 +8,19 @@ import authWithoutTls from './MH7006-probe-auth-without-tls.js';
 import ehloExtensions from './MH7007-probe-ehlo-extensions.js';
 import noStarttls from './MH7008-probe-no-starttls.js';
 
-export const probeRules: AnyRule[] = [bannerVersion, helpVersion, vrfy, expn, openRelay, authWithoutTls, ehloExtensions, noStarttls];
+export const group = defineGroup({
+  name: 'probe',
+  title: "a running SMTP server's answers (mailharden probe)",
+  ids: { from: 'MH7000', to: 'MH7999' },
+  kinds: ['probe'],
+  rules: [
+    bannerVersion,
+    helpVersion,
+    vrfy,
+    expn,
+    openRelay,
+    authWithoutTls,
+    ehloExtensions,
+    noStarttls,
+  ],
+});

@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { qmailPaths } from '../../src/host/layout.js';
-import { absent, controlFile, serviceAnchor, smtpdAnswers, smtpdCalls } from './qmail-paths.js';
+import { absent, controlFile, serviceAnchor, smtpdAnswers, smtpdCalls } from '../../src/host/qmail-paths.js';
 
 export default defineRule({
   meta: {

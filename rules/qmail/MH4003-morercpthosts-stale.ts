@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
-import { AT_START, controlFile } from './qmail-paths.js';
-import { stamp } from '../host/host-paths.js';
+import { AT_START, controlFile } from '../../src/host/qmail-paths.js';
+import { stamp } from '../../src/host/paths.js';
 
 export default defineRule({
   meta: {

@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import type { Severity, Span } from '../../src/core/types.js';
-import { absent, AT_START, rulesCdb, smtpdCalls } from './qmail-paths.js';
-import { stamp } from '../host/host-paths.js';
+import { absent, AT_START, rulesCdb, smtpdCalls } from '../../src/host/qmail-paths.js';
+import { stamp } from '../../src/host/paths.js';
 
 /** A tcprules source and the cdb built from it, with where a missing cdb is reported. */
 interface Pair {

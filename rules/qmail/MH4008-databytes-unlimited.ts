@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import { environmentValue, resolveWord } from '../../src/parsers/qmail-run.js';
-import { absent, controlFile, serviceAnchor, smtpdAnswers, smtpdCalls } from './qmail-paths.js';
+import { absent, controlFile, serviceAnchor, smtpdAnswers, smtpdCalls } from '../../src/host/qmail-paths.js';
 
 export default defineRule({
   meta: {

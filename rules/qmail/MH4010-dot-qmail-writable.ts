@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import { qmailPaths } from '../../src/host/layout.js';
 import { octal } from '../../src/host/mode.js';
-import { AT_START } from './qmail-paths.js';
+import { AT_START } from '../../src/host/qmail-paths.js';
 
 export default defineRule({
   meta: {

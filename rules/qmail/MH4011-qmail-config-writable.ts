@@ -3,8 +3,8 @@ import { defineRule } from '../../src/core/rule.js';
 import { qmailPaths } from '../../src/host/layout.js';
 import { type Meta } from '../../src/host/tree.js';
 import { octal } from '../../src/host/mode.js';
-import { otherWriters } from '../host/host-paths.js';
-import { AT_START, rulesCdb, runScripts, smtpdCalls } from './qmail-paths.js';
+import { otherWriters } from '../../src/host/paths.js';
+import { AT_START, rulesCdb, runScripts, smtpdCalls } from '../../src/host/qmail-paths.js';
 
 /** What someone who can write a file of each group decides. */
 const WHAT = {

@@ -1,4 +1,4 @@
-import type { AnyRule } from '../../src/core/rule.js';
+import { defineGroup } from '../../src/core/rule-group.js';
 import rcpthostsMissing from './MH4001-rcpthosts-missing.js';
 import rcpthostsEmpty from './MH4002-rcpthosts-empty.js';
 import morercpthostsStale from './MH4003-morercpthosts-stale.js';
@@ -12,17 +12,23 @@ import dotQmailWritable from './MH4010-dot-qmail-writable.js';
 import qmailConfigWritable from './MH4011-qmail-config-writable.js';
 import controlCommentIsData from './MH4012-control-comment-is-data.js';
 
-export const qmailRules: AnyRule[] = [
-  rcpthostsMissing,
-  rcpthostsEmpty,
-  morercpthostsStale,
-  tcpRulesCdbStale,
-  tcpserverWithoutRules,
-  smtpdRunsAsRoot,
-  runWithoutRcpthostsGuard,
-  databytesUnlimited,
-  smtpgreetingNamesSoftware,
-  dotQmailWritable,
-  qmailConfigWritable,
-  controlCommentIsData,
-];
+export const group = defineGroup({
+  name: 'qmail',
+  title: 'qmail control files, run scripts and their state',
+  ids: { from: 'MH4000', to: 'MH4999' },
+  kinds: ['qmail-control', 'qmail-run', 'host'],
+  rules: [
+    rcpthostsMissing,
+    rcpthostsEmpty,
+    morercpthostsStale,
+    tcpRulesCdbStale,
+    tcpserverWithoutRules,
+    smtpdRunsAsRoot,
+    runWithoutRcpthostsGuard,
+    databytesUnlimited,
+    smtpgreetingNamesSoftware,
+    dotQmailWritable,
+    qmailConfigWritable,
+    controlCommentIsData,
+  ],
+});

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { isShell } from './prog.js';
+import { isShell } from '../../src/model/programs.js';
 
 export default defineRule({
   meta: {

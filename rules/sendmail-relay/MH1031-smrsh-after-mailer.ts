@@ -1,6 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { featuresOfCf } from './cf-features.js';
-import { isSmrsh } from './prog.js';
+import { isSmrsh } from '../../src/model/programs.js';
 
 export default defineRule({
   meta: {
@@ -25,7 +24,7 @@ export default defineRule({
     }
     const prog = model.prog;
     if (!prog || isSmrsh(prog.path) || prog.path.startsWith('[')) return;
-    const smrsh = featuresOfCf(doc).find((f) => f.name === 'smrsh');
+    const smrsh = model.features.find((f) => f.name === 'smrsh');
     if (smrsh) ctx.report({ messageId: 'cf', data: { path: prog.path }, span: smrsh.span });
   },
 });

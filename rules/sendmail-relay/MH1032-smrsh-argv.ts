@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { argv0, isShell, isSmrsh } from './prog.js';
+import { argv0, isShell, isSmrsh } from '../../src/model/programs.js';
 
 export default defineRule({
   meta: {

@@ -1,6 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
 import type { CfLine } from '../../src/parsers/sendmail-cf.js';
-import { featuresOfCf } from './cf-features.js';
 
 /** The ruleset name of an `S` line: `SBasic_check_rcpt`, `Scheck_rcpt`, `Scanonify=3`. */
 function rulesetName(text: string): string | undefined {
@@ -29,7 +28,7 @@ export default defineRule({
       for (const f of doc.sendmail.features) if (f.name === 'promiscuous_relay') ctx.report({ messageId: 'feature', span: f.span });
       return;
     }
-    const marker = featuresOfCf(doc).find((f) => f.name === 'promiscuous_relay');
+    const marker = doc.sendmail.features.find((f) => f.name === 'promiscuous_relay');
     if (marker) {
       ctx.report({ messageId: 'built', span: marker.span });
       return;

@@ -1,6 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import type { Severity, Span } from '../../src/core/types.js';
-import { featuresOfCf } from './cf-features.js';
+import type { Severity } from '../../src/core/types.js';
 
 /** What each feature weakens, after cf/README (FEATURES and ANTI-SPAM CONFIGURATION CONTROL). */
 const WEAK = new Map<string, { severity: Severity; risk: string }>([
@@ -29,9 +28,8 @@ export default defineRule({
     fix: 'remove the FEATURE from the .mc and rebuild the .cf; let roaming users relay with SMTP AUTH or STARTTLS, and list relay hosts with RELAY_DOMAIN or access-map Connect: entries',
   },
   check(doc, ctx) {
-    const found: readonly { name: string; span: Span }[] = doc.kind === 'sendmail-mc' ? doc.sendmail.features : featuresOfCf(doc);
     const messageId = doc.kind === 'sendmail-mc' ? 'mc' : 'cf';
-    for (const f of found) {
+    for (const f of doc.sendmail.features) {
       const weak = WEAK.get(f.name);
       if (!weak) continue;
       ctx.report({ messageId, data: { feature: f.name, risk: weak.risk }, span: f.span, severity: weak.severity });

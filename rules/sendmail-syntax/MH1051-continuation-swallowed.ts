@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lookupOption } from '../../src/model/sendmail-options.js';
 import type { CfLine, CfOption } from '../../src/parsers/sendmail-cf.js';
-import { clip, looksLikeStatement, visible } from './cf-syntax.js';
+import { clip, looksLikeStatement, visible } from '../../src/model/cf-syntax.js';
 
 export default defineRule({
   meta: {

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { clip, visible, withoutComments } from './cf-syntax.js';
+import { clip, visible, withoutComments } from '../../src/model/cf-syntax.js';
 
 export default defineRule({
   meta: {

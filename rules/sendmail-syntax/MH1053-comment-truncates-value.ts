@@ -1,7 +1,7 @@
 import { BLANKS, trimEndOf } from '../../src/core/trim.js';
 import { defineRule } from '../../src/core/rule.js';
 import { CF_LETTERS } from '../../src/parsers/sendmail-cf.js';
-import { clip, commentCuts, visible, withoutComments } from './cf-syntax.js';
+import { clip, commentCuts, visible, withoutComments } from '../../src/model/cf-syntax.js';
 
 export default defineRule({
   meta: {

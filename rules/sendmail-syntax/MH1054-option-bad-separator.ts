@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { sendmailName, separatorProblem, visible } from './cf-syntax.js';
+import { sendmailName, separatorProblem, visible } from '../../src/model/cf-syntax.js';
 
 export default defineRule({
   meta: {

@@ -1,6 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { OPTION_TABLE } from '../../src/model/option-table.js';
-import { meantLongName, nearest, sendmailName, separatorProblem, visible } from './cf-syntax.js';
+import { nearest } from '../../src/core/nearest.js';
+import { meantLongName, sendmailName, separatorProblem, visible } from '../../src/model/cf-syntax.js';
 
 const NAMES = OPTION_TABLE.map(([name]) => name).filter(Boolean);
 

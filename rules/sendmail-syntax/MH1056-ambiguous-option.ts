@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { OPTION_TABLE } from '../../src/model/option-table.js';
-import { sendmailName } from './cf-syntax.js';
+import { sendmailName } from '../../src/model/cf-syntax.js';
 
 /** An empty name is a prefix of every option: sendmail names the first two of its table. */
 const FIRST_TWO = OPTION_TABLE.map(([name]) => name).filter(Boolean).slice(0, 2);

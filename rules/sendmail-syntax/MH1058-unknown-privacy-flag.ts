@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { PRIVACY_FLAGS } from '../../src/model/sendmail-options.js';
-import { nearest } from './cf-syntax.js';
+import { nearest } from '../../src/core/nearest.js';
 
 export default defineRule({
   meta: {

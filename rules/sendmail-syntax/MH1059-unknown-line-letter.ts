@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { CF_LETTERS } from '../../src/parsers/sendmail-cf.js';
-import { clip, visible } from './cf-syntax.js';
+import { clip, visible } from '../../src/model/cf-syntax.js';
 
 /**
  * Letters readcf() has a case for only in some builds: L (XLA load averages) and L/G (Sun NIS+

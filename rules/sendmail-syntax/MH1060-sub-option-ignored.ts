@@ -1,7 +1,8 @@
 import { defineRule, type RuleContext } from '../../src/core/rule.js';
 import type { CfOption } from '../../src/parsers/sendmail-cf.js';
 import { takesSubOptions } from '../../src/model/sendmail-options.js';
-import { clip, nearest, visible } from './cf-syntax.js';
+import { nearest } from '../../src/core/nearest.js';
+import { clip, visible } from '../../src/model/cf-syntax.js';
 
 /** Timeout names settimeout() knows (readcf.c TimeOutTab, 8.17.1.9), matched without regard to case. */
 const TIMEOUTS = new Set([

@@ -1,4 +1,4 @@
-import type { AnyRule } from '../../src/core/rule.js';
+import { defineGroup } from '../../src/core/rule-group.js';
 import optionWithoutSpace from './MH1050-option-without-space.js';
 import continuationSwallowed from './MH1051-continuation-swallowed.js';
 import brokenContinuation from './MH1052-broken-continuation.js';
@@ -12,17 +12,23 @@ import unknownLineLetter from './MH1059-unknown-line-letter.js';
 import subOptionIgnored from './MH1060-sub-option-ignored.js';
 import hashIsNotComment from './MH1061-hash-is-not-comment.js';
 
-export const sendmailSyntaxRules: AnyRule[] = [
-  optionWithoutSpace,
-  continuationSwallowed,
-  brokenContinuation,
-  commentTruncatesValue,
-  optionBadSeparator,
-  unknownOption,
-  ambiguousOption,
-  abbreviatedOption,
-  unknownPrivacyFlag,
-  unknownLineLetter,
-  subOptionIgnored,
-  hashIsNotComment,
-];
+export const group = defineGroup({
+  name: 'sendmail-syntax',
+  title: 'sendmail.cf and .mc syntax that sendmail reads otherwise than it looks',
+  ids: { from: 'MH1050', to: 'MH1099' },
+  kinds: ['sendmail-cf', 'sendmail-mc'],
+  rules: [
+    optionWithoutSpace,
+    continuationSwallowed,
+    brokenContinuation,
+    commentTruncatesValue,
+    optionBadSeparator,
+    unknownOption,
+    ambiguousOption,
+    abbreviatedOption,
+    unknownPrivacyFlag,
+    unknownLineLetter,
+    subOptionIgnored,
+    hashIsNotComment,
+  ],
+});

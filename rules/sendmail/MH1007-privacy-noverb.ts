@@ -1,4 +1,4 @@
-import { privacyFlagRule } from './privacy-flag.js';
+import { privacyFlagRule } from '../../src/core/privacy-flag-rule.js';
 
 export default privacyFlagRule({
   id: 'MH1007',

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { versionMacros, versionText } from './option-values.js';
+import { versionMacros, versionText } from '../../src/model/option-values.js';
 
 /** The greeting the binary uses when no SmtpGreetingMessage is set (op.me; FORMATS.md §3). */
 const BINARY_DEFAULT = '$j Sendmail $v ready at $b';

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { atoi } from './option-values.js';
+import { atoi } from '../../src/model/option-values.js';
 
 /** What each log level adds (op.me §4.8), for the levels a LogLevel below 9 gives up. */
 const LOGGED_AT: Record<number, string> = {

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { atoi } from './option-values.js';
+import { atoi } from '../../src/model/option-values.js';
 
 export default defineRule({
   meta: {

@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import type { Span } from '../../src/core/types.js';
-import { atobool } from './option-values.js';
+import { atobool } from '../../src/model/option-values.js';
 
 const before = (a: Span, b: Span): boolean => a.start.line < b.start.line || (a.start.line === b.start.line && a.start.column < b.start.column);
 

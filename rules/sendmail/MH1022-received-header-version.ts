@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { versionMacros } from './option-values.js';
+import { versionMacros } from '../../src/model/option-values.js';
 
 export default defineRule({
   meta: {

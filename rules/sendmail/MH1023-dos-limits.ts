@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import type { Setting } from '../../src/model/sendmail.js';
 import type { Span } from '../../src/core/types.js';
-import { atoi } from './option-values.js';
+import { atoi } from '../../src/model/option-values.js';
 
 /** The limits checked: option, m4 macro, what goes unlimited, an example value. */
 const LIMITS = [

@@ -1,4 +1,4 @@
-import type { AnyRule } from '../../src/core/rule.js';
+import { defineGroup } from '../../src/core/rule-group.js';
 import privacyNoexpn from './MH1001-privacy-noexpn.js';
 import privacyNovrfy from './MH1002-privacy-novrfy.js';
 import privacyRestrictmailq from './MH1003-privacy-restrictmailq.js';
@@ -23,28 +23,34 @@ import receivedHeaderVersion from './MH1022-received-header-version.js';
 import dosLimits from './MH1023-dos-limits.js';
 import m4BuildCommands from './MH1024-m4-build-commands.js';
 
-export const sendmailRules: AnyRule[] = [
-  privacyNoexpn,
-  privacyNovrfy,
-  privacyRestrictmailq,
-  privacyRestrictqrun,
-  privacyAuthwarnings,
-  privacyNoetrn,
-  privacyNoverb,
-  privacyNeedmailhelo,
-  greetingVersion,
-  greetingHostname,
-  helpVersion,
-  loglevelLow,
-  loglevelDebug,
-  forwardPath,
-  wizardBackdoor,
-  ancientVersion,
-  dontBlameSendmail,
-  unsafeGroupWrites,
-  privilegeSeparation,
-  authWithoutTls,
-  receivedHeaderVersion,
-  dosLimits,
-  m4BuildCommands,
-];
+export const group = defineGroup({
+  name: 'sendmail',
+  title: 'sendmail.cf and .mc settings: privacy options, greeting, logging, limits, version',
+  ids: { from: 'MH1000', to: 'MH1029' },
+  kinds: ['sendmail-cf', 'sendmail-mc'],
+  rules: [
+    privacyNoexpn,
+    privacyNovrfy,
+    privacyRestrictmailq,
+    privacyRestrictqrun,
+    privacyAuthwarnings,
+    privacyNoetrn,
+    privacyNoverb,
+    privacyNeedmailhelo,
+    greetingVersion,
+    greetingHostname,
+    helpVersion,
+    loglevelLow,
+    loglevelDebug,
+    forwardPath,
+    wizardBackdoor,
+    ancientVersion,
+    dontBlameSendmail,
+    unsafeGroupWrites,
+    privilegeSeparation,
+    authWithoutTls,
+    receivedHeaderVersion,
+    dosLimits,
+    m4BuildCommands,
+  ],
+});

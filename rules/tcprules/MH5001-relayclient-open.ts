@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/core/rule.js';
 import { spaceOf } from '../../src/model/tcprules.js';
-import { count, describeBlocks, OPEN_PUBLIC, relayGrants } from './relay.js';
+import { count, describeBlocks, OPEN_PUBLIC, relayGrants } from '../../src/model/tcp-relay.js';
 
 export default defineRule({
   meta: {

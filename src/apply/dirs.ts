@@ -1,6 +1,7 @@
 import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { EXIT } from '../core/exit.js';
 import { fsName, nameFromBytes } from '../core/fs-names.js';
 
 /**
@@ -14,7 +15,7 @@ const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOL
 
 /** A name inside one directory: never empty, `.`, `..`, or holding a `/` or a NUL. */
 export function checkName(s: string): void {
-  if (s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\0')) throw new UserError(`${JSON.stringify(s)}: not a name inside a directory`, 3);
+  if (s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\0')) throw new UserError(`${JSON.stringify(s)}: not a name inside a directory`, EXIT.runtime);
 }
 
 /**
@@ -94,18 +95,18 @@ export class Dirs {
       this.owned = false;
       return;
     }
-    if (!existsSync(FD_DIR)) throw new UserError(`${FD_DIR} is missing: apply acts through open directories, which needs Linux's /proc mounted`, 3);
+    if (!existsSync(FD_DIR)) throw new UserError(`${FD_DIR} is missing: apply acts through open directories, which needs Linux's /proc mounted`, EXIT.runtime);
     let real: string;
     try {
       real = realpathSync(root);
     } catch (e) {
-      throw new UserError(`--root ${root}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`, 2);
+      throw new UserError(`--root ${root}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`, EXIT.usage);
     }
     let fd: number;
     try {
       fd = openSync(real, constants.O_RDONLY | constants.O_DIRECTORY);
     } catch (e) {
-      throw new UserError(`--root ${root}: ${(e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'not a directory' : (e as Error).message}`, 2);
+      throw new UserError(`--root ${root}: ${(e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'not a directory' : (e as Error).message}`, EXIT.usage);
     }
     this.rootDir = new Dir(fd, '/');
   }
@@ -140,7 +141,7 @@ export class Dirs {
           try {
             mkdirSync(parent.at(name), { mode: create.mode ?? 0o755 });
           } catch (m) {
-            if ((m as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`${norm}: ${(m as Error).message}`, 3);
+            if ((m as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`${norm}: ${(m as Error).message}`, EXIT.runtime);
           }
           continue;
         }
@@ -159,22 +160,22 @@ export class Dirs {
   /** Like dir(), for a directory that must exist. */
   need(path: string, create?: { mode?: number }): Dir {
     const d = this.dir(path, create);
-    if (!d) throw new UserError(`${path}: no such directory`, 3);
+    if (!d) throw new UserError(`${path}: no such directory`, EXIT.runtime);
     return d;
   }
 
   /** The directory holding a tree path, and the path's last component. */
   parentOf(path: string, create?: { mode?: number }): { dir: Dir | undefined; name: string } {
     const norm = posix.normalize(`/${path}`);
-    if (norm === '/') throw new UserError('/: not a file', 3);
+    if (norm === '/') throw new UserError('/: not a file', EXIT.runtime);
     return { dir: this.dir(posix.dirname(norm), create), name: posix.basename(norm) };
   }
 
   private refusal(parent: Dir, name: string, shown: string, e: NodeJS.ErrnoException): UserError {
     const st = parent.lstat(name);
     if (st?.isSymbolicLink()) return linkRefused(shown, parent.at(name));
-    if (st && !st.isDirectory()) return new UserError(`${shown}: not a directory`, 3);
-    return new UserError(`${shown}: ${e.message}`, 3);
+    if (st && !st.isDirectory()) return new UserError(`${shown}: not a directory`, EXIT.runtime);
+    return new UserError(`${shown}: ${e.message}`, EXIT.runtime);
   }
 
   /** Closes every descriptor (the run is over). */
@@ -200,5 +201,5 @@ export function linkRefused(shown: string, at: string | Buffer): UserError {
   } catch {
     // gone again: the refusal stands
   }
-  return new UserError(`${shown} is a symlink${to}: mailharden does not write through links; give the real path in the policy's paths`, 3);
+  return new UserError(`${shown} is a symlink${to}: mailharden does not write through links; give the real path in the policy's paths`, EXIT.runtime);
 }

@@ -1,6 +1,7 @@
 import { closeSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { EXIT } from '../core/exit.js';
 import type { FileKind } from '../core/types.js';
 import { detectProfile, LAYOUTS, qmailPaths, type Layout } from '../host/layout.js';
 import { HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
@@ -134,7 +135,7 @@ export class RootFs {
     const { fd, st } = openRegular(dir, name, norm);
     if (st.nlink > 1) {
       closeSync(fd);
-      throw new UserError(`${norm} has ${st.nlink} hard links (one may be a file elsewhere): mailharden does not read or edit it; make it a file of its own`, 3);
+      throw new UserError(`${norm} has ${st.nlink} hard links (one may be a file elsewhere): mailharden does not read or edit it; make it a file of its own`, EXIT.runtime);
     }
     let buf: Buffer;
     try {
@@ -142,7 +143,7 @@ export class RootFs {
     } finally {
       closeSync(fd);
     }
-    if (buf.includes(0)) throw new UserError(`${path}: binary file (NUL bytes): not a configuration file`, 3);
+    if (buf.includes(0)) throw new UserError(`${path}: binary file (NUL bytes): not a configuration file`, EXIT.runtime);
     return { ...decodeText(buf), st };
   }
 
@@ -353,14 +354,14 @@ function hostActions(policy: Policy, layout: Layout, fs: RootFs, tree: HostTree,
     const dir = layout.smrshDir;
     const wanted = new Map(policy.smrsh.allow.map((p) => [posix.basename(p), p]));
     const dirSt = fs.stat(dir);
-    if (dirSt && !dirSt.isDirectory()) throw new UserError(`${dir}: not a directory`, 3);
+    if (dirSt && !dirSt.isDirectory()) throw new UserError(`${dir}: not a directory`, EXIT.runtime);
     for (const [name, target] of wanted) {
       const path = `${dir}/${name}`;
       const st = fs.stat(path, true);
       const hostPath = fs.hostPath(path);
       const text = st?.isSymbolicLink() ? linkText(fs, path) : undefined;
       if (text === target) continue;
-      if (st?.isDirectory()) throw new UserError(`${path}: a directory where the smrsh link should be`, 3);
+      if (st?.isDirectory()) throw new UserError(`${path}: a directory where the smrsh link should be`, EXIT.runtime);
       if (!tree.stat(target)) plan.notes.push(`${target} does not exist under the root: the smrsh link ${path} will dangle until it is installed`);
       plan.actions.push({ type: 'link', path, hostPath, target, ...(st ? { replaces: text !== undefined ? `link to ${text}` : 'a file' } : {}) });
     }

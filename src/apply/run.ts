@@ -3,7 +3,8 @@ import { fchmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { lintText } from '../core/lint-text.js';
+import { EXIT, type ExitCode } from '../core/exit.js';
+import { lintText } from '../lint/text.js';
 import type { AnyRule } from '../core/rule.js';
 import { SEVERITIES, type Finding, type Severity } from '../core/types.js';
 import { octal } from '../host/mode.js';
@@ -18,8 +19,7 @@ import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
 import { fileBytes, shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
 import { writeOutputFile } from '../write-file.js';
-
-export const APPLY_EXIT = { ok: 0, pending: 1, usage: 2, runtime: 3, rejected: 4, immutable: 5 } as const;
+import { policyLabel } from './label.js';
 
 export interface ApplyOptions {
   root: string;
@@ -184,7 +184,7 @@ function sweepTemps(plan: Plan, dirs: Dirs, note: (line: string) => void, dryRun
       try {
         chattr(dir, target, true, shown);
       } catch (e) {
-        throw UserError.lines([(e as Error).message, `  apply process ${pid} cleared the immutable bit of ${shown} and was killed, and it cannot be set again: set it (chattr +i) and run apply again`], 3);
+        throw UserError.lines([(e as Error).message, `  apply process ${pid} cleared the immutable bit of ${shown} and was killed, and it cannot be set again: set it (chattr +i) and run apply again`], EXIT.runtime);
       }
       restored.push(shown);
       note(`mailharden: note: set the immutable bit of ${shown} again (apply process ${pid} cleared it and was killed)`);
@@ -203,17 +203,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The policy's name as generated comments show it: its base name, in characters safe in a config line or a script. */
-export function policyLabel(path: string): string {
-  return (posix.basename(path).replace(/[^A-Za-z0-9._-]/g, '_') || 'policy').slice(0, 100);
-}
-
 /**
  * `mailharden apply`: plan, check the candidates with the linter, then either show the plan (dry run) or
  * validate with the real programs, back up, write atomically, run the post-commands and set attributes.
- * Returns the exit code (APPLY_EXIT).
+ * Returns the exit code (EXIT).
  */
-export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<number> {
+export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<ExitCode> {
   // Every directory apply acts in is opened once, from the root down, and every step after planning
   // acts through those descriptors: a directory swapped for a link meanwhile changes nothing.
   const dirs = new Dirs(o.root);
@@ -227,7 +222,7 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<numb
   }
 }
 
-async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: ApplyOptions): Promise<number> {
+async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: ApplyOptions): Promise<ExitCode> {
   const planned = (): Plan => buildPlan(policy, { root: o.root, dirs, render: o.render, policyName: policyLabel(o.policyName), filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
   let plan = planned();
   // A bit set again by the sweep changes what the plan found: plan once more.
@@ -242,7 +237,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     for (const x of introduced.filter((x) => atLeast(x.severity, BLOCKING))) blocked.push(`${shown(f.path)} (planned):${x.line}:${x.column}: ${x.severity} ${x.ruleId}: ${x.message}`);
     if (remaining > 0) plan.notes.push(`${f.path}: lint still reports ${remaining} finding${remaining === 1 ? '' : 's'} the policy does not cover (mailharden lint ${shown(f.path)})`);
   }
-  if (blocked.length) throw UserError.lines(["the policy would produce files that fail mailharden's own rules:", ...blocked], 2);
+  if (blocked.length) throw UserError.lines(["the policy would produce files that fail mailharden's own rules:", ...blocked], EXIT.usage);
 
   // 2. The plan.
   for (const f of changed) o.out(await unifiedDiff({ ...f, path: shown(f.path) }));
@@ -266,23 +261,23 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
       writeOutputFile(o.script, planScript(plan, o.render), 0o755);
     } catch (e) {
       if (e instanceof UserError) throw e;
-      throw new UserError(`${o.script}: cannot write the script: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
+      throw new UserError(`${o.script}: cannot write the script: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.runtime);
     }
   }
   if (changed.length === 0 && hostCount === 0) {
     o.out(`No changes: ${shown('/')} matches the policy (${plan.files.length} file${plan.files.length === 1 ? '' : 's'} checked).\n`);
-    return APPLY_EXIT.ok;
+    return EXIT.ok;
   }
   if (o.dryRun) {
     o.out(`Plan: ${summary}.\n`);
-    return o.exitCode ? APPLY_EXIT.pending : APPLY_EXIT.ok;
+    return o.exitCode ? EXIT.findings : EXIT.ok; // --exit-code: changes pending exit as findings do
   }
 
   // 3. Immutable targets.
   const locked = changed.filter((f) => f.immutable);
   if (locked.length && !o.allowChattr) {
     o.err(`mailharden: immutable (chattr +i), nothing written; rerun with --allow-chattr to clear and restore the bit:\n${locked.map((f) => `  ${shown(f.path)}`).join('\n')}\n`);
-    return APPLY_EXIT.immutable;
+    return EXIT.immutable;
   }
 
   // 4. The real programs judge the candidates.
@@ -296,7 +291,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     }
     if (rejected.length) {
       o.err(`mailharden: nothing installed; the real programs rejected:\n${rejected.join('\n')}\n`);
-      return APPLY_EXIT.rejected;
+      return EXIT.rejected;
     }
   }
 
@@ -313,7 +308,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   if (needed && !o.backupDir) dirs.need(posix.dirname(defaultBackup), {});
   const backups = needed ? (hostDirs ?? dirs).under(o.backupDir ? posix.resolve(o.backupDir) : defaultBackup, { mode: 0o700 }) : undefined;
   try {
-    if (backups && othersMayChange(backups.need('/').stat())) throw new UserError(`${backupDir}: other users can change entries in it: not a place for backups`, 3);
+    if (backups && othersMayChange(backups.need('/').stat())) throw new UserError(`${backupDir}: other users can change entries in it: not a place for backups`, EXIT.runtime);
     if (backups) {
       for (const f of changed) if (f.before !== undefined) backup(dirs.need(posix.dirname(f.path)), posix.basename(f.path), f.path, backups);
       for (const a of pendingActions) {
@@ -346,7 +341,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   };
   const onSignal = (sig: NodeJS.Signals): void => {
     restore();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
+    process.exit(sig === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', onSignal);
   let failure: unknown;
@@ -372,13 +367,13 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     failure = e;
   } finally {
     const errors = restore();
-    if (errors.length && !failure) failure = UserError.lines(errors, 3);
+    if (errors.length && !failure) failure = UserError.lines(errors, EXIT.runtime);
   }
   // The writes run without yielding to the event loop, so a signal that came during them is handled
   // here, between two steps: the handler stays on until apply ends (then the bits are restored).
   await new Promise((resolve) => setImmediate(resolve));
   process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
-  if (failure) throw failure instanceof UserError ? failure : new UserError(`apply failed, nothing half-written: ${(failure as Error).message}`, 3);
+  if (failure) throw failure instanceof UserError ? failure : new UserError(`apply failed, nothing half-written: ${(failure as Error).message}`, EXIT.runtime);
   faultPoint('after-writes');
 
   // 7. Host actions; 8. post-commands for the files that changed (or whose database is older than
@@ -423,10 +418,10 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
       problems.push((e as Error).message);
     }
   }
-  if (problems.length) throw UserError.lines(['files written, but:', ...problems], 3);
+  if (problems.length) throw UserError.lines(['files written, but:', ...problems], EXIT.runtime);
   const applied = summary.replace(/to create/, 'created').replace(/to change/, 'changed');
   o.out(`Applied: ${applied}.${o.backup && changed.some((f) => f.before !== undefined) ? ` Backup: ${backupDir}` : ''}\n`);
-  return APPLY_EXIT.ok;
+  return EXIT.ok;
 }
 
 /**
@@ -451,7 +446,7 @@ function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir): string {
   const said = (r.stderr || r.stdout || '').split(`${work.dir.forChild(sub)}/`).join(`${posix.dirname(f.path).replace(/\/$/, '')}/`).trim();
   const built = f.derived ? `${work.dir.self}/${sub}/${posix.basename(f.derived)}` : undefined;
   if (r.error || r.status !== 0 || (built && !lstatOrUndefined(built)?.isFile())) {
-    throw new UserError(`${commandLine({ ...c, argv: [program, ...c.argv.slice(1)] })} failed (${r.status === 0 ? 'built nothing' : `exit ${r.status ?? r.error?.message}`}): ${said.split('\n').slice(0, 5).join(' / ')}`, 3);
+    throw new UserError(`${commandLine({ ...c, argv: [program, ...c.argv.slice(1)] })} failed (${r.status === 0 ? 'built nothing' : `exit ${r.status ?? r.error?.message}`}): ${said.split('\n').slice(0, 5).join(' / ')}`, EXIT.runtime);
   }
   if (f.derived && built) {
     const into = dirs.need(posix.dirname(f.derived));

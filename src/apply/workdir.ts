@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, lstatSync, mkdtempSync, openSync, rmdi
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { EXIT } from '../core/exit.js';
 import { Dir } from './dirs.js';
 
 /** Whether users other than the owner can add, rename or remove names in a directory (group or other write). */
@@ -19,7 +20,7 @@ export function safeTempBase(): string {
   const base = tmpdir();
   const st = lstatSync(base);
   const self = process.getuid?.() ?? 0;
-  if (!st.isDirectory() || (st.uid !== 0 && st.uid !== self) || ((st.mode & 0o022) !== 0 && !(st.mode & 0o1000))) throw new UserError(`${base}: a temp directory another user can change entries in: set TMPDIR to a safe one`, 3);
+  if (!st.isDirectory() || (st.uid !== 0 && st.uid !== self) || ((st.mode & 0o022) !== 0 && !(st.mode & 0o1000))) throw new UserError(`${base}: a temp directory another user can change entries in: set TMPDIR to a safe one`, EXIT.runtime);
   return base;
 }
 
@@ -42,7 +43,7 @@ export class Workdir {
     const st = fstatSync(fd);
     if (st.uid !== (process.getuid?.() ?? 0) || (st.mode & 0o077) !== 0) {
       closeSync(fd);
-      throw new UserError(`${path}: not a private directory of this run`, 3);
+      throw new UserError(`${path}: not a private directory of this run`, EXIT.runtime);
     }
     return new Workdir(path, new Dir(fd, path));
   }

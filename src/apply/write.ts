@@ -3,6 +3,7 @@ import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, futimesSync, l
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
+import { EXIT } from '../core/exit.js';
 import { checkName, linkRefused, type Dir, type Dirs } from './dirs.js';
 import { nameFromBytes } from '../core/fs-names.js';
 import { NotRegularFile, openRegular as openFile, readOpen } from '../core/open-regular.js';
@@ -96,8 +97,8 @@ export function atomicWrite(dir: Dir, name: string, data: Buffer, mode: number, 
   try {
     faultPoint(`after-temp:${shown}`);
     const st = dir.lstat(name);
-    if (st?.isSymbolicLink()) throw new UserError(`${shown} became a symlink (to ${nameFromBytes(readlinkSync(dir.at(name), { encoding: 'buffer' }))}) after it was read: not written`, 3);
-    if (st && !st.isFile()) throw new UserError(`${shown} is no longer a regular file: not written`, 3);
+    if (st?.isSymbolicLink()) throw new UserError(`${shown} became a symlink (to ${nameFromBytes(readlinkSync(dir.at(name), { encoding: 'buffer' }))}) after it was read: not written`, EXIT.runtime);
+    if (st && !st.isFile()) throw new UserError(`${shown} is no longer a regular file: not written`, EXIT.runtime);
     renameSync(tmp, dir.at(name));
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -136,7 +137,7 @@ export function installCopy(from: string, dir: Dir, name: string, mode: number, 
   }
   try {
     const st = dir.lstat(name);
-    if (st && !st.isFile()) throw new UserError(`${shown}: not a regular file: not replaced`, 3);
+    if (st && !st.isFile()) throw new UserError(`${shown}: not a regular file: not replaced`, EXIT.runtime);
     renameSync(tmp, dir.at(name));
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -150,7 +151,7 @@ export function atomicLink(dir: Dir, name: string, target: string): void {
   const tmp = dir.at(tempName(name, 'link'));
   symlinkSync(target, tmp);
   try {
-    if (dir.lstat(name)?.isDirectory()) throw new UserError(`${dir.treePath(name)}: a directory where a link should be`, 3);
+    if (dir.lstat(name)?.isDirectory()) throw new UserError(`${dir.treePath(name)}: a directory where a link should be`, EXIT.runtime);
     renameSync(tmp, dir.at(name));
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -183,14 +184,14 @@ export function openRegular(dir: Dir, name: string, shown: string): { fd: number
     return openFile(dir.at(name), { noFollow: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw linkRefused(shown, dir.at(name));
-    if (e instanceof NotRegularFile) throw new UserError(`${shown}: not a regular file (${e.what})`, 3);
+    if (e instanceof NotRegularFile) throw new UserError(`${shown}: not a regular file (${e.what})`, EXIT.runtime);
     throw e;
   }
 }
 
 /** Reads a whole open file of `size` bytes (its fstat), refusing one larger than `max`. */
 export function readFd(fd: number, size: number, max: number, shown: string): Buffer {
-  if (size > max) throw new UserError(`${shown}: ${size} bytes, larger than any mail configuration file (limit ${max})`, 3);
+  if (size > max) throw new UserError(`${shown}: ${size} bytes, larger than any mail configuration file (limit ${max})`, EXIT.runtime);
   return readOpen(fd, size);
 }
 
@@ -266,10 +267,10 @@ export function chattr(dir: Dir, name: string, immutable: boolean, shown: string
   if (immutable) {
     const { fd, st } = openRegular(dir, name, shown);
     closeSync(fd);
-    if (st.nlink > 1) throw new UserError(`chattr +i ${shown}: it has ${st.nlink} hard links (one may be a file elsewhere): not made immutable`, 3);
-    if (othersMayChange(dir.stat())) throw new UserError(`chattr +i ${shown}: its directory can be changed by other users: not made immutable`, 3);
+    if (st.nlink > 1) throw new UserError(`chattr +i ${shown}: it has ${st.nlink} hard links (one may be a file elsewhere): not made immutable`, EXIT.runtime);
+    if (othersMayChange(dir.stat())) throw new UserError(`chattr +i ${shown}: its directory can be changed by other users: not made immutable`, EXIT.runtime);
   }
   checkName(name);
   const r = spawnSync('chattr', [immutable ? '+i' : '-i', '--', `/proc/self/fd/3/${name}`], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe', dir.fd] });
-  if (r.error || r.status !== 0) throw new UserError(`chattr ${immutable ? '+i' : '-i'} ${shown}: ${(r.stderr || r.error?.message || `exit ${r.status}`).split(`/proc/self/fd/3/${name}`).join(shown).trim()}`, 3);
+  if (r.error || r.status !== 0) throw new UserError(`chattr ${immutable ? '+i' : '-i'} ${shown}: ${(r.stderr || r.error?.message || `exit ${r.status}`).split(`/proc/self/fd/3/${name}`).join(shown).trim()}`, EXIT.runtime);
 }

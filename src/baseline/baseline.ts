@@ -12,7 +12,7 @@ import { findingKey, type LintReport } from '../core/report.js';
 import { FILE_KINDS, type FileKind, type Finding } from '../core/types.js';
 import { parseYamlText, readConfigText, sortByPosition } from '../core/yaml-file.js';
 import { PROFILES, type Profile } from '../host/layout.js';
-import { shownPath } from '../lint.js';
+import { shownPath } from '../lint/shown-path.js';
 
 import { jsonSyntaxError, lineColumn } from './json-check.js';
 import { BASELINE_FILE } from './name.js';

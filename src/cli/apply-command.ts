@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import { EXIT, type ExitCode } from '../core/exit.js';
 import { applyPolicy } from '../apply/run.js';
 import { loadPolicy } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
@@ -7,10 +8,10 @@ import { rootDir } from './root-dir.js';
 import { visibleControls } from '../core/visible.js';
 
 /** `mailharden apply POLICY`: flags → applyPolicy() → exit code (0, 1 pending with --exit-code, 2, 3, 4, 5). */
-export async function runApply(policyPath: string, opts: Record<string, unknown>): Promise<number> {
+export async function runApply(policyPath: string, opts: Record<string, unknown>): Promise<ExitCode> {
   const policy = await loadPolicy(policyPath);
   const root = rootDir(opts.root);
-  if (opts.exitCode && !opts.dryRun) throw new UserError('--exit-code needs --dry-run', 2);
+  if (opts.exitCode && !opts.dryRun) throw new UserError('--exit-code needs --dry-run', EXIT.usage);
   return applyPolicy(policy, {
     root,
     dryRun: Boolean(opts.dryRun),

@@ -14,10 +14,11 @@ import {
   type BaselineRun,
 } from '../baseline/baseline.js';
 import { UserError } from '../core/errors.js';
-import { today } from '../core/lint-text.js';
+import { EXIT, type ExitCode } from '../core/exit.js';
+import { today } from '../lint/text.js';
 import type { FileKind } from '../core/types.js';
 import type { Profile } from '../host/layout.js';
-import { lint } from '../lint.js';
+import { lint } from '../lint/request.js';
 import { lintRequest } from './lint-command.js';
 import { rules } from '../../rules/index.js';
 
@@ -26,7 +27,7 @@ import { rules } from '../../rules/index.js';
  * --config) and writes every unsuppressed finding into the baseline, with what was linted, so that
  * `baseline prune` can lint the same later. Reasons and until= dates of entries already in the file are kept.
  */
-export async function runBaselineWrite(paths: string[], opts: Record<string, unknown>, version: string): Promise<number> {
+export async function runBaselineWrite(paths: string[], opts: Record<string, unknown>, version: string): Promise<ExitCode> {
   const cwd = process.cwd();
   const shown = typeof opts.output === 'string' ? opts.output : BASELINE_FILE;
   const abs = resolve(cwd, shown);
@@ -50,7 +51,7 @@ export async function runBaselineWrite(paths: string[], opts: Record<string, unk
     const ids = [...new Set(skipped.map((f) => f.ruleId))].sort().join(', ');
     process.stderr.write(`mailharden: baseline: ${plural(skipped.length, 'finding', 'findings')} of rules that cannot be suppressed (${ids}) not baselined: they are always reported\n`);
   }
-  return 0;
+  return EXIT.ok;
 }
 
 /**
@@ -58,7 +59,7 @@ export async function runBaselineWrite(paths: string[], opts: Record<string, unk
  * the entries that match nothing now (counts lowered to what still matches). Entries for files
  * outside those paths are kept.
  */
-export async function runBaselinePrune(opts: Record<string, unknown>, version: string): Promise<number> {
+export async function runBaselinePrune(opts: Record<string, unknown>, version: string): Promise<ExitCode> {
   const cwd = process.cwd();
   const shown = typeof opts.output === 'string' ? opts.output : BASELINE_FILE;
   const abs = resolve(cwd, shown);
@@ -87,12 +88,12 @@ export async function runBaselinePrune(opts: Record<string, unknown>, version: s
   const lowered = outcome.partial.length;
   if (dropped === 0 && lowered === 0) {
     process.stdout.write(`${shown}: nothing to prune (${plural(entries.length, 'entry', 'entries')})\n`);
-    return 0;
+    return EXIT.ok;
   }
   writeBaseline(abs, { ...b, entries });
   const what = [dropped ? `removed ${plural(dropped, 'entry that matches', 'entries that match')} nothing` : '', lowered ? `lowered the count of ${plural(lowered, 'entry', 'entries')}` : ''].filter(Boolean).join(', ');
   process.stdout.write(`${shown}: ${what}; ${plural(entries.length, 'entry', 'entries')} left\n`);
-  return 0;
+  return EXIT.ok;
 }
 
 /** Writes the baseline through a temp file and a rename, so a reader never sees half of it. */
@@ -101,7 +102,7 @@ function writeBaseline(abs: string, b: Baseline): void {
     writeOutputFile(abs, serializeBaseline(b), 0o644);
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`${abs}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
+    throw new UserError(`${abs}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.runtime);
   }
 }
 

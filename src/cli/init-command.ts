@@ -1,8 +1,9 @@
 import { lstatSync, statSync, writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
+import { EXIT, type ExitCode } from '../core/exit.js';
 import { writeOutputFile } from '../write-file.js';
 import type { Profile } from '../host/layout.js';
-import { derivePolicy, starterPolicy } from '../policy/init.js';
+import { derivePolicy, starterPolicy } from '../policy/init/index.js';
 import { policyFromText } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
 import { rootDir } from './root-dir.js';
@@ -12,12 +13,12 @@ import { rootDir } from './root-dir.js';
  * or one derived from the files in force, on stdout or in FILE. The text is checked with the policy
  * validator before it is shown or written; FILE is never overwritten without --force.
  */
-export async function runInit(opts: Record<string, unknown>): Promise<number> {
+export async function runInit(opts: Record<string, unknown>): Promise<ExitCode> {
   const output = typeof opts.output === 'string' ? opts.output : undefined;
   const fromSystem = Boolean(opts.fromSystem);
-  if (!fromSystem && (opts.root !== undefined || opts.profile !== undefined)) throw new UserError('--root and --profile need --from-system', 2);
-  if (opts.force && output === undefined) throw new UserError('--force needs -o FILE', 2);
-  if (output !== undefined && !opts.force && exists(output)) throw new UserError(`${output} exists: not overwritten (use --force to replace it)`, 2);
+  if (!fromSystem && (opts.root !== undefined || opts.profile !== undefined)) throw new UserError('--root and --profile need --from-system', EXIT.usage);
+  if (opts.force && output === undefined) throw new UserError('--force needs -o FILE', EXIT.usage);
+  if (output !== undefined && !opts.force && exists(output)) throw new UserError(`${output} exists: not overwritten (use --force to replace it)`, EXIT.usage);
 
   let text: string;
   let summary = '';
@@ -42,11 +43,11 @@ export async function runInit(opts: Record<string, unknown>): Promise<number> {
 
   if (output === undefined) {
     process.stdout.write(text);
-    return 0;
+    return EXIT.ok;
   }
   writePolicy(output, text, Boolean(opts.force));
   process.stderr.write(`mailharden: wrote ${output}${summary}\n`);
-  return 0;
+  return EXIT.ok;
 }
 
 /** Whether anything (a dangling link included) is at the path. */
@@ -74,12 +75,12 @@ function writePolicy(path: string, text: string, force: boolean): void {
       writeFileSync(path, text, { flag: 'wx', mode: 0o644 });
       return;
     }
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${path} is a directory`, 2);
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${path} is a directory`, EXIT.usage);
     writeOutputFile(path, text, 0o644);
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new UserError(`${path} exists: not overwritten (use --force to replace it)`, 2);
-    throw new UserError(`${path}: cannot write: ${code ?? (e as Error).message}`, 3);
+    if (code === 'EEXIST') throw new UserError(`${path} exists: not overwritten (use --force to replace it)`, EXIT.usage);
+    throw new UserError(`${path}: cannot write: ${code ?? (e as Error).message}`, EXIT.runtime);
   }
 }

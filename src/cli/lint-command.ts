@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { lint, parseFailOn, type LintRequest } from '../lint.js';
+import { lint, parseFailOn, type LintRequest } from '../lint/request.js';
 import { UserError } from '../core/errors.js';
+import { EXIT, type ExitCode } from '../core/exit.js';
 import { failsAt } from '../core/report.js';
 import type { FileKind } from '../core/types.js';
 import type { Profile } from '../host/layout.js';
@@ -26,7 +27,7 @@ export function lintRequest(paths: string[], root: string | undefined, opts: Rec
 }
 
 /** `mailharden lint`: flags → lint() → formatters → exit code (0 clean, 1 findings at --fail-on). */
-export async function runLint(paths: string[], opts: Record<string, unknown>, version: string): Promise<number> {
+export async function runLint(paths: string[], opts: Record<string, unknown>, version: string): Promise<ExitCode> {
   const failOn = parseFailOn(String(opts.failOn));
   const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
   const color = useColor(String(opts.color), Boolean(process.stdout.isTTY), process.env);
@@ -47,7 +48,7 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
   let notes: string[] = [];
   if (baseline) {
     const { applyBaseline, outcomeNotes, runScope } = baseline.module;
-    const { today } = await import('../core/lint-text.js');
+    const { today } = await import('../lint/text.js');
     const cwd = process.cwd();
     // Only the entries this run could match can be "fixed": a lint of one file says nothing of the others.
     const scope = runScope(report, {
@@ -62,7 +63,7 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
   await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
   for (const note of notes) process.stderr.write(`${visibleControls(note, 'lines')}\n`);
   if (report.skipped?.length) process.stderr.write(`mailharden: skipped, no kind mailharden reads: ${report.skipped.map((p) => visibleControls(p)).join(', ')}\n`);
-  return failsAt(report, failOn) ? 1 : 0;
+  return failsAt(report, failOn) ? EXIT.findings : EXIT.ok;
 }
 
 /**

@@ -1,21 +1,19 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../core/errors.js';
+import { EXIT, type ExitCode } from '../core/exit.js';
 import { FILE_KINDS } from '../core/types.js';
 import { PROFILES } from '../host/layout.js';
 import { VERSION } from '../paths.js';
 import { visibleControls } from '../core/visible.js';
 
 
-/** Exit codes, one table for every command (README). */
-export const EXIT = { ok: 0, findings: 1, usage: 2, runtime: 3 } as const;
-
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 }
 
-async function main(argv: string[]): Promise<number> {
-  let code: number = EXIT.ok;
+async function main(argv: string[]): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
   const program = new Command('mailharden')
     .description('Lint and harden sendmail and qmail configuration')
     .version(VERSION, '-V, --version')
@@ -181,7 +179,7 @@ async function main(argv: string[]): Promise<number> {
 
 // A reader that stops early (`mailharden lint … | head`) closes the pipe: stop quietly, keeping the exit code.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
   throw e;
 });
 

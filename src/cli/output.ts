@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { EXIT } from '../core/exit.js';
 import type { LintReport } from '../core/report.js';
 import { writeOutputFile } from '../write-file.js';
 
@@ -86,7 +87,7 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
         writeOutputFile(spec.file, text);
       } catch (e) {
         if (e instanceof UserError) throw e;
-        throw new UserError(`${spec.file}: cannot write ${spec.format} output: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
+        throw new UserError(`${spec.file}: cannot write ${spec.format} output: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.runtime);
       }
     } else stdout(text);
   }
@@ -95,7 +96,7 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
     try {
       writeFileSync(summary.path, summary.text, { flag: 'a' });
     } catch (e) {
-      throw new UserError(`${summary.path}: cannot write the GitHub step summary: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
+      throw new UserError(`${summary.path}: cannot write the GitHub step summary: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.runtime);
     }
   }
 }

@@ -1,8 +1,9 @@
 import { UserError } from '../core/errors.js';
+import { EXIT, type ExitCode } from '../core/exit.js';
 import { failsAt, type LintReport } from '../core/report.js';
-import { parseFailOn } from '../lint.js';
+import { parseFailOn } from '../lint/request.js';
 import { probeFindings, probeRulesOf } from '../probe/findings.js';
-import { probe } from '../probe/run.js';
+import { probe } from '../probe/session.js';
 import { rules } from '../../rules/index.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
 import { writeOutputFile } from '../write-file.js';
@@ -22,22 +23,22 @@ export function parseTarget(target: string, port?: string): { host: string; port
     [host, p] = [target.split(':')[0]!, p ?? target.split(':')[1]];
   }
   const n = Number(p ?? 25);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError(`port "${p}": not a port number (1-65535)`, 2);
-  if (!(NAME.test(host) || /^[0-9A-Fa-f:.]+$/.test(host))) throw new UserError(`"${host}": not a host name or address`, 2);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError(`port "${p}": not a port number (1-65535)`, EXIT.usage);
+  if (!(NAME.test(host) || /^[0-9A-Fa-f:.]+$/.test(host))) throw new UserError(`"${host}": not a host name or address`, EXIT.usage);
   return { host, port: n };
 }
 
 /** `mailharden probe HOST[:PORT]`: the dialogue, the probe rules over its transcript, the formatters. */
-export async function runProbe(target: string, opts: Record<string, unknown>, version: string): Promise<number> {
+export async function runProbe(target: string, opts: Record<string, unknown>, version: string): Promise<ExitCode> {
   const { host, port } = parseTarget(target, typeof opts.port === 'string' ? opts.port : undefined);
   const timeout = Number(opts.timeout ?? 10);
-  if (!(timeout > 0 && timeout <= 600)) throw new UserError(`--timeout ${opts.timeout}: seconds between 0 and 600`, 2);
+  if (!(timeout > 0 && timeout <= 600)) throw new UserError(`--timeout ${opts.timeout}: seconds between 0 and 600`, EXIT.usage);
   const helo = String(opts.helo ?? 'probe.mailharden.invalid');
-  if (!NAME.test(helo)) throw new UserError(`--helo ${helo}: not a host name`, 2);
+  if (!NAME.test(helo)) throw new UserError(`--helo ${helo}: not a host name`, EXIT.usage);
   const user = String(opts.user ?? 'root');
-  if (!/^[A-Za-z0-9._+-]{1,64}$/.test(user)) throw new UserError(`--user ${user}: a plain local name (letters, digits, . _ + -)`, 2);
+  if (!/^[A-Za-z0-9._+-]{1,64}$/.test(user)) throw new UserError(`--user ${user}: a plain local name (letters, digits, . _ + -)`, EXIT.usage);
   const [from = 'mailharden-probe@example.org', to = 'relay-test@example.net'] = typeof opts.relayTest === 'string' ? opts.relayTest.split(',') : [];
-  for (const a of [from, to]) if (!ADDRESS.test(a)) throw new UserError(`--relay-test: "${a}" is not a plain address (local@domain)`, 2);
+  for (const a of [from, to]) if (!ADDRESS.test(a)) throw new UserError(`--relay-test: "${a}" is not a plain address (local@domain)`, EXIT.usage);
   const failOn = parseFailOn(String(opts.failOn ?? 'medium'));
   const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
   const doc = await probe({ host, port, timeoutMs: timeout * 1000, helo, user, from, to });
@@ -47,12 +48,12 @@ export async function runProbe(target: string, opts: Record<string, unknown>, ve
       writeOutputFile(opts.transcript, doc.file.text);
     } catch (e) {
       if (e instanceof UserError) throw e;
-      throw new UserError(`${opts.transcript}: cannot write the transcript: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 3);
+      throw new UserError(`${opts.transcript}: cannot write the transcript: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.runtime);
     }
   }
   const findings = probeFindings(doc, rules);
   const report: LintReport = { tool: { name: 'mailharden', version }, findings, files: 1, rules: probeRulesOf(rules).map((r) => r.meta) };
   const color = useColor(String(opts.color ?? 'auto'), Boolean(process.stdout.isTTY), process.env);
   await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
-  return failsAt(report, failOn) ? 1 : 0;
+  return failsAt(report, failOn) ? EXIT.findings : EXIT.ok;
 }

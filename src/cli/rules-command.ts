@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ruleNames } from '../core/engine.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { UserError } from '../core/errors.js';
+import { EXIT, type ExitCode } from '../core/exit.js';
 import { coverageRows, ruleTable } from '../core/rule-docs.js';
 import { rules } from '../../rules/index.js';
 
@@ -10,7 +11,7 @@ import { rules } from '../../rules/index.js';
 const DOCS = join(PACKAGE_ROOT, 'docs', 'rules');
 
 /** `mailharden rules [ID] [--coverage] [--format text|json|md]`. */
-export function runRules(rule: string | undefined, opts: { coverage?: boolean; format: string }): number {
+export function runRules(rule: string | undefined, opts: { coverage?: boolean; format: string }): ExitCode {
   const metas = rules.map((r) => r.meta);
   const write = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
   if (!['text', 'json', 'md'].includes(opts.format)) throw new UserError(`--format: expected text, json or md, got "${opts.format}"`);
@@ -18,29 +19,29 @@ export function runRules(rule: string | undefined, opts: { coverage?: boolean; f
     const id = ruleNames(rules).resolve(rule);
     if (!id) throw new UserError(`no rule "${rule}" (see \`mailharden rules\`)`);
     const meta = metas.find((m) => m.id === id)!;
-    if (opts.format === 'json') return write(JSON.stringify(meta, null, 2)), 0;
+    if (opts.format === 'json') return write(JSON.stringify(meta, null, 2)), EXIT.ok;
     try {
       write(readFileSync(join(DOCS, `${id}.md`), 'utf8'));
     } catch {
-      throw new UserError(`documentation for ${id} is missing from this installation (docs/rules/${id}.md)`, 3);
+      throw new UserError(`documentation for ${id} is missing from this installation (docs/rules/${id}.md)`, EXIT.runtime);
     }
-    return 0;
+    return EXIT.ok;
   }
   if (opts.coverage) {
     const rows = coverageRows(metas);
-    if (opts.format === 'json') return write(JSON.stringify(rows, null, 2)), 0;
+    if (opts.format === 'json') return write(JSON.stringify(rows, null, 2)), EXIT.ok;
     if (opts.format === 'md') {
       write(['| Source | Item | Rules |', '|---|---|---|', ...rows.map((r) => `| ${r.source} | ${r.item} | ${r.rules.join(', ')} |`)].join('\n'));
-      return 0;
+      return EXIT.ok;
     }
     const w = Math.max(...rows.map((r) => r.source.length), 6);
     const v = Math.max(...rows.map((r) => r.item.length), 4);
     write([`${'SOURCE'.padEnd(w)}  ${'ITEM'.padEnd(v)}  RULES`, ...rows.map((r) => `${r.source.padEnd(w)}  ${r.item.padEnd(v)}  ${r.rules.join(', ')}`)].join('\n'));
-    return 0;
+    return EXIT.ok;
   }
-  if (opts.format === 'json') return write(JSON.stringify(metas, null, 2)), 0;
-  if (opts.format === 'md') return write(ruleTable(metas, (id) => `docs/rules/${id}.md`)), 0;
+  if (opts.format === 'json') return write(JSON.stringify(metas, null, 2)), EXIT.ok;
+  if (opts.format === 'md') return write(ruleTable(metas, (id) => `docs/rules/${id}.md`)), EXIT.ok;
   const w = Math.max(...metas.map((m) => m.slug.length));
   write(metas.map((m) => `${m.id}  ${m.slug.padEnd(w)}  ${m.severity.padEnd(8)}  ${m.description}`).join('\n'));
-  return 0;
+  return EXIT.ok;
 }

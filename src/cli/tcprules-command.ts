@@ -1,5 +1,6 @@
 import { NotRegularFile, readRegular } from '../core/open-regular.js';
 import { UserError } from '../core/errors.js';
+import { EXIT, type ExitCode } from '../core/exit.js';
 import { SourceFile } from '../core/source.js';
 import { effectiveEnv, isCanonicalIPv4, modelOf, type TcpDecision, type TcpQuery } from '../model/tcprules.js';
 import { parseTcpRules, type TcpRulesDocument } from '../parsers/tcprules.js';
@@ -80,7 +81,7 @@ function readRules(path: string): SourceFile {
 }
 
 /** `mailharden tcprules explain FILE IP... [--host NAME] [--info USER] [--format text|json]`. */
-export function runTcprulesExplain(path: string, ips: string[], opts: ExplainOptions): number {
+export function runTcprulesExplain(path: string, ips: string[], opts: ExplainOptions): ExitCode {
   const format = opts.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UserError(`--format: expected text or json, got "${format}"`);
   for (const ip of ips) {
@@ -91,5 +92,5 @@ export function runTcprulesExplain(path: string, ips: string[], opts: ExplainOpt
   // The rules' text is quoted: shown with control characters escaped.
   const out = format === 'json' ? stringifyVisible(decisions.map(explainResult), 2) : visibleControls(formatText(decisions, path), 'lines');
   process.stdout.write(`${out}\n`);
-  return 0;
+  return EXIT.ok;
 }

@@ -4,7 +4,7 @@ import type { HostDocument } from '../host/document.js';
 import type { ProbeDocument } from '../probe/transcript.js';
 import { detached, SourceFile } from './source.js';
 import { DirectiveReader, type Directive, type Range, type RuleNames } from './directives.js';
-import { formatMessage, type AnyRule, type FilePart, type Report, type RuleContext, type RuleSettings, type SuppressionUse } from './rule.js';
+import { formatMessage, type AnyRule, type Report, type RuleContext, type RuleKind, type RuleSettings, type SuppressionUse } from './rule.js';
 import { grown } from './typed-array.js';
 import { SEVERITIES, severityRank, type FileKind, type Finding, type Severity, type Suppression } from './types.js';
 
@@ -99,6 +99,133 @@ function shared(text: string): string {
   return lastSnippet;
 }
 
+/** The order findings of one kind are returned in (each kind keeps the order it always had). */
+export type FindingOrder = (a: Finding, b: Finding) => number;
+
+/** A file's findings: by line, column, rule id. */
+export const FILE_ORDER: FindingOrder = (a, b) => a.line - b.line || a.column - b.column || byCodeUnit(a.ruleId, b.ruleId);
+/** Host findings: by the file they are about, line, rule id. */
+export const HOST_ORDER: FindingOrder = (a, b) => byCodeUnit(a.file, b.file) || a.line - b.line || byCodeUnit(a.ruleId, b.ruleId);
+/** Probe findings: by transcript line, rule id. */
+export const PROBE_ORDER: FindingOrder = (a, b) => a.line - b.line || byCodeUnit(a.ruleId, b.ruleId);
+
+/** Where a report's finding points: the file it names, and that file's lines (for the snippet). */
+export interface Placement {
+  file(r: Report): string;
+  /** The text of a line of the report's file, when at hand; `part` is the document's text being checked. */
+  lineText(r: Report, line: number, part: SourceFile): string | undefined;
+}
+
+/** How a runner runs: the kind its rules are for, the options, where findings point, their order. */
+export interface RunnerSetup {
+  kind: RuleKind;
+  opts: LintOptions;
+  placement: Placement;
+  order: FindingOrder;
+  /** Findings kept of one rule; past this only each report's line and severity are (see `omitted`). Unlimited when absent. */
+  maxPerRule?: number;
+}
+
+/** The suppression bookkeeping a rule sees: empty but for post-phase file rules. */
+export interface PhaseInput {
+  problems: RuleContext['directiveProblems'];
+  uses: readonly SuppressionUse[];
+}
+
+const NO_PHASE_INPUT: PhaseInput = { problems: [], uses: [] };
+
+/**
+ * The one rule runner, for file, host and probe rules alike: takes the enabled rules of its kind, runs
+ * the main-phase rules and then (when asked) the post-phase ones, builds each rule's context (one state
+ * per rule for all parts), turns reports into findings (severity overrides, a snippet when the line is
+ * at hand, at most `maxPerRule` findings of a rule) and sorts them in its kind's order.
+ */
+export class RuleRunner {
+  /** The findings so far, in report order (sorted by `sorted()`). */
+  readonly findings: Finding[] = [];
+  /** Findings reported at a line not at hand (outside the part checked): their source line is still to come. */
+  readonly unsnipped: Finding[] = [];
+  /** What each rule reported past `maxPerRule`, by rule id. */
+  readonly omitted = new Map<string, Omitted>();
+  private readonly main: AnyRule[];
+  private readonly post: AnyRule[];
+  private readonly states = new Map<string, unknown>();
+  /** Findings kept of each rule so far. */
+  private readonly kept = new Map<string, number>();
+
+  constructor(private readonly setup: RunnerSetup) {
+    const { kind, opts } = setup;
+    const applicable = opts.rules.filter((r) => r.meta.kinds.includes(kind) && opts.enabled.has(r.meta.id));
+    this.main = applicable.filter((r) => r.meta.phase !== 'post');
+    this.post = applicable.filter((r) => r.meta.phase === 'post');
+  }
+
+  /** Runs the main-phase rules over a document (a part of a file, or all of it). */
+  runMain(doc: RuleDocument, file: SourceFile, where: { first: boolean; last: boolean }): void {
+    for (const rule of this.main) this.check(rule, doc, file, where, NO_PHASE_INPUT);
+  }
+
+  /** Runs the post-phase rules, after every main-phase rule has looked. */
+  runPost(doc: RuleDocument, file: SourceFile, where: { first: boolean; last: boolean }, input: PhaseInput = NO_PHASE_INPUT): void {
+    for (const rule of this.post) this.check(rule, doc, file, where, input);
+  }
+
+  /** Both phases over something judged whole (a host tree, a probe transcript); the findings sorted. */
+  runWhole(doc: RuleDocument, file: SourceFile): Finding[] {
+    this.runMain(doc, file, WHOLE);
+    this.runPost(doc, file, WHOLE);
+    return this.sorted();
+  }
+
+  /** The findings in the kind's order. */
+  sorted(): Finding[] {
+    return this.findings.sort(this.setup.order);
+  }
+
+  private check(rule: AnyRule, doc: RuleDocument, file: SourceFile, where: { first: boolean; last: boolean }, input: PhaseInput): void {
+    const meta = rule.meta;
+    const { states, findings, unsnipped, kept, omitted } = this;
+    const { kind, opts, placement, maxPerRule = Infinity } = this.setup;
+    const ctx: RuleContext = {
+      file,
+      kind,
+      settings: opts.settings,
+      directiveProblems: input.problems,
+      suppressionUses: input.uses,
+      part: {
+        first: where.first,
+        last: where.last,
+        state<T>(init: () => T): T {
+          if (!states.has(meta.id)) states.set(meta.id, init());
+          return states.get(meta.id) as T;
+        },
+      },
+      report(r: Report) {
+        const n = kept.get(meta.id) ?? 0;
+        if (n >= maxPerRule) {
+          // Past the limit only a line and a severity are kept (5 bytes), so a rule firing on every
+          // line of a huge file costs memory in proportion to its lines, not to whole findings.
+          let o = omitted.get(meta.id);
+          if (!o) omitted.set(meta.id, (o = new Omitted(meta, r.span.start.line, r.span.start.column)));
+          o.add(r.span.start.line, opts.severity.get(meta.id) ?? r.severity ?? meta.severity);
+          return;
+        }
+        kept.set(meta.id, n + 1);
+        const f = toFinding(meta, r, opts, placement.file(r), (line) => placement.lineText(r, line, file));
+        if (f.sourceLine === undefined && f.line >= 1) unsnipped.push(f);
+        findings.push(f);
+      },
+    };
+    rule.check(doc, ctx);
+  }
+}
+
+/** Any document a rule receives. */
+type RuleDocument = AnyDocument | HostDocument | ProbeDocument;
+
+/** The one part of something judged whole (host trees, probe transcripts). */
+const WHOLE = { first: true, last: true };
+
 /**
  * Lints one file of a known kind: parse, read directives, run every enabled rule for the kind, apply
  * suppressions, then run the post-phase rules (which judge the suppressions themselves).
@@ -114,6 +241,12 @@ export function lintParsed(file: SourceFile, kind: FileKind, doc: AnyDocument, o
   return linter.finish().findings;
 }
 
+/** A file's findings point into the file, with the source line when the part being checked holds it. */
+const inPart = (path: string): Placement => ({
+  file: () => path,
+  lineText: (_r, line, part) => (part.has(line) ? part.line(line) : undefined),
+});
+
 /**
  * Lints a file given in parts, in order (a large file read a piece at a time, or a whole file as one
  * part): each part is parsed and the main rules run on it, so nothing of a part outlives it but its
@@ -121,20 +254,12 @@ export function lintParsed(file: SourceFile, kind: FileKind, doc: AnyDocument, o
  * are in, since a `disable` may be closed parts later; then the post-phase rules run.
  */
 export class PartLinter {
-  private readonly findings: Finding[] = [];
-  private readonly applicable: AnyRule[];
+  private readonly runner: RuleRunner;
   private readonly names: ReturnType<typeof ruleNames>;
   private readonly directives: DirectiveReader | undefined;
-  private readonly states = new Map<string, unknown>();
   private parts = 0;
   private lastDoc: AnyDocument | undefined;
   private lastFile: SourceFile | undefined;
-  /** Findings reported at a line outside the part being linted: their source line is not at hand. */
-  private readonly unsnipped: Finding[] = [];
-  /** Findings kept of each rule so far. */
-  private readonly kept = new Map<string, number>();
-  /** What a rule reported past its MAX_PER_RULE findings: its lines and severities, for a summary at the end. */
-  private readonly over = new Map<string, Omitted>();
 
   constructor(
     private readonly path: string,
@@ -142,7 +267,7 @@ export class PartLinter {
     private readonly opts: LintOptions,
   ) {
     this.names = ruleNames(opts.rules);
-    this.applicable = opts.rules.filter((r) => r.meta.kinds.includes(kind) && opts.enabled.has(r.meta.id));
+    this.runner = new RuleRunner({ kind, opts, placement: inPart(path), order: FILE_ORDER, maxPerRule: MAX_PER_RULE });
     this.directives = opts.inlineSuppressions ? new DirectiveReader(kind, this.names, opts.today) : undefined;
   }
 
@@ -153,7 +278,7 @@ export class PartLinter {
     this.lastDoc = undefined;
     this.lastFile = undefined;
     this.directives?.feed(file);
-    for (const rule of this.applicable) if (rule.meta.phase !== 'post') this.run(rule, file, doc, { first, last }, [], []);
+    this.runner.runMain(doc, file, { first, last });
     this.lastDoc = doc;
     this.lastFile = file;
   }
@@ -163,54 +288,17 @@ export class PartLinter {
     const file = this.lastFile ?? new SourceFile(this.path, '');
     const doc = this.lastDoc ?? parseAs(this.kind, file);
     const { directives, problems } = this.directives?.finish() ?? { directives: [], problems: [] };
-    const { findings, opts, names } = this;
+    const { runner, opts, names } = this;
+    const { findings } = runner;
     const ranges = indexRanges(directives);
     for (const f of findings) suppress(f, ranges, opts.ignores, names.suppressible(f.ruleId));
     this.summarise(ranges);
     // A directive for rules that are all switched off (--ignore, config) is not "unused".
     const uses = directives.map((d) => ({ span: d.span, ids: d.ids, used: d.used || d.ids.every((id) => !opts.enabled.has(id)) }));
     const before = findings.length;
-    for (const rule of this.applicable) if (rule.meta.phase === 'post') this.run(rule, file, doc, { first: this.parts <= 1, last: true }, problems, uses);
+    runner.runPost(doc, file, { first: this.parts <= 1, last: true }, { problems, uses });
     for (let k = before; k < findings.length; k++) suppress(findings[k]!, new Map(), opts.ignores, names.suppressible(findings[k]!.ruleId));
-    findings.sort((a, b) => a.line - b.line || a.column - b.column || byCodeUnit(a.ruleId, b.ruleId));
-    return { findings, unsnipped: this.unsnipped };
-  }
-
-  private run(rule: AnyRule, file: SourceFile, doc: AnyDocument, where: { first: boolean; last: boolean }, problems: RuleContext['directiveProblems'], uses: SuppressionUse[]): void {
-    const meta = rule.meta;
-    const { states, findings, unsnipped, opts, path, kept, over } = this;
-    const lineText = (line: number): string | undefined => (file.has(line) ? file.line(line) : undefined);
-    const ctx: RuleContext = {
-      file,
-      kind: this.kind,
-      settings: opts.settings,
-      directiveProblems: problems,
-      suppressionUses: uses,
-      part: {
-        first: where.first,
-        last: where.last,
-        state<T>(init: () => T): T {
-          if (!states.has(meta.id)) states.set(meta.id, init());
-          return states.get(meta.id) as T;
-        },
-      },
-      report(r: Report) {
-        const n = kept.get(meta.id) ?? 0;
-        if (n >= MAX_PER_RULE) {
-          // Past the limit only a line and a severity are kept (5 bytes), so a rule firing on every
-          // line of a huge file costs memory in proportion to its lines, not to whole findings.
-          let o = over.get(meta.id);
-          if (!o) over.set(meta.id, (o = new Omitted(meta, r.span.start.line, r.span.start.column)));
-          o.add(r.span.start.line, opts.severity.get(meta.id) ?? r.severity ?? meta.severity);
-          return;
-        }
-        kept.set(meta.id, n + 1);
-        const f = toFinding(meta, r, opts, path, lineText);
-        if (f.sourceLine === undefined && f.line >= 1) unsnipped.push(f);
-        findings.push(f);
-      },
-    };
-    rule.check(doc, ctx);
+    return { findings: runner.sorted(), unsnipped: runner.unsnipped };
   }
 
   /**
@@ -219,8 +307,9 @@ export class PartLinter {
    * code is what all of them would give); suppressed itself only when every omitted report is.
    */
   private summarise(ranges: RangeIndex): void {
-    const { opts, names, path, findings, unsnipped, lastFile } = this;
-    for (const [id, o] of this.over) {
+    const { opts, names, path, lastFile } = this;
+    const { findings, unsnipped, omitted } = this.runner;
+    for (const [id, o] of omitted) {
       const suppressible = names.suppressible(id);
       let open = 0;
       let worst: Severity | undefined;
@@ -259,16 +348,11 @@ export class PartLinter {
   }
 }
 
-/** The one part of something judged whole (host trees, probe transcripts): state lives for one call. */
-const WHOLE: FilePart = { first: true, last: true, state: (init) => init() };
-
 /**
  * Runs the host rules once over a system tree. Each report names the tree path it is about; the
  * finding's file is that path as shown to the user (`show`), and config ignores match it.
  */
 export function lintHost(host: HostDocument, opts: LintOptions & { show: (treePath: string) => string }): Finding[] {
-  const findings: Finding[] = [];
-  const empty = new SourceFile('', '');
   const sources = new Map<string, SourceFile | undefined>();
   const lineOf = (path: string | undefined, line: number): string | undefined => {
     if (path === undefined) return undefined;
@@ -278,46 +362,15 @@ export function lintHost(host: HostDocument, opts: LintOptions & { show: (treePa
     }
     return sources.get(path)?.line(line);
   };
+  const placement: Placement = { file: (r) => opts.show(r.path ?? '/'), lineText: (r, line) => lineOf(r.path, line) };
   // Post-phase host rules (the one reporting unreadable paths) run last, after every other rule has looked.
-  const ordered = [...opts.rules.filter((r) => r.meta.phase !== 'post'), ...opts.rules.filter((r) => r.meta.phase === 'post')];
-  for (const rule of ordered) {
-    if (!rule.meta.kinds.includes('host') || !opts.enabled.has(rule.meta.id)) continue;
-    const meta = rule.meta;
-    rule.check(host, {
-      file: empty,
-      kind: 'host',
-      settings: opts.settings,
-      directiveProblems: [],
-      suppressionUses: [],
-      part: WHOLE,
-      report(r: Report) {
-        const shown = opts.show(r.path ?? '/');
-        findings.push(toFinding(meta, r, opts, shown, (line) => lineOf(r.path, line)));
-      },
-    });
-  }
-  return findings.sort((a, b) => byCodeUnit(a.file, b.file) || a.line - b.line || byCodeUnit(a.ruleId, b.ruleId));
+  return new RuleRunner({ kind: 'host', opts, placement, order: HOST_ORDER }).runWhole(host, new SourceFile('', ''));
 }
 
 /** Runs the probe rules over an SMTP transcript; findings point at transcript lines (the server's words). */
 export function lintProbe(doc: ProbeDocument, opts: LintOptions): Finding[] {
-  const findings: Finding[] = [];
-  for (const rule of opts.rules) {
-    if (!rule.meta.kinds.includes('probe') || !opts.enabled.has(rule.meta.id)) continue;
-    const meta = rule.meta;
-    rule.check(doc, {
-      file: doc.file,
-      kind: 'probe',
-      settings: opts.settings,
-      directiveProblems: [],
-      suppressionUses: [],
-      part: WHOLE,
-      report(r: Report) {
-        findings.push(toFinding(meta, r, opts, doc.file.path, (line) => doc.file.line(line)));
-      },
-    });
-  }
-  return findings.sort((a, b) => a.line - b.line || byCodeUnit(a.ruleId, b.ruleId));
+  const placement: Placement = { file: () => doc.file.path, lineText: (_r, line) => doc.file.line(line) };
+  return new RuleRunner({ kind: 'probe', opts, placement, order: PROBE_ORDER }).runWhole(doc, doc.file);
 }
 
 /** Applies `.mailharden.yaml` ignores to a finding made outside lintFile (host rules). */

@@ -1,4 +1,49 @@
-import type { RuleMeta } from './rule.js';
+import type { RuleKind, RuleMeta } from './rule.js';
+
+/**
+ * The language of the fenced examples in a rule's documentation, by what the rule looks at, and what
+ * such a block holds. The tests lint each example as that: a file of the kind, a system tree built
+ * and linted with --root (`tree`), or an SMTP transcript (`smtp`).
+ */
+export const EXAMPLE_LANGUAGES: Record<RuleKind, { language: string; holds: string }> = {
+  'sendmail-cf': { language: 'sendmail-cf', holds: 'lines of a sendmail.cf' },
+  'sendmail-mc': { language: 'sendmail-mc', holds: 'lines of a sendmail.mc (m4 input)' },
+  aliases: { language: 'aliases', holds: 'entries of an aliases file' },
+  access: { language: 'access', holds: 'entries of the access map source' },
+  'tcp-rules': { language: 'tcp-rules', holds: 'rules of a tcp.smtp file (the tcprules source)' },
+  'qmail-control': { language: 'tree', holds: 'a system tree holding the control file: what a control file means depends on its name under control/' },
+  'qmail-run': { language: 'qmail-run', holds: 'a qmail-smtpd run script' },
+  host: { language: 'tree', holds: 'a system tree, one entry a line (see "Host rules" below)' },
+  probe: { language: 'smtp', holds: "an SMTP dialogue: the client's lines `C: …`, the server's `S: …`" },
+};
+
+/** A fenced example of a rule's documentation: its section, its fence language and its text. */
+export interface DocExample {
+  section: 'Incorrect' | 'Correct';
+  kind: string;
+  code: string;
+}
+
+/** The fenced examples under the `## Incorrect` and `## Correct` headings of a rule's prose. */
+export function docExamples(text: string): DocExample[] {
+  const out: DocExample[] = [];
+  let section = '';
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const h = /^## (.+)$/.exec(lines[i]!);
+    if (h) {
+      section = h[1]!.trim();
+      continue;
+    }
+    const fence = /^```([\w-]+)\s*$/.exec(lines[i]!);
+    if (fence && (section === 'Incorrect' || section === 'Correct')) {
+      const body: string[] = [];
+      for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);
+      out.push({ section, kind: fence[1]!, code: `${body.join('\n')}\n` });
+    }
+  }
+  return out;
+}
 
 /** The generated header of a rule's documentation page, from its metadata. */
 export function ruleDocHeader(meta: RuleMeta): string {

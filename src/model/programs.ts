@@ -51,3 +51,13 @@ export function smrshForbidden(path: string): string | undefined {
   if (isTextTool(name) || isWriter(name) || GREPS.has(name)) return `${name}, which can run commands or write files`;
   return undefined;
 }
+
+/** The first word of a mailer's A= field: what the program sees as argv[0]. */
+export function argv0(argv: string): string {
+  return argv.trim().split(/\s+/)[0] ?? '';
+}
+
+/** Whether a program path is smrsh, the restricted shell of the prog mailer. */
+export function isSmrsh(path: string): boolean {
+  return baseName(path) === 'smrsh';
+}

@@ -53,8 +53,21 @@ export interface SendmailModel {
   daemons: readonly Setting[];
   prog?: ProgMailer;
   receivedHeader?: Setting;
-  /** .mc only: FEATURE() calls in order. */
-  features: readonly { name: string; args: string[]; span: Span; index: number }[];
+  /**
+   * The FEATUREs the configuration uses, in order. In a .mc: its FEATURE() calls. In a .cf: the m4
+   * files named by the VERSIONID comments m4 left in it (see featuresOfCf), with no arguments.
+   */
+  features: readonly Feature[];
+}
+
+/** A FEATURE() of a .mc, or an m4 file a .cf was built from. */
+export interface Feature {
+  name: string;
+  /** The arguments after the name (.mc only; [] for a .cf). */
+  args: string[];
+  span: Span;
+  /** The position of the call among the .mc's calls; in a .cf, the index of the comment line. */
+  index: number;
 }
 
 class Model implements SendmailModel {
@@ -64,12 +77,18 @@ class Model implements SendmailModel {
   daemons: Setting[] = [];
   prog?: ProgMailer;
   receivedHeader?: Setting;
-  features: { name: string; args: string[]; span: Span; index: number }[] = [];
+  private featureList: readonly Feature[] | undefined;
 
   constructor(
     readonly origin: 'cf' | 'mc',
     readonly anchor: Span,
+    private readonly readFeatures: () => readonly Feature[],
   ) {}
+
+  /** Read when first asked for: most .cf lint runs never look. */
+  get features(): readonly Feature[] {
+    return (this.featureList ??= this.readFeatures());
+  }
 
   add(s: Setting): void {
     const list = this.byName.get(s.name.toLowerCase());
@@ -144,13 +163,33 @@ class OptionSetting implements Setting {
   }
 }
 
+/**
+ * The FEATUREs named by the VERSIONID comments m4 writes into a generated cf. Every feature file
+ * starts with `divert(0) VERSIONID(...)`, so `FEATURE(\`relay_based_on_MX')` leaves the line
+ * `#####  $Id: relay_based_on_MX.m4,v 8.12 ... $  #####` near the top of the cf. Other m4 files
+ * (cfhead, proto, the mailers) leave such lines too, so callers look for the feature names they know.
+ * A cf written by hand, or stripped of comments, has none: absence proves nothing.
+ */
+function featuresOfCf(doc: CfDocument): Feature[] {
+  const out: Feature[] = [];
+  if (!doc.file.text.includes('$Id: ')) return out;
+  const { lines } = doc;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines.kind(i) !== 'comment') continue;
+    const head = lines.head(i);
+    const m = /^#+[ \t]+\$Id: (\w+)\.m4,v /.exec(head);
+    if (m) out.push({ name: m[1]!, args: [], span: doc.file.span(lines.startLine(i), 1, head.length), index: i });
+  }
+  return out;
+}
+
 /** The model of a sendmail.cf. */
 export function modelFromCf(doc: CfDocument): SendmailModel {
   const { lines } = doc;
   let first = 0;
   while (first < lines.length && lines.kind(first) !== 'statement') first++;
   const anchor = doc.versionLine?.span ?? (first < lines.length ? lines.at(first).span : doc.file.startSpan());
-  const model = new Model('cf', anchor);
+  const model = new Model('cf', anchor, () => featuresOfCf(doc));
   for (const opt of doc.options) {
     if (!opt.name) continue;
     const setting = new OptionSetting(opt.name, opt);
@@ -199,7 +238,8 @@ const DEFAULT_RECEIVED = '$?sfrom $s $.$?_($?s$|from $.$_) $.$?{auth_type}(authe
 export function modelFromMc(doc: McDocument): SendmailModel {
   const firstCall = doc.calls.find((c) => !['divert', 'include', 'define', 'undefine'].includes(c.name) && c.name !== 'VERSIONID') ?? doc.calls[0];
   const anchor = firstCall?.span ?? doc.file.startSpan();
-  const model = new Model('mc', anchor);
+  const features: Feature[] = [];
+  const model = new Model('mc', anchor, () => features);
   const defined = new Map<string, { value: string; span: Span }>();
   for (const call of doc.calls) {
     if (call.name === 'define' && call.args[0]) {
@@ -213,7 +253,7 @@ export function modelFromMc(doc: McDocument): SendmailModel {
       defined.delete(call.args[0].text);
       defined.set(`!${call.args[0].text}`, { value: '', span: call.span });
     } else if (call.name === 'FEATURE' && call.args[0]) {
-      model.features.push({ name: call.args[0].text, args: call.args.slice(1).map((a) => a.text), span: call.span, index: call.index });
+      features.push({ name: call.args[0].text, args: call.args.slice(1).map((a) => a.text), span: call.span, index: call.index });
     } else if (call.name === 'DAEMON_OPTIONS' && call.args[0]) {
       model.daemons.push({ name: 'DaemonPortOptions', value: call.args[0].text, span: call.args[0].span, implicit: false, macro: 'DAEMON_OPTIONS' });
     }
@@ -249,13 +289,13 @@ export function modelFromMc(doc: McDocument): SendmailModel {
   // proto.m4: without DAEMON_OPTIONS the MTA listens on every address; the MSA on 587 is added after
   // the DAEMON_OPTIONS lines, however many there are, unless FEATURE(`no_default_msa').
   if (model.daemons.length === 0) model.daemons.push({ name: 'DaemonPortOptions', value: 'Name=MTA', span: anchor, implicit: true });
-  if (!model.features.some((f) => f.name === 'no_default_msa')) model.daemons.push({ name: 'DaemonPortOptions', value: 'Port=587, Name=MSA, M=E', span: anchor, implicit: true });
+  if (!features.some((f) => f.name === 'no_default_msa')) model.daemons.push({ name: 'DaemonPortOptions', value: 'Port=587, Name=MSA, M=E', span: anchor, implicit: true });
   // MAILER(`local') defines the prog mailer; proto.m4 adds it at the end when the .mc does not.
   const local = doc.calls.find((c) => c.name === 'MAILER' && c.args[0]?.text === 'local');
   const localIndex = local?.index ?? Number.MAX_SAFE_INTEGER;
   const localSpan = local?.span ?? anchor;
-  const smrsh = model.features.find((f) => f.name === 'smrsh');
-  const msp = model.features.find((f) => f.name === 'msp');
+  const smrsh = features.find((f) => f.name === 'smrsh');
+  const msp = features.find((f) => f.name === 'msp');
   const shell = defined.get('LOCAL_SHELL_PATH');
   if (msp) {
     model.prog = { path: '[IPC]', argv: 'TCP $h', span: msp.span };

@@ -1,7 +1,7 @@
 import { lintProbe } from '../core/engine.js';
-import { today } from '../core/lint-text.js';
 import type { AnyRule } from '../core/rule.js';
 import type { Finding } from '../core/types.js';
+import { lintOptions } from '../lint/text.js';
 import type { ProbeDocument } from './transcript.js';
 
 /** The probe rules among `rules`. */
@@ -10,5 +10,5 @@ export const probeRulesOf = (rules: readonly AnyRule[]): AnyRule[] => rules.filt
 /** Runs the probe rules (all, or the ids in `only`) over a transcript, with their default severities. */
 export function probeFindings(doc: ProbeDocument, rules: readonly AnyRule[], only?: readonly string[]): Finding[] {
   const probeRules = probeRulesOf(rules);
-  return lintProbe(doc, { rules: probeRules, enabled: new Set(only ?? probeRules.map((r) => r.meta.id)), severity: new Map(), settings: { localOnly: false }, inlineSuppressions: false, ignores: [], today: today() });
+  return lintProbe(doc, lintOptions(probeRules, { ...(only ? { enabled: new Set(only) } : {}), inlineSuppressions: false }));
 }

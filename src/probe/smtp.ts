@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import { UserError } from '../core/errors.js';
+import { EXIT } from '../core/exit.js';
 import { isFinal } from './transcript.js';
 import { visibleControls } from '../core/visible.js';
 
@@ -48,14 +49,14 @@ export class SmtpClient {
       this.socket = socket;
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new UserError(`${this.target}: no connection within ${this.timeoutMs / 1000} s`, 3));
+        reject(new UserError(`${this.target}: no connection within ${this.timeoutMs / 1000} s`, EXIT.runtime));
       }, this.timeoutMs);
       socket.setEncoding('latin1');
       socket.once('error', (e: NodeJS.ErrnoException & { errors?: Error[] }) => {
         clearTimeout(timer);
         // With several addresses, Node tries each and may report an error with no message of its own.
         const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message || e.errors?.[0]?.message || e.code || 'cannot connect';
-        reject(new UserError(`${this.target}: ${why}`, 3));
+        reject(new UserError(`${this.target}: ${why}`, EXIT.runtime));
       });
       socket.connect(this.port, this.host, () => {
         clearTimeout(timer);
@@ -94,7 +95,7 @@ export class SmtpClient {
     let bytes = 0;
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
-      if (this.overlong && this.lines.length === 0) throw new UserError(`${this.target}: a reply line of more than ${LIMITS.lineBytes * 4} bytes to ${what}`, 3);
+      if (this.overlong && this.lines.length === 0) throw new UserError(`${this.target}: a reply line of more than ${LIMITS.lineBytes * 4} bytes to ${what}`, EXIT.runtime);
       while (this.lines.length) {
         const raw = this.lines.shift()!;
         bytes += raw.length;
@@ -104,14 +105,14 @@ export class SmtpClient {
         const shown = visibleControls(line, 'layout');
         this.log(`S: ${shown}`);
         got.push(shown);
-        if (!/^\d{3}([ -]|$)/.test(line)) throw new UserError(`${this.target}: not an SMTP reply to ${what}: "${visibleControls(line.slice(0, 80))}"`, 3);
-        if (raw.length > LIMITS.lineBytes * 4) throw new UserError(`${this.target}: a reply line of more than ${LIMITS.lineBytes * 4} bytes to ${what}`, 3);
-        if (got.length > LIMITS.replyLines || bytes > LIMITS.replyBytes) throw new UserError(`${this.target}: the reply to ${what} does not end (${got.length} lines, ${bytes} bytes)`, 3);
+        if (!/^\d{3}([ -]|$)/.test(line)) throw new UserError(`${this.target}: not an SMTP reply to ${what}: "${visibleControls(line.slice(0, 80))}"`, EXIT.runtime);
+        if (raw.length > LIMITS.lineBytes * 4) throw new UserError(`${this.target}: a reply line of more than ${LIMITS.lineBytes * 4} bytes to ${what}`, EXIT.runtime);
+        if (got.length > LIMITS.replyLines || bytes > LIMITS.replyBytes) throw new UserError(`${this.target}: the reply to ${what} does not end (${got.length} lines, ${bytes} bytes)`, EXIT.runtime);
         if (isFinal(line)) return { code: Number(line.slice(0, 3)), lines: got };
       }
-      if (this.closed) throw new UserError(`${this.target}: the server closed the connection ${got.length ? 'in the middle of' : 'instead of'} its reply to ${what}`, 3);
+      if (this.closed) throw new UserError(`${this.target}: the server closed the connection ${got.length ? 'in the middle of' : 'instead of'} its reply to ${what}`, EXIT.runtime);
       const left = deadline - Date.now();
-      if (left <= 0) throw new UserError(`${this.target}: no reply to ${what} within ${this.timeoutMs / 1000} s`, 3);
+      if (left <= 0) throw new UserError(`${this.target}: no reply to ${what} within ${this.timeoutMs / 1000} s`, EXIT.runtime);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiter = () => {
@@ -126,10 +127,10 @@ export class SmtpClient {
   /** Sends one command line and reads its reply. */
   async command(line: string): Promise<{ code: number; lines: string[] }> {
     if (/[\r\n]/.test(line)) throw new Error('an SMTP command holds no line break');
-    if (this.closed || !this.socket) throw new UserError(`${this.target}: the server closed the connection before ${line.split(' ')[0]}`, 3);
+    if (this.closed || !this.socket) throw new UserError(`${this.target}: the server closed the connection before ${line.split(' ')[0]}`, EXIT.runtime);
     // Lines nobody asked for would be read as the reply to this command, and every later reply would be
     // one late (a relay accepted could pass for refused): that is a broken server, not a finding.
-    if (this.lines.length || this.overlong) throw new UserError(`${this.target}: the server sent lines nobody asked for before ${line.split(' ')[0]}: "${visibleControls((this.lines[0] ?? '').slice(0, 80))}"`, 3);
+    if (this.lines.length || this.overlong) throw new UserError(`${this.target}: the server sent lines nobody asked for before ${line.split(' ')[0]}: "${visibleControls((this.lines[0] ?? '').slice(0, 80))}"`, EXIT.runtime);
     this.log(`C: ${line}`);
     this.socket.write(`${line}\r\n`, 'latin1');
     return this.reply(line.split(/[\s:]/)[0]!.toUpperCase());

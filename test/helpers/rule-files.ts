@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { docExamples as examplesIn, type DocExample } from '../../src/core/rule-docs.js';
 
 export const RULES_DIR = join(import.meta.dirname, '..', '..', '..', 'rules');
 
@@ -30,23 +31,6 @@ export function ruleFiles(): RuleFiles[] {
 }
 
 /** Fenced examples under the `## Incorrect` and `## Correct` headings of a rule doc. */
-export function docExamples(mdPath: string): { section: 'Incorrect' | 'Correct'; kind: string; code: string }[] {
-  const text = readFileSync(mdPath, 'utf8');
-  const out: { section: 'Incorrect' | 'Correct'; kind: string; code: string }[] = [];
-  let section = '';
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const h = /^## (.+)$/.exec(lines[i]!);
-    if (h) {
-      section = h[1]!.trim();
-      continue;
-    }
-    const fence = /^```([\w-]+)\s*$/.exec(lines[i]!);
-    if (fence && (section === 'Incorrect' || section === 'Correct')) {
-      const body: string[] = [];
-      for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);
-      out.push({ section, kind: fence[1]!, code: `${body.join('\n')}\n` });
-    }
-  }
-  return out;
+export function docExamples(mdPath: string): DocExample[] {
+  return examplesIn(readFileSync(mdPath, 'utf8'));
 }

@@ -1,10 +1,10 @@
 import { closeSync, readSync } from 'node:fs';
-import { NotRegularFile, openRegular, readOpen } from './core/open-regular.js';
-import { attachSnippet, lintFile, PartLinter, type LintOptions } from './core/engine.js';
-import { UserError } from './core/errors.js';
-import { SourceFile } from './core/source.js';
-import type { FileKind, Finding } from './core/types.js';
-import { partCut, tooLarge, wholeLimit, type PartCut } from './parsers/documents.js';
+import { attachSnippet, lintFile, PartLinter, type LintOptions } from '../core/engine.js';
+import { UserError } from '../core/errors.js';
+import { NotRegularFile, openRegular, readOpen } from '../core/open-regular.js';
+import { SourceFile } from '../core/source.js';
+import type { FileKind, Finding } from '../core/types.js';
+import { partCut, tooLarge, wholeLimit, type PartCut } from '../parsers/documents.js';
 
 /**
  * A file of a kind that can be cut (aliases) and larger than this is linted in parts of about this

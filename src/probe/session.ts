@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import { EXIT } from '../core/exit.js';
 import { SmtpClient } from './smtp.js';
 import { visibleControls } from '../core/visible.js';
 import { parseTranscript, type ProbeDocument } from './transcript.js';
@@ -34,7 +35,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeDocument> {
     const greeting = await client.reply('the connection (greeting)');
     if (greeting.code !== 220) {
       // 554 or 421: the session is refused, so nothing can be tested; a gate must not pass on that.
-      throw new UserError(`${target}: the server refused the session: "${visibleControls(greeting.lines[greeting.lines.length - 1]!.slice(0, 120))}"`, 3);
+      throw new UserError(`${target}: the server refused the session: "${visibleControls(greeting.lines[greeting.lines.length - 1]!.slice(0, 120))}"`, EXIT.runtime);
     }
     const ehlo = await client.command(`EHLO ${o.helo}`);
     if (ehlo.code >= 500) await client.command(`HELO ${o.helo}`);

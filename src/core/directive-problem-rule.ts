@@ -1,4 +1,4 @@
-import { defineRule, type RuleContext, type RuleMeta } from '../../src/core/rule.js';
+import { defineRule, type RuleContext, type RuleMeta } from './rule.js';
 
 type Code = RuleContext['directiveProblems'][number]['code'];
 

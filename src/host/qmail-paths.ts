@@ -1,11 +1,11 @@
 import { posix } from 'node:path';
-import type { Span } from '../../src/core/types.js';
-import type { HostDocument } from '../../src/host/document.js';
-import { qmailPaths } from '../../src/host/layout.js';
-import { resolveWord, type QmailRunDocument, type TcpserverCall } from '../../src/parsers/qmail-run.js';
+import type { Span } from '../core/types.js';
+import type { HostDocument } from './document.js';
+import { qmailPaths } from './layout.js';
+import { resolveWord, type QmailRunDocument, type TcpserverCall } from '../parsers/qmail-run.js';
 
 /** Where a finding about a file's metadata (not one of its lines) is anchored. */
-import { FILE_START } from '../../src/core/span.js';
+import { FILE_START } from '../core/span.js';
 
 /** Where metadata findings point: the first character of the file. */
 export const AT_START: Span = FILE_START;

@@ -1,6 +1,6 @@
-import { BLANKS, trimEndOf } from '../../src/core/trim.js';
-import type { CfOption } from '../../src/parsers/sendmail-cf.js';
-import { lookupOption } from '../../src/model/sendmail-options.js';
+import { BLANKS, trimEndOf } from '../core/trim.js';
+import type { CfOption } from '../parsers/sendmail-cf.js';
+import { lookupOption } from './sendmail-options.js';
 
 /** Shows TABs and newlines of cf text as `\t` and `\n`, so a message says where they are. */
 export function visible(s: string): string {
@@ -127,6 +127,3 @@ export function looksLikeStatement(text: string): boolean {
   const shape = SHAPES[text[0] ?? ''];
   return shape !== undefined && shape.test(text) && !looksLikeProse(text);
 }
-
-/** The candidate closest to a misspelt word (shared with the config and policy loaders). */
-export { nearest } from '../../src/core/nearest.js';

@@ -1,8 +1,22 @@
-import { cached } from '../../src/core/cache.js';
-import { baseName, isInterpreter, isShell, isTextTool, isWriter } from '../../src/model/programs.js';
-import type { AliasTarget } from '../../src/parsers/aliases.js';
+import { cached } from '../core/cache.js';
+import { baseName, isInterpreter, isShell, isTextTool, isWriter } from './programs.js';
+import type { AliasTarget } from '../parsers/aliases.js';
 
-export { baseName };
+/**
+ * The aliases of old BSD and System V aliases files that hardening guides remove, with why: `decode`
+ * ones pipe mail into uudecode (MH2001), the others are for pseudo-accounts nobody reads (MH2004).
+ * The one list: both rules and the strip list `mailharden init` writes read it.
+ */
+export const LEGACY_ALIASES: readonly { name: string; kind: 'decode' | 'pseudo-account' }[] = [
+  { name: 'decode', kind: 'decode' },
+  { name: 'uudecode', kind: 'decode' },
+  ...['games', 'ingres', 'system', 'toor', 'uucp', 'manager', 'dumper', 'operator'].map((name) => ({ name, kind: 'pseudo-account' as const })),
+];
+
+/** The names of the legacy aliases of one kind, in list order. */
+export function legacyAliasNames(kind?: 'decode' | 'pseudo-account'): string[] {
+  return LEGACY_ALIASES.filter((a) => kind === undefined || a.kind === kind).map((a) => a.name);
+}
 
 /** Words that run the command after them (`exec`, `env X=1`, `nice -n 5`); skipped to find the real program. */
 const WRAPPERS = new Set(['exec', 'env', 'nice', 'nohup', 'command']);

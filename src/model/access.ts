@@ -1,4 +1,51 @@
-import type { AccessEntry } from '../../src/parsers/access.js';
+import type { AccessEntry } from '../parsers/access.js';
+import { groups6 } from './address.js';
+
+/**
+ * What an access map key says about client addresses, read as sendmail looks keys up: the check_relay
+ * ruleset looks up `Connect:` plus ${client_addr}, which sendmail writes with inet_ntoa/inet_ntop
+ * (`10.1.2.3`, `2001:db8::1`: no leading zeros), then the same text with the last octet or group cut
+ * off, again and again. The lookup compares text, so a key matches only when written that way
+ * (measured with sendmail -bt on Debian's cf: `Connect:010.1 RELAY` does not match 10.1.2.3).
+ */
+export type AddressKey =
+  /** One to four octets: the addresses that start with them. */
+  | { kind: 'ipv4'; octets: number[]; net: number; bits: number }
+  /** `IPv6:` and one to eight whole groups, lower case: the addresses that start with them. */
+  | { kind: 'ipv6'; groups: string[]; bits: number }
+  /** `IPv6:` and a whole address written with `::` (as inet_ntop writes it), lower case. */
+  | { kind: 'ipv6-address'; text: string }
+  /** An address key that no client's address is ever looked up as. */
+  | { kind: 'never'; why: 'leading-zero' | 'octet-range' | 'this-network'; reason: string }
+  /** `IPv6:` followed by something that is not an IPv6 address or prefix. */
+  | { kind: 'invalid'; reason: string };
+
+/** The addresses an access key stands for, or undefined for a host name, domain or e-mail address. */
+export function addressKey(key: string): AddressKey | undefined {
+  if (/^\d{1,3}(?:\.\d{1,3}){0,3}$/.test(key)) {
+    const parts = key.split('.');
+    if (parts.some((p) => p.length > 1 && p.startsWith('0'))) return { kind: 'never', why: 'leading-zero', reason: 'sendmail writes addresses without leading zeros, so it never matches' };
+    const octets = parts.map(Number);
+    if (octets.some((o) => o > 255)) return { kind: 'never', why: 'octet-range', reason: 'no address has an octet above 255, so it never matches' };
+    const bits = octets.length * 8;
+    const net = [0, 1, 2, 3].reduce((n, k) => n * 256 + (octets[k] ?? 0), 0);
+    if (octets[0] === 0) return { kind: 'never', why: 'this-network', reason: `no client connects from ${cidr4(net, bits)}` };
+    return { kind: 'ipv4', octets, net, bits };
+  }
+  const v6 = /^ipv6:(.*)$/i.exec(key);
+  if (!v6) return undefined;
+  const text = v6[1]!.toLowerCase();
+  if (text.includes('::')) return groups6(text) ? { kind: 'ipv6-address', text } : { kind: 'invalid', reason: 'is not an IPv6 address' };
+  const groups = text.split(':');
+  if (groups.length > 8 || !groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return { kind: 'invalid', reason: 'is not an IPv6 prefix of whole groups' };
+  if (groups.some((g) => g.length > 1 && g.startsWith('0'))) return { kind: 'never', why: 'leading-zero', reason: 'sendmail writes IPv6 groups without leading zeros, so it never matches' };
+  return { kind: 'ipv6', groups, bits: groups.length * 16 };
+}
+
+/** `10.1.0.0/16`. */
+function cidr4(net: number, bits: number): string {
+  return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${bits}`;
+}
 
 /** An IP prefix a Connect: or untagged RELAY key covers (the access map matches whole octets or groups). */
 export interface RelayNetwork {
@@ -49,9 +96,11 @@ export function relayCover(e: AccessEntry): RelayCover | undefined {
   if (key === '') return { kind: 'nothing', reason: 'sendmail never looks up an empty key' };
   if (key === '.') return { kind: 'nothing', reason: 'sendmail never looks up "."' };
   if (tag !== 'to') {
-    const net = network(key);
-    if (net?.space === 'this-network') return { kind: 'nothing', reason: `no client connects from ${net.cidr}` };
-    if (net) return net;
+    const address = addressKey(key);
+    // A key no address is looked up as lets nobody relay: nothing broad, nothing public. Only a
+    // 0.x key reads as "everyone" (as "" and "." do), so only it is worth a finding here.
+    if (address?.kind === 'never') return address.why === 'this-network' ? { kind: 'nothing', reason: address.reason } : undefined;
+    if (address) return network(address);
   }
   const suffix = publicSuffix(key);
   return suffix ? { kind: 'suffix', suffix } : undefined;
@@ -67,23 +116,17 @@ export function isOpen(n: RelayNetwork): boolean {
   return (n.space === 'public' || n.space === 'mostly public') && n.bits <= (n.family === 4 ? 8 : 16);
 }
 
-/** The prefix an IPv4 (`10.1`) or IPv6 (`ipv6:2001:db8`) key stands for, or undefined for other keys and whole `::` addresses. */
-function network(key: string): RelayNetwork | undefined {
-  if (/^\d{1,3}(?:\.\d{1,3}){0,3}$/.test(key)) {
-    const octets = key.split('.').map(Number);
-    if (octets.some((o) => o > 255)) return undefined;
-    const bits = octets.length * 8;
-    const full = [0, 1, 2, 3].map((k) => octets[k] ?? 0);
-    const addr = full[0]! * 2 ** 24 + full[1]! * 2 ** 16 + full[2]! * 2 ** 8 + full[3]!;
+/** The prefix an IPv4 (`10.1`) or IPv6 (`ipv6:2001:db8`) key stands for; undefined for whole IPv6 addresses. */
+function network(key: AddressKey): RelayNetwork | undefined {
+  if (key.kind === 'ipv4') {
+    const { net: addr, bits } = key;
     const block = V4_SPACES.find((s) => bits >= s.bits && addr >>> (32 - s.bits) === s.net >>> (32 - s.bits));
     const holdsBlock = V4_SPACES.some((s) => s.bits > bits && addr >>> (32 - bits) === s.net >>> (32 - bits));
     const space = block?.space ?? (holdsBlock ? 'mostly public' : 'public');
-    return { kind: 'network', family: 4, bits, cidr: `${full.join('.')}/${bits}`, addresses: (2 ** (32 - bits)).toLocaleString('en-US'), space };
+    return { kind: 'network', family: 4, bits, cidr: cidr4(addr, bits), addresses: (2 ** (32 - bits)).toLocaleString('en-US'), space };
   }
-  const v6 = /^ipv6:([0-9a-f:]+)$/.exec(key);
-  if (!v6 || v6[1]!.includes('::')) return undefined;
-  const groups = v6[1]!.split(':');
-  if (groups.length >= 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  if (key.kind !== 'ipv6' || key.bits === 128) return undefined;
+  const { groups } = key;
   const first = parseInt(groups[0]!, 16);
   const second = groups[1] === undefined ? undefined : parseInt(groups[1], 16);
   const space = (first & 0xffc0) === 0xfe80 ? 'link-local' : (first & 0xfe00) === 0xfc00 ? 'unique-local' : first === 0x2001 && second === 0x0db8 ? 'documentation' : 'public';

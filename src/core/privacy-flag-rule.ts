@@ -1,4 +1,4 @@
-import { defineRule, type RuleMeta } from '../../src/core/rule.js';
+import { defineRule, type RuleMeta } from './rule.js';
 
 /** What differs between the "PrivacyOptions lacks X" rules. */
 export interface PrivacyFlagRule {

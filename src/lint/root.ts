@@ -4,13 +4,14 @@ import { applyIgnores, lintHost, lintParsed } from '../core/engine.js';
 import { UserError } from '../core/errors.js';
 import { SourceFile } from '../core/source.js';
 import type { FileKind, Finding } from '../core/types.js';
-import { shownPath, type OptionFinder } from '../lint.js';
-import { binaryReason, looksBinary } from '../read-file.js';
+import type { FoundFile, HostDocument } from '../host/document.js';
+import { detectProfile, LAYOUTS, qmailPaths, readAccounts, type Layout, type Profile } from '../host/layout.js';
+import { HostTree } from '../host/tree.js';
 import { parseAs, tooLarge, wholeLimit, type AnyDocument } from '../parsers/documents.js';
 import { QMAIL_CONTROL_NAMES } from '../parsers/qmail-control.js';
-import type { FoundFile, HostDocument } from './document.js';
-import { detectProfile, LAYOUTS, qmailPaths, readAccounts, type Layout, type Profile } from './layout.js';
-import { HostTree } from './tree.js';
+import type { OptionFinder } from './options.js';
+import { binaryReason, looksBinary } from './read.js';
+import { shownPath } from './shown-path.js';
 
 /**
  * The mail files a layout names, with their kinds, in a stable order (the MTA's cf before submit.cf):

@@ -1,12 +1,12 @@
 import { posix } from 'node:path';
-import type { Span } from '../../src/core/types.js';
-import type { HostDocument } from '../../src/host/document.js';
-import type { Accounts } from '../../src/host/layout.js';
-import type { HostTree, Meta } from '../../src/host/tree.js';
-import type { SendmailCfDoc } from '../../src/parsers/documents.js';
+import type { Span } from '../core/types.js';
+import type { HostDocument } from './document.js';
+import type { Accounts } from './layout.js';
+import type { HostTree, Meta } from './tree.js';
+import type { SendmailCfDoc } from '../parsers/documents.js';
 
 /** Where a finding about a file's metadata (not one of its lines) is anchored. */
-import { FILE_START } from '../../src/core/span.js';
+import { FILE_START } from '../core/span.js';
 
 /** Where metadata findings point: the first character of the file. */
 export const AT_START: Span = FILE_START;

@@ -1,6 +1,6 @@
-import { cached } from '../../src/core/cache.js';
-import { blockSize, formatCidr, modelOf, publicAddresses, summarize, type Block } from '../../src/model/tcprules.js';
-import { ruleKeys, type TcpRule, type TcpRulesDocument } from '../../src/parsers/tcprules.js';
+import { cached } from '../core/cache.js';
+import { blockSize, formatCidr, modelOf, publicAddresses, summarize, type Block } from './tcprules.js';
+import { ruleKeys, type TcpRule, type TcpRulesDocument } from '../parsers/tcprules.js';
 
 /** Who an allow line that sets RELAYCLIENT lets relay, counting only the keys for which it is the first record. */
 export interface RelayGrant {

@@ -1,7 +1,7 @@
-import { lintFile, type LintOptions } from './engine.js';
-import type { AnyRule, RuleSettings } from './rule.js';
-import { SourceFile } from './source.js';
-import type { FileKind, Finding } from './types.js';
+import { lintFile, type LintOptions } from '../core/engine.js';
+import type { AnyRule, RuleSettings } from '../core/rule.js';
+import { SourceFile } from '../core/source.js';
+import type { FileKind, Finding } from '../core/types.js';
 
 export const DEFAULT_SETTINGS: RuleSettings = { localOnly: false };
 

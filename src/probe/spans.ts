@@ -1,5 +1,5 @@
-import type { Span } from '../../src/core/types.js';
-import { payloadSpan, type Exchange, type ProbeDocument, type ReplyLine } from '../../src/probe/transcript.js';
+import type { Span } from '../core/types.js';
+import { payloadSpan, type Exchange, type ProbeDocument, type ReplyLine } from './transcript.js';
 
 /** The span of a whole reply line of the transcript (after its `S: ` prefix). */
 export function lineSpan(l: ReplyLine): Span {

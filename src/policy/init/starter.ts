@@ -1,0 +1,91 @@
+import { legacyAliasNames } from '../../model/aliases.js';
+import { POLICY_SCHEMA } from '../schema.js';
+
+/** The first line of every policy init writes: editors find the schema through it. */
+export const SCHEMA_LINE = `# yaml-language-server: $schema=${POLICY_SCHEMA.$id}`;
+
+/** The PrivacyOptions flags of the starter policy (init --from-system suggests them too). */
+export const STARTER_PRIVACY = ['authwarnings', 'noexpn', 'novrfy', 'noetrn', 'restrictmailq', 'restrictqrun', 'needmailhelo'];
+
+/**
+ * A commented starter policy: every key of the schema, with hardening defaults. Keys whose value only
+ * the site knows (its host name, the domains it receives for, where root's mail goes, path overrides)
+ * are written commented out.
+ */
+export function starterPolicy(): string {
+  return `${SCHEMA_LINE}
+# mailharden policy: the hardened state of a mail host, stated once. Preview what it changes with
+#   mailharden apply policy.yaml --dry-run
+# and check it with \`mailharden policy validate policy.yaml\`. Every key but version is optional:
+# what the policy leaves out, apply leaves alone.
+
+# The policy format version.
+version: 1
+
+# Where the system keeps its files: debian, rhel, freebsd or solaris (mailharden lint --root detects it).
+profile: debian
+
+# Overrides of the profile's paths (absolute paths), for systems laid out differently, e.g.:
+#   mailDir: /etc/mail             sendmail.cf, sendmail.mc, access, helpfile, relay-domains
+#   aliases: /etc/aliases          the aliases source sendmail reads
+#   smrshDir: /etc/mail/smrsh      the programs smrsh may run
+#   mqueue: /var/spool/mqueue      sendmail's queue directory
+#   qmailDir: /var/qmail           qmail's home (control/ under it)
+#   tcpRules: /etc/tcp.smtp        the tcpserver rules of qmail-smtpd
+paths: {}
+
+# The MTAs to harden: [sendmail], [qmail] or both.
+mta: [sendmail]
+
+# The fully qualified host name; a greeting may start with it instead of $j.
+# hostname: mail.example.com
+
+relay:
+  # Clients that may relay (IPv4 and IPv6 CIDRs): written to sendmail's access map (Connect: RELAY)
+  # and qmail's tcp.smtp (RELAYCLIENT). Other relay entries there are removed. Add your LAN, e.g. 192.168.10.0/24.
+  networks: [127.0.0.0/8, "::1/128"]
+  # Domains this host receives mail for (a leading dot: their subdomains): sendmail's relay-domains
+  # and qmail's control/rcpthosts.
+  # domains: [example.com, .example.com]
+
+# sendmail's PrivacyOptions: no EXPN, VRFY or ETRN, queue listing and runs for root only, HELO first,
+# and an X-Authentication-Warning header on forged senders.
+privacy: [${STARTER_PRIVACY.join(', ')}]
+
+smrsh:
+  # The only programs aliases and .forward files may run (links in the smrsh directory); never a
+  # shell, an interpreter, sed, awk, cat, tee or uudecode. Add e.g. /usr/bin/procmail when used.
+  allow: [/usr/libexec/sendmail/mail.local]
+
+aliases:
+  # Aliases to remove: the classic ones that nobody reads.
+  strip: [${legacyAliasNames().join(', ')}]
+  # Where postmaster's mail goes (RFC 5321: it must be read).
+  postmaster: root
+  # Where root's mail goes: a person who reads it.
+  # root: admin@example.com
+
+# The SMTP greeting (SmtpGreetingMessage): no version, no software name; sendmail puts "ESMTP" after $j.
+greeting: "$j"
+
+# Install a help file without version text and point HelpFile at it (without one, HELP shows the version).
+help: true
+
+# sendmail's LogLevel: 9 or more keeps the connection and relay records audits ask for.
+logLevel: 9
+
+# local-only: every daemon bound to loopback (CIS); all: a server that receives mail from other hosts.
+listen: local-only
+
+# Mode of sendmail's queue directory: only its owner may read the queued mail.
+queue: { mode: "0700" }
+
+# Managed files to mark immutable (chattr +i) after writing, e.g. [sendmail.cf, sendmail.mc, aliases, access];
+# later applies then need --allow-chattr, and package upgrades cannot replace them.
+immutable: []
+
+auth:
+  # Offer AUTH PLAIN and LOGIN only after STARTTLS (AuthOptions p): no passwords in clear text.
+  require-tls: true
+`;
+}
