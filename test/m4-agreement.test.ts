@@ -37,6 +37,9 @@ describe('the .mc model agrees with the cf that real m4 builds', () => {
       assert.deepEqual([...mc.sendmail.privacy].sort(), [...cf.sendmail.privacy].sort(), 'effective PrivacyOptions');
       const cfDaemons = cf.sendmail.daemons.length || 1;
       assert.equal(mc.sendmail.daemons.length, cfDaemons, 'number of listeners');
+      // Every FEATURE of the .mc leaves its VERSIONID comment in the cf, which is how a cf's features are read (MH1025, MH1041).
+      const cfFeatures = new Set(cf.sendmail.features.map((f) => f.name));
+      for (const f of mc.sendmail.features) assert.ok(cfFeatures.has(f.name), `FEATURE(${f.name}) is not among the cf's features`);
     });
   }
 });

@@ -22,6 +22,7 @@ import authWithoutTls from './MH1021-auth-without-tls.js';
 import receivedHeaderVersion from './MH1022-received-header-version.js';
 import dosLimits from './MH1023-dos-limits.js';
 import m4BuildCommands from './MH1024-m4-build-commands.js';
+import greetPause from './MH1025-greet-pause.js';
 
 export const group = defineGroup({
   name: 'sendmail',
@@ -52,5 +53,6 @@ export const group = defineGroup({
     receivedHeaderVersion,
     dosLimits,
     m4BuildCommands,
+    greetPause,
   ],
 });
