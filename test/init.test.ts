@@ -429,7 +429,10 @@ describe('mailharden init --from-system', () => {
     if (!needs(t, M4, DEBIAN_MC)) return;
     const root = tree({
       '/etc/debian_version': '12.5\n',
+      // Debian masquerades as /etc/mailname; $j is the canonical name of the node (issue 15: vm, not vm.localdomain).
       '/etc/mailname': 'mail.example.org\n',
+      '/etc/hostname': 'vm\n',
+      '/etc/hosts': '127.0.0.1\tlocalhost\n127.0.0.1 vm\n127.0.1.1\tvm.localdomain\tvm\n',
       '/etc/mail/sendmail.cf': debianCf(),
       '/etc/mail/sendmail.mc': debianMc(),
       '/etc/mail/helpfile': HELP_WITH_VERSION,
@@ -439,7 +442,8 @@ describe('mailharden init --from-system', () => {
     const { file, text, policy } = await initFrom(root);
     assert.deepEqual(policy.privacy, ['needmailhelo', 'needexpnhelo', 'needvrfyhelo', 'restrictqrun', 'restrictexpand', 'nobodyreturn', 'authwarnings']);
     assert.equal(policy.listen, 'local-only');
-    assert.equal(policy.hostname, 'mail.example.org');
+    assert.equal(policy.hostname, 'vm.localdomain');
+    assert.match(text, /^hostname: vm\.localdomain {2}# from \/etc\/hostname \(vm\) through line 2 of \/etc\/hosts, as sendmail derives \$j$/m);
     assert.deepEqual(policy.queue, { mode: '0750' });
     assert.equal(policy.greeting, undefined);
     assert.match(text, /^# greeting: the current greeting \(.*\) shows the version \(\$v\); set one:$/m);
