@@ -39,6 +39,23 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
     assert.deepEqual(probeFindings(parseTranscript(relayDenied, 't', '192.0.2.25:25'), rules, ['MH7005']), []);
   });
 
+  it('a 530 to MAIL FROM (a submission port wanting AUTH) reads as relay refused, not as advice about DNS (issue 15)', () => {
+    // What Debian's sendmail answered on a daemon port with M=Ea (fixtures/probe/submission-auth-required.smtp).
+    const auth = ['S: 220 mx ESMTP', 'C: MAIL FROM:<a@example.org>', 'S: 530 5.7.0 Authentication required', 'C: RSET', 'S: 250 ok', ''].join('\n');
+    const [f, ...rest] = probeFindings(parseTranscript(auth, 't', '192.0.2.25:587'), rules, ['MH7005']);
+    assert.deepEqual(rest, []);
+    assert.equal(f?.severity, 'info');
+    assert.match(f!.message, /^relay refused: the server wants AUTH before it takes mail \(MAIL FROM:<a@example.org> was answered "530 5\.7\.0 Authentication required"\)/);
+    assert.doesNotMatch(`${f!.message} ${f!.fix}`, /resolve|DNS|domain/i);
+    assert.match(f!.fix, /MH7006/);
+    // RFC 3207's 530 asks for TLS first: the relay is not tested (the probe does not speak TLS).
+    const tls = auth.replace('530 5.7.0 Authentication required', '530 5.7.0 Must issue a STARTTLS command first');
+    assert.match(probeFindings(parseTranscript(tls, 't', '192.0.2.25:25'), rules, ['MH7005'])[0]!.message, /^relay not tested: the server wants STARTTLS/);
+    // And at RCPT.
+    const rcpt = ['S: 220 mx ESMTP', 'C: MAIL FROM:<a@example.org>', 'S: 250 ok', 'C: RCPT TO:<b@example.net>', 'S: 530 5.7.0 Authentication required', ''].join('\n');
+    assert.match(probeFindings(parseTranscript(rcpt, 't', '192.0.2.25:25'), rules, ['MH7005'])[0]!.message, /^relay refused: the server wants AUTH/);
+  });
+
   it('one loopback test for probe targets, daemon addresses and names (src/model/address.ts)', () => {
     for (const a of ['127.0.0.1', '127.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '[::1]', '::FFFF:127.0.0.2', 'localhost', 'ip6-localhost']) assert.ok(isLoopbackAddress(a), a);
     for (const a of ['128.0.0.1', '10.0.0.1', '::2', '1::1', '::', 'example.com', '127.0.0.1.example.com', '']) assert.ok(!isLoopbackAddress(a), a);
