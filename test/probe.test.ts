@@ -7,6 +7,9 @@ import { findVersion, parseTranscript } from '../src/probe/transcript.js';
 import { rules } from '../rules/index.js';
 import { loadProbeFixtures } from './helpers/fixtures.js';
 import { runAsync } from './helpers/cli.js';
+import { tempDir } from './helpers/real.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const lintTranscript = (text: string, path = 't.smtp') => probeFindings(parseTranscript(text, path), rules);
 
@@ -190,7 +193,14 @@ describe('mailharden probe against misbehaving servers: one line on stderr, exit
       assert.equal(pipelined, false, 'the client waited for each reply');
       const ids = r.stdout.trim().split('\n').map((l) => /\[(MH\d{4})\]$/.exec(l)?.[1]);
       assert.deepEqual(ids, ['MH7008', 'MH7006', 'MH7002', 'MH7004']);
-      assert.match(r.stdout, new RegExp(`^smtp://127.0.0.1:${server.port}:\\d+:\\d+: medium: EXPN root was answered 250`, 'm'));
+      // The server is named apart from the transcript position (issue 15: not smtp://127.0.0.1:PORT:13:4).
+      assert.match(r.stdout, new RegExp(`^smtp://127\\.0\\.0\\.1:${server.port} \\(transcript \\d+:\\d+\\): medium: EXPN root was answered 250`, 'm'));
+      // With --transcript FILE the findings point at lines of FILE.
+      const file = join(tempDir('mh-probe-'), 'session.smtp');
+      const saved = await runAsync(['probe', `127.0.0.1:${server.port}`, '-f', 'compact', '--timeout', '2', '--transcript', file]);
+      const at = new RegExp(`^${file.replace(/[.]/g, '\\.')}:(\\d+):4: medium: EXPN root was answered 250`, 'm').exec(saved.stdout);
+      assert.ok(at, saved.stdout);
+      assert.match(readFileSync(file, 'utf8').split('\n')[Number(at[1]) - 1]!, /^S: 250 2\.1\.5 <root@fake>$/);
     } finally {
       server.close();
     }

@@ -4,6 +4,7 @@ import { UserError } from '../core/errors.js';
 import { EXIT } from '../core/exit.js';
 import type { LintReport } from '../core/report.js';
 import { writeOutputFile } from '../write-file.js';
+import { isUri } from '../formatters/location.js';
 
 export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github'] as const;
 export type FormatName = (typeof FORMATS)[number];
@@ -50,6 +51,8 @@ export function repoRelative(report: LintReport, cwd: string): LintReport {
   if (top === undefined || top === cwd) return report;
   const base = top;
   const fix = (file: string): string => {
+    // A live probe names the server (`smtp://host:port`), not a path.
+    if (isUri(file)) return file;
     const rel = relative(base, resolve(cwd, file));
     return rel.startsWith('..') || isAbsolute(rel) ? file : rel.split(sep).join('/');
   };

@@ -4,6 +4,9 @@ import { failsAt, type LintReport } from '../core/report.js';
 import { parseFailOn } from '../lint/request.js';
 import { probeFindings, probeRulesOf } from '../probe/findings.js';
 import { probe } from '../probe/session.js';
+import { parseTranscript } from '../probe/transcript.js';
+import { shownPath } from '../lint/shown-path.js';
+import { resolve } from 'node:path';
 import { rules } from '../../rules/index.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
 import { writeOutputFile } from '../write-file.js';
@@ -51,7 +54,10 @@ export async function runProbe(target: string, opts: Record<string, unknown>, ve
       throw new UserError(`${opts.transcript}: cannot write the transcript: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.runtime);
     }
   }
-  const findings = probeFindings(doc, rules);
+  // With --transcript FILE the findings point at lines of FILE, a file one can open; otherwise at
+  // the server (`smtp://host:port`), with the line of the dialogue shown apart from the port.
+  const located = typeof opts.transcript === 'string' ? parseTranscript(doc.file.text, shownPath(process.cwd(), resolve(opts.transcript)), doc.target) : doc;
+  const findings = probeFindings(located, rules);
   const report: LintReport = { tool: { name: 'mailharden', version }, findings, files: 1, rules: probeRulesOf(rules).map((r) => r.meta) };
   const color = useColor(String(opts.color ?? 'auto'), Boolean(process.stdout.isTTY), process.env);
   await emit(report, specs, color, process.env, (s) => process.stdout.write(s));

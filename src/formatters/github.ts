@@ -1,6 +1,7 @@
 import { summarize, type LintReport } from '../core/report.js';
 import type { Severity } from '../core/types.js';
 import { visibleControls } from '../core/visible.js';
+import { isUri, locationText } from './location.js';
 
 const COMMAND: Record<Severity, 'error' | 'warning' | 'notice'> = { critical: 'error', high: 'error', medium: 'warning', low: 'notice', info: 'notice' };
 
@@ -34,7 +35,7 @@ export function githubStepSummary(report: LintReport): string {
   const open = report.findings.filter((f) => !f.suppressed);
   if (open.length) {
     lines.push('| Severity | Rule | Location | Message |', '|---|---|---|---|');
-    for (const f of open) lines.push(`| ${f.severity} | ${f.ruleId} ${f.slug} | \`${cell(f.file)}:${f.line}\` | ${cell(f.message)} |`);
+    for (const f of open) lines.push(`| ${f.severity} | ${f.ruleId} ${f.slug} | \`${isUri(f.file) ? cell(locationText(f)) : `${cell(f.file)}:${f.line}`}\` | ${cell(f.message)} |`);
   }
   return `${lines.join('\n')}\n`;
 }

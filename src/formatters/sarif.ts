@@ -3,13 +3,18 @@ import { docUrl, HOMEPAGE, type LintReport } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
 import type { Finding, Severity } from '../core/types.js';
 import { stringifyVisible } from '../core/visible.js';
+import { aboutWholePath, isUri } from './location.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 /** GitHub reads these as critical / high / medium / low (≥9, 7–8.9, 4–6.9, 0.1–3.9). */
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.5', info: '0.5' };
 
-/** Turns a path into a SARIF artifact URI: relative ones stay relative (with forward slashes), absolute ones become file URIs. */
+/**
+ * Turns a path into a SARIF artifact URI: relative ones stay relative (with forward slashes), absolute
+ * ones become file URIs, and a URI (a live probe's `smtp://host:port`) stays as it is.
+ */
 export function artifactUri(path: string): string {
+  if (isUri(path)) return path;
   const p = path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
   const encode = (s: string): string => s.split('/').map(encodeURIComponent).join('/');
   return p.startsWith('/') ? `file://${encode(p)}` : encode(p);
@@ -19,10 +24,15 @@ export function artifactUri(path: string): string {
  * SARIF 2.1.0 for GitHub code scanning (UX.md §2): one run, every rule in `rules[]` with help, lines
  * and columns from 1, repo-relative paths, and `partialFingerprints` keyed by the rule and the text of
  * the line, so alerts survive edits elsewhere in the file. Suppressed findings are left out unless asked.
+ * A finding about a path as a whole (a directory, a file's mode) has no region: it is optional in
+ * SARIF 2.1.0 (§3.29), and a line 1 would point at a line the finding is not about. A live probe's
+ * finding names the server (`smtp://host:port`) and its region is the line of the dialogue's
+ * transcript where the server said it.
  */
 export function formatSarif(report: LintReport, opts: { includeSuppressed?: boolean } = {}): string {
   const rules = [...report.rules].sort((a, b) => byCodeUnit(a.id, b.id));
   const index = new Map(rules.map((r, i) => [r.id, i]));
+  const metaOf = new Map(rules.map((r) => [r.id, r]));
   const seen = new Map<string, number>();
   const results = report.findings
     .filter((f) => opts.includeSuppressed || !f.suppressed)
@@ -31,6 +41,7 @@ export function formatSarif(report: LintReport, opts: { includeSuppressed?: bool
       const key = `${f.file}\0${hash}`;
       const n = (seen.get(key) ?? 0) + 1;
       seen.set(key, n);
+      const region = aboutWholePath(f, metaOf.get(f.ruleId)) ? {} : { region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } };
       const result: Record<string, unknown> = {
         ruleId: f.ruleId,
         ruleIndex: index.get(f.ruleId) ?? 0,
@@ -40,7 +51,7 @@ export function formatSarif(report: LintReport, opts: { includeSuppressed?: bool
           {
             physicalLocation: {
               artifactLocation: { uri: artifactUri(f.file) },
-              region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+              ...region,
             },
           },
         ],

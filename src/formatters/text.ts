@@ -1,6 +1,7 @@
 import { docUrl, summarize, type LintReport } from '../core/report.js';
 import type { Finding, Severity } from '../core/types.js';
 import { visibleControls } from '../core/visible.js';
+import { locationText } from './location.js';
 
 export interface TextOptions {
   color: boolean;
@@ -24,7 +25,7 @@ export function formatText(report: LintReport, opts: TextOptions): string {
   const out: string[] = [];
   for (const f of report.findings) {
     if (f.suppressed) continue;
-    out.push(`${paint(BOLD, `${visibleControls(f.file)}:${f.line}:${f.column}`)}: ${paint(COLORS[f.severity], f.severity)} ${visibleControls(f.message)} ${paint(DIM, `[${f.ruleId}/${f.slug}]`)}`);
+    out.push(`${paint(BOLD, locationText(f))}: ${paint(COLORS[f.severity], f.severity)} ${visibleControls(f.message)} ${paint(DIM, `[${f.ruleId}/${f.slug}]`)}`);
     out.push(...snippet(f, paint));
     out.push(`    fix: ${visibleControls(f.fix)}`);
     const refs = f.references.length ? `refs: ${f.references.join(', ')} · ` : '';

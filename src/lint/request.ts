@@ -45,7 +45,10 @@ export async function lint(req: LintRequest): Promise<LintReport> {
     if (req.paths.length) throw new UserError('--root lints the system under its directory; give either --root or paths, not both');
     // Loaded only for --root: the host tree runs lsattr through node:child_process, which linting files does not load.
     const { lintRoot } = await import('./root.js');
-    files = await lintRoot(req.root, req.profile, req.type, cwd, options, add);
+    const read = await lintRoot(req.root, req.profile, req.type, cwd, options, add);
+    // The host rules judge paths that are not mail files (the queue directory, aliases.db, a program
+    // an alias runs): `files` counts every distinct path read or named by a finding (README, JSON).
+    files = new Set([...read, ...findings.map((f) => f.file)]).size;
   } else {
     const targets = collect(req, cwd, skipped);
     let done = 0;

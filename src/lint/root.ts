@@ -36,9 +36,9 @@ export function mailFiles(layout: Layout): { path: string; kind: FileKind }[] {
 /**
  * `lint --root DIR`: finds the system's mail files under DIR through its layout, lints each one, then
  * runs the host rules (modes, owners, attributes, derived files) once over the tree. Returns the
- * number of files linted; findings go to `add`.
+ * paths of the files linted, as findings show them; findings go to `add`.
  */
-export async function lintRoot(rootArg: string, profileArg: Profile | undefined, type: FileKind | undefined, cwd: string, options: OptionFinder, add: (f: readonly Finding[]) => void): Promise<number> {
+export async function lintRoot(rootArg: string, profileArg: Profile | undefined, type: FileKind | undefined, cwd: string, options: OptionFinder, add: (f: readonly Finding[]) => void): Promise<string[]> {
   if (type) throw new UserError('--type does not apply to --root: each file has the kind its place in the layout says');
   const root = resolve(cwd, rootArg);
   let isDir = false;
@@ -103,5 +103,5 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
   // Config ignores match the path each finding is about.
   for (const f of hostFindings) applyIgnores(f, (await options(resolve(cwd, f.file))).ignores, base.rules);
   add(hostFindings);
-  return found.length;
+  return found.map((f) => show(f.path));
 }
