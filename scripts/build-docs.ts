@@ -1,7 +1,7 @@
 /**
  * Generates docs/rules/<ID>.md (metadata header + the rule's prose), docs/rules/README.md (index),
  * docs/coverage.md, docs/policy.md (the policy reference, from the JSON Schema), the rule list and the
- * exit codes in README.md, the exit codes in docs/ci.md (src/core/exit.ts), and the id ranges and
+ * exit codes and the JSON output example (from a real run over examples/) in README.md, the exit codes in docs/ci.md (src/core/exit.ts), and the id ranges and
  * example languages in docs/writing-rules.md (the rule groups, rules/<group>/index.ts). The generated
  * parts of hand-written files sit between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers. With --check it only compares, and exits 1 when a generated file is stale (CI runs this).
  */
@@ -18,6 +18,9 @@ import { POLICY_SCHEMA } from '../src/policy/schema.js';
 import { MANAGED_FILES } from '../src/policy/validate.js';
 import { CONFIG_SCHEMA } from '../src/config/schema.js';
 import { EXIT, EXIT_MEANINGS, type ExitName } from '../src/core/exit.js';
+import { formatJson } from '../src/formatters/json.js';
+import { lint } from '../src/lint/request.js';
+import { VERSION } from '../src/paths.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const check = process.argv.includes('--check');
@@ -85,6 +88,17 @@ function emitSection(path: string, name: string, content: string): void {
 }
 
 emitSection('README.md', 'rules', ruleTable(metas, (id) => `docs/rules/${id}.md`));
+
+// README's JSON example: the output of a real run, `lint --select MH1001 -f json` of the system laid
+// out under examples/ as if it were / (the tree's directory is cut from the paths, which is what a run
+// with --root / prints), from a working directory outside the tree, so the paths are absolute as when
+// auditing the system (issue 15: the example had relative paths where the output is absolute).
+{
+  const tree = join(ROOT, 'examples');
+  const report = await lint({ paths: [], root: tree, cwd: join(tree, '.elsewhere'), rules, select: ['MH1001'], config: false, profile: 'debian', version: VERSION });
+  const asRoot = { ...report, findings: report.findings.map((f) => ({ ...f, file: f.file.startsWith(`${tree}/`) ? f.file.slice(tree.length) : f.file })) };
+  emitSection('README.md', 'json-example', `\`\`\`json\n${formatJson(asRoot)}\`\`\`\n`);
+}
 
 // docs/writing-rules.md: the id ranges, from the groups' declarations (rules/<group>/index.ts), and an
 // example of each example language, from the rules' docs.

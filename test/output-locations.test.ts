@@ -96,3 +96,21 @@ describe('probe findings are located at the server, with the transcript line apa
     assert.deepEqual(sarifProblems(sarif), []);
   });
 });
+
+describe("README's JSON example is what the program prints (issue 15)", () => {
+  it('equals a real run of the CLI over examples/ from another directory: absolute paths, the same shape and summary', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- json-example:start -->\n```json\n([\s\S]*?)```\n<!-- json-example:end -->/.exec(readme);
+    assert.ok(block, 'README has the generated JSON example');
+    const shown = JSON.parse(block[1]!) as { findings: { file: string }[] };
+    const tree = join(ROOT, 'examples');
+    const r = run(['lint', '--root', tree, '--profile', 'debian', '--select', 'MH1001', '--no-config', '-f', 'json', '--fail-on', 'none'], { cwd: tempDir('mh-cwd-') });
+    assert.equal(r.code, 0, r.stderr);
+    const real = JSON.parse(r.stdout) as { findings: { file: string }[] };
+    for (const f of real.findings) assert.ok(f.file.startsWith(`${tree}/`), `absolute: ${f.file}`);
+    // The tree's directory is where / would be on the system.
+    for (const f of real.findings) f.file = f.file.slice(tree.length);
+    assert.deepEqual(shown, real);
+    for (const f of shown.findings) assert.match(f.file, /^\/etc\//);
+  });
+});
