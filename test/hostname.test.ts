@@ -27,6 +27,8 @@ const CASES: [string, string, string][] = [
 describe("sendmail's $j from the node name and /etc/hosts (init --from-system, issue 15)", () => {
   it('canonicalName gives what sendmail was measured to give', () => {
     for (const [node, hosts, j] of CASES) assert.equal(canonicalName(node, hosts).name, j, `${node} with ${JSON.stringify(hosts)}`);
+    // The line named is the one the name is on (here the second matching line, merged by multi on).
+    assert.deepEqual(canonicalName('vm', '127.0.0.1 localhost\n127.0.0.1 vm\n127.0.1.1 vm.localdomain vm\n'), { name: 'vm.localdomain', line: 3 });
   });
 
   it('the real sendmail agrees (its hosts file and node name set in private mount and UTS namespaces)', (t) => {

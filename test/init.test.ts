@@ -443,7 +443,7 @@ describe('mailharden init --from-system', () => {
     assert.deepEqual(policy.privacy, ['needmailhelo', 'needexpnhelo', 'needvrfyhelo', 'restrictqrun', 'restrictexpand', 'nobodyreturn', 'authwarnings']);
     assert.equal(policy.listen, 'local-only');
     assert.equal(policy.hostname, 'vm.localdomain');
-    assert.match(text, /^hostname: vm\.localdomain {2}# from \/etc\/hostname \(vm\) through line 2 of \/etc\/hosts, as sendmail derives \$j$/m);
+    assert.match(text, /^hostname: vm\.localdomain {2}# from \/etc\/hostname \(vm\) through line 3 of \/etc\/hosts, as sendmail derives \$j$/m);
     assert.deepEqual(policy.queue, { mode: '0750' });
     assert.equal(policy.greeting, undefined);
     assert.match(text, /^# greeting: the current greeting \(.*\) shows the version \(\$v\); set one:$/m);

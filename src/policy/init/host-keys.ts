@@ -37,10 +37,12 @@ export function canonicalName(node: string, hosts: string | undefined): { name: 
   const family = entries.some((e) => e.v6) ? entries.filter((e) => e.v6) : entries;
   const first = family[0];
   if (!first) return { name: node };
-  const aliases = [...first.names.slice(1), ...family.slice(1).flatMap((e) => e.names)];
-  let name = first.names[0]!.includes('.') || !node.includes('.') ? first.names[0]! : node;
-  if (!name.includes('.')) name = aliases.find((a) => a.includes('.')) ?? name;
-  return { name, line: first.line };
+  const aliases = [...first.names.slice(1).map((n) => ({ n, line: first.line })), ...family.slice(1).flatMap((e) => e.names.map((n) => ({ n, line: e.line })))];
+  const canonical = first.names[0]!.includes('.') || !node.includes('.') ? first.names[0]! : node;
+  if (canonical.includes('.')) return { name: canonical, line: first.line };
+  // The line the name is taken from (a later matching line's, with multi on).
+  const dotted = aliases.find((a) => a.n.includes('.'));
+  return dotted ? { name: dotted.n, line: dotted.line } : { name: canonical, line: first.line };
 }
 
 /**
