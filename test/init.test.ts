@@ -251,6 +251,22 @@ describe('mailharden init --from-system', () => {
     assert.equal(run(['apply', file, '--root', root, '--dry-run', '--exit-code']).code, 0);
   });
 
+  it("hostname: a Dj line with $w takes the node's canonical name from /etc/hosts, as sendmail's greeting does (issue 15)", async () => {
+    // Measured: Dj$w.foo.test with node mx and /etc/hosts "192.0.2.5 mx.example.com mx" greets "220 mx.foo.test ESMTP".
+    const root = tree({
+      '/etc/debian_version': '12.5\n',
+      '/etc/hostname': 'mx\n',
+      '/etc/hosts': '127.0.0.1 localhost\n192.0.2.5 mx.corp.example mx\n',
+      '/etc/mailname': 'example.org\n',
+      '/etc/mail/sendmail.cf': cf(['O SmtpGreetingMessage=$j']).replace('Djmx1.example.com', 'Dj$w.example.net'),
+      '/etc/aliases': 'postmaster: root\n',
+      '/var/spool/mqueue': { dir: 0o700 },
+    });
+    const { text, policy } = await initFrom(root);
+    assert.equal(policy.hostname, 'mx.example.net');
+    assert.match(text, /^hostname: mx\.example\.net {2}# from the Dj line of \/etc\/mail\/sendmail\.cf \(line 3\), with \$w and \$m from \/etc\/hostname \(mx\) through line 2 of \/etc\/hosts/m);
+  });
+
   it('qmail: relay networks from tcp.smtp (ranges back to CIDRs), domains from rcpthosts; apply only moves the relay rules', async () => {
     const root = qmailTree();
     const { file, text, policy } = await initFrom(root);
