@@ -96,7 +96,8 @@ emitSection('README.md', 'rules', ruleTable(metas, (id) => `docs/rules/${id}.md`
 {
   const tree = join(ROOT, 'examples');
   const report = await lint({ paths: [], root: tree, cwd: join(tree, '.elsewhere'), rules, select: ['MH1001'], config: false, profile: 'debian', version: VERSION });
-  const asRoot = { ...report, findings: report.findings.map((f) => ({ ...f, file: f.file.startsWith(`${tree}/`) ? f.file.slice(tree.length) : f.file })) };
+  const cut = (file: string): string => (file.startsWith(`${tree}/`) ? file.slice(tree.length) : file);
+  const asRoot = { ...report, findings: report.findings.map((f) => ({ ...f, file: cut(f.file), ...(f.related ? { related: f.related.map((r) => ({ ...r, file: cut(r.file) })) } : {}) })) };
   emitSection('README.md', 'json-example', `\`\`\`json\n${formatJson(asRoot)}\`\`\`\n`);
 }
 
