@@ -17,6 +17,8 @@ export default defineRule({
     fix: 'bind the daemon to loopback (Addr=127.0.0.1, or Addr=::1 with Family=inet6) if no other host sends mail to this one',
   },
   check(doc, ctx) {
+    // A configuration that runs no SMTP daemon (the MSP's submit.cf) answers no client: see SendmailModel.servesSmtp.
+    if (!doc.sendmail.servesSmtp) return;
     const severity = ctx.settings.localOnly ? 'medium' : 'info';
     const mc = doc.sendmail.origin === 'mc';
     for (const d of daemonsOf(doc.sendmail)) {

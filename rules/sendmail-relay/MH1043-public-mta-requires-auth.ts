@@ -16,6 +16,8 @@ export default defineRule({
     fix: 'drop "a" from M= on the port 25 daemon and require authentication on a submission daemon instead (Port=587, M=Ea)',
   },
   check(doc, ctx) {
+    // A configuration that runs no SMTP daemon (the MSP's submit.cf) answers no client: see SendmailModel.servesSmtp.
+    if (!doc.sendmail.servesSmtp) return;
     for (const d of daemonsOf(doc.sendmail)) {
       if (!d.modifiers.includes('a') || isLocalOnly(d) || portNumber(d.port) !== 25) continue;
       ctx.report({ messageId: 'authRequired', data: { name: d.name, port: d.port, where: whereOf(d), modifiers: d.modifiers }, span: d.setting.span });

@@ -4,6 +4,7 @@ export default privacyFlagRule({
   id: 'MH1008',
   slug: 'privacy-needmailhelo',
   flag: 'needmailhelo',
+  smtp: true,
   effect: 'clients may send MAIL without introducing themselves with HELO or EHLO',
   severity: 'info',
   references: [],

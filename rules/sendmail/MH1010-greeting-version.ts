@@ -22,6 +22,8 @@ export default defineRule({
     fix: "set a greeting without $v, $Z or version text, such as \"$j\" (in the .mc: define(`confSMTP_LOGIN_MSG', `$j')dnl, then rebuild the .cf)",
   },
   check(doc, ctx) {
+    // A configuration that runs no SMTP daemon (the MSP's submit.cf) answers no client: see SendmailModel.servesSmtp.
+    if (!doc.sendmail.servesSmtp) return;
     const model = doc.sendmail;
     const greeting = model.get('SmtpGreetingMessage');
     if (!greeting) {

@@ -26,6 +26,8 @@ export default defineRule({
     fix: "begin the greeting with $j, the fully qualified host name (in the .mc: define(`confSMTP_LOGIN_MSG', `$j')dnl)",
   },
   check(doc, ctx) {
+    // A configuration that runs no SMTP daemon (the MSP's submit.cf) answers no client: see SendmailModel.servesSmtp.
+    if (!doc.sendmail.servesSmtp) return;
     // Unset: the binary's own greeting begins with $j.
     const greeting = doc.sendmail.get('SmtpGreetingMessage');
     if (!greeting) return;

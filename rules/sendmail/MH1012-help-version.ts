@@ -16,6 +16,8 @@ export default defineRule({
     fix: "point HelpFile at a help file that shows no version (first line \"#vers<TAB>2\", no $v), or an empty file; do not delete it (in the .mc: define(`HELP_FILE', `/etc/mail/helpfile')dnl)",
   },
   check(doc, ctx) {
+    // A configuration that runs no SMTP daemon (the MSP's submit.cf) answers no client: see SendmailModel.servesSmtp.
+    if (!doc.sendmail.servesSmtp) return;
     const model = doc.sendmail;
     const help = model.get('HelpFile');
     if (!help) ctx.report({ messageId: 'unset', span: model.anchor });

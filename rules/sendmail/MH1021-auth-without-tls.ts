@@ -29,6 +29,8 @@ export default defineRule({
     fix: "add p to AuthOptions (in the .mc: define(`confAUTH_OPTIONS', `A p y')dnl), so that PLAIN and LOGIN are offered only under TLS",
   },
   check(doc, ctx) {
+    // A configuration that runs no SMTP daemon (the MSP's submit.cf) answers no client: see SendmailModel.servesSmtp.
+    if (!doc.sendmail.servesSmtp) return;
     const model = doc.sendmail;
     // Unset, AuthMechanisms is EXTERNAL GSSAPI KERBEROS_V4 DIGEST-MD5 CRAM-MD5: no plain-text mechanism.
     const mechanisms = model.get('AuthMechanisms');

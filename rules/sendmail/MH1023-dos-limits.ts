@@ -43,6 +43,8 @@ export default defineRule({
     fix: 'set each limit to a positive value that fits the site',
   },
   check(doc, ctx) {
+    // A configuration that runs no SMTP daemon (the MSP's submit.cf) answers no client: see SendmailModel.servesSmtp.
+    if (!doc.sendmail.servesSmtp) return;
     const model = doc.sendmail;
     for (const limit of LIMITS) {
       const found = effective((name) => model.all(name), limit.option);

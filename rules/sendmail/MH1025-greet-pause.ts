@@ -16,6 +16,8 @@ export default defineRule({
     fix: 'add FEATURE(`greet_pause\', `1000\')dnl to the .mc (a pause of 1000 ms, the value Debian ships; GreetPause: entries in the access map can set other pauses per client) and rebuild the .cf',
   },
   check(doc, ctx) {
+    // A configuration that runs no SMTP daemon (the MSP's submit.cf) answers no client: see SendmailModel.servesSmtp.
+    if (!doc.sendmail.servesSmtp) return;
     const model = doc.sendmail;
     const { features } = model;
     if (features.some((f) => f.name === 'greet_pause')) return;

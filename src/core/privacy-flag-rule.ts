@@ -10,6 +10,11 @@ export interface PrivacyFlagRule {
   severity: RuleMeta['severity'];
   references: readonly string[];
   tags?: readonly string[];
+  /**
+   * The flag changes what the SMTP daemon answers a client (VRFY, EXPN, ETRN, VERB, HELO first), so
+   * the rule says nothing of a configuration that runs no daemon (SendmailModel.servesSmtp).
+   */
+  smtp?: boolean;
 }
 
 /**
@@ -35,6 +40,7 @@ export function privacyFlagRule(p: PrivacyFlagRule) {
     },
     check(doc, ctx) {
       const model = doc.sendmail;
+      if (p.smtp && !model.servesSmtp) return;
       if (model.privacy.has(p.flag)) return;
       const last = model.get('PrivacyOptions');
       if (last) ctx.report({ messageId: 'missing', span: last.span });

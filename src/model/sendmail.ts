@@ -1,6 +1,8 @@
 import type { Span } from '../core/types.js';
 import type { CfDocument, CfOption } from '../parsers/sendmail-cf.js';
 import { rescanned, type McDocument } from '../parsers/sendmail-mc.js';
+import { isLocalOnly, readDaemon, type Daemon } from './daemon.js';
+import { includeEffects, type M4Effects } from './m4-includes.js';
 import { M4_OPTIONS } from './m4-options.js';
 import { PRIVACY_FLAGS } from './sendmail-options.js';
 
@@ -15,6 +17,11 @@ export interface Setting {
   implicit: boolean;
   /** For .mc files: the m4 macro that sets it. */
   macro?: string;
+  /**
+   * For .mc files: the OSTYPE, DOMAIN or FEATURE call that set it (as `FEATURE(\`msp')`), when no
+   * define of the .mc did; `span` is then that call's.
+   */
+  impliedBy?: string;
 }
 
 /** A word of a PrivacyOptions value. */
@@ -22,6 +29,13 @@ export interface PrivacyWordAt {
   readonly word: string;
   readonly span: Span;
   readonly known: boolean;
+}
+
+/** The local mailer as the configuration defines it (.mc only: the cf's M lines are read elsewhere). */
+export interface LocalMailer {
+  path: string;
+  argv: string;
+  span: Span;
 }
 
 /** The prog mailer as the configuration defines it. */
@@ -52,7 +66,22 @@ export interface SendmailModel {
   /** Every DaemonPortOptions line: each one adds a listener. Empty when none is configured. */
   daemons: readonly Setting[];
   prog?: ProgMailer;
+  /** .mc only: the local mailer MAILER(`local') writes, with the OSTYPE's and FEATUREs' paths. */
+  local?: LocalMailer;
   receivedHeader?: Setting;
+  /**
+   * What the configuration is for. `msp`: the mail submission program (FEATURE(`msp'), Debian's and
+   * FreeBSD's submit.mc/submit.cf): sendmail reads it when a local program submits mail, hands every
+   * message to the MTA, and runs no SMTP daemon (Debian starts it as a queue runner, `-Ac -q`). A cf
+   * shows it by msp.m4's VERSIONID comment, or, stripped of comments, by daemons that are all
+   * msp.m4's loopback `Name=NoMTA`. `mta`: anything else.
+   */
+  role: 'mta' | 'msp';
+  /**
+   * True when the configuration runs an SMTP daemon that clients connect to: rules about what such a
+   * daemon says and allows (greeting, VRFY/EXPN/ETRN, HELP, AUTH, limits, greet_pause, listeners) ask this.
+   */
+  servesSmtp: boolean;
   /**
    * The FEATUREs the configuration uses, in order. In a .mc: its FEATURE() calls. In a .cf: the m4
    * files named by the VERSIONID comments m4 left in it (see featuresOfCf), with no arguments.
@@ -68,6 +97,8 @@ export interface Feature {
   span: Span;
   /** The position of the call among the .mc's calls; in a .cf, the index of the comment line. */
   index: number;
+  /** .mc only: the FEATURE, OSTYPE or DOMAIN call that pulled this one in (msp pulls in no_default_msa); `span` is that call's. */
+  impliedBy?: string;
 }
 
 class Model implements SendmailModel {
@@ -76,7 +107,9 @@ class Model implements SendmailModel {
   private readonly privacyValues: { value: string; spans: ValueSpans }[] = [];
   daemons: Setting[] = [];
   prog?: ProgMailer;
+  local?: LocalMailer;
   receivedHeader?: Setting;
+  role: 'mta' | 'msp' = 'mta';
   private featureList: readonly Feature[] | undefined;
 
   constructor(
@@ -84,6 +117,10 @@ class Model implements SendmailModel {
     readonly anchor: Span,
     private readonly readFeatures: () => readonly Feature[],
   ) {}
+
+  get servesSmtp(): boolean {
+    return this.role !== 'msp';
+  }
 
   /** Read when first asked for: most .cf lint runs never look. */
   get features(): readonly Feature[] {
@@ -183,6 +220,18 @@ function featuresOfCf(doc: CfDocument): Feature[] {
   return out;
 }
 
+/**
+ * A configuration made with FEATURE(`msp'): the .mc uses it (or a cf has msp.m4's VERSIONID comment),
+ * or every daemon is the `Name=NoMTA…` on a loopback address that msp.m4 writes (Debian's submit.cf:
+ * `O DaemonPortOptions=Name=NoMTA, Addr=127.0.0.1, M=E`), which is all a cf stripped of comments shows.
+ */
+function roleOf(model: SendmailModel): 'mta' | 'msp' {
+  if (model.daemons.length > 0 && model.daemons.every((s) => isNoMta(readDaemon(s, 0)))) return 'msp';
+  return model.features.some((f) => f.name === 'msp') ? 'msp' : 'mta';
+}
+
+const isNoMta = (d: Daemon): boolean => /^NoMTA/i.test(d.name) && isLocalOnly(d);
+
 /** The model of a sendmail.cf. */
 export function modelFromCf(doc: CfDocument): SendmailModel {
   const { lines } = doc;
@@ -209,55 +258,106 @@ export function modelFromCf(doc: CfDocument): SendmailModel {
   }
   const received = doc.headers.filter((h) => h.name.toLowerCase() === 'received').pop();
   if (received) model.receivedHeader = { name: 'Received', value: received.value, span: received.valueSpan, implicit: false };
+  model.role = roleOf(model);
   return model;
 }
-
-/**
- * What Debian's OSTYPE and DOMAIN files define (sendmail-cf 8.17.1.9: cf/ostype/debian.m4 and
- * cf/domain/debian-mta.m4), for the settings the rules read. The .mc can override each one later.
- */
-const KNOWN_INCLUDES: Record<string, readonly (readonly [macro: string, value: string])[]> = {
-  'OSTYPE:debian': [['confSMTP_LOGIN_MSG', '$j Sendmail $v/$Z; $b; (No UCE/UBE) $?{client_addr}logging access from: ${client_name}(${client_resolve})-$_$.']],
-  'DOMAIN:debian-mta': [
-    ['confMAX_DAEMON_CHILDREN', '0'],
-    ['confSAFE_FILE_ENV', '/'],
-    ['confDONT_BLAME_SENDMAIL', ',AssumeSafeChown,ForwardFileInGroupWritableDirPath,GroupWritableForwardFileSafe,GroupWritableIncludeFileSafe,IncludeFileInGroupWritableDirPath,DontWarnForwardFileInUnsafeDirPath,TrustStickyBit,NonRootSafeAddr,GroupWritableIncludeFile,GroupReadableDefaultAuthInfoFile'],
-    ['confPRIVACY_FLAGS', 'restrictqrun,restrictexpand'],
-    ['confTRUSTED_USER', 'smmta'],
-  ],
-};
 
 /** The Received: header cfhead.m4 writes unless confRECEIVED_HEADER is defined (it names $v/$Z). */
 const DEFAULT_RECEIVED = '$?sfrom $s $.$?_($?s$|from $.$_) $.$?{auth_type}(authenticated$?{auth_ssf} bits=${auth_ssf}$.) $.by $j ($v/$Z)$?r with $r$. id $i$?{tls_version} (version=${tls_version} cipher=${cipher} bits=${cipher_bits} verify=${verify})$.$?u for $u; $|; $.$b';
 
+/** An m4 macro as the .mc leaves it: its value, where it is set, and the include that set it, if any. */
+interface Macro {
+  value: string;
+  /** Expanded when the cf is written (a quoted value of an include). */
+  later?: (get: (macro: string) => string | undefined) => string;
+  span: Span;
+  impliedBy?: string;
+}
+
 /**
- * The model of a sendmail.mc: the macros it defines, over the values cfhead.m4 predefines; the prog
- * mailer that MAILER(`local') produces (smrsh only when FEATURE(`smrsh') comes first); one daemon per
- * DAEMON_OPTIONS, or sendmail's defaults (MTA on every address, plus the MSA unless no_default_msa).
+ * The model of a sendmail.mc: its calls read in order, as m4 reads them. `define` and `undefine` set
+ * macros over the values cfhead.m4 predefines; OSTYPE, DOMAIN and FEATURE replay what their m4 files
+ * do (src/model/m4-includes.ts), at the call's position, so a later define wins over them and an
+ * earlier one loses to an unconditional define in them. The prog mailer is written when MAILER(`local')
+ * is read (proto.m4 reads it at the end when the .mc does not), with LOCAL_SHELL_PATH as it is then.
+ * One daemon per DAEMON_OPTIONS, or sendmail's defaults (MTA on every address, plus the MSA unless
+ * no_default_msa).
  */
 export function modelFromMc(doc: McDocument): SendmailModel {
   const firstCall = doc.calls.find((c) => !['divert', 'include', 'define', 'undefine'].includes(c.name) && c.name !== 'VERSIONID') ?? doc.calls[0];
   const anchor = firstCall?.span ?? doc.file.startSpan();
   const features: Feature[] = [];
   const model = new Model('mc', anchor, () => features);
-  const defined = new Map<string, { value: string; span: Span }>();
+  const defined = new Map<string, Macro>();
+  const undefinedAt = new Map<string, Macro>();
+  let prog: ProgMailer | undefined;
+  let local: LocalMailer | undefined;
+  /** The call being read, and the include whose effects are being replayed (for `impliedBy`). */
+  let at: { span: Span; index: number; by?: string } = { span: anchor, index: -1 };
+  const define = (macro: string, value: string, span = at.span, later?: Macro['later']): void => {
+    defined.set(macro, { value, span, impliedBy: at.by, ...(later ? { later } : {}) });
+    undefinedAt.delete(macro);
+  };
+  const writeLocal = (): void => {
+    if (prog) return;
+    const shell = defined.get('LOCAL_SHELL_PATH');
+    const argv = defined.get('LOCAL_SHELL_ARGS');
+    prog = { path: shell?.value ?? '/bin/sh', argv: argv?.value ?? 'sh -c $u', span: shell?.span ?? at.span };
+    const mailer = defined.get('LOCAL_MAILER_PATH');
+    local = { path: mailer?.value ?? '/bin/mail', argv: defined.get('LOCAL_MAILER_ARGS')?.value ?? 'mail -d $u', span: mailer?.span ?? at.span };
+  };
+  const effects: M4Effects = {
+    get: (macro) => defined.get(macro)?.value,
+    define: (macro, value) => define(macro, value),
+    otherwise: (macro, value) => {
+      if (defined.has(macro)) return;
+      if (typeof value === 'string') define(macro, value);
+      else define(macro, '', at.span, value);
+    },
+    undefine: (macro) => {
+      defined.delete(macro);
+      undefinedAt.set(macro, { value: '', span: at.span, impliedBy: at.by });
+    },
+    daemon: (value) => {
+      model.daemons.push({ name: 'DaemonPortOptions', value, span: at.span, implicit: false, macro: 'DAEMON_OPTIONS', impliedBy: at.by });
+    },
+    hasDaemons: () => model.daemons.length > 0,
+    feature: (name) => include('FEATURE', name, []),
+    mailerLocal: writeLocal,
+  };
+  /** Replays an OSTYPE, DOMAIN or FEATURE; a nested one is implied by the outermost call. */
+  const include = (macro: string, name: string, args: readonly string[]): void => {
+    const outer = at.by;
+    at = { ...at, by: outer ?? `${macro}(\`${name}')` };
+    // FEATURE(`smrsh') after MAILER(`local') comes too late: m4 keeps the shell (and only warns).
+    // After FEATURE(`msp') the prog mailer is [IPC], no program at all, so nothing is kept.
+    if (macro === 'FEATURE' && name === 'smrsh' && prog && !prog.smrshMisplaced && !prog.path.startsWith('[')) prog.smrshMisplaced = at.span;
+    if (macro === 'FEATURE') features.push({ name, args: [...args], span: at.span, index: at.index, ...(outer ? { impliedBy: outer } : {}) });
+    includeEffects(macro, name)?.(effects, args);
+    at = { ...at, by: outer };
+  };
   for (const call of doc.calls) {
-    if (call.name === 'define' && call.args[0]) {
+    at = { span: call.span, index: call.index };
+    const first = call.args[0];
+    if (call.name === 'define' && first) {
       const value = call.args[1];
       // HELP_FILE's value is rescanned twice on its way into the cf (src/render/sendmail-mc.ts, RESCANS).
       const once = rescanned(value?.text ?? '');
-      defined.set(call.args[0].text, { value: call.args[0].text === 'HELP_FILE' ? rescanned(once) : once, span: value?.span ?? call.span });
-    } else if ((call.name === 'OSTYPE' || call.name === 'DOMAIN') && call.args[0]) {
-      for (const [macro, value] of KNOWN_INCLUDES[`${call.name}:${call.args[0].text}`] ?? []) defined.set(macro, { value, span: call.span });
-    } else if (call.name === 'undefine' && call.args[0]) {
-      defined.delete(call.args[0].text);
-      defined.set(`!${call.args[0].text}`, { value: '', span: call.span });
-    } else if (call.name === 'FEATURE' && call.args[0]) {
-      features.push({ name: call.args[0].text, args: call.args.slice(1).map((a) => a.text), span: call.span, index: call.index });
-    } else if (call.name === 'DAEMON_OPTIONS' && call.args[0]) {
-      model.daemons.push({ name: 'DaemonPortOptions', value: call.args[0].text, span: call.args[0].span, implicit: false, macro: 'DAEMON_OPTIONS' });
+      define(first.text, first.text === 'HELP_FILE' ? rescanned(once) : once, value?.span ?? call.span);
+    } else if (call.name === 'undefine' && first) {
+      effects.undefine(first.text);
+    } else if ((call.name === 'OSTYPE' || call.name === 'DOMAIN' || call.name === 'FEATURE') && first) {
+      include(call.name, first.text, call.args.slice(1).map((a) => a.text));
+    } else if (call.name === 'DAEMON_OPTIONS' && first) {
+      model.daemons.push({ name: 'DaemonPortOptions', value: first.text, span: first.span, implicit: false, macro: 'DAEMON_OPTIONS' });
+    } else if (call.name === 'MAILER' && first?.text === 'local') {
+      writeLocal();
     }
   }
+  // proto.m4 reads MAILER(`local') itself when the .mc has not.
+  at = { span: anchor, index: Number.MAX_SAFE_INTEGER };
+  writeLocal();
+  for (const d of defined.values()) if (d.later) d.value = d.later((macro) => defined.get(macro)?.value);
   // LOCAL_CONFIG lines are copied into the cf before the lines m4 generates, so a generated line of
   // the same option comes later and wins (PrivacyOptions still accumulate).
   for (const cfLine of doc.localConfig) {
@@ -268,43 +368,32 @@ export function modelFromMc(doc: McDocument): SendmailModel {
     model.add(setting);
     if (m[1]!.toLowerCase() === 'privacyoptions') model.addPrivacy(setting.value, { valueSpanAt: () => span });
   }
+  const settingOf = (option: string, macro: string, d: Macro): Setting => ({ name: option, value: d.value, span: d.span, implicit: false, macro, ...(d.impliedBy ? { impliedBy: d.impliedBy } : {}) });
   for (const [option, macro, predefined] of M4_OPTIONS) {
     const d = defined.get(macro);
-    const undefinedExplicitly = defined.has(`!${macro}`) && !d;
     let setting: Setting | undefined;
-    if (d) setting = { name: option, value: d.value, span: d.span, implicit: false, macro };
-    else if (predefined !== undefined && !undefinedExplicitly) setting = { name: option, value: predefined, span: anchor, implicit: true, macro };
+    if (d) setting = settingOf(option, macro, d);
+    else if (predefined !== undefined && !undefinedAt.has(macro)) setting = { name: option, value: predefined, span: anchor, implicit: true, macro };
     if (!setting) continue;
     model.add(setting);
     if (option === 'PrivacyOptions') {
-      const implicit = setting.implicit;
-      model.addPrivacy(setting.value, { valueSpanAt: (from, to) => (implicit ? anchor : d ? valueSpan(d.span, from, to) : anchor) });
+      const where = setting.implicit || setting.impliedBy ? undefined : setting.span;
+      const span = setting.span;
+      model.addPrivacy(setting.value, { valueSpanAt: (from, to) => (where ? valueSpan(where, from, to) : span) });
     }
   }
   // HelpFile and QueueDirectory are always written (proto.m4), with these defaults.
   const help = defined.get('HELP_FILE');
-  model.add(help ? { name: 'HelpFile', value: help.value, span: help.span, implicit: false, macro: 'HELP_FILE' } : { name: 'HelpFile', value: '/etc/mail/helpfile', span: anchor, implicit: true, macro: 'HELP_FILE' });
+  model.add(help ? settingOf('HelpFile', 'HELP_FILE', help) : { name: 'HelpFile', value: '/etc/mail/helpfile', span: anchor, implicit: true, macro: 'HELP_FILE' });
   const rec = defined.get('confRECEIVED_HEADER');
   model.receivedHeader = rec ? { name: 'Received', value: rec.value, span: rec.span, implicit: false, macro: 'confRECEIVED_HEADER' } : { name: 'Received', value: DEFAULT_RECEIVED, span: anchor, implicit: true, macro: 'confRECEIVED_HEADER' };
   // proto.m4: without DAEMON_OPTIONS the MTA listens on every address; the MSA on 587 is added after
   // the DAEMON_OPTIONS lines, however many there are, unless FEATURE(`no_default_msa').
   if (model.daemons.length === 0) model.daemons.push({ name: 'DaemonPortOptions', value: 'Name=MTA', span: anchor, implicit: true });
   if (!features.some((f) => f.name === 'no_default_msa')) model.daemons.push({ name: 'DaemonPortOptions', value: 'Port=587, Name=MSA, M=E', span: anchor, implicit: true });
-  // MAILER(`local') defines the prog mailer; proto.m4 adds it at the end when the .mc does not.
-  const local = doc.calls.find((c) => c.name === 'MAILER' && c.args[0]?.text === 'local');
-  const localIndex = local?.index ?? Number.MAX_SAFE_INTEGER;
-  const localSpan = local?.span ?? anchor;
-  const smrsh = features.find((f) => f.name === 'smrsh');
-  const msp = features.find((f) => f.name === 'msp');
-  const shell = defined.get('LOCAL_SHELL_PATH');
-  if (msp) {
-    model.prog = { path: '[IPC]', argv: 'TCP $h', span: msp.span };
-  } else if (smrsh && smrsh.index < localIndex) {
-    model.prog = { path: smrsh.args[0] || '/usr/libexec/sendmail/smrsh', argv: 'smrsh -c $u', span: smrsh.span };
-  } else {
-    model.prog = { path: shell?.value || '/bin/sh', argv: defined.get('LOCAL_SHELL_ARGS')?.value || 'sh -c $u', span: shell?.span ?? localSpan };
-    if (smrsh) model.prog.smrshMisplaced = smrsh.span;
-  }
+  model.prog = prog;
+  model.local = local;
+  model.role = roleOf(model);
   return model;
 }
 
