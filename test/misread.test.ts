@@ -6,16 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SourceFile } from '../src/core/source.js';
 import type { Finding } from '../src/core/types.js';
 import { lintText } from '../src/lint/text.js';
 import { parseAliases, type AliasesDocument } from '../src/parsers/aliases.js';
+import { parseTcpRules, ruleKeys } from '../src/parsers/tcprules.js';
 import { rules } from '../rules/index.js';
 import { FIXTURES } from './helpers/fixtures.js';
-import { MAKEMAP, needs, SENDMAIL, tempDir } from './helpers/real.js';
+import { MAKEMAP, needs, SENDMAIL, tempDir, TCPRULES, TCPRULESCHECK } from './helpers/real.js';
 
 let work: string | undefined;
 let serial = 0;
@@ -166,5 +167,59 @@ describe('aliases the real newaliases misreads', () => {
     const checked = newaliases(text, true);
     const complained = new Set(checked.output.map((l) => /: line (\d+): /.exec(l)?.[1]).filter(Boolean).map(Number));
     assert.deepEqual([...complained].sort((a, b) => a - b), [...new Set(reported.map((f) => f.line))].sort((a, b) => a - b));
+  });
+});
+
+/** The keys of a cdb file (2048-byte header of 256 table pointers, then the records up to the first table). */
+function cdbKeys(path: string): Set<string> {
+  const b = readFileSync(path);
+  const end = b.readUInt32LE(0);
+  const keys = new Set<string>();
+  for (let pos = 2048; pos < end; ) {
+    const klen = b.readUInt32LE(pos);
+    const dlen = b.readUInt32LE(pos + 4);
+    keys.add(b.subarray(pos + 8, pos + 8 + klen).toString('latin1'));
+    pos += 8 + klen + dlen;
+  }
+  return keys;
+}
+
+/** An IPv4 address a key matches: the key itself, or the prefix filled up with 1s. */
+const ipFor = (key: string): string => {
+  const parts = key.split('.').filter(Boolean);
+  while (parts.length < 4) parts.push('1');
+  return parts.join('.');
+};
+
+describe('tcp.smtp ranges the real tcprules clips', () => {
+  it('MH5008: tcprules writes the keys of a range up to 255 and none past, without a word; tcprulescheck finds the last', (t) => {
+    if (!needs(t, TCPRULES, TCPRULESCHECK)) return;
+    const { text, findings } = fixture('tcp-rules', 'MH5008-range-clipped.smtp');
+    const doc = parseTcpRules(new SourceFile('tcp.smtp', text));
+    work ??= tempDir('mh-misread-');
+    const cdb = join(work, 'tcp.cdb');
+    const r = spawnSync(TCPRULES, [cdb, `${cdb}.tmp`], { input: text, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(`${r.stdout}${r.stderr}`, '', 'tcprules says nothing');
+    assert.ok(existsSync(cdb));
+    const keys = cdbKeys(cdb);
+    const reported = new Set(findings.filter((f) => f.ruleId === 'MH5008').map((f) => f.line));
+    assert.equal(reported.size, 3);
+    for (const rule of doc.rules) {
+      const range = rule.range;
+      if (!range) continue;
+      const written = range.text.slice(range.text.indexOf('-') + 1);
+      const top = Number(written);
+      const bot = Number(range.text.slice(0, range.text.indexOf('-')));
+      const clipped = top > 255 && bot <= 255;
+      assert.equal(reported.has(rule.line), clipped, `line ${rule.line} (${rule.address})`);
+      if (!clipped) continue;
+      // Keys up to 255 exist, none past it.
+      for (const key of ruleKeys(rule)) assert.ok(keys.has(key), `tcprules wrote ${key}`);
+      for (let v = 256; v <= Math.min(top, 300); v++) assert.ok(!keys.has(`${range.head}${v}${range.tail}`), `no key for ${v}`);
+      const last = `${range.head}255${range.tail}`;
+      const check = spawnSync(TCPRULESCHECK, [cdb], { env: { TCPREMOTEIP: ipFor(last) }, encoding: 'utf8' });
+      assert.ok(check.stdout.startsWith(`rule ${last}:\n`), `tcprulescheck ${ipFor(last)}: ${check.stdout}`);
+    }
   });
 });
