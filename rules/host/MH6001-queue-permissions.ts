@@ -1,6 +1,8 @@
 import { defineRule } from '../../src/core/rule.js';
 import { octal } from '../../src/host/mode.js';
 import { FILE_START as AT_START } from '../../src/core/span.js';
+import { queueDir } from '../../src/host/paths.js';
+import { queueDirectory } from '../../src/model/cf-paths.js';
 
 
 export default defineRule({
@@ -22,21 +24,26 @@ export default defineRule({
   },
   check(host, ctx) {
     const { tree, layout, accounts } = host;
-    const q = tree.stat(layout.mqueue);
+    // The queue the MTA cf names (QueueDirectory), the layout's without a cf.
+    const mqueue = queueDir(host);
+    const q = tree.stat(mqueue);
     if (q) {
-      if (q.type !== 'dir') ctx.report({ messageId: 'notDir', data: { path: layout.mqueue }, path: layout.mqueue, span: AT_START });
+      if (q.type !== 'dir') ctx.report({ messageId: 'notDir', data: { path: mqueue }, path: mqueue, span: AT_START });
       else {
         const owner = accounts.userName(q.uid);
-        if (q.uid !== 0 && !layout.mtaUsers.includes(owner)) ctx.report({ messageId: 'owner', data: { path: layout.mqueue, owner }, path: layout.mqueue, span: AT_START });
+        if (q.uid !== 0 && !layout.mtaUsers.includes(owner)) ctx.report({ messageId: 'owner', data: { path: mqueue, owner }, path: mqueue, span: AT_START });
         if (q.mode & 0o077) {
           const who = q.mode & 0o007 ? 'every user' : `members of group ${accounts.groupName(q.gid)}`;
-          ctx.report({ messageId: 'mode', data: { path: layout.mqueue, mode: octal(q.mode), who }, path: layout.mqueue, span: AT_START, severity: q.mode & 0o007 ? 'high' : 'medium' });
+          ctx.report({ messageId: 'mode', data: { path: mqueue, mode: octal(q.mode), who }, path: mqueue, span: AT_START, severity: q.mode & 0o007 ? 'high' : 'medium' });
         }
       }
     }
-    const c = tree.stat(layout.clientmqueue);
+    // The client queue is the QueueDirectory of submit.cf, the MSP's configuration.
+    const submit = host.fileOf('sendmail-cf', `${layout.mailDir}/submit.cf`)?.sendmail;
+    const clientmqueue = (submit && queueDirectory(submit)) ?? layout.clientmqueue;
+    const c = tree.stat(clientmqueue);
     if (c && c.type === 'dir' && c.mode & 0o007) {
-      ctx.report({ messageId: 'clientMode', data: { path: layout.clientmqueue, mode: octal(c.mode) }, path: layout.clientmqueue, span: AT_START, severity: 'high' });
+      ctx.report({ messageId: 'clientMode', data: { path: clientmqueue, mode: octal(c.mode) }, path: clientmqueue, span: AT_START, severity: 'high' });
     }
   },
 });

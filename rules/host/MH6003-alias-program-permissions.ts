@@ -30,9 +30,9 @@ export default defineRule({
   },
   check(host, ctx) {
     const { tree, accounts, layout } = host;
-    const doc = host.fileOf('aliases');
-    if (!doc || doc.withDeliveries.length === 0) return;
-    const aliasesPath = host.files.find((f) => f.doc === doc)?.path ?? layout.aliases;
+    // Every alias file linted: those the cf's AliasFile names (src/lint/root.ts).
+    const aliasDocs = host.files.flatMap((f) => (f.doc.kind === 'aliases' && f.doc.withDeliveries.length > 0 ? [{ path: f.path, doc: f.doc }] : []));
+    if (aliasDocs.length === 0) return;
     // Debian's prog mailer is /bin/sh, which finds a bare name through its default PATH; with
     // FEATURE(`smrsh') only the basename counts, looked up in smrsh's directory (FORMATS.md §5).
     const progPath = mtaCf(host)?.doc.sendmail.prog?.path;
@@ -45,37 +45,39 @@ export default defineRule({
       if (hit) hit.count++;
       else found.set(key, { report, count: 0 });
     };
-    for (const e of doc.withDeliveries) {
-      for (const t of e.deliveries) {
-        for (const program of programsOf(t)) {
-          if (program === '' || /[$`]/.test(program)) continue;
-          const base = { name: e.name, program, more: '' };
-          const at = { path: aliasesPath, span: t.span };
-          let candidates: string[];
-          if (smrsh) candidates = [posix.join(smrshDir, baseName(program))];
-          else if (program.startsWith('/')) candidates = [posix.normalize(program)];
-          else if (program.includes('/')) continue; // relative to the recipient's home ($z): not known here
-          else candidates = SHELL_DEFAULT_PATH.map((d) => `${d}/${program}`);
-          const path = candidates.find((c) => tree.stat(c)?.type === 'file');
-          if (path === undefined) {
-            if (smrsh) add(`missing\0${candidates[0]}`, { messageId: 'missingSmrsh', data: { ...base, path: candidates[0]! }, ...at, severity: 'info' });
-            else add(`missing\0${candidates.join(':')}`, { messageId: 'missing', data: { ...base, where: candidates.length > 1 ? ` in /bin/sh's default PATH (${SHELL_DEFAULT_PATH.join(':')})` : '' }, ...at, severity: 'info' });
-            continue;
-          }
-          const real = tree.resolve(path)!;
-          const meta = tree.lstat(real)!;
-          const resolved = real === path && path === program ? '' : real === path ? ` (${path})` : ` (${path} → ${real})`;
-          const data = { ...base, resolved, mode: octal(meta.mode) };
-          if (meta.uid !== 0) add(`owner\0${real}`, { messageId: 'owner', data: { ...data, owner: accounts.userName(meta.uid) }, ...at });
-          const who = otherWriters(meta, accounts);
-          if (who) add(`writable\0${real}`, { messageId: 'writable', data: { ...data, who }, ...at });
-          if (!isSystemGroup(meta.gid, accounts)) add(`group\0${real}`, { messageId: 'group', data: { ...data, group: accounts.groupName(meta.gid) }, ...at, severity: 'medium' });
-          if (meta.mode & 0o7000) add(`mode\0${real}`, { messageId: 'mode', data, ...at, severity: 'medium' });
-          // Under smrsh, its directory and those above it are MH6005's subject: only where the entry leads counts here.
-          const dirs = smrsh ? unsafeDirs(tree, real).filter((u) => u.dir !== smrshDir && !smrshDir.startsWith(`${u.dir === '/' ? '' : u.dir}/`)) : unsafeDirs(tree, path);
-          for (const u of dirs) {
-            if (u.reason === 'owner') add(`dirOwner\0${u.dir}`, { messageId: 'dirOwner', data: { ...base, dir: u.dir, owner: accounts.userName(u.meta.uid) }, ...at });
-            else add(`dirWritable\0${u.dir}`, { messageId: 'dirWritable', data: { ...base, dir: u.dir, mode: octal(u.meta.mode), who: otherWriters(u.meta, accounts) ?? 'others' }, ...at });
+    for (const { path: aliasesPath, doc } of aliasDocs) {
+      for (const e of doc.withDeliveries) {
+        for (const t of e.deliveries) {
+          for (const program of programsOf(t)) {
+            if (program === '' || /[$`]/.test(program)) continue;
+            const base = { name: e.name, program, more: '' };
+            const at = { path: aliasesPath, span: t.span };
+            let candidates: string[];
+            if (smrsh) candidates = [posix.join(smrshDir, baseName(program))];
+            else if (program.startsWith('/')) candidates = [posix.normalize(program)];
+            else if (program.includes('/')) continue; // relative to the recipient's home ($z): not known here
+            else candidates = SHELL_DEFAULT_PATH.map((d) => `${d}/${program}`);
+            const path = candidates.find((c) => tree.stat(c)?.type === 'file');
+            if (path === undefined) {
+              if (smrsh) add(`missing\0${candidates[0]}`, { messageId: 'missingSmrsh', data: { ...base, path: candidates[0]! }, ...at, severity: 'info' });
+              else add(`missing\0${candidates.join(':')}`, { messageId: 'missing', data: { ...base, where: candidates.length > 1 ? ` in /bin/sh's default PATH (${SHELL_DEFAULT_PATH.join(':')})` : '' }, ...at, severity: 'info' });
+              continue;
+            }
+            const real = tree.resolve(path)!;
+            const meta = tree.lstat(real)!;
+            const resolved = real === path && path === program ? '' : real === path ? ` (${path})` : ` (${path} → ${real})`;
+            const data = { ...base, resolved, mode: octal(meta.mode) };
+            if (meta.uid !== 0) add(`owner\0${real}`, { messageId: 'owner', data: { ...data, owner: accounts.userName(meta.uid) }, ...at });
+            const who = otherWriters(meta, accounts);
+            if (who) add(`writable\0${real}`, { messageId: 'writable', data: { ...data, who }, ...at });
+            if (!isSystemGroup(meta.gid, accounts)) add(`group\0${real}`, { messageId: 'group', data: { ...data, group: accounts.groupName(meta.gid) }, ...at, severity: 'medium' });
+            if (meta.mode & 0o7000) add(`mode\0${real}`, { messageId: 'mode', data, ...at, severity: 'medium' });
+            // Under smrsh, its directory and those above it are MH6005's subject: only where the entry leads counts here.
+            const dirs = smrsh ? unsafeDirs(tree, real).filter((u) => u.dir !== smrshDir && !smrshDir.startsWith(`${u.dir === '/' ? '' : u.dir}/`)) : unsafeDirs(tree, path);
+            for (const u of dirs) {
+              if (u.reason === 'owner') add(`dirOwner\0${u.dir}`, { messageId: 'dirOwner', data: { ...base, dir: u.dir, owner: accounts.userName(u.meta.uid) }, ...at });
+              else add(`dirWritable\0${u.dir}`, { messageId: 'dirWritable', data: { ...base, dir: u.dir, mode: octal(u.meta.mode), who: otherWriters(u.meta, accounts) ?? 'others' }, ...at });
+            }
           }
         }
       }

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { AT_START } from '../../src/host/paths.js';
+import { aliasFiles, AT_START } from '../../src/host/paths.js';
 
 export default defineRule({
   meta: {
@@ -17,7 +17,8 @@ export default defineRule({
   },
   check(host, ctx) {
     const { tree, layout } = host;
-    const paths = [`${layout.mailDir}/sendmail.cf`, layout.aliases, `${layout.mailDir}/access`];
+    // The alias files in force (the cf's AliasFile), not only the layout's.
+    const paths = [`${layout.mailDir}/sendmail.cf`, ...aliasFiles(host).map((a) => a.source), `${layout.mailDir}/access`];
     const seen = new Set<string>();
     for (const [path, immutable] of tree.immutable(paths)) {
       // undefined: the attribute could not be read (no lsattr, a filesystem without attributes, no such file).

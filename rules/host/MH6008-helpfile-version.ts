@@ -1,8 +1,8 @@
-import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import type { Span } from '../../src/core/types.js';
 import { octal } from '../../src/host/mode.js';
 import { helpFileLeaks } from '../../src/model/helpfile.js';
+import { inQueueDirectory } from '../../src/model/cf-paths.js';
 import { AT_START, mtaCf, otherWriters, unsafeDirs } from '../../src/host/paths.js';
 
 export default defineRule({
@@ -36,7 +36,7 @@ export default defineRule({
       if (!setting || setting.value.trim() === '') return;
       help = setting.value.trim();
       // sendmail runs in its queue directory, so a relative name is found there.
-      if (!help.startsWith('/')) help = posix.join(cf.doc.sendmail.get('QueueDirectory')?.value.trim() || layout.mqueue, help);
+      help = inQueueDirectory(cf.doc.sendmail, help, layout.mqueue);
       anchor = { path: cf.path, span: setting.span };
       for (const flag of (cf.doc.sendmail.get('DontBlameSendmail')?.value ?? '').split(/[\s,]+/)) dbs.add(flag.toLowerCase());
     }

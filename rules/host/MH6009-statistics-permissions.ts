@@ -1,7 +1,7 @@
-import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
 import { octal } from '../../src/host/mode.js';
 import { AT_START, mtaCf } from '../../src/host/paths.js';
+import { inQueueDirectory } from '../../src/model/cf-paths.js';
 
 export default defineRule({
   meta: {
@@ -28,7 +28,7 @@ export default defineRule({
       // Without StatusFile sendmail keeps no statistics; an empty one means "statistics" (op.me).
       if (!setting) return;
       path = setting.value.trim() || 'statistics';
-      if (!path.startsWith('/')) path = posix.join(cf.doc.sendmail.get('QueueDirectory')?.value.trim() || layout.mqueue, path);
+      path = inQueueDirectory(cf.doc.sendmail, path, layout.mqueue);
     }
     const real = tree.resolve(path);
     const meta = real === undefined ? undefined : tree.lstat(real);

@@ -31,12 +31,12 @@ export default defineRule({
     const { tree, layout } = host;
     const d = layout.mailDir;
     const pairs: Pair[] = [];
-    for (const { source, db, type } of aliasFiles(host)) {
+    for (const { source, db, class: cls } of aliasFiles(host)) {
       if (!db) continue;
       // Measured: with no map type ("implicit") sendmail falls back to reading the text file; with
       // hash: it says "missing map file" and looks up no alias at all.
       const missing =
-        type === ''
+        cls === 'implicit'
           ? { consequence: 'sendmail reads the text file itself instead (implicit map), on every lookup', severity: 'info' as const, command: 'newaliases' }
           : { consequence: `sendmail reports "missing map file" and expands no alias of ${source}`, severity: 'medium' as const, command: 'newaliases' };
       pairs.push({ source, derived: db, how: 'built with newaliases', what: 'aliases', missing });

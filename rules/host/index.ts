@@ -10,6 +10,7 @@ import immutableBit from './MH6007-immutable-bit.js';
 import helpfileVersion from './MH6008-helpfile-version.js';
 import statisticsPermissions from './MH6009-statistics-permissions.js';
 import derivedFileStale from './MH6010-derived-file-stale.js';
+import mailerProgram from './MH6011-mailer-program.js';
 
 export const group = defineGroup({
   name: 'host',
@@ -28,5 +29,6 @@ export const group = defineGroup({
     helpfileVersion,
     statisticsPermissions,
     derivedFileStale,
+    mailerProgram,
   ],
 });

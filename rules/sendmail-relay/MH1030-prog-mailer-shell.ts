@@ -21,16 +21,19 @@ export default defineRule({
     const prog = doc.sendmail.prog;
     if (!prog || !isShell(prog.path)) return;
     const smrshFeature = doc.sendmail.features.some((f) => f.name === 'smrsh');
+    // One cause however it reads: the program the prog mailer runs.
+    const cause = prog.path;
     if (prog.smrshMisplaced) {
-      ctx.report({ messageId: 'misplaced', span: prog.span, fix: 'move FEATURE(`smrsh\') above MAILER(`local\') and rebuild the .cf' });
+      ctx.report({ messageId: 'misplaced', span: prog.span, cause, fix: 'move FEATURE(`smrsh\') above MAILER(`local\') and rebuild the .cf' });
     } else if (doc.sendmail.origin === 'mc' && !smrshFeature) {
-      ctx.report({ messageId: 'noSmrsh', span: prog.span });
+      ctx.report({ messageId: 'noSmrsh', span: prog.span, cause });
     } else {
       // A .cf, or FEATURE(`smrsh') given a shell as its path argument.
       ctx.report({
         messageId: 'shell',
         data: { path: prog.path },
         span: prog.span,
+        cause,
         fix: 'rebuild the .cf from a .mc with FEATURE(`smrsh\') before MAILER(`local\'), or set P= to smrsh and A= to "smrsh -c $u" on the Mprog line',
       });
     }

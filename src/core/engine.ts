@@ -74,9 +74,19 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: st
     tags: meta.tags,
     suppressed: false,
   };
+  if (meta.kinds.includes('sendmail-mc') && meta.kinds.includes('sendmail-cf')) finding.cause = r.cause === undefined ? causeOf(meta.id, r.data) : `${meta.id}\0${r.cause}`;
   const text = lineText(start.line);
   if (text !== undefined) attachSnippet(finding, text);
   return finding;
+}
+
+/** A rule's report of the same values in a .mc and in its cf is one cause (src/lint/same-cause.ts). */
+function causeOf(id: string, data: Report['data']): string {
+  if (!data) return id;
+  return `${id}\0${Object.keys(data)
+    .sort()
+    .map((k) => `${k}=${String(data[k])}`)
+    .join('\0')}`;
 }
 
 /** Sets a finding's source line from the text of its first line (a window of a long line, around the column). */

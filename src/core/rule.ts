@@ -51,6 +51,11 @@ export interface Report<M extends string = string> {
   severity?: Severity;
   /** Host rules: the path in the tree the finding is about (the span is then a position in that file). */
   path?: string;
+  /**
+   * What the report judges, for a rule that reads both a .mc and a cf and words one cause differently in
+   * each: a .mc finding and a cf finding with the same cause are one (default: the message's data).
+   */
+  cause?: string;
 }
 
 /** Settings that change what some rules require, from `.mailharden.yaml` `settings:`. */

@@ -59,4 +59,22 @@ export interface Finding {
   sourceLine?: string;
   /** The column of sourceLine's first character, when a long line was cut before it (default 1). */
   sourceColumn?: number;
+  /** Other places that show the same cause: the line of the cf built from the .mc line reported. */
+  related?: RelatedLocation[];
+  /**
+   * What makes two findings one cause, for rules that read both a .mc and a cf: the rule and the values
+   * it judged (its report's data). Not output; the lint job joins a cf's finding to its .mc's by it.
+   */
+  cause?: string;
+}
+
+/** A place related to a finding (SARIF relatedLocations). */
+export interface RelatedLocation {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** What the place is, for a reader: "the same in the cf built from it". */
+  message: string;
 }

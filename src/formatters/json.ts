@@ -19,6 +19,7 @@ export function formatJson(report: LintReport): string {
     endColumn: f.endColumn,
     fix: f.fix,
     references: f.references,
+    ...(f.related?.length ? { related: f.related } : {}),
     suppressed: f.suppressed,
     ...(f.suppression ? { suppression: f.suppression } : {}),
   }));

@@ -47,6 +47,13 @@ export function formatSarif(report: LintReport, opts: { includeSuppressed?: bool
         partialFingerprints: { primaryLocationLineHash: `${hash}:${n}` },
         properties: { severity: f.severity },
       };
+      if (f.related?.length) {
+        result.relatedLocations = f.related.map((r, id) => ({
+          id,
+          physicalLocation: { artifactLocation: { uri: artifactUri(r.file) }, region: { startLine: r.line, startColumn: r.column, endLine: r.endLine, endColumn: r.endColumn } },
+          message: { text: r.message },
+        }));
+      }
       if (f.suppressed && f.suppression) result.suppressions = [{ kind: f.suppression.kind === 'inline' ? 'inSource' : 'external', justification: f.suppression.reason }];
       return result;
     });

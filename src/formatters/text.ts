@@ -26,6 +26,7 @@ export function formatText(report: LintReport, opts: TextOptions): string {
     if (f.suppressed) continue;
     out.push(`${paint(BOLD, `${visibleControls(f.file)}:${f.line}:${f.column}`)}: ${paint(COLORS[f.severity], f.severity)} ${visibleControls(f.message)} ${paint(DIM, `[${f.ruleId}/${f.slug}]`)}`);
     out.push(...snippet(f, paint));
+    for (const r of f.related ?? []) out.push(`    also: ${visibleControls(r.file)}:${r.line}:${r.column} (${visibleControls(r.message)})`);
     out.push(`    fix: ${visibleControls(f.fix)}`);
     const refs = f.references.length ? `refs: ${f.references.join(', ')} · ` : '';
     out.push(paint(DIM, `    ${refs}docs: ${docUrl(f.ruleId)}`));

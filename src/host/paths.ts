@@ -4,6 +4,7 @@ import type { HostDocument } from './document.js';
 import type { Accounts } from './layout.js';
 import type { HostTree, Meta } from './tree.js';
 import type { SendmailCfDoc } from '../parsers/documents.js';
+import { aliasSources, inQueueDirectory, queueDirectory } from '../model/cf-paths.js';
 
 /** Where a finding about a file's metadata (not one of its lines) is anchored. */
 import { FILE_START } from '../core/span.js';
@@ -76,32 +77,44 @@ export const SHELL_DEFAULT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sb
 /** Map types whose files sendmail keeps as `<path>.db` (Berkeley DB); a map without a type is one too on Debian (NEWDB). */
 const DB_TYPES = new Set(['', 'hash', 'btree']);
 
+/** An alias map of the system as tree paths: the source file, and the database newaliases builds when its class has one. */
+export interface AliasFile {
+  source: string;
+  db?: string;
+  /** Map class: `implicit` (none written), `hash`, `btree`, `text`. */
+  class: string;
+}
+
 /**
- * The alias files of the system, as tree paths: those the MTA cf names in AliasFile
- * (`[type:][-flags ]path`, comma-separated), otherwise the layout's. `db` is the Berkeley DB file
- * newaliases builds next to it, when the map type has one.
+ * The alias files of the system, as tree paths: those the MTA cf names in AliasFile (every line,
+ * each a comma list; src/model/cf-paths.ts), relative names in its queue directory (none when the cf
+ * sets no AliasFile); the layout's when there is no cf.
  */
-export function aliasFiles(host: HostDocument): { source: string; db?: string; type: string }[] {
-  const cf = mtaCf(host);
-  const setting = cf?.doc.sendmail.get('AliasFile');
-  const out: { source: string; db?: string; type: string }[] = [];
-  if (setting) {
-    for (const item of setting.value.split(',')) {
-      const m = /^\s*(?:(\w+):)?(.*)$/.exec(item)!;
-      const path = m[2]!.trim().split(/\s+/).filter((w) => w.startsWith('/')).pop();
-      if (!path) continue;
-      const type = (m[1] ?? '').toLowerCase();
-      out.push(DB_TYPES.has(type) ? { source: path, db: `${path}.db`, type } : { source: path, type });
+export function aliasFiles(host: HostDocument): AliasFile[] {
+  const model = mtaCf(host)?.doc.sendmail;
+  const out: AliasFile[] = [];
+  if (model) {
+    for (const a of aliasSources(model)) {
+      const source = inQueueDirectory(model, a.path, host.layout.mqueue);
+      out.push({ source, ...(a.db ? { db: inQueueDirectory(model, a.db, host.layout.mqueue) } : {}), class: a.class });
     }
-  } else {
+  }
+  else {
+    // Measured: a cf without AliasFile reads no alias file at all (sendmail -bi builds nothing).
     // No cf to ask: sendmail builds the database next to the name it is given, and Debian gives
     // /etc/mail/aliases, a link to /etc/aliases, so the database is /etc/mail/aliases.db.
     const { aliases, mailDir } = host.layout;
     const linked = `${mailDir}/aliases`;
     const viaMailDir = linked !== aliases && host.tree.lstat(linked)?.type === 'symlink' && host.tree.resolve(linked) === host.tree.resolve(aliases);
-    out.push({ source: aliases, db: `${viaMailDir ? linked : aliases}.db`, type: '' });
+    out.push({ source: aliases, db: `${viaMailDir ? linked : aliases}.db`, class: 'implicit' });
   }
   return out;
+}
+
+/** The MTA's queue directory in the tree: the cf's QueueDirectory (the parent of a `q*` pattern), else the layout's. */
+export function queueDir(host: HostDocument): string {
+  const model = mtaCf(host)?.doc.sendmail;
+  return (model && queueDirectory(model)) ?? host.layout.mqueue;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Profile } from '../host/layout.js';
 import { collect } from './collect.js';
 import { optionFinder } from './options.js';
 import { lintTarget } from './read.js';
+import { joinSameCause } from './same-cause.js';
 
 /** A lint job: the files (or the system under `root`), the rules, and the flags that choose among them. */
 export interface LintRequest {
@@ -56,6 +57,7 @@ export async function lint(req: LintRequest): Promise<LintReport> {
     }
     files = targets.length;
   }
+  joinSameCause(findings);
   return { tool: { name: 'mailharden', version: req.version }, findings, files, rules: req.rules.map((r) => r.meta), ...(skipped.length ? { skipped } : {}) };
 }
 

@@ -6,6 +6,7 @@ import { SourceFile } from '../core/source.js';
 import type { FileKind, Finding } from '../core/types.js';
 import type { FoundFile, HostDocument } from '../host/document.js';
 import { detectProfile, LAYOUTS, qmailPaths, readAccounts, type Layout, type Profile } from '../host/layout.js';
+import { aliasFiles } from '../host/paths.js';
 import { HostTree } from '../host/tree.js';
 import { parseAs, tooLarge, wholeLimit, type AnyDocument } from '../parsers/documents.js';
 import { QMAIL_CONTROL_NAMES } from '../parsers/qmail-control.js';
@@ -14,10 +15,12 @@ import { binaryReason, looksBinary } from './read.js';
 import { shownPath } from './shown-path.js';
 
 /**
- * The mail files a layout names, with their kinds, in a stable order (the MTA's cf before submit.cf):
- * sendmail's files, then qmail's control files, its qmail-smtpd run scripts and the tcpserver rules.
+ * The mail files a layout names, with their kinds, in a stable order (the MTA's cf first, then
+ * submit.cf): sendmail's files, then qmail's control files, its qmail-smtpd run scripts and the
+ * tcpserver rules. `aliases` are the alias files in force (the MTA cf's AliasFile); the layout's
+ * when not given.
  */
-export function mailFiles(layout: Layout): { path: string; kind: FileKind }[] {
+export function mailFiles(layout: Layout, aliases: readonly string[] = [layout.aliases]): { path: string; kind: FileKind }[] {
   const d = layout.mailDir;
   const control = qmailPaths(layout).control;
   return [
@@ -25,7 +28,7 @@ export function mailFiles(layout: Layout): { path: string; kind: FileKind }[] {
     { path: `${d}/sendmail.mc`, kind: 'sendmail-mc' },
     { path: `${d}/submit.cf`, kind: 'sendmail-cf' },
     { path: `${d}/submit.mc`, kind: 'sendmail-mc' },
-    { path: layout.aliases, kind: 'aliases' },
+    ...aliases.map((path) => ({ path, kind: 'aliases' as const })),
     { path: `${d}/access`, kind: 'access' },
     ...QMAIL_CONTROL_NAMES.map((name) => ({ path: `${control}/${name}`, kind: 'qmail-control' as const })),
     ...layout.runScripts.map((path) => ({ path, kind: 'qmail-run' as const })),
@@ -55,38 +58,6 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
   const linted = new Set<string>();
   /** The share of the memory budget that the documents kept so far take (1 is all of it). */
   let used = 0;
-  for (const { path, kind } of mailFiles(layout)) {
-    const meta = tree.stat(path);
-    if (!meta || meta.type !== 'file') continue;
-    // One file reached by two names (/service/qmail-smtpd is a link to /var/qmail/supervise/qmail-smtpd) is linted once.
-    const real = tree.resolve(path)!;
-    if (linted.has(real)) continue;
-    linted.add(real);
-    // A file not read is said (MH6000), never skipped in silence.
-    if (meta.size > wholeLimit(kind)) {
-      tree.problems.push({ path, reason: 'io', detail: `${tooLarge(kind, meta.size)}, so it was not checked` });
-      continue;
-    }
-    // The documents stay in memory for the host rules, so the files share one budget: each takes its
-    // size's share of its kind's limit, and together they may take one whole limit, what a single file
-    // of any kind may cost (a cf of 64 MiB and an access map of 32 MiB would otherwise add up).
-    const share = meta.size / wholeLimit(kind);
-    if (used + share > 1) {
-      tree.problems.push({ path, reason: 'io', detail: `${(meta.size / 1024 / 1024).toFixed(1)} MiB, with the ${found.length} mail files read before it, is more than mailharden keeps in memory for one run, so it was not checked` });
-      continue;
-    }
-    used += share;
-    const text = tree.read(path, wholeLimit(kind));
-    if (text === undefined) continue;
-    if (looksBinary(text)) {
-      tree.problems.push({ path, reason: 'io', detail: `${binaryReason(kind)}, so it was not checked` });
-      continue;
-    }
-    const file = new SourceFile(show(path), text);
-    const doc: AnyDocument = parseAs(kind, file);
-    found.push({ path, doc });
-    add(lintParsed(file, kind, doc, await options(tree.hostPath(path))));
-  }
   const host: HostDocument = {
     kind: 'host',
     tree,
@@ -97,6 +68,44 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
       return found.find((f) => f.doc.kind === kind && (path === undefined || f.path === path))?.doc as never;
     },
   };
+  const take = async (path: string, kind: FileKind): Promise<void> => {
+    const meta = tree.stat(path);
+    if (!meta || meta.type !== 'file') return;
+    // One file reached by two names (/service/qmail-smtpd is a link to /var/qmail/supervise/qmail-smtpd) is linted once.
+    const real = tree.resolve(path)!;
+    if (linted.has(real)) return;
+    linted.add(real);
+    // A file not read is said (MH6000), never skipped in silence.
+    if (meta.size > wholeLimit(kind)) {
+      tree.problems.push({ path, reason: 'io', detail: `${tooLarge(kind, meta.size)}, so it was not checked` });
+      return;
+    }
+    // The documents stay in memory for the host rules, so the files share one budget: each takes its
+    // size's share of its kind's limit, and together they may take one whole limit, what a single file
+    // of any kind may cost (a cf of 64 MiB and an access map of 32 MiB would otherwise add up).
+    const share = meta.size / wholeLimit(kind);
+    if (used + share > 1) {
+      tree.problems.push({ path, reason: 'io', detail: `${(meta.size / 1024 / 1024).toFixed(1)} MiB, with the ${found.length} mail files read before it, is more than mailharden keeps in memory for one run, so it was not checked` });
+      return;
+    }
+    used += share;
+    const text = tree.read(path, wholeLimit(kind));
+    if (text === undefined) return;
+    if (looksBinary(text)) {
+      tree.problems.push({ path, reason: 'io', detail: `${binaryReason(kind)}, so it was not checked` });
+      return;
+    }
+    const file = new SourceFile(show(path), text);
+    const doc: AnyDocument = parseAs(kind, file);
+    found.push({ path, doc });
+    add(lintParsed(file, kind, doc, await options(tree.hostPath(path))));
+  };
+  // The MTA's cf comes first: the alias files it names (AliasFile) are the ones linted, as the real
+  // files (/etc/mail/aliases on Debian is a link to /etc/aliases, the file to edit).
+  const [cf] = mailFiles(layout);
+  await take(cf!.path, cf!.kind);
+  const aliases = [...new Set(aliasFiles(host).map((a) => tree.resolve(a.source) ?? a.source))];
+  for (const { path, kind } of mailFiles(layout, aliases)) if (path !== cf!.path) await take(path, kind);
   // The configuration for the tree as a whole: the one in (or above) its root directory.
   const base = await options(`${tree.hostPath('/')}/.`);
   const hostFindings = lintHost(host, { ...base, show });
