@@ -12,6 +12,10 @@ import crlfLineEnding from './MH2010-crlf-line-ending.js';
 import includeTarget from './MH2011-include-target.js';
 import fileTarget from './MH2012-file-target.js';
 import programAlias from './MH2013-program-alias.js';
+import blankInName from './MH2014-blank-in-name.js';
+import entryInContinuation from './MH2015-entry-in-continuation.js';
+import commentAfterValue from './MH2016-comment-after-value.js';
+import malformedAddress from './MH2017-malformed-address.js';
 
 export const group = defineGroup({
   name: 'aliases',
@@ -32,5 +36,9 @@ export const group = defineGroup({
     includeTarget,
     fileTarget,
     programAlias,
+    blankInName,
+    entryInContinuation,
+    commentAfterValue,
+    malformedAddress,
   ],
 });

@@ -6,6 +6,7 @@ import neverMatches from './MH5004-rule-never-matches.js';
 import shadowedRule from './MH5005-shadowed-rule.js';
 import noDefaultRule from './MH5006-no-default-rule.js';
 import ipv6Rule from './MH5007-ipv6-rule.js';
+import rangeClipped from './MH5008-range-clipped.js';
 
 export const group = defineGroup({
   name: 'tcprules',
@@ -20,5 +21,6 @@ export const group = defineGroup({
     shadowedRule,
     noDefaultRule,
     ipv6Rule,
+    rangeClipped,
   ],
 });

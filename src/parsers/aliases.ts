@@ -187,6 +187,11 @@ export class AliasEntries implements Iterable<AliasEntry> {
     return this.cols[i * STRIDE]!;
   }
 
+  /** How many physical lines the entry at index `i` spans (1 for nearly all). */
+  linesAt(i: number): number {
+    return this.cols[i * STRIDE + 7]!;
+  }
+
   /** The name of the entry at index `i` as written. */
   nameAt(i: number): string {
     const c = this.cols;

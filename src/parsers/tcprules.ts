@@ -45,6 +45,8 @@ export interface TcpRange {
   bot: number;
   /** Last value, clipped at 255. */
   top: number;
+  /** The last value as written is above 255 (tcprules clips it without a word; FORMATS.md §7). */
+  clipped: boolean;
   /** The octet as written (`16-31`). */
   text: string;
   span: Span;
@@ -137,6 +139,7 @@ function rangeOf(address: string, line: number, file: SourceFile): { range: TcpR
     tail: address.slice(right),
     bot: bot ?? 0,
     top: Math.min(top ?? 0, 255),
+    clipped: top !== undefined && top > 255,
     text,
     span: file.span(line, left + 1, text.length),
   };

@@ -1,0 +1,23 @@
+import { defineRule } from '../../src/core/rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'MH5008',
+    slug: 'range-clipped',
+    kinds: ['tcp-rules'],
+    description: 'A range ends above 255, and tcprules writes its keys only up to 255 without a word, so the rule covers less than it says.',
+    severity: 'low',
+    tags: ['tcprules', 'qmail'],
+    references: [],
+    messages: { clipped: 'the range "{range}" ends above 255: tcprules writes keys only up to "{last}" without a word, so "{address}" covers {from} to 255 in that octet' },
+    fix: 'write the range within 0-255, and give the addresses past it a rule of their own',
+  },
+  check(doc, ctx) {
+    for (const rule of doc.rules) {
+      const r = rule.range;
+      // A range starting above 255 writes no key at all: MH5004 reports that one.
+      if (rule.refused || !rule.action || !r || !r.clipped || r.bot > r.top) continue;
+      ctx.report({ messageId: 'clipped', data: { range: r.text, last: `${r.head}255${r.tail}`, address: rule.address, from: r.bot }, span: r.span });
+    }
+  },
+});
