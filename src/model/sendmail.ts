@@ -237,7 +237,10 @@ export function modelFromCf(doc: CfDocument): SendmailModel {
   const { lines } = doc;
   let first = 0;
   while (first < lines.length && lines.kind(first) !== 'statement') first++;
-  const anchor = doc.versionLine?.span ?? (first < lines.length ? lines.at(first).span : doc.file.startSpan());
+  // Something absent is reported at the last O line, where an option line would be added (not at the
+  // V line: nothing about a missing option is wrong there).
+  const lastOption = doc.options.length ? doc.options[doc.options.length - 1] : undefined;
+  const anchor = lastOption?.line.span ?? doc.versionLine?.span ?? (first < lines.length ? lines.at(first).span : doc.file.startSpan());
   const model = new Model('cf', anchor, () => featuresOfCf(doc));
   for (const opt of doc.options) {
     if (!opt.name) continue;
@@ -284,8 +287,10 @@ interface Macro {
  * no_default_msa).
  */
 export function modelFromMc(doc: McDocument): SendmailModel {
-  const firstCall = doc.calls.find((c) => !['divert', 'include', 'define', 'undefine'].includes(c.name) && c.name !== 'VERSIONID') ?? doc.calls[0];
-  const anchor = firstCall?.span ?? doc.file.startSpan();
+  // Something absent is reported where it would be added: before the mailers (a define, FEATURE or
+  // DAEMON_OPTIONS after MAILER() comes too late for m4), else after the last call.
+  const mailers = doc.calls.find((c) => c.name === 'MAILER' || c.name === 'MAILER_DEFINITIONS');
+  const anchor = (mailers ?? doc.calls[doc.calls.length - 1])?.span ?? doc.file.startSpan();
   const features: Feature[] = [];
   const model = new Model('mc', anchor, () => features);
   const defined = new Map<string, Macro>();
