@@ -8,6 +8,7 @@ import type { AnyRule, RuleContext } from '../src/core/rule.js';
 import { SourceFile } from '../src/core/source.js';
 import { parseAs } from '../src/parsers/documents.js';
 import { FIXTURES, loadFixtures } from './helpers/fixtures.js';
+import { prng } from './helpers/prng.js';
 import { DEBIAN_MC, M4, needs } from './helpers/real.js';
 
 const CF_M4 = '/usr/share/sendmail/cf/m4/cf.m4';
@@ -121,17 +122,6 @@ describe('the .mc model agrees with the cf that real m4 builds: fixtures and sto
   });
 });
 
-/** A small seeded generator (mulberry32): the same combinations on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FLAGS = ['authwarnings', 'noexpn', 'novrfy', 'noetrn', 'noverb', 'needmailhelo', 'restrictqrun', 'restrictmailq', 'goaway', 'public'];
 const OPTIONAL_LINES: readonly ((r: () => number, pick: <T>(xs: readonly T[]) => T) => string)[] = [
@@ -157,7 +147,7 @@ const OPTIONAL_LINES: readonly ((r: () => number, pick: <T>(xs: readonly T[]) =>
 
 /** One generated .mc: an OSTYPE and DOMAIN or not, some FEATUREs and defines in any order, the mailers. */
 function generated(seed: number): string {
-  const r = random(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const lines = ["divert(0)dnl", `include(\`${CF_M4}')dnl`];
   const ostype = pick(['debian', 'linux', 'freebsd6', '']);
