@@ -56,16 +56,25 @@ describe('one finding per cause: a .mc and the cf built from it', () => {
     assert.deepEqual(expn.map((f) => [f.file, f.related]), [['sendmail.cf', undefined]]);
   });
 
-  it('a suppression of the .mc finding holds for the cause; the worse severity of the two stays', () => {
+  it('a suppressed .mc finding does not hide the cf finding; the worse severity of the two stays', () => {
     const base = { slug: 's', message: 'm', column: 1, endLine: 1, endColumn: 2, fix: 'f', references: [], tags: [], suppressed: false } as const;
     const findings: Finding[] = [
-      { ...base, ruleId: 'MH1030', file: 'a/sendmail.mc', line: 9, severity: 'medium', cause: 'MH1030\0/bin/sh', suppressed: true },
+      { ...base, ruleId: 'MH1030', file: 'a/sendmail.mc', line: 9, severity: 'medium', cause: 'MH1030\0/bin/sh' },
       { ...base, ruleId: 'MH1030', file: 'a/sendmail.cf', line: 90, severity: 'high', cause: 'MH1030\0/bin/sh' },
       { ...base, ruleId: 'MH1030', file: 'b/sendmail.cf', line: 90, severity: 'high', cause: 'MH1030\0/bin/sh' },
+      { ...base, ruleId: 'MH1001', file: 'a/sendmail.mc', line: 3, severity: 'low', cause: 'MH1001\0flag=noexpn', suppressed: true },
       { ...base, ruleId: 'MH1001', file: 'a/sendmail.cf', line: 1, severity: 'low', cause: 'MH1001\0flag=noexpn' },
     ];
     joinSameCause(findings);
-    assert.deepEqual(findings.map((f) => `${f.file}:${f.line} ${f.severity} ${f.suppressed} ${f.related?.map((r) => `${r.file}:${r.line}`) ?? ''}`), ['a/sendmail.mc:9 high true a/sendmail.cf:90', 'b/sendmail.cf:90 high false ', 'a/sendmail.cf:1 low false ']);
+    assert.deepEqual(findings.map((f) => `${f.file}:${f.line} ${f.severity} ${f.suppressed} ${f.related?.map((r) => `${r.file}:${r.line}`) ?? ''}`), ['a/sendmail.mc:9 high false a/sendmail.cf:90', 'b/sendmail.cf:90 high false ', 'a/sendmail.mc:3 low true ', 'a/sendmail.cf:1 low false ']);
+  });
+
+  it("the engine's findings are about each file's own text: an unused suppression in both files is two findings", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'sendmail.mc'), "divert(0)dnl\ndnl # mailharden-disable-next-line MH1013 -- reason\nOSTYPE(`linux')dnl\nMAILER(`local')dnl\n");
+    writeFileSync(join(dir, 'sendmail.cf'), 'V10/Berkeley\n# mailharden-disable-next-line MH1013 -- reason\nO LogLevel=9\n');
+    const unused = (await lintDir(dir)).findings.filter((f) => f.ruleId === 'MH0003');
+    assert.deepEqual(unused.map((f) => [f.file, f.related]), [['sendmail.cf', undefined], ['sendmail.mc', undefined]]);
   });
 
   it('text, JSON and SARIF show the related place; SARIF with it passes Microsoft\'s validator', (t) => {

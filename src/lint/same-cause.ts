@@ -29,11 +29,13 @@ export function joinSameCause(findings: Finding[]): void {
   let kept = 0;
   for (const f of findings) {
     const source = f.cause !== undefined && f.file.endsWith('.cf') ? byMc.get(mcOf(f.file))?.get(f.cause) : undefined;
-    if (!source) {
+    // A suppression of the .mc finding does not hide the cf's: the cf is what sendmail reads, and may be
+    // kept by hand while the .mc is stale.
+    if (!source || (source.suppressed && !f.suppressed)) {
       findings[kept++] = f;
       continue;
     }
-    // The user's word on the .mc finding (a suppression) holds for the cause; the worse severity stays.
+    // The worse severity of the two stays.
     if (severityRank(f.severity) > severityRank(source.severity)) source.severity = f.severity;
     (source.related ??= []).push({ file: f.file, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn, message: `the same in ${posix.basename(f.file)}, built from this .mc` });
   }
