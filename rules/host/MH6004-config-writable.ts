@@ -27,11 +27,14 @@ export default defineRule({
   },
   check(host, ctx) {
     const { tree, accounts, layout } = host;
+    // Two names for one file (submit.cf a link to sendmail.cf) are one file: judged once.
+    const judged = new Set<string>();
     for (const name of FILES) {
       const path = `${layout.mailDir}/${name}`;
       const real = tree.resolve(path);
       const meta = real === undefined ? undefined : tree.lstat(real);
-      if (!meta || meta.type !== 'file') continue;
+      if (!meta || meta.type !== 'file' || judged.has(real!)) continue;
+      judged.add(real!);
       const at = { path: real!, span: AT_START };
       if (meta.uid !== 0) ctx.report({ messageId: 'owner', data: { path: real!, owner: accounts.userName(meta.uid) }, ...at });
       const who = otherWriters(meta, accounts);

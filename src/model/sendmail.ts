@@ -387,7 +387,7 @@ export function modelFromMc(doc: McDocument): SendmailModel {
       model.addPrivacy(setting.value, { valueSpanAt: (from, to) => (where ? valueSpan(where, from, to) : span) });
     }
   }
-  // HelpFile and QueueDirectory are always written (proto.m4), with these defaults.
+  // HelpFile is always written (proto.m4), with this default.
   const help = defined.get('HELP_FILE');
   model.add(help ? settingOf('HelpFile', 'HELP_FILE', help) : { name: 'HelpFile', value: '/etc/mail/helpfile', span: anchor, implicit: true, macro: 'HELP_FILE' });
   const rec = defined.get('confRECEIVED_HEADER');
