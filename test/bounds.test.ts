@@ -214,7 +214,9 @@ describe('bounded memory and time on the worst input of every kind', { skip: TIM
     const files: [string, FileKind][] = [['etc/mail/sendmail.cf', 'sendmail-cf'], ['etc/mail/submit.cf', 'sendmail-cf'], ['etc/aliases', 'aliases'], ['etc/mail/access', 'access']];
     for (const [path, kind] of files) {
       const shape = SHAPES.filter((x) => x.kind === kind).at(kind === 'sendmail-cf' ? 4 : 1)!;
-      write(root, path, shape.make(Math.floor(wholeLimit(kind) * 0.9)));
+      const text = shape.make(Math.floor(wholeLimit(kind) * 0.9));
+      // The cf names the aliases file, as Debian's does: a cf without AliasFile reads none (src/model/cf-paths.ts).
+      write(root, path, path === 'etc/mail/sendmail.cf' ? `O AliasFile=/etc/aliases\n${text}` : text);
     }
     const start = performance.now();
     const r = spawnSync(TIME!, ['-f', '%M', 'timeout', '-s', 'KILL', '600', process.execPath, CLI, 'lint', '--root', root, '--no-config', '-f', 'compact', '--fail-on', 'none', '--select', 'MH6000'], { encoding: 'utf8', maxBuffer: 1 << 28 });
