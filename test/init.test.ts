@@ -379,6 +379,16 @@ describe('mailharden init --from-system', () => {
     assert.match(unwrap(rhel.text), /^profile: rhel {2}# given with --profile$/m);
   });
 
+  it('a relative HelpFile is read in the queue directory, the parent of a multiple-queue QueueDirectory (as lint reads it)', async () => {
+    const root = tree({
+      '/etc/mail/sendmail.cf': cf(['O HelpFile=helpfile', 'O QueueDirectory=/var/spool/mqueue/q*']),
+      '/var/spool/mqueue/helpfile': 'smtp\tThis is sendmail version $v\n',
+    });
+    const render = await loadTemplates();
+    const d = derivePolicy({ root, render, attributes: fakeAttributes(() => false) });
+    assert.match(unwrap(d.text), /^# help: the help file \/var\/spool\/mqueue\/helpfile shows the version/m);
+  });
+
   it('what the policy cannot keep is commented out: relay by host name, a copy in the smrsh directory, an open qmail', async () => {
     const root = tree({
       '/var/qmail/control/me': 'mx3.example.com\n',

@@ -1,5 +1,5 @@
-import { posix } from 'node:path';
 import type { HostTree } from '../../host/tree.js';
+import { inQueueDirectory } from '../../model/cf-paths.js';
 import { helpVersion } from '../../model/helpfile.js';
 import type { Render } from '../../render/templates.js';
 import { sendmailEffect, type Deriver, type Kept, type SendmailSide } from './context.js';
@@ -8,7 +8,7 @@ function deriveHelp(tree: HostTree, sm: SendmailSide, render: Render): Kept<bool
   const setting = sm.model.get('HelpFile');
   const hf = setting?.value.trim();
   if (!hf) return { keep: false, reason: `help: sendmail.cf ${setting ? 'has an empty HelpFile' : 'sets no HelpFile'}, so HELP answers with the sendmail version; help: true installs a help file without it:`, suggest: 'true' };
-  const path = hf.startsWith('/') ? hf : posix.join(sm.model.get('QueueDirectory')?.value.trim() || sm.layout.mqueue, hf);
+  const path = inQueueDirectory(sm.model, hf, sm.layout.mqueue);
   const text = tree.read(path);
   if (text === undefined) return { keep: false, reason: `help: HelpFile names ${path}, which cannot be read, so HELP answers with the sendmail version; help: true installs a help file without it:`, suggest: 'true' };
   const version = helpVersion(text);
