@@ -94,13 +94,12 @@ export function aliasFiles(host: HostDocument): AliasFile[] {
   const model = mtaCf(host)?.doc.sendmail;
   const out: AliasFile[] = [];
   if (model) {
+    // Measured: a cf without AliasFile reads no alias file at all (sendmail -bi builds nothing), so none is listed.
     for (const a of aliasSources(model)) {
       const source = inQueueDirectory(model, a.path, host.layout.mqueue);
       out.push({ source, ...(a.db ? { db: inQueueDirectory(model, a.db, host.layout.mqueue) } : {}), class: a.class });
     }
-  }
-  else {
-    // Measured: a cf without AliasFile reads no alias file at all (sendmail -bi builds nothing).
+  } else {
     // No cf to ask: sendmail builds the database next to the name it is given, and Debian gives
     // /etc/mail/aliases, a link to /etc/aliases, so the database is /etc/mail/aliases.db.
     const { aliases, mailDir } = host.layout;
