@@ -15,6 +15,10 @@ import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
 import { Dirs, linkRefused } from './dirs.js';
 import { nameFromBytes } from '../core/fs-names.js';
+import { SourceFile } from '../core/source.js';
+import { aliasSources, inQueueDirectory, mapSpec } from '../model/cf-paths.js';
+import { DB_TYPES } from '../host/paths.js';
+import { parseAs, type SendmailCfDoc } from '../parsers/documents.js';
 import { openRegular, readFd } from './write.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
@@ -22,6 +26,11 @@ export interface Command {
   argv: string[];
   /** Tree path given on stdin. */
   stdin?: string;
+  /**
+   * The name the command gives the file's text when it is not the file's own path: the name the
+   * configuration reads it by (AliasFile's /etc/mail/aliases, a link to the /etc/aliases edited).
+   */
+  source?: string;
   why: string;
 }
 
@@ -147,6 +156,25 @@ export class RootFs {
     return { ...decodeText(buf), st };
   }
 
+  /**
+   * Where a path really is when its last component is a symlink (Debian's /etc/mail/aliases, `../aliases`):
+   * each hop read through its verified directory, a relative target taken from the link's directory and
+   * an absolute one inside the root, at most MAX_HOPS hops. A target that climbs above the root is
+   * refused, as is a symlink in a directory on the way (RootFs.stat). The path itself when it is no link.
+   */
+  resolveLinks(path: string): string {
+    let current = posix.normalize(`/${path}`);
+    for (let hop = 0; hop <= MAX_HOPS; hop++) {
+      const st = this.stat(current, true);
+      if (!st?.isSymbolicLink()) return current;
+      const { dir, name } = this.dirs.parentOf(current);
+      const target = nameFromBytes(readlinkSync(dir!.at(name), { encoding: 'buffer' }));
+      if (!target.startsWith('/') && climbsOut(posix.dirname(current), target)) throw new UserError(`${current} is a symlink to ${target}, which leads out of ${this.root}: mailharden does not follow it`, EXIT.runtime);
+      current = posix.normalize(target.startsWith('/') ? target : posix.join(posix.dirname(current), target));
+    }
+    throw new UserError(`${path}: more than ${MAX_HOPS} symlinks in a row: mailharden does not follow them`, EXIT.runtime);
+  }
+
   /** The nearest existing directory at or above `dir`. */
   nearestDir(dir: string): { path: string; st: Stats } {
     let d = posix.normalize(`/${dir}`);
@@ -157,6 +185,20 @@ export class RootFs {
       d = posix.dirname(d);
     }
   }
+}
+
+/** Symlinks apply follows from a name the configuration gives to the file it edits (Linux allows 40; a mail file has one or two). */
+const MAX_HOPS = 8;
+
+/** Whether a relative link target in `dir` climbs above `/` (`../../x` in `/etc`). */
+function climbsOut(dir: string, target: string): boolean {
+  let depth = dir.split('/').filter(Boolean).length;
+  for (const part of target.split('/')) {
+    if (part === '..') depth--;
+    else if (part !== '' && part !== '.') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
 }
 
 /** Bytes as apply edits them: UTF-8 when valid (a byte order mark kept as a character), else Latin-1; encodeText() gives the same bytes back. */
@@ -245,27 +287,34 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     const cf = `${layout.mailDir}/sendmail.cf`;
     const mc = `${layout.mailDir}/sendmail.mc`;
     if (Object.keys(settings).length) {
+      // The source before what is built from it: apply writes in plan order, so the cf is never older than its .mc.
+      addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
       const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, settings, cf)), { validator: 'sendmail-cf' });
       if (!hadCf) plan.notes.push(`${cf} does not exist: not created (build it from sendmail.mc with m4, then apply again)`);
-      addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
     }
+    // The files sendmail reads are those the cf in force names: the one apply writes, else the current one.
+    const model = cfInForce(fs, cf, plan);
     if (policy.aliases) {
       const a = policy.aliases;
-      const path = layout.aliases;
-      addFile('aliases', path, 'aliases', (t) => {
-        const set: [string, string][] = [];
-        if (a.postmaster) set.push(['postmaster', a.postmaster]);
-        else if (t === undefined) set.push(['postmaster', 'root']);
-        if (a.root) set.push(['root', a.root]);
-        return renderAliases(t, { strip: a.strip ?? [], set }, path);
-      }, { validator: 'aliases', derived: `${path}.db`, post: [{ argv: ['sendmail', '-bi', `-oA${path}`], why: 'rebuild the aliases database (newaliases)' }] });
+      aliasTargets(fs, model, policy.paths?.aliases, layout, plan).forEach((target, i) => {
+        const { path } = target;
+        addFile('aliases', path, 'aliases', (t) => {
+          // Stripped from every alias file; set in the first, which sendmail searches first.
+          const set: [string, string][] = [];
+          if (i === 0 && a.postmaster) set.push(['postmaster', a.postmaster]);
+          else if (i === 0 && t === undefined) set.push(['postmaster', 'root']);
+          if (i === 0 && a.root) set.push(['root', a.root]);
+          return renderAliases(t, { strip: a.strip ?? [], set }, path);
+        }, { validator: 'aliases', ...(target.db ? { derived: target.db, post: [{ argv: ['sendmail', '-bi', `-oA${target.class === 'implicit' ? '' : `${target.class}:`}${target.name}`], ...(target.name !== path ? { source: target.name } : {}), why: 'rebuild the aliases database (newaliases)' }] } : {}) });
+      });
     }
-    if (keys) {
-      const path = `${layout.mailDir}/access`;
+    const access = keys ? accessTarget(fs, model, layout, plan) : undefined;
+    if (keys && access) {
+      const { path } = access;
       addFile('access', path, 'access', (t) => renderAccess(t, keys.access, keys.accessSkipped, { render: opts.render, policy: opts.policyName, path, networks: keys.blocks }), {
         validator: 'access',
-        derived: `${path}.db`,
-        post: [{ argv: ['makemap', 'hash', path], stdin: path, why: 'rebuild the access database' }],
+        derived: access.db,
+        post: [{ argv: ['makemap', access.class, access.name], stdin: path, ...(access.name !== path ? { source: access.name } : {}), why: 'rebuild the access database' }],
       });
     }
     if (policy.relay?.domains) {
@@ -305,7 +354,9 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     }
   }
   // Attributes of the managed files and of the files named immutable (one lsattr call for all).
-  const named = managedPaths(layout, tree);
+  // The aliases and access files in force are those planned above (the cf's), when the policy manages them.
+  const inForce = (artifact: string): string | undefined => plan.files.find((f) => f.artifact === artifact)?.path;
+  const named = { ...managedPaths(layout, tree), ...(inForce('aliases') ? { aliases: inForce('aliases')! } : {}), ...(inForce('access') ? { access: inForce('access')! } : {}) };
   const lock = opts.filesOnly ? [] : (policy.immutable ?? []).map((n) => named[n as keyof typeof named]);
   const probe = [...new Set([...plan.files.filter((f) => f.before !== undefined).map((f) => f.path), ...lock.filter((p) => fs.stat(p)?.isFile())])];
   const attrs = (opts.attributes ?? lsattrAttributes)(probe.map((p) => fs.hostPath(p)));
@@ -326,6 +377,91 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     else if (!flags.includes('i')) plan.actions.push({ type: 'chattr', path, hostPath, immutable: true });
   }
   return plan;
+}
+
+/** A file of a map as the configuration in force reads it, and where apply edits and rebuilds it. */
+export interface MapTarget {
+  /** The name the configuration gives (AliasFile's, the K line's): sendmail opens `<name>.db`. */
+  name: string;
+  /** The real file under that name (links followed inside the root): the text apply edits. */
+  path: string;
+  /** The database sendmail reads, for the classes that have one. */
+  db?: string;
+  /** Map class: `implicit` (aliases with none written), `hash`, `btree`, `text`. */
+  class: string;
+}
+
+/**
+ * The model of the MTA cf sendmail will read after this run: the text planned for it, else the
+ * current file (a link followed inside the root, as sendmail follows it). Undefined, with a note when
+ * it exists but cannot be read, when there is none: the layout's paths are the fallback then.
+ */
+function cfInForce(fs: RootFs, cf: string, plan: Plan): SendmailCfDoc | undefined {
+  const planned = plan.files.find((f) => f.path === cf);
+  let text = planned?.after;
+  if (text === undefined) {
+    try {
+      text = fs.read(fs.resolveLinks(cf))?.text;
+    } catch (e) {
+      plan.notes.push(`${cf} cannot be read (${(e as Error).message}): the files it names are taken from the layout`);
+    }
+  }
+  return text === undefined ? undefined : parseAs('sendmail-cf', new SourceFile(cf, text));
+}
+
+/**
+ * The alias files apply edits: the policy's paths.aliases when set, else every file map of the cf's
+ * AliasFile (src/model/cf-paths.ts), else the layout's. Each is edited where it really is (links
+ * followed inside the root) and rebuilt under the name the configuration gives: Debian's AliasFile is
+ * /etc/mail/aliases, a link to /etc/aliases, and sendmail opens /etc/mail/aliases.db (measured).
+ */
+export function aliasTargets(fs: RootFs, doc: SendmailCfDoc | undefined, policyPath: string | undefined, layout: Layout, plan: Plan): MapTarget[] {
+  const model = doc?.sendmail;
+  const inCf = model ? aliasSources(model).map((a) => ({ name: inQueueDirectory(model, a.path, layout.mqueue), class: a.class })) : [];
+  const target = (name: string, cls: string): MapTarget => ({ name, path: fs.resolveLinks(name), ...(cls === 'text' ? {} : { db: `${name}.db` }), class: cls });
+  if (policyPath) {
+    const own = target(policyPath, 'implicit');
+    // The same file as one the cf names: rebuilt under the cf's name, the database sendmail opens.
+    const same = inCf.map((a) => target(a.name, a.class)).find((t) => t.path === own.path);
+    if (inCf.length && !same) plan.notes.push(`paths.aliases ${policyPath} is none of the alias files the cf names (AliasFile ${inCf.map((a) => a.name).join(', ')}): sendmail does not read it`);
+    return [same ?? own];
+  }
+  if (model) {
+    if (!inCf.length) {
+      plan.notes.push(`the cf sets no AliasFile, so sendmail reads no aliases file: ${layout.aliases} is edited but not in force`);
+      return [target(layout.aliases, 'implicit')];
+    }
+    const seen = new Set<string>();
+    return inCf.map((a) => target(a.name, a.class)).filter((t) => !seen.has(t.path) && !!seen.add(t.path));
+  }
+  // No cf to ask: sendmail builds the database beside the name it is given, and Debian gives
+  // /etc/mail/aliases, a link to /etc/aliases (the same fallback as lint's, host/paths.ts).
+  const linked = `${layout.mailDir}/aliases`;
+  const own = target(layout.aliases, 'implicit');
+  if (linked !== layout.aliases && fs.stat(linked, true)?.isSymbolicLink() && fs.resolveLinks(linked) === own.path) return [target(linked, 'implicit')];
+  return [own];
+}
+
+/**
+ * The access map apply edits: the file of the cf's `Kaccess` line (its class decides makemap's), else,
+ * with no cf, the layout's. Undefined, with a note, when the cf's map is not one makemap builds.
+ */
+export function accessTarget(fs: RootFs, doc: SendmailCfDoc | undefined, layout: Layout, plan: Plan): MapTarget | undefined {
+  const fallback = `${layout.mailDir}/access`;
+  if (!doc) return { name: fallback, path: fs.resolveLinks(fallback), db: `${fallback}.db`, class: 'hash' };
+  const spec = mapSpec(doc, 'access');
+  if (!spec) {
+    plan.notes.push(`the cf declares no access map (FEATURE(\`access_db')): sendmail does not read ${fallback}, so the relay networks written there are not in force`);
+    return { name: fallback, path: fs.resolveLinks(fallback), db: `${fallback}.db`, class: 'hash' };
+  }
+  const cls = spec.class === '' ? 'hash' : spec.class;
+  if (!spec.path || !DB_TYPES.has(cls)) {
+    plan.notes.push(`the cf's access map is of class ${spec.class}${spec.path ? ` (${spec.path})` : ''}, not a database makemap builds: the relay networks are not written`);
+    return undefined;
+  }
+  const written = inQueueDirectory(doc.sendmail, spec.path, layout.mqueue);
+  const name = written.replace(/\.db$/, '');
+  return { name, path: fs.resolveLinks(name), db: `${name}.db`, class: cls };
 }
 
 /** Where each file `immutable:` can name lives on this system (MANAGED_FILES). */

@@ -440,10 +440,12 @@ function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir): string {
   const sub = `post-${randomBytes(4).toString('hex')}`;
   mkdirSync(work.dir.at(sub), { mode: 0o700 });
   const at = (treePath: string): string => `${work.dir.forChild(sub)}/${posix.basename(treePath)}`;
-  writeTemp(`${work.dir.self}/${sub}/${posix.basename(f.path)}`, bytes, f.mode);
-  const args = c.argv.slice(1).map((s) => s.replace(/^(-oA)?(\/.*)$/, (_, opt: string | undefined, p: string) => `${opt ?? ''}${at(p)}`));
+  // Under the name the command gives it (AliasFile's link name), so the database gets that name too.
+  const name = c.source ?? f.path;
+  writeTemp(`${work.dir.self}/${sub}/${posix.basename(name)}`, bytes, f.mode);
+  const args = c.argv.slice(1).map((s) => s.replace(/^(-oA(?:[a-z]+:)?)?(\/.*)$/, (_, opt: string | undefined, p: string) => `${opt ?? ''}${at(p)}`));
   const r = spawnSync(program, args, { input: c.stdin ? bytes : '', encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
-  const said = (r.stderr || r.stdout || '').split(`${work.dir.forChild(sub)}/`).join(`${posix.dirname(f.path).replace(/\/$/, '')}/`).trim();
+  const said = (r.stderr || r.stdout || '').split(`${work.dir.forChild(sub)}/`).join(`${posix.dirname(name).replace(/\/$/, '')}/`).trim();
   const built = f.derived ? `${work.dir.self}/${sub}/${posix.basename(f.derived)}` : undefined;
   if (r.error || r.status !== 0 || (built && !lstatOrUndefined(built)?.isFile())) {
     throw new UserError(`${commandLine({ ...c, argv: [program, ...c.argv.slice(1)] })} failed (${r.status === 0 ? 'built nothing' : `exit ${r.status ?? r.error?.message}`}): ${said.split('\n').slice(0, 5).join(' / ')}`, EXIT.runtime);

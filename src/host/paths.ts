@@ -4,7 +4,7 @@ import type { HostDocument } from './document.js';
 import type { Accounts } from './layout.js';
 import type { HostTree, Meta } from './tree.js';
 import type { SendmailCfDoc } from '../parsers/documents.js';
-import { aliasSources, inQueueDirectory, queueDirectory } from '../model/cf-paths.js';
+import { aliasSources, inQueueDirectory, mapSpec, queueDirectory } from '../model/cf-paths.js';
 
 /** Where a finding about a file's metadata (not one of its lines) is anchored. */
 import { FILE_START } from '../core/span.js';
@@ -75,7 +75,7 @@ export function unsafeDirs(tree: HostTree, path: string, opts: { trustSticky?: b
 export const SHELL_DEFAULT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'] as const;
 
 /** Map types whose files sendmail keeps as `<path>.db` (Berkeley DB); a map without a type is one too on Debian (NEWDB). */
-const DB_TYPES = new Set(['', 'hash', 'btree']);
+export const DB_TYPES: ReadonlySet<string> = new Set(['', 'hash', 'btree']);
 
 /** An alias map of the system as tree paths: the source file, and the database newaliases builds when its class has one. */
 export interface AliasFile {
@@ -123,20 +123,10 @@ export function queueDir(host: HostDocument): string {
  */
 export function accessMap(host: HostDocument): { source: string; db: string; optional: boolean } | undefined {
   const cf = mtaCf(host);
-  if (!cf) return undefined;
-  let found: { source: string; db: string; optional: boolean } | undefined;
-  const { lines } = cf.doc;
-  for (let i = 0; i < lines.length; i++) {
-    if (lines.letter(i) !== 'K') continue;
-    const line = lines.at(i);
-    const m = /^K\s*access\s+(\w+)\s*(.*)$/.exec(line.text.trim());
-    if (!m) continue;
-    const words = m[2]!.split(/\s+/).filter(Boolean);
-    const path = words.filter((w) => !w.startsWith('-')).pop();
-    // A later K line for the same map replaces the earlier one.
-    found = path && DB_TYPES.has(m[1]!.toLowerCase()) ? { source: path.replace(/\.db$/, ''), db: path.endsWith('.db') ? path : `${path}.db`, optional: words.includes('-o') } : undefined;
-  }
-  return found;
+  const spec = cf && mapSpec(cf.doc, 'access');
+  if (!spec?.path || !DB_TYPES.has(spec.class)) return undefined;
+  const { path } = spec;
+  return { source: path.replace(/\.db$/, ''), db: path.endsWith('.db') ? path : `${path}.db`, optional: spec.optional };
 }
 
 /** A modification time for messages, to the second, in UTC. */

@@ -85,6 +85,36 @@ export function inQueueDirectory(model: SendmailModel, path: string, fallbackQue
   return path.startsWith('/') ? posix.normalize(path) : posix.join(queueDirectory(model) ?? fallbackQueue, path);
 }
 
+/** A map a cf declares (`K` line), as sendmail reads it: its class and the file it names. */
+export interface MapSpec {
+  /** Map class, lower case (`hash`, `btree`, `text`, `ldap`, …). */
+  class: string;
+  /** The last word that is not a flag: the file (for the classes that have one), as written. */
+  path?: string;
+  /** `-o`: an optional map (a missing file is not an error). */
+  optional: boolean;
+  span: Span;
+}
+
+/**
+ * The declaration of a named map in a cf (`Kaccess hash -T<TMPF> -o /etc/mail/access`); a later K
+ * line for the same map replaces the earlier one. Undefined when the cf declares no such map.
+ */
+export function mapSpec(doc: CfDocument, name: string): MapSpec | undefined {
+  let found: MapSpec | undefined;
+  const { lines } = doc;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines.letter(i) !== 'K') continue;
+    const line = lines.at(i);
+    const m = /^K\s*(\S+)\s+(\S+)\s*(.*)$/.exec(line.text.trim());
+    if (!m || m[1] !== name) continue;
+    const words = m[3]!.split(/\s+/).filter(Boolean);
+    const path = words.filter((w) => !w.startsWith('-')).pop();
+    found = { class: m[2]!.toLowerCase(), ...(path ? { path } : {}), optional: words.includes('-o'), span: line.span };
+  }
+  return found;
+}
+
 /** A mailer's program (P=), when it is a file sendmail executes (not `[IPC]`, `[FILE]`, `[LPC]`, …). */
 export interface MailerProgram {
   mailer: string;
