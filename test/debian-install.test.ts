@@ -1,58 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { lint } from '../src/lint/request.js';
 import { rules } from '../rules/index.js';
-import { debianCf, debianMc, DEBIAN_MC, M4, needs, needsRoot } from './helpers/real.js';
-import { buildTree, parseTree } from './helpers/tree-spec.js';
+import { DEBIAN_MC, M4, needs, needsRoot } from './helpers/real.js';
+import { DEBIAN_ACCESS, DEBIAN_HELPFILE, DEBIAN_SUBMIT_MC, stockTree } from './helpers/debian-tree.js';
 
-const DEBIAN_SUBMIT_MC = '/usr/share/sendmail/cf/debian/submit.mc';
-/** Files the sendmail packages install or generate on a new system (sendmail-bin's help file; update_db's access). */
-const HELPFILE = '/etc/mail/helpfile';
-const ACCESS = '/etc/mail/access';
-
-const esc = (s: string): string => s.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\t', '\\t');
-
-/**
- * The stock Debian 12 install of sendmail-bin and sendmail-cf, laid out as a --root tree: the .mc files
- * Debian ships, the cfs m4 builds from them now, the help file and access map the packages put in place,
- * an empty /etc/aliases (as a new install leaves it), and the owners and modes FORMATS.md §1 records.
- */
-function stockTree(): string {
-  const submit = spawnSync(M4, [], { input: readFileSync(DEBIAN_SUBMIT_MC, 'utf8'), encoding: 'utf8' });
-  assert.equal(submit.status, 0, submit.stderr);
-  const fx = parseTree('debian-install', [
-    'file /etc/debian_version 0644 root root 12.8\\n',
-    'file /etc/passwd 0644 root root root:x:0:0:root:/root:/bin/bash\\nsmmta:x:102:105:Mail Transfer Agent,,,:/var/lib/sendmail:/usr/sbin/nologin\\nsmmsp:x:103:106:Mail Submission Program,,,:/var/lib/sendmail:/usr/sbin/nologin\\n',
-    'file /etc/group 0644 root root root:x:0:\\nsmmta:x:105:\\nsmmsp:x:106:\\n',
-    'dir /etc/mail 02755 102 106',
-    'dir /etc/mail/m4 02755 102 106',
-    'dir /etc/mail/tls 0755 102 106',
-    'dir /etc/mail/smrsh 02755 102 106',
-    'link /etc/mail/smrsh/mail.local /usr/libexec/sendmail/mail.local',
-    `file /etc/mail/sendmail.mc 0644 root 106 mtime=-7200 ${esc(debianMc())}`,
-    `file /etc/mail/sendmail.cf 0644 root 106 mtime=-7000 ${esc(debianCf())}`,
-    `file /etc/mail/submit.mc 0644 root 106 mtime=-7200 ${esc(readFileSync(DEBIAN_SUBMIT_MC, 'utf8'))}`,
-    `file /etc/mail/submit.cf 0644 root 106 mtime=-7000 ${esc(submit.stdout)}`,
-    `file /etc/mail/helpfile 0644 root root mtime=-7200 ${esc(readFileSync(HELPFILE, 'utf8'))}`,
-    `file /etc/mail/access 0600 root root mtime=-7200 ${esc(readFileSync(ACCESS, 'utf8'))}`,
-    'file /etc/mail/access.db 0640 102 106 mtime=-7000',
-    'file /etc/aliases 0644 root root mtime=-7200',
-    'link /etc/mail/aliases ../aliases',
-    'file /etc/mail/aliases.db 0640 102 106 mtime=-7000',
-    'dir /var/spool/mqueue 02750 102 106',
-    'dir /var/spool/mqueue-client 02770 103 106',
-    'dir /var/lib/sendmail 02751 102 106',
-    'file /usr/libexec/sendmail/sendmail 02755 root 106',
-    'file /usr/libexec/sendmail/mail.local 0755 root root',
-    'link /usr/sbin/sendmail-mta ../libexec/sendmail/sendmail',
-    'file /usr/bin/dash 0755 root root',
-    'link /usr/bin/sh dash',
-    'link /bin /usr/bin',
-  ].join('\n'));
-  return buildTree(fx);
-}
+const HELPFILE = DEBIAN_HELPFILE;
+const ACCESS = DEBIAN_ACCESS;
 
 /**
  * Every finding on the stock install, with why it is true (what the real programs do, FORMATS.md §1 and
