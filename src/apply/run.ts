@@ -20,6 +20,7 @@ import { loadExternal } from '../core/external.js';
 import { fileBytes, shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
 import { writeOutputFile } from '../write-file.js';
 import { policyLabel } from './label.js';
+import { realRunner, verifyApplied, type Runner } from './verify.js';
 
 export interface ApplyOptions {
   root: string;
@@ -39,6 +40,8 @@ export interface ApplyOptions {
   attributes?: PlanOptions['attributes'];
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Runs the real programs that verify the result (tests pass a fake). */
+  runner?: Runner;
   now?: Date;
 }
 
@@ -419,9 +422,36 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     }
   }
   if (problems.length) throw UserError.lines(['files written, but:', ...problems], EXIT.runtime);
-  const applied = summary.replace(/to create/, 'created').replace(/to change/, 'changed');
-  o.out(`Applied: ${applied}.${o.backup && changed.some((f) => f.before !== undefined) ? ` Backup: ${backupDir}` : ''}\n`);
-  return EXIT.ok;
+  const applied = `${summary.replace(/to create/, 'created').replace(/to change/, 'changed')}.${o.backup && changed.some((f) => f.before !== undefined) ? ` Backup: ${backupDir}` : ''}`;
+  return reportVerified(plan, policy, dirs, o, applied);
+}
+
+/**
+ * The last step of a real apply: the real programs are asked whether the policy is in force
+ * (src/apply/verify.ts), and apply says "Applied and verified" only when every check passes. Another
+ * root's configuration names the host's paths, so the running system cannot vouch for it; neither for
+ * databases left unbuilt (--no-post-commands) or host actions left out (--files-only).
+ */
+function reportVerified(plan: Plan, policy: Policy, dirs: Dirs, o: ApplyOptions, applied: string): ExitCode {
+  const why = o.root !== '/' ? `--root ${o.root}` : !o.postCommands ? '--no-post-commands: the databases were not rebuilt' : o.filesOnly ? '--files-only' : undefined;
+  if (why) {
+    o.err(`mailharden: note: not verified against the running system (${visibleControls(why)})\n`);
+    o.out(`Applied: ${applied}\n`);
+    return EXIT.ok;
+  }
+  const checks = verifyApplied(plan, policy, { run: o.runner ?? realRunner, dirs });
+  const failed = checks.filter((c) => !c.ok);
+  if (!checks.length) {
+    o.out(`Applied: ${applied}\n`);
+    return EXIT.ok;
+  }
+  if (!failed.length) {
+    o.out(`Applied and verified: ${applied}\n`);
+    return EXIT.ok;
+  }
+  o.out(`Applied: ${applied}\n`);
+  o.err(`mailharden: written, but the real programs do not answer as the policy says (${failed.length} of ${checks.length} check${checks.length === 1 ? '' : 's'} failed):\n${failed.map((c) => `  ${visibleControls(c.what)}: ${visibleControls(c.detail)}`).join('\n')}\n`);
+  return EXIT.unverified;
 }
 
 /**

@@ -1,0 +1,206 @@
+import { readlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { posix } from 'node:path';
+import { nameFromBytes } from '../core/fs-names.js';
+import { SourceFile } from '../core/source.js';
+import { parseAccess } from '../parsers/access.js';
+import type { Policy } from '../policy/schema.js';
+import { relayKeys } from '../render/networks.js';
+import type { Dirs } from './dirs.js';
+import { sendmailSettings, type FilePlan, type Plan } from './plan.js';
+import { which } from './validate.js';
+
+/** One thing asked of the real programs after apply: what, whether it answered as the policy says, and what it said. */
+export interface Check {
+  what: string;
+  ok: boolean;
+  /** What the program answered (raw: escape before showing it). */
+  detail: string;
+}
+
+/** What a program printed; `error` when it could not be run at all. */
+export interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  error?: string;
+}
+
+/** Runs a program (argv[0] a name looked up as apply looks up its programs) with `input` on stdin. Tests pass a fake. */
+export type Runner = (argv: readonly string[], input: string) => Ran;
+
+/** The real programs of this host. */
+export const realRunner: Runner = (argv, input) => {
+  const program = which(argv[0]!);
+  if (!program) return { status: null, stdout: '', stderr: '', error: `${argv[0]} is not installed` };
+  const r = spawnSync(program, argv.slice(1), { input, encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ...(r.error ? { error: r.error.message } : {}) };
+};
+
+export interface VerifyOptions {
+  run: Runner;
+  /** The run's verified directories: links are read back through them. */
+  dirs: Dirs;
+  /** The cf sendmail is asked about (`-C`), a host path; by default the plan's sendmail.cf. */
+  cf?: string;
+}
+
+/**
+ * Asks the real programs whether what apply wrote is in force: each stripped alias is unknown to
+ * `sendmail -bv` (or a plain local user), postmaster and root expand as the policy says, the access map
+ * answers RELAY for each key of the policy's networks and its database holds no other RELAY Connect:
+ * key than its source, sendmail reads the options the policy sets (`-d37.1 -bt`), and the smrsh links
+ * read back as planned. Only meaningful when the plan's paths are the host's (root `/`), or when `cf`
+ * names a configuration whose files are those of the plan.
+ */
+export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Check[] {
+  const checks: Check[] = [];
+  const host = (treePath: string): string => posix.join(plan.root, treePath);
+  const cfPlan = plan.files.find((f) => f.artifact === 'sendmail.cf');
+  const cf = o.cf ?? host(cfPlan?.path ?? `${plan.layout.mailDir}/sendmail.cf`);
+  const sendmail = (args: string[], input = ''): Ran => o.run(['sendmail', '-C', cf, ...args], input);
+  const aliasFiles = plan.files.filter((f) => f.artifact === 'aliases');
+
+  if (aliasFiles.length && policy.aliases) {
+    for (const name of policy.aliases.strip ?? []) checks.push(strippedAlias(name, sendmail(['-bv', name])));
+    const set: [string, string | undefined][] = [['postmaster', policy.aliases.postmaster], ['root', policy.aliases.root]];
+    const wanted = set.filter((s): s is [string, string] => s[1] !== undefined);
+    if (wanted.length) {
+      const answers = mapLookups(sendmail(['-bt'], wanted.map(([n]) => `/map aliases ${n}\n`).join('')));
+      wanted.forEach(([name, value], i) => {
+        const got = answers[i];
+        const same = got !== undefined && targets(got).join(',') === targets(value).join(',');
+        checks.push({ what: `alias ${name}`, ok: same, detail: got === undefined ? 'sendmail -bt: no answer for /map aliases' : `sendmail -bt: /map aliases ${name} returns ${got}` });
+      });
+    }
+  }
+
+  const access = plan.files.find((f) => f.artifact === 'access');
+  const networks = policy.relay?.networks;
+  if (access && networks) checks.push(...accessChecks(access, relayKeys(networks).access, sendmail, o.run, host));
+
+  if (cfPlan) checks.push(...optionChecks(sendmailSettings(policy, plan.layout), sendmail(['-d37.1', '-bt'], '=M\n')));
+
+  for (const a of plan.actions) {
+    if (a.type === 'link') {
+      const got = readLink(o.dirs, a.path);
+      checks.push({ what: `smrsh link ${a.path}`, ok: got === a.target, detail: got === undefined ? 'not a link' : `links to ${got}` });
+    } else if (a.type === 'remove') {
+      const { dir, name } = o.dirs.parentOf(a.path);
+      const left = dir?.lstat(name);
+      checks.push({ what: `smrsh entry ${a.path} removed`, ok: !left, detail: left ? 'still there' : 'gone' });
+    }
+  }
+  return checks;
+}
+
+/** The lines a program printed, both streams, without sendmail's warnings about the host (HostStatusDirectory, a world-writable /tmp). */
+function said(r: Ran): string[] {
+  if (r.error) return [r.error];
+  return `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.replace(/^(> )+/, '').trimEnd()).filter((l) => l !== '' && !/^(Warning|WARNING): /.test(l));
+}
+
+/**
+ * `sendmail -bv NAME` of a stripped alias: every line is about the name itself (`NAME... User unknown`, or
+ * a local user of that name: `NAME... deliverable: mailer local, user NAME`). A line about anything else
+ * is a target the alias still expands to.
+ */
+export function strippedAlias(name: string, r: Ran): Check {
+  const lines = said(r);
+  const lower = name.toLowerCase();
+  const own = (l: string): boolean => {
+    const m = /^(.*?)\.\.\. (.*)$/.exec(l);
+    if (!m || m[1]!.replace(/^"|"$/g, '').toLowerCase() !== lower) return false;
+    return m[2] === 'User unknown' || m[2]!.toLowerCase() === `deliverable: mailer local, user ${lower}`;
+  };
+  return { what: `alias ${name} stripped`, ok: !r.error && lines.length > 0 && lines.every(own), detail: `sendmail -bv ${name}: ${lines.join(' / ') || '(nothing)'}` };
+}
+
+/** An alias value's targets, as sendmail's map returns them, for comparing: split on commas, blanks squeezed, in order. */
+function targets(value: string): string[] {
+  return value.split(',').map((t) => t.trim().replace(/\s+/g, ' ')).filter(Boolean);
+}
+
+/** The answers of `/map` lines in address test mode, in order: the value, or undefined for no match. */
+export function mapLookups(r: Ran): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  for (const l of said(r)) {
+    const m = /^map_lookup: \S+ \(.*?\) (?:returns (.*) \(\d+\)|no match \(\d+\))$/.exec(l);
+    if (m) out.push(m[1]);
+  }
+  return out;
+}
+
+function accessChecks(access: FilePlan, keys: readonly string[], sendmail: (args: string[], input?: string) => Ran, run: Runner, host: (p: string) => string): Check[] {
+  const checks: Check[] = [];
+  const answers = mapLookups(sendmail(['-bt'], keys.map((k) => `/map access Connect:${k}\n`).join('')));
+  const wrong = keys.filter((_, i) => answers[i] !== 'RELAY');
+  checks.push({ what: 'access map answers RELAY for the policy networks', ok: wrong.length === 0, detail: wrong.length ? `no RELAY for ${wrong.map((k) => `Connect:${k} (${answers[keys.indexOf(k)] ?? 'no match'})`).slice(0, 10).join(', ')}${wrong.length > 10 ? ', …' : ''}` : `${keys.length} key${keys.length === 1 ? '' : 's'}` });
+  // The database is the one rebuilt from the text: no RELAY Connect: key but the text's (a stale or foreign db would relay more).
+  const make = access.post.find((c) => c.argv[0] === 'makemap');
+  if (make && access.derived) {
+    const dumped = run(['makemap', '-u', make.argv[1]!, host(access.derived.replace(/\.db$/, ''))], '');
+    const relaying = (pairs: [string, string][]): Set<string> => new Set(pairs.filter(([k, v]) => /^connect:/i.test(k) && v.trim() === 'RELAY').map(([k]) => k.toLowerCase()));
+    const inDb = relaying(said(dumped).map((l) => /^(\S+)\s+(.*)$/.exec(l)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!]));
+    const inText = relaying(parseAccess(new SourceFile(access.path, access.after)).entries.map((e) => [`${e.tag}:${e.key}`, e.value]));
+    const extra = [...inDb].filter((k) => !inText.has(k));
+    const missing = [...inText].filter((k) => !inDb.has(k));
+    const ok = !dumped.error && dumped.status === 0 && extra.length === 0 && missing.length === 0;
+    checks.push({ what: `access database ${access.derived} holds the RELAY entries of ${access.path}`, ok, detail: dumped.error ?? (dumped.status !== 0 ? `makemap -u exit ${dumped.status}: ${said(dumped).slice(0, 3).join(' / ')}` : [extra.length ? `RELAY only in the database: ${extra.slice(0, 10).join(', ')}` : '', missing.length ? `missing from the database: ${missing.slice(0, 10).join(', ')}` : ''].filter(Boolean).join('; ') || `${inDb.size} RELAY Connect: entries`) });
+  }
+  return checks;
+}
+
+/** What `sendmail -d37.1 -bt` (with `=M`) says it read: each option line in order, and each mailer's P=. */
+export function readOptions(r: Ran): { options: [string, string][]; mailers: Map<string, string> } {
+  const options: [string, string][] = [];
+  const mailers = new Map<string, string>();
+  for (const line of said(r)) {
+    const o = /^setoption (\S+) \((?:0x[0-9a-f]+|.)\)=(.*)$/.exec(line);
+    if (o) options.push([o[1]!, o[2]!]);
+    const m = /^mailer \d+ \(([^)]+)\): P=(\S+)/.exec(line);
+    if (m) mailers.set(m[1]!, m[2]!);
+  }
+  return { options, mailers };
+}
+
+function optionChecks(settings: ReturnType<typeof sendmailSettings>, r: Ran): Check[] {
+  const { options, mailers } = readOptions(r);
+  if (r.error || (!options.length && r.status !== 0)) return [{ what: 'sendmail reads the cf', ok: false, detail: `sendmail -d37.1 -bt: ${said(r).slice(0, 3).join(' / ') || `exit ${r.status}`}` }];
+  const all = (name: string): string[] => options.filter(([n]) => n === name).map(([, v]) => v);
+  const last = (name: string): string | undefined => all(name).at(-1);
+  const checks: Check[] = [];
+  const is = (what: string, name: string, want: string): void => {
+    const got = last(name);
+    checks.push({ what, ok: got === want, detail: `${name}=${got ?? '(unset)'}` });
+  };
+  if (settings.privacy) {
+    const got = new Set(all('PrivacyOptions').flatMap((v) => v.split(/[\s,]+/)).filter(Boolean).map((w) => w.toLowerCase()));
+    const missing = settings.privacy.filter((f) => !got.has(f.toLowerCase()));
+    checks.push({ what: 'PrivacyOptions', ok: missing.length === 0, detail: missing.length ? `lacks ${missing.join(',')} (reads ${[...got].join(',')})` : [...got].join(',') });
+  }
+  if (settings.greeting !== undefined) is('SmtpGreetingMessage', 'SmtpGreetingMessage', settings.greeting);
+  if (settings.logLevel !== undefined) is('LogLevel', 'LogLevel', String(settings.logLevel));
+  if (settings.helpFile) is('HelpFile', 'HelpFile', settings.helpFile);
+  if (settings.authRequireTls) {
+    const got = last('AuthOptions') ?? '';
+    checks.push({ what: 'AuthOptions requires TLS (p)', ok: /(^|[\s,])p($|[\s,])/.test(got), detail: `AuthOptions=${got || '(unset)'}` });
+  }
+  if (settings.localOnly) {
+    const daemons = all('DaemonPortOptions');
+    const open = daemons.filter((d) => !/(^|,)\s*Addr=(127\.\d+\.\d+\.\d+|::1)\s*(,|$)/.test(d));
+    checks.push({ what: 'every daemon listens on loopback only', ok: daemons.length > 0 && open.length === 0, detail: daemons.length ? daemons.join(' | ') : 'no DaemonPortOptions' });
+  }
+  if (settings.smrsh) {
+    const got = mailers.get('prog');
+    checks.push({ what: 'the prog mailer runs smrsh', ok: got === settings.smrsh, detail: `prog P=${got ?? '(no prog mailer)'}` });
+  }
+  return checks;
+}
+
+/** The text of a link, read through its verified directory; undefined when it is not a link. */
+function readLink(dirs: Dirs, path: string): string | undefined {
+  const { dir, name } = dirs.parentOf(path);
+  if (!dir?.lstat(name)?.isSymbolicLink()) return undefined;
+  return nameFromBytes(readlinkSync(dir.at(name), { encoding: 'buffer' }));
+}
