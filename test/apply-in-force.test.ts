@@ -128,6 +128,6 @@ describe('apply on a stock Debian tree: what is written is what sendmail reads',
     spawnSync('ln', ['-s', '../../../../../../../../etc/aliases', link]);
     const r = run(['apply', policyPath, '--root', root, '--dry-run']);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /\/etc\/mail\/aliases is a symlink to \.\.\/\.\.\/.*which leads out of/);
+    assert.match(r.stderr, /\/etc\/mail\/aliases is a symlink \(to \.\.\/\.\.\/[^)]*\) that leads out of the root/);
   });
 });

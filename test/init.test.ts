@@ -463,6 +463,8 @@ describe('mailharden init --from-system', () => {
       '/etc/mail/sendmail.mc': debianMc(),
       '/etc/mail/helpfile': HELP_WITH_VERSION,
       '/etc/aliases': 'postmaster: root\n',
+      // As Debian installs it: the cf's AliasFile is this link (apply edits /etc/aliases through it).
+      '/etc/mail/aliases': { link: '../aliases' },
       '/var/spool/mqueue': { dir: 0o2750 },
     });
     const { file, text, policy } = await initFrom(root);

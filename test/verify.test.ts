@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { rules } from '../rules/index.js';
 import { applyPolicy } from '../src/apply/run.js';
+import { reloadDaemon, runningDaemon, type Processes } from '../src/apply/daemon.js';
 import { mapLookups, readOptions, realRunner, strippedAlias, type Ran, type Runner } from '../src/apply/verify.js';
 import { EXIT } from '../src/core/exit.js';
 import { loadPolicy } from '../src/policy/validate.js';
@@ -141,5 +142,95 @@ describe('verify: the last step of a real apply on /', () => {
     assert.doesNotMatch(r.stdout, /verified/);
     assert.equal(r.stderr.match(/not verified against the running system/g)?.length, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`not verified against the running system \\(--root ${root}\\)`));
+  });
+});
+
+/** A host with one process per pid, for --reload: what the pid file says, which program each pid runs, the signals sent. */
+function fakeProcesses(procs: Map<number, { exe: string; uid: number }>, pidFileText: string, onHup?: (pid: number) => void): Processes & { sent: [number, string][] } {
+  const sent: [number, string][] = [];
+  return {
+    sent,
+    readPidFile: (path) => (path === '/var/run/sendmail/mta/sendmail.pid' ? pidFileText : undefined),
+    describe: (pid) => procs.get(pid),
+    signal: (pid, sig) => {
+      sent.push([pid, sig]);
+      if (sig === 'SIGHUP') onHup?.(pid);
+    },
+    sleep: () => {},
+  };
+}
+
+const SENDMAIL_DAEMON = { exe: '/usr/libexec/sendmail/sendmail', uid: 0 };
+
+describe('the running daemon, when the cf changed', () => {
+  it('a pid file is trusted only for a root sendmail process', () => {
+    const pidFile = '/var/run/sendmail/mta/sendmail.pid';
+    const procs = new Map([[4242, SENDMAIL_DAEMON], [77, { exe: '/usr/sbin/sshd', uid: 0 }], [88, { exe: '/usr/libexec/sendmail/sendmail', uid: 102 }]]);
+    assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '4242\n/usr/sbin/sendmail-mta -Am -L sm-mta -bd -q10m\n'))?.pid, 4242);
+    assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '77\n')), undefined, 'another program');
+    assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '88\n')), undefined, 'a sendmail of another user');
+    assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '9999\n')), undefined, 'no such process');
+    assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '-1\n')), undefined);
+    assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '')), undefined);
+  });
+
+  it('a daemon that does not come back after SIGHUP fails the reload', () => {
+    const procs = new Map([[4242, SENDMAIL_DAEMON]]);
+    const p = fakeProcesses(procs, '4242\n', (pid) => procs.delete(pid));
+    const d = runningDaemon('/var/run/sendmail/mta/sendmail.pid', p)!;
+    const r = reloadDaemon(d, p, 1000);
+    assert.deepEqual(p.sent, [[4242, 'SIGHUP']]);
+    assert.equal(r.ok, false);
+  });
+
+  const applyWith = async (policy: string, processes: Processes, reload: boolean): Promise<{ code: number; out: string; err: string }> => {
+    let out = '';
+    let err = '';
+    const code = await applyPolicy(await loadPolicy(policy), {
+      root: '/', dryRun: false, exitCode: false, backup: false, validate: true, allowChattr: false, postCommands: true, filesOnly: false,
+      policyName: policy, rules, render: await loadTemplates(), out: (x) => (out += x), err: (x) => (err += x), processes, reload,
+    });
+    return { code, out, err };
+  };
+
+  it('without --reload, says the daemon runs the old cf until restarted, and signals nothing', async (t) => {
+    const s = site(t);
+    if (!s) return;
+    const p = fakeProcesses(new Map([[4242, SENDMAIL_DAEMON]]), '4242\n');
+    const r = await applyWith(s.policy, p, false);
+    assert.equal(r.code, EXIT.ok, r.err);
+    assert.match(r.err, /sendmail \(pid 4242\) runs with the old .*sendmail\.cf until it is restarted: apply --reload, or kill -HUP 4242/);
+    assert.deepEqual(p.sent, []);
+  });
+
+  it('--reload sends SIGHUP to the daemon and verifies that it answers again', async (t) => {
+    const s = site(t);
+    if (!s) return;
+    const p = fakeProcesses(new Map([[4242, SENDMAIL_DAEMON]]), '4242\n');
+    const r = await applyWith(s.policy, p, true);
+    assert.equal(r.code, EXIT.ok, r.err);
+    assert.deepEqual(p.sent, [[4242, 'SIGHUP']]);
+    assert.match(r.out, /^Applied and verified: /m);
+  });
+
+  it('--reload with a daemon that dies on SIGHUP: not verified, exit 6', async (t) => {
+    const s = site(t);
+    if (!s) return;
+    const procs = new Map([[4242, SENDMAIL_DAEMON]]);
+    const r = await applyWith(s.policy, fakeProcesses(procs, '4242\n', (pid) => procs.delete(pid)), true);
+    assert.equal(r.code, EXIT.unverified, r.err);
+    assert.doesNotMatch(r.out, /verified/);
+    assert.match(r.err, /the daemon \(pid 4242\) reloaded the configuration \(SIGHUP\): after kill -HUP 4242/);
+  });
+
+  it('--reload is refused with --root or --dry-run', () => {
+    const root = tempDir('mh-reload-');
+    const policy = join(root, 'p.yaml');
+    writeFileSync(policy, 'version: 1\nmta: [sendmail]\n');
+    for (const args of [['--root', root], ['--dry-run']]) {
+      const r = run(['apply', policy, '--reload', ...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--reload acts on the running daemon/);
+    }
   });
 });

@@ -157,22 +157,44 @@ export class RootFs {
   }
 
   /**
-   * Where a path really is when its last component is a symlink (Debian's /etc/mail/aliases, `../aliases`):
-   * each hop read through its verified directory, a relative target taken from the link's directory and
-   * an absolute one inside the root, at most MAX_HOPS hops. A target that climbs above the root is
-   * refused, as is a symlink in a directory on the way (RootFs.stat). The path itself when it is no link.
+   * Where a name the configuration gives really is, as sendmail's open() would find it: every component
+   * that is a symlink followed (Debian's /etc/mail/aliases, `../aliases`; a mail directory linked
+   * elsewhere), each link read through its verified directory, a relative target taken from the
+   * link's directory and an absolute one inside the root, at most MAX_HOPS links. A link that climbs
+   * above the root, or that names nothing (apply edits real files and creates none through a link),
+   * is refused. The path itself when nothing on it is a link; a missing last component is kept.
    */
   resolveLinks(path: string): string {
-    let current = posix.normalize(`/${path}`);
-    for (let hop = 0; hop <= MAX_HOPS; hop++) {
-      const st = this.stat(current, true);
-      if (!st?.isSymbolicLink()) return current;
-      const { dir, name } = this.dirs.parentOf(current);
-      const target = nameFromBytes(readlinkSync(dir!.at(name), { encoding: 'buffer' }));
-      if (!target.startsWith('/') && climbsOut(posix.dirname(current), target)) throw new UserError(`${current} is a symlink to ${target}, which leads out of ${this.root}: mailharden does not follow it`, EXIT.runtime);
-      current = posix.normalize(target.startsWith('/') ? target : posix.join(posix.dirname(current), target));
+    const start = posix.normalize(`/${path}`);
+    let rest = start.split('/').filter(Boolean);
+    let at = '/';
+    // How many of the next components came from a link's target, and which link that was.
+    let fromLink = 0;
+    let link: { here: string; target: string } | undefined;
+    for (let hops = 0; rest.length; ) {
+      const name = rest.shift()!;
+      const dir = this.dirs.dir(at);
+      const st = dir?.lstat(name);
+      const here = posix.join(at, name);
+      if (!dir || !st) {
+        if (fromLink > 0 && link) throw new UserError(`${link.here} is a symlink (to ${link.target}) that names nothing under the root: mailharden edits the file a link names and creates none through it`, EXIT.runtime);
+        return posix.join(here, ...rest);
+      }
+      fromLink = Math.max(0, fromLink - 1);
+      if (!st.isSymbolicLink()) {
+        at = here;
+        continue;
+      }
+      if (++hops > MAX_HOPS) throw new UserError(`${start}: more than ${MAX_HOPS} symlinks on the way: mailharden does not follow them`, EXIT.runtime);
+      const target = nameFromBytes(readlinkSync(dir.at(name), { encoding: 'buffer' }));
+      if (!target.startsWith('/') && climbsOut(at, target)) throw new UserError(`${here} is a symlink (to ${target}) that leads out of the root: mailharden does not follow it`, EXIT.runtime);
+      const next = posix.normalize(target.startsWith('/') ? target : posix.join(at, target)).split('/').filter(Boolean);
+      rest = [...next, ...rest];
+      fromLink = next.length;
+      link = { here, target };
+      at = '/';
     }
-    throw new UserError(`${path}: more than ${MAX_HOPS} symlinks in a row: mailharden does not follow them`, EXIT.runtime);
+    return at;
   }
 
   /** The nearest existing directory at or above `dir`. */
@@ -418,7 +440,7 @@ function cfInForce(fs: RootFs, cf: string, plan: Plan): SendmailCfDoc | undefine
 export function aliasTargets(fs: RootFs, doc: SendmailCfDoc | undefined, policyPath: string | undefined, layout: Layout, plan: Plan): MapTarget[] {
   const model = doc?.sendmail;
   const inCf = model ? aliasSources(model).map((a) => ({ name: inQueueDirectory(model, a.path, layout.mqueue), class: a.class })) : [];
-  const target = (name: string, cls: string): MapTarget => ({ name, path: fs.resolveLinks(name), ...(cls === 'text' ? {} : { db: `${name}.db` }), class: cls });
+  const target = (name: string, cls: string): MapTarget => ({ name, path: fs.resolveLinks(name), ...(cls === 'text' ? {} : { db: dbOf(fs, name) }), class: cls });
   if (policyPath) {
     const own = target(policyPath, 'implicit');
     // The same file as one the cf names: rebuilt under the cf's name, the database sendmail opens.
@@ -438,7 +460,13 @@ export function aliasTargets(fs: RootFs, doc: SendmailCfDoc | undefined, policyP
   // /etc/mail/aliases, a link to /etc/aliases (the same fallback as lint's, host/paths.ts).
   const linked = `${layout.mailDir}/aliases`;
   const own = target(layout.aliases, 'implicit');
-  if (linked !== layout.aliases && fs.stat(linked, true)?.isSymbolicLink() && fs.resolveLinks(linked) === own.path) return [target(linked, 'implicit')];
+  let viaLink: string | undefined;
+  try {
+    viaLink = fs.resolveLinks(linked);
+  } catch {
+    // A link that leads nowhere is not the way sendmail reaches the layout's file.
+  }
+  if (linked !== layout.aliases && viaLink !== linked && viaLink === own.path) return [target(linked, 'implicit')];
   return [own];
 }
 
@@ -448,11 +476,11 @@ export function aliasTargets(fs: RootFs, doc: SendmailCfDoc | undefined, policyP
  */
 export function accessTarget(fs: RootFs, doc: SendmailCfDoc | undefined, layout: Layout, plan: Plan): MapTarget | undefined {
   const fallback = `${layout.mailDir}/access`;
-  if (!doc) return { name: fallback, path: fs.resolveLinks(fallback), db: `${fallback}.db`, class: 'hash' };
+  if (!doc) return { name: fallback, path: fs.resolveLinks(fallback), db: dbOf(fs, fallback), class: 'hash' };
   const spec = mapSpec(doc, 'access');
   if (!spec) {
     plan.notes.push(`the cf declares no access map (FEATURE(\`access_db')): sendmail does not read ${fallback}, so the relay networks written there are not in force`);
-    return { name: fallback, path: fs.resolveLinks(fallback), db: `${fallback}.db`, class: 'hash' };
+    return { name: fallback, path: fs.resolveLinks(fallback), db: dbOf(fs, fallback), class: 'hash' };
   }
   const cls = spec.class === '' ? 'hash' : spec.class;
   if (!spec.path || !DB_TYPES.has(cls)) {
@@ -461,7 +489,16 @@ export function accessTarget(fs: RootFs, doc: SendmailCfDoc | undefined, layout:
   }
   const written = inQueueDirectory(doc.sendmail, spec.path, layout.mqueue);
   const name = written.replace(/\.db$/, '');
-  return { name, path: fs.resolveLinks(name), db: `${name}.db`, class: cls };
+  return { name, path: fs.resolveLinks(name), db: dbOf(fs, name), class: cls };
+}
+
+/**
+ * The database sendmail opens for a map file it is given by `name`: `<name>.db` beside the name, not
+ * beside the file a link names (measured: AliasFile=/etc/mail/aliases, a link to /etc/aliases, reads
+ * /etc/mail/aliases.db), in the directory the name's directory really is.
+ */
+function dbOf(fs: RootFs, name: string): string {
+  return posix.join(fs.resolveLinks(posix.dirname(name)), `${posix.basename(name)}.db`);
 }
 
 /** Where each file `immutable:` can name lives on this system (MANAGED_FILES). */

@@ -20,7 +20,10 @@ import { loadExternal } from '../core/external.js';
 import { fileBytes, shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
 import { writeOutputFile } from '../write-file.js';
 import { policyLabel } from './label.js';
-import { realRunner, verifyApplied, type Runner } from './verify.js';
+import { realRunner, verifyApplied, type Check, type Runner } from './verify.js';
+import { pidFileOf, realProcesses, reloadDaemon, runningDaemon, type Processes } from './daemon.js';
+import { SourceFile } from '../core/source.js';
+import { parseAs } from '../parsers/documents.js';
 
 export interface ApplyOptions {
   root: string;
@@ -42,6 +45,10 @@ export interface ApplyOptions {
   err: (s: string) => void;
   /** Runs the real programs that verify the result (tests pass a fake). */
   runner?: Runner;
+  /** Send the running sendmail daemon SIGHUP when its cf changed (root `/` only). */
+  reload?: boolean;
+  /** The host's processes, for --reload (tests pass a fake). */
+  processes?: Processes;
   now?: Date;
 }
 
@@ -439,7 +446,7 @@ function reportVerified(plan: Plan, policy: Policy, dirs: Dirs, o: ApplyOptions,
     o.out(`Applied: ${applied}\n`);
     return EXIT.ok;
   }
-  const checks = verifyApplied(plan, policy, { run: o.runner ?? realRunner, dirs });
+  const checks = [...daemonCheck(plan, o), ...verifyApplied(plan, policy, { run: o.runner ?? realRunner, dirs })];
   const failed = checks.filter((c) => !c.ok);
   if (!checks.length) {
     o.out(`Applied: ${applied}\n`);
@@ -452,6 +459,26 @@ function reportVerified(plan: Plan, policy: Policy, dirs: Dirs, o: ApplyOptions,
   o.out(`Applied: ${applied}\n`);
   o.err(`mailharden: written, but the real programs do not answer as the policy says (${failed.length} of ${checks.length} check${checks.length === 1 ? '' : 's'} failed):\n${failed.map((c) => `  ${visibleControls(c.what)}: ${visibleControls(c.detail)}`).join('\n')}\n`);
   return EXIT.unverified;
+}
+
+/**
+ * When the cf changed and a sendmail daemon runs (the pid file the new cf names), it still works with
+ * the old configuration: with --reload it gets SIGHUP and must answer again (a check); without, a
+ * note says how to restart it.
+ */
+function daemonCheck(plan: Plan, o: ApplyOptions): Check[] {
+  const cf = plan.files.find((f) => f.artifact === 'sendmail.cf' && changes(f));
+  if (!cf) return [];
+  const pidFile = pidFileOf(parseAs('sendmail-cf', new SourceFile(cf.path, cf.after)).sendmail);
+  const procs = o.processes ?? realProcesses;
+  const daemon = pidFile ? runningDaemon(pidFile, procs) : undefined;
+  if (!daemon) return [];
+  if (!o.reload) {
+    o.err(`mailharden: note: sendmail (pid ${daemon.pid}) runs with the old ${cf.path} until it is restarted: apply --reload, or kill -HUP ${daemon.pid}\n`);
+    return [];
+  }
+  const r = reloadDaemon(daemon, procs);
+  return [{ what: `the daemon (pid ${daemon.pid}) reloaded the configuration (SIGHUP)`, ok: r.ok, detail: r.detail }];
 }
 
 /**

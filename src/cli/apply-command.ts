@@ -12,6 +12,7 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
   const policy = await loadPolicy(policyPath);
   const root = rootDir(opts.root);
   if (opts.exitCode && !opts.dryRun) throw new UserError('--exit-code needs --dry-run', EXIT.usage);
+  if (opts.reload && (opts.dryRun || root !== '/')) throw new UserError('--reload acts on the running daemon: only for a real apply on / (no --dry-run, no --root)', EXIT.usage);
   return applyPolicy(policy, {
     root,
     dryRun: Boolean(opts.dryRun),
@@ -22,6 +23,7 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
     allowChattr: Boolean(opts.allowChattr),
     postCommands: opts.postCommands !== false,
     filesOnly: Boolean(opts.filesOnly),
+    reload: Boolean(opts.reload),
     ...(typeof opts.script === 'string' ? { script: opts.script } : {}),
     policyName: policyPath,
     rules,
