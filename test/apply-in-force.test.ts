@@ -130,4 +130,29 @@ describe('apply on a stock Debian tree: what is written is what sendmail reads',
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /\/etc\/mail\/aliases is a symlink \(to \.\.\/\.\.\/[^)]*\) that leads out of the root/);
   });
+
+  it("every file map of AliasFile is edited, and the access map's class decides makemap's (btree); a map without a file (nis) is left out", async (t) => {
+    const s = setup(t, POLICY);
+    if (!s) return;
+    const { root, policyPath } = s;
+    const cfPath = join(root, 'etc/mail/sendmail.cf');
+    const cf = readFileSync(cfPath, 'utf8');
+    const edited = cf.replace(/^O AliasFile=.*$/m, 'O AliasFile=/etc/mail/aliases,nis:mail.aliases,btree:/etc/mail/local-aliases').replace(/^Kaccess hash /m, 'Kaccess btree ');
+    assert.notEqual(edited, cf);
+    writeFileSync(cfPath, edited);
+    writeFileSync(join(root, 'etc/mail/local-aliases'), 'decode: root\nlocal: root\n');
+    const r = run(['apply', policyPath, '--root', root, '--dry-run']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}sendmail -bi -oA\/etc\/mail\/aliases {4}#/m);
+    assert.match(r.stdout, /^ {2}sendmail -bi -oAbtree:\/etc\/mail\/local-aliases {4}#/m);
+    assert.match(r.stdout, /^ {2}makemap btree \/etc\/mail\/access < \/etc\/mail\/access {4}#/m);
+    assert.match(r.stdout, /^-decode: root$/m, 'decode stripped from the second file too');
+    assert.doesNotMatch(r.stdout, /mail\.aliases/);
+    // Built for real: each database with its class, where sendmail opens it.
+    const real = run(['apply', policyPath, '--root', root, '--no-backup']);
+    assert.equal(real.code, 0, `${real.stdout}\n${real.stderr}`);
+    assert.deepEqual([...dump('btree', join(root, 'etc/mail/local-aliases.db'))].filter(([k]) => k !== '@'), [['local', 'root']], 'the @ key is sendmail\'s mark of a complete build');
+    assert.ok(!dump('hash', join(root, 'etc/mail/aliases.db')).has('decode'));
+    assert.equal(dump('btree', join(root, 'etc/mail/access.db')).get('connect:10.1.2'), 'RELAY');
+  });
 });
