@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { lint } from '../src/lint/request.js';
 import { rules } from '../rules/index.js';
 import { run } from './helpers/cli.js';
 import { DEBIAN_ACCESS, DEBIAN_HELPFILE, DEBIAN_SUBMIT_MC, stockTree } from './helpers/debian-tree.js';
-import { DEBIAN_MC, M4, MAKEMAP, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
+import { debianCf, DEBIAN_MC, M4, MAKEMAP, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
+import { Workdir } from '../src/apply/workdir.js';
 
 /**
  * apply on a stock Debian install (a --root tree, test/helpers/debian-tree.ts): the files it edits and
@@ -154,5 +155,26 @@ describe('apply on a stock Debian tree: what is written is what sendmail reads',
     assert.deepEqual([...dump('btree', join(root, 'etc/mail/local-aliases.db'))].filter(([k]) => k !== '@'), [['local', 'root']], 'the @ key is sendmail\'s mark of a complete build');
     assert.ok(!dump('hash', join(root, 'etc/mail/aliases.db')).has('decode'));
     assert.equal(dump('btree', join(root, 'etc/mail/access.db')).get('connect:10.1.2'), 'RELAY');
+  });
+
+  it('databases are built where a hardened sendmail accepts them (DontBlameSendmail=safe refuses a sticky /tmp)', (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    if (!needsRoot(t, 'the build directory of a root run')) return;
+    const work = Workdir.make();
+    const dir = tempDir('mh-hardened-');
+    try {
+      const cf = join(dir, 'hardened.cf');
+      writeFileSync(cf, debianCf().replace(/^O DontBlameSendmail=.*$/m, 'O DontBlameSendmail=safe'));
+      const build = (at: string): number | null => {
+        writeFileSync(join(at, 'aliases'), 'root: ops@example.com\n');
+        return spawnSync(SENDMAIL, ['-C', cf, '-bi', `-oA${join(at, 'aliases')}`], { encoding: 'utf8' }).status;
+      };
+      const tmpOne = tempDir('mh-hardened-tmp-');
+      chmodSync(tmpOne, 0o700);
+      assert.notEqual(build(tmpOne), 0, 'under the sticky /tmp the hardened sendmail builds nothing (the measurement this depends on)');
+      assert.equal(build(work.path), 0, `${work.path}: the run's build directory`);
+    } finally {
+      work.close();
+    }
   });
 });

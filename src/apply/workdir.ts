@@ -25,6 +25,29 @@ export function safeTempBase(): string {
 }
 
 /**
+ * Where root's runs build: /run when it and / are root's and no one else may write them, else the temp
+ * directory. sendmail checks every directory above an alias file, and a configuration without
+ * TrustStickyBit in DontBlameSendmail (`safe`, as a hardened one has it) refuses a sticky
+ * world-writable /tmp: measured with 8.17.1.9, `sendmail -bi -oA/tmp/…/aliases` exits 70 ("World
+ * writable directory /tmp", "Cannot create database"); under /run it builds.
+ */
+export function buildBase(): string {
+  if (process.getuid?.() !== 0) return safeTempBase();
+  try {
+    const safe = (p: string): boolean => {
+      const st = lstatSync(p);
+      return st.isDirectory() && st.uid === 0 && (st.mode & 0o022) === 0;
+    };
+    if (safe('/') && safe(RUN)) return RUN;
+  } catch {
+    // no /run: the temp directory
+  }
+  return safeTempBase();
+}
+
+const RUN = '/run';
+
+/**
  * A directory of this run's own (mode 0700, owned by this user, under a temp directory no one else can
  * rename entries in): where the real programs build what apply checks or installs. sendmail, makemap
  * and tcprules open their files again by name, follow links and truncate; in a directory a local user
@@ -38,7 +61,7 @@ export class Workdir {
   ) {}
 
   static make(prefix = 'mailharden-'): Workdir {
-    const path = mkdtempSync(posix.join(safeTempBase(), prefix));
+    const path = mkdtempSync(posix.join(buildBase(), prefix));
     const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     const st = fstatSync(fd);
     if (st.uid !== (process.getuid?.() ?? 0) || (st.mode & 0o077) !== 0) {
