@@ -201,9 +201,10 @@ function extraKeys(schemaProps: Record<string, unknown>): { lines: string[]; clo
   const candidates: [key: string, line: string, rule: string][] = [
     ['forwardPath', 'forwardPath: []', 'MH1015'],
     ['dontBlameSendmail', 'dontBlameSendmail: []', 'MH1018'],
-    ['receivedHeader', 'receivedHeader: "by $j; $b"', 'MH1022'],
+    ['receivedHeader', 'receivedHeader: "by $j id $i; $b"', 'MH1022'],
     ['limits', 'limits: { maxDaemonChildren: 40, connectionRateThrottle: 15, maxRecipientsPerMessage: 100, badRcptThrottle: 3, maxMessageSize: 26214400 }', 'MH1023'],
-    ['runAsUser', 'runAsUser: smmta', 'MH1020'],
+    // runAsUser and safeFileEnvironment (MH1020, info) are left out: Debian's local mailer delivers as
+    // root, and the test proves nothing about deliveries to files.
   ];
   for (const [key, line, rule] of candidates) {
     if (!(key in schemaProps)) continue;
@@ -495,7 +496,7 @@ function leftOpen(closed: readonly string[]): Map<string, string> {
   const open = new Map<string, string>([
     ['MH1015', 'ForwardPath: users\' .forward files are honoured (policy key forwardPath)'],
     ['MH1018', 'DontBlameSendmail from Debian\'s cf (policy key dontBlameSendmail)'],
-    ['MH1020', 'RunAsUser / SafeFileEnvironment (policy key runAsUser)'],
+    ['MH1020', 'RunAsUser / SafeFileEnvironment: left as Debian has them (the local mailer delivers as root)'],
     ['MH1022', 'the Received header shows the version (policy key receivedHeader)'],
     ['MH1023', 'DoS limits unset (policy key limits)'],
     ['MH1003', 'submit.mc lacks restrictmailq: the MSP\'s .mc is not managed by the policy'],
