@@ -77,9 +77,14 @@ function roots(pidDir: string, aliasFile: string): Root[] {
     { path: '/var/lib/sendmail', deep: true },
   ];
   // The pid file's directory and its parent (Debian's init makes /run/sendmail/mta; so does the test).
-  let dir = pidDir;
-  while (!existsSync(dir) && dir !== '/') dir = posix.dirname(dir);
-  out.push({ path: dir, deep: false }, { path: pidDir, deep: true });
+  // Each missing directory on the way is a root of its own (absent: restore removes it again).
+  out.push({ path: pidDir, deep: true });
+  let dir = posix.dirname(pidDir);
+  while (!existsSync(dir) && dir !== '/') {
+    out.push({ path: dir, deep: false });
+    dir = posix.dirname(dir);
+  }
+  out.push({ path: dir, deep: false });
   if (existsSync('/run/sendmail/stampdir')) out.push({ path: '/run/sendmail/stampdir', deep: true });
   const seen = new Set<string>();
   return out.filter((r) => !seen.has(`${r.path}${r.deep}`) && seen.add(`${r.path}${r.deep}`));
@@ -273,6 +278,7 @@ test('live: apply on / with the real sendmail daemon, proven on the wire, rolled
     daemon.start();
     const before = await observe(work, 'before', record);
     await t.test('before: the stock daemon reveals what the policy will close', () => {
+      assert.equal(before.probe.code, 0, 'the probe ran');
       assert.match(before.privacy.greeting, /Sendmail \d+\.\d+/, 'the stock greeting shows the version');
       assert.equal(before.privacy.vrfy, 250);
       // sendmail -bv names the expansion: the program decode runs, through the prog mailer.
@@ -308,6 +314,7 @@ test('live: apply on / with the real sendmail daemon, proven on the wire, rolled
     daemon.restart();
     const after = await observe(work, 'after', record);
     await t.test('after: no VRFY, EXPN, ETRN, VERB; no version in the greeting or HELP', () => {
+      assert.equal(after.probe.code, 0, 'the probe ran');
       assert.match(after.privacy.greeting, /^220 \S+ ESMTP$/, after.privacy.greeting);
       assert.ok(![250, 251].includes(after.privacy.vrfy), `VRFY answered ${after.privacy.vrfy}`);
       assert.ok(after.privacy.expn >= 500, `EXPN answered ${after.privacy.expn}`);
@@ -391,6 +398,7 @@ test('live: apply on / with the real sendmail daemon, proven on the wire, rolled
       assert.deepEqual(fileDiff, []);
     });
     await t.test('after rollback the daemon answers as before', () => {
+      assert.equal(back.probe.code, 0, 'the probe ran');
       assert.equal(normalise(back.probe.transcript), normalise(before.probe.transcript));
       assert.deepEqual(ids(back.probe.findings), ids(before.probe.findings));
       assert.equal(back.bv.output, before.bv.output);
@@ -418,6 +426,7 @@ test('live: apply on / with the real sendmail daemon, proven on the wire, rolled
     await t.test('the hardening survives make -C /etc/mail (the cf rebuilt from the .mc)', () => {
       assert.equal(make.code, 0, make.stderr);
       assert.match(make.stdout, /Updating sendmail\.cf/);
+      assert.equal(afterMake.probe.code, 0, 'the probe ran');
       assert.match(afterMake.privacy.greeting, /^220 \S+ ESMTP$/);
       for (const id of ['MH7001', 'MH7002', 'MH7003', 'MH7004', 'MH7007']) assert.ok(!ids(afterMake.probe.findings).includes(id), `probe after make: ${id}`);
       assert.match(afterMake.bv.output, /^decode\.\.\. User unknown$/m);

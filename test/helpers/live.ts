@@ -268,8 +268,9 @@ export class Daemon {
     const dir = posix.dirname(this.pidFile);
     if (!existsSync(dir)) {
       // As Debian's init (check_dirs) makes it: smmta:smmsp 02755.
-      mkdirSync(dir, { recursive: true, mode: 0o2755 });
+      mkdirSync(dir, { recursive: true });
       spawnSync('chown', ['smmta:smmsp', dir]);
+      chmodSync(dir, 0o2755);
     }
     rmSync(this.pidFile, { force: true });
     const r = spawnSync(this.sendmail, ['-bd'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
