@@ -299,6 +299,7 @@ export function openRun(runs: { dirs: Dirs; shown: string }, id: string): Dirs {
 /** Reads a JSON file of a run directory: a regular file (never a link), bounded, owned by this user or root. */
 function readJson(run: Dirs, name: string, shown: string): unknown {
   const d = run.need('/');
+  if (d.lstat(name)?.isSymbolicLink()) throw new UserError(`${shown} is a symlink: not read (a run's files are its own)`, EXIT.usage);
   let fd: number;
   let size: number;
   try {
@@ -492,6 +493,9 @@ export function runSummary(m: Manifest): string {
     if (s.op === 'chmod') modes++;
     else if (s.op === 'chattr') attributes++;
     else {
+      // A bit changed with the content (a rollback clears one a run had set) counts as an attribute too.
+      const bit = (x: EntryState | null): boolean => x?.type === 'file' && x.immutable;
+      if (bit(s.before) !== bit(s.after)) attributes++;
       if (seen.has(s.path)) continue;
       seen.add(s.path);
       if (s.role === 'database') databases++;
