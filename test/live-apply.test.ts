@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { CLI, run } from './helpers/cli.js';
-import { CHATTR, compare, Daemon, daemonOptions, LSATTR, loopbackOnly, progMailer, restore, sendmailVerify, smtpSession, snapshot, type Root, type Tree } from './helpers/live.js';
+import { CHATTR, compare, Daemon, Guard, daemonOptions, LSATTR, loopbackOnly, progMailer, restore, sendmailVerify, smtpSession, snapshot, type Root, type Tree } from './helpers/live.js';
 import { M4, MAKEMAP, needs, needsRoot, SENDMAIL, SMRSH, tempDir } from './helpers/real.js';
 
 /**
@@ -244,6 +244,10 @@ test('live: apply on / with the real sendmail daemon, proven on the wire, rolled
 
   // The system as it was: restored whatever happens (also on a signal to this process, or at exit).
   const pristine = snapshot(touched);
+  // A detached guard restores the snapshot if this process dies without doing it (SIGKILL, a crash).
+  const guard = new Guard(posix.join(work, 'guard.json'), pristine, touched);
+  guard.start(posix.join(import.meta.dirname, 'helpers', 'live-guard.js'));
+  daemon.onPid = (pid) => guard.daemon(pid);
   let cleaned = false;
   const cleanup = (): string[] => {
     if (cleaned) return [];
@@ -253,7 +257,9 @@ test('live: apply on / with the real sendmail daemon, proven on the wire, rolled
     } catch (e) {
       record.add('stopping the daemon failed', String(e));
     }
-    return restore(pristine, touched);
+    const problems = restore(pristine, touched);
+    guard.done();
+    return problems;
   };
   const onSignal = (sig: NodeJS.Signals): void => {
     cleanup();

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -254,6 +255,8 @@ export function loopbackOnly(value: string): boolean {
 export class Daemon {
   pid: number | undefined;
   readonly log: string[] = [];
+  /** Called with the pid whenever it changes (the guard keeps it, to stop the daemon if the test dies). */
+  onPid: (pid: number | undefined) => void = () => {};
 
   constructor(
     readonly sendmail: string,
@@ -281,6 +284,7 @@ export class Daemon {
       const pid = existsSync(this.pidFile) ? Number(readFileSync(this.pidFile, 'utf8').split('\n')[0]) : NaN;
       if (Number.isInteger(pid) && pid > 1 && isSendmail(pid) && listening(this.ports).length === this.ports.length) {
         this.pid = pid;
+        this.onPid(pid);
         this.log.push(`daemon pid ${pid} (${this.pidFile}) listens on ${listening(this.ports).join(', ')}`);
         return pid;
       }
@@ -294,6 +298,7 @@ export class Daemon {
     const pid = this.pid;
     if (pid === undefined) return;
     this.pid = undefined;
+    this.onPid(undefined);
     if (!isSendmail(pid)) {
       this.log.push(`daemon pid ${pid} is gone (or no longer sendmail): nothing to stop`);
       return;
@@ -315,7 +320,7 @@ export class Daemon {
 }
 
 /** Whether a pid runs the sendmail binary (its title is rewritten, so the executable decides). */
-function isSendmail(pid: number): boolean {
+export function isSendmail(pid: number): boolean {
   try {
     const exe = readlinkSync(`/proc/${pid}/exe`);
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -391,4 +396,83 @@ export function progMailer(sendmail: string): { P: string; A: string; line: stri
     if (m) return { P: m[1]!, A: m[2]!, line };
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The guard: restores the snapshot when the test process dies without doing it (SIGKILL, a crash, a
+// test runner that goes away), from a state file written before anything changes.
+
+/** What the guard needs: the snapshot, the roots, the daemon's pid, and whether the test restored itself. */
+interface GuardState {
+  testPid: number;
+  roots: Root[];
+  entries: [string, (Omit<Entry, 'mtimeNs' | 'bytes'> & { mtimeNs: string; bytes?: string }) | null][];
+  daemonPid?: number;
+  done: boolean;
+}
+
+export class Guard {
+  private state: GuardState;
+
+  constructor(
+    readonly file: string,
+    tree: Tree,
+    roots: readonly Root[],
+  ) {
+    this.state = {
+      testPid: process.pid,
+      roots: [...roots],
+      entries: [...tree].map(([p, e]) => {
+        if (!e) return [p, null];
+        const { bytes, mtimeNs, ...rest } = e;
+        return [p, { ...rest, mtimeNs: String(mtimeNs), ...(bytes ? { bytes: bytes.toString('base64') } : {}) }];
+      }),
+      done: false,
+    };
+    this.save();
+  }
+
+  /** Starts the guard process (detached: it outlives this one and is its only job). */
+  start(script: string): void {
+    const child = spawn(process.execPath, [script, this.file], { detached: true, stdio: 'ignore' });
+    child.unref();
+  }
+
+  daemon(pid: number | undefined): void {
+    this.state.daemonPid = pid;
+    this.save();
+  }
+
+  /** The test restored the machine itself: the guard ends without acting. */
+  done(): void {
+    this.state.done = true;
+    this.save();
+  }
+
+  private save(): void {
+    writeFileSync(`${this.file}.new`, JSON.stringify(this.state), { mode: 0o600 });
+    renameSync(`${this.file}.new`, this.file);
+  }
+}
+
+/** The guard process: waits for the test process to end; if it did not restore the machine, stops its daemon and restores. */
+export function guardMain(file: string): void {
+  const read = (): GuardState => JSON.parse(readFileSync(file, 'utf8')) as GuardState;
+  const { testPid } = read();
+  while (existsSync(`/proc/${testPid}`)) sleepSync(200);
+  const state = read();
+  if (state.done) return;
+  if (state.daemonPid !== undefined && isSendmail(state.daemonPid)) {
+    process.kill(state.daemonPid, 'SIGTERM');
+    for (let i = 0; i < 100 && existsSync(`/proc/${state.daemonPid}`); i++) sleepSync(100);
+  }
+  const tree: Tree = new Map(
+    state.entries.map(([p, e]): [string, Entry | null] => {
+      if (!e) return [p, null];
+      const { bytes, mtimeNs, ...rest } = e;
+      return [p, { ...rest, mtimeNs: BigInt(mtimeNs), ...(bytes !== undefined ? { bytes: Buffer.from(bytes, 'base64') } : {}) }];
+    }),
+  );
+  const problems = restore(tree, state.roots);
+  writeFileSync(`${file}.restored`, `${problems.join('\n') || 'restored'}\n`);
 }
