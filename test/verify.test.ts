@@ -96,7 +96,7 @@ describe('verify: the last step of a real apply on /', () => {
     assert.ok(!existsSync(join(s.dir, 'smrsh/sh')));
   });
 
-  it('a check that fails (the database sendmail reads still expands a stripped alias) makes apply not say "verified", list it escaped, and exit 6', async (t) => {
+  it('a check that fails (the database sendmail reads still expands a stripped alias) makes apply not say "verified", list it escaped, and exit 7', async (t) => {
     const s = site(t);
     if (!s) return;
     // The real programs, except that -bv of decode answers as an untouched database would, with a control character.
@@ -213,7 +213,7 @@ describe('the running daemon, when the cf changed', () => {
     assert.match(r.out, /^Applied and verified: /m);
   });
 
-  it('--reload with a daemon that dies on SIGHUP: not verified, exit 6', async (t) => {
+  it('--reload with a daemon that dies on SIGHUP: not verified, exit 7', async (t) => {
     const s = site(t);
     if (!s) return;
     const procs = new Map([[4242, SENDMAIL_DAEMON]]);

@@ -6,6 +6,7 @@ import { loadTemplates } from '../render/templates.js';
 import { rules } from '../../rules/index.js';
 import { rootDir } from './root-dir.js';
 import { visibleControls } from '../core/visible.js';
+import { keepCount } from './rollback-command.js';
 
 /** `mailharden apply POLICY`: flags → applyPolicy() → exit code (0, 1 pending with --exit-code, 2, 3, 4, 5). */
 export async function runApply(policyPath: string, opts: Record<string, unknown>): Promise<ExitCode> {
@@ -13,12 +14,15 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
   const root = rootDir(opts.root);
   if (opts.exitCode && !opts.dryRun) throw new UserError('--exit-code needs --dry-run', EXIT.usage);
   if (opts.reload && (opts.dryRun || root !== '/')) throw new UserError('--reload acts on the running daemon: only for a real apply on / (no --dry-run, no --root)', EXIT.usage);
+  const keep = keepCount(opts.keep);
+  if (keep !== undefined && opts.backup === false) throw new UserError('--keep needs backups: it keeps the newest run directories, and --no-backup makes none', EXIT.usage);
   return applyPolicy(policy, {
     root,
     dryRun: Boolean(opts.dryRun),
     exitCode: Boolean(opts.exitCode),
     ...(typeof opts.backupDir === 'string' ? { backupDir: opts.backupDir } : {}),
     backup: opts.backup !== false,
+    ...(keep !== undefined ? { keep } : {}),
     validate: opts.validate !== false,
     allowChattr: Boolean(opts.allowChattr),
     postCommands: opts.postCommands !== false,
