@@ -189,6 +189,11 @@ describe('rollback', () => {
     const manifest = JSON.parse(readFileSync(join(root, RUNS, id!, 'manifest.json'), 'utf8'));
     assert.equal(manifest.complete, false);
     assert.match(run(['rollback', '--list', '--root', root]).stdout, /\[incomplete: stopped midway\]$/m);
+    // A second run stops at the same place before doing anything (its files are written already):
+    // rollback without a RUN passes over it and undoes the run that made the changes.
+    const again = run(['apply', policy, '--root', root, '--no-validate', '--no-post-commands'], { env: { MAILHARDEN_FAULT: 'throw:before-chattr' } });
+    assert.equal(again.code, 3, again.stderr);
+    assert.equal(runsOf(root).length, 2);
     const rb = run(['rollback', '--root', root]);
     assert.equal(rb.code, 0, rb.stderr);
     assert.deepEqual(differences(before, state(root)), []);

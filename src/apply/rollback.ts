@@ -144,7 +144,11 @@ function list(runs: { dirs: Dirs; shown: string }, o: RollbackOptions): ExitCode
   return EXIT.ok;
 }
 
-/** The run to undo: the one named, or the newest apply run not rolled back. */
+/**
+ * The run to undo: the one named, or the newest apply run not rolled back that did something (a run
+ * that stopped before its first step, such as a second apply whose rebuild failed again, has nothing
+ * to undo; taking it would leave the changes of the run before it in place).
+ */
 function chooseRun(runs: { dirs: Dirs; shown: string }, o: RollbackOptions): { id: string; manifest: Manifest; rolledBack?: RolledBack } {
   if (o.run !== undefined) {
     const run = openRun(runs, o.run);
@@ -158,7 +162,7 @@ function chooseRun(runs: { dirs: Dirs; shown: string }, o: RollbackOptions): { i
     }
   }
   const found = listRuns(runs);
-  const pick = found.find((r) => r.manifest?.kind === 'apply' && !r.rolledBack);
+  const pick = found.find((r) => r.manifest?.kind === 'apply' && !r.rolledBack && r.manifest.steps.length > 0);
   for (const r of found) {
     if (r === pick) break;
     if (r.problem) o.err(`mailharden: note: ${visibleControls(`${runs.shown}/${r.id}`)} skipped: ${visibleControls(r.problem)}\n`);
