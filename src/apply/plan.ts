@@ -262,7 +262,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     }
     if (keys) {
       const path = `${layout.mailDir}/access`;
-      addFile('access', path, 'access', (t) => renderAccess(t, keys.access, keys.accessSkipped, { render: opts.render, policy: opts.policyName, path, networks: keys.blocks }), {
+      addFile('access', path, 'access', (t) => renderAccess(t, keys.access, keys.accessSkipped, { render: opts.render, path, networks: keys.blocks }), {
         validator: 'access',
         derived: `${path}.db`,
         post: [{ argv: ['makemap', 'hash', path], stdin: path, why: 'rebuild the access database' }],
@@ -287,7 +287,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     if (keys) {
       const path = tcpRulesPath(layout, tree);
       const cdb = `${path}.cdb`;
-      addFile('tcp.smtp', path, 'tcp-rules', (t) => renderTcpSmtp(t, keys.tcp, keys.tcpSkipped, { render: opts.render, policy: opts.policyName, path, cdb, networks: keys.blocks }), {
+      addFile('tcp.smtp', path, 'tcp-rules', (t) => renderTcpSmtp(t, keys.tcp, keys.tcpSkipped, { render: opts.render, path, cdb, networks: keys.blocks }), {
         validator: 'tcp-rules',
         derived: cdb,
         post: [{ argv: ['tcprules', cdb, `${cdb}.tmp`], stdin: path, why: 'compile the tcpserver rules' }],

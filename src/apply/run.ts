@@ -24,6 +24,8 @@ import { policyLabel } from './label.js';
 export interface ApplyOptions {
   root: string;
   dryRun: boolean;
+  /** A real run prints the unified diffs too (a dry run always does). */
+  diff?: boolean;
   exitCode: boolean;
   backupDir?: string;
   backup: boolean;
@@ -203,6 +205,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Host actions by kind: the plan's action types, and the databases rebuilt by post-commands. */
+type HostTally = Record<Plan['actions'][number]['type'] | 'rebuild', number>;
+const hostTally = (): HostTally => ({ link: 0, remove: 0, chmod: 0, chattr: 0, rebuild: 0 });
+
+/** `3 host actions (1 link, 2 chattr)`: the total, then each kind that is there. */
+export function hostSummary(t: HostTally): string {
+  const names: [keyof HostTally, string, string][] = [['link', 'link', 'links'], ['remove', 'removal', 'removals'], ['chmod', 'chmod', 'chmod'], ['chattr', 'chattr', 'chattr'], ['rebuild', 'rebuild', 'rebuilds']];
+  const total = names.reduce((n, [k]) => n + t[k], 0);
+  const parts = names.filter(([k]) => t[k] > 0).map(([k, one, many]) => `${t[k]} ${t[k] === 1 ? one : many}`);
+  return `${total} host action${total === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
 /**
  * `mailharden apply`: plan, check the candidates with the linter, then either show the plan (dry run) or
  * validate with the real programs, back up, write atomically, run the post-commands and set attributes.
@@ -239,8 +253,10 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   }
   if (blocked.length) throw UserError.lines(["the policy would produce files that fail mailharden's own rules:", ...blocked], EXIT.usage);
 
-  // 2. The plan.
-  for (const f of changed) o.out(await unifiedDiff({ ...f, path: shown(f.path) }));
+  // 2. The plan: a dry run shows the diffs; a real run, which usually follows one, names each file
+  // (the diffs again with --diff).
+  if (o.dryRun || o.diff) for (const f of changed) o.out(await unifiedDiff({ ...f, path: shown(f.path) }));
+  else if (changed.length) o.out(`Files${o.root === '/' ? '' : ` (paths inside ${o.root})`}, --diff shows the changes:\n${changed.map((f) => `  ${f.before === undefined ? 'create' : 'change'} ${shq(f.path)}`).join('\n')}\n`);
   const pendingActions = plan.actions;
   const commands = [
     ...changed.filter((f) => f.immutable).map((f) => `chattr -i ${shq(f.path)}    # immutable: cleared for the write, set again after`),
@@ -254,7 +270,15 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   const created = changed.filter((f) => f.before === undefined).length;
   const stale = o.postCommands ? plan.files.filter((f) => f.stale) : [];
   const hostCount = pendingActions.length + stale.length;
-  const summary = `${created} to create, ${changed.length - created} to change, ${plan.files.length - changed.length} unchanged; ${hostCount} host action${hostCount === 1 ? '' : 's'}`;
+  const locked = changed.filter((f) => f.immutable);
+  // What the host actions are, counted as they would run: a changed immutable file is two chattr
+  // (cleared for the write, set again), a rebuild is one per post-command of a changed or stale file.
+  const pending = hostTally();
+  for (const a of pendingActions) pending[a.type]++;
+  pending.chattr += 2 * locked.length;
+  if (o.postCommands) pending.rebuild += plan.files.filter((f) => changes(f) || f.stale).reduce((n, f) => n + f.post.length, 0);
+  const counts = (verbs: { create: string; change: string }, tally: HostTally): string => `${created} ${verbs.create}, ${changed.length - created} ${verbs.change}, ${plan.files.length - changed.length} unchanged; ${hostSummary(tally)}`;
+  const summary = counts({ create: 'to create', change: 'to change' }, pending);
   if (o.script) {
     // Through a temp file and a rename: a link planted at the script's name is replaced, not followed.
     try {
@@ -269,12 +293,12 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     return EXIT.ok;
   }
   if (o.dryRun) {
+    if (locked.length && !o.allowChattr) o.err(`mailharden: note: immutable (chattr +i): a real run needs --allow-chattr to change ${locked.map((f) => shq(shown(f.path))).join(', ')}\n`);
     o.out(`Plan: ${summary}.\n`);
     return o.exitCode ? EXIT.findings : EXIT.ok; // --exit-code: changes pending exit as findings do
   }
 
   // 3. Immutable targets.
-  const locked = changed.filter((f) => f.immutable);
   if (locked.length && !o.allowChattr) {
     o.err(`mailharden: immutable (chattr +i), nothing written; rerun with --allow-chattr to clear and restore the bit:\n${locked.map((f) => `  ${shown(f.path)}`).join('\n')}\n`);
     return EXIT.immutable;
@@ -381,17 +405,21 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   // Each action on its own: one that fails (an entry turned into a directory meanwhile) is reported
   // with the others, and the steps after it (modes, databases, attributes) still run.
   const problems: string[] = [];
+  // What ran, for the summary: the chattr of the writes above, then each action as it succeeds.
+  const ran = hostTally();
+  ran.chattr += 2 * locked.length;
   for (const a of pendingActions) {
     if (a.type === 'chattr') continue;
     try {
       if (a.type === 'chmod') {
         // The directory itself, through its own verified descriptor.
         fchmodSync(dirs.need(a.path).fd, a.mode);
-        continue;
+      } else {
+        const dir = dirs.need(posix.dirname(a.path), {});
+        if (a.type === 'link') atomicLink(dir, posix.basename(a.path), a.target);
+        else removeEntry(dir, posix.basename(a.path));
       }
-      const dir = dirs.need(posix.dirname(a.path), {});
-      if (a.type === 'link') atomicLink(dir, posix.basename(a.path), a.target);
-      else removeEntry(dir, posix.basename(a.path));
+      ran[a.type]++;
     } catch (e) {
       problems.push(`${actionLine(a)}: ${e instanceof UserError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`);
     }
@@ -403,6 +431,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
         try {
           const note = runPost(c, f, dirs, workdir());
           if (note) o.err(note);
+          else ran.rebuild++;
         } catch (e) {
           problems.push((e as Error).message);
         }
@@ -414,12 +443,13 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     if (a.type !== 'chattr') continue;
     try {
       chattr(dirs.need(posix.dirname(a.path)), posix.basename(a.path), a.immutable, shown(a.path));
+      ran.chattr++;
     } catch (e) {
       problems.push((e as Error).message);
     }
   }
   if (problems.length) throw UserError.lines(['files written, but:', ...problems], EXIT.runtime);
-  const applied = summary.replace(/to create/, 'created').replace(/to change/, 'changed');
+  const applied = counts({ create: 'created', change: 'changed' }, ran);
   o.out(`Applied: ${applied}.${o.backup && changed.some((f) => f.before !== undefined) ? ` Backup: ${backupDir}` : ''}\n`);
   return EXIT.ok;
 }
