@@ -65,13 +65,20 @@ export function commandLine(c: Command, quote: (s: string) => string = shq): str
   return `${c.argv.map(quote).join(' ')}${c.stdin ? ` < ${quote(c.stdin)}` : ''}`;
 }
 
+/** What makes a candidate's finding the same as one the current file has: the rule, and the subject or the message's key. */
+export function gateKey(f: Pick<Finding, 'ruleId' | 'message' | 'subject'>): string {
+  return f.subject !== undefined ? `${f.ruleId}\u0000subject\u0000${f.subject}` : `${f.ruleId}\u0000${findingKey(f)}`;
+}
+
 /** What linting a candidate found that the current file does not have, and how many findings remain anyway. */
 export function introducedFindings(file: FilePlan, rules: readonly AnyRule[], localOnly: boolean): { introduced: Finding[]; remaining: number } {
   if (!file.kind) return { introduced: [], remaining: 0 };
   const settings = { localOnly };
-  // Compared as the baseline compares findings (findingKey: the message without its numbers), since
-  // an edit above shifts the lines a message names, and a finding the file already had is not new.
-  const key = (f: Finding): string => `${f.ruleId}\u0000${findingKey(f)}`;
+  // Compared by what a finding is about, not where it is or how it is worded: its rule and subject
+  // (CRLF line endings stay one finding whether 3 entries hold a CR or 1), else its message without
+  // numbers (findingKey, as the baseline compares), since an edit above shifts the lines a message
+  // names. A finding the file already had is not new.
+  const key = gateKey;
   const before = new Map<string, number>();
   if (file.before !== undefined) for (const f of lintText(file.before, file.kind, rules, { path: file.path, settings })) before.set(key(f), (before.get(key(f)) ?? 0) + 1);
   const after = lintText(file.after, file.kind, rules, { path: file.path, settings });
