@@ -10,12 +10,13 @@ import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
 import { renderAccess, renderList, renderTcpSmtp } from '../render/blocks.js';
 import { relayKeys } from '../render/networks.js';
-import { renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
+import { LIMITS, renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
 import { Dirs, linkRefused } from './dirs.js';
 import { nameFromBytes } from '../core/fs-names.js';
 import { openRegular, readFd } from './write.js';
+import { withAcceptances, type Acceptance } from './accept.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
 export interface Command {
@@ -197,6 +198,13 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
     ...(policy.auth?.['require-tls'] ? { authRequireTls: true } : {}),
     ...(policy.smrsh ? { smrsh: layout.smrshBin } : {}),
     ...(policy.listen === 'local-only' ? { localOnly: true } : {}),
+    ...(policy.forwardPath ? { forwardPath: policy.forwardPath.join(':') } : {}),
+    ...(policy.dontBlameSendmail ? { dontBlameSendmail: policy.dontBlameSendmail.length ? policy.dontBlameSendmail.join(',') : 'safe' } : {}),
+    ...(policy.unsafeGroupWrites !== undefined ? { unsafeGroupWrites: policy.unsafeGroupWrites } : {}),
+    ...(policy.receivedHeader !== undefined ? { receivedHeader: policy.receivedHeader } : {}),
+    ...(policy.limits ? { limits: (Object.keys(LIMITS) as (keyof typeof LIMITS)[]).filter((k) => policy.limits![k] !== undefined).map((k) => ({ option: LIMITS[k].option, value: policy.limits![k]! })) } : {}),
+    ...(policy.runAsUser !== undefined ? { runAsUser: policy.runAsUser } : {}),
+    ...(policy.safeFileEnvironment !== undefined ? { safeFileEnvironment: policy.safeFileEnvironment } : {}),
   };
 }
 
@@ -221,10 +229,21 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   const plan: Plan = { policyPath: opts.policyName, root: opts.root, layout, files: [], actions: [], notes: [], localOnly: policy.listen === 'local-only' };
   const asRoot = process.getuid?.() === 0;
 
+  // The policy's accepted findings are written into each file it manages as suppressions (apply/accept.ts).
+  const acceptList = policy.accept ?? [];
+  const acceptUsed = new Set<Acceptance>();
+  const accepted = (text: string, kind: FileKind, path: string): string => {
+    if (acceptList.length === 0) return text;
+    const r = withAcceptances(text, kind, path, acceptList, plan.localOnly);
+    for (const a of r.used) acceptUsed.add(a);
+    for (const f of r.unplaced) plan.notes.push(`${path}:${f.line}: ${f.ruleId} is accepted by the policy, but no suppression line can go before this line (it continues another, or lies inside m4 text): suppress it yourself`);
+    return r.text;
+  };
   const addFile = (artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined, extra: Partial<Pick<FilePlan, 'validator' | 'post' | 'derived'>> & { mode?: number } = {}): FilePlan | undefined => {
     const current = fs.read(path);
-    const after = render(current?.text);
-    if (after === undefined) return undefined;
+    const rendered = render(current?.text);
+    if (rendered === undefined) return undefined;
+    const after = kind ? accepted(rendered, kind, path) : rendered;
     let { mode, uid, gid } = current ? { mode: current.st.mode & 0o7777, uid: current.st.uid, gid: current.st.gid } : { mode: extra.mode ?? 0o644, uid: 0, gid: 0 };
     if (!current) {
       // A new file: root-owned, with the directory's group when the directory passes its group on (setgid).
@@ -295,6 +314,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     }
   }
 
+  for (const a of acceptList) if (!acceptUsed.has(a)) plan.notes.push(`accept: ${a.rule} for "${a.value}" matches no finding in the files apply manages`);
   if (!opts.filesOnly) {
     hostActions(policy, layout, fs, tree, plan, wantsSendmail);
     for (const f of plan.files) {

@@ -20,6 +20,7 @@ import { loadExternal } from '../core/external.js';
 import { fileBytes, shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
 import { writeOutputFile } from '../write-file.js';
 import { policyLabel } from './label.js';
+import { acceptValue } from './accept.js';
 
 export interface ApplyOptions {
   root: string;
@@ -80,8 +81,10 @@ export function introducedFindings(file: FilePlan, rules: readonly AnyRule[], lo
   // names. A finding the file already had is not new.
   const key = gateKey;
   const before = new Map<string, number>();
-  if (file.before !== undefined) for (const f of lintText(file.before, file.kind, rules, { path: file.path, settings })) before.set(key(f), (before.get(key(f)) ?? 0) + 1);
-  const after = lintText(file.after, file.kind, rules, { path: file.path, settings });
+  // A suppressed finding is a decision already made (the policy's accept: entries are written into the
+  // candidate as suppressions): only the others count, before and after.
+  if (file.before !== undefined) for (const f of lintText(file.before, file.kind, rules, { path: file.path, settings })) if (!f.suppressed) before.set(key(f), (before.get(key(f)) ?? 0) + 1);
+  const after = lintText(file.after, file.kind, rules, { path: file.path, settings }).filter((f) => !f.suppressed);
   const introduced: Finding[] = [];
   for (const f of after) {
     const n = before.get(key(f)) ?? 0;
@@ -212,6 +215,20 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * How to accept what the gate refused, as policy lines to copy: each rule and value, and a reason to
+ * write. Only values the schema allows are offered (anything else would not load).
+ */
+function acceptHint(list: readonly { rule: string; value: string }[]): string[] {
+  const ok = list.filter((a) => /^[^\s#'"`\\]{1,255}$/.test(a.value) && !UNSAFE_CHARS.test(a.value));
+  if (ok.length === 0) return [];
+  return [
+    'to go ahead anyway, record the decision in the policy (apply then writes it into the file as a suppression with your reason, and lint shows the finding suppressed):',
+    '  accept:',
+    ...ok.flatMap((a) => [`    - rule: ${a.rule}`, `      value: ${a.value}`, '      reason: "why, who decided, when"']),
+  ];
+}
+
 /** Host actions by kind: the plan's action types, and the databases rebuilt by post-commands. */
 type HostTally = Record<Plan['actions'][number]['type'] | 'rebuild', number>;
 const hostTally = (): HostTally => ({ link: 0, remove: 0, chmod: 0, chattr: 0, rebuild: 0 });
@@ -253,12 +270,17 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
 
   // 1. The generator never offers a file its own linter rejects.
   const blocked: string[] = [];
+  const acceptable: { rule: string; value: string }[] = [];
   for (const f of changed) {
     const { introduced, remaining } = introducedFindings(f, o.rules, plan.localOnly);
-    for (const x of introduced.filter((x) => atLeast(x.severity, BLOCKING))) blocked.push(`${shown(f.path)} (planned):${x.line}:${x.column}: ${x.severity} ${x.ruleId}: ${x.message}`);
+    for (const x of introduced.filter((x) => atLeast(x.severity, BLOCKING))) {
+      blocked.push(`${shown(f.path)} (planned):${x.line}:${x.column}: ${x.severity} ${x.ruleId}: ${x.message}`);
+      const value = acceptValue(x);
+      if (value !== undefined && o.rules.find((r) => r.meta.id === x.ruleId)?.meta.suppressible !== false && !acceptable.some((a) => a.rule === x.ruleId && a.value === value)) acceptable.push({ rule: x.ruleId, value });
+    }
     if (remaining > 0) plan.notes.push(`${f.path}: lint still reports ${remaining} finding${remaining === 1 ? '' : 's'} the policy does not cover (mailharden lint ${shown(f.path)})`);
   }
-  if (blocked.length) throw UserError.lines(["the policy would produce files that fail mailharden's own rules:", ...blocked], EXIT.usage);
+  if (blocked.length) throw UserError.lines(["the policy would produce files that fail mailharden's own rules:", ...blocked, ...acceptHint(acceptable)], EXIT.usage);
 
   // 2. The plan: a dry run shows the diffs; a real run, which usually follows one, names each file
   // (the diffs again with --diff).

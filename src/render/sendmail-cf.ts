@@ -15,7 +15,37 @@ export interface SendmailSettings {
   smrsh?: string;
   /** Bind every daemon to loopback. */
   localOnly?: boolean;
+  /** ForwardPath, its places joined with `:` (empty: no .forward is read). */
+  forwardPath?: string;
+  /** DontBlameSendmail flags, joined with `,` (`safe` for none). */
+  dontBlameSendmail?: string;
+  unsafeGroupWrites?: boolean;
+  /** The Received: header's value. */
+  receivedHeader?: string;
+  /** Numeric options (MH1023's limits), in the order they are written. */
+  limits?: readonly { option: LimitOption; value: number }[];
+  runAsUser?: string;
+  safeFileEnvironment?: string;
 }
+
+/** The limits a policy sets, with the .mc macro proto.m4 writes each from. */
+export const LIMITS = {
+  maxDaemonChildren: { option: 'MaxDaemonChildren', macro: 'confMAX_DAEMON_CHILDREN' },
+  connectionRateThrottle: { option: 'ConnectionRateThrottle', macro: 'confCONNECTION_RATE_THROTTLE' },
+  maxRecipientsPerMessage: { option: 'MaxRecipientsPerMessage', macro: 'confMAX_RCPTS_PER_MESSAGE' },
+  badRcptThrottle: { option: 'BadRcptThrottle', macro: 'confBAD_RCPT_THROTTLE' },
+  maxMessageSize: { option: 'MaxMessageSize', macro: 'confMAX_MESSAGE_SIZE' },
+} as const;
+export type LimitOption = (typeof LIMITS)[keyof typeof LIMITS]['option'];
+
+/** The .mc macro of each option a policy sets by name (proto.m4's _OPTION lines; cfhead.m4 for ForwardPath's default). */
+export const OPTION_MACROS = {
+  ForwardPath: 'confFORWARD_PATH',
+  DontBlameSendmail: 'confDONT_BLAME_SENDMAIL',
+  UnsafeGroupWrites: 'confUNSAFE_GROUP_WRITES',
+  RunAsUser: 'confRUN_AS_USER',
+  SafeFileEnvironment: 'confSAFE_FILE_ENV',
+} as const;
 
 /** An option line as FORMATS.md §9 requires: `O`, one space, no leading blank; a `#` escaped. */
 export function cfOptionLine(name: string, value: string): string {
@@ -88,6 +118,24 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
     for (const o of daemons) {
       const value = loopbackDaemon(o.value);
       if (value !== o.value) edits.replaceLines(o.line.joined.startLine, o.line.joined.endLine, [cfOptionLine('DaemonPortOptions', value)]);
+    }
+  }
+  if (want.forwardPath !== undefined) setOption('ForwardPath', want.forwardPath);
+  if (want.dontBlameSendmail !== undefined) setOption('DontBlameSendmail', want.dontBlameSendmail);
+  if (want.unsafeGroupWrites !== undefined) setOption('UnsafeGroupWrites', want.unsafeGroupWrites ? 'True' : 'False');
+  for (const l of want.limits ?? []) setOption(l.option, String(l.value));
+  if (want.runAsUser !== undefined) setOption('RunAsUser', want.runAsUser);
+  if (want.safeFileEnvironment !== undefined) setOption('SafeFileEnvironment', want.safeFileEnvironment);
+  if (want.receivedHeader !== undefined) {
+    if (/[\r\n]/.test(want.receivedHeader)) throw new Error('Received header with a line break');
+    // The last Received header is the one sendmail uses (model/sendmail.ts): it is replaced, the others go.
+    const received = doc.headers.filter((h) => h.name.toLowerCase() === 'received');
+    const line = `HReceived: ${want.receivedHeader}`;
+    if (received.length === 0) edits.insertAfter(lastOptionLine, [line]);
+    const last = received[received.length - 1];
+    for (const h of received) {
+      if (h === last && h.line.joined.startLine === h.line.joined.endLine && file.line(h.line.joined.startLine) === line) continue;
+      edits.replaceLines(h.line.joined.startLine, h.line.joined.endLine, h === last ? [line] : []);
     }
   }
   if (want.smrsh) {
