@@ -15,9 +15,9 @@ const FORWARD_ITEM = '^[A-Za-z0-9$._/+{}-]+$';
 /** A Received: header: sendmail macro text, no quote, backtick, `#`, backslash or control character (m4 and the cf take it as text). */
 const RECEIVED_HEADER = '^[A-Za-z0-9 $?|.,:;()_+@/={}<>!&%*-]+$';
 /** A value an accept entry names: one word, no quote, backtick, `#`, backslash, control or bidi character. */
-const ACCEPT_VALUE = '^[^\\s\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]+$';
+const ACCEPT_VALUE = '^[^\\s\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]+$';
 /** An accept entry's reason: one line of text with a word in it, no quote, backtick, `#`, backslash, control or bidi character. */
-const ACCEPT_REASON = '^[^\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]*[^\\s#\'"`\\\\][^\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]*$';
+const ACCEPT_REASON = '^[^\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\][^\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]*$';
 
 /**
  * The JSON Schema of the policy file: the single source of its shape (`mailharden schema` prints it,
@@ -104,7 +104,7 @@ export const POLICY_SCHEMA = {
       uniqueItems: true,
       items: { type: 'string', maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9]*$' },
     },
-    unsafeGroupWrites: { description: 'sendmail UnsafeGroupWrites: true (its default) treats group-writable .forward and :include: files as unsafe (MH1019); in the .mc, true removes the deprecated confUNSAFE_GROUP_WRITES.', type: 'boolean' },
+    unsafeGroupWrites: { description: 'sendmail UnsafeGroupWrites: true (its default) treats group-writable .forward and :include: files as unsafe (MH1019): the cf lines and the deprecated confUNSAFE_GROUP_WRITES define are removed; false writes False.', type: 'boolean' },
     receivedHeader: { description: 'The Received: header sendmail adds (confRECEIVED_HEADER), without $v or $Z (MH1022).', type: 'string', minLength: 1, maxLength: 400, pattern: RECEIVED_HEADER },
     limits: {
       description: 'sendmail limits of what one client or message may take (MH1023); each a positive whole number.',

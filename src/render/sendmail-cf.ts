@@ -122,7 +122,9 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
   }
   if (want.forwardPath !== undefined) setOption('ForwardPath', want.forwardPath);
   if (want.dontBlameSendmail !== undefined) setOption('DontBlameSendmail', want.dontBlameSendmail);
-  if (want.unsafeGroupWrites !== undefined) setOption('UnsafeGroupWrites', want.unsafeGroupWrites ? 'True' : 'False');
+  // True is sendmail's default, and what the .mc gives once its deprecated define is gone: the lines go.
+  if (want.unsafeGroupWrites === false) setOption('UnsafeGroupWrites', 'False');
+  if (want.unsafeGroupWrites === true) for (const o of doc.options.filter((x) => x.name === 'UnsafeGroupWrites')) edits.removeLines(o.line.joined.startLine, o.line.joined.endLine);
   for (const l of want.limits ?? []) setOption(l.option, String(l.value));
   if (want.runAsUser !== undefined) setOption('RunAsUser', want.runAsUser);
   if (want.safeFileEnvironment !== undefined) setOption('SafeFileEnvironment', want.safeFileEnvironment);
