@@ -7,7 +7,11 @@ import { LAYOUTS } from '../src/host/layout.js';
 import { policyFromText } from '../src/policy/validate.js';
 import { renderSendmailCf } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
-import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, SENDMAIL, sendmailCheckWhole, sendmailReads, type SendmailReading } from './helpers/real.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from './helpers/cli.js';
+import { loadPolicy } from '../src/policy/validate.js';
+import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, SENDMAIL, sendmailCheckWhole, sendmailReads, tempDir, type SendmailReading } from './helpers/real.js';
 
 /** The policy keys of issue 16 for what lint reports and a policy could not set. */
 const KEYS = `version: 1
@@ -75,6 +79,36 @@ describe('policy keys for sendmail options lint reports', () => {
       const left = lintText(text, kind, rules).filter((f) => ANSWERED.includes(f.ruleId));
       assert.deepEqual(left.map((f) => `${f.ruleId}: ${f.message}`), [], kind);
     }
+  });
+
+  it('init --from-system derives the keys from a cf and .mc that set them, and apply changes nothing on day one', async (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    const policy = await policyFromText(KEYS, 'keys.yaml');
+    const mc = renderSendmailMc(debianMc(), sendmailSettings(policy, LAYOUTS.debian), 'sendmail.mc');
+    const built = m4Build(mc);
+    assert.equal(built.status, 0, built.stderr);
+    const dir = tempDir('mh-keys-');
+    const root = join(dir, 'root');
+    mkdirSync(join(root, 'etc/mail'), { recursive: true });
+    writeFileSync(join(root, 'etc/mail/sendmail.mc'), mc);
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), built.stdout);
+    const file = join(dir, 'derived.yaml');
+    const r = run(['init', '--from-system', '--root', root, '-o', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /^# Day one: apply with this policy changes nothing/m);
+    const derived = await loadPolicy(file);
+    assert.deepEqual(derived.forwardPath, []);
+    assert.deepEqual(derived.dontBlameSendmail, ['safe']);
+    assert.equal(derived.receivedHeader, policy.receivedHeader);
+    assert.deepEqual(derived.limits, policy.limits);
+    assert.equal(derived.runAsUser, 'mail:mail');
+    assert.equal(derived.safeFileEnvironment, '/var/mail/safe');
+    // UnsafeGroupWrites is sendmail's default there (no line): offered, commented out.
+    assert.match(text, /^# unsafeGroupWrites: true$/m);
+    const dry = run(['apply', file, '--root', root, '--dry-run', '--files-only']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^No changes/m);
   });
 
   it('refuses values that would reach a config line or m4 as something else', async () => {
