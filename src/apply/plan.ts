@@ -205,6 +205,8 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
     ...(policy.limits ? { limits: (Object.keys(LIMITS) as (keyof typeof LIMITS)[]).filter((k) => policy.limits![k] !== undefined).map((k) => ({ option: LIMITS[k].option, value: policy.limits![k]! })) } : {}),
     ...(policy.runAsUser !== undefined ? { runAsUser: policy.runAsUser } : {}),
     ...(policy.safeFileEnvironment !== undefined ? { safeFileEnvironment: policy.safeFileEnvironment } : {}),
+    // The policy's networks decide who relays: FEATUREs that relay for others go from the .mc.
+    ...(policy.relay?.networks ? { dropWeakRelay: true } : {}),
   };
 }
 
@@ -264,9 +266,10 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     const cf = `${layout.mailDir}/sendmail.cf`;
     const mc = `${layout.mailDir}/sendmail.mc`;
     if (Object.keys(settings).length) {
+      // The source before what is built from it: apply writes in plan order, so the cf is never older than its .mc.
+      addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
       const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, settings, cf)), { validator: 'sendmail-cf' });
       if (!hadCf) plan.notes.push(`${cf} does not exist: not created (build it from sendmail.mc with m4, then apply again)`);
-      addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
     }
     if (policy.aliases) {
       const a = policy.aliases;
@@ -276,6 +279,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
         if (a.postmaster) set.push(['postmaster', a.postmaster]);
         else if (t === undefined) set.push(['postmaster', 'root']);
         if (a.root) set.push(['root', a.root]);
+        if (a.mailerDaemon) set.push(['mailer-daemon', a.mailerDaemon]);
         return renderAliases(t, { strip: a.strip ?? [], set }, path);
       }, { validator: 'aliases', derived: `${path}.db`, post: [{ argv: ['sendmail', '-bi', `-oA${path}`], why: 'rebuild the aliases database (newaliases)' }] });
     }

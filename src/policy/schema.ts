@@ -76,6 +76,7 @@ export const POLICY_SCHEMA = {
         strip: { description: 'Aliases to remove.', type: 'array', uniqueItems: true, items: { type: 'string', maxLength: 64, pattern: ALIAS_NAME } },
         postmaster: { description: 'Where postmaster mail goes.', type: 'string', maxLength: 254, pattern: ALIAS_TARGET },
         root: { description: 'Where root mail goes.', type: 'string', maxLength: 254, pattern: ALIAS_TARGET },
+        mailerDaemon: { description: 'Where mail to MAILER-DAEMON goes (replies to bounces; MH2005).', type: 'string', maxLength: 254, pattern: ALIAS_TARGET },
       },
     },
     greeting: { description: 'SmtpGreetingMessage: no version, no newline or #, no m4 macro parameter ($0 to $9, $@); the first word $j or the host name.', type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9$ .,:;()_+@/-]+$' },
@@ -149,7 +150,7 @@ export interface Policy {
   relay?: { networks?: string[]; domains?: string[] };
   privacy?: string[];
   smrsh?: { allow?: string[] };
-  aliases?: { strip?: string[]; postmaster?: string; root?: string };
+  aliases?: { strip?: string[]; postmaster?: string; root?: string; mailerDaemon?: string };
   greeting?: string;
   help?: boolean;
   logLevel?: number;

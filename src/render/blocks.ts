@@ -116,8 +116,8 @@ function isAddressKey(tag: string, key: string): boolean {
 
 /**
  * sendmail's access map with the policy's relay networks as `Connect:` RELAY entries in one block.
- * Address entries with the RELAY action outside the block are removed (the policy decides who relays);
- * every other entry is kept as it is.
+ * Address entries with the RELAY action outside the block are removed (the policy decides who relays),
+ * and so are `From:` RELAY entries (relaying by a sender anyone can forge); every other entry is kept.
  */
 export function renderAccess(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; path: string; networks?: readonly Block[] }): string {
   const block = ctx.render('access-relay-block', { keys, skipped });
@@ -126,7 +126,14 @@ export function renderAccess(text: string | undefined, keys: readonly string[], 
   const edits = new TextEdits(file);
   const old = findBlock(file);
   for (const e of parseAccess(file).entries) {
-    if (inBlock(old, e.line) || !isAddressKey(e.tag, e.key)) continue;
+    if (inBlock(old, e.line)) continue;
+    // RELAY by envelope sender (From:, read with FEATURE(relay_mail_from)) relays for whoever writes
+    // that sender, and senders are forged at will (MH3002): the policy's networks decide who relays.
+    if (e.tag.toLowerCase() === 'from' && e.action === 'RELAY') {
+      edits.removeLines(e.line, e.line);
+      continue;
+    }
+    if (!isAddressKey(e.tag, e.key)) continue;
     if (e.action === 'RELAY') {
       edits.removeLines(e.line, e.line);
       continue;

@@ -1,6 +1,8 @@
 import { SourceFile } from '../core/source.js';
 import { parseSendmailCf, type CfDocument, type CfOption, type MailerField } from '../parsers/sendmail-cf.js';
 import { TextEdits } from './edits.js';
+import { meantLongName } from '../model/cf-syntax.js';
+import { lookupOption } from '../model/sendmail-options.js';
 
 /** The sendmail settings a policy decides, in the form both the .cf and the .mc renderers take. */
 export interface SendmailSettings {
@@ -26,7 +28,12 @@ export interface SendmailSettings {
   limits?: readonly { option: LimitOption; value: number }[];
   runAsUser?: string;
   safeFileEnvironment?: string;
+  /** Remove the FEATUREs that relay beyond the policy's networks (the .mc only: in a cf they are rulesets). */
+  dropWeakRelay?: boolean;
 }
+
+/** FEATUREs that let clients relay other than by the policy's networks (MH1041, after cf/README). */
+export const WEAK_RELAY_FEATURES: readonly string[] = ['relay_based_on_MX', 'relay_local_from', 'relay_mail_from', 'loose_relay_check', 'relay_entire_domain'];
 
 /** The limits a policy sets, with the .mc macro proto.m4 writes each from. */
 export const LIMITS = {
@@ -96,7 +103,26 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
   const edits = new TextEdits(file);
   const lastOptionLine = doc.options.length ? doc.options[doc.options.length - 1]!.line.joined.endLine : (doc.versionLine?.joined.endLine ?? file.lineCount);
 
+  // Lines written to set an option that sendmail reads otherwise: `OName=…` without the space (a
+  // one-letter option, MH1050) and `O Name=…` indented after a comment (part of the comment, MH1051).
+  // Where the policy sets the option, its own line is the one in force, and these go.
+  const miswritten = (name: string): number[] => {
+    const out: number[] = [];
+    for (const o of doc.options) if (o.name !== name && meantLongName(o)?.name === name) for (let n = o.line.joined.startLine; n <= o.line.joined.endLine; n++) out.push(n);
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines.kind(i) !== 'comment' || lines.lineCount(i) < 2) continue;
+      for (let k = 1; k < lines.lineCount(i); k++) {
+        const n = lines.startLine(i) + k;
+        const m = /^[ \t]+O ([A-Za-z][\w.]*) *=/.exec(file.line(n));
+        const found = m ? lookupOption(m[1]!) : undefined;
+        if (found && 'name' in found && found.name === name) out.push(n);
+      }
+    }
+    return out;
+  };
   const setOption = (name: string, value: string): void => {
+    for (const n of miswritten(name)) edits.removeLines(n, n);
     const existing = doc.options.filter((o) => o.name === name);
     const line = cfOptionLine(name, value);
     if (existing.length) {

@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import { visibleControls } from '../core/visible.js';
 import { parseSendmailMc, rescanned, type McArg, type McCall, type McDocument } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
-import { LIMITS, loopbackDaemon, OPTION_MACROS, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
+import { LIMITS, loopbackDaemon, OPTION_MACROS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
 
 /** The .mc macro of each limit option. */
 const LIMITS_BY_OPTION: ReadonlyMap<string, string> = new Map(Object.values(LIMITS).map((l) => [l.option, l.macro]));
@@ -166,6 +166,13 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
   if (want.runAsUser !== undefined) setDefine(OPTION_MACROS.RunAsUser, want.runAsUser);
   if (want.safeFileEnvironment !== undefined) setDefine(OPTION_MACROS.SafeFileEnvironment, want.safeFileEnvironment);
   if (want.receivedHeader !== undefined) setDefine('confRECEIVED_HEADER', want.receivedHeader);
+  if (want.dropWeakRelay) {
+    for (const f of doc.calls.filter((c) => c.name === 'FEATURE' && WEAK_RELAY_FEATURES.includes(c.args[0]?.text ?? ''))) {
+      const code = codeIn(file, f);
+      if (code) refuse(code.span.start, `FEATURE(\`${f.args[0]!.text}') runs m4 code while m4 reads it ("${clip(code.text)}"); removing it would change what m4 does with the lines around it`);
+      removeCall(file, edits, f);
+    }
+  }
   if (want.authRequireTls) {
     const existing = lastDefine('confAUTH_OPTIONS');
     const arg = existing?.args[1];
