@@ -343,7 +343,10 @@ describe('mailharden init --from-system', () => {
     const { root } = exampleRoot('mh-init-', false);
     const { file, text, policy } = await initFrom(root);
     // `Connect:10` and `Connect:127.0.0.1`; a host name key (localhost.localdomain) is kept as it is.
-    assert.deepEqual(policy.relay, { networks: ['10.0.0.0/8', '127.0.0.1/32'] });
+    // The .mc's FEATURE(`relay_based_on_MX') relays beyond them, and apply would remove it: offered, commented out.
+    assert.equal(policy.relay, undefined);
+    assert.match(text, /^# relay: nothing kept\. networks: sendmail\.mc has FEATURE\(`relay_based_on_MX'\), which relays beyond the networks; apply would remove it/m);
+    assert.match(text, /networks: \[10\.0\.0\.0\/8, 127\.0\.0\.1\/32\]$/m);
     // The cf's second PrivacyOptions line is indented: a continuation of the comment above it, which
     // sendmail ignores. In force: authwarnings,restrictqrun; the .mc says authwarnings,needmailhelo.
     assert.equal(policy.privacy, undefined);
@@ -351,15 +354,12 @@ describe('mailharden init --from-system', () => {
     assert.match(text, /^# privacy: \[authwarnings, restrictqrun\]$/m);
     assert.equal(policy.smrsh, undefined);
     assert.match(text, /^# smrsh: the prog mailer runs \/bin\/sh \("sh -c \$u"\), not smrsh/m);
-    assert.match(text, /Risky entries in \/etc\/aliases \(kept\): decode \(program \/usr\/bin\/uudecode\), webhook \(program \/usr\/local\/bin\/notify --channel mail\), games \(a classic alias\)/);
+    // "\tcarol" after a comment is dropped by sendmail; an aliases key would make apply write it as a comment.
+    assert.equal(policy.aliases, undefined);
+    assert.match(text, /^# aliases: \/etc\/aliases has an indented line after a comment, which sendmail drops silently/m);
     const r = dryRun(file, root);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual([...r.stdout.matchAll(/^--- (\S+)\t/gm)].map((m) => m[1]!.slice(root.length)), ['/etc/mail/access']);
-    const removed = r.stdout.split('\n').filter((l) => /^-[^-]/.test(l)).sort();
-    const added = r.stdout.split('\n').filter((l) => /^\+[^+]/.test(l) && !l.startsWith('+#')).sort();
-    // Entries move (into the block, or around it); none is lost or gained.
-    assert.deepEqual(removed.map((l) => l.slice(1)), added.map((l) => l.slice(1)).filter((l) => removed.includes(`-${l}`)));
-    assert.deepEqual(added.map((l) => l.slice(1)).sort(), removed.map((l) => l.slice(1)).sort());
+    assert.match(r.stdout, /^No changes/m);
   });
 
   it('immutable lists the managed files that carry the attribute now (the reader is injectable)', async () => {

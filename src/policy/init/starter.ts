@@ -64,6 +64,8 @@ aliases:
   postmaster: root
   # Where root's mail goes: a person who reads it.
   # root: admin@example.com
+  # Where mail to MAILER-DAEMON (replies to bounces) goes.
+  mailerDaemon: postmaster
 
 # The SMTP greeting (SmtpGreetingMessage): no version, no software name; sendmail puts "ESMTP" after $j.
 greeting: "$j"
