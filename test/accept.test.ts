@@ -76,7 +76,8 @@ describe('accept: a recorded decision the gate honours', () => {
   it('sendmail.cf and sendmail.mc: the cf line is a comment sendmail -bC accepts; the .mc line a dnl that m4 drops', (t) => {
     if (!needs(t, SENDMAIL, M4)) return;
     const { root, policy } = exampleRoot();
-    const base = `${readFileSync(policy, 'utf8')}dontBlameSendmail: [GroupWritableForwardFileSafe]\n`;
+    const base = readFileSync(policy, 'utf8').replace(/^dontBlameSendmail: .*$/m, 'dontBlameSendmail: [GroupWritableForwardFileSafe]');
+    assert.match(base, /^dontBlameSendmail: \[GroupWritableForwardFileSafe\]$/m);
     writeFileSync(policy, `${base}accept:\n  - rule: MH1018\n    value: GroupWritableForwardFileSafe\n    reason: "${REASON}"\n`);
     const r = run(['apply', policy, '--root', root, '--files-only', '--no-post-commands']);
     assert.equal(r.code, 0, r.stderr);

@@ -89,16 +89,24 @@ describe('apply', () => {
     assert.equal((cf.match(/^O PrivacyOptions=/gm) ?? []).length, 1);
     assert.equal(statSync(join(root, 'etc/mail/sendmail.cf')).mode & 0o7777, 0o640);
     assert.equal(statSync(join(root, 'etc/mail/helpfile')).mode & 0o7777, 0o644);
-    assert.equal(readFileSync(join(backups, 'etc/mail/sendmail.cf'), 'utf8'), oldCf);
-    assert.equal(statSync(join(backups, 'etc/mail/sendmail.cf')).mode & 0o7777, 0o640);
-    assert.ok(!existsSync(join(backups, 'etc/mail/helpfile')), 'a created file has nothing to back up');
+    // --backup-dir holds the runs: this one's copies are in its own directory there.
+    const runDir = (dir: string): string => {
+      const runs = readdirSync(dir);
+      assert.equal(runs.length, 1, runs.join(' '));
+      return join(dir, runs[0]!);
+    };
+    const first = runDir(backups);
+    assert.match(r.stdout, new RegExp(`Backup: ${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    assert.equal(readFileSync(join(first, 'etc/mail/sendmail.cf'), 'utf8'), oldCf);
+    assert.equal(statSync(join(first, 'etc/mail/sendmail.cf')).mode & 0o7777, 0o640);
+    assert.ok(!existsSync(join(first, 'etc/mail/helpfile')), 'a created file has nothing to back up');
 
     // Now the host actions too: smrsh links (the shell link goes, to the backup), queue mode.
     const r2 = run(['apply', policy, '--root', root, '--backup-dir', `${backups}2`]);
     assert.equal(r2.code, 0, r2.stderr);
     assert.equal(readlinkSync(join(root, 'etc/mail/smrsh/procmail')), '/usr/bin/procmail');
     assert.equal(readlinkSync(join(root, 'etc/mail/smrsh/mail.local')), '/usr/libexec/sendmail/mail.local');
-    assert.ok(!existsSync(join(root, 'etc/mail/smrsh/sh')) && lstatSync(join(`${backups}2`, 'etc/mail/smrsh/sh')).isSymbolicLink());
+    assert.ok(!existsSync(join(root, 'etc/mail/smrsh/sh')) && lstatSync(join(runDir(`${backups}2`), 'etc/mail/smrsh/sh')).isSymbolicLink());
     assert.equal(statSync(join(root, 'var/spool/mqueue')).mode & 0o7777, 0o2700, 'the mode is set and the setgid bit kept');
     const third = snapshot(root);
     const again = run(['apply', policy, '--root', root]);

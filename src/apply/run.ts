@@ -14,13 +14,14 @@ import { Dirs, type Dir } from './dirs.js';
 import { buildPlan, changes, encodeText, MAX_READ, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
 import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
-import { atomicLink, atomicWrite, backup, chattr, CLEARED_PATTERN, faultPoint, installCopy, lstatOrUndefined, markCleared, readBytes, removeEntry, TEMP_PATTERN, writeTemp } from './write.js';
+import { atomicLink, atomicWrite, chattr, CLEARED_PATTERN, faultPoint, installCopy, lstatOrUndefined, markCleared, readBytes, removeEntry, TEMP_PATTERN, writeTemp } from './write.js';
 import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
 import { fileBytes, shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
 import { writeOutputFile } from '../write-file.js';
 import { policyLabel } from './label.js';
 import { acceptValue } from './accept.js';
+import { startRun, type RunRecord } from './manifest.js';
 
 export interface ApplyOptions {
   root: string;
@@ -28,8 +29,11 @@ export interface ApplyOptions {
   /** A real run prints the unified diffs too (a dry run always does). */
   diff?: boolean;
   exitCode: boolean;
+  /** The directory of run directories (default ROOT/var/backups/mailharden). */
   backupDir?: string;
   backup: boolean;
+  /** Keep this many run directories (the newest), deleting older ones; default all. */
+  keep?: number;
   validate: boolean;
   allowChattr: boolean;
   postCommands: boolean;
@@ -252,15 +256,18 @@ export async function applyPolicy(policy: Policy, o: ApplyOptions): Promise<Exit
   const dirs = new Dirs(o.root);
   // The real programs build in a private directory of the run, made when first needed.
   let work: Workdir | undefined;
+  // The run's directory and manifest (for rollback), made when the run starts writing.
+  const run: { started?: ReturnType<typeof startRun> } = {};
   try {
-    return await applyIn(dirs, () => (work ??= Workdir.make()), policy, o);
+    return await applyIn(dirs, () => (work ??= Workdir.make()), policy, o, run);
   } finally {
+    run.started?.close();
     work?.close();
     dirs.close();
   }
 }
 
-async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: ApplyOptions): Promise<ExitCode> {
+async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: ApplyOptions, run: { started?: ReturnType<typeof startRun> }): Promise<ExitCode> {
   const planned = (): Plan => buildPlan(policy, { root: o.root, dirs, render: o.render, policyName: policyLabel(o.policyName), filesOnly: o.filesOnly, ...(o.attributes ? { attributes: o.attributes } : {}) });
   let plan = planned();
   // A bit set again by the sweep changes what the plan found: plan once more.
@@ -348,31 +355,22 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     }
   }
 
-  // 5. Back up everything about to change (a default backup directory inside the root is made
-  // without following links, like every other write).
+  // 5. The run's directory: a copy of everything about to change (databases included: rollback puts
+  // their bytes back) and the manifest of each step as it is done (manifest.ts). Without a backup
+  // there is no way back, and no manifest.
   faultPoint('before-backup');
-  const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, '');
-  const defaultBackup = posix.join('/var/backups/mailharden', stamp);
-  const backupDir = o.backupDir ?? shown(defaultBackup);
-  const needed = o.backup && (changed.some((f) => f.before !== undefined) || pendingActions.some((a) => a.type === 'remove' || (a.type === 'link' && a.replaces)));
-  // A --backup-dir is opened like the root, each component without following links, from /; the
-  // default one's parents are made as any directory (0755), the run's own directory 0700.
-  const hostDirs = needed && o.backupDir ? new Dirs('/') : undefined;
-  if (needed && !o.backupDir) dirs.need(posix.dirname(defaultBackup), {});
-  const backups = needed ? (hostDirs ?? dirs).under(o.backupDir ? posix.resolve(o.backupDir) : defaultBackup, { mode: 0o700 }) : undefined;
-  try {
-    if (backups && othersMayChange(backups.need('/').stat())) throw new UserError(`${backupDir}: other users can change entries in it: not a place for backups`, EXIT.runtime);
-    if (backups) {
-      for (const f of changed) if (f.before !== undefined) backup(dirs.need(posix.dirname(f.path)), posix.basename(f.path), f.path, backups);
-      for (const a of pendingActions) {
-        if (a.type !== 'remove' && !(a.type === 'link' && a.replaces)) continue;
-        const d = dirs.need(posix.dirname(a.path));
-        if (d.lstat(posix.basename(a.path))) backup(d, posix.basename(a.path), a.path, backups);
-      }
-    }
-  } finally {
-    backups?.close();
-    hostDirs?.close();
+  const rebuilt = o.postCommands ? plan.files.filter((f) => (changes(f) || f.stale) && f.derived && f.post.length) : [];
+  if (!o.backup) o.err('mailharden: note: no backup: rollback impossible (--no-backup)\n');
+  if (o.backup) run.started = startRun(dirs, { root: o.root, policy: policyLabel(o.policyName), time: (o.now ?? new Date()).toISOString(), ...(o.backupDir !== undefined ? { backupDir: o.backupDir } : {}) });
+  const record: RunRecord | undefined = run.started?.record;
+  if (record) {
+    const keep = (path: string, immutable = false): void => {
+      const d = dirs.dir(posix.dirname(path));
+      if (d) record.keep(d, posix.basename(path), immutable);
+    };
+    for (const f of changed) if (f.before !== undefined) keep(f.path, f.immutable);
+    for (const a of pendingActions) if (a.type === 'remove' || a.type === 'link') keep(a.path);
+    for (const f of rebuilt) keep(f.derived!);
   }
   faultPoint('after-backup');
 
@@ -415,6 +413,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
         faultPoint(`after-clear:${f.path}`);
       }
       atomicWrite(dir, name, encodeText(f.after, f.encoding), f.mode, { uid: f.uid, gid: f.gid }, f.path);
+      record?.entry('file', dir, name, { immutable: f.immutable, ...(f.immutable ? { cleared: true } : {}) });
     }
   } catch (e) {
     failure = e;
@@ -443,10 +442,12 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
       if (a.type === 'chmod') {
         // The directory itself, through its own verified descriptor.
         fchmodSync(dirs.need(a.path).fd, a.mode);
+        record?.add({ op: 'chmod', path: a.path, from: a.from, to: a.mode });
       } else {
         const dir = dirs.need(posix.dirname(a.path), {});
         if (a.type === 'link') atomicLink(dir, posix.basename(a.path), a.target);
         else removeEntry(dir, posix.basename(a.path));
+        record?.entry('smrsh', dir, posix.basename(a.path));
       }
       ran[a.type]++;
     } catch (e) {
@@ -460,7 +461,10 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
         try {
           const note = runPost(c, f, dirs, workdir());
           if (note) o.err(note);
-          else ran.rebuild++;
+          else {
+            ran.rebuild++;
+            if (record && f.derived) record.entry('database', dirs.need(posix.dirname(f.derived)), posix.basename(f.derived));
+          }
         } catch (e) {
           problems.push((e as Error).message);
         }
@@ -473,13 +477,18 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     try {
       chattr(dirs.need(posix.dirname(a.path)), posix.basename(a.path), a.immutable, shown(a.path));
       ran.chattr++;
+      record?.add({ op: 'chattr', path: a.path, from: !a.immutable, to: a.immutable });
     } catch (e) {
       problems.push((e as Error).message);
     }
   }
   if (problems.length) throw UserError.lines(['files written, but:', ...problems], EXIT.runtime);
   const applied = counts({ create: 'created', change: 'changed' }, ran);
-  o.out(`Applied: ${applied}.${o.backup && changed.some((f) => f.before !== undefined) ? ` Backup: ${backupDir}` : ''}\n`);
+  record?.finish();
+  o.out(`Applied: ${applied}.${record ? ` Backup: ${record.shown}` : ''}\n`);
+  if (o.keep !== undefined && run.started) {
+    for (const id of run.started.prune(o.keep)) o.err(`mailharden: note: removed run ${id} (--keep ${o.keep})\n`);
+  }
   return EXIT.ok;
 }
 

@@ -33,7 +33,7 @@ export function replaceFile(path: string, text: string, mode: number): void {
 export const TEMP_PATTERN = /^\..+\.mailharden-(?:check|current|new|link)-(\d+)-[0-9a-f]{8}(?:\.db|\.cdb|\.cdb\.tmp)?$/;
 
 /** Creates a new file (never an existing one, never through a link) with `mode`, written and synced. */
-export function writeTemp(path: string | Buffer, data: Buffer, mode: number, owner?: { uid: number; gid: number }, shown: string = String(path)): void {
+export function writeTemp(path: string | Buffer, data: Buffer, mode: number, owner?: { uid: number; gid: number }, shown: string = String(path), times?: FileTimes): void {
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     const half = data.length >> 1;
@@ -43,6 +43,7 @@ export function writeTemp(path: string | Buffer, data: Buffer, mode: number, own
     if (owner && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
     // After the chown: chown clears set-id bits.
     fchmodSync(fd, mode);
+    if (times) futimesSync(fd, times.atime, times.mtime);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -50,6 +51,12 @@ export function writeTemp(path: string | Buffer, data: Buffer, mode: number, own
     throw e;
   }
   closeSync(fd);
+}
+
+/** Access and modification times to give a file (seconds; rollback restores them as they were). */
+export interface FileTimes {
+  atime: number;
+  mtime: number;
 }
 
 /** A name for a temp file beside `name` in its directory (a dot file, so a rename over `name` is atomic). */
@@ -90,10 +97,10 @@ export function faultPoint(name: string): void {
  * old file or the new one, never a mix; a crash leaves at most a dot temp file. The target must not
  * have become a symlink or anything but a regular file since it was planned.
  */
-export function atomicWrite(dir: Dir, name: string, data: Buffer, mode: number, owner: { uid: number; gid: number }, shown: string): void {
+export function atomicWrite(dir: Dir, name: string, data: Buffer, mode: number, owner: { uid: number; gid: number }, shown: string, times?: FileTimes): void {
   const tmp = dir.at(tempName(name, 'new'));
   faultPoint(`before-temp:${shown}`);
-  writeTemp(tmp, data, mode, owner, shown);
+  writeTemp(tmp, data, mode, owner, shown, times);
   try {
     faultPoint(`after-temp:${shown}`);
     const st = dir.lstat(name);
@@ -146,8 +153,8 @@ export function installCopy(from: string, dir: Dir, name: string, mode: number, 
   syncDir(dir);
 }
 
-/** Points `name` in a verified directory at `target` with a symlink made beside it and renamed over it (atomic, like a write). */
-export function atomicLink(dir: Dir, name: string, target: string): void {
+/** Points `name` in a verified directory at `target` (bytes when it is not UTF-8) with a symlink made beside it and renamed over it (atomic, like a write). */
+export function atomicLink(dir: Dir, name: string, target: string | Buffer): void {
   const tmp = dir.at(tempName(name, 'link'));
   symlinkSync(target, tmp);
   try {

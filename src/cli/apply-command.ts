@@ -6,12 +6,15 @@ import { loadTemplates } from '../render/templates.js';
 import { rules } from '../../rules/index.js';
 import { rootDir } from './root-dir.js';
 import { visibleControls } from '../core/visible.js';
+import { keepCount } from './rollback-command.js';
 
 /** `mailharden apply POLICY`: flags → applyPolicy() → exit code (0, 1 pending with --exit-code, 2, 3, 4, 5). */
 export async function runApply(policyPath: string, opts: Record<string, unknown>): Promise<ExitCode> {
   const policy = await loadPolicy(policyPath);
   const root = rootDir(opts.root);
   if (opts.exitCode && !opts.dryRun) throw new UserError('--exit-code needs --dry-run', EXIT.usage);
+  const keep = keepCount(opts.keep);
+  if (keep !== undefined && opts.backup === false) throw new UserError('--keep needs backups: it keeps the newest run directories, and --no-backup makes none', EXIT.usage);
   return applyPolicy(policy, {
     root,
     dryRun: Boolean(opts.dryRun),
@@ -19,6 +22,7 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
     exitCode: Boolean(opts.exitCode),
     ...(typeof opts.backupDir === 'string' ? { backupDir: opts.backupDir } : {}),
     backup: opts.backup !== false,
+    ...(keep !== undefined ? { keep } : {}),
     validate: opts.validate !== false,
     allowChattr: Boolean(opts.allowChattr),
     postCommands: opts.postCommands !== false,

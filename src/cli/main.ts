@@ -52,8 +52,9 @@ async function main(argv: string[]): Promise<ExitCode> {
     .option('--diff', 'without --dry-run: print the unified diffs too (a real run names each file it writes)')
     .option('--exit-code', 'with --dry-run: exit 1 when changes are pending (a drift check for CI)')
     .option('--root <dir>', 'apply to the tree laid out under DIR as "/" (a config repository, a chroot)', '/')
-    .option('--backup-dir <dir>', 'where the old files go (default: ROOT/var/backups/mailharden/<timestamp>)')
-    .option('--no-backup', 'do not keep the old files')
+    .option('--backup-dir <dir>', 'the directory of runs: each run\'s copies of the old files and its manifest go to DIR/<timestamp> (default: ROOT/var/backups/mailharden)')
+    .option('--no-backup', 'keep no copies and no manifest (then the run cannot be rolled back)')
+    .option('--keep <n>', 'after the run, keep only the newest N run directories (default: all)')
     .option('--no-validate', 'do not check candidates with sendmail, m4, makemap and tcprules')
     .option('--allow-chattr', 'clear the immutable bit of files to change, and set it again afterwards')
     .option('--no-post-commands', 'do not run newaliases, makemap or tcprules after the files change')
@@ -62,6 +63,21 @@ async function main(argv: string[]): Promise<ExitCode> {
     .action(async (file: string, opts: Record<string, unknown>) => {
       const { runApply } = await import('./apply-command.js');
       code = await runApply(file, opts);
+    });
+
+  program
+    .command('rollback')
+    .description('undo an apply run from its backup: files, links, modes, databases and immutable bits as they were, checked and verified; or list the runs')
+    .argument('[run]', 'the run to undo (its directory name, as --list shows it); default: the newest apply run not rolled back')
+    .option('--list', 'list the runs, newest first: id, time, policy, what changed')
+    .option('--root <dir>', 'the tree the run acted on, as apply\'s --root', '/')
+    .option('--backup-dir <dir>', 'the directory of runs, as apply\'s --backup-dir (default: ROOT/var/backups/mailharden)')
+    .option('--dry-run', 'print what would be restored and write nothing')
+    .option('--force', 'restore files that changed after the run too, and roll back a run rolled back already')
+    .option('--allow-chattr', 'clear the immutable bit of files to restore, and set the bits as they were before the run')
+    .action(async (run: string | undefined, opts: Record<string, unknown>) => {
+      const { runRollback } = await import('./rollback-command.js');
+      code = await runRollback(run, opts);
     });
 
   program

@@ -16,6 +16,8 @@ export const EXIT = {
   rejected: 4,
   /** apply: a target is immutable and --allow-chattr was not given; nothing written. */
   immutable: 5,
+  /** rollback: a file changed after the run, or the run was rolled back already, and --force was not given; nothing restored. */
+  refused: 6,
   /** apply stopped by SIGINT (128 + 2) while writing files, after setting again the immutable bits it had cleared. */
   interrupted: 130,
   /** apply stopped by SIGTERM or SIGHUP (128 + 15) while writing files, after setting again the immutable bits it had cleared. */
@@ -55,6 +57,7 @@ export const EXIT_MEANINGS: Record<ExitName, ExitMeaning> = {
   },
   rejected: { meaning: 'apply: a real program (sendmail, m4, makemap, tcprules) rejected a candidate; nothing installed' },
   immutable: { meaning: 'apply: a file to change is immutable and `--allow-chattr` was not given; nothing written' },
+  refused: { meaning: 'rollback: a file changed after the run (each is named), or the run was rolled back already, and `--force` was not given; nothing restored' },
   interrupted: { meaning: 'apply: stopped by SIGINT (Ctrl-C) while writing the files; the immutable bits it had cleared are set again before it exits' },
   terminated: { meaning: 'apply: stopped by SIGTERM or SIGHUP while writing the files; the immutable bits it had cleared are set again before it exits' },
 };
