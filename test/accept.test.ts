@@ -96,5 +96,10 @@ describe('accept: a recorded decision the gate honours', () => {
     const check = sendmailCheckWhole(cf);
     const plain = sendmailCheckWhole(cf.replace(/^# mailharden-disable-next-line.*\n/m, ''));
     assert.deepEqual(check, plain, 'sendmail -bC says the same of the cf with and without the line');
+    // With no accept: key left (and no flag to accept), the lines an earlier run wrote go.
+    writeFileSync(policy, base.replace('dontBlameSendmail: [GroupWritableForwardFileSafe]', 'dontBlameSendmail: [safe]'));
+    const back = run(['apply', policy, '--root', root, '--files-only', '--no-post-commands', '--allow-chattr']);
+    assert.equal(back.code, 0, back.stderr);
+    for (const p of [cfPath, mcPath]) assert.doesNotMatch(readFileSync(p, 'utf8'), /mailharden-disable/, p);
   });
 });

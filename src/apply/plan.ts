@@ -234,8 +234,8 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   // The policy's accepted findings are written into each file it manages as suppressions (apply/accept.ts).
   const acceptList = policy.accept ?? [];
   const acceptUsed = new Set<Acceptance>();
+  // Always through it: with no entries left, the lines an earlier run wrote are taken out.
   const accepted = (text: string, kind: FileKind, path: string): string => {
-    if (acceptList.length === 0) return text;
     const r = withAcceptances(text, kind, path, acceptList, plan.localOnly);
     for (const a of r.used) acceptUsed.add(a);
     for (const f of r.unplaced) plan.notes.push(`${path}:${f.line}: ${f.ruleId} is accepted by the policy, but no suppression line can go before this line (it continues another, or lies inside m4 text): suppress it yourself`);
