@@ -121,6 +121,7 @@ describe('policy keys for sendmail options lint reports', () => {
       ['receivedHeader: "by $j $@"', /m4 replaces/],
       ["receivedHeader: \"by $j 'x'\"", /receivedHeader/],
       ['receivedHeader: "by $j (x"', /parenthesis/],
+      ['receivedHeader: " by $j"', /receivedHeader/],
       ['receivedHeader: "a\\nHX: y"', /receivedHeader/],
       ['dontBlameSendmail: ["safe,x"]', /dontBlameSendmail\/0/],
       ['unsafeGroupWrites: "False"', /unsafeGroupWrites/],

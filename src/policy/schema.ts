@@ -12,8 +12,11 @@ const ALIAS_TARGET = '^[A-Za-z0-9._+-]+(@[A-Za-z0-9.-]+)?$';
 
 /** One place of ForwardPath: a path that may use sendmail macros ($z, $w, $u, ${name}); no `:`, which separates them. */
 const FORWARD_ITEM = '^[A-Za-z0-9$._/+{}-]+$';
-/** A Received: header: sendmail macro text, no quote, backtick, `#`, backslash or control character (m4 and the cf take it as text). */
-const RECEIVED_HEADER = '^[A-Za-z0-9 $?|.,:;()_+@/={}<>!&%*-]+$';
+/**
+ * A Received: header: sendmail macro text, no quote, backtick, `#`, backslash or control character (m4
+ * and the cf take it as text), no blank at either end (the cf's reader drops those).
+ */
+const RECEIVED_HEADER = '^[A-Za-z0-9$?|.,:;()_+@/={}<>!&%*-]([A-Za-z0-9 $?|.,:;()_+@/={}<>!&%*-]*[A-Za-z0-9$?|.,:;()_+@/={}<>!&%*-])?$';
 /** A value an accept entry names: one word, no quote, backtick, `#`, backslash, control or bidi character. */
 const ACCEPT_VALUE = '^[^\\s\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]+$';
 /** An accept entry's reason: one line of text with a word in it, no quote, backtick, `#`, backslash, control or bidi character. */
