@@ -233,6 +233,8 @@ const EXTRA_EXAMPLES: Record<string, unknown> = {
   'paths.tcpRules': '/etc/tcp.smtp',
   logLevel: 9,
   'aliases.postmaster': 'root',
+  runAsUser: 'mailnull',
+  accept: [{ rule: 'MH3001', value: '10.1.0.0/16', reason: 'campus network, reviewed 2026-12 by J. Doe' }],
 };
 
 /** A type in words: `list of strings, no duplicates`; `short` (for the table) does not list long enumerations. */

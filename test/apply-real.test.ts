@@ -552,7 +552,7 @@ describe('tcp.smtp rendered for random relay networks, compiled by tcprules, che
         const j = Math.floor(rand() * (i + 1));
         [unrelated[i], unrelated[j]] = [unrelated[j]!, unrelated[i]!];
       }
-      const ctx = { render: r, policy: 'policy.yaml', path: join(dir, 'tcp.smtp'), cdb: join(dir, 'tcp.smtp.cdb'), networks: relayKeys(nets.map(cidr)).blocks };
+      const ctx = { render: r, path: join(dir, 'tcp.smtp'), cdb: join(dir, 'tcp.smtp.cdb'), networks: relayKeys(nets.map(cidr)).blocks };
       let existing = `# local rules\n${unrelated.join('\n')}\n${c % 4 < 2 ? ':allow\n' : ''}`;
       if (oldNets.length) {
         const old = relayKeys(oldNets.map(cidr));
@@ -612,7 +612,7 @@ describe('tcp.smtp: rules an admin wrote inside a relay network', () => {
     if (!needs(t, TCPRULES, TCPRULESCHECK)) return;
     const dir = scratch(t, 'mh-tcp-');
     const keys = relayKeys(['192.168.1.0/24']);
-    const ctx = { render: await render(), policy: 'policy.yaml', path: join(dir, 'tcp.smtp'), cdb: join(dir, 'tcp.smtp.cdb'), networks: keys.blocks };
+    const ctx = { render: await render(), path: join(dir, 'tcp.smtp'), cdb: join(dir, 'tcp.smtp.cdb'), networks: keys.blocks };
     const text = renderTcpSmtp('192.168.1.10:allow,DATABYTES="1000000"\n192.168.1.20:deny\n:allow\n', keys.tcp, keys.tcpSkipped, ctx);
     const ips = ['192.168.1.9', '192.168.1.10', '192.168.1.20', '192.168.2.10'];
     const got = tcprulescheck(tcprules(dir, 'tcp.smtp', text, 'per-host rules'), ips).map((a, i) => `${ips[i]} ${a.out.includes('RELAYCLIENT=') ? 'relay' : 'no-relay'} ${a.out.split('\n').pop()}`);
@@ -822,8 +822,8 @@ describe('access rendered for relay networks, compiled by makemap, looked up by 
     chmodSync(dir, 0o755);
     for (const [name, before] of [['new', undefined], ['patched', ACCESS]] as const) {
       const path = join(dir, `access.${name}`);
-      const text = renderAccess(before, keys.access, keys.accessSkipped, { render: r, policy: 'policy.yaml', path });
-      assert.equal(renderAccess(text, keys.access, keys.accessSkipped, { render: r, policy: 'policy.yaml', path }), text, `${name}: idempotent`);
+      const text = renderAccess(before, keys.access, keys.accessSkipped, { render: r, path });
+      assert.equal(renderAccess(text, keys.access, keys.accessSkipped, { render: r, path }), text, `${name}: idempotent`);
       makemap(path, text, name);
       const db = dumpMap(path);
       const relays = [...db].filter(([, v]) => v === 'RELAY').map(([k]) => k);
@@ -872,7 +872,7 @@ describe('access rendered for relay networks, compiled by makemap, looked up by 
     const dir = scratch(t, 'mh-access-');
     chmodSync(dir, 0o755);
     const path = join(dir, 'access');
-    makemap(path, renderAccess('Connect:10.1.2.3\tOK\nConnect:10.1.2.4\tREJECT\n', keys.access, keys.accessSkipped, { render: await render(), policy: 'policy.yaml', path, networks: keys.blocks }), 'per-host entries');
+    makemap(path, renderAccess('Connect:10.1.2.3\tOK\nConnect:10.1.2.4\tREJECT\n', keys.access, keys.accessSkipped, { render: await render(), path, networks: keys.blocks }), 'per-host entries');
     const ips = ['10.1.2.2', '10.1.2.3', '10.1.2.4'];
     assert.deepEqual(accessLookups(path, ips).slice(0, 3), ['RELAY', 'RELAY', 'REJECT']);
   });

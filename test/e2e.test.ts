@@ -134,7 +134,7 @@ describe('end to end on a real sendmail: lint, apply and probe agree', () => {
     );
     const applied = await cli(['apply', policy, '--root', '/', '--backup-dir', join(d, 'backup')]);
     assert.equal(applied.code, 0, applied.stderr);
-    assert.match(applied.stdout, /^Applied and verified: 1 created, 3 changed, 0 unchanged; 1 host action\. Backup: /m);
+    assert.match(applied.stdout, /^Applied and verified: 1 created, 3 changed, 0 unchanged; 2 host actions \(1 link, 1 rebuild\)\. Backup: /m);
     assert.equal((await cli(['apply', policy, '--root', '/', '--dry-run', '--exit-code'])).code, 0, 'a second run has nothing to do');
 
     // After: lint.

@@ -247,16 +247,25 @@ const hostilePolicy: fc.Arbitrary<Policy> = fc.record(
     logLevel: fc.integer({ min: 0, max: 99 }),
     listen: fc.constantFrom<Policy['listen']>('local-only', 'all'),
     auth: fc.record({ 'require-tls': fc.boolean() }),
+    forwardPath: fc.array(fc.stringMatching(/^[A-Za-z0-9$._/+{}-]{1,20}$/), { maxLength: 3 }),
+    dontBlameSendmail: fc.uniqueArray(fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,20}$/), { maxLength: 3 }),
+    unsafeGroupWrites: fc.boolean(),
+    receivedHeader: fc.stringMatching(/^[A-Za-z0-9 $?|.,:;()_+@/={}<>!&%*-]{1,60}$/),
+    limits: fc.record({ maxDaemonChildren: fc.integer({ min: 1, max: 100000 }), connectionRateThrottle: fc.integer({ min: 1, max: 100000 }), maxRecipientsPerMessage: fc.integer({ min: 1, max: 1000000 }), badRcptThrottle: fc.integer({ min: 1, max: 100000 }), maxMessageSize: fc.integer({ min: 1, max: 2147483647 }) }, { requiredKeys: [] }),
+    runAsUser: fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,10}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,10})?$/),
+    safeFileEnvironment: absPath,
+    accept: fc.uniqueArray(fc.record({ rule: fc.constantFrom('MH3001', 'MH5002', 'MH1018', 'MH1015'), value: fc.stringMatching(/^[A-Za-z0-9.:/,$-]{1,20}$/), reason: fc.stringMatching(/^[A-Za-z0-9 .,:;()_+@/=!?$-]{0,30}[A-Za-z0-9]$/) }), { maxLength: 3, selector: (a) => `${a.rule} ${a.value}` }),
   },
   { requiredKeys: ['version'] },
 );
 
 /** The shapes a new line of each artifact may take: a policy value can never add a line of another shape. */
 const NEW_LINE: Record<string, RegExp> = {
-  'sendmail.cf': /^(O (PrivacyOptions|SmtpGreetingMessage|HelpFile|LogLevel|AuthOptions|DaemonPortOptions)=[^\n]*|Mprog,.*|\t\tA=smrsh -c \$u)$/,
-  'sendmail.mc': /^(dnl # mailharden: settings of the hardening policy|define\(`(confPRIVACY_FLAGS|confSMTP_LOGIN_MSG|HELP_FILE|confLOG_LEVEL|confAUTH_OPTIONS)', `{1,3}[^`'\n]*'{1,3}\)dnl|FEATURE\(`(smrsh|no_default_msa)'\)dnl|DAEMON_OPTIONS\(`[^`'\n]*'\)dnl)$/,
-  aliases: /^([A-Za-z0-9._+-]+: [A-Za-z0-9._+@-]+|# \/etc\/aliases: written by mailharden from the hardening policy\.|# Rebuild the database with newaliases after editing\.)$/,
-  access: /^(Connect:([0-9.]+|IPv6:[0-9a-f:]+)\tRELAY|# (BEGIN|END) mailharden relay networks.*|# [0-9a-f:.]+\/\d+: [^\n]*)$/,
+  'sendmail.cf': /^(O (PrivacyOptions|SmtpGreetingMessage|HelpFile|LogLevel|AuthOptions|DaemonPortOptions|ForwardPath|DontBlameSendmail|UnsafeGroupWrites|MaxDaemonChildren|ConnectionRateThrottle|MaxRecipientsPerMessage|BadRcptThrottle|MaxMessageSize|RunAsUser|SafeFileEnvironment)=[^\n]*|HReceived: [^\n]*|# mailharden-disable-next-line MH\d{4} -- accepted in the policy: [^\n]*|Mprog,.*|\t\tA=smrsh -c \$u)$/,
+  'sendmail.mc': /^(dnl # mailharden: settings of the hardening policy|dnl # mailharden-disable-next-line MH\d{4} -- accepted in the policy: [^\n]*|define\(`(confPRIVACY_FLAGS|confSMTP_LOGIN_MSG|HELP_FILE|confLOG_LEVEL|confAUTH_OPTIONS|confFORWARD_PATH|confDONT_BLAME_SENDMAIL|confUNSAFE_GROUP_WRITES|confRECEIVED_HEADER|confMAX_DAEMON_CHILDREN|confCONNECTION_RATE_THROTTLE|confMAX_RCPTS_PER_MESSAGE|confBAD_RCPT_THROTTLE|confMAX_MESSAGE_SIZE|confRUN_AS_USER|confSAFE_FILE_ENV)', `{1,3}[^`'\n]*'{1,3}\)dnl|FEATURE\(`(smrsh|no_default_msa)'\)dnl|DAEMON_OPTIONS\(`[^`'\n]*'\)dnl)$/,
+  // An indented line after a comment, which sendmail drops, is written as a comment (`#` added).
+  aliases: /^([A-Za-z0-9._+-]+: [A-Za-z0-9._+@-]+|#[ \t][^\n]*|# mailharden-disable-next-line MH\d{4} -- accepted in the policy: [^\n]*|# \/etc\/aliases: written by mailharden from the hardening policy\.|# Rebuild the database with newaliases after editing\.)$/,
+  access: /^(Connect:([0-9.]+|IPv6:[0-9a-f:]+)\tRELAY|# (BEGIN|END) mailharden relay networks.*|# mailharden-disable-next-line MH\d{4} -- accepted in the policy: [^\n]*|# [0-9a-f:.]+\/\d+: [^\n]*)$/,
   'tcp.smtp': /^([0-9.-]+:allow,RELAYCLIENT=""|:allow|# [^\n]*)$/,
   rcpthosts: /^\.?[A-Za-z0-9.-]+$/,
   'relay-domains': /^[A-Za-z0-9.-]+$/,
@@ -315,6 +324,12 @@ describe('fuzz: hostile policy values that pass the schema never add a line to a
           if (f.kind === 'sendmail-cf' && policyIn.greeting !== undefined) {
             const cf = parseAs('sendmail-cf', new SourceFile('cf', f.after));
             assert.equal(cf.sendmail.get('SmtpGreetingMessage')?.value, policyIn.greeting, 'the greeting reads back whole');
+          }
+          if (f.kind === 'sendmail-cf') {
+            const cf = parseAs('sendmail-cf', new SourceFile('cf', f.after)).sendmail;
+            if (policyIn.receivedHeader !== undefined) assert.equal(cf.receivedHeader?.value, policyIn.receivedHeader, 'the Received header reads back whole');
+            if (policyIn.forwardPath !== undefined) assert.equal(cf.get('ForwardPath')?.value, policyIn.forwardPath.join(':'), 'ForwardPath reads back whole');
+            if (policyIn.runAsUser !== undefined) assert.equal(cf.get('RunAsUser')?.value, policyIn.runAsUser, 'RunAsUser reads back whole');
           }
           if (f.kind === 'aliases') {
             const keys = new Set(parseAliases(new SourceFile('a', f.after)).keys);

@@ -200,7 +200,7 @@ describe('apply --dry-run: the plan a reviewer reads is what runs', () => {
       '  chattr +i /etc/mail/sendmail.mc',
       '  chattr +i /etc/aliases',
       '  chattr +i /etc/mail/access',
-      'Plan: 2 to create, 4 to change, 0 unchanged; 8 host actions.',
+      'Plan: 2 to create, 4 to change, 0 unchanged; 10 host actions (2 links, 2 removals, 4 chattr, 2 rebuilds).',
     ]);
     // The word, given to the shell, is the name on disk, byte for byte.
     const word = /rm -f (\$'[^']*') /.exec(commands[3]!)![1]!;

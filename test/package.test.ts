@@ -543,7 +543,7 @@ describe('npm package: packed, installed into an empty prefix without dev depend
     if (!d) return;
     assert.equal(d.code, 0, d.stderr);
     assert.match(d.stdout, /^\+O SmtpGreetingMessage=\$j$/m);
-    assert.match(d.stdout, /^Plan: 1 to create, 3 to change, 0 unchanged; 1 host action\.$/m);
+    assert.match(d.stdout, /^Plan: 1 to create, 3 to change, 0 unchanged; 3 host actions \(1 link, 2 rebuilds\)\.$/m);
     assert.equal(mh(t, ['apply', 'policy.yaml', '--root', 'hosts/mx1', '--dry-run', '--exit-code', '--files-only'], repo)!.code, 1);
     const a = mh(t, ['apply', 'policy.yaml', '--root', 'hosts/mx1', '--files-only', '--no-validate', '--no-post-commands', '--no-backup'], repo)!;
     assert.equal(a.code, 0, a.stderr);

@@ -131,6 +131,14 @@ describe('policy validation', () => {
       queue: {},
       immutable: [],
       auth: {},
+      forwardPath: [],
+      dontBlameSendmail: [],
+      unsafeGroupWrites: true,
+      receivedHeader: '$?sfrom $s $.by $j id $i; $b',
+      limits: {},
+      runAsUser: 'mailnull',
+      safeFileEnvironment: '/var/mail/safe',
+      accept: [],
     };
     assert.deepEqual(Object.keys(full).sort(), Object.keys(POLICY_SCHEMA.properties).sort());
   });

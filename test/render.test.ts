@@ -171,14 +171,14 @@ describe('golden renders', () => {
 
   it('tcp.smtp: a new file with the block and a default; a patched file keeps other rules and drops stale RELAYCLIENT lines', async () => {
     const render = await loadTemplates();
-    const ctx = { render, policy: 'policy.yaml', path: '/etc/tcp.smtp', cdb: '/etc/tcp.smtp.cdb' };
+    const ctx = { render, path: '/etc/tcp.smtp', cdb: '/etc/tcp.smtp.cdb' };
     assert.equal(
       renderTcpSmtp(undefined, ['192.168.10.', '127.'], [], ctx),
       lines(
         '# tcpserver rules for qmail-smtpd. Compile after editing:',
         '#   tcprules /etc/tcp.smtp.cdb /etc/tcp.smtp.cdb.tmp < /etc/tcp.smtp',
         '# The most specific key wins (tcpserver(1)); identical keys: the first line wins.',
-        '# BEGIN mailharden relay networks: written from the policy (policy.yaml); edit the policy, not these lines.',
+        '# BEGIN mailharden relay networks: written from the policy; edit the policy, not these lines.',
         '192.168.10.:allow,RELAYCLIENT=""',
         '127.:allow,RELAYCLIENT=""',
         '# END mailharden relay networks',
@@ -192,7 +192,7 @@ describe('golden renders', () => {
       out,
       lines(
         '# site rules',
-        '# BEGIN mailharden relay networks: written from the policy (policy.yaml); edit the policy, not these lines.',
+        '# BEGIN mailharden relay networks: written from the policy; edit the policy, not these lines.',
         '127.:allow,RELAYCLIENT=""',
         '# END mailharden relay networks',
         '1.2.3.4:deny',
@@ -209,10 +209,10 @@ describe('golden renders', () => {
 
   it('access: address RELAY entries outside the block are replaced by the block; other entries stay', async () => {
     const render = await loadTemplates();
-    const ctx = { render, policy: 'p.yaml', path: '/etc/mail/access' };
+    const ctx = { render, path: '/etc/mail/access' };
     const old = lines('Connect:10\tRELAY', 'From:spam.example\tREJECT', 'Connect:host.example\tRELAY', '127.0.0.1 RELAY');
     const out = renderAccess(old, ['127'], [], ctx);
-    assert.equal(out, lines('From:spam.example\tREJECT', 'Connect:host.example\tRELAY', '# BEGIN mailharden relay networks: written from the policy (p.yaml); edit the policy, not these lines.', 'Connect:127\tRELAY', '# END mailharden relay networks'));
+    assert.equal(out, lines('From:spam.example\tREJECT', 'Connect:host.example\tRELAY', '# BEGIN mailharden relay networks: written from the policy; edit the policy, not these lines.', 'Connect:127\tRELAY', '# END mailharden relay networks'));
     assert.equal(renderAccess(out, ['127'], [], ctx), out, 'idempotent');
   });
 

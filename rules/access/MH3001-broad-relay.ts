@@ -23,7 +23,7 @@ export default defineRule({
       if (cover?.kind === 'nothing') {
         ctx.report({ messageId: 'nothing', data: { entry, reason: cover.reason }, span: e.span, severity: 'medium', fix: 'delete the entry, and list the networks that may relay instead' });
       } else if (cover?.kind === 'network' && isBroad(cover) && !isOpen(cover) && cover.space !== 'loopback') {
-        ctx.report({ messageId: 'network', data: { entry, cidr: cover.cidr, addresses: cover.addresses, space: cover.space }, span: e.keySpan });
+        ctx.report({ messageId: 'network', data: { entry, cidr: cover.cidr, addresses: cover.addresses, space: cover.space }, span: e.keySpan, subject: cover.cidr });
       }
     }
   },

@@ -35,6 +35,6 @@ export default defineRule({
     const lost: string[] = [];
     for (let l = Math.max(level + 1, 1); l <= 9; l++) lost.push(LOGGED_AT[l]!);
     const shown = setting.value.trim() === String(level) ? String(level) : `"${setting.value}" (read as ${level})`;
-    ctx.report({ messageId: 'low', data: { shown, lost: lost.join(', ') }, span: setting.span });
+    ctx.report({ messageId: 'low', data: { shown, lost: lost.join(', ') }, span: setting.span, subject: 'LogLevel' });
   },
 });

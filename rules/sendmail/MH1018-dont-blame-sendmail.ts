@@ -31,6 +31,6 @@ export default defineRule({
   check(doc, ctx) {
     const settings = doc.sendmail.all('DontBlameSendmail');
     const flags = effectiveFlags(settings);
-    if (flags.length > 0) ctx.report({ messageId: 'flags', data: { flags: flags.join(', ') }, span: settings[settings.length - 1]!.span });
+    if (flags.length > 0) ctx.report({ messageId: 'flags', data: { flags: flags.join(', ') }, span: settings[settings.length - 1]!.span, subject: flags.join(',') });
   },
 });

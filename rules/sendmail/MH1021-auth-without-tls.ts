@@ -39,6 +39,6 @@ export default defineRule({
     if (plain.length === 0) return;
     const options = model.get('AuthOptions');
     if (options && authOptionLetters(options.value.trim()).has('p')) return;
-    ctx.report({ messageId: 'clear', data: { mechs: plain.join(' and ') }, span: options?.span ?? mechanisms.span });
+    ctx.report({ messageId: 'clear', data: { mechs: plain.join(' and ') }, span: options?.span ?? mechanisms.span, subject: 'AuthOptions' });
   },
 });

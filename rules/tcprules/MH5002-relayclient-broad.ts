@@ -26,6 +26,8 @@ export default defineRule({
         messageId: 'network',
         data: { address: g.rule.address, addresses: count(g.addresses), cidrs: describeBlocks(g.blocks), space },
         span: g.rule.addressSpan,
+        // The network, as a policy's relay.networks and accept: entries name it.
+        subject: describeBlocks(g.blocks),
         ...(g.publicAddresses > 0 ? { severity: 'high' as const } : {}),
       });
     }

@@ -10,7 +10,7 @@ import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
 import { renderAccess, renderList, renderTcpSmtp } from '../render/blocks.js';
 import { relayKeys } from '../render/networks.js';
-import { renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
+import { LIMITS, renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
 import { Dirs, linkRefused } from './dirs.js';
@@ -20,6 +20,7 @@ import { aliasSources, inQueueDirectory, mapSpec } from '../model/cf-paths.js';
 import { DB_TYPES } from '../host/paths.js';
 import { parseAs, type SendmailCfDoc } from '../parsers/documents.js';
 import { openRegular, readFd } from './write.js';
+import { withAcceptances, type Acceptance } from './accept.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
 export interface Command {
@@ -261,6 +262,15 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
     ...(policy.auth?.['require-tls'] ? { authRequireTls: true } : {}),
     ...(policy.smrsh ? { smrsh: layout.smrshBin } : {}),
     ...(policy.listen === 'local-only' ? { localOnly: true } : {}),
+    ...(policy.forwardPath ? { forwardPath: policy.forwardPath.join(':') } : {}),
+    ...(policy.dontBlameSendmail ? { dontBlameSendmail: policy.dontBlameSendmail.length ? policy.dontBlameSendmail.join(',') : 'safe' } : {}),
+    ...(policy.unsafeGroupWrites !== undefined ? { unsafeGroupWrites: policy.unsafeGroupWrites } : {}),
+    ...(policy.receivedHeader !== undefined ? { receivedHeader: policy.receivedHeader } : {}),
+    ...(policy.limits ? { limits: (Object.keys(LIMITS) as (keyof typeof LIMITS)[]).filter((k) => policy.limits![k] !== undefined).map((k) => ({ option: LIMITS[k].option, value: policy.limits![k]! })) } : {}),
+    ...(policy.runAsUser !== undefined ? { runAsUser: policy.runAsUser } : {}),
+    ...(policy.safeFileEnvironment !== undefined ? { safeFileEnvironment: policy.safeFileEnvironment } : {}),
+    // The policy's networks decide who relays: FEATUREs that relay for others go from the .mc.
+    ...(policy.relay?.networks ? { dropWeakRelay: true } : {}),
   };
 }
 
@@ -285,10 +295,21 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   const plan: Plan = { policyPath: opts.policyName, root: opts.root, layout, files: [], actions: [], notes: [], localOnly: policy.listen === 'local-only' };
   const asRoot = process.getuid?.() === 0;
 
+  // The policy's accepted findings are written into each file it manages as suppressions (apply/accept.ts).
+  const acceptList = policy.accept ?? [];
+  const acceptUsed = new Set<Acceptance>();
+  // Always through it: with no entries left, the lines an earlier run wrote are taken out.
+  const accepted = (text: string, kind: FileKind, path: string): string => {
+    const r = withAcceptances(text, kind, path, acceptList, plan.localOnly);
+    for (const a of r.used) acceptUsed.add(a);
+    for (const f of r.unplaced) plan.notes.push(`${path}:${f.line}: ${f.ruleId} is accepted by the policy, but no suppression line can go before this line (it continues another, or lies inside m4 text): suppress it yourself`);
+    return r.text;
+  };
   const addFile = (artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined, extra: Partial<Pick<FilePlan, 'validator' | 'post' | 'derived'>> & { mode?: number } = {}): FilePlan | undefined => {
     const current = fs.read(path);
-    const after = render(current?.text);
-    if (after === undefined) return undefined;
+    const rendered = render(current?.text);
+    if (rendered === undefined) return undefined;
+    const after = kind ? accepted(rendered, kind, path) : rendered;
     let { mode, uid, gid } = current ? { mode: current.st.mode & 0o7777, uid: current.st.uid, gid: current.st.gid } : { mode: extra.mode ?? 0o644, uid: 0, gid: 0 };
     if (!current) {
       // A new file: root-owned, with the directory's group when the directory passes its group on (setgid).
@@ -326,6 +347,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
           if (i === 0 && a.postmaster) set.push(['postmaster', a.postmaster]);
           else if (i === 0 && t === undefined) set.push(['postmaster', 'root']);
           if (i === 0 && a.root) set.push(['root', a.root]);
+          if (i === 0 && a.mailerDaemon) set.push(['mailer-daemon', a.mailerDaemon]);
           return renderAliases(t, { strip: a.strip ?? [], set }, path);
         }, { validator: 'aliases', ...(target.db ? { derived: target.db, post: [{ argv: ['sendmail', '-bi', `-oA${target.class === 'implicit' ? '' : `${target.class}:`}${target.name}`], ...(target.name !== path ? { source: target.name } : {}), why: 'rebuild the aliases database (newaliases)' }] } : {}) });
       });
@@ -333,7 +355,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     const access = keys ? accessTarget(fs, model, layout, plan) : undefined;
     if (keys && access) {
       const { path } = access;
-      addFile('access', path, 'access', (t) => renderAccess(t, keys.access, keys.accessSkipped, { render: opts.render, policy: opts.policyName, path, networks: keys.blocks }), {
+      addFile('access', path, 'access', (t) => renderAccess(t, keys.access, keys.accessSkipped, { render: opts.render, path, networks: keys.blocks }), {
         validator: 'access',
         derived: access.db,
         post: [{ argv: ['makemap', access.class, access.name], stdin: path, ...(access.name !== path ? { source: access.name } : {}), why: 'rebuild the access database' }],
@@ -358,7 +380,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     if (keys) {
       const path = tcpRulesPath(layout, tree);
       const cdb = `${path}.cdb`;
-      addFile('tcp.smtp', path, 'tcp-rules', (t) => renderTcpSmtp(t, keys.tcp, keys.tcpSkipped, { render: opts.render, policy: opts.policyName, path, cdb, networks: keys.blocks }), {
+      addFile('tcp.smtp', path, 'tcp-rules', (t) => renderTcpSmtp(t, keys.tcp, keys.tcpSkipped, { render: opts.render, path, cdb, networks: keys.blocks }), {
         validator: 'tcp-rules',
         derived: cdb,
         post: [{ argv: ['tcprules', cdb, `${cdb}.tmp`], stdin: path, why: 'compile the tcpserver rules' }],
@@ -366,6 +388,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     }
   }
 
+  for (const a of acceptList) if (!acceptUsed.has(a)) plan.notes.push(`accept: ${a.rule} for "${a.value}" matches no finding in the files apply manages`);
   if (!opts.filesOnly) {
     hostActions(policy, layout, fs, tree, plan, wantsSendmail);
     for (const f of plan.files) {

@@ -24,11 +24,14 @@ import { realRunner, verifyApplied, type Check, type Runner } from './verify.js'
 import { pidFileOf, realProcesses, reloadDaemon, runningDaemon, type Processes } from './daemon.js';
 import { SourceFile } from '../core/source.js';
 import { parseAs } from '../parsers/documents.js';
+import { acceptValue } from './accept.js';
 import { startRun, type RunRecord } from './manifest.js';
 
 export interface ApplyOptions {
   root: string;
   dryRun: boolean;
+  /** A real run prints the unified diffs too (a dry run always does). */
+  diff?: boolean;
   exitCode: boolean;
   /** The directory of run directories (default ROOT/var/backups/mailharden). */
   backupDir?: string;
@@ -77,16 +80,25 @@ export function commandLine(c: Command, quote: (s: string) => string = shq): str
   return `${c.argv.map(quote).join(' ')}${c.stdin ? ` < ${quote(c.stdin)}` : ''}`;
 }
 
+/** What makes a candidate's finding the same as one the current file has: the rule, and the subject or the message's key. */
+export function gateKey(f: Pick<Finding, 'ruleId' | 'message' | 'subject'>): string {
+  return f.subject !== undefined ? `${f.ruleId}\u0000subject\u0000${f.subject}` : `${f.ruleId}\u0000${findingKey(f)}`;
+}
+
 /** What linting a candidate found that the current file does not have, and how many findings remain anyway. */
 export function introducedFindings(file: FilePlan, rules: readonly AnyRule[], localOnly: boolean): { introduced: Finding[]; remaining: number } {
   if (!file.kind) return { introduced: [], remaining: 0 };
   const settings = { localOnly };
-  // Compared as the baseline compares findings (findingKey: the message without its numbers), since
-  // an edit above shifts the lines a message names, and a finding the file already had is not new.
-  const key = (f: Finding): string => `${f.ruleId}\u0000${findingKey(f)}`;
+  // Compared by what a finding is about, not where it is or how it is worded: its rule and subject
+  // (CRLF line endings stay one finding whether 3 entries hold a CR or 1), else its message without
+  // numbers (findingKey, as the baseline compares), since an edit above shifts the lines a message
+  // names. A finding the file already had is not new.
+  const key = gateKey;
   const before = new Map<string, number>();
-  if (file.before !== undefined) for (const f of lintText(file.before, file.kind, rules, { path: file.path, settings })) before.set(key(f), (before.get(key(f)) ?? 0) + 1);
-  const after = lintText(file.after, file.kind, rules, { path: file.path, settings });
+  // A suppressed finding is a decision already made (the policy's accept: entries are written into the
+  // candidate as suppressions): only the others count, before and after.
+  if (file.before !== undefined) for (const f of lintText(file.before, file.kind, rules, { path: file.path, settings })) if (!f.suppressed) before.set(key(f), (before.get(key(f)) ?? 0) + 1);
+  const after = lintText(file.after, file.kind, rules, { path: file.path, settings }).filter((f) => !f.suppressed);
   const introduced: Finding[] = [];
   for (const f of after) {
     const n = before.get(key(f)) ?? 0;
@@ -218,6 +230,32 @@ function isAlive(pid: number): boolean {
 }
 
 /**
+ * How to accept what the gate refused, as policy lines to copy: each rule and value, and a reason to
+ * write. Only values the schema allows are offered (anything else would not load).
+ */
+function acceptHint(list: readonly { rule: string; value: string }[]): string[] {
+  const ok = list.filter((a) => /^[^\s#'"`\\]{1,255}$/.test(a.value) && !UNSAFE_CHARS.test(a.value));
+  if (ok.length === 0) return [];
+  return [
+    'to go ahead anyway, record the decision in the policy (apply then writes it into the file as a suppression with your reason, and lint shows the finding suppressed):',
+    '  accept:',
+    ...ok.flatMap((a) => [`    - rule: ${a.rule}`, `      value: ${a.value}`, '      reason: "why, who decided, when"']),
+  ];
+}
+
+/** Host actions by kind: the plan's action types, and the databases rebuilt by post-commands. */
+type HostTally = Record<Plan['actions'][number]['type'] | 'rebuild', number>;
+const hostTally = (): HostTally => ({ link: 0, remove: 0, chmod: 0, chattr: 0, rebuild: 0 });
+
+/** `3 host actions (1 link, 2 chattr)`: the total, then each kind that is there. */
+export function hostSummary(t: HostTally): string {
+  const names: [keyof HostTally, string, string][] = [['link', 'link', 'links'], ['remove', 'removal', 'removals'], ['chmod', 'chmod', 'chmod'], ['chattr', 'chattr', 'chattr'], ['rebuild', 'rebuild', 'rebuilds']];
+  const total = names.reduce((n, [k]) => n + t[k], 0);
+  const parts = names.filter(([k]) => t[k] > 0).map(([k, one, many]) => `${t[k]} ${t[k] === 1 ? one : many}`);
+  return `${total} host action${total === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+/**
  * `mailharden apply`: plan, check the candidates with the linter, then either show the plan (dry run) or
  * validate with the real programs, back up, write atomically, run the post-commands and set attributes.
  * Returns the exit code (EXIT).
@@ -249,15 +287,22 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
 
   // 1. The generator never offers a file its own linter rejects.
   const blocked: string[] = [];
+  const acceptable: { rule: string; value: string }[] = [];
   for (const f of changed) {
     const { introduced, remaining } = introducedFindings(f, o.rules, plan.localOnly);
-    for (const x of introduced.filter((x) => atLeast(x.severity, BLOCKING))) blocked.push(`${shown(f.path)} (planned):${x.line}:${x.column}: ${x.severity} ${x.ruleId}: ${x.message}`);
+    for (const x of introduced.filter((x) => atLeast(x.severity, BLOCKING))) {
+      blocked.push(`${shown(f.path)} (planned):${x.line}:${x.column}: ${x.severity} ${x.ruleId}: ${x.message}`);
+      const value = acceptValue(x);
+      if (value !== undefined && o.rules.find((r) => r.meta.id === x.ruleId)?.meta.suppressible !== false && !acceptable.some((a) => a.rule === x.ruleId && a.value === value)) acceptable.push({ rule: x.ruleId, value });
+    }
     if (remaining > 0) plan.notes.push(`${f.path}: lint still reports ${remaining} finding${remaining === 1 ? '' : 's'} the policy does not cover (mailharden lint ${shown(f.path)})`);
   }
-  if (blocked.length) throw UserError.lines(["the policy would produce files that fail mailharden's own rules:", ...blocked], EXIT.usage);
+  if (blocked.length) throw UserError.lines(["the policy would produce files that fail mailharden's own rules:", ...blocked, ...acceptHint(acceptable)], EXIT.usage);
 
-  // 2. The plan.
-  for (const f of changed) o.out(await unifiedDiff({ ...f, path: shown(f.path) }));
+  // 2. The plan: a dry run shows the diffs; a real run, which usually follows one, names each file
+  // (the diffs again with --diff).
+  if (o.dryRun || o.diff) for (const f of changed) o.out(await unifiedDiff({ ...f, path: shown(f.path) }));
+  else if (changed.length) o.out(`Files${o.root === '/' ? '' : ` (paths inside ${o.root})`}, --diff shows the changes:\n${changed.map((f) => `  ${f.before === undefined ? 'create' : 'change'} ${shq(f.path)}`).join('\n')}\n`);
   const pendingActions = plan.actions;
   const commands = [
     ...changed.filter((f) => f.immutable).map((f) => `chattr -i ${shq(f.path)}    # immutable: cleared for the write, set again after`),
@@ -271,7 +316,15 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   const created = changed.filter((f) => f.before === undefined).length;
   const stale = o.postCommands ? plan.files.filter((f) => f.stale) : [];
   const hostCount = pendingActions.length + stale.length;
-  const summary = `${created} to create, ${changed.length - created} to change, ${plan.files.length - changed.length} unchanged; ${hostCount} host action${hostCount === 1 ? '' : 's'}`;
+  const locked = changed.filter((f) => f.immutable);
+  // What the host actions are, counted as they would run: a changed immutable file is two chattr
+  // (cleared for the write, set again), a rebuild is one per post-command of a changed or stale file.
+  const pending = hostTally();
+  for (const a of pendingActions) pending[a.type]++;
+  pending.chattr += 2 * locked.length;
+  if (o.postCommands) pending.rebuild += plan.files.filter((f) => changes(f) || f.stale).reduce((n, f) => n + f.post.length, 0);
+  const counts = (verbs: { create: string; change: string }, tally: HostTally): string => `${created} ${verbs.create}, ${changed.length - created} ${verbs.change}, ${plan.files.length - changed.length} unchanged; ${hostSummary(tally)}`;
+  const summary = counts({ create: 'to create', change: 'to change' }, pending);
   if (o.script) {
     // Through a temp file and a rename: a link planted at the script's name is replaced, not followed.
     try {
@@ -286,12 +339,12 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     return EXIT.ok;
   }
   if (o.dryRun) {
+    if (locked.length && !o.allowChattr) o.err(`mailharden: note: immutable (chattr +i): a real run needs --allow-chattr to change ${locked.map((f) => shq(shown(f.path))).join(', ')}\n`);
     o.out(`Plan: ${summary}.\n`);
     return o.exitCode ? EXIT.findings : EXIT.ok; // --exit-code: changes pending exit as findings do
   }
 
   // 3. Immutable targets.
-  const locked = changed.filter((f) => f.immutable);
   if (locked.length && !o.allowChattr) {
     o.err(`mailharden: immutable (chattr +i), nothing written; rerun with --allow-chattr to clear and restore the bit:\n${locked.map((f) => `  ${shown(f.path)}`).join('\n')}\n`);
     return EXIT.immutable;
@@ -390,6 +443,9 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   // Each action on its own: one that fails (an entry turned into a directory meanwhile) is reported
   // with the others, and the steps after it (modes, databases, attributes) still run.
   const problems: string[] = [];
+  // What ran, for the summary: the chattr of the writes above, then each action as it succeeds.
+  const ran = hostTally();
+  ran.chattr += 2 * locked.length;
   for (const a of pendingActions) {
     if (a.type === 'chattr') continue;
     try {
@@ -397,12 +453,13 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
         // The directory itself, through its own verified descriptor.
         fchmodSync(dirs.need(a.path).fd, a.mode);
         record?.add({ op: 'chmod', path: a.path, from: a.from, to: a.mode });
-        continue;
+      } else {
+        const dir = dirs.need(posix.dirname(a.path), {});
+        if (a.type === 'link') atomicLink(dir, posix.basename(a.path), a.target);
+        else removeEntry(dir, posix.basename(a.path));
+        record?.entry('smrsh', dir, posix.basename(a.path));
       }
-      const dir = dirs.need(posix.dirname(a.path), {});
-      if (a.type === 'link') atomicLink(dir, posix.basename(a.path), a.target);
-      else removeEntry(dir, posix.basename(a.path));
-      record?.entry('smrsh', dir, posix.basename(a.path));
+      ran[a.type]++;
     } catch (e) {
       problems.push(`${actionLine(a)}: ${e instanceof UserError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`);
     }
@@ -414,7 +471,10 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
         try {
           const note = runPost(c, f, dirs, workdir());
           if (note) o.err(note);
-          else if (record && f.derived) record.entry('database', dirs.need(posix.dirname(f.derived)), posix.basename(f.derived));
+          else {
+            ran.rebuild++;
+            if (record && f.derived) record.entry('database', dirs.need(posix.dirname(f.derived)), posix.basename(f.derived));
+          }
         } catch (e) {
           problems.push((e as Error).message);
         }
@@ -426,13 +486,14 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     if (a.type !== 'chattr') continue;
     try {
       chattr(dirs.need(posix.dirname(a.path)), posix.basename(a.path), a.immutable, shown(a.path));
+      ran.chattr++;
       record?.add({ op: 'chattr', path: a.path, from: !a.immutable, to: a.immutable });
     } catch (e) {
       problems.push((e as Error).message);
     }
   }
   if (problems.length) throw UserError.lines(['files written, but:', ...problems], EXIT.runtime);
-  const applied = `${summary.replace(/to create/, 'created').replace(/to change/, 'changed')}.${record ? ` Backup: ${record.shown}` : ''}`;
+  const applied = `${counts({ create: 'created', change: 'changed' }, ran)}.${record ? ` Backup: ${record.shown}` : ''}`;
   record?.finish();
   // After the run is recorded: a run whose check fails can still be rolled back.
   const code = reportVerified(plan, policy, dirs, o, applied);

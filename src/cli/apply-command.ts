@@ -19,6 +19,7 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
   return applyPolicy(policy, {
     root,
     dryRun: Boolean(opts.dryRun),
+    diff: Boolean(opts.diff),
     exitCode: Boolean(opts.exitCode),
     ...(typeof opts.backupDir === 'string' ? { backupDir: opts.backupDir } : {}),
     backup: opts.backup !== false,

@@ -49,6 +49,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .description('render a policy into the mail configuration: diffs first, then validated, backed-up, atomic writes')
     .argument('<policy>', 'the policy (YAML)')
     .option('--dry-run', 'print the plan (unified diffs and commands) and write nothing')
+    .option('--diff', 'without --dry-run: print the unified diffs too (a real run names each file it writes)')
     .option('--exit-code', 'with --dry-run: exit 1 when changes are pending (a drift check for CI)')
     .option('--root <dir>', 'apply to the tree laid out under DIR as "/" (a config repository, a chroot)', '/')
     .option('--backup-dir <dir>', 'the directory of runs: each run\'s copies of the old files and its manifest go to DIR/<timestamp> (default: ROOT/var/backups/mailharden)')

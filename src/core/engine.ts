@@ -77,6 +77,7 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: st
   // Only a rule about what m4 builds (its kinds are the .mc and the cf, nothing else) judges one cause in
   // both; the engine's rules (parse errors, suppressions) are about each file's own text.
   if (meta.kinds.length === 2 && meta.kinds.includes('sendmail-mc') && meta.kinds.includes('sendmail-cf') && meta.phase !== 'post') finding.cause = r.cause === undefined ? causeOf(meta.id, r.data) : `${meta.id}\0${r.cause}`;
+  if (r.subject !== undefined) finding.subject = r.subject;
   const text = lineText(start.line);
   if (text !== undefined) attachSnippet(finding, text);
   return finding;

@@ -56,6 +56,13 @@ export interface Report<M extends string = string> {
    * each: a .mc finding and a cf finding with the same cause are one (default: the message's data).
    */
   cause?: string;
+  /**
+   * What the finding is about, when the message words it in a way that varies with things that are no
+   * change of the problem (a count, "entry" or "entries", a list of flags that grows or shrinks): apply's
+   * gate takes a finding with the same rule and subject as the one the file already had (default: the
+   * message without its numbers, findingKey).
+   */
+  subject?: string;
 }
 
 /** Settings that change what some rules require, from `.mailharden.yaml` `settings:`. */

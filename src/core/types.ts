@@ -66,6 +66,8 @@ export interface Finding {
    * it judged (its report's data). Not output; the lint job joins a cf's finding to its .mc's by it.
    */
   cause?: string;
+  /** What the finding is about, for comparing a file before and after an edit (Report.subject). Not output. */
+  subject?: string;
 }
 
 /** A place related to a finding (SARIF relatedLocations). */

@@ -10,6 +10,18 @@ const ALIAS_NAME = '^[A-Za-z0-9][A-Za-z0-9._+-]*$';
 /** An address or local name an alias may point at: no blanks, quotes, commas, pipes or `#`. */
 const ALIAS_TARGET = '^[A-Za-z0-9._+-]+(@[A-Za-z0-9.-]+)?$';
 
+/** One place of ForwardPath: a path that may use sendmail macros ($z, $w, $u, ${name}); no `:`, which separates them. */
+const FORWARD_ITEM = '^[A-Za-z0-9$._/+{}-]+$';
+/**
+ * A Received: header: sendmail macro text, no quote, backtick, `#`, backslash or control character (m4
+ * and the cf take it as text), no blank at either end (the cf's reader drops those).
+ */
+const RECEIVED_HEADER = '^[A-Za-z0-9$?|.,:;()_+@/={}<>!&%*-]([A-Za-z0-9 $?|.,:;()_+@/={}<>!&%*-]*[A-Za-z0-9$?|.,:;()_+@/={}<>!&%*-])?$';
+/** A value an accept entry names: one word, no quote, backtick, `#`, backslash, control or bidi character. */
+const ACCEPT_VALUE = '^[^\\s\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]+$';
+/** An accept entry's reason: one line of text with a word in it, no quote, backtick, `#`, backslash, control or bidi character. */
+const ACCEPT_REASON = '^[^\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]*[^\\s\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\][^\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]*$';
+
 /**
  * The JSON Schema of the policy file: the single source of its shape (`mailharden schema` prints it,
  * editors use it through `# yaml-language-server: $schema=…`). Values are constrained here: none
@@ -67,6 +79,7 @@ export const POLICY_SCHEMA = {
         strip: { description: 'Aliases to remove.', type: 'array', uniqueItems: true, items: { type: 'string', maxLength: 64, pattern: ALIAS_NAME } },
         postmaster: { description: 'Where postmaster mail goes.', type: 'string', maxLength: 254, pattern: ALIAS_TARGET },
         root: { description: 'Where root mail goes.', type: 'string', maxLength: 254, pattern: ALIAS_TARGET },
+        mailerDaemon: { description: 'Where mail to MAILER-DAEMON goes (replies to bounces; MH2005).', type: 'string', maxLength: 254, pattern: ALIAS_TARGET },
       },
     },
     greeting: { description: 'SmtpGreetingMessage: no version, no newline or #, no m4 macro parameter ($0 to $9, $@); the first word $j or the host name.', type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9$ .,:;()_+@/-]+$' },
@@ -84,6 +97,48 @@ export const POLICY_SCHEMA = {
       additionalProperties: false,
       properties: { 'require-tls': { description: 'Offer AUTH PLAIN/LOGIN only after STARTTLS (AuthOptions p).', type: 'boolean' } },
     },
+    forwardPath: {
+      description: 'sendmail ForwardPath: where .forward files are looked for, in order ($z the home directory, $w the host name, $u the user); [] reads none (MH1015).',
+      type: 'array',
+      items: { type: 'string', minLength: 1, maxLength: 255, pattern: FORWARD_ITEM },
+    },
+    dontBlameSendmail: {
+      description: 'sendmail DontBlameSendmail flags: [safe] (or []) keeps every file safety check (MH1018); each other flag turns one off.',
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9]*$' },
+    },
+    unsafeGroupWrites: { description: 'sendmail UnsafeGroupWrites: true (its default) treats group-writable .forward and :include: files as unsafe (MH1019): the cf lines and the deprecated confUNSAFE_GROUP_WRITES define are removed; false writes False.', type: 'boolean' },
+    receivedHeader: { description: 'The Received: header sendmail adds (confRECEIVED_HEADER), without $v or $Z (MH1022).', type: 'string', minLength: 1, maxLength: 400, pattern: RECEIVED_HEADER },
+    limits: {
+      description: 'sendmail limits of what one client or message may take (MH1023); each a positive whole number.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxDaemonChildren: { description: 'MaxDaemonChildren: SMTP sessions served at once.', type: 'integer', minimum: 1, maximum: 100000 },
+        connectionRateThrottle: { description: 'ConnectionRateThrottle: new connections a second.', type: 'integer', minimum: 1, maximum: 100000 },
+        maxRecipientsPerMessage: { description: 'MaxRecipientsPerMessage: recipients of one message.', type: 'integer', minimum: 1, maximum: 1000000 },
+        badRcptThrottle: { description: 'BadRcptThrottle: unknown recipients a client may try before each is slowed down.', type: 'integer', minimum: 1, maximum: 100000 },
+        maxMessageSize: { description: 'MaxMessageSize: bytes of one message.', type: 'integer', minimum: 1, maximum: 2147483647 },
+      },
+    },
+    runAsUser: { description: 'sendmail RunAsUser: the user (user:group, or uid) the daemon runs as after it has opened its sockets; not root (MH1020). Needs a local mailer that does not rely on root.', type: 'string', minLength: 1, maxLength: 65, pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]*(:[A-Za-z0-9_][A-Za-z0-9._-]*)?$' },
+    safeFileEnvironment: { description: 'sendmail SafeFileEnvironment: the directory deliveries to files are confined to (a chroot), not / (MH1020).', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+    accept: {
+      description: 'Findings the site has decided to live with: apply does not refuse a file for them, and writes a mailharden-disable-next-line suppression with the reason before the line concerned, so lint shows them suppressed. Each entry covers one rule for one value only.',
+      type: 'array',
+      uniqueItems: true,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rule', 'value', 'reason'],
+        properties: {
+          rule: { description: 'The rule id (MH3001).', type: 'string', pattern: '^MH[0-9]{4}$' },
+          value: { description: 'What the finding is about: a network as a CIDR (MH3001, MH5002), or the value its message quotes (Connect:10.1).', type: 'string', minLength: 1, maxLength: 255, pattern: ACCEPT_VALUE },
+          reason: { description: 'Why, who decided and when: written into the file after the suppression.', type: 'string', minLength: 3, maxLength: 200, pattern: ACCEPT_REASON },
+        },
+      },
+    },
   },
 } as const;
 
@@ -98,7 +153,7 @@ export interface Policy {
   relay?: { networks?: string[]; domains?: string[] };
   privacy?: string[];
   smrsh?: { allow?: string[] };
-  aliases?: { strip?: string[]; postmaster?: string; root?: string };
+  aliases?: { strip?: string[]; postmaster?: string; root?: string; mailerDaemon?: string };
   greeting?: string;
   help?: boolean;
   logLevel?: number;
@@ -106,4 +161,12 @@ export interface Policy {
   queue?: { mode?: string };
   immutable?: string[];
   auth?: { 'require-tls'?: boolean };
+  forwardPath?: string[];
+  dontBlameSendmail?: string[];
+  unsafeGroupWrites?: boolean;
+  receivedHeader?: string;
+  limits?: { maxDaemonChildren?: number; connectionRateThrottle?: number; maxRecipientsPerMessage?: number; badRcptThrottle?: number; maxMessageSize?: number };
+  runAsUser?: string;
+  safeFileEnvironment?: string;
+  accept?: { rule: string; value: string; reason: string }[];
 }

@@ -5,6 +5,8 @@ import { parseYamlText, readConfigText, sortByPosition } from '../core/yaml-file
 import { smrshForbidden } from '../model/programs.js';
 import { POLICY_SCHEMA, type Policy } from './schema.js';
 import { loadExternal } from '../core/external.js';
+import { rules } from '../../rules/index.js';
+import { versionMacros } from '../model/option-values.js';
 
 /** Files `immutable:` may name: the ones apply manages. */
 export const MANAGED_FILES = ['sendmail.cf', 'sendmail.mc', 'submit.cf', 'submit.mc', 'aliases', 'access', 'helpfile', 'rcpthosts', 'tcp.smtp'] as const;
@@ -40,6 +42,12 @@ export function greetingProblem(greeting: string, hostname: string | undefined):
   return undefined;
 }
 
+function balancedParens(s: string): boolean {
+  let depth = 0;
+  for (const c of s) if ((depth += c === '(' ? 1 : c === ')' ? -1 : 0) < 0) return false;
+  return depth === 0;
+}
+
 /** What the schema cannot say: CIDRs that are networks, forbidden smrsh programs, a version-free greeting. */
 function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
   const out: Problem[] = [];
@@ -70,6 +78,29 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
   }
   p.aliases?.strip?.forEach((a, i) => {
     if (typeof a === 'string' && REQUIRED_ALIASES.has(a.toLowerCase())) out.push({ path: ['aliases', 'strip', i], message: `"${a}" is required (RFC 5321 and system mail): it cannot be stripped` });
+  });
+  // m4 replaces $0…$9, $#, $* and $@ in a define's value, quoted or not (see greetingProblem).
+  const m4Parameter = (v: string): string | undefined => /\$[0-9#*@]/.exec(v)?.[0];
+  p.forwardPath?.forEach((f, i) => {
+    const param = typeof f === 'string' ? m4Parameter(f) : undefined;
+    if (param) out.push({ path: ['forwardPath', i], message: `holds ${param}, which m4 replaces when sendmail.cf is built from sendmail.mc` });
+  });
+  if (typeof p.receivedHeader === 'string') {
+    const param = m4Parameter(p.receivedHeader);
+    const version = versionMacros(p.receivedHeader);
+    if (param) out.push({ path: ['receivedHeader'], message: `holds ${param}, which m4 replaces when sendmail.cf is built from sendmail.mc` });
+    else if (version.length) out.push({ path: ['receivedHeader'], message: `shows the version (${version.join(' and ')}) in every message` });
+    else if (!balancedParens(p.receivedHeader)) out.push({ path: ['receivedHeader'], message: 'opens a parenthesis it does not close (or closes one it did not open)' });
+  }
+  if (typeof p.runAsUser === 'string' && /^(0|root)(:|$)/.test(p.runAsUser)) out.push({ path: ['runAsUser'], message: `"${p.runAsUser}" keeps root: name the user the daemon runs as instead (or leave the key out)` });
+  const seen = new Set<string>();
+  p.accept?.forEach((a, i) => {
+    if (typeof a?.rule !== 'string' || typeof a.value !== 'string') return;
+    const rule = rules.find((r) => r.meta.id === a.rule);
+    if (!rule) out.push({ path: ['accept', i, 'rule'], message: `${a.rule} is not a mailharden rule (mailharden rules lists them)` });
+    else if (rule.meta.suppressible === false) out.push({ path: ['accept', i, 'rule'], message: `${a.rule} cannot be accepted: fix the configuration instead` });
+    if (seen.has(`${a.rule} ${a.value}`)) out.push({ path: ['accept', i], message: `${a.rule} for "${a.value}" is accepted twice` });
+    seen.add(`${a.rule} ${a.value}`);
   });
   p.immutable?.forEach((f, i) => {
     if (typeof f === 'string' && !(MANAGED_FILES as readonly string[]).includes(f)) out.push({ path: ['immutable', i], message: `"${f}" is not a file apply manages (${MANAGED_FILES.join(', ')})` });

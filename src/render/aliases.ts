@@ -19,7 +19,8 @@ function aliasLine(name: string, target: string): string {
  * Patches an aliases file: stripped entries disappear with their continuation lines, each alias the
  * policy sets gets exactly one entry (the first one rewritten in place, later duplicates removed; sendmail
  * lets the last one win, so none may stay), and missing ones are appended. Everything else is kept byte
- * for byte. `text` undefined: the file does not exist yet.
+ * for byte, but for an indented line after a comment, which sendmail drops (it gets a `#`). `text`
+ * undefined: the file does not exist yet.
  */
 export function renderAliases(text: string | undefined, want: AliasesSettings, path = 'aliases'): string {
   const file = new SourceFile(path, text ?? '');
@@ -42,6 +43,13 @@ export function renderAliases(text: string | undefined, want: AliasesSettings, p
     if (e.endLine === e.line && e.value.replace(/^[ \t]+|[ \t]+$/g, '') === target) continue;
     // Written as the plain name sendmail stores (`"root"` and `Root` are both root).
     edits.replaceLines(e.line, e.endLine, [aliasLine(key, target)]);
+  }
+  // An indented line after a comment line is part of the comment to sendmail, which drops it
+  // silently (MH2007): it is written as the comment it is, so the file says what sendmail reads.
+  for (const o of doc.orphans) {
+    if (o.reason !== 'after-comment') continue;
+    const at = file.lineStart(o.line);
+    edits.replace(at, at, '#');
   }
   const missing = [...(want.set ?? [])].filter(([n]) => !seen.has(n.toLowerCase())).map(([n, t]) => aliasLine(n, t));
   if (text === undefined) {

@@ -5,6 +5,12 @@ import { contains, keyShape, type Block } from '../model/tcprules.js';
 import { TextEdits } from './edits.js';
 import type { Render } from './templates.js';
 
+/**
+ * The block's first line starts with this (the rest of the line is a comment). Older versions wrote
+ * the policy's file name after it (`…: written from the policy (site.yaml); …`): the marker is
+ * recognised by this prefix, so such a block is still the managed one and is rewritten once, without
+ * the name (renaming the policy is no change to the host).
+ */
 export const BLOCK_BEGIN = '# BEGIN mailharden relay networks';
 export const BLOCK_END = '# END mailharden relay networks';
 
@@ -57,8 +63,8 @@ function tcpKeysInside(keys: readonly string[], networks: readonly Block[]): boo
  * RELAYCLIENT too (it is more specific than the block). Deny rules and all other rules are kept, and
  * an explicit default rule is added when there is none.
  */
-export function renderTcpSmtp(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; policy: string; path: string; cdb: string; networks?: readonly Block[] }): string {
-  const block = ctx.render('tcp-relay-block', { policy: ctx.policy, rules: keys.map((key) => ({ key })), skipped });
+export function renderTcpSmtp(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; path: string; cdb: string; networks?: readonly Block[] }): string {
+  const block = ctx.render('tcp-relay-block', { rules: keys.map((key) => ({ key })), skipped });
   if (text === undefined) return ctx.render('tcp.smtp', { cdb: ctx.cdb, path: ctx.path, block: block.replace(/\n$/, '') });
   const file = new SourceFile(ctx.path, text);
   const edits = new TextEdits(file);
@@ -110,17 +116,24 @@ function isAddressKey(tag: string, key: string): boolean {
 
 /**
  * sendmail's access map with the policy's relay networks as `Connect:` RELAY entries in one block.
- * Address entries with the RELAY action outside the block are removed (the policy decides who relays);
- * every other entry is kept as it is.
+ * Address entries with the RELAY action outside the block are removed (the policy decides who relays),
+ * and so are `From:` RELAY entries (relaying by a sender anyone can forge); every other entry is kept.
  */
-export function renderAccess(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; policy: string; path: string; networks?: readonly Block[] }): string {
-  const block = ctx.render('access-relay-block', { policy: ctx.policy, keys, skipped });
+export function renderAccess(text: string | undefined, keys: readonly string[], skipped: readonly string[], ctx: { render: Render; path: string; networks?: readonly Block[] }): string {
+  const block = ctx.render('access-relay-block', { keys, skipped });
   if (text === undefined) return block;
   const file = new SourceFile(ctx.path, text);
   const edits = new TextEdits(file);
   const old = findBlock(file);
   for (const e of parseAccess(file).entries) {
-    if (inBlock(old, e.line) || !isAddressKey(e.tag, e.key)) continue;
+    if (inBlock(old, e.line)) continue;
+    // RELAY by envelope sender (From:, read with FEATURE(relay_mail_from)) relays for whoever writes
+    // that sender, and senders are forged at will (MH3002): the policy's networks decide who relays.
+    if (e.tag.toLowerCase() === 'from' && e.action === 'RELAY') {
+      edits.removeLines(e.line, e.line);
+      continue;
+    }
+    if (!isAddressKey(e.tag, e.key)) continue;
     if (e.action === 'RELAY') {
       edits.removeLines(e.line, e.line);
       continue;

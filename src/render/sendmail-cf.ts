@@ -1,6 +1,8 @@
 import { SourceFile } from '../core/source.js';
 import { parseSendmailCf, type CfDocument, type CfOption, type MailerField } from '../parsers/sendmail-cf.js';
 import { TextEdits } from './edits.js';
+import { meantLongName } from '../model/cf-syntax.js';
+import { lookupOption } from '../model/sendmail-options.js';
 
 /** The sendmail settings a policy decides, in the form both the .cf and the .mc renderers take. */
 export interface SendmailSettings {
@@ -15,7 +17,42 @@ export interface SendmailSettings {
   smrsh?: string;
   /** Bind every daemon to loopback. */
   localOnly?: boolean;
+  /** ForwardPath, its places joined with `:` (empty: no .forward is read). */
+  forwardPath?: string;
+  /** DontBlameSendmail flags, joined with `,` (`safe` for none). */
+  dontBlameSendmail?: string;
+  unsafeGroupWrites?: boolean;
+  /** The Received: header's value. */
+  receivedHeader?: string;
+  /** Numeric options (MH1023's limits), in the order they are written. */
+  limits?: readonly { option: LimitOption; value: number }[];
+  runAsUser?: string;
+  safeFileEnvironment?: string;
+  /** Remove the FEATUREs that relay beyond the policy's networks (the .mc only: in a cf they are rulesets). */
+  dropWeakRelay?: boolean;
 }
+
+/** FEATUREs that let clients relay other than by the policy's networks (MH1041, after cf/README). */
+export const WEAK_RELAY_FEATURES: readonly string[] = ['relay_based_on_MX', 'relay_local_from', 'relay_mail_from', 'loose_relay_check', 'relay_entire_domain'];
+
+/** The limits a policy sets, with the .mc macro proto.m4 writes each from. */
+export const LIMITS = {
+  maxDaemonChildren: { option: 'MaxDaemonChildren', macro: 'confMAX_DAEMON_CHILDREN' },
+  connectionRateThrottle: { option: 'ConnectionRateThrottle', macro: 'confCONNECTION_RATE_THROTTLE' },
+  maxRecipientsPerMessage: { option: 'MaxRecipientsPerMessage', macro: 'confMAX_RCPTS_PER_MESSAGE' },
+  badRcptThrottle: { option: 'BadRcptThrottle', macro: 'confBAD_RCPT_THROTTLE' },
+  maxMessageSize: { option: 'MaxMessageSize', macro: 'confMAX_MESSAGE_SIZE' },
+} as const;
+export type LimitOption = (typeof LIMITS)[keyof typeof LIMITS]['option'];
+
+/** The .mc macro of each option a policy sets by name (proto.m4's _OPTION lines; cfhead.m4 for ForwardPath's default). */
+export const OPTION_MACROS = {
+  ForwardPath: 'confFORWARD_PATH',
+  DontBlameSendmail: 'confDONT_BLAME_SENDMAIL',
+  UnsafeGroupWrites: 'confUNSAFE_GROUP_WRITES',
+  RunAsUser: 'confRUN_AS_USER',
+  SafeFileEnvironment: 'confSAFE_FILE_ENV',
+} as const;
 
 /** An option line as FORMATS.md §9 requires: `O`, one space, no leading blank; a `#` escaped. */
 export function cfOptionLine(name: string, value: string): string {
@@ -66,7 +103,26 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
   const edits = new TextEdits(file);
   const lastOptionLine = doc.options.length ? doc.options[doc.options.length - 1]!.line.joined.endLine : (doc.versionLine?.joined.endLine ?? file.lineCount);
 
+  // Lines written to set an option that sendmail reads otherwise: `OName=…` without the space (a
+  // one-letter option, MH1050) and `O Name=…` indented after a comment (part of the comment, MH1051).
+  // Where the policy sets the option, its own line is the one in force, and these go.
+  const miswritten = (name: string): number[] => {
+    const out: number[] = [];
+    for (const o of doc.options) if (o.name !== name && meantLongName(o)?.name === name) for (let n = o.line.joined.startLine; n <= o.line.joined.endLine; n++) out.push(n);
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines.kind(i) !== 'comment' || lines.lineCount(i) < 2) continue;
+      for (let k = 1; k < lines.lineCount(i); k++) {
+        const n = lines.startLine(i) + k;
+        const m = /^[ \t]+O ([A-Za-z][\w.]*) *=/.exec(file.line(n));
+        const found = m ? lookupOption(m[1]!) : undefined;
+        if (found && 'name' in found && found.name === name) out.push(n);
+      }
+    }
+    return out;
+  };
   const setOption = (name: string, value: string): void => {
+    for (const n of miswritten(name)) edits.removeLines(n, n);
     const existing = doc.options.filter((o) => o.name === name);
     const line = cfOptionLine(name, value);
     if (existing.length) {
@@ -88,6 +144,26 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
     for (const o of daemons) {
       const value = loopbackDaemon(o.value);
       if (value !== o.value) edits.replaceLines(o.line.joined.startLine, o.line.joined.endLine, [cfOptionLine('DaemonPortOptions', value)]);
+    }
+  }
+  if (want.forwardPath !== undefined) setOption('ForwardPath', want.forwardPath);
+  if (want.dontBlameSendmail !== undefined) setOption('DontBlameSendmail', want.dontBlameSendmail);
+  // True is sendmail's default, and what the .mc gives once its deprecated define is gone: the lines go.
+  if (want.unsafeGroupWrites === false) setOption('UnsafeGroupWrites', 'False');
+  if (want.unsafeGroupWrites === true) for (const o of doc.options.filter((x) => x.name === 'UnsafeGroupWrites')) edits.removeLines(o.line.joined.startLine, o.line.joined.endLine);
+  for (const l of want.limits ?? []) setOption(l.option, String(l.value));
+  if (want.runAsUser !== undefined) setOption('RunAsUser', want.runAsUser);
+  if (want.safeFileEnvironment !== undefined) setOption('SafeFileEnvironment', want.safeFileEnvironment);
+  if (want.receivedHeader !== undefined) {
+    if (/[\r\n]/.test(want.receivedHeader)) throw new Error('Received header with a line break');
+    // The last Received header is the one sendmail uses (model/sendmail.ts): it is replaced, the others go.
+    const received = doc.headers.filter((h) => h.name.toLowerCase() === 'received');
+    const line = `HReceived: ${want.receivedHeader}`;
+    if (received.length === 0) edits.insertAfter(lastOptionLine, [line]);
+    const last = received[received.length - 1];
+    for (const h of received) {
+      if (h === last && h.line.joined.startLine === h.line.joined.endLine && file.line(h.line.joined.startLine) === line) continue;
+      edits.replaceLines(h.line.joined.startLine, h.line.joined.endLine, h === last ? [line] : []);
     }
   }
   if (want.smrsh) {

@@ -3,7 +3,10 @@ import { UserError } from '../core/errors.js';
 import { visibleControls } from '../core/visible.js';
 import { parseSendmailMc, rescanned, type McArg, type McCall, type McDocument } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
-import { loopbackDaemon, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
+import { LIMITS, loopbackDaemon, OPTION_MACROS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
+
+/** The .mc macro of each limit option. */
+const LIMITS_BY_OPTION: ReadonlyMap<string, string> = new Map(Object.values(LIMITS).map((l) => [l.option, l.macro]));
 import { lookupOption, optionForLetter } from '../model/sendmail-options.js';
 
 /**
@@ -130,6 +133,16 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     replaceCall(file, edits, existing, text);
   };
 
+  /** Removes every define of a macro (each must be plain text, like one setDefine replaces). */
+  const dropDefines = (macro: string): void => {
+    lastDefine(macro);
+    for (const c of doc.calls.filter((x) => x.name === 'define' && x.args[0]?.text === macro)) {
+      const code = codeIn(file, c);
+      if (code) refuse(code.span.start, `the define of ${macro} runs m4 code while m4 reads it ("${clip(code.text)}"); removing it would change what m4 does with the lines after it`);
+      removeCall(file, edits, c);
+    }
+  };
+
   if (want.privacy) {
     setDefine('confPRIVACY_FLAGS', want.privacy.join(','), true);
     // PrivacyOptions lines under LOCAL_CONFIG are copied into the cf, and the lines accumulate: a
@@ -144,6 +157,22 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
   if (want.greeting !== undefined) setDefine('confSMTP_LOGIN_MSG', want.greeting);
   if (want.helpFile !== undefined) setDefine('HELP_FILE', want.helpFile);
   if (want.logLevel !== undefined) setDefine('confLOG_LEVEL', String(want.logLevel), true);
+  if (want.forwardPath !== undefined) setDefine(OPTION_MACROS.ForwardPath, want.forwardPath);
+  if (want.dontBlameSendmail !== undefined) setDefine(OPTION_MACROS.DontBlameSendmail, want.dontBlameSendmail);
+  if (want.unsafeGroupWrites === false) setDefine(OPTION_MACROS.UnsafeGroupWrites, 'False', true);
+  // True is proto.m4's default, and the macro is deprecated (m4 warns when it is defined): it goes.
+  if (want.unsafeGroupWrites === true) dropDefines(OPTION_MACROS.UnsafeGroupWrites);
+  for (const l of want.limits ?? []) setDefine(LIMITS_BY_OPTION.get(l.option)!, String(l.value), true);
+  if (want.runAsUser !== undefined) setDefine(OPTION_MACROS.RunAsUser, want.runAsUser);
+  if (want.safeFileEnvironment !== undefined) setDefine(OPTION_MACROS.SafeFileEnvironment, want.safeFileEnvironment);
+  if (want.receivedHeader !== undefined) setDefine('confRECEIVED_HEADER', want.receivedHeader);
+  if (want.dropWeakRelay) {
+    for (const f of doc.calls.filter((c) => c.name === 'FEATURE' && WEAK_RELAY_FEATURES.includes(c.args[0]?.text ?? ''))) {
+      const code = codeIn(file, f);
+      if (code) refuse(code.span.start, `FEATURE(\`${f.args[0]!.text}') runs m4 code while m4 reads it ("${clip(code.text)}"); removing it would change what m4 does with the lines around it`);
+      removeCall(file, edits, f);
+    }
+  }
   if (want.authRequireTls) {
     const existing = lastDefine('confAUTH_OPTIONS');
     const arg = existing?.args[1];

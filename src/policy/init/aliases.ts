@@ -24,6 +24,8 @@ function deriveAliases(tree: HostTree, layout: Layout): Kept<Derived> {
   }
   const classic = new Set(legacy);
   for (const k of new Set(doc.keys)) if (classic.has(k) && !risky.some((r) => r.startsWith(`${k} `))) risky.push(`${k} (a classic alias)`);
+  // An aliases key makes apply write an indented line after a comment as the comment it is (sendmail drops it).
+  if (renderAliases(text, { strip: [], set: [] }, path) !== text) return { keep: false, reason: `aliases: ${path} has an indented line after a comment, which sendmail drops silently (MH2007); apply would write it as a comment (a #), changing the file. Move it into its entry, then:`, suggest };
   const out: NonNullable<Policy['aliases']> = { strip: [] };
   for (const name of ['postmaster', 'root'] as const) {
     const idx = [...doc.keys].flatMap((k, i) => (k === name ? [i] : []));

@@ -1,3 +1,4 @@
+import { dontBlameSendmail, forwardPath, limits, receivedHeader, runAsUser, safeFileEnvironment, unsafeGroupWrites } from './option-keys.js';
 import { buildPlan, layoutFor, tcpRulesPath } from '../../apply/plan.js';
 import { policyLabel } from '../../apply/label.js';
 import { UserError } from '../../core/errors.js';
@@ -45,7 +46,7 @@ export interface Derived {
 }
 
 /** The keys after profile, paths and mta, in the order they are derived and written. */
-const STEPS: Step[] = [step(hostname), step(relay), step(privacy), step(smrsh), step(aliases), step(greeting), step(help), step(logLevel), step(listen), step(queue), step(immutable), step(auth)];
+const STEPS: Step[] = [step(hostname), step(relay), step(privacy), step(smrsh), step(aliases), step(greeting), step(help), step(logLevel), step(listen), step(queue), step(immutable), step(auth), step(forwardPath), step(dontBlameSendmail), step(unsafeGroupWrites), step(receivedHeader), step(limits), step(runAsUser), step(safeFileEnvironment)];
 
 /** The paths of the profile that cross a link (apply does not write through one), as their real paths. */
 function linkedPaths(tree: HostTree, profile: Profile): { paths: NonNullable<Policy['paths']>; notes: string[] } {
@@ -122,7 +123,7 @@ export function derivePolicy(opts: DeriveOptions): Derived {
   // Without sendmail.cf, one comment names the sendmail settings left out.
   let saidSendmailOnly = false;
   const sendmailOnly = (): void => {
-    if (!saidSendmailOnly) y.comment(`privacy, smrsh, aliases, greeting, help, logLevel, listen, auth: sendmail settings, and there is no ${cfPath}.`);
+    if (!saidSendmailOnly) y.comment(`privacy, smrsh, aliases, greeting, help, logLevel, listen, auth, forwardPath, dontBlameSendmail, unsafeGroupWrites, receivedHeader, limits, runAsUser, safeFileEnvironment: sendmail settings, and there is no ${cfPath}.`);
     saidSendmailOnly = true;
   };
   const writers = STEPS.map((s) => (s.sendmailOnly && !sm ? sendmailOnly : s.run(c)));

@@ -6,12 +6,13 @@ import { formatCidr } from '../../model/tcprules.js';
 import { BLOCK_BEGIN, renderAccess, renderList, renderTcpSmtp } from '../../render/blocks.js';
 import { relayKeys } from '../../render/networks.js';
 import type { Render } from '../../render/templates.js';
-import { DOMAIN, type Deriver, type Kept } from './context.js';
+import { DOMAIN, sendmailEffect, type Deriver, type Kept, type SendmailSide } from './context.js';
+import { WEAK_RELAY_FEATURES } from '../../render/sendmail-cf.js';
 import { expandTcpKeys, networksOf, readAccessRelay, readTcpRelay, sameSet, type RelayRead } from './relay-read.js';
 import { flow, listed } from './text.js';
 
 /** relay.networks: the clients tcp.smtp and the access map let relay by address, when one list states both. */
-function deriveNetworks(tree: HostTree, layout: Layout, mta: readonly string[], render: Render, policyName: string, explain: (path: string, text: string) => void): Kept<string[]> {
+function deriveNetworks(tree: HostTree, layout: Layout, mta: readonly string[], render: Render, explain: (path: string, text: string) => void): Kept<string[]> {
   const reads: RelayRead[] = [];
   const tcp = mta.includes('qmail') ? readTcpRelay(tree, layout) : undefined;
   const access = mta.includes('sendmail') ? readAccessRelay(tree, layout) : undefined;
@@ -46,9 +47,9 @@ function deriveNetworks(tree: HostTree, layout: Layout, mta: readonly string[], 
   for (const r of reads) {
     if (!r.path || r.text === undefined) continue;
     const after = r === tcp
-      ? renderTcpSmtp(r.text, keys.tcp, keys.tcpSkipped, { render, policy: policyName, path: r.path, cdb: `${r.path}.cdb` })
-      : renderAccess(r.text, keys.access, keys.accessSkipped, { render, policy: policyName, path: r.path });
-    if (after !== r.text) explain(r.path, `${r.text.includes(BLOCK_BEGIN) ? "mailharden's relay block is rewritten (its first line names the policy file as apply is given it)" : "its relay entries move into mailharden's block"}; the same clients relay${r.form.length ? ` (${listed(r.form, 3)})` : ''}${r.dead.length ? `; entries that never match are dropped: ${listed(r.dead, 3)}` : ''}`);
+      ? renderTcpSmtp(r.text, keys.tcp, keys.tcpSkipped, { render, path: r.path, cdb: `${r.path}.cdb` })
+      : renderAccess(r.text, keys.access, keys.accessSkipped, { render, path: r.path });
+    if (after !== r.text) explain(r.path, `${r.text.includes(BLOCK_BEGIN) ? "mailharden's relay block is rewritten (an older mailharden wrote the policy file's name in its first line, or its entries differ)" : "its relay entries move into mailharden's block"}; the same clients relay${r.form.length ? ` (${listed(r.form, 3)})` : ''}${r.dead.length ? `; entries that never match are dropped: ${listed(r.dead, 3)}` : ''}`);
     notes.push(`From ${r.path}.`);
   }
   if (reads.some((r) => r.openRelay)) notes.push(`WARNING: every client may relay now (${reads.find((r) => r.openRelay)!.openRelay}): an open relay, kept as 0.0.0.0/0 only so that day one changes nothing.`);
@@ -100,12 +101,23 @@ function deriveDomains(tree: HostTree, layout: Layout, mta: readonly string[], r
 }
 
 
+/**
+ * Networks kept, unless the .mc has FEATUREs that relay beyond them: apply, given networks, removes
+ * those from the .mc (the policy decides who relays), which day one must not do.
+ */
+function withoutWeakRelay(networks: Kept<string[]>, sm: SendmailSide | undefined): Kept<string[]> {
+  if (!networks.keep || !sm?.mc) return networks;
+  const weak = sm.mc.calls.filter((c) => c.name === 'FEATURE' && WEAK_RELAY_FEATURES.includes(c.args[0]?.text ?? '')).map((c) => `FEATURE(\`${c.args[0]!.text}')`);
+  if (weak.length === 0 || !sendmailEffect(sm, { dropWeakRelay: true }).mc) return networks;
+  return { keep: false, reason: `sendmail.mc has ${listed(weak)}, which relays beyond the networks; apply would remove it from sendmail.mc (the policy's networks decide who relays). When nothing needs it:`, suggest: flow(networks.value) };
+}
+
 /** The relay key: its networks and its domains, each kept or left out on its own. */
 export const relay: Deriver<{ networks: Kept<string[]>; domains: Kept<string[]> }> = {
   key: 'relay',
   derive: (c) => ({
     keep: true,
-    value: { networks: deriveNetworks(c.tree, c.layout, c.mta, c.render, c.label, c.explain), domains: deriveDomains(c.tree, c.layout, c.mta, c.render, c.explain) },
+    value: { networks: withoutWeakRelay(deriveNetworks(c.tree, c.layout, c.mta, c.render, c.explain), c.sm), domains: deriveDomains(c.tree, c.layout, c.mta, c.render, c.explain) },
   }),
   set(p, { networks, domains }) {
     if (networks.keep || domains.keep) p.relay = { ...(networks.keep ? { networks: networks.value } : {}), ...(domains.keep ? { domains: domains.value } : {}) };

@@ -64,6 +64,8 @@ aliases:
   postmaster: root
   # Where root's mail goes: a person who reads it.
   # root: admin@example.com
+  # Where mail to MAILER-DAEMON (replies to bounces) goes.
+  mailerDaemon: postmaster
 
 # The SMTP greeting (SmtpGreetingMessage): no version, no software name; sendmail puts "ESMTP" after $j.
 greeting: "$j"
@@ -87,5 +89,36 @@ immutable: []
 auth:
   # Offer AUTH PLAIN and LOGIN only after STARTTLS (AuthOptions p): no passwords in clear text.
   require-tls: true
+
+# Where sendmail looks for users' .forward files (ForwardPath); [] reads none, so no user can make
+# sendmail run a program or write a file for them.
+forwardPath: []
+
+# DontBlameSendmail: [safe] keeps every file safety check.
+dontBlameSendmail: [safe]
+
+# UnsafeGroupWrites: true (sendmail's default) treats group-writable .forward and :include: files as unsafe.
+unsafeGroupWrites: true
+
+# The Received: header sendmail adds to each message, without the version ($v/$Z).
+receivedHeader: "$?sfrom $s $.$?_($?s$|from $.$_) $.by $j id $i$?u for $u; $|; $.$b"
+
+# Limits sendmail otherwise leaves off: sessions at once, connections a second, recipients of a
+# message, unknown recipients before each is slowed down, bytes of a message. Fit them to the site.
+limits: { maxDaemonChildren: 40, connectionRateThrottle: 15, maxRecipientsPerMessage: 100, badRcptThrottle: 3, maxMessageSize: 10485760 }
+
+# The user the daemon runs as once it has its sockets (RunAsUser); it needs a local mailer that does
+# not rely on root, so it is left to the site:
+# runAsUser: mailnull
+
+# The directory deliveries to files are confined to (SafeFileEnvironment, a chroot):
+# safeFileEnvironment: /var/mail/safe
+
+# Findings the site has decided to live with, each for one rule and one value, with the reason (apply
+# writes it into the file as a suppression); the gate's refusal names the rule and value. E.g.:
+# accept:
+#   - rule: MH3001
+#     value: 10.1.0.0/16
+#     reason: "campus network, reviewed 2026-12 by J. Doe"
 `;
 }
