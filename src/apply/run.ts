@@ -469,7 +469,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     for (const f of plan.files.filter((x) => changes(x) || x.stale)) {
       for (const c of f.post) {
         try {
-          const note = runPost(c, f, dirs, workdir());
+          const note = runPost(c, f, dirs, workdir(), o.root === '/');
           if (note) o.err(note);
           else {
             ran.rebuild++;
@@ -558,7 +558,7 @@ function daemonCheck(plan: Plan, o: ApplyOptions): Check[] {
  * (keeping the mode and owner of the database it replaces). A missing program is a note, a failing
  * one an error.
  */
-function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir): string {
+function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir, live: boolean): string {
   const program = which(c.argv[0]!);
   if (!program) return `mailharden: note: ${c.argv[0]} is not installed: run yourself: ${commandLine(c)}\n`;
   const source = dirs.need(posix.dirname(f.path));
@@ -583,9 +583,12 @@ function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir): string {
     const old = into.lstat(name);
     const made = lstatOrUndefined(built)!;
     // The mode and owner of the database replaced, unless it was a file with other links (its owner
-    // and mode could be another file's): then those the program gave it.
-    const keep = old?.isFile() && old.nlink === 1 ? old : made;
-    installCopy(built, into, name, keep.mode & 0o7777, { uid: keep.uid, gid: keep.gid }, f.derived);
+    // and mode could be another file's): then the mode the program gave it, and its owner on this
+    // system (sendmail gives the database to its TrustedUser, as newaliases would); in another tree,
+    // whose user ids are not this system's, the owner of the source file.
+    const replaced = old?.isFile() && old.nlink === 1 ? old : undefined;
+    const owner = replaced ?? (live ? made : { uid: f.uid, gid: f.gid });
+    installCopy(built, into, name, (replaced ?? made).mode & 0o7777, { uid: owner.uid, gid: owner.gid }, f.derived);
   }
   return '';
 }
