@@ -11,6 +11,11 @@ import smtpgreetingNamesSoftware from './MH4009-smtpgreeting-names-software.js';
 import dotQmailWritable from './MH4010-dot-qmail-writable.js';
 import qmailConfigWritable from './MH4011-qmail-config-writable.js';
 import controlCommentIsData from './MH4012-control-comment-is-data.js';
+import smtpdWithoutMemoryLimit from './MH4040-smtpd-without-memory-limit.js';
+import tcpserverWithoutLog from './MH4041-tcpserver-without-log.js';
+import smtpdLogMissing from './MH4042-smtpd-log-missing.js';
+import aliasDotQmailMissing from './MH4043-alias-dot-qmail-missing.js';
+import qmailHierModes from './MH4044-qmail-hier-modes.js';
 
 export const group = defineGroup({
   name: 'qmail',
@@ -30,5 +35,10 @@ export const group = defineGroup({
     dotQmailWritable,
     qmailConfigWritable,
     controlCommentIsData,
+    smtpdWithoutMemoryLimit,
+    tcpserverWithoutLog,
+    smtpdLogMissing,
+    aliasDotQmailMissing,
+    qmailHierModes,
   ],
 });
