@@ -16,6 +16,8 @@ import tcpserverWithoutLog from './MH4041-tcpserver-without-log.js';
 import smtpdLogMissing from './MH4042-smtpd-log-missing.js';
 import aliasDotQmailMissing from './MH4043-alias-dot-qmail-missing.js';
 import qmailHierModes from './MH4044-qmail-hier-modes.js';
+import tlsKeyReadable from './MH4045-tls-key-readable.js';
+import tlsWeakCiphers from './MH4046-tls-weak-ciphers.js';
 
 export const group = defineGroup({
   name: 'qmail',
@@ -40,5 +42,7 @@ export const group = defineGroup({
     smtpdLogMissing,
     aliasDotQmailMissing,
     qmailHierModes,
+    tlsKeyReadable,
+    tlsWeakCiphers,
   ],
 });

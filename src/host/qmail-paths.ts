@@ -77,3 +77,20 @@ export function rulesCdb(scriptPath: string, doc: QmailRunDocument, call: Tcpser
   if (arg === undefined || arg === '') return undefined;
   return posix.resolve(posix.dirname(scriptPath), arg);
 }
+
+/** The uids and gids qmail-smtpd runs with: the run scripts' -u/-g (numbers or `id -u USER`), else qmaild's. */
+export function smtpdIds(host: HostDocument): { uids: Set<number>; gids: Set<number> } {
+  const uids = new Set<number>();
+  const gids = new Set<number>();
+  for (const { doc, call } of smtpdCalls(host)) {
+    for (const o of call.options) {
+      if ((o.letter !== 'u' && o.letter !== 'g') || !o.arg) continue;
+      const r = resolveWord(doc, o.arg, call.command.line);
+      const id = r.type === 'text' && /^[0-9]+$/.test(r.text) ? Number(r.text) : r.type === 'id' && r.flag === 'u' ? host.accounts.uidOf(r.user) : undefined;
+      if (id !== undefined) (o.letter === 'u' ? uids : gids).add(id);
+    }
+  }
+  const qmaild = host.accounts.uidOf('qmaild');
+  if (uids.size === 0 && qmaild !== undefined) uids.add(qmaild);
+  return { uids, gids };
+}
