@@ -18,6 +18,8 @@ import aliasDotQmailMissing from './MH4043-alias-dot-qmail-missing.js';
 import qmailHierModes from './MH4044-qmail-hier-modes.js';
 import tlsKeyReadable from './MH4045-tls-key-readable.js';
 import tlsWeakCiphers from './MH4046-tls-weak-ciphers.js';
+import tlsClientRelay from './MH4047-tls-client-relay.js';
+import authWithoutTls from './MH4048-smtpd-auth-without-tls.js';
 
 export const group = defineGroup({
   name: 'qmail',
@@ -44,5 +46,7 @@ export const group = defineGroup({
     qmailHierModes,
     tlsKeyReadable,
     tlsWeakCiphers,
+    tlsClientRelay,
+    authWithoutTls,
   ],
 });
