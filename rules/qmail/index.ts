@@ -20,6 +20,7 @@ import tlsKeyReadable from './MH4045-tls-key-readable.js';
 import tlsWeakCiphers from './MH4046-tls-weak-ciphers.js';
 import tlsClientRelay from './MH4047-tls-client-relay.js';
 import authWithoutTls from './MH4048-smtpd-auth-without-tls.js';
+import rcpthostsLocalsMismatch from './MH4049-rcpthosts-locals-mismatch.js';
 
 export const group = defineGroup({
   name: 'qmail',
@@ -48,5 +49,6 @@ export const group = defineGroup({
     tlsWeakCiphers,
     tlsClientRelay,
     authWithoutTls,
+    rcpthostsLocalsMismatch,
   ],
 });
