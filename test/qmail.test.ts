@@ -180,7 +180,21 @@ describe('qmail run scripts: the shell and tcpserver command line', () => {
     writeFileSync(join(dir, 'mx1', 'service', 'sshd', 'run'), '#!/bin/sh\nexec /usr/sbin/sshd -D\n');
     const report = await lint({ paths: [dir], rules, version: 'test', cwd: dir, config: false });
     assert.equal(report.files, 2);
-    assert.deepEqual([...new Set(report.findings.map((f) => `${f.file} ${f.ruleId}`))].sort(), ['mx1/control/databytes MH4008', 'mx1/service/qmail-smtpd/run MH4006', 'mx1/service/qmail-smtpd/run MH4007']);
+    assert.deepEqual([...new Set(report.findings.map((f) => `${f.file} ${f.ruleId}`))].sort(), ['mx1/control/databytes MH4008', 'mx1/service/qmail-smtpd/run MH4006', 'mx1/service/qmail-smtpd/run MH4007', 'mx1/service/qmail-smtpd/run MH4040', 'mx1/service/qmail-smtpd/run MH4041']);
+  });
+
+  it('reads run scripts of tcpsvd and s6-tcpserver with their own options, and sslserver as tcpserver', () => {
+    for (const line of ['exec tcpsvd -v 0 smtp /var/qmail/bin/qmail-smtpd', 'exec s6-tcpserver4 0.0.0.0 25 /var/qmail/bin/qmail-smtpd', 'exec sslserver -v 0 smtps /var/qmail/bin/qmail-smtpd']) {
+      assert.equal(kindFromContent(`#!/bin/sh\n${line}\n`), 'qmail-run', line);
+    }
+    // tcpsvd -u takes a user name: not read as tcpserver's numeric -u (MH4006 would call it uid 0).
+    const tcpsvd = parseQmailRun(new SourceFile('run', '#!/bin/sh\nexec tcpsvd -u qmaild:nofiles -i ./peers 0 smtp /var/qmail/bin/qmail-smtpd\n'));
+    assert.equal(tcpsvd.tcpservers.length, 0);
+    assert.deepEqual(tcpsvd.otherServers.map((c) => [c.server, c.smtpd, c.options.map((o) => `${o.letter}=${o.arg?.raw}`).join(' ')]), [['tcpsvd', true, 'u=qmaild:nofiles i=./peers']]);
+    assert.deepEqual(lintText('#!/bin/sh\nexec chpst -m 2000000 tcpsvd -u qmaild:nofiles -i ./peers 0 smtp /var/qmail/bin/qmail-smtpd\n', 'qmail-run', rules).map((f) => f.ruleId), []);
+    const ssl = parseQmailRun(new SourceFile('run', '#!/bin/sh\nexec sslserver -v -u 0 -g 2108 0 smtps /var/qmail/bin/qmail-smtpd\n'));
+    assert.deepEqual(ssl.tcpservers.map((c) => c.server), ['sslserver']);
+    assert.ok(lintText('#!/bin/sh\nexec sslserver -v -u 0 -g 2108 0 smtps /var/qmail/bin/qmail-smtpd\n', 'qmail-run', rules).some((f) => f.ruleId === 'MH4006'));
   });
 });
 

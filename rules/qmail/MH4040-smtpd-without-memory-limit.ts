@@ -52,7 +52,8 @@ export default defineRule({
     fix: 'start the service with a memory limit: exec softlimit -m 2000000 tcpserver … qmail-smtpd (runit: chpst -m 2000000)',
   },
   check(doc, ctx) {
-    for (const call of doc.tcpservers) {
+    // Whatever the listener (tcpserver, sslserver, tcpsvd, s6-tcpserver), qmail-smtpd inherits its limits.
+    for (const call of [...doc.tcpservers, ...doc.otherServers]) {
       if (!call.smtpd || call.opaque) continue;
       if (limitedBy(call.wrappers) || limitedBy(programWrappers(call)) || ulimitBefore(doc, call.command.line)) continue;
       ctx.report({ messageId: 'none', span: call.word.span });

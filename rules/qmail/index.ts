@@ -21,6 +21,7 @@ import tlsWeakCiphers from './MH4046-tls-weak-ciphers.js';
 import tlsClientRelay from './MH4047-tls-client-relay.js';
 import authWithoutTls from './MH4048-smtpd-auth-without-tls.js';
 import rcpthostsLocalsMismatch from './MH4049-rcpthosts-locals-mismatch.js';
+import smtpdListenerUnchecked from './MH4050-smtpd-listener-unchecked.js';
 
 export const group = defineGroup({
   name: 'qmail',
@@ -50,5 +51,6 @@ export const group = defineGroup({
     tlsClientRelay,
     authWithoutTls,
     rcpthostsLocalsMismatch,
+    smtpdListenerUnchecked,
   ],
 });

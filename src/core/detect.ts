@@ -27,10 +27,10 @@ export function kindFromNameOrHead(path: string, head: () => string): FileKind |
   return base === 'run' && isQmailRunScript(head()) ? 'qmail-run' : undefined;
 }
 
-/** A shell script that starts tcpserver with qmail-smtpd (a qmail-smtpd run script). */
+/** A shell script that starts a listener (tcpserver, sslserver, tcpsvd, s6-tcpserver) with qmail-smtpd (a qmail-smtpd run script). */
 function isQmailRunScript(text: string): boolean {
   const head = text.slice(0, 64 * 1024);
-  return /(^|[\s/])tcpserver[ \t]/m.test(head) && /(^|[\s/])qmail-smtpd\b/m.test(head);
+  return /(^|[\s/])(tcpserver|sslserver|tcpsvd|s6-tcpserver[46]?)[ \t]/m.test(head) && /(^|[\s/])qmail-smtpd\b/m.test(head);
 }
 
 /** Names that belong to mail configuration but are never linted as text (compiled maps, backups). */

@@ -46,8 +46,17 @@ export interface TcpserverOption {
   span: Span;
 }
 
-/** One command line that starts tcpserver. */
+/**
+ * The listeners that can start qmail-smtpd. sslserver (ucspi-ssl) takes tcpserver's options and is
+ * read as tcpserver; tcpsvd (ipsvd) and s6-tcpserver have options of their own (`-u` a user name in
+ * tcpsvd, rules through `-i`/`-x` in tcpsvd and through s6-tcpserver-access in s6).
+ */
+export type ServerName = 'tcpserver' | 'sslserver' | 'tcpsvd' | 's6-tcpserver';
+
+/** One command line that starts tcpserver (or another listener: see `server`). */
 export interface TcpserverCall {
+  /** Which listener: `doc.tcpservers` holds tcpserver and sslserver, `doc.otherServers` the others. */
+  server: ServerName;
   command: ShellCommand;
   /** The tcpserver word. */
   word: ShellWord;
@@ -76,6 +85,8 @@ export interface QmailRunDocument {
   commands: ShellCommand[];
   assignments: ShellAssignment[];
   tcpservers: TcpserverCall[];
+  /** Listeners whose options are not tcpserver's (tcpsvd, s6-tcpserver), read with their own option syntax. */
+  otherServers: TcpserverCall[];
   /** Commands that test control/rcpthosts (`[ ! -f /var/qmail/control/rcpthosts ]`) or print Life with qmail's refusal. */
   rcpthostsGuards: ShellCommand[];
   /** The line of the first `export NAME` (or `export NAME=…`) of each variable. */
@@ -85,6 +96,20 @@ export interface QmailRunDocument {
 
 /** tcpserver options that take an argument (ucspi-tcp 0.88, plus -I of the IPv6 patch). */
 const ARG_OPTIONS = new Set(['c', 'x', 'B', 'g', 'u', 'b', 'l', 't', 'I']);
+
+/** The options with an argument of each listener (tcpsvd(8) of ipsvd 1.0; s6-tcpserver of s6-networking 2.5). */
+const SERVER_ARG_OPTIONS: Readonly<Record<ServerName, ReadonlySet<string>>> = {
+  tcpserver: ARG_OPTIONS,
+  sslserver: ARG_OPTIONS,
+  tcpsvd: new Set(['c', 'C', 'b', 'u', 'l', 'i', 'x', 't']),
+  's6-tcpserver': new Set(['c', 'C', 'b', 'g', 'u', 'G', 'v']),
+};
+
+/** The listener a program name starts (s6-tcpserver4 and s6-tcpserver6 are s6-tcpserver). */
+function serverOf(name: string): ServerName | undefined {
+  if (name === 'tcpserver' || name === 'sslserver' || name === 'tcpsvd') return name;
+  return /^s6-tcpserver[46]?$/.test(name) ? 's6-tcpserver' : undefined;
+}
 
 /** Programs that run the rest of their command line (with their own options) and may stand before tcpserver. */
 const WRAPPERS = new Set(['exec', 'softlimit', 'envuidgid', 'setuidgid', 'envdir', 'env', 'chpst', 'nice', 'nohup', 'argv0', 'setlock', 'pgrphack', 'fghack', 'ionice', 'taskset', 'time', 'command']);
@@ -98,7 +123,7 @@ const QUOTED_SPECIAL = new Set(['"', '\\', '$', '`']);
 
 export function parseQmailRun(file: SourceFile): QmailRunDocument {
   const { commands, problems } = new Lexer(file).run();
-  const doc: QmailRunDocument = { kind: 'qmail-run', file, commands, assignments: [], tcpservers: [], rcpthostsGuards: [], exports: new Map(), problems };
+  const doc: QmailRunDocument = { kind: 'qmail-run', file, commands, assignments: [], tcpservers: [], otherServers: [], rcpthostsGuards: [], exports: new Map(), problems };
   const exported = (name: string, line: number): void => {
     if (!doc.exports.has(name)) doc.exports.set(name, line);
   };
@@ -127,7 +152,7 @@ export function parseQmailRun(file: SourceFile): QmailRunDocument {
     const call = tcpserverCall(doc, c, k);
     if (call) {
       for (const a of prefix) call.env.set(a.name, a.value);
-      doc.tcpservers.push(call);
+      (call.server === 'tcpserver' || call.server === 'sslserver' ? doc.tcpservers : doc.otherServers).push(call);
     }
   }
   return doc;
@@ -213,17 +238,20 @@ function isRcpthostsGuard(c: ShellCommand): boolean {
 function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): TcpserverCall | undefined {
   const words = c.words;
   let at = -1;
+  let server: ServerName | undefined;
   for (let k = from; k < words.length; k++) {
     const name = baseName(words[k]!);
-    if (name === 'tcpserver') {
+    server = serverOf(name);
+    if (server) {
       at = k;
       break;
     }
     // Only wrappers and their arguments may stand before tcpserver (not `echo tcpserver …`).
     if (k === from && !WRAPPERS.has(name)) return undefined;
   }
-  if (at < 0) return undefined;
-  const call: TcpserverCall = { command: c, word: words[at]!, wrappers: words.slice(from, at), options: [], opaque: false, rest: [], smtpd: false, envdirs: [], env: new Map() };
+  if (at < 0 || !server) return undefined;
+  const argOptions = SERVER_ARG_OPTIONS[server];
+  const call: TcpserverCall = { server, command: c, word: words[at]!, wrappers: words.slice(from, at), options: [], opaque: false, rest: [], smtpd: false, envdirs: [], env: new Map() };
   readWrappers(call);
   // Option words; an unquoted $VAR the script sets to literal text is split into fields, as sh does.
   const queue: { word: ShellWord; split: boolean }[] = [];
@@ -258,7 +286,7 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
       const letter = text[k]!;
       // The span covers `-u` for the first letter of a word and the letter alone in a group (`-vRu`).
       const span = { start: { line: w.span.start.line, column: w.span.start.column + (k === 1 ? 0 : k) }, end: { line: w.span.start.line, column: w.span.start.column + k + 1 } };
-      if (!ARG_OPTIONS.has(letter)) {
+      if (!argOptions.has(letter)) {
         call.options.push({ letter, span });
         continue;
       }
