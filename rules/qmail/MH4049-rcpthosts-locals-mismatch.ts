@@ -91,7 +91,7 @@ export default defineRule({
       for (const { domain, line } of table.lines) {
         if (domain === 'localhost' || domain.startsWith('localhost.') || /^[0-9.]+$/.test(domain)) continue;
         if (takes(accepted.keys, domain, false) || !delivered.has(domain)) continue;
-        ctx.report({ messageId: 'unaccepted', data: { domain, file: name }, path: controlFile(host, name), span: line.span, severity: 'low' });
+        ctx.report({ messageId: 'unaccepted', data: { domain, file: name === 'me' ? 'me (what qmail-send takes as locals, which does not exist)' : name }, path: controlFile(host, name), span: line.span, severity: 'low' });
       }
     }
   },
