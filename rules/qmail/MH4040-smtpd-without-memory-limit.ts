@@ -21,13 +21,17 @@ function limitedBy(words: readonly ShellWord[]): boolean {
   return false;
 }
 
-/** `ulimit -v N` / `ulimit -d N` (a number, not `unlimited`) on a line before the call: the shell's limit is inherited. */
-function ulimitBefore(doc: QmailRunDocument, line: number): boolean {
-  return doc.commands.some((c) => {
-    if (c.line >= line || literal(c.words[0]!) !== 'ulimit') return false;
+/**
+ * The line of the first `ulimit -v N` / `ulimit -d N` (a number, not `unlimited`) of the script, whose
+ * limit every later command inherits; Infinity without one. Found once per script, not once per call.
+ */
+function firstUlimit(doc: QmailRunDocument): number {
+  for (const c of doc.commands) {
+    if (literal(c.words[0]!) !== 'ulimit') continue;
     const words = c.words.slice(1).map((w) => literal(w) ?? '');
-    return words.some((w, k) => /^-[A-Za-z]*[vd]/.test(w) && /^[0-9]+$/.test(words[k + 1] ?? words[k + 2] ?? ''));
-  });
+    if (words.some((w, k) => /^-[A-Za-z]*[vd]/.test(w) && /^[0-9]+$/.test(words[k + 1] ?? ''))) return c.line;
+  }
+  return Infinity;
 }
 
 /** The words between tcpserver's port and qmail-smtpd: wrappers tcpserver runs for each connection. */
@@ -53,9 +57,10 @@ export default defineRule({
   },
   check(doc, ctx) {
     // Whatever the listener (tcpserver, sslserver, tcpsvd, s6-tcpserver), qmail-smtpd inherits its limits.
+    const ulimit = firstUlimit(doc);
     for (const call of [...doc.tcpservers, ...doc.otherServers]) {
       if (!call.smtpd || call.opaque) continue;
-      if (limitedBy(call.wrappers) || limitedBy(programWrappers(call)) || ulimitBefore(doc, call.command.line)) continue;
+      if (limitedBy(call.wrappers) || limitedBy(programWrappers(call)) || ulimit < call.command.line) continue;
       ctx.report({ messageId: 'none', span: call.word.span });
     }
   },
