@@ -1,9 +1,10 @@
 import { defineRule } from '../../src/core/rule.js';
 import { baseName, literal, type QmailRunDocument, type ShellWord, type TcpserverCall } from '../../src/parsers/qmail-run.js';
 
-/** softlimit (daemontools) and chpst (runit) options that cap the memory of the program they run. */
+/** softlimit (daemontools), s6-softlimit (s6) and chpst (runit) options that cap the memory of the program they run. */
 const LIMIT_OPTIONS: Record<string, RegExp> = {
   softlimit: /^-[mad]/,
+  's6-softlimit': /^-[mad]/,
   chpst: /^-[mad]/,
 };
 

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { defineRule } from '../../src/core/rule.js';
-import { runScripts } from '../../src/host/qmail-paths.js';
+import { AT_START, runScripts } from '../../src/host/qmail-paths.js';
 import { baseName, resolveWord, type QmailRunDocument, type ShellWord, type TcpserverCall } from '../../src/parsers/qmail-run.js';
 
 /** The program words a listener runs for each connection. */
@@ -18,6 +18,22 @@ function isRoot(doc: QmailRunDocument, call: TcpserverCall, w: ShellWord): boole
   const r = resolveWord(doc, w, call.command.line);
   return r.type === 'text' && /^(root|0+)(:|$)/.test(r.text);
 }
+
+/** The rules directory of `s6-tcpserver-access -i DIR` in a call's program, resolved against the run script's directory. */
+function s6RulesDir(script: string, doc: QmailRunDocument, call: TcpserverCall): string | undefined {
+  const words = program(call);
+  const at = words.findIndex((w) => baseName(w) === 's6-tcpserver-access');
+  for (let k = at + 1; at >= 0 && k + 1 < words.length; k++) {
+    if (words[k]!.raw === '--' || baseName(words[k]!) === 'qmail-smtpd') break;
+    if (words[k]!.raw !== '-i') continue;
+    const r = resolveWord(doc, words[k + 1]!, call.command.line);
+    return r.type === 'text' && r.text !== '' ? posix.resolve(posix.dirname(script), r.text) : undefined;
+  }
+  return undefined;
+}
+
+/** The catch-all rules of s6-tcpserver-access (every IPv4 and every IPv6 client). */
+const S6_CATCH_ALL = ['ip4/0.0.0.0_0', 'ip6/::_0'];
 
 /** The tcpsvd -i directory of a call, resolved against the run script's directory. */
 function peersDir(script: string, doc: QmailRunDocument, call: TcpserverCall): string | undefined {
@@ -39,6 +55,7 @@ export default defineRule({
       tcpsvdNoRules: 'tcpsvd starts qmail-smtpd without -i or -x: no instructions apply, so no client can be denied and none gets RELAYCLIENT; relaying is decided by rcpthosts alone',
       tcpsvdRoot: 'tcpsvd {how}: qmail-smtpd runs as root',
       s6NoRules: 's6-tcpserver starts qmail-smtpd without s6-tcpserver-access: no rules apply, so no client can be denied and none gets RELAYCLIENT',
+      s6CatchAll: '{path} sets RELAYCLIENT for the catch-all rule {rule} of s6-tcpserver-access: every client may relay (open relay)',
       s6Root: 's6-tcpserver has no -u/-g and nothing in its program changes the user (s6-applyuidgid, s6-setuidgid): qmail-smtpd runs as root',
       catchAll: '{path} is the catch-all instruction file of tcpsvd -i and sets RELAYCLIENT: every client may relay (open relay)',
       peers: '{path} sets RELAYCLIENT for the peers it names ({name}): they may relay to any domain',
@@ -69,7 +86,19 @@ export default defineRule({
     const seen = new Set<string>();
     for (const { path: script, doc: run } of runScripts(doc)) {
       for (const call of run.otherServers) {
-        if (!call.smtpd || call.server !== 'tcpsvd') continue;
+        if (!call.smtpd) continue;
+        if (call.server === 's6-tcpserver') {
+          const rules = s6RulesDir(script, run, call);
+          for (const rule of rules === undefined ? [] : S6_CATCH_ALL) {
+            // s6-tcpserver-access: a rule directory with an allow file, whose env/ directory holds the variables.
+            const path = posix.join(rules!, rule, 'env', 'RELAYCLIENT');
+            if (tree.file(posix.join(rules!, rule, 'allow')) && tree.file(path) && !seen.has(path)) {
+              seen.add(path);
+              ctx.report({ messageId: 's6CatchAll', data: { path, rule }, path: tree.resolve(path)!, span: AT_START, severity: 'critical' });
+            }
+          }
+          continue;
+        }
         const dir = peersDir(script, run, call);
         const real = dir === undefined ? undefined : tree.resolve(dir);
         if (real === undefined || tree.lstat(real)?.type !== 'dir' || seen.has(real)) continue;
