@@ -116,6 +116,11 @@ export class HostTree {
 
   /** A regular file's text (links followed inside the tree), at most `max` bytes; undefined if it cannot be read. */
   read(path: string, max = 64 * 1024 * 1024): string | undefined {
+    return this.bytes(path, max)?.toString('utf8');
+  }
+
+  /** A regular file's bytes (a cdb), as read() reads them. */
+  bytes(path: string, max = 64 * 1024 * 1024): Buffer | undefined {
     const real = this.resolve(path);
     if (real === undefined) return undefined;
     let fd: number | undefined;
@@ -124,7 +129,7 @@ export class HostTree {
       // after resolve() looked: the type is judged on the open descriptor.
       const opened = openRegular(fsName(this.hostPath(real)), { noFollow: true });
       fd = opened.fd;
-      return readOpen(fd, Math.min(opened.st.size, max)).toString('utf8');
+      return readOpen(fd, Math.min(opened.st.size, max));
     } catch (e) {
       if (e instanceof NotRegularFile) {
         // A directory read for a snippet is no problem; a FIFO, socket or device where a file belongs is one (MH6000).
