@@ -230,3 +230,27 @@ export function newmrh(p: QmailPrograms, caseDir: string): { status: number | nu
   const r = spawnSync(p.newmrh, [], { cwd: caseDir, encoding: 'latin1', timeout: 15_000 });
   return { status: r.status, stderr: r.stderr };
 }
+
+/**
+ * The variables tcpserver would set for a client at `ip`, read from a rules cdb by the real
+ * tcprulescheck (ucspi-tcp): `name → value`, names byte for byte (a blank kept). Undefined when the
+ * cdb denies the client.
+ */
+export function rulesEnv(cdb: string, ip: string): Record<string, string> | undefined {
+  const r = spawnSync('/usr/bin/tcprulescheck', [cdb], { env: { TCPREMOTEIP: ip }, encoding: 'latin1', timeout: 15_000 });
+  const env: Record<string, string> = {};
+  for (const line of (r.stdout ?? '').split('\n')) {
+    if (line === 'deny connection') return undefined;
+    const m = /^set environment variable ([^=]*)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = m[2]!;
+  }
+  return env;
+}
+
+/** Compiles tcp.smtp text with the real tcprules into `dir/tcp.smtp.cdb`; returns the cdb's path. */
+export function tcprules(dir: string, text: string): string {
+  const cdb = join(dir, 'tcp.smtp.cdb');
+  const r = spawnSync('/usr/bin/tcprules', [cdb, join(dir, 'tcp.smtp.tmp')], { input: text, encoding: 'latin1', timeout: 15_000 });
+  if (r.status !== 0) throw new Error(`tcprules refused the rules: ${r.stderr}`);
+  return cdb;
+}
