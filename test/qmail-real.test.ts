@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { lint } from '../src/lint/request.js';
@@ -128,6 +129,35 @@ const cases: RuleCase[] = [
     },
     showBad: (p, c) => assert.match(rcptReply(relayFrom(p, c, '192.168.1.5')), /^553 /),
     showGood: (p, c) => assert.equal(rcptReply(relayFrom(p, c, '192.168.1.5')), '250 ok'),
+  },
+  {
+    id: 'MH4005',
+    what: 'tcpserver without -x: no rule applies, so even the networks of tcp.smtp cannot relay (rcpthosts alone decides)',
+    bad: () => {
+      const c = withRules('127.:allow,RELAYCLIENT=""\n:allow\n');
+      writeCaseFile(join(c.root, 'var/qmail/supervise/qmail-smtpd/run'), { content: RUN.replace('-x /etc/tcp.smtp.cdb ', ''), mode: 0o755 });
+      return c;
+    },
+    good: () => {
+      const c = withRules('127.:allow,RELAYCLIENT=""\n:allow\n');
+      writeCaseFile(join(c.root, 'var/qmail/supervise/qmail-smtpd/run'), { content: RUN, mode: 0o755 });
+      return c;
+    },
+    // Without -x tcpserver sets no variable from the rules.
+    showBad: (p, c) => assert.match(rcptReply(sendOne(p, c.qmail, 'x@relay.test', { remoteIp: '127.0.0.1' })), /^553 /),
+    showGood: (p, c) => assert.equal(rcptReply(relayFrom(p, c, '127.0.0.1')), '250 ok'),
+  },
+  {
+    id: 'MH4007',
+    what: 'a run script without the rcpthosts guard starts a service that relays for anyone if rcpthosts is missing',
+    bad: () => makeCase(ME, { '/var/qmail/supervise/qmail-smtpd/run': { content: RUN, mode: 0o755 } }),
+    good: () => makeCase(ME, { '/var/qmail/supervise/qmail-smtpd/run': { content: RUN.replace('exec ', 'if [ ! -f /var/qmail/control/rcpthosts ]; then exit 1; fi\nexec '), mode: 0o755 } }),
+    showBad: (p, c) => assert.equal(rcptReply(relay(p, c)), '250 ok'),
+    // The guard, run by sh in the case's tree: it refuses to start, so no qmail-smtpd answers at all.
+    showGood: (_p, c) => {
+      const guard = readFileSync(join(c.root, 'var/qmail/supervise/qmail-smtpd/run'), 'utf8').split('\n')[1]!.replaceAll('/var/qmail/', `${c.qmail}/`);
+      assert.equal(spawnSync('sh', ['-c', guard]).status, 1);
+    },
   },
   {
     id: 'MH4008',
