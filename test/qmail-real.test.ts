@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { lint } from '../src/lint/request.js';
+import { SourceFile } from '../src/core/source.js';
+import { parseQmailControl } from '../src/parsers/qmail-control.js';
 import { rules } from '../rules/index.js';
 import { needs, needsRoot, TCPRULES, TCPRULESCHECK, tempDir } from './helpers/real.js';
 import { buildTree, loadTreeFixtures, type TreeFixture } from './helpers/tree-spec.js';
@@ -175,7 +177,13 @@ const cases: RuleCase[] = [
     what: 'smtpgreeting naming the software: the banner says it',
     bad: () => makeCase({ ...OWN, smtpgreeting: 'mx.example.com qmail 1.03\n' }),
     good: () => makeCase({ ...OWN, smtpgreeting: 'mx.example.com\n' }),
-    showBad: (p, c) => assert.equal(sendOne(p, c.qmail, 'x@example.com').greeting, '220 mx.example.com qmail 1.03 ESMTP'),
+    showBad: (p, c) => {
+      // The greeting, and again the answers to HELO and QUIT.
+      const s = sendOne(p, c.qmail, 'x@example.com');
+      assert.equal(s.greeting, '220 mx.example.com qmail 1.03 ESMTP');
+      assert.equal(s.replies[0], '250 mx.example.com qmail 1.03');
+      assert.equal(s.replies.at(-1), '221 mx.example.com qmail 1.03');
+    },
     showGood: (p, c) => assert.equal(sendOne(p, c.qmail, 'x@example.com').greeting, '220 mx.example.com ESMTP'),
   },
   {
@@ -441,4 +449,36 @@ describe('fixtures/roots: each qmail tree in front of the real qmail-smtpd, and 
       if (said('MH4008')) assert.match(dataReply(big), /^250 ok/, big.transcript);
     });
   }
+});
+
+describe('qmail-showctl, the second opinion: how qmail reads each control fixture, against the parser', () => {
+  /** What showctl prints for text it shows: each byte outside printable ASCII as "?". */
+  const shown = (s: string) => s.replace(/[^\x20-\x7e]/g, '?');
+  const dir = join(import.meta.dirname, '..', '..', 'fixtures', 'qmail-control');
+  for (const name of readdirSync(dir).filter((n) => /\.(rcpthosts|morercpthosts)$/.test(n))) {
+    it(name, (t) => {
+      const p = ready(t);
+      if (!p) return;
+      const text = readFileSync(join(dir, name), 'latin1');
+      const control = name.endsWith('.rcpthosts') ? 'rcpthosts' : 'morercpthosts';
+      const c = makeCase({ ...ME, rcpthosts: control === 'rcpthosts' ? text : 'example.com\n', [control]: text });
+      const doc = parseQmailControl(new SourceFile(`control/${control}`, text));
+      const out = showctl(p, c.qmail);
+      // showctl lists the lines of rcpthosts, and of morercpthosts (the text, not the cdb), as control_readfile keeps them.
+      const section = out.split(`\n${control}: `)[1]?.split('\n\n')[0] ?? '';
+      const read = [...section.matchAll(/^SMTP clients may send messages to recipients at (.*)\.$/gm)].map((m) => m[1]!);
+      assert.deepEqual(read, doc.entries.map((e) => shown(e.text)), out);
+    });
+  }
+
+  it('databytes: the number qmail reads, for each way of writing it', (t) => {
+    const p = ready(t);
+    if (!p) return;
+    for (const text of ['20971520\n', '1k\n', '100 # limit\n', '100\r\n', '# 1000\n1000\n', ' 1000\n', '4294967296\n', '-1\n', '']) {
+      const c = makeCase({ ...ME, databytes: text });
+      const m = /databytes: .*SMTP DATA limit is (\d+) bytes\./.exec(showctl(p, c.qmail));
+      assert.ok(m, text);
+      assert.equal(Number(m[1]), parseQmailControl(new SourceFile('control/databytes', text)).number, JSON.stringify(text));
+    }
+  });
 });
