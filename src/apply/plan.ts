@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.js';
 import { EXIT } from '../core/exit.js';
 import type { FileKind } from '../core/types.js';
 import { detectProfile, LAYOUTS, qmailPaths, type Layout } from '../host/layout.js';
-import { HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
+import { escapes, HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
 import type { Policy } from '../policy/schema.js';
 import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
@@ -208,7 +208,7 @@ export class RootFs {
       if (++hops > MAX_HOPS) throw new UserError(`${start}: more than ${MAX_HOPS} symlinks on the way: mailharden does not follow them`, EXIT.runtime);
       const target = nameFromBytes(readlinkSync(dir.at(name), { encoding: 'buffer' }));
       if (othersMayChange(dir.stat()) || othersMayChange({ mode: 0, uid: st.uid })) untrusted ??= { here, target, owner: st.uid, dirOwner: dir.stat().uid };
-      if (!target.startsWith('/') && climbsOut(at, target)) throw new UserError(`${here} is a symlink (to ${target}) that leads out of the root: mailharden does not follow it`, EXIT.runtime);
+      if (!target.startsWith('/') && escapes(at, target)) throw new UserError(`${here} is a symlink (to ${target}) that leads out of the root: mailharden does not follow it`, EXIT.runtime);
       const next = posix.normalize(target.startsWith('/') ? target : posix.join(at, target)).split('/').filter(Boolean);
       rest = [...next, ...rest];
       fromLink = next.length;
@@ -233,16 +233,6 @@ export class RootFs {
 /** Symlinks apply follows from a name the configuration gives to the file it edits (Linux allows 40; a mail file has one or two). */
 const MAX_HOPS = 8;
 
-/** Whether a relative link target in `dir` climbs above `/` (`../../x` in `/etc`). */
-function climbsOut(dir: string, target: string): boolean {
-  let depth = dir.split('/').filter(Boolean).length;
-  for (const part of target.split('/')) {
-    if (part === '..') depth--;
-    else if (part !== '' && part !== '.') depth++;
-    if (depth < 0) return true;
-  }
-  return false;
-}
 
 /** Bytes as apply edits them: UTF-8 when valid (a byte order mark kept as a character), else Latin-1; encodeText() gives the same bytes back. */
 export function decodeText(buf: Buffer): { text: string; encoding: 'utf8' | 'latin1' } {

@@ -205,8 +205,8 @@ function toMeta(path: string, st: Stats): Meta {
   return { path, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs };
 }
 
-/** Whether a relative link target climbs above the tree's root from `dir`. */
-function escapes(dir: string, target: string): boolean {
+/** Whether a relative link target climbs above the tree's root from `dir` (`../../x` in `/etc`). */
+export function escapes(dir: string, target: string): boolean {
   let depth = dir.split('/').filter(Boolean).length;
   for (const part of target.split('/')) {
     if (part === '..') depth--;
