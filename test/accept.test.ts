@@ -103,3 +103,19 @@ describe('accept: a recorded decision the gate honours', () => {
     for (const p of [cfPath, mcPath]) assert.doesNotMatch(readFileSync(p, 'utf8'), /mailharden-disable/, p);
   });
 });
+
+describe('accept: lines apply did not place are left alone', () => {
+  it('a line in the suppression format followed by a continuation line stays (taking it out would join that line to the one before)', async () => {
+    const { withAcceptances } = await import('../src/apply/accept.js');
+    const cf = [
+      'O LogLevel=9',
+      '# mailharden-disable-next-line MH1013 -- accepted in the policy: a person wrote this',
+      '\tcontinued text a comment swallows',
+      '# mailharden-disable-next-line MH1013 -- accepted in the policy: an old one of apply',
+      'O PrivacyOptions=goaway',
+      '',
+    ].join('\n');
+    const { text } = withAcceptances(cf, 'sendmail-cf', '/etc/mail/sendmail.cf', [], false);
+    assert.deepEqual(text.split('\n'), ['O LogLevel=9', '# mailharden-disable-next-line MH1013 -- accepted in the policy: a person wrote this', '\tcontinued text a comment swallows', 'O PrivacyOptions=goaway', '']);
+  });
+});

@@ -91,6 +91,11 @@ describe('apply on a stock Debian tree: what is written is what sendmail reads',
     assert.deepEqual([dbAfter.mode & 0o7777, dbAfter.uid, dbAfter.gid], [dbBefore.mode & 0o7777, dbBefore.uid, dbBefore.gid]);
     const access = dump('hash', join(root, 'etc/mail/access.db'));
     assert.equal(access.get('connect:10.1.2'), 'RELAY');
+    // Debian's access is 0600 and its database 0640 smmta:smmsp: the rebuilt one keeps the owner and is
+    // readable by no more than its source.
+    const accessDb = lstatSync(join(root, 'etc/mail/access.db'));
+    assert.equal((lstatSync(join(root, 'etc/mail/access')).mode & 0o777).toString(8), '600');
+    assert.equal((accessDb.mode & 0o7777).toString(8), '600');
 
     // Sources before what is built from them: the cf is not older than its .mc, the databases not older than their texts.
     const mtime = (p: string): number => statSync(join(root, p)).mtimeMs;
@@ -130,6 +135,49 @@ describe('apply on a stock Debian tree: what is written is what sendmail reads',
     const r = run(['apply', policyPath, '--root', root, '--dry-run']);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /\/etc\/mail\/aliases is a symlink \(to \.\.\/\.\.\/[^)]*\) that leads out of the root/);
+  });
+
+  it("a link another user may have made is followed only to a file the profile or policy names (smmta's /etc/mail/aliases to /etc/shadow, Mailman's aliases to /etc/shadow, the access map likewise)", async (t) => {
+    const s = setup(t, POLICY);
+    if (!s) return;
+    const { root, policyPath } = s;
+    const shadow = join(root, 'etc/shadow');
+    const secret = 'root:$6$secret$hash:19000:0:99999:7:::\ngames:*:19000:0:99999:7:::\n';
+    writeFileSync(shadow, secret, { mode: 0o640 });
+    // The tree's /etc/mail is smmta's, as on Debian: its link to ../aliases is followed, since the
+    // profile names /etc/aliases (the first test); pointed at /etc/shadow, it is refused.
+    const link = join(root, 'etc/mail/aliases');
+    spawnSync('rm', [link]);
+    spawnSync('ln', ['-s', '../shadow', link]);
+    const r = run(['apply', policyPath, '--root', root, '--no-backup']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /\/etc\/mail\/aliases is a symlink \(to \.\.\/shadow\) in a directory another user \(uid \d+, or its group or others\) can change, leading to \/etc\/shadow, which neither the profile nor the policy's paths name/);
+    assert.equal(readFileSync(shadow, 'utf8'), secret);
+
+    // A second alias file in a directory its owner (uid 38, Mailman's list) controls, linked to /etc/shadow.
+    spawnSync('rm', [link]);
+    spawnSync('ln', ['-s', '../aliases', link]);
+    const data = join(root, 'var/lib/mailman/data');
+    spawnSync('mkdir', ['-p', data]);
+    spawnSync('chown', ['38:38', data]);
+    spawnSync('ln', ['-s', '/etc/shadow', join(data, 'aliases')]);
+    const cf = join(root, 'etc/mail/sendmail.cf');
+    writeFileSync(cf, readFileSync(cf, 'utf8').replace(/^O AliasFile=.*$/m, 'O AliasFile=/etc/mail/aliases,/var/lib/mailman/data/aliases'));
+    const m = run(['apply', policyPath, '--root', root, '--no-backup']);
+    assert.equal(m.code, 3, m.stderr);
+    assert.match(m.stderr, /\/var\/lib\/mailman\/data\/aliases is a symlink \(to \/etc\/shadow\) in a directory another user \(uid 38, or its group or others\) can change/);
+    assert.equal(readFileSync(shadow, 'utf8'), secret);
+    assert.ok(!existsSync(join(data, 'aliases.db')));
+
+    // The access map the cf names, linked by smmta to /etc/shadow.
+    writeFileSync(cf, readFileSync(cf, 'utf8').replace(/^O AliasFile=.*$/m, 'O AliasFile=/etc/mail/aliases'));
+    const access = join(root, 'etc/mail/access');
+    spawnSync('rm', [access]);
+    spawnSync('ln', ['-s', '../shadow', access]);
+    const a = run(['apply', policyPath, '--root', root, '--no-backup']);
+    assert.equal(a.code, 3, a.stderr);
+    assert.match(a.stderr, /\/etc\/mail\/access is a symlink \(to \.\.\/shadow\) in a directory another user/);
+    assert.equal(readFileSync(shadow, 'utf8'), secret);
   });
 
   it("every file map of AliasFile is edited, and the access map's class decides makemap's (btree); a map without a file (nis) is left out", async (t) => {

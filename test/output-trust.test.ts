@@ -74,11 +74,11 @@ describe('lint: human formats escape what comes from the files', () => {
   // A file name with the sequences, read as aliases.
   const evilName = `evil${NAME}`;
   writeFileSync(join(dir, evilName), 'postmaster: root\nMAILER-DAEMON: postmaster\nx: "|/bin/sh"\n');
-  // A parser's own message quoting the line (qmail control databytes).
+  // A parser's own message quoting the line (qmail control timeoutsmtpd; databytes has MH4018 for this).
   mkdirSync(join(dir, 'control'));
-  writeFileSync(join(dir, 'control', 'databytes'), `12${HOSTILE}\n`);
+  writeFileSync(join(dir, 'control', 'timeoutsmtpd'), `12${HOSTILE}\n`);
   const lint = (args: string[]) => run(['lint', '--no-config', '--no-baseline', '--select', 'MH2002,MH1010,MH0001', ...args], { cwd: dir });
-  const cases = [['aliases'], ['sendmail.cf'], ['--type', 'aliases', evilName], ['--type', 'qmail-control', join('control', 'databytes')]];
+  const cases = [['aliases'], ['sendmail.cf'], ['--type', 'aliases', evilName], ['--type', 'qmail-control', join('control', 'timeoutsmtpd')]];
 
   it('text: the message, the line (the caret under the escaped span), the file name', () => {
     const r = lint(['aliases', 'sendmail.cf']);
@@ -107,7 +107,7 @@ describe('lint: human formats escape what comes from the files', () => {
     assert.equal(named.code, 1, named.stderr);
     assert.match(named.stdout, new RegExp(`^${escapeRe(`evil${NAME_SHOWN}`)}:3:4: high alias "x"`, 'm'));
     assertSafe(named.stdout, 'text, file name');
-    const parsed = lint(['--type', 'qmail-control', join('control', 'databytes')]);
+    const parsed = lint(['--type', 'qmail-control', join('control', 'timeoutsmtpd')]);
     assert.match(parsed.stdout, new RegExp(`reads only the leading digits of "12${escapeRe(HOSTILE_SHOWN)}"`));
     assert.equal(parsed.stdout.split('\n')[1], `  1 | 12${HOSTILE_SHOWN}`);
     assertSafe(parsed.stdout, 'text, a parser message');

@@ -81,8 +81,9 @@ describe('qmail control files: what qmail reads', () => {
     assert.deepEqual(findings('databytes', '# 20 MiB\n20971520\n'), ['1:MH4008', '1:MH4012']);
     assert.deepEqual(findings('databytes', '\n20971520\n'), ['1:MH4008', '1:MH4012']);
     assert.deepEqual(findings('databytes', 'unlimited\n'), ['1:MH0001', '1:MH4008']);
-    // "10M" is 10 bytes: a limit, but not the one meant.
-    assert.deepEqual(findings('databytes', '10M\n'), ['1:MH0001']);
+    // "10M" is 10 bytes: a limit, but not the one meant (MH4018, high); "100 # limit" is 100 (MH4018, info).
+    assert.deepEqual(findings('databytes', '10M\n'), ['1:MH4018']);
+    assert.deepEqual(findings('databytes', '100 # limit\n'), ['1:MH4018']);
     // CRLF: scan_ulong stops at the CR, the value is right.
     assert.deepEqual(findings('databytes', '20971520\r\n'), []);
   });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { exampleRoot } from './helpers/example.js';
 import { run } from './helpers/cli.js';
-import { needs } from './helpers/real.js';
+import { needs, needsRoot } from './helpers/real.js';
 import { attributesWork } from './helpers/tree-spec.js';
 
 const RUNS = 'var/backups/mailharden';
@@ -235,12 +235,35 @@ describe('rollback', () => {
     writeFileSync(join(outside, 'manifest.json'), '{}');
     symlinkSync(outside, join(runs, '20000102T000000.000Z'));
     const [oldest] = runsOf(root).filter((n) => n > '2001');
+    // Inside the run to be removed, a link to a directory outside: removed as a link, its target kept.
+    const victim = join(root, '..', 'victim');
+    mkdirSync(victim);
+    writeFileSync(join(victim, 'precious'), 'y');
+    symlinkSync(victim, join(runs, oldest!, 'etc-link'));
     const r = run(['apply', policy, '--root', root, ...flags, '--keep', '2']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`^mailharden: note: removed run ${oldest!.replace('.', '\\.')} \\(--keep 2\\)$`, 'm'));
     assert.deepEqual(runsOf(root).filter((n) => n > '2001').length, 2);
     assert.ok(existsSync(join(runs, '20000101T000000.000Z', 'keep-me')) && lstatSync(join(runs, '20000102T000000.000Z')).isSymbolicLink() && existsSync(join(outside, 'manifest.json')));
     assert.equal(run(['apply', policy, '--root', root, '--keep', '0']).code, 2);
+    assert.ok(!existsSync(join(runs, oldest!)));
+    assert.equal(readFileSync(join(victim, 'precious'), 'utf8'), 'y');
+  });
+
+  it('refuses a directory of runs that another user can change (their runs would be restored, or swapped while pruned, as root)', (t) => {
+    if (!needsRoot(t, 'giving the directory to another user needs root')) return;
+    const { root, policy } = host();
+    const runs = join(root, '..', 'shared-runs');
+    mkdirSync(runs);
+    chownSync(runs, 65534, 65534);
+    const r = run(['apply', policy, '--root', root, '--files-only', '--no-validate', '--backup-dir', runs]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /shared-runs: other users can change entries in it: not a place for mailharden's runs$/m);
+    chownSync(runs, 0, 0);
+    chmodSync(runs, 0o777);
+    const l = run(['rollback', '--list', '--root', root, '--backup-dir', runs]);
+    assert.equal(l.code, 3, l.stderr);
+    assert.match(l.stderr, /not a place for mailharden's runs/);
   });
 
   it('refuses a hostile run: a path with "..", a symlinked run directory, a linked manifest (exit 2, one line)', () => {

@@ -11,6 +11,12 @@ import smtpgreetingNamesSoftware from './MH4009-smtpgreeting-names-software.js';
 import dotQmailWritable from './MH4010-dot-qmail-writable.js';
 import qmailConfigWritable from './MH4011-qmail-config-writable.js';
 import controlCommentIsData from './MH4012-control-comment-is-data.js';
+import rcpthostsEntryNeverMatches from './MH4013-rcpthosts-entry-never-matches.js';
+import morercpthostsCdbBroken from './MH4014-morercpthosts-cdb-broken.js';
+import controlUnreadable from './MH4015-control-unreadable.js';
+import smtpdNeverAnswers from './MH4016-smtpd-never-answers.js';
+import smtpdBannerEmpty from './MH4017-smtpd-banner-empty.js';
+import databytesLeadingDigits from './MH4018-databytes-leading-digits.js';
 import smtpdWithoutMemoryLimit from './MH4040-smtpd-without-memory-limit.js';
 import tcpserverWithoutLog from './MH4041-tcpserver-without-log.js';
 import smtpdLogMissing from './MH4042-smtpd-log-missing.js';
@@ -41,6 +47,12 @@ export const group = defineGroup({
     dotQmailWritable,
     qmailConfigWritable,
     controlCommentIsData,
+    rcpthostsEntryNeverMatches,
+    morercpthostsCdbBroken,
+    controlUnreadable,
+    smtpdNeverAnswers,
+    smtpdBannerEmpty,
+    databytesLeadingDigits,
     smtpdWithoutMemoryLimit,
     tcpserverWithoutLog,
     smtpdLogMissing,

@@ -7,6 +7,8 @@ import shadowedRule from './MH5005-shadowed-rule.js';
 import noDefaultRule from './MH5006-no-default-rule.js';
 import ipv6Rule from './MH5007-ipv6-rule.js';
 import rangeClipped from './MH5008-range-clipped.js';
+import variableNameBlank from './MH5009-variable-name-blank.js';
+import relayclientValue from './MH5010-relayclient-value.js';
 
 export const group = defineGroup({
   name: 'tcprules',
@@ -22,5 +24,7 @@ export const group = defineGroup({
     noDefaultRule,
     ipv6Rule,
     rangeClipped,
+    variableNameBlank,
+    relayclientValue,
   ],
 });

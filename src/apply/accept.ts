@@ -71,7 +71,9 @@ function directiveLine(kind: FileKind, a: Acceptance): string {
  */
 export function withAcceptances(text: string, kind: FileKind, path: string, list: readonly Acceptance[], localOnly: boolean): { text: string; used: Set<Acceptance>; unplaced: Finding[] } {
   const lines = text.split('\n');
-  const kept = lines.filter((l) => !OWN_LINE.test(l));
+  // Never one followed by a line that starts with a blank: apply puts none there (placeable), and in a
+  // cf or aliases file taking it out would make that line continue the one before instead.
+  const kept = lines.filter((l, i) => !OWN_LINE.test(l) || /^[ \t]/.test(lines[i + 1] ?? ''));
   const stripped = kept.join('\n');
   const used = new Set<Acceptance>();
   const unplaced: Finding[] = [];

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, readdirSync, readlinkSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { EXIT } from '../core/exit.js';
 import { fsName, nameFromBytes } from '../core/fs-names.js';
 import { visibleControls } from '../core/visible.js';
-import { Dirs, type Dir } from './dirs.js';
+import { Dir, Dirs } from './dirs.js';
 import { atomicWrite, backup, openRegular, readFd, removeEntry } from './write.js';
 import { othersMayChange } from './workdir.js';
 
@@ -141,8 +141,11 @@ export function openRuns(rootDirs: Dirs, root: string, backupDir: string | undef
       host?.close();
       return undefined;
     }
-    const dirs = base.under(path);
     const shown = backupDir === undefined ? (root === '/' ? path : `${root.replace(/\/$/, '')}${path}`) : path;
+    // Runs are read back, restored from and pruned as root: a directory another user can change
+    // could hold their runs, or have a run swapped for a link while --keep removes it.
+    if (othersMayChange(d.stat())) throw new UserError(`${shown}: other users can change entries in it: not a place for mailharden's runs`, EXIT.runtime);
+    const dirs = base.under(path);
     return { dirs, shown, close: () => (dirs.close(), host?.close()) };
   } catch (e) {
     host?.close();
@@ -405,11 +408,31 @@ export function pruneRuns(runs: { dirs: Dirs; shown: string }, keep: number): st
   for (const r of own.slice(keep)) {
     const st = parent.lstat(r.id);
     if (!st?.isDirectory() || othersMayChange(st)) continue;
-    // rmSync removes links inside as links (lstat), never what they point to; only this user could make them.
-    rmSync(parent.at(r.id), { recursive: true, force: true });
+    removeTree(parent, r.id, 0);
     removed.push(r.id);
   }
   return removed;
+}
+
+/**
+ * Removes a directory and everything in it through descriptors: each level opened once without
+ * following a link, its entries unlinked through that descriptor (links as links), then the level
+ * itself rmdir'ed from its parent's. Unlike a path-based recursive remove, a level swapped for a
+ * symlink meanwhile never leads the removal elsewhere (rmdir of a link fails).
+ */
+function removeTree(parent: Dir, name: string, depth: number): void {
+  if (depth > 32) throw new UserError(`${parent.treePath(name)}: nested deeper than a run directory is: not removed`, EXIT.runtime);
+  const fd = openSync(parent.at(name), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  const dir = new Dir(fd, parent.treePath(name));
+  try {
+    for (const entry of readdirSync(dir.self, { encoding: 'buffer' }).map(nameFromBytes)) {
+      if (dir.lstat(entry)?.isDirectory()) removeTree(dir, entry, depth + 1);
+      else unlinkSync(dir.at(entry));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  rmdirSync(parent.at(name));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.js';
 import { EXIT } from '../core/exit.js';
 import type { FileKind } from '../core/types.js';
 import { detectProfile, LAYOUTS, qmailPaths, type Layout } from '../host/layout.js';
-import { HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
+import { escapes, HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
 import type { Policy } from '../policy/schema.js';
 import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
@@ -20,6 +20,7 @@ import { aliasSources, inQueueDirectory, mapSpec } from '../model/cf-paths.js';
 import { DB_TYPES } from '../host/paths.js';
 import { parseAs, type SendmailCfDoc } from '../parsers/documents.js';
 import { openRegular, readFd } from './write.js';
+import { othersMayChange } from './workdir.js';
 import { withAcceptances, type Acceptance } from './accept.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
@@ -107,6 +108,12 @@ export const MAX_READ = 64 * 1024 * 1024;
  * symlinks on the way (a managed path must be what it says it is).
  */
 export class RootFs {
+  /**
+   * Tree paths a link may lead to however it was made: the files and directories the profile's
+   * layout and the policy's paths name (see resolveLinks).
+   */
+  trusted: ReadonlySet<string> = new Set();
+
   constructor(readonly dirs: Dirs) {}
 
   get root(): string {
@@ -164,6 +171,12 @@ export class RootFs {
    * link's directory and an absolute one inside the root, at most MAX_HOPS links. A link that climbs
    * above the root, or that names nothing (apply edits real files and creates none through a link),
    * is refused. The path itself when nothing on it is a link; a missing last component is kept.
+   *
+   * apply writes where the links lead, so a link someone else could have made or changed (one not
+   * owned by root or this user, or in a directory another user can change: a Mailman data directory
+   * named in AliasFile, Debian's smmta-owned /etc/mail) is followed only to a path in `trusted`:
+   * otherwise that user could point it at /etc/shadow and have root rewrite it (sendmail itself
+   * refuses such links for its databases: LinkedAliasFileInWritableDir, LinkedMapInWritableDir).
    */
   resolveLinks(path: string): string {
     const start = posix.normalize(`/${path}`);
@@ -172,6 +185,12 @@ export class RootFs {
     // How many of the next components came from a link's target, and which link that was.
     let fromLink = 0;
     let link: { here: string; target: string } | undefined;
+    let untrusted: { here: string; target: string; owner: number; dirOwner: number } | undefined;
+    const checked = (result: string): string => {
+      if (!untrusted || this.trusted.has(result)) return result;
+      const who = untrusted.owner !== 0 && untrusted.owner !== (process.getuid?.() ?? 0) ? `owned by uid ${untrusted.owner}` : `in a directory another user (uid ${untrusted.dirOwner}, or its group or others) can change`;
+      throw new UserError(`${untrusted.here} is a symlink (to ${untrusted.target}) ${who}, leading to ${result}, which neither the profile nor the policy's paths name: mailharden does not write where such a link leads (name the file in paths.aliases if it is right)`, EXIT.runtime);
+    };
     for (let hops = 0; rest.length; ) {
       const name = rest.shift()!;
       const dir = this.dirs.dir(at);
@@ -179,7 +198,7 @@ export class RootFs {
       const here = posix.join(at, name);
       if (!dir || !st) {
         if (fromLink > 0 && link) throw new UserError(`${link.here} is a symlink (to ${link.target}) that names nothing under the root: mailharden edits the file a link names and creates none through it`, EXIT.runtime);
-        return posix.join(here, ...rest);
+        return checked(posix.join(here, ...rest));
       }
       fromLink = Math.max(0, fromLink - 1);
       if (!st.isSymbolicLink()) {
@@ -188,14 +207,15 @@ export class RootFs {
       }
       if (++hops > MAX_HOPS) throw new UserError(`${start}: more than ${MAX_HOPS} symlinks on the way: mailharden does not follow them`, EXIT.runtime);
       const target = nameFromBytes(readlinkSync(dir.at(name), { encoding: 'buffer' }));
-      if (!target.startsWith('/') && climbsOut(at, target)) throw new UserError(`${here} is a symlink (to ${target}) that leads out of the root: mailharden does not follow it`, EXIT.runtime);
+      if (othersMayChange(dir.stat()) || othersMayChange({ mode: 0, uid: st.uid })) untrusted ??= { here, target, owner: st.uid, dirOwner: dir.stat().uid };
+      if (!target.startsWith('/') && escapes(at, target)) throw new UserError(`${here} is a symlink (to ${target}) that leads out of the root: mailharden does not follow it`, EXIT.runtime);
       const next = posix.normalize(target.startsWith('/') ? target : posix.join(at, target)).split('/').filter(Boolean);
       rest = [...next, ...rest];
       fromLink = next.length;
       link = { here, target };
       at = '/';
     }
-    return at;
+    return checked(at);
   }
 
   /** The nearest existing directory at or above `dir`. */
@@ -213,16 +233,6 @@ export class RootFs {
 /** Symlinks apply follows from a name the configuration gives to the file it edits (Linux allows 40; a mail file has one or two). */
 const MAX_HOPS = 8;
 
-/** Whether a relative link target in `dir` climbs above `/` (`../../x` in `/etc`). */
-function climbsOut(dir: string, target: string): boolean {
-  let depth = dir.split('/').filter(Boolean).length;
-  for (const part of target.split('/')) {
-    if (part === '..') depth--;
-    else if (part !== '' && part !== '.') depth++;
-    if (depth < 0) return true;
-  }
-  return false;
-}
 
 /** Bytes as apply edits them: UTF-8 when valid (a byte order mark kept as a character), else Latin-1; encodeText() gives the same bytes back. */
 export function decodeText(buf: Buffer): { text: string; encoding: 'utf8' | 'latin1' } {
@@ -291,6 +301,9 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   const fs = new RootFs(opts.dirs);
   const tree = new HostTree(opts.root, opts.attributes ?? lsattrAttributes);
   const layout = layoutFor(policy, tree);
+  // The profile's own paths and the policy's: where a link may lead whoever made it (RootFs.resolveLinks).
+  const profile = LAYOUTS[layout.profile];
+  fs.trusted = new Set([profile.aliases, layout.aliases, ...[profile, layout].flatMap((l) => [posix.dirname(l.aliases), l.mailDir, `${l.mailDir}/sendmail.cf`, `${l.mailDir}/access`])]);
   const mta = new Set(policy.mta ?? ['sendmail']);
   const plan: Plan = { policyPath: opts.policyName, root: opts.root, layout, files: [], actions: [], notes: [], localOnly: policy.listen === 'local-only' };
   const asRoot = process.getuid?.() === 0;

@@ -586,9 +586,12 @@ function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir, live: boole
     // and mode could be another file's): then the mode the program gave it, and its owner on this
     // system (sendmail gives the database to its TrustedUser, as newaliases would); in another tree,
     // whose user ids are not this system's, the owner of the source file.
+    // Never readable by more than its source: the database holds the same entries (an access file
+    // of 0600 gets an 0600 database, whatever mode the one it replaces had).
     const replaced = old?.isFile() && old.nlink === 1 ? old : undefined;
     const owner = replaced ?? (live ? made : { uid: f.uid, gid: f.gid });
-    installCopy(built, into, name, (replaced ?? made).mode & 0o7777, { uid: owner.uid, gid: owner.gid }, f.derived);
+    const mode = (replaced ?? made).mode & 0o0777 & ~(0o077 & ~f.mode);
+    installCopy(built, into, name, mode, { uid: owner.uid, gid: owner.gid }, f.derived);
   }
   return '';
 }

@@ -116,6 +116,11 @@ export class HostTree {
 
   /** A regular file's text (links followed inside the tree), at most `max` bytes; undefined if it cannot be read. */
   read(path: string, max = 64 * 1024 * 1024): string | undefined {
+    return this.bytes(path, max)?.toString('utf8');
+  }
+
+  /** A regular file's bytes (a cdb), as read() reads them. */
+  bytes(path: string, max = 64 * 1024 * 1024): Buffer | undefined {
     const real = this.resolve(path);
     if (real === undefined) return undefined;
     let fd: number | undefined;
@@ -124,7 +129,7 @@ export class HostTree {
       // after resolve() looked: the type is judged on the open descriptor.
       const opened = openRegular(fsName(this.hostPath(real)), { noFollow: true });
       fd = opened.fd;
-      return readOpen(fd, Math.min(opened.st.size, max)).toString('utf8');
+      return readOpen(fd, Math.min(opened.st.size, max));
     } catch (e) {
       if (e instanceof NotRegularFile) {
         // A directory read for a snippet is no problem; a FIFO, socket or device where a file belongs is one (MH6000).
@@ -200,8 +205,8 @@ function toMeta(path: string, st: Stats): Meta {
   return { path, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs };
 }
 
-/** Whether a relative link target climbs above the tree's root from `dir`. */
-function escapes(dir: string, target: string): boolean {
+/** Whether a relative link target climbs above the tree's root from `dir` (`../../x` in `/etc`). */
+export function escapes(dir: string, target: string): boolean {
   let depth = dir.split('/').filter(Boolean).length;
   for (const part of target.split('/')) {
     if (part === '..') depth--;

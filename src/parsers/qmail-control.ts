@@ -79,6 +79,9 @@ export function controlName(path: string): string | undefined {
 /** List files whose lines are names looked up as a whole (a kept CR or blank makes them never match). */
 const KEY_LISTS = new Set(['rcpthosts', 'morercpthosts', 'locals', 'badmailfrom', 'percenthack']);
 
+/** The recipient-domain lists, whose entries that never match MH4013 reports with what qmail-smtpd answers. */
+export const RCPT_LISTS: ReadonlySet<string> = new Set(['rcpthosts', 'morercpthosts']);
+
 /** A line as qmail keeps it. */
 export interface ControlLine {
   line: number;
@@ -148,7 +151,7 @@ export function parseQmailControl(file: SourceFile): QmailControlDocument {
       if (l.text === '' || (form === 'list' && l.text.startsWith('#'))) continue;
       doc.entries.push(l);
       // defaultdelivery holds dot-qmail lines, which qmail-local reads in its own way.
-      if (form !== 'list' || name === 'defaultdelivery') continue;
+      if (form !== 'list' || name === 'defaultdelivery' || RCPT_LISTS.has(name!)) continue;
       const effect = KEY_LISTS.has(name!) ? `, so "${visible(l.text)}" never matches` : ` as part of "${visible(l.text)}"`;
       if (l.text.endsWith('\r')) doc.problems.push({ message: `line ends in a carriage return (CRLF file), which ${spec!.readBy} keeps${effect}`, span: l.span });
       else if (/^[ \t]/.test(l.text)) doc.problems.push({ message: `line starts with a blank, which ${spec!.readBy} keeps${effect}`, span: l.span });
@@ -164,7 +167,9 @@ export function parseQmailControl(file: SourceFile): QmailControlDocument {
   const digits = /^[0-9]+/.exec(first.text)?.[0];
   doc.hasDigits = digits !== undefined;
   doc.number = digits === undefined ? spec!.defaultNumber! : readInt(digits);
-  // A value with text after its digits ("10M", "20 # minutes") is read as the digits alone.
+  // A value with text after its digits ("10M", "20 # minutes") is read as the digits alone (for
+  // databytes MH4018 says what that does to messages).
+  if (digits !== undefined && name === 'databytes') return doc;
   if (digits !== undefined && first.text.replace(/\r$/, '').length > digits.length) {
     doc.problems.push({ message: `${spec!.readBy} reads only the leading digits of "${visible(first.text)}": ${name} is ${doc.number}`, span: first.span });
   } else if (digits === undefined && first.text !== '' && !first.text.startsWith('#')) {

@@ -37,7 +37,7 @@ export type TreeEntry =
 const NAMES: Record<string, number> = { root: 0, bin: 2, sys: 3, mail: 8, nobody: 65534, nogroup: 65534, user: 1000 };
 const idOf = (s: string): number => (/^\d+$/.test(s) ? Number(s) : (NAMES[s] ?? Number.NaN));
 /** An option token at the start of what follows GROUP, with the blank after it. */
-const TOKEN = /^(?:mtime=([+-]\d+)|attr=\+i)(?:\s|$)/;
+const TOKEN = /^(?:mtime=([+-]\d+)|attr=\+i|zeros=(\d+))(?:\s|$)/;
 const unescape = (s: string): string => s.replace(/\\(n|t|\\)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
 
 /**
@@ -45,7 +45,8 @@ const unescape = (s: string): string => s.replace(/\\(n|t|\\)/g, (_, c: string) 
  * `\n` and `\t` escapes), `link PATH TARGET`; `# expect: MHnnnn PATH` lines name expected findings and
  * `# fixture: rules=… profile=…` sets options. Parents are made 0755 root:root unless listed.
  * Between GROUP and CONTENT, `dir` and `file` lines may carry `mtime=+N` / `mtime=-N` (seconds from
- * the time the tree is built) and `attr=+i` (the immutable attribute).
+ * the time the tree is built), `attr=+i` (the immutable attribute) and `zeros=N` (the content starts with N
+ * NUL bytes: `zeros=2048` is a valid cdb with no keys).
  */
 export function parseTree(name: string, text: string): TreeFixture {
   const fx: TreeFixture = { name, entries: [], expected: [] };
@@ -76,12 +77,14 @@ export function parseTree(name: string, text: string): TreeFixture {
       // Option tokens first, then the content (undefined when nothing follows them).
       let rest = m[6];
       let t: RegExpExecArray | null;
+      let zeros = '';
       while (rest !== undefined && (t = TOKEN.exec(rest)) !== null) {
         if (t[1] !== undefined) entry.mtime = Number(t[1]);
+        else if (t[2] !== undefined) zeros = '\0'.repeat(Number(t[2]));
         else entry.immutable = true;
         rest = t[0].length < rest.length ? rest.slice(t[0].length) : undefined;
       }
-      if (rest !== undefined) entry.content = unescape(rest);
+      if (rest !== undefined || zeros !== '') entry.content = zeros + unescape(rest ?? '');
       fx.entries.push(entry);
     }
   }
