@@ -259,6 +259,23 @@ const cases: RuleCase[] = [
     showGood: (p, c) => assert.match(dataReply(sendOne(p, c.qmail, 'x@example.com', { body: 'hi' })), /^250 ok/),
   },
   {
+    id: 'MH4049',
+    what: 'a domain of locals that rcpthosts does not list: mail for it from other hosts is refused with 553',
+    bad: () => makeCase({ ...OWN, locals: 'example.com\nexample.net\n' }),
+    good: () => makeCase({ ...ME, rcpthosts: 'example.com\nexample.net\n', locals: 'example.com\nexample.net\n' }),
+    showBad: (p, c) => assert.match(rcptReply(sendOne(p, c.qmail, 'x@example.net')), /^553 /),
+    showGood: (p, c) => assert.equal(rcptReply(sendOne(p, c.qmail, 'x@example.net')), '250 ok'),
+  },
+  {
+    id: 'MH4050',
+    what: 'tcpsvd -i with RELAYCLIENT in the catch-all file 0: qmail-smtpd relays for every client (an empty 0 lets every client in without it)',
+    bad: () => withPeers({ '0': '+RELAYCLIENT=\n' }),
+    good: () => withPeers({ '0': '' }),
+    // What tcpsvd gives qmail-smtpd from the file that matches 203.0.113.9: "0" in the bad case, nothing in the good one.
+    showBad: (p, c) => assert.equal(rcptReply(relay(p, c, { remoteIp: '203.0.113.9', relayclient: '' })), '250 ok'),
+    showGood: (p, c) => assert.match(rcptReply(relay(p, c, { remoteIp: '203.0.113.9' })), /^553 /),
+  },
+  {
     id: 'MH5001',
     what: 'the default rule sets RELAYCLIENT: any client relays',
     bad: () => withRules(':allow,RELAYCLIENT=""\n'),
@@ -283,6 +300,14 @@ const cases: RuleCase[] = [
     showGood: (p, c) => assert.deepEqual(sendFrom(p, c, '127.0.0.1', 'x@example.com').queued.map((q) => q.to), [['x@example.com']]),
   },
 ];
+
+/** A case whose run script starts qmail-smtpd under tcpsvd -i with these instruction files (ipsvd-instruct(5)). */
+function withPeers(files: Record<string, string>): Case {
+  const run = '#!/bin/sh\nexec chpst -m 2000000 tcpsvd -v -u qmaild:nofiles -i ./peers 0 smtp /var/qmail/bin/qmail-smtpd 2>&1\n';
+  const extra: Record<string, CaseFile> = { '/etc/sv/qmail-smtpd/run': { content: run, mode: 0o755 } };
+  for (const [name, text] of Object.entries(files)) extra[`/etc/sv/qmail-smtpd/peers/${name}`] = text;
+  return makeCase(OWN, extra);
+}
 
 /** A case with tcp.smtp and its cdb (built by the real tcprules) in /etc. */
 function withRules(text: string): Case {
@@ -351,8 +376,9 @@ describe('FORMATS.md §10, each misread as qmail-smtpd does it, and as mailharde
       assert.match(rcptReply(sendOne(p, c.qmail, `x@${domain}`)), /^553 /, entry);
       assert.deepEqual(await findingsOf(c, 'MH4013'), ['/var/qmail/control/rcpthosts:1:' + (entry.includes('#') ? '12' : entry.startsWith('@') ? '1' : entry.endsWith('.') ? '13' : '1')], entry);
     }
-    // An indented comment is an entry no domain matches: the domains below it still work.
-    const c = makeCase({ ...ME, rcpthosts: ' # ours\nexample.com\n' });
+    // An indented comment is an entry no domain matches: the domains below it still work (locals
+    // delivers example.com, so that MH4049 has nothing to say either).
+    const c = makeCase({ ...ME, rcpthosts: ' # ours\nexample.com\n', locals: 'example.com\n' });
     assert.equal(rcptReply(sendOne(p, c.qmail, 'x@example.com')), '250 ok');
     const report = await lint({ paths: [], root: c.root, rules, version: 'test', cwd: c.root, config: false });
     assert.deepEqual(report.findings.filter((f) => f.ruleId === 'MH4013').map((f) => f.severity), ['info']);
