@@ -244,6 +244,33 @@ async function underTcpserver(dir: string, options: string[], env: Record<string
   }
 }
 
+describe('qmail run scripts a hostile user wrote (found by review)', () => {
+  it('a word named like a property of a JavaScript object (toString, __proto__) is just a word', () => {
+    const text = '#!/bin/sh\nexec tcpserver -v -u 1001 -g 1001 -x /etc/tcp.cdb 0 smtp toString __proto__ constructor -x qmail-smtpd\n';
+    const ids = lintText(text, 'qmail-run', rules, { path: 'run' }).map((f) => f.ruleId);
+    assert.ok(ids.includes('MH4040'), ids.join(' '));
+  });
+
+  it('expansions of one listener split into at most 4,096 fields; past that the call is opaque, not 400 million words', () => {
+    const words = Array.from({ length: 20_000 }, () => '-v').join(' ');
+    const text = `#!/bin/sh\nX="${words}"\nexec softlimit -m 1 tcpserver ${'$X '.repeat(20_000)}0 smtp qmail-smtpd\n`;
+    const call = parseQmailRun(new SourceFile('run', text)).tcpservers[0]!;
+    assert.equal(call.opaque, true);
+    assert.ok(call.options.length <= 4096, `${call.options.length} options`);
+  });
+
+  it('log/run is read up to 64 KiB: a logger named after that is not seen (MH4042), and a 48 MB file costs no more', async (t) => {
+    if (!needsRoot(t, 'the tree has owners')) return;
+    const root = tempDir('mh-logrun-');
+    const service = join(root, 'var/qmail/supervise/qmail-smtpd');
+    mkdirSync(join(service, 'log'), { recursive: true });
+    writeFileSync(join(service, 'run'), '#!/bin/sh\nexec softlimit -m 30000000 tcpserver -v -x /etc/tcp.smtp.cdb -u 1001 -g 1001 0 smtp /var/qmail/bin/qmail-smtpd 2>&1\n', { mode: 0o755 });
+    writeFileSync(join(service, 'log/run'), `#!/bin/sh\n${'# padding padding padding padding\n'.repeat(1_500_000)}exec setuidgid qmaill multilog t ./main\n`, { mode: 0o755 });
+    const r = await lint({ paths: [], root, rules, version: 'test', cwd: root, config: false, select: ['MH4042'] });
+    assert.deepEqual(r.findings.map((f) => `${f.ruleId} ${f.file}`), ['MH4042 var/qmail/supervise/qmail-smtpd/log/run']);
+  });
+});
+
 describe('tcpserver as measured (ucspi-tcp): the facts behind MH4005, MH4006 and MH4004', () => {
   /** The tcpserver options of MH4006's table, what the program sees, and whether the rule reports them. */
   const cases: { options: string[]; env?: Record<string, string>; sees: string; reported: boolean }[] = [

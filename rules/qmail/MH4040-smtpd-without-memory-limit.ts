@@ -2,16 +2,17 @@ import { defineRule } from '../../src/core/rule.js';
 import { baseName, literal, type QmailRunDocument, type ShellWord, type TcpserverCall } from '../../src/parsers/qmail-run.js';
 
 /** softlimit (daemontools), s6-softlimit (s6) and chpst (runit) options that cap the memory of the program they run. */
-const LIMIT_OPTIONS: Record<string, RegExp> = {
-  softlimit: /^-[mad]/,
-  's6-softlimit': /^-[mad]/,
-  chpst: /^-[mad]/,
-};
+const LIMIT_OPTIONS: ReadonlyMap<string, RegExp> = new Map([
+  ['softlimit', /^-[mad]/],
+  ['s6-softlimit', /^-[mad]/],
+  ['chpst', /^-[mad]/],
+]);
 
 /** Whether a run of words holds `softlimit -m N` / `chpst -m N` (or -a, -d) before the program. */
 function limitedBy(words: readonly ShellWord[]): boolean {
   for (let k = 0; k < words.length; k++) {
-    const limit = LIMIT_OPTIONS[baseName(words[k]!)];
+    // A Map: a word such as `toString` or `__proto__` names no limiter (a plain object would answer it).
+    const limit = LIMIT_OPTIONS.get(baseName(words[k]!));
     if (!limit) continue;
     for (let j = k + 1; j < words.length; j++) {
       const opt = literal(words[j]!);

@@ -6,6 +6,9 @@ import { otherWriters } from '../../src/host/paths.js';
 import { AT_START, runScripts } from '../../src/host/qmail-paths.js';
 import { baseName, literal, parseQmailRun, type ShellWord } from '../../src/parsers/qmail-run.js';
 
+/** How much of a log/run script is read (run scripts themselves are read up to 1 MiB). */
+const LOG_RUN_BYTES = 64 * 1024;
+
 /** Loggers of daemontools, runit and s6 that keep what the service prints. */
 const LOGGERS = new Set(['multilog', 's6-log', 'svlogd']);
 
@@ -63,7 +66,8 @@ export default defineRule({
       if (real === undefined || seen.has(real)) continue;
       seen.add(real);
       const logRun = posix.join(real, 'log/run');
-      const text = tree.file(logRun) ? tree.read(logRun) : undefined;
+      // A logger's script is a line or two: its first 64 KiB say which logger runs, whatever follows.
+      const text = tree.file(logRun) ? tree.read(logRun, LOG_RUN_BYTES) : undefined;
       if (text === undefined) {
         const call = doc.tcpservers.find((c) => c.smtpd)!;
         ctx.report({ messageId: 'noLog', data: { service: real }, path, span: call.word.span });

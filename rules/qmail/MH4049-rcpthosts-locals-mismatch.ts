@@ -80,11 +80,12 @@ export default defineRule({
     const routes = keysOf(control(host, 'smtproutes'), true);
     const delivered = new Set([...locals.keys, ...virtual.keys]);
 
+    const inRcpthosts = new Set(accepted.lines.map((l) => l.line));
     for (const { domain, line } of [...accepted.lines, ...more.lines]) {
       // A `.suffix` line accepts names under it: locals has no wildcard, so only virtualdomains or smtproutes covers it.
       const byLocals = !domain.startsWith('.') && locals.keys.has(domain);
       if (byLocals || takes(virtual.keys, domain, virtual.catchAll) || takes(routes.keys, domain, routes.catchAll)) continue;
-      const path = accepted.lines.some((l) => l.line === line) ? rcpthosts.file.path : controlFile(host, 'morercpthosts');
+      const path = inRcpthosts.has(line) ? rcpthosts.file.path : controlFile(host, 'morercpthosts');
       ctx.report({ messageId: 'undelivered', data: { domain }, path, span: line.span });
     }
     for (const [name, table] of [[localsName, locals], ['virtualdomains', virtual]] as const) {

@@ -203,11 +203,37 @@ export function resolveWord(doc: QmailRunDocument, w: ShellWord, line: number, d
   return { ...r, via: `$${part.name}` } as Resolved;
 }
 
+/** How many fields the expansions of one listener's options may split into (a real script has a handful). */
+const SPLIT_FIELDS = 4096;
+
+/** Each document's assignments by variable, in line order: built once, so a lookup costs a binary search. */
+const BY_NAME = new WeakMap<QmailRunDocument, { count: number; index: Map<string, ShellAssignment[]> }>();
+
 /** The last assignment of a variable on a line before `line`. */
 export function lastAssignment(doc: QmailRunDocument, name: string, line: number): ShellAssignment | undefined {
-  let found: ShellAssignment | undefined;
-  for (const a of doc.assignments) if (a.name === name && a.line < line) found = a;
-  return found;
+  let cached = BY_NAME.get(doc);
+  // The parser asks while it is still adding assignments: the index is rebuilt when it has grown.
+  if (!cached || cached.count !== doc.assignments.length) {
+    const index = new Map<string, ShellAssignment[]>();
+    for (const a of doc.assignments) {
+      const list = index.get(a.name);
+      if (list) list.push(a);
+      else index.set(a.name, [a]);
+    }
+    cached = { count: doc.assignments.length, index };
+    BY_NAME.set(doc, cached);
+  }
+  const list = cached.index.get(name);
+  if (!list) return undefined;
+  // The last entry with a.line < line (assignments are added in line order).
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? list[lo - 1] : undefined;
 }
 
 /** The file name at the end of a word's text (quotes dropped): `/var/qmail/bin/qmail-smtpd` → `qmail-smtpd`. */
@@ -255,13 +281,20 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
   readWrappers(call);
   // Option words; an unquoted $VAR the script sets to literal text is split into fields, as sh does.
   const queue: { word: ShellWord; split: boolean }[] = [];
+  // Fields from splitting, per call: `$X $X …` with a long X would otherwise multiply the script's size.
+  let budget = SPLIT_FIELDS;
   for (const w of words.slice(at + 1)) {
     const p = w.parts.length === 1 ? w.parts[0]! : undefined;
-    if (p?.type === 'param' && !p.quoted && !p.modified) {
+    if (p?.type === 'param' && !p.quoted && !p.modified && budget > 0) {
       const r = resolveWord(doc, w, c.line);
       if (r.type === 'text') {
-        for (const f of r.text.split(/[ \t\n]+/).filter(Boolean)) queue.push({ word: { raw: f, parts: [{ type: 'text', text: f, quoted: false }], span: w.span }, split: true });
-        continue;
+        const fields = r.text.split(/[ \t\n]+/).filter(Boolean);
+        budget -= fields.length;
+        // Past the budget the word stays an expansion, which makes the call opaque (any options).
+        if (budget >= 0) {
+          for (const f of fields) queue.push({ word: { raw: f, parts: [{ type: 'text', text: f, quoted: false }], span: w.span }, split: true });
+          continue;
+        }
       }
     }
     queue.push({ word: w, split: false });
