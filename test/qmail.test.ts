@@ -245,6 +245,23 @@ async function underTcpserver(dir: string, options: string[], env: Record<string
 }
 
 describe('qmail run scripts a hostile user wrote (found by review)', () => {
+  it("a parent that is an absolute link is followed inside the tree, never to the host's directory it names (MH4044 reported the host's /tmp)", async () => {
+    const { HostTree } = await import('../src/host/tree.js');
+    const { symlinkSync } = await import('node:fs');
+    const outside = tempDir('mh-outside-');
+    writeFileSync(join(outside, 'pid'), '', { mode: 0o777 });
+    chmodSync(join(outside, 'pid'), 0o777);
+    const root = tempDir('mh-parentlink-');
+    mkdirSync(join(root, 'var/qmail'), { recursive: true });
+    symlinkSync(outside, join(root, 'var/qmail/queue'));
+    const tree = new HostTree(root);
+    assert.equal(tree.lstat('/var/qmail/queue/pid'), undefined, 'the host file outside the tree');
+    mkdirSync(join(root, outside), { recursive: true });
+    writeFileSync(join(root, outside, 'pid'), '', { mode: 0o600 });
+    const inside = new HostTree(root).lstat('/var/qmail/queue/pid');
+    assert.equal(inside?.mode, 0o600, 'the file the link names inside the tree');
+  });
+
   it('a word named like a property of a JavaScript object (toString, __proto__) is just a word', () => {
     const text = '#!/bin/sh\nexec tcpserver -v -u 1001 -g 1001 -x /etc/tcp.cdb 0 smtp toString __proto__ constructor -x qmail-smtpd\n';
     const ids = lintText(text, 'qmail-run', rules, { path: 'run' }).map((f) => f.ruleId);

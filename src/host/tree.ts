@@ -49,6 +49,15 @@ export class HostTree {
   /** Metadata of the path itself (a symlink is reported as a symlink). */
   lstat(path: string): Meta | undefined {
     const norm = posix.normalize(`/${path}`);
+    if (norm === '/') return this.entry(norm);
+    // The directory holding it, links followed inside the tree: the kernel would follow a link in a
+    // parent (an absolute one to the host's own directory) and report what lies outside the root.
+    const parent = this.resolve(posix.dirname(norm));
+    return parent === undefined ? undefined : this.entry(posix.join(parent, posix.basename(norm)));
+  }
+
+  /** lstat of a path whose parents are real directories of the tree (resolve() walks with it), cached. */
+  private entry(norm: string): Meta | undefined {
     const hit = this.metaCache.get(norm);
     if (hit !== undefined) return hit ?? undefined;
     let meta: Meta | null = null;
@@ -74,7 +83,7 @@ export class HostTree {
       let changed = false;
       for (let i = 0; i < parts.length; i++) {
         const next = posix.join(prefix, parts[i]!);
-        const meta = this.lstat(next);
+        const meta = this.entry(next);
         if (!meta) return i === parts.length - 1 ? next : undefined;
         if (meta.type === 'symlink' && meta.target !== undefined) {
           const target = meta.target.startsWith('/') ? meta.target : posix.join(prefix, meta.target);
