@@ -262,6 +262,16 @@ describe('qmail run scripts a hostile user wrote (found by review)', () => {
     assert.equal(inside?.mode, 0o600, 'the file the link names inside the tree');
   });
 
+  it('a cdb whose 256 hash tables all cover the whole file is a defect found in one pass, not 256 (MH4014)', async () => {
+    const { cdbDefect } = await import('../rules/qmail/MH4014-morercpthosts-cdb-broken.js');
+    const b = Buffer.alloc(2048 + 8 * 4096);
+    for (let t = 0; t < 256; t++) {
+      b.writeUInt32LE(2048, t * 8);
+      b.writeUInt32LE(4096, t * 8 + 4);
+    }
+    assert.equal(cdbDefect(b), 'hash table 1 overlaps the tables before it');
+  });
+
   it('a word named like a property of a JavaScript object (toString, __proto__) is just a word', () => {
     const text = '#!/bin/sh\nexec tcpserver -v -u 1001 -g 1001 -x /etc/tcp.cdb 0 smtp toString __proto__ constructor -x qmail-smtpd\n';
     const ids = lintText(text, 'qmail-run', rules, { path: 'run' }).map((f) => f.ruleId);
