@@ -73,10 +73,13 @@ privacy: [authwarnings, noexpn, novrfy, noetrn, restrictmailq, restrictqrun, nee
 aliases:
   strip: [decode, games]
   root: ops@example.com
+  mailerDaemon: postmaster
 greeting: "$j"
 help: true
 listen: local-only
 auth: { require-tls: true }
+forwardPath: []
+limits: { maxDaemonChildren: 40, maxMessageSize: 26214400 }
 `);
   return { dir, policy };
 }
@@ -126,6 +129,28 @@ describe('verify: the last step of a real apply on /', () => {
     assert.match(err, /1 of \d+ checks failed/);
     assert.match(err, /^ {2}alias decode stripped: sendmail -bv decode: "\|\/usr\/bin\/uudecode\\x1b\[2J"\.\.\. deliverable: mailer prog/m);
     assert.doesNotMatch(err, /\x1b/);
+  });
+
+  it('the options of every key are asked for: a limit sendmail reads otherwise, or a mailer-daemon alias it expands otherwise, is a failed check', async (t) => {
+    const s = site(t);
+    if (!s) return;
+    // The real programs, except that sendmail reads another MaxMessageSize and another MAILER-DAEMON target.
+    const fake: Runner = (argv, input) => {
+      const r = realRunner(argv, input);
+      if (argv.includes('-d37.1')) return { ...r, stdout: r.stdout.replace(/^(setoption MaxMessageSize \([^)]*\)=).*$/m, '$11') };
+      if (input.includes('/map aliases mailer-daemon')) return { ...r, stdout: r.stdout.replace(/(map_lookup: aliases \(mailer-daemon\) returns )[^\n]*/, '$1root (0)') };
+      return r;
+    };
+    let out = '';
+    let err = '';
+    const code = await applyPolicy(await loadPolicy(s.policy), {
+      root: '/', dryRun: false, exitCode: false, backupDir: join(s.dir, 'backup'), backup: true, validate: true, allowChattr: false, postCommands: true, filesOnly: false,
+      policyName: s.policy, rules, render: await loadTemplates(), out: (x) => (out += x), err: (x) => (err += x), runner: fake,
+    });
+    assert.equal(code, EXIT.unverified, `${out}\n${err}`);
+    assert.match(err, /^ {2}MaxMessageSize: MaxMessageSize=1$/m);
+    assert.match(err, /^ {2}alias mailer-daemon: sendmail -bt: \/map aliases mailer-daemon returns root$/m);
+    assert.match(err, /2 of \d+ checks failed/);
   });
 
   it('on another root, says once that the running system was not asked, and prints "Applied:"', (t) => {

@@ -262,6 +262,12 @@ export function layoutFor(policy: Policy, tree: HostTree): Layout {
   };
 }
 
+/** The aliases the policy sets, with their targets (apply writes them, verify asks sendmail for them). */
+export function aliasesSet(a: NonNullable<Policy['aliases']>): [string, string][] {
+  const set: [string, string | undefined][] = [['postmaster', a.postmaster], ['root', a.root], ['mailer-daemon', a.mailerDaemon]];
+  return set.filter((x): x is [string, string] => x[1] !== undefined);
+}
+
 /** The settings of sendmail.cf and sendmail.mc the policy decides. */
 export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettings {
   return {
@@ -356,11 +362,8 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
         const { path } = target;
         addFile('aliases', path, 'aliases', (t) => {
           // Stripped from every alias file; set in the first, which sendmail searches first.
-          const set: [string, string][] = [];
-          if (i === 0 && a.postmaster) set.push(['postmaster', a.postmaster]);
-          else if (i === 0 && t === undefined) set.push(['postmaster', 'root']);
-          if (i === 0 && a.root) set.push(['root', a.root]);
-          if (i === 0 && a.mailerDaemon) set.push(['mailer-daemon', a.mailerDaemon]);
+          const set = i === 0 ? aliasesSet(a) : [];
+          if (i === 0 && !a.postmaster && t === undefined) set.unshift(['postmaster', 'root']);
           return renderAliases(t, { strip: a.strip ?? [], set }, path);
         }, { validator: 'aliases', ...(target.db ? { derived: target.db, post: [{ argv: ['sendmail', '-bi', `-oA${target.class === 'implicit' ? '' : `${target.class}:`}${target.name}`], ...(target.name !== path ? { source: target.name } : {}), why: 'rebuild the aliases database (newaliases)' }] } : {}) });
       });

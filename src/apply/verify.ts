@@ -7,7 +7,7 @@ import { parseAccess } from '../parsers/access.js';
 import type { Policy } from '../policy/schema.js';
 import { relayKeys } from '../render/networks.js';
 import type { Dirs } from './dirs.js';
-import { sendmailSettings, type FilePlan, type Plan } from './plan.js';
+import { aliasesSet, sendmailSettings, type FilePlan, type Plan } from './plan.js';
 import { which } from './validate.js';
 
 /** One thing asked of the real programs after apply: what, whether it answered as the policy says, and what it said. */
@@ -63,8 +63,7 @@ export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Che
 
   if (aliasFiles.length && policy.aliases) {
     for (const name of policy.aliases.strip ?? []) checks.push(strippedAlias(name, sendmail(['-bv', name])));
-    const set: [string, string | undefined][] = [['postmaster', policy.aliases.postmaster], ['root', policy.aliases.root]];
-    const wanted = set.filter((s): s is [string, string] => s[1] !== undefined);
+    const wanted = aliasesSet(policy.aliases);
     if (wanted.length) {
       const answers = mapLookups(sendmail(['-bt'], wanted.map(([n]) => `/map aliases ${n}\n`).join('')));
       wanted.forEach(([name, value], i) => {
@@ -191,6 +190,13 @@ function optionChecks(settings: ReturnType<typeof sendmailSettings>, r: Ran): Ch
     const open = daemons.filter((d) => !/(^|,)\s*Addr=(127\.\d+\.\d+\.\d+|::1)\s*(,|$)/.test(d));
     checks.push({ what: 'every daemon listens on loopback only', ok: daemons.length > 0 && open.length === 0, detail: daemons.length ? daemons.join(' | ') : 'no DaemonPortOptions' });
   }
+  // The options of the keys issue 16 added, each as the cf line apply wrote it (sendmail prints the value it read).
+  if (settings.forwardPath !== undefined) is('ForwardPath', 'ForwardPath', settings.forwardPath);
+  if (settings.dontBlameSendmail !== undefined) is('DontBlameSendmail', 'DontBlameSendmail', settings.dontBlameSendmail);
+  if (settings.unsafeGroupWrites === false) is('UnsafeGroupWrites', 'UnsafeGroupWrites', 'False');
+  for (const l of settings.limits ?? []) is(l.option, l.option, String(l.value));
+  if (settings.runAsUser !== undefined) is('RunAsUser', 'RunAsUser', settings.runAsUser);
+  if (settings.safeFileEnvironment !== undefined) is('SafeFileEnvironment', 'SafeFileEnvironment', settings.safeFileEnvironment);
   if (settings.smrsh) {
     const got = mailers.get('prog');
     checks.push({ what: 'the prog mailer runs smrsh', ok: got === settings.smrsh, detail: `prog P=${got ?? '(no prog mailer)'}` });
