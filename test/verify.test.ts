@@ -193,6 +193,8 @@ describe('the running daemon, when the cf changed', () => {
     const procs = new Map([[4242, SENDMAIL_DAEMON], [77, { exe: '/usr/sbin/sshd', uid: 0 }], [88, { exe: '/usr/libexec/sendmail/sendmail', uid: 102 }]]);
     assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '4242\n/usr/sbin/sendmail-mta -Am -L sm-mta -bd -q10m\n'))?.pid, 4242);
     assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '77\n')), undefined, 'another program');
+    procs.set(4343, { exe: '/usr/sbin/sendmail-mta (deleted)', uid: 0 });
+    assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '4343\n'))?.pid, 4343, 'a daemon whose binary an upgrade replaced');
     assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '88\n')), undefined, 'a sendmail of another user');
     assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '9999\n')), undefined, 'no such process');
     assert.equal(runningDaemon(pidFile, fakeProcesses(procs, '-1\n')), undefined);

@@ -7,13 +7,13 @@ import type { Policy } from '../policy/schema.js';
 export type Acceptance = NonNullable<Policy['accept']>[number];
 
 /** What apply writes after `-- ` in the suppressions it owns: it finds (and rewrites) them by this. */
-export const ACCEPT_REASON = 'accepted in the policy:';
+const ACCEPT_REASON = 'accepted in the policy:';
 
 /**
  * A suppression line apply wrote: a whole `#` line (in a .mc `dnl #`, which m4 drops with its newline).
  * Matched exactly, so a directive someone wrote by hand is never taken for one of these.
  */
-const OWN_LINE = /^(?:dnl )?# mailharden-disable-next-line MH[0-9]{4} -- accepted in the policy: [^\r\n]*\r?$/;
+const OWN_LINE = new RegExp(`^(?:dnl )?# mailharden-disable-next-line MH[0-9]{4} -- ${ACCEPT_REASON} [^\\r\\n]*\\r?$`);
 
 /**
  * Whether an acceptance covers a finding: the same rule, and the value is what the finding is about (its

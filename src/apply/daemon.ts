@@ -69,7 +69,8 @@ export function runningDaemon(pidFile: string, p: Processes): Daemon | undefined
   if (!/^[1-9]\d{0,9}$/.test(first)) return undefined;
   const pid = Number(first);
   const what = p.describe(pid);
-  if (!what || what.uid !== 0 || !/^sendmail(-mta)?$/.test(posix.basename(what.exe))) return undefined;
+  // A binary an upgrade replaced reads `/usr/sbin/sendmail-mta (deleted)`: still the daemon, running the old cf.
+  if (!what || what.uid !== 0 || !/^sendmail(-mta)?$/.test(posix.basename(what.exe.replace(/ \(deleted\)$/, '')))) return undefined;
   return { pid, pidFile, exe: what.exe };
 }
 
