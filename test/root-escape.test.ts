@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { CLI } from './helpers/cli.js';
 import { exampleRoot } from './helpers/example.js';
 import { needs, needsRoot, SENDMAIL, M4 } from './helpers/real.js';
-import { attributesWork } from './helpers/tree-spec.js';
+import { needsAttributes } from './helpers/tree-spec.js';
 
 /**
  * A local user who can rename directories inside the tree swaps one of them for a symlink to a
@@ -106,7 +106,7 @@ async function race(point: string, swapped: string): Promise<Outcome> {
 describe('apply with a directory swapped for a link out of the root at each action point', () => {
   it(`${POINTS.length} points × ${SWAPPED.length} directories: nothing outside the root changes`, async (t) => {
     if (!needsRoot(t, 'apply sets owners and attributes') || !needs(t, SENDMAIL, M4, '/usr/sbin/makemap')) return;
-    if (!attributesWork(host().root)) return t.skip('no immutable attribute on this file system');
+    if (!needsAttributes(t, host().root)) return;
     const cases = POINTS.flatMap((p) => SWAPPED.map((s) => [p, s] as const));
     const outcomes: Outcome[] = [];
     // Two at a time: each run waits mostly on the real programs.
@@ -125,7 +125,7 @@ describe('apply with a directory swapped for a link out of the root at each acti
   it('a hard link is not made immutable (it could be a file elsewhere)', (t) => {
     if (!needsRoot(t, 'chattr needs root')) return;
     const { root, policy, outside } = host();
-    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
+    if (!needsAttributes(t, root)) return;
     writeFileSync(policy, 'version: 1\nprofile: debian\nmta: [sendmail]\nimmutable: [access, aliases]\n');
     const precious = join(outside, 'precious');
     writeFileSync(precious, 'x\n');
@@ -189,7 +189,7 @@ describe('apply in a tree where a local user can write some directories', () => 
   it('an smrsh entry turned into a directory meanwhile is reported, and the queue mode, databases and attributes are still done', async (t) => {
     if (!needsRoot(t, 'apply sets owners') || !needs(t, SENDMAIL, '/usr/sbin/makemap')) return;
     const { root, policy } = host();
-    if (!attributesWork(root)) return t.skip('no immutable attribute on this file system');
+    if (!needsAttributes(t, root)) return;
     const child = spawn(process.execPath, [CLI, 'apply', policy, '--root', root, '--allow-chattr'], { env: { ...process.env, MAILHARDEN_FAULT: 'stop:after-writes' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stderr.on('data', (d) => (output += d));

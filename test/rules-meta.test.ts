@@ -10,7 +10,7 @@ import { loadFixtures, loadProbeFixtures } from './helpers/fixtures.js';
 import { probeFindings } from '../src/probe/findings.js';
 import { parseTranscript } from '../src/probe/transcript.js';
 import { docExamples, ruleFiles } from './helpers/rule-files.js';
-import { attributesWork, buildTree, loadTreeFixtures, parseTree } from './helpers/tree-spec.js';
+import { buildTree, loadTreeFixtures, needsAttributes, parseTree } from './helpers/tree-spec.js';
 import { needsRoot } from './helpers/real.js';
 import { lint } from '../src/lint/request.js';
 
@@ -81,7 +81,7 @@ describe('rule docs: examples run as tests', () => {
           // A system tree (host rules): built in a temporary directory and linted with --root.
           if (!needsRoot(t, 'building trees with other owners needs root')) return;
           const spec = parseTree(`${f.id} example`, e.code);
-          if (/\battr=\+i\b/.test(e.code) && !attributesWork(tmpdir())) return t.skip('this filesystem keeps no file attributes');
+          if (/\battr=\+i\b/.test(e.code) && !needsAttributes(t, tmpdir())) return;
           const root = buildTree(spec);
           const report = await lint({ paths: [], root, rules, version: 'test', cwd: root, config: false });
           hits = report.findings.filter((x) => x.ruleId === f.id && !x.suppressed);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FIXTURES } from './fixtures.js';
+import type { TestContext } from 'node:test';
 import { tempDir } from './real.js';
 
 /** A system tree described in a `.tree` fixture, with the findings it expects. */
@@ -145,6 +146,17 @@ export function attributesWork(dir: string): boolean {
   } finally {
     rmSync(probe, { force: true });
   }
+}
+
+/**
+ * Like needs() in real.ts, for the immutable attribute: a test that sets it skips with one line where
+ * the file system keeps no attributes, and fails in CI, whose machine (ext4, root) has them.
+ */
+export function needsAttributes(t: TestContext, dir: string): boolean {
+  if (attributesWork(dir)) return true;
+  if (process.env.CI === 'true') throw new Error(`CI must keep file attributes: chattr +i does not work in ${dir}`);
+  t.skip('this file system keeps no immutable attribute');
+  return false;
 }
 
 /** Files made immutable by buildTree; the flag is cleared when the process exits, so temp trees can be removed. */
