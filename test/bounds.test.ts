@@ -77,6 +77,7 @@ const SHAPES: Shape[] = [
   { kind: 'qmail-run', name: 'commands', file: 'run', make: (b) => fill(b, '', 'a\n') },
   { kind: 'qmail-run', name: 'words', file: 'run', make: (b) => fill(b, 'exec tcpserver', ' a', '\n') },
   { kind: 'qmail-run', name: 'tcpserver lines (findings each)', file: 'run', make: (b) => fill(b, '', 'tcpserver 0 smtp qmail-smtpd\n') },
+  { kind: 'qmail-run', name: 'assignments read by the tcpserver lines after them', file: 'run', make: (b) => fill(b, '', 'A=x\ntcpserver $A 0 25 qmail-smtpd\n') },
 ];
 
 interface Measured {

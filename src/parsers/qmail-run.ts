@@ -206,22 +206,19 @@ export function resolveWord(doc: QmailRunDocument, w: ShellWord, line: number, d
 /** How many fields the expansions of one listener's options may split into (a real script has a handful). */
 const SPLIT_FIELDS = 4096;
 
-/** Each document's assignments by variable, in line order: built once, so a lookup costs a binary search. */
+/** Each document's assignments by variable, in line order: each added once, so a lookup costs a binary search. */
 const BY_NAME = new WeakMap<QmailRunDocument, { count: number; index: Map<string, ShellAssignment[]> }>();
 
 /** The last assignment of a variable on a line before `line`. */
 export function lastAssignment(doc: QmailRunDocument, name: string, line: number): ShellAssignment | undefined {
   let cached = BY_NAME.get(doc);
-  // The parser asks while it is still adding assignments: the index is rebuilt when it has grown.
-  if (!cached || cached.count !== doc.assignments.length) {
-    const index = new Map<string, ShellAssignment[]>();
-    for (const a of doc.assignments) {
-      const list = index.get(a.name);
-      if (list) list.push(a);
-      else index.set(a.name, [a]);
-    }
-    cached = { count: doc.assignments.length, index };
-    BY_NAME.set(doc, cached);
+  if (!cached) BY_NAME.set(doc, (cached = { count: 0, index: new Map() }));
+  // The parser asks while it is still appending assignments (in line order): only the new ones are added.
+  for (; cached.count < doc.assignments.length; cached.count++) {
+    const a = doc.assignments[cached.count]!;
+    const list = cached.index.get(a.name);
+    if (list) list.push(a);
+    else cached.index.set(a.name, [a]);
   }
   const list = cached.index.get(name);
   if (!list) return undefined;
