@@ -74,6 +74,8 @@ export interface Accounts {
   userName(uid: number): string;
   groupName(gid: number): string;
   uidOf(name: string): number | undefined;
+  /** A user's primary group (the gid of its /etc/passwd line: what `id -g USER` prints). */
+  gidOf(name: string): number | undefined;
   /** Home directories of the tree's users. */
   homes: readonly string[];
 }
@@ -81,6 +83,7 @@ export interface Accounts {
 export function readAccounts(tree: HostTree): Accounts {
   const users = new Map<number, string>();
   const uids = new Map<string, number>();
+  const primary = new Map<string, number>();
   const groups = new Map<number, string>();
   const homes: string[] = [];
   for (const line of (tree.read('/etc/passwd', 4 * 1024 * 1024) ?? '').split('\n')) {
@@ -89,6 +92,7 @@ export function readAccounts(tree: HostTree): Accounts {
     const uid = Number(f[2]);
     if (!users.has(uid)) users.set(uid, f[0]!);
     uids.set(f[0]!, uid);
+    if (/^\d+$/.test(f[3]!)) primary.set(f[0]!, Number(f[3]));
     if (f[5] && f[5].startsWith('/') && f[5] !== '/') homes.push(f[5]);
   }
   for (const line of (tree.read('/etc/group', 4 * 1024 * 1024) ?? '').split('\n')) {
@@ -101,6 +105,7 @@ export function readAccounts(tree: HostTree): Accounts {
     userName: (uid) => users.get(uid) ?? String(uid),
     groupName: (gid) => groups.get(gid) ?? String(gid),
     uidOf: (name) => uids.get(name),
+    gidOf: (name) => primary.get(name),
     homes: [...new Set(homes)].sort(),
   };
 }

@@ -78,7 +78,7 @@ export function rulesCdb(scriptPath: string, doc: QmailRunDocument, call: Tcpser
   return posix.resolve(posix.dirname(scriptPath), arg);
 }
 
-/** The uids and gids qmail-smtpd runs with: the run scripts' -u/-g (numbers or `id -u USER`), else qmaild's. */
+/** The uids and gids qmail-smtpd runs with: the run scripts' -u/-g (numbers, `id -u USER`, `id -g USER`), else qmaild's. */
 export function smtpdIds(host: HostDocument): { uids: Set<number>; gids: Set<number> } {
   const uids = new Set<number>();
   const gids = new Set<number>();
@@ -86,11 +86,14 @@ export function smtpdIds(host: HostDocument): { uids: Set<number>; gids: Set<num
     for (const o of call.options) {
       if ((o.letter !== 'u' && o.letter !== 'g') || !o.arg) continue;
       const r = resolveWord(doc, o.arg, call.command.line);
-      const id = r.type === 'text' && /^[0-9]+$/.test(r.text) ? Number(r.text) : r.type === 'id' && r.flag === 'u' ? host.accounts.uidOf(r.user) : undefined;
+      const id = r.type === 'text' && /^[0-9]+$/.test(r.text) ? Number(r.text) : r.type === 'id' ? (r.flag === 'u' ? host.accounts.uidOf(r.user) : host.accounts.gidOf(r.user)) : undefined;
       if (id !== undefined) (o.letter === 'u' ? uids : gids).add(id);
     }
   }
+  // Without a script that says, qmaild and its group (INSTALL.ids: qmaild in group nofiles).
   const qmaild = host.accounts.uidOf('qmaild');
   if (uids.size === 0 && qmaild !== undefined) uids.add(qmaild);
+  const nofiles = host.accounts.gidOf('qmaild');
+  if (gids.size === 0 && nofiles !== undefined) gids.add(nofiles);
   return { uids, gids };
 }
