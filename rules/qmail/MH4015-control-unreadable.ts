@@ -1,41 +1,29 @@
 import { defineRule } from '../../src/core/rule.js';
-import type { HostDocument } from '../../src/host/document.js';
 import { qmailPaths } from '../../src/host/layout.js';
-import { AT_START, controlFile, smtpdCalls } from '../../src/host/qmail-paths.js';
-import { resolveWord } from '../../src/parsers/qmail-run.js';
+import { octal } from '../../src/host/mode.js';
+import { AT_START, controlFile, smtpdCalls, smtpdIds } from '../../src/host/qmail-paths.js';
 
 /** The control files qmail-smtpd opens at its start (qmail-smtpd.c setup, rcpthosts.c). */
 const SMTPD_READS = ['me', 'smtpgreeting', 'localiphost', 'timeoutsmtpd', 'rcpthosts', 'morercpthosts.cdb', 'badmailfrom', 'databytes'];
 
-/** The numeric uid and gid the run scripts give tcpserver (-u, -g), when every script says the same. */
-function smtpdIds(host: HostDocument): { uid?: number; gid?: number } {
-  const ids: { uid?: number; gid?: number } = {};
-  for (const { doc, call } of smtpdCalls(host)) {
-    for (const o of call.options) {
-      if ((o.letter !== 'u' && o.letter !== 'g') || !o.arg) continue;
-      const r = resolveWord(doc, o.arg, call.command.line);
-      if (r.type !== 'text' || !/^[0-9]+$/.test(r.text)) continue;
-      ids[o.letter === 'u' ? 'uid' : 'gid'] = Number(r.text);
-    }
-  }
-  return ids;
-}
-
 /**
- * Whether the smtpd user can read a file of this mode and owner. Without its ids (a run script that
- * looks them up with `id -u qmaild`), a bit for the file's owner or group is taken to be for it unless
- * that owner or group is root, which qmaild never is.
+ * Whether every uid qmail-smtpd runs as (qmail-paths.ts smtpdIds) can read a file of this mode and
+ * owner. With no ids known (no run script and no qmaild), a bit for the file's owner or group is taken
+ * to be for it unless that owner or group is root, which qmaild never is.
  */
-function readable(meta: { mode: number; uid: number; gid: number }, ids: { uid?: number; gid?: number }, bits: number): boolean {
+function readable(meta: { mode: number; uid: number; gid: number }, ids: { uids: Set<number>; gids: Set<number> }, bits: number): boolean {
   const [user, group, other] = [bits << 6, bits << 3, bits];
   if ((meta.mode & other) === other) return true;
-  if (ids.uid === 0) return true;
-  if (ids.uid !== undefined ? meta.uid === ids.uid : meta.uid !== 0) return (meta.mode & user) === user;
-  if (ids.gid !== undefined ? meta.gid === ids.gid : meta.gid !== 0) return (meta.mode & group) === group;
-  return false;
+  const one = (uid: number | undefined): boolean => {
+    if (uid === 0) return true;
+    if (uid !== undefined ? meta.uid === uid : meta.uid !== 0) return (meta.mode & user) === user;
+    if (ids.gids.size ? ids.gids.has(meta.gid) : meta.gid !== 0) return (meta.mode & group) === group;
+    return false;
+  };
+  return ids.uids.size ? [...ids.uids].every(one) : one(undefined);
 }
 
-const who = (ids: { uid?: number }): string => (ids.uid !== undefined ? `uid ${ids.uid}` : 'qmaild');
+const who = (ids: { uids: Set<number> }): string => (ids.uids.size ? [...ids.uids].map((u) => `uid ${u}`).join(', ') : 'qmaild');
 
 export default defineRule({
   meta: {
@@ -55,9 +43,8 @@ export default defineRule({
   check(host, ctx) {
     if (smtpdCalls(host).length === 0) return;
     const ids = smtpdIds(host);
-    if (ids.uid === 0) return;
     const dir = host.tree.lstat(qmailPaths(host.layout).control);
-    const data = (m: { path: string; mode: number; uid: number; gid: number }) => ({ path: m.path, mode: m.mode.toString(8).padStart(4, '0'), owner: String(m.uid), group: String(m.gid), who: who(ids) });
+    const data = (m: { path: string; mode: number; uid: number; gid: number }) => ({ path: m.path, mode: octal(m.mode), owner: String(m.uid), group: String(m.gid), who: who(ids) });
     if (dir?.type === 'dir' && !readable(dir, ids, 0o1)) {
       ctx.report({ messageId: 'dir', data: data(dir), path: dir.path, span: AT_START });
       return;
