@@ -139,6 +139,7 @@ describe('policy validation', () => {
       runAsUser: 'mailnull',
       safeFileEnvironment: '/var/mail/safe',
       accept: [],
+      qmail: {},
     };
     assert.deepEqual(Object.keys(full).sort(), Object.keys(POLICY_SCHEMA.properties).sort());
   });

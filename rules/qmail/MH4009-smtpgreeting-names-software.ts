@@ -1,9 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-
-/** Names of qmail and its distributions, alone or with a version attached (`qmail-1.03`, `netqmail/1.06`). */
-const SOFTWARE = /^(?:net|not|s\/|s)?qmail(?:[-/ ]?v?\d[\w.]*)?$/i;
-/** A qmail version number standing alone (1.01 … 1.09). */
-const VERSION = /^v?1\.0\d$/i;
+import { softwareWord } from '../../src/model/qmail.js';
 
 export default defineRule({
   meta: {
@@ -22,15 +18,10 @@ export default defineRule({
   check(doc, ctx) {
     if (doc.name !== 'smtpgreeting') return;
     const first = doc.lines[0]!;
-    // qmail-smtpd reads the first line only (control_rldef); words are separated by blanks.
-    const re = /[^ \t]+/g;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(first.text)) !== null) {
-      const word = m[0].replace(/^[("'[<]+|[)"'\]>,;:!.]+$/g, '');
-      if (!SOFTWARE.test(word) && !VERSION.test(word)) continue;
-      const column = first.span.start.column + m.index + m[0].indexOf(word);
-      ctx.report({ messageId: 'names', data: { word }, span: { start: { line: first.line, column }, end: { line: first.line, column: column + word.length } } });
-      return;
-    }
+    // qmail-smtpd reads the first line only (control_rldef).
+    const found = softwareWord(first.text);
+    if (!found) return;
+    const column = first.span.start.column + found.index;
+    ctx.report({ messageId: 'names', data: { word: found.word }, span: { start: { line: first.line, column }, end: { line: first.line, column: column + found.word.length } } });
   },
 });

@@ -74,6 +74,13 @@ export type HostAction =
   | { type: 'remove'; path: string; hostPath: string; what: string }
   | { type: 'chmod'; path: string; hostPath: string; mode: number; from: number }
   | { type: 'chattr'; path: string; hostPath: string; immutable: boolean };
+/**
+ * Owners and modes beside contents (qmail's hier.c, a log directory): `own` gives an existing file or
+ * directory its owner and mode, `mkdir` makes a missing directory with them.
+ */
+export type OwnerAction =
+  | { type: 'own'; path: string; hostPath: string; uid: number; gid: number; mode: number; from: { uid: number; gid: number; mode: number }; why: string }
+  | { type: 'mkdir'; path: string; hostPath: string; uid: number; gid: number; mode: number; why: string };
 
 export interface Plan {
   policyPath: string;
@@ -82,6 +89,8 @@ export interface Plan {
   /** Every managed file, changed or not. */
   files: FilePlan[];
   actions: HostAction[];
+  /** Owners and modes to set, and directories to make (qmail: hier.c, the log directory), after the files are written. */
+  owners: OwnerAction[];
   /** Things the plan could not do or the user should know (one line each). */
   notes: string[];
   /** lint's localOnly setting for the candidates. */
@@ -311,7 +320,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   const profile = LAYOUTS[layout.profile];
   fs.trusted = new Set([profile.aliases, layout.aliases, ...[profile, layout].flatMap((l) => [posix.dirname(l.aliases), l.mailDir, `${l.mailDir}/sendmail.cf`, `${l.mailDir}/access`])]);
   const mta = new Set(policy.mta ?? ['sendmail']);
-  const plan: Plan = { policyPath: opts.policyName, root: opts.root, layout, files: [], actions: [], notes: [], localOnly: policy.listen === 'local-only' };
+  const plan: Plan = { policyPath: opts.policyName, root: opts.root, layout, files: [], actions: [], owners: [], notes: [], localOnly: policy.listen === 'local-only' };
   const asRoot = process.getuid?.() === 0;
 
   // The policy's accepted findings are written into each file it manages as suppressions (apply/accept.ts).
@@ -551,6 +560,9 @@ export function managedPaths(layout: Layout, tree: HostTree): Record<(typeof MAN
     access: `${layout.mailDir}/access`,
     helpfile: `${layout.mailDir}/helpfile`,
     rcpthosts: `${qmailPaths(layout).control}/rcpthosts`,
+    morercpthosts: `${qmailPaths(layout).control}/morercpthosts`,
+    smtpgreeting: `${qmailPaths(layout).control}/smtpgreeting`,
+    databytes: `${qmailPaths(layout).control}/databytes`,
     'tcp.smtp': tcpRulesPath(layout, tree),
   };
 }

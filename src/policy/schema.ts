@@ -124,6 +124,30 @@ export const POLICY_SCHEMA = {
     },
     runAsUser: { description: 'sendmail RunAsUser: the user (user:group, or uid) the daemon runs as after it has opened its sockets; not root (MH1020). Needs a local mailer that does not rely on root.', type: 'string', minLength: 1, maxLength: 65, pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]*(:[A-Za-z0-9_][A-Za-z0-9._-]*)?$' },
     safeFileEnvironment: { description: 'sendmail SafeFileEnvironment: the directory deliveries to files are confined to (a chroot), not / (MH1020).', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+    qmail: {
+      description: 'What apply writes for qmail (with mta: [qmail]): control files, the qmail-smtpd run script and its log, the owners and modes of the qmail tree. The aliases key also writes ~alias/.qmail-postmaster, -root and -mailer-daemon, and removes ~alias/.qmail-NAME for each name it strips; relay.domains writes rcpthosts and morercpthosts.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        greeting: { description: 'control/smtpgreeting: what qmail-smtpd sends after 220 (it appends " ESMTP" itself): the host name and plain words, no software name or version (MH4009, MH4017).', type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9 .,:;()_+@/-]*[A-Za-z0-9.)]$|^[A-Za-z0-9]$' },
+        databytes: { description: 'control/databytes: the largest message qmail-smtpd accepts, in bytes (MH4008, MH4018).', type: 'integer', minimum: 1, maximum: 2147483647 },
+        hier: { description: "Give the qmail tree the owners and modes of qmail's hier.c (MH4044) and make the control directory, its files and the tcp.smtp files root's and not writable by others (MH4011).", type: 'boolean' },
+        smtpd: {
+          description: 'The qmail-smtpd service: apply writes its run script whole (tcpserver -v -R with the rules cdb, the numeric ids of the user, a connection limit, a memory limit, the rcpthosts guard) and its log/run (multilog or svlogd as the log user, who owns the log directory). MH4005-MH4007, MH4040-MH4042.',
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            user: { description: 'The user qmail-smtpd runs as: tcpserver -u and -g get its uid and primary gid from the tree\'s /etc/passwd (qmaild by default; never root).', type: 'string', minLength: 1, maxLength: 32, pattern: '^[a-z_][a-z0-9_-]*$' },
+            address: { description: 'The IPv4 address tcpserver listens on (0, the default, is every address).', type: 'string', maxLength: 15, pattern: '^(0|((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))$' },
+            port: { description: 'The TCP port (25 by default).', type: 'integer', minimum: 1, maximum: 65535 },
+            connections: { description: 'tcpserver -c: SMTP sessions served at once (40 by default).', type: 'integer', minimum: 1, maximum: 10000 },
+            memory: { description: 'Bytes of address space each qmail-smtpd may use (ulimit -v; 20000000 by default): the defence against CVE-2005-1513 (MH4040).', type: 'integer', minimum: 4000000, maximum: 1099511627776 },
+            logDir: { description: 'The directory the logger writes (/var/log/qmail/smtpd by default); made if missing, owned by the log user, mode 0750.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+            logUser: { description: 'The user the logger runs as (qmaill by default; never root).', type: 'string', minLength: 1, maxLength: 32, pattern: '^[a-z_][a-z0-9_-]*$' },
+          },
+        },
+      },
+    },
     accept: {
       description: 'Findings the site has decided to live with: apply does not refuse a file for them, and writes a mailharden-disable-next-line suppression with the reason before the line concerned, so lint shows them suppressed. Each entry covers one rule for one value only.',
       type: 'array',
@@ -169,4 +193,13 @@ export interface Policy {
   runAsUser?: string;
   safeFileEnvironment?: string;
   accept?: { rule: string; value: string; reason: string }[];
+  qmail?: QmailPolicy;
+}
+
+/** The policy's qmail section. */
+export interface QmailPolicy {
+  greeting?: string;
+  databytes?: number;
+  hier?: boolean;
+  smtpd?: { user?: string; address?: string; port?: number; connections?: number; memory?: number; logDir?: string; logUser?: string };
 }

@@ -7,9 +7,10 @@ import { POLICY_SCHEMA, type Policy } from './schema.js';
 import { loadExternal } from '../core/external.js';
 import { rules } from '../../rules/index.js';
 import { versionMacros } from '../model/option-values.js';
+import { softwareWord } from '../model/qmail.js';
 
 /** Files `immutable:` may name: the ones apply manages. */
-export const MANAGED_FILES = ['sendmail.cf', 'sendmail.mc', 'submit.cf', 'submit.mc', 'aliases', 'access', 'helpfile', 'rcpthosts', 'tcp.smtp'] as const;
+export const MANAGED_FILES = ['sendmail.cf', 'sendmail.mc', 'submit.cf', 'submit.mc', 'aliases', 'access', 'helpfile', 'rcpthosts', 'morercpthosts', 'tcp.smtp', 'smtpgreeting', 'databytes'] as const;
 
 /** Aliases a policy may not strip: RFC 5321 and the system need them (MH2005). */
 const REQUIRED_ALIASES = new Set(['postmaster', 'mailer-daemon', 'root']);
@@ -102,6 +103,15 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
     if (seen.has(`${a.rule} ${a.value}`)) out.push({ path: ['accept', i], message: `${a.rule} for "${a.value}" is accepted twice` });
     seen.add(`${a.rule} ${a.value}`);
   });
+  if (p.qmail && typeof p.qmail === 'object') {
+    if (!(p.mta ?? ['sendmail']).includes('qmail')) out.push({ path: ['qmail'], message: 'is set, but mta does not name qmail: add qmail to mta, or leave the section out', atKey: true });
+    const g = p.qmail.greeting;
+    const named = typeof g === 'string' ? softwareWord(g) : undefined;
+    if (named) out.push({ path: ['qmail', 'greeting'], message: `names the software ("${named.word}"), which qmail-smtpd shows every client (MH4009)` });
+    for (const key of ['user', 'logUser'] as const) {
+      if (p.qmail.smtpd?.[key] === 'root') out.push({ path: ['qmail', 'smtpd', key], message: '"root": qmail-smtpd and its logger run as users of their own (qmaild, qmaill), never as root' });
+    }
+  }
   p.immutable?.forEach((f, i) => {
     if (typeof f === 'string' && !(MANAGED_FILES as readonly string[]).includes(f)) out.push({ path: ['immutable', i], message: `"${f}" is not a file apply manages (${MANAGED_FILES.join(', ')})` });
   });
