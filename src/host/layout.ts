@@ -76,6 +76,8 @@ export interface Accounts {
   uidOf(name: string): number | undefined;
   /** A user's primary group (the gid of its /etc/passwd line: what `id -g USER` prints). */
   gidOf(name: string): number | undefined;
+  /** A group's gid in the tree's /etc/group (hier.c's group qmail). */
+  gidOfGroup(name: string): number | undefined;
   /** Home directories of the tree's users. */
   homes: readonly string[];
 }
@@ -85,6 +87,7 @@ export function readAccounts(tree: HostTree): Accounts {
   const uids = new Map<string, number>();
   const primary = new Map<string, number>();
   const groups = new Map<number, string>();
+  const gids = new Map<string, number>();
   const homes: string[] = [];
   for (const line of (tree.read('/etc/passwd', 4 * 1024 * 1024) ?? '').split('\n')) {
     const f = line.split(':');
@@ -97,7 +100,10 @@ export function readAccounts(tree: HostTree): Accounts {
   }
   for (const line of (tree.read('/etc/group', 4 * 1024 * 1024) ?? '').split('\n')) {
     const f = line.split(':');
-    if (f.length >= 3 && /^\d+$/.test(f[2]!) && !groups.has(Number(f[2]))) groups.set(Number(f[2]), f[0]!);
+    if (f.length < 3 || !/^\d+$/.test(f[2]!)) continue;
+    if (!groups.has(Number(f[2]))) groups.set(Number(f[2]), f[0]!);
+    // The first line of a name, as getgrnam(3) answers.
+    if (!gids.has(f[0]!)) gids.set(f[0]!, Number(f[2]));
   }
   users.set(0, users.get(0) ?? 'root');
   groups.set(0, groups.get(0) ?? 'root');
@@ -106,6 +112,7 @@ export function readAccounts(tree: HostTree): Accounts {
     groupName: (gid) => groups.get(gid) ?? String(gid),
     uidOf: (name) => uids.get(name),
     gidOf: (name) => primary.get(name),
+    gidOfGroup: (name) => gids.get(name),
     homes: [...new Set(homes)].sort(),
   };
 }
