@@ -8,6 +8,7 @@ import { visibleControls } from '../core/visible.js';
 import { Dir, Dirs } from './dirs.js';
 import { atomicWrite, backup, openRegular, readFd, removeEntry } from './write.js';
 import { othersMayChange } from './workdir.js';
+import type { Ownership } from '../model/qmail-hier.js';
 
 /**
  * The record of one real run (apply or rollback), kept in its run directory beside the backup copies:
@@ -63,7 +64,12 @@ export type Step =
   /** A directory's mode. */
   | { op: 'chmod'; path: string; from: number; to: number }
   /** An immutable bit set or cleared (beyond the clearing and setting again around a write). */
-  | { op: 'chattr'; path: string; from: boolean; to: boolean };
+  | { op: 'chattr'; path: string; from: boolean; to: boolean }
+  /**
+   * The owner and mode of a file or directory (qmail's hier.c); `from` null: the run made the
+   * directory, `to` null: it removed it (a rollback of a run that made it).
+   */
+  | { op: 'owner'; path: string; from: Ownership | null; to: Ownership | null };
 
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
@@ -466,6 +472,12 @@ function stateProblem(s: unknown, where: string): string | undefined {
   return undefined;
 }
 
+function ownershipProblem(o: unknown, where: string): string | undefined {
+  if (o === null) return undefined;
+  if (!isObject(o) || !isInt(o.uid, 0xffffffff) || !isInt(o.gid, 0xffffffff) || !isInt(o.mode, 0o7777)) return `${where}: not an owner and mode (uid, gid, mode in range)`;
+  return undefined;
+}
+
 /** Why a parsed manifest cannot be used, or undefined. */
 export function manifestProblem(m: unknown, id: string): string | undefined {
   if (!isObject(m)) return 'not an object';
@@ -494,6 +506,10 @@ export function manifestProblem(m: unknown, id: string): string | undefined {
       if (!isInt(s.from, 0o7777) || !isInt(s.to, 0o7777)) return `${where}: a mode out of range`;
     } else if (s.op === 'chattr') {
       if (typeof s.from !== 'boolean' || typeof s.to !== 'boolean') return `${where}: from or to is not true or false`;
+    } else if (s.op === 'owner') {
+      if (s.from === undefined || s.to === undefined || (s.from === null && s.to === null)) return `${where}: from or to missing`;
+      const bad = ownershipProblem(s.from, `${where} from`) ?? ownershipProblem(s.to, `${where} to`);
+      if (bad) return bad;
     } else return `${where}: unknown op ${JSON.stringify(String(s.op).slice(0, 40))}`;
   }
   return undefined;
@@ -511,10 +527,16 @@ export function runSummary(m: Manifest): string {
   let databases = 0;
   let modes = 0;
   let attributes = 0;
+  let owners = 0;
+  let madeDirs = 0;
   const seen = new Set<string>();
   for (const s of m.steps) {
     if (s.op === 'chmod') modes++;
     else if (s.op === 'chattr') attributes++;
+    else if (s.op === 'owner') {
+      if (s.from === null) madeDirs++;
+      else owners++;
+    }
     else {
       // A bit changed with the content (a rollback clears one a run had set) counts as an attribute too.
       const bit = (x: EntryState | null): boolean => x?.type === 'file' && x.immutable;
@@ -529,6 +551,6 @@ export function runSummary(m: Manifest): string {
     }
   }
   const n = (k: number, one: string, many = `${one}s`): string[] => (k ? [`${k} ${k === 1 ? one : many}`] : []);
-  const parts = [...n(changed, 'changed', 'changed'), ...n(created, 'created', 'created'), ...n(removed, 'removed', 'removed'), ...n(links, 'link'), ...n(databases, 'database'), ...n(modes, 'mode'), ...n(attributes, 'attribute')];
+  const parts = [...n(changed, 'changed', 'changed'), ...n(created, 'created', 'created'), ...n(removed, 'removed', 'removed'), ...n(links, 'link'), ...n(databases, 'database'), ...n(modes, 'mode'), ...n(owners, 'owner'), ...n(madeDirs, 'directory made', 'directories made'), ...n(attributes, 'attribute')];
   return parts.length ? parts.join(', ') : 'nothing';
 }

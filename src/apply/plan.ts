@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { EXIT } from '../core/exit.js';
 import type { FileKind } from '../core/types.js';
-import { detectProfile, LAYOUTS, qmailPaths, type Layout } from '../host/layout.js';
+import { detectProfile, LAYOUTS, qmailPaths, readAccounts, type Layout } from '../host/layout.js';
 import { escapes, HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
 import type { Policy } from '../policy/schema.js';
 import type { MANAGED_FILES } from '../policy/validate.js';
@@ -22,6 +22,7 @@ import { parseAs, type SendmailCfDoc } from '../parsers/documents.js';
 import { openRegular, readFd } from './write.js';
 import { othersMayChange } from './workdir.js';
 import { withAcceptances, type Acceptance } from './accept.js';
+import { qmailHierOwners } from './qmail-hier.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
 export interface Command {
@@ -416,6 +417,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   for (const a of acceptList) if (!acceptUsed.has(a)) plan.notes.push(`accept: ${a.rule} for "${a.value}" matches no finding in the files apply manages`);
   if (!opts.filesOnly) {
     hostActions(policy, layout, fs, tree, plan, wantsSendmail);
+    if (mta.has('qmail')) qmailHierOwners(policy, layout, fs, readAccounts(tree), plan);
     for (const f of plan.files) {
       if (f.before !== f.after || !f.derived || !f.post.length) continue;
       const source = fs.stat(f.path);

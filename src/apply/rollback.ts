@@ -30,6 +30,8 @@ import {
 } from './manifest.js';
 import { MAX_READ } from './plan.js';
 import { atomicLink, atomicWrite, chattr, markCleared, readBytes, removeEntry } from './write.js';
+import type { Ownership } from '../model/qmail-hier.js';
+import { currentOwnership, makeDir, ownershipText, removeMadeDir, setOwnership } from './owners.js';
 
 export interface RollbackOptions {
   root: string;
@@ -70,16 +72,32 @@ interface ModeUndo {
   order: number;
 }
 
+/** The owner and mode of a file or directory (hier.c), or a directory the run made (`restore` null) or removed (`expect` null). */
+interface OwnerUndo {
+  path: string;
+  expect: Ownership | null;
+  restore: Ownership | null;
+  order: number;
+}
+
 const isLocked = (s: EntryState | null | undefined): boolean => s?.type === 'file' && s.immutable;
 
-/** The net change of each entry and directory mode over a run's steps. */
-export function undos(m: Manifest): { entries: Undo[]; modes: ModeUndo[] } {
+const sameOwnership = (a: Ownership | null | undefined, b: Ownership | null): boolean => (!a || !b ? !a && !b : a.uid === b.uid && a.gid === b.gid && a.mode === b.mode);
+
+/** The net change of each entry, directory mode and owner over a run's steps. */
+export function undos(m: Manifest): { entries: Undo[]; modes: ModeUndo[]; owners: OwnerUndo[] } {
   const entries = new Map<string, Undo>();
   const modes = new Map<string, ModeUndo>();
+  const owners = new Map<string, OwnerUndo>();
   m.steps.forEach((s, order) => {
     if (s.op === 'chmod') {
       const u = modes.get(s.path) ?? { path: s.path, restore: s.from, expect: s.to, order };
       modes.set(s.path, { ...u, expect: s.to, order });
+      return;
+    }
+    if (s.op === 'owner') {
+      const u = owners.get(s.path) ?? { path: s.path, restore: s.from, expect: s.to, order };
+      owners.set(s.path, { ...u, expect: s.to, order });
       return;
     }
     const u = entries.get(s.path) ?? { path: s.path, role: s.op === 'entry' ? s.role : 'file', content: false, expect: null, restore: s.op === 'entry' ? s.before : null, lockedBefore: s.op === 'entry' ? isLocked(s.before) : s.from, order };
@@ -91,7 +109,8 @@ export function undos(m: Manifest): { entries: Undo[]; modes: ModeUndo[] } {
     u.order = order;
     entries.set(s.path, u);
   });
-  return { entries: [...entries.values()].sort((a, b) => b.order - a.order), modes: [...modes.values()].sort((a, b) => b.order - a.order) };
+  const newestFirst = (a: { order: number }, b: { order: number }): number => b.order - a.order;
+  return { entries: [...entries.values()].sort(newestFirst), modes: [...modes.values()].sort(newestFirst), owners: [...owners.values()].sort(newestFirst) };
 }
 
 /** `mailharden rollback`: list the runs, or undo one (checked, backed up, atomic per file, verified). */
@@ -180,7 +199,7 @@ async function undoRun(dirs: Dirs, runs: { dirs: Dirs; shown: string }, o: Rollb
     o.err(`mailharden: refused, nothing restored: run ${id} was rolled back already (by ${rolledBack.by}, ${visibleControls(rolledBack.time)}); rolling it back again needs --force\n`);
     return EXIT.refused;
   }
-  const { entries, modes } = undos(m);
+  const { entries, modes, owners } = undos(m);
 
   // The run's backup copies, read and checked against the manifest before anything is written.
   const runDirs = openRun(runs, id);
@@ -216,6 +235,18 @@ async function undoRun(dirs: Dirs, runs: { dirs: Dirs; shown: string }, o: Rollb
     modeNow.set(u.path, cur);
     if (cur !== u.expect) changed.push(`  ${shown(u.path)}: ${cur === undefined ? 'absent' : `mode ${octal(cur)}`} now; run ${id} left mode ${octal(u.expect)}`);
   }
+  const ownerNow = new Map<string, Ownership | undefined>();
+  for (const u of owners) {
+    let cur: Ownership | undefined;
+    try {
+      cur = currentOwnership(dirs, u.path);
+    } catch (e) {
+      changed.push(`  ${shown(u.path)}: ${e instanceof UserError ? e.message : String(e)}`);
+      continue;
+    }
+    ownerNow.set(u.path, cur);
+    if (!sameOwnership(cur, u.expect)) changed.push(`  ${shown(u.path)}: ${cur ? ownershipText(cur) : 'absent'} now; run ${id} left ${u.expect ? ownershipText(u.expect) : 'it absent'}`);
+  }
   if (changed.length && !o.force) {
     o.err(`mailharden: refused, nothing restored: changed after run ${id} (--force restores them anyway):\n${changed.map((l) => visibleControls(l)).join('\n')}\n`);
     return EXIT.refused;
@@ -233,11 +264,12 @@ async function undoRun(dirs: Dirs, runs: { dirs: Dirs; shown: string }, o: Rollb
   for (const u of toClear) lines.push(`chattr -i ${shown(u.path)}`);
   for (const u of entries.filter((x) => x.content)) lines.push(undoLine(u, id, runShown));
   for (const u of modes) lines.push(`chmod ${octal(u.restore)} ${shown(u.path)}    # now ${modeNow.get(u.path) === undefined ? 'absent' : octal(modeNow.get(u.path)!)}`);
+  for (const u of owners) lines.push(ownerUndoLine(u, id, ownerNow.get(u.path)));
   for (const u of toSet) lines.push(`chattr +i ${shown(u.path)}`);
   const header = `Rollback of run ${id} (${m.kind === 'apply' ? `apply ${m.policy}` : `rollback of ${m.of ?? '?'}`}, ${m.time}${m.complete ? '' : ', incomplete'})${o.root === '/' ? '' : `, paths inside ${o.root}`}`;
   o.out(`${visibleControls(header)}:\n${lines.map((l) => `  ${visibleControls(l)}`).join('\n')}\n`);
   if (o.dryRun) {
-    o.out(`Plan: ${tally(entries, modes, toClear, toSet)}; nothing written (--dry-run).\n`);
+    o.out(`Plan: ${tally(entries, modes, owners, toClear, toSet)}; nothing written (--dry-run).\n`);
     return EXIT.ok;
   }
   if (toClear.length && !o.allowChattr) {
@@ -245,6 +277,8 @@ async function undoRun(dirs: Dirs, runs: { dirs: Dirs; shown: string }, o: Rollb
     return EXIT.immutable;
   }
 
+  // Directories the run made that hold something now (a log written since): left where they are.
+  const left = new Set<string>();
   // The rollback is a run of its own: a directory with copies of what it replaces, and a manifest.
   const record = RunRecord.create(runs, { kind: 'rollback', of: id, time: (o.now ?? new Date()).toISOString(), root: o.root, policy: m.policy });
   try {
@@ -252,7 +286,7 @@ async function undoRun(dirs: Dirs, runs: { dirs: Dirs; shown: string }, o: Rollb
       const { dir, name } = dirs.parentOf(u.path);
       if (dir && now.get(u.path)) record.keep(dir, name, lockedNow(u));
     }
-    restoreAll(dirs, record, { entries, modes, copies, lockedNow, modeNow }, o);
+    restoreAll(dirs, record, { entries, modes, owners, copies, lockedNow, modeNow, ownerNow, left }, o);
     record.finish();
     const undone = openRun(runs, id);
     try {
@@ -266,9 +300,9 @@ async function undoRun(dirs: Dirs, runs: { dirs: Dirs; shown: string }, o: Rollb
     record.close();
   }
 
-  const wrong = verify(dirs, { entries, modes, lockedNow }, o);
+  const wrong = verify(dirs, { entries, modes, owners, lockedNow, left }, o);
   if (wrong.length) throw UserError.lines([`rolled back run ${id}, but the result differs from what the run found:`, ...wrong.map((w) => `  ${w}`), `what was done is in ${record.shown}/${MANIFEST}`], EXIT.runtime);
-  o.out(`Rolled back and verified: run ${id} (${tally(entries, modes, toClear, toSet)}). Backup: ${visibleControls(record.shown)} (undo with: mailharden rollback ${record.id})\n`);
+  o.out(`Rolled back and verified: run ${id} (${tally(entries, modes, owners, toClear, toSet)}). Backup: ${visibleControls(record.shown)} (undo with: mailharden rollback ${record.id})\n`);
   return EXIT.ok;
 }
 
@@ -294,22 +328,36 @@ function undoLine(u: Undo, id: string, runShown: string): string {
   return `restore ${shq(u.path)} from ${shq(`${runShown}${u.path}`)}    # ${u.role === 'database' ? 'database, ' : ''}mode ${octal(r.mode)}, owner ${r.uid}:${r.gid}, ${u.expect ? 'changed' : 'removed'} by run ${id}`;
 }
 
-function tally(entries: Undo[], modes: ModeUndo[], cleared: Undo[], set: Undo[]): string {
+/** The line of the rollback plan that gives an entry its owner and mode back, or removes the directory the run made. */
+function ownerUndoLine(u: OwnerUndo, id: string, now: Ownership | undefined): string {
+  const p = shq(u.path);
+  if (!u.restore) return `rmdir ${p}    # made by run ${id} (left, with a note, when something is in it now)`;
+  const set = `chown ${u.restore.uid}:${u.restore.gid} ${p} && chmod ${octal(u.restore.mode)} ${p}`;
+  if (!u.expect) return `mkdir -m 0700 ${p} && ${set}    # removed by run ${id}`;
+  return `${set}    # now ${now ? ownershipText(now) : 'absent'}`;
+}
+
+function tally(entries: Undo[], modes: ModeUndo[], owners: OwnerUndo[], cleared: Undo[], set: Undo[]): string {
   const content = entries.filter((u) => u.content);
   const restored = content.filter((u) => u.restore?.type === 'file').length;
   const removed = content.filter((u) => !u.restore).length;
   const links = content.filter((u) => u.restore?.type === 'link').length;
   const bits = new Set([...cleared, ...set].map((u) => u.path)).size;
   const n = (k: number, one: string, many = `${one}s`): string => `${k} ${k === 1 ? one : many}`;
-  return [n(restored, 'file restored', 'files restored'), n(removed, 'removed', 'removed'), n(links, 'link'), n(modes.length, 'mode'), n(bits, 'attribute')].join(', ');
+  // Owners only when the run set some (a run of sendmail's policy never does).
+  return [n(restored, 'file restored', 'files restored'), n(removed, 'removed', 'removed'), n(links, 'link'), n(modes.length, 'mode'), ...(owners.length ? [n(owners.length, 'owner')] : []), n(bits, 'attribute')].join(', ');
 }
 
 interface Work {
   entries: Undo[];
   modes: ModeUndo[];
+  owners: OwnerUndo[];
   copies: Map<string, Buffer>;
   lockedNow: (u: Undo) => boolean;
   modeNow: Map<string, number | undefined>;
+  ownerNow: Map<string, Ownership | undefined>;
+  /** Filled in: directories the run made that are not empty now, left in place. */
+  left: Set<string>;
 }
 
 /**
@@ -375,6 +423,24 @@ function restoreAll(dirs: Dirs, record: RunRecord, w: Work, o: RollbackOptions):
       fchmodSync(d.fd, u.restore);
       record.add({ op: 'chmod', path: u.path, from: w.modeNow.get(u.path) ?? u.expect, to: u.restore });
     }
+    // Owner then mode (setOwnership); a directory the run made goes when it is empty.
+    for (const u of w.owners) {
+      const now = w.ownerNow.get(u.path) ?? null;
+      if (!u.restore) {
+        if (!now) continue;
+        if (removeMadeDir(dirs, u.path)) record.add({ op: 'owner', path: u.path, from: now, to: null });
+        else {
+          w.left.add(u.path);
+          o.err(`mailharden: note: ${visibleControls(hostPath(o.root, u.path))}: made by the run, but not empty now: left in place (remove it yourself when what is in it can go)\n`);
+        }
+      } else if (!now) {
+        makeDir(dirs, u.path, u.restore);
+        record.add({ op: 'owner', path: u.path, from: null, to: u.restore });
+      } else {
+        setOwnership(dirs, u.path, u.restore);
+        record.add({ op: 'owner', path: u.path, from: now, to: u.restore });
+      }
+    }
   } catch (e) {
     const errors = relock();
     const why = e instanceof UserError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
@@ -386,7 +452,7 @@ function restoreAll(dirs: Dirs, record: RunRecord, w: Work, o: RollbackOptions):
 }
 
 /** Reads every entry again through the verified directories and compares it with what the run found. */
-function verify(dirs: Dirs, w: Pick<Work, 'entries' | 'modes' | 'lockedNow'>, o: RollbackOptions): string[] {
+function verify(dirs: Dirs, w: Pick<Work, 'entries' | 'modes' | 'owners' | 'lockedNow' | 'left'>, o: RollbackOptions): string[] {
   const wrong: string[] = [];
   const asRoot = process.getuid?.() === 0;
   const files = w.entries.filter((u) => (u.content ? u.restore?.type === 'file' : true));
@@ -408,6 +474,17 @@ function verify(dirs: Dirs, w: Pick<Work, 'entries' | 'modes' | 'lockedNow'>, o:
   for (const u of w.modes) {
     const mode = dirs.dir(u.path)?.stat().mode;
     if (mode === undefined || (mode & 0o7777) !== u.restore) wrong.push(`${visibleControls(u.path)}: mode ${mode === undefined ? 'absent' : octal(mode & 0o7777)}, expected ${octal(u.restore)}`);
+  }
+  for (const u of w.owners) {
+    if (w.left.has(u.path)) continue;
+    let cur: Ownership | undefined;
+    try {
+      cur = currentOwnership(dirs, u.path);
+    } catch (e) {
+      wrong.push(e instanceof UserError ? visibleControls(e.message) : String(e));
+      continue;
+    }
+    if (!sameOwnership(cur, u.restore)) wrong.push(`${visibleControls(u.path)}: ${cur ? ownershipText(cur) : 'absent'}, expected ${u.restore ? ownershipText(u.restore) : 'absent'}`);
   }
   return wrong;
 }

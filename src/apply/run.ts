@@ -26,6 +26,7 @@ import { SourceFile } from '../core/source.js';
 import { parseAs } from '../parsers/documents.js';
 import { acceptValue } from './accept.js';
 import { startRun, type RunRecord } from './manifest.js';
+import { makeDir, ownerLine, ownerScriptLine, setOwnership } from './owners.js';
 
 export interface ApplyOptions {
   root: string;
@@ -155,6 +156,7 @@ export function planScript(plan: Plan, render: Render): string {
     links: plan.actions.filter((a) => a.type === 'link').map((a) => ({ link: sq(a.path), target: sq(a.type === 'link' ? a.target : '') })),
     removals: plan.actions.filter((a) => a.type === 'remove').map((a) => removeLine(a.path)),
     modes: plan.actions.filter((a) => a.type === 'chmod').map((a) => ({ mode: octal(a.type === 'chmod' ? a.mode : 0), path: sq(a.path) })),
+    owners: plan.owners.map((a) => ownerScriptLine(a, sq)),
     post: plan.files.filter((f) => changes(f) || f.stale).flatMap((f) => f.post).map((c) => commandLine(c, sq)),
     lock: plan.actions.filter((a) => a.type === 'chattr' && a.immutable).map((a) => sq(a.path)),
   });
@@ -243,13 +245,13 @@ function acceptHint(list: readonly { rule: string; value: string }[]): string[] 
   ];
 }
 
-/** Host actions by kind: the plan's action types, and the databases rebuilt by post-commands. */
-type HostTally = Record<Plan['actions'][number]['type'] | 'rebuild', number>;
-const hostTally = (): HostTally => ({ link: 0, remove: 0, chmod: 0, chattr: 0, rebuild: 0 });
+/** Host actions by kind: the plan's action types, owners and directories made, and the databases rebuilt by post-commands. */
+type HostTally = Record<Plan['actions'][number]['type'] | Plan['owners'][number]['type'] | 'rebuild', number>;
+const hostTally = (): HostTally => ({ link: 0, remove: 0, chmod: 0, own: 0, mkdir: 0, chattr: 0, rebuild: 0 });
 
 /** `3 host actions (1 link, 2 chattr)`: the total, then each kind that is there. */
 export function hostSummary(t: HostTally): string {
-  const names: [keyof HostTally, string, string][] = [['link', 'link', 'links'], ['remove', 'removal', 'removals'], ['chmod', 'chmod', 'chmod'], ['chattr', 'chattr', 'chattr'], ['rebuild', 'rebuild', 'rebuilds']];
+  const names: [keyof HostTally, string, string][] = [['link', 'link', 'links'], ['remove', 'removal', 'removals'], ['chmod', 'chmod', 'chmod'], ['mkdir', 'mkdir', 'mkdir'], ['own', 'owner', 'owners'], ['chattr', 'chattr', 'chattr'], ['rebuild', 'rebuild', 'rebuilds']];
   const total = names.reduce((n, [k]) => n + t[k], 0);
   const parts = names.filter(([k]) => t[k] > 0).map(([k, one, many]) => `${t[k]} ${t[k] === 1 ? one : many}`);
   return `${total} host action${total === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
@@ -307,6 +309,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   const commands = [
     ...changed.filter((f) => f.immutable).map((f) => `chattr -i ${shq(f.path)}    # immutable: cleared for the write, set again after`),
     ...pendingActions.filter((a) => a.type !== 'chattr').map(actionLine),
+    ...plan.owners.map(ownerLine),
     ...(o.postCommands ? plan.files.filter((f) => changes(f) || f.stale).flatMap((f) => f.post.map((c) => `${commandLine(c)}    # ${c.why}${f.stale ? ` (${f.derived} is older than ${f.path})` : ''}`)) : []),
     ...changed.filter((f) => f.immutable).map((f) => `chattr +i ${shq(f.path)}`),
     ...pendingActions.filter((a) => a.type === 'chattr').map(actionLine),
@@ -315,12 +318,13 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   for (const n of plan.notes) o.err(`mailharden: note: ${visibleControls(n)}\n`);
   const created = changed.filter((f) => f.before === undefined).length;
   const stale = o.postCommands ? plan.files.filter((f) => f.stale) : [];
-  const hostCount = pendingActions.length + stale.length;
+  const hostCount = pendingActions.length + plan.owners.length + stale.length;
   const locked = changed.filter((f) => f.immutable);
   // What the host actions are, counted as they would run: a changed immutable file is two chattr
   // (cleared for the write, set again), a rebuild is one per post-command of a changed or stale file.
   const pending = hostTally();
   for (const a of pendingActions) pending[a.type]++;
+  for (const a of plan.owners) pending[a.type]++;
   pending.chattr += 2 * locked.length;
   if (o.postCommands) pending.rebuild += plan.files.filter((f) => changes(f) || f.stale).reduce((n, f) => n + f.post.length, 0);
   const counts = (verbs: { create: string; change: string }, tally: HostTally): string => `${created} ${verbs.create}, ${changed.length - created} ${verbs.change}, ${plan.files.length - changed.length} unchanged; ${hostSummary(tally)}`;
@@ -462,6 +466,19 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
       ran[a.type]++;
     } catch (e) {
       problems.push(`${actionLine(a)}: ${e instanceof UserError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`);
+    }
+  }
+  // Owners and modes after the files are written (a control file written keeps the mode it had until
+  // here) and before the databases are rebuilt (a rebuilt cdb takes the mode of the one it replaces).
+  for (const a of plan.owners) {
+    const to = { uid: a.uid, gid: a.gid, mode: a.mode };
+    try {
+      if (a.type === 'mkdir') makeDir(dirs, a.path, to);
+      else setOwnership(dirs, a.path, to, a.from);
+      record?.add({ op: 'owner', path: a.path, from: a.type === 'mkdir' ? null : a.from, to });
+      ran[a.type]++;
+    } catch (e) {
+      problems.push(`${ownerLine(a)}: ${e instanceof UserError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`);
     }
   }
   faultPoint('before-post');

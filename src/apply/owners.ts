@@ -1,0 +1,112 @@
+import { closeSync, fchmodSync, fchownSync, fstatSync, mkdirSync, rmdirSync, type Stats } from 'node:fs';
+import { posix } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { EXIT } from '../core/exit.js';
+import { shellWord as shq, visibleControls } from '../core/visible.js';
+import { octal } from '../host/mode.js';
+import type { Ownership } from '../model/qmail-hier.js';
+import { linkRefused, type Dirs } from './dirs.js';
+import type { OwnerAction } from './plan.js';
+import { openRegular } from './write.js';
+
+/**
+ * Owners and modes of existing files and directories (plan.owners, and their rollback), each set
+ * through a descriptor opened without following a link: a directory through its verified descriptor,
+ * a file opened in its verified directory with O_NOFOLLOW|O_NONBLOCK. fchown comes before fchmod:
+ * chown clears the set-uid and set-gid bits of a file.
+ */
+
+export const ownershipOf = (st: Pick<Stats, 'uid' | 'gid' | 'mode'>): Ownership => ({ uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 });
+
+const same = (a: Ownership, b: Ownership): boolean => a.uid === b.uid && a.gid === b.gid && a.mode === b.mode;
+
+/** `0:2107 0755`. */
+export const ownershipText = (o: Ownership): string => `${o.uid}:${o.gid} ${octal(o.mode)}`;
+
+/** The owner and mode of an entry now (never a link's target), or undefined when there is none; a link is refused. */
+export function currentOwnership(dirs: Dirs, path: string): Ownership | undefined {
+  const { dir, name } = dirs.parentOf(path);
+  const st = dir?.lstat(name);
+  if (!dir || !st) return undefined;
+  if (st.isSymbolicLink()) throw linkRefused(path, dir.at(name));
+  return ownershipOf(st);
+}
+
+/**
+ * Gives the directory or regular file at a tree path `to`. With `expect`, refuses when it is not
+ * owned as planned any more (something changed it since); a file with other hard links is refused
+ * (its owner would be the other file's too). Returns what it was.
+ */
+export function setOwnership(dirs: Dirs, path: string, to: Ownership, expect?: Ownership): Ownership {
+  const { dir, name } = dirs.parentOf(path);
+  const st = dir?.lstat(name);
+  if (!dir || !st) throw new UserError(`${path}: no such file or directory`, EXIT.runtime);
+  if (st.isSymbolicLink()) throw linkRefused(path, dir.at(name));
+  let fd: number;
+  let owned = false;
+  if (st.isDirectory()) fd = dirs.need(path).fd;
+  else {
+    fd = openRegular(dir, name, path).fd;
+    owned = true;
+  }
+  try {
+    const now = fstatSync(fd);
+    if (!now.isDirectory() && now.nlink > 1) throw new UserError(`${path} has ${now.nlink} hard links (one may be a file elsewhere): its owner and mode not changed`, EXIT.runtime);
+    const was = ownershipOf(now);
+    if (expect && !same(was, expect)) throw new UserError(`${path} is ${ownershipText(was)} now, not ${ownershipText(expect)} as planned: changed meanwhile, not touched`, EXIT.runtime);
+    fchownSync(fd, to.uid, to.gid);
+    fchmodSync(fd, to.mode);
+    return was;
+  } finally {
+    if (owned) closeSync(fd);
+  }
+}
+
+/**
+ * Makes a directory in its verified parent (which must exist: a plan makes each directory it needs
+ * as an action of its own, parents first), closed to everyone (0700) until it has its owner and mode.
+ */
+export function makeDir(dirs: Dirs, path: string, to: Ownership): void {
+  const { dir, name } = dirs.parentOf(path);
+  if (!dir) throw new UserError(`${posix.dirname(path)}: no such directory`, EXIT.runtime);
+  try {
+    mkdirSync(dir.at(name), { mode: 0o700 });
+  } catch (e) {
+    throw new UserError(`${path}: ${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists already (made meanwhile): not touched' : (e as Error).message}`, EXIT.runtime);
+  }
+  const fd = dirs.need(path).fd;
+  fchownSync(fd, to.uid, to.gid);
+  fchmodSync(fd, to.mode);
+}
+
+/** Removes a directory a run made, through its parent's descriptor: false (and nothing done) when it is not empty. */
+export function removeMadeDir(dirs: Dirs, path: string): boolean {
+  const { dir, name } = dirs.parentOf(path);
+  if (!dir) return true;
+  const st = dir.lstat(name);
+  if (!st) return true;
+  if (!st.isDirectory()) throw new UserError(`${path}: not a directory any more: not removed`, EXIT.runtime);
+  try {
+    rmdirSync(dir.at(name));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/** One action as the plan shows it: the commands it stands for, and why. */
+export function ownerLine(a: OwnerAction): string {
+  const p = shq(a.path);
+  const set = `chown ${a.uid}:${a.gid} ${p} && chmod ${octal(a.mode)} ${p}`;
+  if (a.type === 'mkdir') return `mkdir -m 0700 ${p} && ${set}    # ${visibleControls(a.why)}`;
+  return `${set}    # now ${ownershipText(a.from)}: ${visibleControls(a.why)}`;
+}
+
+/** One action as a line of the plan script (every path single-quoted by `quote`; a link is never followed). */
+export function ownerScriptLine(a: OwnerAction, quote: (s: string) => string): string {
+  const p = quote(a.path);
+  const set = `chown ${a.uid}:${a.gid} ${p}; chmod ${octal(a.mode)} ${p}`;
+  if (a.type === 'mkdir') return `if [ ! -e ${p} ] && [ ! -L ${p} ]; then mkdir -m 0700 ${p}; ${set}; fi`;
+  return `if [ ! -L ${p} ]; then ${set}; fi`;
+}
