@@ -123,7 +123,7 @@ export function hierDirs(home: string, isDir: (path: string) => boolean, list: (
 export function dirTarget(e: HierEntry, m: Ownership, accounts: Accounts): Ownership | undefined {
   const uid = hierUid(e.owner, accounts);
   if (uid === undefined) return undefined;
-  let mode = m.mode & ~SHARED_WRITE;
+  let mode = m.mode & 0o7777 & ~SHARED_WRITE;
   if (isQueue(e)) mode &= ~(0o007 & ~e.mode);
   return { uid, gid: accounts.gidOfGroup(HIER_GROUP) ?? m.gid, mode };
 }
@@ -139,12 +139,12 @@ export function programTarget(name: string, m: Ownership, accounts: Accounts): O
     const uid = accounts.uidOf(QUEUE_PROGRAM.owner);
     return uid === undefined ? undefined : { uid, gid, mode: QUEUE_PROGRAM.mode };
   }
-  return { uid: 0, gid, mode: m.mode & ~(0o6000 | SHARED_WRITE) };
+  return { uid: 0, gid, mode: m.mode & 0o7777 & ~(0o6000 | SHARED_WRITE) };
 }
 
 /** What apply gives a control file, the control directory or a tcpserver rules file (MH4011): root's, its group kept, no write bits for the group or others. */
 export function configTarget(m: Ownership): Ownership {
-  return { uid: 0, gid: m.gid, mode: m.mode & ~SHARED_WRITE };
+  return { uid: 0, gid: m.gid, mode: m.mode & 0o7777 & ~SHARED_WRITE };
 }
 
 /** Whether MH4011 finds a control file or rules file wrong: not root's, or writable by the group or others. */
