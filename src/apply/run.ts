@@ -14,6 +14,7 @@ import { Dirs, type Dir } from './dirs.js';
 import { buildPlan, changes, encodeText, MAX_READ, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
 import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
+import { makeCdb, morercpthostsKeys, cdbHas } from '../model/cdb.js';
 import { atomicLink, atomicWrite, chattr, CLEARED_PATTERN, faultPoint, installCopy, lstatOrUndefined, markCleared, readBytes, removeEntry, TEMP_PATTERN, writeTemp } from './write.js';
 import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
@@ -120,7 +121,7 @@ function actionLine(a: Plan['actions'][number]): string {
     case 'link':
       return `ln -sfn ${shq(a.target)} ${shq(a.path)}${a.replaces ? `    # replaces ${visibleControls(a.replaces)}` : ''}`;
     case 'remove':
-      return `rm -f ${shq(a.path)}    # ${visibleControls(a.what)}, not in smrsh.allow`;
+      return `rm -f ${shq(a.path)}    # ${visibleControls(a.what)}, ${a.reason ?? 'not in smrsh.allow'}`;
     case 'chmod':
       return `chmod ${octal(a.mode)} ${shq(a.path)}    # now ${octal(a.from)}`;
     case 'chattr':
@@ -559,10 +560,23 @@ function daemonCheck(plan: Plan, o: ApplyOptions): Check[] {
  * one an error.
  */
 function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir, live: boolean): string {
-  const program = which(c.argv[0]!);
+  const program = c.builtin ? c.argv[0]! : which(c.argv[0]!);
   if (!program) return `mailharden: note: ${c.argv[0]} is not installed: run yourself: ${commandLine(c)}\n`;
   const source = dirs.need(posix.dirname(f.path));
   const bytes = changes(f) ? encodeText(f.after, f.encoding) : readBytes(source, posix.basename(f.path), MAX_READ, f.path);
+  if (c.builtin === 'morercpthosts-cdb' && f.derived) {
+    // qmail-newmrh's keys and bytes (umask 033: 0644), built in the private directory and copied in like the others.
+    const keys = morercpthostsKeys(bytes);
+    const db = makeCdb(keys.map((key) => ({ key, data: Buffer.alloc(0) })));
+    if (keys.some((k) => !cdbHas(db, k))) throw new UserError(`${f.derived}: the cdb built does not hold every line of ${f.path}`, EXIT.runtime);
+    const built = `${work.dir.self}/built-${randomBytes(4).toString('hex')}`;
+    writeTemp(built, db, 0o644);
+    const into = dirs.need(posix.dirname(f.derived));
+    const old = into.lstat(posix.basename(f.derived));
+    const replaced = old?.isFile() && old.nlink === 1 ? old : undefined;
+    installCopy(built, into, posix.basename(f.derived), (replaced?.mode ?? 0o644) & 0o0777 & ~(0o077 & ~f.mode), { uid: replaced?.uid ?? f.uid, gid: replaced?.gid ?? f.gid }, f.derived);
+    return '';
+  }
   // The source's name in the private directory; every path of the command lives beside it there.
   const sub = `post-${randomBytes(4).toString('hex')}`;
   mkdirSync(work.dir.at(sub), { mode: 0o700 });
