@@ -235,6 +235,16 @@ const EXTRA_EXAMPLES: Record<string, unknown> = {
   'aliases.postmaster': 'root',
   runAsUser: 'mailnull',
   accept: [{ rule: 'MH3001', value: '10.1.0.0/16', reason: 'campus network, reviewed 2026-12 by J. Doe' }],
+  'qmail.greeting': 'mx.example.com',
+  'qmail.databytes': 20971520,
+  'qmail.hier': true,
+  'qmail.smtpd.user': 'qmaild',
+  'qmail.smtpd.address': '0',
+  'qmail.smtpd.port': 25,
+  'qmail.smtpd.connections': 40,
+  'qmail.smtpd.memory': 20000000,
+  'qmail.smtpd.logDir': '/var/log/qmail/smtpd',
+  'qmail.smtpd.logUser': 'qmaill',
 };
 
 /** A type in words: `list of strings, no duplicates`; `short` (for the table) does not list long enumerations. */

@@ -85,7 +85,7 @@ export default defineRule({
       // A `.suffix` line accepts names under it: locals has no wildcard, so only virtualdomains or smtproutes covers it.
       const byLocals = !domain.startsWith('.') && locals.keys.has(domain);
       if (byLocals || takes(virtual.keys, domain, virtual.catchAll) || takes(routes.keys, domain, routes.catchAll)) continue;
-      const path = inRcpthosts.has(line) ? rcpthosts.file.path : controlFile(host, 'morercpthosts');
+      const path = controlFile(host, inRcpthosts.has(line) ? 'rcpthosts' : 'morercpthosts');
       ctx.report({ messageId: 'undelivered', data: { domain }, path, span: line.span });
     }
     for (const [name, table] of [[localsName, locals], ['virtualdomains', virtual]] as const) {

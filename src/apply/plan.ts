@@ -23,6 +23,7 @@ import { openRegular, readFd } from './write.js';
 import { othersMayChange } from './workdir.js';
 import { withAcceptances, type Acceptance } from './accept.js';
 import { qmailHierOwners } from './qmail-hier.js';
+import { planQmail } from './qmail-plan.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
 export interface Command {
@@ -34,6 +35,12 @@ export interface Command {
    * configuration reads it by (AliasFile's /etc/mail/aliases, a link to the /etc/aliases edited).
    */
   source?: string;
+  /**
+   * Built by mailharden itself, not by running argv (argv is what an admin would run): qmail-newmrh
+   * works on /var/qmail whatever the root, so morercpthosts.cdb is built from the file's bytes here
+   * (src/model/cdb.ts, the same bytes).
+   */
+  builtin?: 'morercpthosts-cdb';
   why: string;
 }
 
@@ -72,7 +79,7 @@ export interface FilePlan {
 /** A change to the host beside file contents; `path` is in the tree (a name that is not UTF-8 comes surrogate-escaped, core/fs-names.ts). */
 export type HostAction =
   | { type: 'link'; path: string; hostPath: string; target: string; replaces?: string }
-  | { type: 'remove'; path: string; hostPath: string; what: string }
+  | { type: 'remove'; path: string; hostPath: string; what: string; /** Why it goes (default: not in smrsh.allow). */ reason?: string }
   | { type: 'chmod'; path: string; hostPath: string; mode: number; from: number }
   | { type: 'chattr'; path: string; hostPath: string; immutable: boolean };
 /**
@@ -319,7 +326,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   const layout = layoutFor(policy, tree);
   // The profile's own paths and the policy's: where a link may lead whoever made it (RootFs.resolveLinks).
   const profile = LAYOUTS[layout.profile];
-  fs.trusted = new Set([profile.aliases, layout.aliases, ...[profile, layout].flatMap((l) => [posix.dirname(l.aliases), l.mailDir, `${l.mailDir}/sendmail.cf`, `${l.mailDir}/access`])]);
+  fs.trusted = new Set([profile.aliases, layout.aliases, ...[profile, layout].flatMap((l) => [posix.dirname(l.aliases), l.mailDir, `${l.mailDir}/sendmail.cf`, `${l.mailDir}/access`]), ...layout.runScripts.flatMap((r) => [r, posix.dirname(r)])]);
   const mta = new Set(policy.mta ?? ['sendmail']);
   const plan: Plan = { policyPath: opts.policyName, root: opts.root, layout, files: [], actions: [], owners: [], notes: [], localOnly: policy.listen === 'local-only' };
   const asRoot = process.getuid?.() === 0;
@@ -398,20 +405,16 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     }
   }
   if (mta.has('qmail')) {
-    const control = qmailPaths(layout).control;
-    if (policy.relay?.domains) {
-      const path = `${control}/rcpthosts`;
-      addFile('rcpthosts', path, 'qmail-control', () => renderList('rcpthosts', policy.relay!.domains!, opts.render));
-    }
+    const rulesPath = tcpRulesPath(layout, tree);
+    const cdb = `${rulesPath}.cdb`;
     if (keys) {
-      const path = tcpRulesPath(layout, tree);
-      const cdb = `${path}.cdb`;
-      addFile('tcp.smtp', path, 'tcp-rules', (t) => renderTcpSmtp(t, keys.tcp, keys.tcpSkipped, { render: opts.render, path, cdb, networks: keys.blocks }), {
+      addFile('tcp.smtp', rulesPath, 'tcp-rules', (t) => renderTcpSmtp(t, keys.tcp, keys.tcpSkipped, { render: opts.render, path: rulesPath, cdb, networks: keys.blocks }), {
         validator: 'tcp-rules',
         derived: cdb,
-        post: [{ argv: ['tcprules', cdb, `${cdb}.tmp`], stdin: path, why: 'compile the tcpserver rules' }],
+        post: [{ argv: ['tcprules', cdb, `${cdb}.tmp`], stdin: rulesPath, why: 'compile the tcpserver rules' }],
       });
     }
+    planQmail({ policy, layout, fs, tree, plan, render: opts.render, addFile, rulesCdb: cdb, hostActions: !opts.filesOnly });
   }
 
   for (const a of acceptList) if (!acceptUsed.has(a)) plan.notes.push(`accept: ${a.rule} for "${a.value}" matches no finding in the files apply manages`);

@@ -14,6 +14,10 @@ import { Dirs, type Dir } from './dirs.js';
 import { buildPlan, changes, encodeText, MAX_READ, type Command, type FilePlan, type Plan, type PlanOptions } from './plan.js';
 import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
+import { makeCdb, morercpthostsKeys, cdbHas } from '../model/cdb.js';
+import { qmailChecks } from './verify-qmail.js';
+import { readAccounts } from '../host/layout.js';
+import { HostTree } from '../host/tree.js';
 import { atomicLink, atomicWrite, chattr, CLEARED_PATTERN, faultPoint, installCopy, lstatOrUndefined, markCleared, readBytes, removeEntry, TEMP_PATTERN, writeTemp } from './write.js';
 import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
@@ -121,7 +125,7 @@ function actionLine(a: Plan['actions'][number]): string {
     case 'link':
       return `ln -sfn ${shq(a.target)} ${shq(a.path)}${a.replaces ? `    # replaces ${visibleControls(a.replaces)}` : ''}`;
     case 'remove':
-      return `rm -f ${shq(a.path)}    # ${visibleControls(a.what)}, not in smrsh.allow`;
+      return `rm -f ${shq(a.path)}    # ${visibleControls(a.what)}, ${a.reason ?? 'not in smrsh.allow'}`;
     case 'chmod':
       return `chmod ${octal(a.mode)} ${shq(a.path)}    # now ${octal(a.from)}`;
     case 'chattr':
@@ -533,7 +537,9 @@ function reportVerified(plan: Plan, policy: Policy, dirs: Dirs, o: ApplyOptions,
     o.out(`Applied: ${applied}\n`);
     return EXIT.ok;
   }
-  const checks = [...daemonCheck(plan, o), ...verifyApplied(plan, policy, { run: o.runner ?? realRunner, dirs })];
+  const runner = o.runner ?? realRunner;
+  const qmail = (policy.mta ?? ['sendmail']).includes('qmail') ? qmailChecks(plan, policy, runner, readAccounts(new HostTree(plan.root))) : [];
+  const checks = [...daemonCheck(plan, o), ...serviceNote(plan, o), ...verifyApplied(plan, policy, { run: runner, dirs }), ...qmail];
   const failed = checks.filter((c) => !c.ok);
   if (!checks.length) {
     o.out(`Applied: ${applied}\n`);
@@ -546,6 +552,18 @@ function reportVerified(plan: Plan, policy: Policy, dirs: Dirs, o: ApplyOptions,
   o.out(`Applied: ${applied}\n`);
   o.err(`mailharden: written, but the real programs do not answer as the policy says (${failed.length} of ${checks.length} check${checks.length === 1 ? '' : 's'} failed):\n${failed.map((c) => `  ${visibleControls(c.what)}: ${visibleControls(c.detail)}`).join('\n')}\n`);
   return EXIT.unverified;
+}
+
+/**
+ * supervise (or runsv) reads a run script when it starts the service: a changed one is in force only
+ * after a restart, which apply leaves to the admin (it would drop the sessions in progress).
+ */
+function serviceNote(plan: Plan, o: ApplyOptions): Check[] {
+  for (const f of plan.files.filter((x) => x.artifact === 'qmail-smtpd run' && changes(x))) {
+    const dir = posix.dirname(f.path);
+    o.err(`mailharden: note: the qmail-smtpd service runs the old ${f.path} until it is restarted: svc -t ${dir} (daemontools) or sv restart ${dir} (runit)\n`);
+  }
+  return [];
 }
 
 /**
@@ -576,10 +594,23 @@ function daemonCheck(plan: Plan, o: ApplyOptions): Check[] {
  * one an error.
  */
 function runPost(c: Command, f: FilePlan, dirs: Dirs, work: Workdir, live: boolean): string {
-  const program = which(c.argv[0]!);
+  const program = c.builtin ? c.argv[0]! : which(c.argv[0]!);
   if (!program) return `mailharden: note: ${c.argv[0]} is not installed: run yourself: ${commandLine(c)}\n`;
   const source = dirs.need(posix.dirname(f.path));
   const bytes = changes(f) ? encodeText(f.after, f.encoding) : readBytes(source, posix.basename(f.path), MAX_READ, f.path);
+  if (c.builtin === 'morercpthosts-cdb' && f.derived) {
+    // qmail-newmrh's keys and bytes (umask 033: 0644), built in the private directory and copied in like the others.
+    const keys = morercpthostsKeys(bytes);
+    const db = makeCdb(keys.map((key) => ({ key, data: Buffer.alloc(0) })));
+    if (keys.some((k) => !cdbHas(db, k))) throw new UserError(`${f.derived}: the cdb built does not hold every line of ${f.path}`, EXIT.runtime);
+    const built = `${work.dir.self}/built-${randomBytes(4).toString('hex')}`;
+    writeTemp(built, db, 0o644);
+    const into = dirs.need(posix.dirname(f.derived));
+    const old = into.lstat(posix.basename(f.derived));
+    const replaced = old?.isFile() && old.nlink === 1 ? old : undefined;
+    installCopy(built, into, posix.basename(f.derived), (replaced?.mode ?? 0o644) & 0o0777 & ~(0o077 & ~f.mode), { uid: replaced?.uid ?? f.uid, gid: replaced?.gid ?? f.gid }, f.derived);
+    return '';
+  }
   // The source's name in the private directory; every path of the command lives beside it there.
   const sub = `post-${randomBytes(4).toString('hex')}`;
   mkdirSync(work.dir.at(sub), { mode: 0o700 });

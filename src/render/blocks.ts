@@ -156,7 +156,7 @@ export function renderAccess(text: string | undefined, keys: readonly string[], 
 }
 
 /** One name per line (qmail's rcpthosts, sendmail's relay-domains): no comments, since qmail reads none. */
-export function renderList(name: 'rcpthosts' | 'relay-domains', items: readonly string[], render: Render): string {
+export function renderList(name: 'rcpthosts' | 'morercpthosts' | 'relay-domains', items: readonly string[], render: Render): string {
   // Checked again here, as every renderer does: a name is one line of letters, digits, dots and dashes.
   for (const d of items) if (!/^[A-Za-z0-9.-]+$/.test(d)) throw new Error(`unsafe ${name} line ${JSON.stringify(d)}`);
   return render(name, { domains: [...new Set(items)] });

@@ -20,7 +20,7 @@ export function dayOneOf(plan: () => Plan, why: ReadonlyMap<string, string>): { 
     if (stale && !changes(f)) dayOne.push(`rebuild ${derived ?? `the database of ${f.path}`}: it is older than ${f.path}`);
   }
   for (const a of p.actions) {
-    if (a.type === 'remove') dayOne.push(`remove ${a.path} (${a.what}): ${why.get(a.path) ?? 'not in smrsh.allow'}`);
+    if (a.type === 'remove') dayOne.push(`remove ${a.path} (${a.what}): ${why.get(a.path) ?? a.reason ?? 'not in smrsh.allow'}`);
     else if (a.type === 'link') dayOne.push(`link ${a.path} to ${a.target}${a.replaces ? ` (replaces ${a.replaces})` : ''}: ${why.get(a.path) ?? 'see apply --dry-run'}`);
     else if (a.type === 'chmod') dayOne.push(`chmod ${octal(a.mode)} ${a.path} (now ${octal(a.from)})`);
     else dayOne.push(`chattr ${a.immutable ? '+i' : '-i'} ${a.path}`);

@@ -114,6 +114,14 @@ limits: { maxDaemonChildren: 40, connectionRateThrottle: 15, maxRecipientsPerMes
 # The directory deliveries to files are confined to (SafeFileEnvironment, a chroot):
 # safeFileEnvironment: /var/mail/safe
 
+# For qmail (with mta: [qmail]): the greeting (no software name), the largest message, hier.c's owners
+# and modes, and the qmail-smtpd service (run script and log) written whole. E.g.:
+# qmail:
+#   greeting: mail.example.com
+#   databytes: 20971520
+#   hier: true
+#   smtpd: { user: qmaild, connections: 40, memory: 20000000, logDir: /var/log/qmail/smtpd, logUser: qmaill }
+
 # Findings the site has decided to live with, each for one rule and one value, with the reason (apply
 # writes it into the file as a suppression); the gate's refusal names the rule and value. E.g.:
 # accept:
