@@ -255,6 +255,28 @@ describe('rollback of a directory a run made (plan.owners mkdir)', () => {
     return id;
   };
 
+  it("apply makes the smtpd log directory and the one above it, each recorded; rollback removes both", (t) => {
+    if (!needsRoot(t, 'the log directory belongs to qmaill')) return;
+    const { root, policy } = qmailTree();
+    // The service directory is there (apply makes a missing one with the script, without recording it).
+    mkdirSync(join(root, 'var/qmail/supervise/qmail-smtpd/log'), { recursive: true });
+    writeFileSync(policy, 'version: 1\nmta: [qmail]\nqmail:\n  smtpd: {}\n');
+    const before = state(root);
+    const dry = run(['apply', policy, '--root', root, '--dry-run']);
+    assert.match(dry.stdout, new RegExp(`^  mkdir -p -m 0700 /var/log/qmail/smtpd && chown ${ID.qmaill}:${ID.nofiles} /var/log/qmail/smtpd && chmod 0750 /var/log/qmail/smtpd    # the log directory`, 'm'));
+    const applied = run(['apply', policy, '--root', root]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(own(root, 'var/log/qmail'), '755 0:0');
+    assert.equal(own(root, 'var/log/qmail/smtpd'), `750 ${ID.qmaill}:${ID.nofiles}`);
+    const [id] = readdirSync(join(root, RUNS));
+    const steps = (JSON.parse(readFileSync(join(root, RUNS, id!, 'manifest.json'), 'utf8')) as { steps: { op: string; path: string; from: unknown }[] }).steps.filter((s) => s.op === 'owner' && s.from === null);
+    assert.deepEqual(steps.map((s) => s.path), ['/var/log', '/var/log/qmail', '/var/log/qmail/smtpd']);
+    const rb = run(['rollback', '--root', root]);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.equal(statSync(join(root, 'var/log'), { throwIfNoEntry: false }), undefined, 'the directories the run made are gone');
+    assert.deepEqual(differences(before, state(root)), []);
+  });
+
   it('removes it when empty, leaves it with a note when something is in it', (t) => {
     if (!needsRoot(t, 'the directory belongs to qmaill')) return;
     const root = tempDir('mh-hier-mkdir-');

@@ -62,21 +62,35 @@ export function setOwnership(dirs: Dirs, path: string, to: Ownership, expect?: O
   }
 }
 
+/** The mode of a parent directory makeDir has to make on the way (what `mkdir -p` gives, whatever the umask). */
+const PARENT_MODE = 0o755;
+
 /**
- * Makes a directory in its verified parent (which must exist: a plan makes each directory it needs
- * as an action of its own, parents first), closed to everyone (0700) until it has its owner and mode.
+ * Makes a directory, and the directories above it that are missing (this process's, 0755, as
+ * `mkdir -p` makes them), each through its verified parent and closed to everyone (0700) until it has
+ * its owner and mode. Returns every directory made, from the top down, with what it was given: each
+ * is recorded for rollback, which removes them again, the deepest first, when they are empty.
  */
-export function makeDir(dirs: Dirs, path: string, to: Ownership): void {
-  const { dir, name } = dirs.parentOf(path);
-  if (!dir) throw new UserError(`${posix.dirname(path)}: no such directory`, EXIT.runtime);
-  try {
-    mkdirSync(dir.at(name), { mode: 0o700 });
-  } catch (e) {
-    throw new UserError(`${path}: ${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists already (made meanwhile): not touched' : (e as Error).message}`, EXIT.runtime);
+export function makeDir(dirs: Dirs, path: string, to: Ownership): { path: string; to: Ownership }[] {
+  const missing: string[] = [];
+  for (let p = posix.normalize(`/${path}`); p !== '/' && !dirs.dir(p); p = posix.dirname(p)) missing.unshift(p);
+  if (!missing.includes(posix.normalize(`/${path}`))) throw new UserError(`${path}: exists already (made meanwhile): not touched`, EXIT.runtime);
+  const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: PARENT_MODE };
+  const made: { path: string; to: Ownership }[] = [];
+  for (const p of missing) {
+    const { dir, name } = dirs.parentOf(p);
+    try {
+      mkdirSync(dir!.at(name), { mode: 0o700 });
+    } catch (e) {
+      throw new UserError(`${p}: ${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists already (made meanwhile): not touched' : (e as Error).message}`, EXIT.runtime);
+    }
+    const want = p === missing[missing.length - 1] ? to : self;
+    const fd = dirs.need(p).fd;
+    fchownSync(fd, want.uid, want.gid);
+    fchmodSync(fd, want.mode);
+    made.push({ path: p, to: want });
   }
-  const fd = dirs.need(path).fd;
-  fchownSync(fd, to.uid, to.gid);
-  fchmodSync(fd, to.mode);
+  return made;
 }
 
 /** Removes a directory a run made, through its parent's descriptor: false (and nothing done) when it is not empty. */
@@ -99,7 +113,7 @@ export function removeMadeDir(dirs: Dirs, path: string): boolean {
 export function ownerLine(a: OwnerAction): string {
   const p = shq(a.path);
   const set = `chown ${a.uid}:${a.gid} ${p} && chmod ${octal(a.mode)} ${p}`;
-  if (a.type === 'mkdir') return `mkdir -m 0700 ${p} && ${set}    # ${visibleControls(a.why)}`;
+  if (a.type === 'mkdir') return `mkdir -p -m 0700 ${p} && ${set}    # ${visibleControls(a.why)}`;
   return `${set}    # now ${ownershipText(a.from)}: ${visibleControls(a.why)}`;
 }
 
@@ -107,6 +121,6 @@ export function ownerLine(a: OwnerAction): string {
 export function ownerScriptLine(a: OwnerAction, quote: (s: string) => string): string {
   const p = quote(a.path);
   const set = `chown ${a.uid}:${a.gid} ${p}; chmod ${octal(a.mode)} ${p}`;
-  if (a.type === 'mkdir') return `if [ ! -e ${p} ] && [ ! -L ${p} ]; then mkdir -m 0700 ${p}; ${set}; fi`;
+  if (a.type === 'mkdir') return `if [ ! -e ${p} ] && [ ! -L ${p} ]; then mkdir -p -m 0700 ${p}; ${set}; fi`;
   return `if [ ! -L ${p} ]; then ${set}; fi`;
 }

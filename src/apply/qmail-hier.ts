@@ -80,12 +80,15 @@ export function qmailHierOwners(policy: Policy, layout: Layout, fs: RootFs, acco
  * cannot be looked at without following a link noted once and left out.
  */
 class Looker {
-  private readonly planned = new Set<string>();
+  /** Paths with an owner action already (the run script and log directory planQmail gives their owners): one action a path. */
+  private readonly planned: Set<string>;
 
   constructor(
     private readonly fs: RootFs,
     private readonly plan: Plan,
-  ) {}
+  ) {
+    this.planned = new Set(plan.owners.map((a) => a.path));
+  }
 
   /** Where a name the layout gives really is (links followed inside the root, as RootFs trusts them), or undefined with a note. */
   real(path: string): string | undefined {

@@ -434,8 +434,7 @@ function restoreAll(dirs: Dirs, record: RunRecord, w: Work, o: RollbackOptions):
           o.err(`mailharden: note: ${visibleControls(hostPath(o.root, u.path))}: made by the run, but not empty now: left in place (remove it yourself when what is in it can go)\n`);
         }
       } else if (!now) {
-        makeDir(dirs, u.path, u.restore);
-        record.add({ op: 'owner', path: u.path, from: null, to: u.restore });
+        for (const m of makeDir(dirs, u.path, u.restore)) record.add({ op: 'owner', path: m.path, from: null, to: m.to });
       } else {
         setOwnership(dirs, u.path, u.restore);
         record.add({ op: 'owner', path: u.path, from: now, to: u.restore });

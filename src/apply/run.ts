@@ -477,9 +477,13 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   for (const a of plan.owners) {
     const to = { uid: a.uid, gid: a.gid, mode: a.mode };
     try {
-      if (a.type === 'mkdir') makeDir(dirs, a.path, to);
-      else setOwnership(dirs, a.path, to, a.from);
-      record?.add({ op: 'owner', path: a.path, from: a.type === 'mkdir' ? null : a.from, to });
+      if (a.type === 'mkdir') {
+        // Recorded as made one by one (the parents made on the way too): rollback removes them when empty.
+        for (const m of makeDir(dirs, a.path, to)) record?.add({ op: 'owner', path: m.path, from: null, to: m.to });
+      } else {
+        setOwnership(dirs, a.path, to, a.from);
+        record?.add({ op: 'owner', path: a.path, from: a.from, to });
+      }
       ran[a.type]++;
     } catch (e) {
       problems.push(`${ownerLine(a)}: ${e instanceof UserError ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`);
