@@ -9,6 +9,8 @@ import { relayKeys } from '../render/networks.js';
 import type { Dirs } from './dirs.js';
 import { aliasesSet, sendmailSettings, type FilePlan, type Plan } from './plan.js';
 import { which } from './validate.js';
+import { currentOwnership, ownershipText } from './owners.js';
+import type { Ownership } from '../model/qmail-hier.js';
 
 /** One thing asked of the real programs after apply: what, whether it answered as the policy says, and what it said. */
 export interface Check {
@@ -89,6 +91,17 @@ export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Che
       const left = dir?.lstat(name);
       checks.push({ what: `${a.reason ? '' : 'smrsh '}entry ${a.path} removed`, ok: !left, detail: left ? 'still there' : 'gone' });
     }
+  }
+  // Owners and modes (hier.c, the log directory): read again through the verified directories.
+  for (const a of plan.owners) {
+    let now: Ownership | undefined;
+    try {
+      now = currentOwnership(o.dirs, a.path);
+    } catch {
+      now = undefined;
+    }
+    const ok = now !== undefined && now.uid === a.uid && now.gid === a.gid && now.mode === a.mode;
+    checks.push({ what: `owner and mode of ${a.path}`, ok, detail: now ? ownershipText(now) : 'absent, or a link' });
   }
   return checks;
 }
