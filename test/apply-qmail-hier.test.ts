@@ -4,6 +4,7 @@ import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readdirSync, read
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI, run } from './helpers/cli.js';
+import { needsQmail, sendOne } from './helpers/qmail.js';
 import { needsRoot, tempDir } from './helpers/real.js';
 
 const RUNS = 'var/backups/mailharden';
@@ -181,6 +182,21 @@ describe('apply qmail.hier: the owners and modes of hier.c', () => {
     assert.equal(rb.code, 0, rb.stderr);
     assert.match(rb.stdout, /^Rolled back and verified: run \S+ \(0 files restored, 0 removed, 0 links, 0 modes, 6 owners, 0 attributes\)/m);
     assert.deepEqual(differences(before, state(root)), [], 'every owner and mode as it was');
+  });
+
+  it('the real qmail-smtpd, run as qmaild, still reads its control files after apply closed them to other writers', (t) => {
+    if (!needsRoot(t, 'chown to the qmail users needs root')) return;
+    const programs = needsQmail(t);
+    if (!programs) return;
+    const { root, policy } = qmailTree();
+    // The temp directory is 0700: qmaild must be able to reach the qmail home, as on a real system.
+    chmodSync(root, 0o755);
+    assert.equal(run(['apply', policy, '--root', root]).code, 0);
+    assert.equal(own(root, 'var/qmail/control'), `755 0:${ID.qmail}`);
+    const s = sendOne(programs, join(root, 'var/qmail'), 'user@example.com', { uid: ID.qmaild });
+    assert.match(s.greeting, /^220 mail\.example\.com ESMTP/, s.transcript);
+    assert.deepEqual(s.queued.map((q) => q.to), [['user@example.com']], `rcpthosts read: the domain is accepted\n${s.transcript}`);
+    assert.match(sendOne(programs, join(root, 'var/qmail'), 'user@elsewhere.test', { uid: ID.qmaild }).replies.join('\n'), /^553 /m, 'and only its domains');
   });
 
   it('an entry swapped or changed between the plan and the change is left alone, named in the error', async (t) => {

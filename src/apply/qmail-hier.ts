@@ -5,7 +5,7 @@ import { nameFromBytes } from '../core/fs-names.js';
 import type { Accounts, Layout } from '../host/layout.js';
 import { qmailPaths } from '../host/layout.js';
 import { octal } from '../host/mode.js';
-import { configTarget, configWrong, dirTarget, dirWrongs, HIER_GROUP, hierDirs, programTarget, programWrongs, type HierOwner, type Ownership } from '../model/qmail-hier.js';
+import { configTarget, configWrong, dirTarget, dirWrongs, HIER_GROUP, hierDirs, programTarget, programWrongs, QUEUE_PROGRAM, type HierOwner, type Ownership } from '../model/qmail-hier.js';
 import type { Policy } from '../policy/schema.js';
 import type { OwnerAction, Plan, RootFs } from './plan.js';
 
@@ -26,7 +26,7 @@ export function qmailHierOwners(policy: Policy, layout: Layout, fs: RootFs, acco
     return;
   }
   const missing = new Map<string, string[]>();
-  const lacks = (user: HierOwner | 'qmailq', path: string): void => void missing.set(user, [...(missing.get(user) ?? []), path]);
+  const lacks = (user: HierOwner, path: string): void => void missing.set(user, [...(missing.get(user) ?? []), path]);
   const group = accounts.gidOfGroup(HIER_GROUP) === undefined ? ` (no group ${HIER_GROUP} in /etc/group: groups kept)` : '';
 
   for (const { path, entry } of hierDirs(home, (p) => look.stat(p)?.isDirectory() === true, (p) => look.list(p))) {
@@ -47,8 +47,8 @@ export function qmailHierOwners(policy: Policy, layout: Layout, fs: RootFs, acco
       const w = programWrongs(name, st, accounts);
       if (!w.writable && !w.owner && !w.setuid && !w.queueOwner && !w.queueMode) continue;
       const to = programTarget(name, st, accounts);
-      if (!to) lacks('qmailq', path);
-      else look.own(path, st, to, `hier.c: ${w.queueOwner || w.queueMode || to.mode & 0o4000 ? 'qmail-queue 04711 qmailq, the only set-uid program' : 'programs root\'s, no set-id bits, not writable by others'}${group}`);
+      if (!to) lacks(QUEUE_PROGRAM.owner, path);
+      else look.own(path, st, to, `hier.c: ${name === QUEUE_PROGRAM.name ? 'qmail-queue 04711 qmailq, the only set-uid program' : "programs root's, no set-id bits, not writable by others"}${group}`);
     }
   }
 
