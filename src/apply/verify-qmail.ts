@@ -45,6 +45,7 @@ export function qmailChecks(plan: Plan, policy: Policy, run: Runner, accounts: {
  * files qmail-smtpd would read if they were installed, judged before they are.
  */
 export function smtpdSession(o: { smtpd: string; user: string; uid: number; gid: number; setpriv: string; run: Runner; domains: readonly string[]; greeting?: string; bind?: { from: string; onto: string; unshare: string } }): Check[] {
+  if (o.uid === 0) return [{ what: `a session of ${o.smtpd} as ${o.user}`, ok: false, detail: `${o.user} has uid 0: qmail-smtpd must not run as root` }];
   const checks: Check[] = [];
   const { domains, greeting } = o;
   const inDomain = domains[0] ? `postmaster@${domains[0].startsWith('.') ? `verify${domains[0]}` : domains[0]}` : undefined;
