@@ -15,6 +15,10 @@ import { buildPlan, changes, encodeText, MAX_READ, type Command, type FilePlan, 
 import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
 import { makeCdb, morercpthostsKeys, cdbHas } from '../model/cdb.js';
+import { qmailChecks } from './verify-qmail.js';
+import { judgeQmailCandidate } from './qmail-candidate.js';
+import { qmailPaths, readAccounts } from '../host/layout.js';
+import { HostTree } from '../host/tree.js';
 import { atomicLink, atomicWrite, chattr, CLEARED_PATTERN, faultPoint, installCopy, lstatOrUndefined, markCleared, readBytes, removeEntry, TEMP_PATTERN, writeTemp } from './write.js';
 import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
@@ -360,6 +364,16 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
       if (v.skipped) o.err(`mailharden: note: ${shown(f.path)} not validated: ${v.skipped}\n`);
       else if (!v.ok) rejected.push(`${shown(f.path)}: rejected by ${v.program}:\n${v.complaints.map((c) => `    ${c}`).join('\n')}`);
     }
+    // qmail: the control directory as it would be, in front of the installed qmail-smtpd (on / only:
+    // the program reads the control directory compiled into it).
+    if (o.root === '/' && (policy.mta ?? ['sendmail']).includes('qmail')) {
+      const judged = judgeQmailCandidate(plan, policy, dirs, workdir(), o.runner ?? realRunner, readAccounts(new HostTree('/')));
+      if ('skipped' in judged) o.err(`mailharden: note: the planned qmail control files not judged by qmail-smtpd: ${visibleControls(judged.skipped)}\n`);
+      else {
+        const failed = judged.filter((c) => !c.ok);
+        if (failed.length) rejected.push(`${qmailPaths(plan.layout).control}: qmail-smtpd does not answer as the policy says with the planned control files:\n${failed.map((c) => `    ${visibleControls(c.what)}: ${visibleControls(c.detail)}`).join('\n')}`);
+      }
+    }
     if (rejected.length) {
       o.err(`mailharden: nothing installed; the real programs rejected:\n${rejected.join('\n')}\n`);
       return EXIT.rejected;
@@ -517,7 +531,9 @@ function reportVerified(plan: Plan, policy: Policy, dirs: Dirs, o: ApplyOptions,
     o.out(`Applied: ${applied}\n`);
     return EXIT.ok;
   }
-  const checks = [...daemonCheck(plan, o), ...verifyApplied(plan, policy, { run: o.runner ?? realRunner, dirs })];
+  const runner = o.runner ?? realRunner;
+  const qmail = (policy.mta ?? ['sendmail']).includes('qmail') ? qmailChecks(plan, policy, runner, readAccounts(new HostTree(plan.root))) : [];
+  const checks = [...daemonCheck(plan, o), ...serviceNote(plan, o), ...verifyApplied(plan, policy, { run: runner, dirs }), ...qmail];
   const failed = checks.filter((c) => !c.ok);
   if (!checks.length) {
     o.out(`Applied: ${applied}\n`);
@@ -530,6 +546,18 @@ function reportVerified(plan: Plan, policy: Policy, dirs: Dirs, o: ApplyOptions,
   o.out(`Applied: ${applied}\n`);
   o.err(`mailharden: written, but the real programs do not answer as the policy says (${failed.length} of ${checks.length} check${checks.length === 1 ? '' : 's'} failed):\n${failed.map((c) => `  ${visibleControls(c.what)}: ${visibleControls(c.detail)}`).join('\n')}\n`);
   return EXIT.unverified;
+}
+
+/**
+ * supervise (or runsv) reads a run script when it starts the service: a changed one is in force only
+ * after a restart, which apply leaves to the admin (it would drop the sessions in progress).
+ */
+function serviceNote(plan: Plan, o: ApplyOptions): Check[] {
+  for (const f of plan.files.filter((x) => x.artifact === 'qmail-smtpd run' && changes(x))) {
+    const dir = posix.dirname(f.path);
+    o.err(`mailharden: note: the qmail-smtpd service runs the old ${f.path} until it is restarted: svc -t ${dir} (daemontools) or sv restart ${dir} (runit)\n`);
+  }
+  return [];
 }
 
 /**

@@ -87,7 +87,7 @@ export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Che
     } else if (a.type === 'remove') {
       const { dir, name } = o.dirs.parentOf(a.path);
       const left = dir?.lstat(name);
-      checks.push({ what: `smrsh entry ${a.path} removed`, ok: !left, detail: left ? 'still there' : 'gone' });
+      checks.push({ what: `${a.reason ? '' : 'smrsh '}entry ${a.path} removed`, ok: !left, detail: left ? 'still there' : 'gone' });
     }
   }
   return checks;
