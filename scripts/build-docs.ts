@@ -245,6 +245,7 @@ const EXTRA_EXAMPLES: Record<string, unknown> = {
   'qmail.smtpd.memory': 20000000,
   'qmail.smtpd.logDir': '/var/log/qmail/smtpd',
   'qmail.smtpd.logUser': 'qmaill',
+  'qmail.smtpd.replace': true,
 };
 
 /** A type in words: `list of strings, no duplicates`; `short` (for the table) does not list long enumerations. */

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rules } from '../rules/index.js';
 import { lintText } from '../src/lint/text.js';
 import { run } from './helpers/cli.js';
-import { tempDir } from './helpers/real.js';
+import { needsRoot, tempDir } from './helpers/real.js';
+import { buildPlan } from '../src/apply/plan.js';
+import { policyFromText } from '../src/policy/validate.js';
+import { loadTemplates } from '../src/render/templates.js';
 
 /** apply for qmail on --root trees: what it writes, what it refuses to write, and a second run that changes nothing. */
 
@@ -111,5 +114,74 @@ describe('apply for qmail', () => {
     assert.match(r.stderr, /\/qmail\/greeting: names the software \("netqmail-1\.06"\)/);
     assert.match(r.stderr, /\/qmail\/smtpd\/user: "root"/);
     assert.match(r.stderr, /\/qmail\/smtpd\/logUser: "root"/);
+  });
+
+  it('a log directory the log user swapped for a link is not followed: root never gives the service directory away', async (t) => {
+    if (!needsRoot(t, 'the link must belong to another user')) return;
+    const root = tree();
+    mkdirSync(join(root, 'var/log/qmail'), { recursive: true });
+    chownSync(join(root, 'var/log/qmail'), 7792, 2108);
+    symlinkSync('/var/qmail/supervise/qmail-smtpd', join(root, 'var/log/qmail/smtpd'));
+    lchownSync(join(root, 'var/log/qmail/smtpd'), 7792, 2108);
+    const policy = await policyFromText(`version: 1\nmta: [qmail]\n${SMTPD}`, 'p.yaml');
+    const plan = buildPlan(policy, { root, render: await loadTemplates(), policyName: 'p.yaml', attributes: () => new Map() });
+    assert.deepEqual(plan.owners, []);
+    assert.ok(plan.notes.some((n) => n.startsWith('/var/log/qmail/smtpd: ') && /symlink/.test(n)), plan.notes.join('\n'));
+    // A directory of another user is not taken either.
+    const other = tree();
+    mkdirSync(join(other, 'var/log/qmail/smtpd'), { recursive: true });
+    chownSync(join(other, 'var/log/qmail/smtpd'), 1000, 1000);
+    const plan2 = buildPlan(policy, { root: other, render: await loadTemplates(), policyName: 'p.yaml', attributes: () => new Map() });
+    assert.deepEqual(plan2.owners, []);
+    assert.ok(plan2.notes.some((n) => /belongs to uid 1000, neither root nor the log user/.test(n)), plan2.notes.join('\n'));
+    // The policy cannot name a log directory outside /var/log.
+    const bad = join(root, 'bad.yaml');
+    writeFileSync(bad, 'version: 1\nmta: [qmail]\nqmail:\n  smtpd: { logDir: /var/qmail/control }\n');
+    assert.equal(run(['policy', 'validate', bad]).code, 2);
+  });
+
+  it('a service link another user made may lead only to a run script, never to sendmail.cf', (t) => {
+    if (!needsRoot(t, 'the link must belong to another user')) return;
+    const root = tree({ run: false });
+    mkdirSync(join(root, 'etc/mail'), { recursive: true });
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), 'V10/Berkeley\n');
+    mkdirSync(join(root, 'service/qmail-smtpd'), { recursive: true });
+    chownSync(join(root, 'service/qmail-smtpd'), 1000, 1000);
+    symlinkSync('/etc/mail/sendmail.cf', join(root, 'service/qmail-smtpd/run'));
+    lchownSync(join(root, 'service/qmail-smtpd/run'), 1000, 1000);
+    const r = run(['apply', policy(root, SMTPD), '--root', root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(root, 'etc/mail/sendmail.cf'), 'utf8'), 'V10/Berkeley\n');
+    assert.match(r.stderr, /\/service\/qmail-smtpd\/run is a symlink .* owned by uid 1000/);
+  });
+
+  it('a run script with rblsmtpd, QMAILQUEUE or SMTP AUTH is not replaced unless the policy says replace', () => {
+    const root = tree();
+    const script = join(root, 'var/qmail/supervise/qmail-smtpd/run');
+    const old = '#!/bin/sh\nQMAILQUEUE=/var/qmail/bin/simscan\nexport QMAILQUEUE\nexec softlimit -m 9000000 tcpserver -v -x /etc/tcp.smtp.cdb -u 7791 -g 2108 0 smtp rblsmtpd -r zen.spamhaus.org /var/qmail/bin/qmail-smtpd mx /bin/checkpassword /bin/true 2>&1\n';
+    writeFileSync(script, old);
+    const r = run(['apply', policy(root, SMTPD), '--root', root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(script, 'utf8'), old);
+    assert.match(r.stderr, /run is not rewritten: it has what the written script would drop \(rblsmtpd -r zen\.spamhaus\.org before qmail-smtpd; the arguments of qmail-smtpd \(mx \/bin\/checkpassword \/bin\/true\); export QMAILQUEUE\); set qmail\.smtpd\.replace: true/);
+    const again = run(['apply', policy(root, SMTPD.replace('smtpd: {', 'smtpd: { replace: true,')), '--root', root]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(readFileSync(script, 'utf8'), /^exec tcpserver -v -R -c 20 /m);
+  });
+
+  it('~alias: a FIFO to strip or a hard-linked .qmail file is a note, not the end of the run; a writable one is closed', () => {
+    const root = tree();
+    const alias = join(root, 'var/qmail/alias');
+    spawnSync('mkfifo', [join(alias, '.qmail-uucp')]);
+    writeFileSync(join(root, 'elsewhere'), '&x\n');
+    spawnSync('ln', [join(root, 'elsewhere'), join(alias, '.qmail-root')]);
+    writeFileSync(join(alias, '.qmail-postmaster'), '&old\n', { mode: 0o666 });
+    spawnSync('chmod', ['0666', join(alias, '.qmail-postmaster')]);
+    const r = run(['apply', policy(root, 'aliases:\n  postmaster: admin\n  root: admin\n  strip: [uucp]\n'), '--root', root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\.qmail-uucp: not a regular file where a \.qmail file would be; remove it yourself/);
+    assert.match(r.stderr, /\.qmail-root: .*hard links.*: not written/);
+    assert.equal(readFileSync(join(root, 'elsewhere'), 'utf8'), '&x\n');
+    assert.equal(lstatSync(join(alias, '.qmail-postmaster')).mode & 0o777, 0o644);
   });
 });

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { CLI, run } from './helpers/cli.js';
-import { CHATTR, compare, Daemon, Guard, daemonOptions, LSATTR, loopbackOnly, progMailer, restore, sendmailVerify, smtpSession, snapshot, type Root, type Tree } from './helpers/live.js';
+import { CHATTR, compare, liveEnabled, Daemon, Guard, daemonOptions, LSATTR, loopbackOnly, progMailer, restore, sendmailVerify, smtpSession, snapshot, type Root, type Tree } from './helpers/live.js';
 import { M4, MAKEMAP, needs, needsRoot, SENDMAIL, SMRSH, tempDir } from './helpers/real.js';
 
 /**
@@ -38,14 +38,6 @@ const INSIDE = '127.0.0.1';
 const REMOTE_RCPT = 'relay-test@example.net';
 
 const inCI = process.env.CI === 'true';
-
-/** Whether the live test runs: MAILHARDEN_LIVE=1; in CI without it, a failure. */
-function enabled(t: TestContext): boolean {
-  if (process.env.MAILHARDEN_LIVE === '1') return true;
-  if (inCI) throw new Error('CI must run the live test: set MAILHARDEN_LIVE=1 (.ci/run exports it)');
-  t.skip('MAILHARDEN_LIVE=1 runs it: it changes /etc/mail and starts sendmail on 127.0.0.1:25 and :587, then puts everything back');
-  return false;
-}
 
 /** The longest existing prefix of a path, resolved (/var/run is a link to /run on Debian). */
 function resolved(path: string): string {
@@ -223,7 +215,7 @@ function extraKeys(schemaProps: Record<string, unknown>): { lines: string[]; clo
 }
 
 test('live: apply on / with the real sendmail daemon, proven on the wire, rolled back, restored', { timeout: 300_000 }, async (t) => {
-  if (!enabled(t)) return;
+  if (!liveEnabled(t, 'it changes /etc/mail and starts sendmail on 127.0.0.1:25 and :587, then puts everything back')) return;
   if (!needsRoot(t, 'the live test changes /etc/mail and binds port 25')) return;
   if (!needs(t, SENDMAIL, MAKEMAP, M4, SMRSH, MAKE, CF, MC, LSATTR, CHATTR, CLI)) return;
 

@@ -69,6 +69,10 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
     assert.equal(findVersion('220 mx ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; Thu')?.text, 'Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2');
     assert.equal(findVersion('502 5.3.0 Sendmail 8.17.1.9 -- HELP not implemented')?.text, 'Sendmail 8.17.1.9');
     assert.equal(findVersion('220 mx.example.test ESMTP Postfix (3.7.11)')?.text, '3.7.11');
+    // qmail-smtpd sends smtpgreeting as it is, then " ESMTP" (measured with notqmail under tcpserver: test/live-qmail.test.ts).
+    assert.equal(findVersion('220 mx.example.com notqmail 1.09 ESMTP')?.text, 'notqmail 1.09');
+    assert.equal(findVersion('220 mx.example.com s/qmail 4.2.29a ESMTP')?.text, 's/qmail 4.2.29a');
+    assert.equal(findVersion('220 mx.example.com netqmail-1.06 ESMTP')?.text, 'netqmail-1.06');
     assert.equal(findVersion('250-mx Hello localhost [127.0.0.1], pleased to meet you'), undefined);
     assert.equal(findVersion('250 2.1.5 root <root@mx.example.test>'), undefined);
     assert.equal(findVersion('220 mx.example.test ESMTP'), undefined);

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildPlan } from '../src/apply/plan.js';
 import { qmailChecks } from '../src/apply/verify-qmail.js';
+import { judgeQmailCandidate } from '../src/apply/qmail-candidate.js';
+import { Dirs } from '../src/apply/dirs.js';
+import { Workdir } from '../src/apply/workdir.js';
 import { realRunner } from '../src/apply/verify.js';
 import { readAccounts } from '../src/host/layout.js';
 import { HostTree } from '../src/host/tree.js';
@@ -88,5 +91,36 @@ describe('apply for qmail: the real programs say the policy is in force', () => 
     ]);
     assert.equal(after[1]!.detail, '220 mx.example.com ESMTP');
     assert.equal(after[0]!.detail, '8 addresses asked');
+  });
+
+  it('the planned control files are judged by qmail-smtpd before they are written: a rcpthosts qmaild cannot read is refused (421), a readable one passes', async (t) => {
+    const p = needsQmail(t);
+    if (!p || !needs(t, '/usr/bin/setpriv', '/usr/bin/unshare') || !needsRoot(t, 'a mount namespace and a session as qmaild need root')) return;
+    const judge = async (mode: number) => {
+      const root = tree(p.smtpd);
+      const rcpthosts = join(root, 'var/qmail/control/rcpthosts');
+      chmodSync(rcpthosts, mode);
+      const policy = await policyFromText(POLICY, 'policy.yaml');
+      const dirs = new Dirs(root);
+      const work = Workdir.make();
+      try {
+        const plan = buildPlan(policy, { root, dirs, render: await loadTemplates(), policyName: 'policy.yaml', attributes: () => new Map() });
+        const judged = judgeQmailCandidate(plan, policy, dirs, work, realRunner, readAccounts(new HostTree(root)));
+        assert.ok(Array.isArray(judged), JSON.stringify(judged));
+        // Nothing was written to the tree: the candidate lived in the run's private directory.
+        assert.equal(readFileSync(rcpthosts, 'utf8'), 'example.com\n');
+        return judged;
+      } finally {
+        work.close();
+        dirs.close();
+      }
+    };
+    const unreadable = await judge(0o600);
+    assert.equal(unreadable[0]!.ok, false, JSON.stringify(unreadable));
+    assert.match(unreadable[0]!.detail, /^421 unable to read controls/);
+    const readable = await judge(0o644);
+    assert.deepEqual(readable.filter((c) => !c.ok), [], JSON.stringify(readable, null, 1));
+    assert.equal(readable[0]!.detail, '220 mx.example.com ESMTP');
+    assert.equal(readable.length, 3);
   });
 });

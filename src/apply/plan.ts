@@ -326,7 +326,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   const layout = layoutFor(policy, tree);
   // The profile's own paths and the policy's: where a link may lead whoever made it (RootFs.resolveLinks).
   const profile = LAYOUTS[layout.profile];
-  fs.trusted = new Set([profile.aliases, layout.aliases, ...[profile, layout].flatMap((l) => [posix.dirname(l.aliases), l.mailDir, `${l.mailDir}/sendmail.cf`, `${l.mailDir}/access`]), ...layout.runScripts.flatMap((r) => [r, posix.dirname(r)])]);
+  fs.trusted = new Set([profile.aliases, layout.aliases, ...[profile, layout].flatMap((l) => [posix.dirname(l.aliases), l.mailDir, `${l.mailDir}/sendmail.cf`, `${l.mailDir}/access`])]);
   const mta = new Set(policy.mta ?? ['sendmail']);
   const plan: Plan = { policyPath: opts.policyName, root: opts.root, layout, files: [], actions: [], owners: [], notes: [], localOnly: policy.listen === 'local-only' };
   const asRoot = process.getuid?.() === 0;

@@ -7,7 +7,9 @@ import type { Policy } from '../policy/schema.js';
 import { renderList } from '../render/blocks.js';
 import { renderControlValue, renderDotQmail, renderSmtpdLogRun, renderSmtpdRun } from '../render/qmail.js';
 import type { Render } from '../render/templates.js';
-import type { Command, FilePlan, Plan, RootFs } from './plan.js';
+import { MAX_READ, type Command, type FilePlan, type Plan, type RootFs } from './plan.js';
+import { SourceFile } from '../core/source.js';
+import { baseName, parseQmailRun, type ShellWord } from '../parsers/qmail-run.js';
 
 /** qmail-smtpd.8: "Put your 50 most commonly used domains into rcpthosts, and the rest into morercpthosts." */
 export const RCPTHOSTS_MAX = 50;
@@ -76,18 +78,58 @@ function program(tree: HostTree, name: string): string | undefined {
  */
 function serviceScripts(c: QmailPlanContext): { paths: string[]; made: boolean } {
   const found: string[] = [];
-  for (const place of c.layout.runScripts) {
-    let real: string;
-    try {
-      real = c.fs.resolveLinks(place);
-    } catch (e) {
-      c.plan.notes.push(`${place}: ${(e as Error).message}`);
-      continue;
+  // A link someone else made may lead only to another place of a run script (never to a file the
+  // policy manages for another purpose, such as sendmail.cf): the trusted set of this purpose alone.
+  const shared = c.fs.trusted;
+  const lwq = `${c.layout.qmailDir}/supervise/qmail-smtpd/run`;
+  c.fs.trusted = new Set([...c.layout.runScripts, lwq]);
+  try {
+    for (const place of c.layout.runScripts) {
+      let real: string;
+      try {
+        real = c.fs.resolveLinks(place);
+      } catch (e) {
+        c.plan.notes.push(`${place}: ${(e as Error).message}`);
+        continue;
+      }
+      if (posix.basename(real) !== 'run') {
+        c.plan.notes.push(`${place} leads to ${real}, which is no run script: not written`);
+        continue;
+      }
+      if (c.fs.stat(real)?.isFile() && !found.includes(real)) found.push(real);
     }
-    if (c.fs.stat(real)?.isFile() && !found.includes(real)) found.push(real);
+  } finally {
+    c.fs.trusted = shared;
   }
   if (found.length) return { paths: found, made: false };
-  return { paths: [`${c.layout.qmailDir}/supervise/qmail-smtpd/run`], made: true };
+  return { paths: [lwq], made: true };
+}
+
+/** Variables of Life with qmail's script that the written script replaces by what they stood for. */
+const OWN_VARIABLES = new Set(['PATH', 'QMAILDUID', 'NOFILESGID', 'MAXSMTPD', 'LOCAL', 'HOSTNAME']);
+
+/**
+ * What a current run script does that the written one would not: a listener other than tcpserver
+ * (sslserver's TLS, tcpsvd, s6), programs between tcpserver and qmail-smtpd (rblsmtpd, recordio),
+ * arguments of qmail-smtpd (SMTP AUTH's checkpassword), variables it exports or sets for tcpserver
+ * (QMAILQUEUE for a scanner), an envdir. apply writes the script whole, so these would be dropped.
+ */
+export function droppedByRewrite(text: string, path: string): string[] {
+  const doc = parseQmailRun(new SourceFile(path, text));
+  const out: string[] = [];
+  const word = (w: ShellWord): string => w.raw;
+  for (const call of [...doc.tcpservers, ...doc.otherServers].filter((x) => x.smtpd)) {
+    if (call.server !== 'tcpserver') out.push(`the listener ${call.server}`);
+    const program = call.rest.slice(2);
+    const at = program.findIndex((w) => baseName(w) === 'qmail-smtpd');
+    if (at > 0) out.push(`${program.slice(0, at).map(word).join(' ')} before qmail-smtpd`);
+    const args = at >= 0 ? program.slice(at + 1).filter((w) => !/^[0-9]*>&?[0-9]*$/.test(w.raw) && w.raw !== '2>&1') : [];
+    if (args.length) out.push(`the arguments of qmail-smtpd (${args.map(word).join(' ')})`);
+    for (const name of call.env.keys()) if (!OWN_VARIABLES.has(name)) out.push(`${name} set for tcpserver`);
+    for (const d of call.envdirs) out.push(`envdir ${word(d)}`);
+  }
+  for (const name of doc.exports.keys()) if (!OWN_VARIABLES.has(name)) out.push(`export ${name}`);
+  return [...new Set(out)];
 }
 
 function planSmtpd(c: QmailPlanContext, control: string): void {
@@ -114,7 +156,10 @@ function planSmtpd(c: QmailPlanContext, control: string): void {
   const daemontools = !!(program(tree, 'multilog') && program(tree, 'setuidgid'));
   const runit = !daemontools && !!(program(tree, 'svlogd') && program(tree, 'chpst'));
   for (const path of paths) {
-    ownedScript(c, 'qmail-smtpd run', path, 'qmail-run', text);
+    const current = c.fs.read(path);
+    const dropped = current ? droppedByRewrite(current.text, path) : [];
+    if (dropped.length && !s.replace) plan.notes.push(`${path} is not rewritten: it has what the written script would drop (${dropped.join('; ')}); set qmail.smtpd.replace: true to replace it anyway`);
+    else ownedScript(c, 'qmail-smtpd run', path, 'qmail-run', text);
     if (logUid === undefined || logGid === undefined || logUid === 0) {
       plan.notes.push(`the tree's /etc/passwd has no user ${s.logUser}${logUid === 0 ? ' other than root' : ''}: ${posix.dirname(path)}/log/run is not written`);
       continue;
@@ -144,27 +189,35 @@ function ownedScript(c: QmailPlanContext, artifact: string, path: string, kind: 
   }
 }
 
-/** The log directory: made for the log user (0750), or given to it and closed to other writers (MH4042). */
+/**
+ * The log directory: made for the log user (0750), or, when it is root's or the log user's already,
+ * given to the log user and closed to other writers (MH4042). No link is followed on the way (RootFs
+ * refuses one), and a directory of another user is never taken: the owner changes root makes here
+ * must not be steerable by the users who own log directories.
+ */
 function logDirectory(c: QmailPlanContext, dir: string, uid: number, gid: number): void {
-  let real: string;
+  let st;
   try {
-    real = c.fs.resolveLinks(dir);
+    st = c.fs.stat(dir);
   } catch (e) {
     c.plan.notes.push(`${dir}: ${(e as Error).message}`);
     return;
   }
-  const st = c.fs.stat(real);
   const why = 'the log directory: the logger\'s, and nobody else writes there';
   if (!st) {
-    c.plan.owners.push({ type: 'mkdir', path: real, hostPath: c.fs.hostPath(real), uid, gid, mode: 0o750, why });
+    c.plan.owners.push({ type: 'mkdir', path: dir, hostPath: c.fs.hostPath(dir), uid, gid, mode: 0o750, why });
     return;
   }
   if (!st.isDirectory()) {
-    c.plan.notes.push(`${real} is not a directory: the log of qmail-smtpd cannot be kept there`);
+    c.plan.notes.push(`${dir} is not a directory: the log of qmail-smtpd cannot be kept there`);
+    return;
+  }
+  if (st.uid !== 0 && st.uid !== uid) {
+    c.plan.notes.push(`${dir} belongs to uid ${st.uid}, neither root nor the log user: not given to the log user (make it yourself)`);
     return;
   }
   const mode = st.mode & 0o7777 & ~0o022;
-  if (st.uid !== uid || st.gid !== gid || (st.mode & 0o7777) !== mode) c.plan.owners.push({ type: 'own', path: real, hostPath: c.fs.hostPath(real), uid, gid, mode, from: { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }, why });
+  if (st.uid !== uid || st.gid !== gid || (st.mode & 0o7777) !== mode) c.plan.owners.push({ type: 'own', path: dir, hostPath: c.fs.hostPath(dir), uid, gid, mode, from: { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }, why });
 }
 
 /**
@@ -191,15 +244,34 @@ function planAliases(c: QmailPlanContext): void {
       c.plan.notes.push(`${path} is a link: left as it is (aliases.${key} is not written there)`);
       continue;
     }
-    c.addFile(`.qmail-${address}`, path, undefined, () => renderDotQmail({ address, key: a[key] !== undefined ? key : ALIAS_ADDRESSES.find((x) => a[x.key] === fallback)!.key, target }, c.render), { mode: 0o644 });
+    if (now && !now.isFile()) {
+      c.plan.notes.push(`${path} is not a regular file: left as it is (aliases.${key} is not written there)`);
+      continue;
+    }
+    let f: FilePlan | undefined;
+    try {
+      f = c.addFile(`.qmail-${address}`, path, undefined, () => renderDotQmail({ address, key: a[key] !== undefined ? key : ALIAS_ADDRESSES.find((x) => a[x.key] === fallback)!.key, target }, c.render), { mode: 0o644 });
+    } catch (e) {
+      // The alias user owns ~alias: what it put there (a hard link, a huge file) stops this file, not the run.
+      c.plan.notes.push(`${path}: ${(e as Error).message}: not written`);
+      continue;
+    }
+    // qmail-local runs what a .qmail file says as the alias user: nobody else may write it (MH4010).
+    if (f && f.mode & 0o022) {
+      const want = f.mode & ~0o022;
+      if (f.before !== f.after) f.mode = want;
+      else if (c.hostActions) c.plan.owners.push({ type: 'own', path, hostPath: c.fs.hostPath(path), uid: f.uid, gid: f.gid, mode: want, from: { uid: f.uid, gid: f.gid, mode: f.mode }, why: 'a .qmail file others could write' });
+    }
   }
   if (!c.hostActions) return;
   for (const name of a.strip ?? []) {
     const path = `${dir}/${aliasFileName(name)}`;
     const now = c.fs.stat(path, true);
     if (!now) continue;
-    if (now.isDirectory()) {
-      c.plan.notes.push(`${path}: a directory where a .qmail file would be; remove it yourself`);
+    // Backed up before removal: a regular file of a sane size, or a link; anything else the alias user
+    // may have put there (a FIFO, a sparse terabyte) is left to the admin.
+    if (!(now.isSymbolicLink() || (now.isFile() && now.size <= MAX_READ && now.nlink === 1))) {
+      c.plan.notes.push(`${path}: ${now.isDirectory() ? 'a directory' : now.isFile() ? 'a file too large or with other links' : 'not a regular file'} where a .qmail file would be; remove it yourself`);
       continue;
     }
     c.plan.actions.push({ type: 'remove', path, hostPath: c.fs.hostPath(path), what: now.isSymbolicLink() ? 'link' : 'file', reason: `aliases.strip names ${name}` });

@@ -16,7 +16,8 @@ import { validateCandidate, which } from './validate.js';
 import { findingKey } from '../core/report.js';
 import { makeCdb, morercpthostsKeys, cdbHas } from '../model/cdb.js';
 import { qmailChecks } from './verify-qmail.js';
-import { readAccounts } from '../host/layout.js';
+import { judgeQmailCandidate } from './qmail-candidate.js';
+import { qmailPaths, readAccounts } from '../host/layout.js';
 import { HostTree } from '../host/tree.js';
 import { atomicLink, atomicWrite, chattr, CLEARED_PATTERN, faultPoint, installCopy, lstatOrUndefined, markCleared, readBytes, removeEntry, TEMP_PATTERN, writeTemp } from './write.js';
 import { othersMayChange, Workdir } from './workdir.js';
@@ -366,6 +367,16 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
       const v = await validateCandidate(f, workdir());
       if (v.skipped) o.err(`mailharden: note: ${shown(f.path)} not validated: ${v.skipped}\n`);
       else if (!v.ok) rejected.push(`${shown(f.path)}: rejected by ${v.program}:\n${v.complaints.map((c) => `    ${c}`).join('\n')}`);
+    }
+    // qmail: the control directory as it would be, in front of the installed qmail-smtpd (on / only:
+    // the program reads the control directory compiled into it).
+    if (o.root === '/' && (policy.mta ?? ['sendmail']).includes('qmail')) {
+      const judged = judgeQmailCandidate(plan, policy, dirs, workdir(), o.runner ?? realRunner, readAccounts(new HostTree('/')));
+      if ('skipped' in judged) o.err(`mailharden: note: the planned qmail control files not judged by qmail-smtpd: ${visibleControls(judged.skipped)}\n`);
+      else {
+        const failed = judged.filter((c) => !c.ok);
+        if (failed.length) rejected.push(`${qmailPaths(plan.layout).control}: qmail-smtpd does not answer as the policy says with the planned control files:\n${failed.map((c) => `    ${visibleControls(c.what)}: ${visibleControls(c.detail)}`).join('\n')}`);
+      }
     }
     if (rejected.length) {
       o.err(`mailharden: nothing installed; the real programs rejected:\n${rejected.join('\n')}\n`);

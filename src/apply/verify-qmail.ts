@@ -34,14 +34,30 @@ export function qmailChecks(plan: Plan, policy: Policy, run: Runner, accounts: {
   const greeting = policy.qmail?.greeting;
   const domains = policy.relay?.domains ?? [];
   if ((greeting === undefined && !domains.length) || uid === undefined || gid === undefined || !setpriv || !existsSync(smtpd)) return checks;
+  return [...checks, ...smtpdSession({ smtpd, user, uid, gid, setpriv, run, domains, ...(greeting !== undefined ? { greeting } : {}) })];
+}
+
+/**
+ * One SMTP session of qmail-smtpd as the smtpd user, from 192.0.2.1 (TEST-NET-1, in no policy network)
+ * with no RELAYCLIENT: the greeting, a recipient in the first policy domain (accepted), one elsewhere
+ * (refused). No DATA is sent, so nothing is queued. With `bind`, the session runs in a mount namespace
+ * of its own where `bind.from` (a candidate control directory) is mounted on `bind.onto`: the control
+ * files qmail-smtpd would read if they were installed, judged before they are.
+ */
+export function smtpdSession(o: { smtpd: string; user: string; uid: number; gid: number; setpriv: string; run: Runner; domains: readonly string[]; greeting?: string; bind?: { from: string; onto: string; unshare: string } }): Check[] {
+  if (o.uid === 0) return [{ what: `a session of ${o.smtpd} as ${o.user}`, ok: false, detail: `${o.user} has uid 0: qmail-smtpd must not run as root` }];
+  const checks: Check[] = [];
+  const { domains, greeting } = o;
   const inDomain = domains[0] ? `postmaster@${domains[0].startsWith('.') ? `verify${domains[0]}` : domains[0]}` : undefined;
   const outside = 'relay-test@mailharden-verify.invalid';
   const input = ['HELO verify.mailharden.invalid', 'MAIL FROM:<>', ...(inDomain ? [`RCPT TO:<${inDomain}>`] : []), `RCPT TO:<${outside}>`, 'QUIT'].map((l) => `${l}\r\n`).join('');
-  // An address of no network (TEST-NET-1 is documentation only), with no RELAYCLIENT: a client from outside.
-  const r = run(['env', '-i', 'TCPREMOTEIP=192.0.2.1', 'TCPLOCALIP=127.0.0.1', setpriv, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', smtpd], input);
+  const session = [o.setpriv, `--reuid=${o.uid}`, `--regid=${o.gid}`, '--clear-groups', o.smtpd];
+  // The paths reach sh as arguments, never as script text.
+  const inNamespace = o.bind ? [o.bind.unshare, '--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', o.bind.from, o.bind.onto] : [];
+  const r = o.run(['env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'TCPREMOTEIP=192.0.2.1', 'TCPLOCALIP=127.0.0.1', ...inNamespace, ...session], input);
   const replies = r.stdout.split('\r\n').filter((l) => /^\d{3} /.test(l));
-  const what = `a session of ${smtpd} as ${user}`;
-  if (r.error || !replies.length) return [...checks, { what, ok: false, detail: r.error ?? `no reply (exit ${r.status}): ${r.stderr.split('\n')[0] ?? ''}` }];
+  const what = `a session of ${o.smtpd} as ${o.user}${o.bind ? ` with the planned ${o.bind.onto}` : ''}`;
+  if (r.error || !replies.length) return [{ what, ok: false, detail: r.error ?? `no reply (exit ${r.status}): ${r.stderr.split('\n')[0] ?? ''}` }];
   const [first, , , ...rest] = replies;
   if (greeting !== undefined) checks.push({ what: `${what}: greeting`, ok: first === `220 ${greeting} ESMTP`, detail: first ?? '' });
   else checks.push({ what: `${what}: greeting`, ok: first?.startsWith('220 ') ?? false, detail: first ?? '' });

@@ -142,7 +142,8 @@ export const POLICY_SCHEMA = {
             port: { description: 'The TCP port (25 by default).', type: 'integer', minimum: 1, maximum: 65535 },
             connections: { description: 'tcpserver -c: SMTP sessions served at once (40 by default).', type: 'integer', minimum: 1, maximum: 10000 },
             memory: { description: 'Bytes of address space each qmail-smtpd may use (ulimit -v; 20000000 by default): the defence against CVE-2005-1513 (MH4040).', type: 'integer', minimum: 4000000, maximum: 1099511627776 },
-            logDir: { description: 'The directory the logger writes (/var/log/qmail/smtpd by default); made if missing, owned by the log user, mode 0750.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+            logDir: { description: 'The directory the logger writes, under /var/log (/var/log/qmail/smtpd by default); made if missing, owned by the log user, mode 0750.', type: 'string', maxLength: 255, pattern: '^/var/log(/(?!\\.\\.?(/|$))[A-Za-z0-9._+-]+)+$' },
+            replace: { description: 'Replace a current run script even when it does things the written one does not (another listener such as sslserver, rblsmtpd or other programs before qmail-smtpd, arguments of qmail-smtpd such as SMTP AUTH\'s checkpassword, exported variables such as QMAILQUEUE): without it such a script is left as it is, with a note naming what it would lose.', type: 'boolean' },
             logUser: { description: 'The user the logger runs as (qmaill by default; never root).', type: 'string', minLength: 1, maxLength: 32, pattern: '^[a-z_][a-z0-9_-]*$' },
           },
         },
@@ -201,5 +202,5 @@ export interface QmailPolicy {
   greeting?: string;
   databytes?: number;
   hier?: boolean;
-  smtpd?: { user?: string; address?: string; port?: number; connections?: number; memory?: number; logDir?: string; logUser?: string };
+  smtpd?: { user?: string; address?: string; port?: number; connections?: number; memory?: number; logDir?: string; logUser?: string; replace?: boolean };
 }

@@ -115,7 +115,8 @@ export function findVersion(line: string): { at: number; text: string } | undefi
   const skip = /^\d{3}[ -]?(?:[245]\.\d{1,3}\.\d{1,3}(?: |$))?/.exec(line)?.[0].length ?? 0;
   const text = line.slice(skip);
   const trim = (m: string): string => m.replace(/[;,.)]+$/, '');
-  const product = /\b(?:sendmail|postfix|exim|qmail|netqmail|smtpd)(?: version)?[ /-]v?\d+(?:\.\d+)+\S*/i.exec(text);
+  // qmail's distributions as MH4009 knows them: "notqmail 1.09" is no word boundary before "qmail".
+  const product = /\b(?:sendmail|postfix|exim|qmail|netqmail|notqmail|s\/qmail|smtpd)(?: version)?[ /-]v?\d+(?:\.\d+)+\S*/i.exec(text);
   if (product) return { at: skip + product.index, text: trim(product[0]) };
   const re = /\d+\.\d+\.\d+(?:\.\d+)*(?:\/[\w.+-]+)?/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {

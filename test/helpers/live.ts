@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { connect } from 'node:net';
 import { posix } from 'node:path';
+import type { TestContext } from 'node:test';
 
 /**
  * The harness of the live test (test/live-apply.test.ts): what it changes on the real machine is
@@ -45,6 +46,20 @@ export type Tree = Map<string, Entry | null>;
 export interface Root {
   path: string;
   deep: boolean;
+}
+
+const inCI = process.env.CI === 'true';
+
+/**
+ * Whether a live test runs (it starts a daemon, or changes the machine): MAILHARDEN_LIVE=1 runs it;
+ * elsewhere it is skipped with one line saying `what` it does, and in CI (which exports the variable)
+ * its absence is a failure.
+ */
+export function liveEnabled(t: TestContext, what: string): boolean {
+  if (process.env.MAILHARDEN_LIVE === '1') return true;
+  if (inCI) throw new Error('CI must run the live tests: set MAILHARDEN_LIVE=1 (.ci/run exports it)');
+  t.skip(`MAILHARDEN_LIVE=1 runs it: ${what}`);
+  return false;
 }
 
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
