@@ -19,7 +19,7 @@ import { SourceFile } from '../core/source.js';
 import { aliasSources, inQueueDirectory, mapSpec } from '../model/cf-paths.js';
 import { DB_TYPES } from '../host/paths.js';
 import { parseAs, type SendmailCfDoc } from '../parsers/documents.js';
-import { openRegular, readFd } from './write.js';
+import { MAX_READ, openRegular, readFd } from './write.js';
 import { othersMayChange } from './workdir.js';
 import { withAcceptances, type Acceptance } from './accept.js';
 import { qmailHierOwners } from './qmail-hier.js';
@@ -117,8 +117,8 @@ export interface PlanOptions {
   dirs?: Dirs;
 }
 
-/** Size limit of a file apply reads (a managed config file is kilobytes; this is a safety bound). */
-export const MAX_READ = 64 * 1024 * 1024;
+// Defined beside the readers (qmail-plan.ts needs it too, without importing this module back).
+export { MAX_READ } from './write.js';
 
 /**
  * The tree as apply reads it: every path through the run's verified directories (Dirs), refusing

@@ -7,7 +7,8 @@ import type { Policy } from '../policy/schema.js';
 import { renderList } from '../render/blocks.js';
 import { renderControlValue, renderDotQmail, renderSmtpdLogRun, renderSmtpdRun } from '../render/qmail.js';
 import type { Render } from '../render/templates.js';
-import { MAX_READ, type Command, type FilePlan, type Plan, type RootFs } from './plan.js';
+import type { Command, FilePlan, Plan, RootFs } from './plan.js';
+import { MAX_READ } from './write.js';
 import { SourceFile } from '../core/source.js';
 import { baseName, parseQmailRun, type ShellWord } from '../parsers/qmail-run.js';
 

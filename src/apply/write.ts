@@ -9,6 +9,9 @@ import { nameFromBytes } from '../core/fs-names.js';
 import { NotRegularFile, openRegular as openFile, readOpen } from '../core/open-regular.js';
 import { othersMayChange } from './workdir.js';
 
+/** Size limit of a file apply reads (a managed config file is kilobytes; this is a safety bound). */
+export const MAX_READ = 64 * 1024 * 1024;
+
 /** A fresh name beside `path`: a dot file in the same directory, so a rename over `path` is atomic. */
 export function tempBeside(path: string, what: string): string {
   return posix.join(posix.dirname(path), tempName(posix.basename(path), what));
