@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { statSync, chmodSync, cpSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, run } from './helpers/cli.js';
@@ -51,6 +51,8 @@ const WEAKNESSES = {
   MH4041: 'tcpserver without -v',
   MH4042: 'no log/run',
   MH4043: '~alias/.qmail-root missing',
+  MH4044: '~alias owned by root, not alias (hier.c)',
+  MH4011: 'the control directory writable by its group',
 } as const;
 
 /** The weak tree: an old qmail installation, as issue 17 lists its weaknesses. */
@@ -82,6 +84,8 @@ function weakTree(root: string): void {
   file('var/qmail/alias/.qmail-postmaster', '&root\n');
   file('var/qmail/alias/.qmail-decode', '|/usr/bin/uudecode\n');
   mkdirSync(join(root, 'var/qmail/bin'), { mode: 0o755 });
+  // hier.c: ~alias is alias's (here root's), control/ is nobody else's to write (here its group's).
+  chmodSync(join(root, control), 0o775);
 }
 
 function policy(port: number): string {
@@ -100,6 +104,7 @@ function policy(port: number): string {
     'qmail:',
     `  greeting: ${GREETING}`,
     `  databytes: ${DATABYTES}`,
+    '  hier: true',
     '  smtpd:',
     '    address: 127.0.0.1',
     `    port: ${port}`,
@@ -236,12 +241,18 @@ test('live: a weak qmail tree, linted, applied, and proven with tcpserver and th
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^No changes: /m, again.stdout);
 
-    // 4. lint finds none of them any more (MH4044, hier.c's owners, is qmail.hier's: not in this policy).
+    // 4. lint finds none of them any more, nor anything else.
     const second = lintIds(tree);
     section('lint after apply', second.findings.map((f) => `${f.ruleId} ${f.file}: ${f.message}`).join('\n') || '(nothing)');
     const left = Object.keys(WEAKNESSES).filter((id) => second.ids.has(id));
     assert.deepEqual(left, [], second.findings.filter((f) => left.includes(f.ruleId)).map((f) => `${f.ruleId}: ${f.message}`).join('\n'));
-    assert.deepEqual([...second.ids].filter((id) => id !== 'MH4044' && id !== 'MH4011'), [], second.findings.map((f) => `${f.ruleId}: ${f.message}`).join('\n'));
+    assert.deepEqual([...second.ids], [], second.findings.map((f) => `${f.ruleId}: ${f.message}`).join('\n'));
+    // The log directory log/run names: made for qmaill, 0750.
+    const logDir = statSync(join(tree, 'var/log/qmail/smtpd'));
+    assert.deepEqual([logDir.uid, logDir.mode & 0o7777], [USERS.qmaill, 0o750]);
+    // hier.c's ~alias: alias:qmail 02755.
+    const alias = statSync(join(tree, 'var/qmail/alias'));
+    assert.deepEqual([alias.uid, alias.gid, alias.mode & 0o7777], [USERS.alias, QMAIL_GROUP, 0o2755]);
 
     // 5. The run script apply wrote, started as supervise would (sh run), with the tree on /var/qmail.
     const runScript = readFileSync(join(tree, 'var/qmail/supervise/qmail-smtpd/run'), 'utf8');

@@ -117,14 +117,16 @@ export function hierDirs(home: string, isDir: (path: string) => boolean, list: (
 /**
  * What apply gives a directory of hier.c that is wrong: its hier.c owner and group (the group kept
  * when the tree has no group qmail), and its mode without the write bits for the group and others and,
- * in the queue, without the bits for others hier.c does not give. Every other bit is kept (a stricter
- * mode stays stricter). Undefined when the owner is not a user of the tree.
+ * in the queue, without the bits for others hier.c does not give, and with the set-gid bit hier.c gives
+ * ~alias (new .qmail files there get group qmail). Every other bit is kept (a stricter mode stays
+ * stricter). Undefined when the owner is not a user of the tree.
  */
 export function dirTarget(e: HierEntry, m: Ownership, accounts: Accounts): Ownership | undefined {
   const uid = hierUid(e.owner, accounts);
   if (uid === undefined) return undefined;
   let mode = m.mode & 0o7777 & ~SHARED_WRITE;
   if (isQueue(e)) mode &= ~(0o007 & ~e.mode);
+  mode |= e.mode & 0o2000;
   return { uid, gid: accounts.gidOfGroup(HIER_GROUP) ?? m.gid, mode };
 }
 
