@@ -442,6 +442,21 @@ describe('FORMATS.md §10, each misread as qmail-smtpd does it, and as mailharde
     assert.match(out, /SMTP clients may send messages to recipients at \.example\.com\./);
     assert.match(out, /databytes: SMTP DATA limit is 1 bytes\./);
   });
+
+  it('MH4040: under the memory limit apply writes (ulimit -v) a client sending a 30 MB line is dropped with 421 out of memory; without one qmail-smtpd reads it whole', (t) => {
+    const p = ready(t);
+    if (!p) return;
+    const c = makeCase({ ...ME, rcpthosts: 'example.com\n' });
+    const input = `HELO client.test\r\nMAIL FROM:<${'a'.repeat(30_000_000)}@client.test>\r\nQUIT\r\n`;
+    const session = (limit: string): string => {
+      const r = spawnSync('/bin/sh', ['-c', `${limit}exec "$0"`, p.smtpd], { cwd: c.qmail, env: { PATH: '/usr/bin:/bin', TCPREMOTEIP: '192.0.2.10', TCPLOCALIP: '127.0.0.1' }, input, encoding: 'latin1', timeout: 60_000, maxBuffer: 1024 * 1024 });
+      return (r.stdout ?? '').split('\r\n').filter((l) => /^\d{3} /.test(l)).slice(2).join(' | ');
+    };
+    // The limit of the run script apply writes for memory: 20000000 (src/render/qmail.ts: KiB rounded up).
+    assert.match(session('ulimit -v 19532; '), /^421 out of memory/);
+    // Without: the whole line is read into memory and parsed (an address that long is a syntax error).
+    assert.match(session(''), /^555 syntax error/);
+  });
 });
 
 describe('fixtures/roots: each qmail tree in front of the real qmail-smtpd, and what mailharden says of it', () => {
