@@ -15,7 +15,7 @@ import hashIsNotComment from './MH1061-hash-is-not-comment.js';
 export const group = defineGroup({
   name: 'sendmail-syntax',
   title: 'sendmail.cf and .mc syntax that sendmail reads otherwise than it looks',
-  ids: { from: 'MH1050', to: 'MH1099' },
+  ids: { from: 'MH1050', to: 'MH1069' },
   kinds: ['sendmail-cf', 'sendmail-mc'],
   rules: [
     optionWithoutSpace,
