@@ -35,7 +35,8 @@ const SETTINGS_RULES = rules.filter((r) => r.meta.kinds.includes('sendmail-mc') 
  * proto.m4 supplies the value, and the .mc finding says so) is `set`/`macro`/`explicit` in the cf m4
  * writes it into; MH1025 and MH1041 name the .mc's FEATURE or the cf's comment; MH1030 and MH1031 say on an .mc
  * why the prog mailer is a shell (no FEATURE(smrsh), or one after MAILER(local)) where the cf can only
- * name the shell, whose path agree() compares. The value judged (the rest of the data) is compared.
+ * name the shell, whose path agree() compares; MH1082 says on an .mc that proto.m4 added the MSA the cf
+ * writes as a line. The value judged (the rest of the data) is compared.
  */
 const SAME_CAUSE: Record<string, { ids: Record<string, string>; drop?: readonly string[] }> = {
   MH1010: { ids: { implicit: 'macro' } },
@@ -48,6 +49,7 @@ const SAME_CAUSE: Record<string, { ids: Record<string, string>; drop?: readonly 
   MH1040: { ids: { feature: 'built' } },
   MH1041: { ids: { mc: 'cf' } },
   MH1042: { ids: { implicit: 'explicit' }, drop: ['why'] },
+  MH1082: { ids: { default: 'msa' } },
 };
 
 /** A report as its cause: rule id, message id and data in the cf's words, without positions. */

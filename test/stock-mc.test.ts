@@ -30,6 +30,8 @@ const EXPECTED: [string, RegExp, string][] = [
   ['MH1025', /^MAILER\(local\)/, 'no FEATURE(greet_pause) (advice, info)'],
   ['MH1030', /^MAILER\(local\)/, 'no FEATURE(smrsh): the prog mailer m4 writes is /bin/sh'],
   ['MH1042', /^MAILER\(local\)/, 'no FEATURE(no_default_msa): proto.m4 adds the MSA on port 587 on every address (advice, info)'],
+  ['MH1080', /^MAILER\(local\)/, 'no confAUTH_MECHANISMS: the default list offers DIGEST-MD5 and CRAM-MD5 before STARTTLS'],
+  ['MH1082', /^MAILER\(local\)/, "proto.m4's MSA on port 587 has M=E, no a: submission without SMTP AUTH"],
 ];
 
 describe("FreeBSD's stock freebsd.mc", () => {

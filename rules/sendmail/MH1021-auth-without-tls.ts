@@ -1,20 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-
-/**
- * The option letters sendmail reads from an AuthOptions value (readcf.c O_SASLOPTS): the first
- * character, then the character after each comma, blank or TAB.
- */
-function authOptionLetters(value: string): Set<string> {
-  const letters = new Set<string>();
-  let i = 0;
-  while (i < value.length) {
-    letters.add(value[i]!);
-    const next = value.slice(i + 1).search(/[, \t]/);
-    if (next < 0) break;
-    i += next + 2;
-  }
-  return letters;
-}
+import { authOptionLetters } from '../../src/model/sendmail-auth.js';
 
 export default defineRule({
   meta: {
