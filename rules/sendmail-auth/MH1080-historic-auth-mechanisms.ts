@@ -22,7 +22,7 @@ export default defineRule({
     const auth = authConfig(doc.sendmail);
     const historic = offeredBeforeTls(auth).filter((m) => HISTORIC_MECHANISMS.has(m));
     if (historic.length === 0) return;
-    const why = auth.mechanismsSetting ? 'AuthMechanisms lists them' : 'no AuthMechanisms line: the default list has them';
+    const why = auth.mechanismsSetting ? 'AuthMechanisms lists them' : 'no AuthMechanisms line: sendmail\'s default list has them, offered wherever the SASL library has their plugins, as with Debian\'s libsasl2-modules';
     ctx.report({ messageId: 'historic', data: { mechs: historic.join(' and '), why }, span: auth.span, subject: 'AuthMechanisms' });
   },
 });
