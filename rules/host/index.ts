@@ -11,6 +11,7 @@ import helpfileVersion from './MH6008-helpfile-version.js';
 import statisticsPermissions from './MH6009-statistics-permissions.js';
 import derivedFileStale from './MH6010-derived-file-stale.js';
 import mailerProgram from './MH6011-mailer-program.js';
+import authSecretsPermissions from './MH6016-auth-secrets-permissions.js';
 
 export const group = defineGroup({
   name: 'host',
@@ -30,5 +31,6 @@ export const group = defineGroup({
     statisticsPermissions,
     derivedFileStale,
     mailerProgram,
+    authSecretsPermissions,
   ],
 });
