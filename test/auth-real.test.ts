@@ -182,3 +182,28 @@ describe('MH1090: srv_features against SMTP smuggling, with the real sendmail -b
     }
   });
 });
+
+describe('MH1093: a milter that is down, with the real sendmail -bs', () => {
+  it('without F=T or F=R the message is accepted unfiltered and lint reports it; with F=T the client is told to retry', async (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    const queue = ownQueue();
+    try {
+      const dir = tempDir('mh-milter-');
+      // A socket that nobody listens on: the filter is down.
+      const filter = (flags: string) => `${debianCf()}\n${queue.lines}Xtest, S=unix:${join(dir, 'none.sock')}${flags}\nO InputMailFilters=test\n`;
+      const open = filter('');
+      const held = filter(', F=T');
+      assert.equal(idsOn(open, 'MH1093').length, 1);
+      assert.equal(idsOn(held, 'MH1093').length, 0);
+      if (!needsRoot(t, 'sendmail -bs with -C needs root')) return;
+      const mail = ['EHLO client.example', 'MAIL FROM:<root>', 'RCPT TO:<root>', 'DATA', 'Subject: t\r\n\r\nhi\r\n.', 'QUIT'];
+      const accepted = await smtpSession(open, mail);
+      assert.match(accepted.find((x) => x.command.startsWith('Subject'))!.lines.join('\n'), /^250 2\.0\.0 .*Message accepted/m);
+      const retry = await smtpSession(held, ['EHLO client.example', 'MAIL FROM:<root>', 'QUIT']);
+      assert.match(retry.find((x) => x.command.startsWith('MAIL'))!.lines.join('\n'), /^451 4\.3\.2/m);
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      queue.done();
+    }
+  });
+});
