@@ -207,3 +207,24 @@ describe('MH1093: a milter that is down, with the real sendmail -bs', () => {
     }
   });
 });
+
+describe('MH1094: MaxHeadersLength against the real sendmail -bs', () => {
+  it('unset, a 42,000-byte header is refused with 552; with 0 it is accepted, and only that is reported', async (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    const queue = ownQueue();
+    try {
+      const stock = `${debianCf()}\n${queue.lines}`;
+      const off = `${stock}O MaxHeadersLength=0\n`;
+      assert.equal(idsOn(stock, 'MH1094').length, 0);
+      assert.equal(idsOn(off, 'MH1094').length, 1);
+      if (!needsRoot(t, 'sendmail -bs with -C needs root')) return;
+      const big = `Subject: t\r\nX-Big: ${'a'.repeat(70)}${`\r\n\t${'a'.repeat(70)}`.repeat(600)}\r\n\r\nhi\r\n.`;
+      const send = (cf: string) => smtpSession(cf, ['EHLO client.example', 'MAIL FROM:<root>', 'RCPT TO:<root>', 'DATA', big, 'QUIT']);
+      const reply = async (cf: string) => (await send(cf)).find((x) => x.command === big)!.lines.join('\n');
+      assert.match(await reply(stock), /^552 5\.6\.0 Headers too large/m);
+      assert.match(await reply(off), /^250 2\.0\.0 .*Message accepted/m);
+    } finally {
+      queue.done();
+    }
+  });
+});
