@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { lint } from '../src/lint/request.js';
@@ -9,6 +9,7 @@ import { WEAK_CLASSES, weakCiphers, type WeakClass } from '../src/model/cipher-s
 import { rules } from '../rules/index.js';
 import { lintText } from '../src/lint/text.js';
 import { debianCf, needs, needsRoot, SENDMAIL, sendmailReads, tempDir } from './helpers/real.js';
+import { liveEnabled } from './helpers/live.js';
 import { smtpSession } from './helpers/smtp-bs.js';
 
 // The rules of rules/sendmail-tls and the host rules MH6012/MH6013, judged by the real sendmail 8.17.1.9
@@ -255,3 +256,70 @@ describe('MH1074 tls-fallback-to-clear: sendmail reads the option', () => {
     assert.equal(findings(cf, 'MH1074').length, 1);
   });
 });
+
+describe('MH1075 daemon-without-starttls: the real daemon on loopback', () => {
+  it('the daemon with M=S offers no STARTTLS, the one without does; MH1075 reports M=S on a public daemon', async (t) => {
+    if (!ready(t) || !liveEnabled(t, 'starts sendmail -bd on two loopback ports')) return;
+    const ports = await Promise.all([freePort(), freePort()]);
+    const pid = join(dir, 'daemon.pid');
+    // Debian's daemons (127.0.0.1:25 and :587) are left out: the test listens only on its own ports.
+    const cf = cfWith(dir, { ...tlsOptions(dir), PidFile: pid })
+      .split('\n')
+      .filter((l) => !l.startsWith('O DaemonPortOptions='))
+      .concat([`O DaemonPortOptions=Port=${ports[0]}, Addr=127.0.0.1, Name=NoTLS, M=S`, `O DaemonPortOptions=Port=${ports[1]}, Addr=127.0.0.1, Name=TLS`, ''])
+      .join('\n');
+    const cfPath = join(dir, 'daemon.cf');
+    writeFileSync(cfPath, cf, { mode: 0o644 });
+    const r = spawnSync(SENDMAIL, ['-C', cfPath, '-bd'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    // The daemon writes its pid file once it has forked and bound its sockets.
+    for (let i = 0; i < 100 && !existsSync(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const daemon = Number(readFileSync(pid, 'utf8').split('\n')[0]);
+    try {
+      const ehlo = async (port: number) => /^250-STARTTLS\r?$/m.test(await smtpOver(port));
+      assert.equal(await ehlo(ports[0]!), false);
+      assert.equal(await ehlo(ports[1]!), true);
+    } finally {
+      process.kill(daemon, 'SIGTERM');
+    }
+    // The same modifiers on a daemon other hosts reach are MH1075's finding.
+    const pub = `${debianCf()}\nO DaemonPortOptions=Port=smtp, Name=MTA, M=S\n`;
+    assert.equal(findings(pub, 'MH1075').length, 1);
+  });
+});
+
+/** A port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The EHLO reply of a daemon, read after its greeting (greet_pause refuses a client that talks first). */
+function smtpOver(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    let text = '';
+    let sent = false;
+    const timer = setTimeout(() => sock.destroy(), 15_000);
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      text += d;
+      if (!sent && /^220 /m.test(text)) {
+        sent = true;
+        sock.write('EHLO client.example.com\r\n');
+      } else if (sent && /^250 /m.test(text)) {
+        sock.end('QUIT\r\n');
+      }
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    sock.on('error', () => undefined);
+  });
+}
