@@ -1,4 +1,4 @@
-import { closeSync, fchmodSync, fchownSync, fstatSync, mkdirSync, rmdirSync, type Stats } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fstatSync, mkdirSync, readdirSync, rmdirSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { EXIT } from '../core/exit.js';
@@ -135,7 +135,9 @@ export function makeDir(dirs: Dirs, path: string, to: Ownership): { path: string
     const fd = dirs.need(p).fd;
     const st = fstatSync(fd);
     // Opened by name again: whoever can write the parent could have put another directory there.
-    if (st.uid !== self.uid || (st.mode & 0o7777 & ~0o700) !== 0 || st.nlink !== 2) throw new UserError(`${p}: not the empty 0700 directory just made (${ownershipText(ownershipOf(st))}, ${st.nlink} links): replaced meanwhile, not touched`, EXIT.runtime);
+    // (nlink is 1 for every directory on some file systems: the listing tells it is empty.)
+    const entries = readdirSync(dirs.need(p).self).length;
+    if (st.uid !== self.uid || (st.mode & 0o7777 & ~0o700) !== 0 || st.nlink > 2 || entries) throw new UserError(`${p}: not the empty 0700 directory just made (${ownershipText(ownershipOf(st))}, ${entries} ${entries === 1 ? 'entry' : 'entries'}): replaced meanwhile, not touched`, EXIT.runtime);
     fchownSync(fd, want.uid, want.gid);
     fchmodSync(fd, want.mode);
     made.push({ path: p, to: want, id: identityOf(st)! });
@@ -168,7 +170,8 @@ export function ownerLine(a: OwnerAction): string {
   const p = shq(a.path);
   const set = `chown ${a.uid}:${a.gid} ${p} && chmod ${octal(a.mode)} ${p}`;
   if (a.type === 'mkdir') return `mkdir -p -m 0700 ${p} && ${set}    # ${visibleControls(a.why)}`;
-  return `${set}    # now ${ownershipText(a.from)}: ${visibleControls(a.why)}`;
+  const copy = a.at.type === 'file' && needsNewInode(a.from, a) ? ' (a new copy of the file: a descriptor opened before keeps the old one)' : '';
+  return `${set}    # now ${ownershipText(a.from)}: ${visibleControls(a.why)}${copy}`;
 }
 
 /** One action as a line of the plan script (every path single-quoted by `quote`; a link is never followed). */
