@@ -43,9 +43,9 @@ export default defineRule({
     if (!dz) return;
     const value = dz.value.trim();
     const m = /^(\d+(?:\.\d+)*)/.exec(value);
-    // Before 8.6 is MH1017's (the DEBUG command).
     if (!m) return;
     const version = m[1]!.split('.').map(Number);
+    // Before 8.6 is MH1017's (the DEBUG command).
     if (older(version, [8, 6])) return;
     const vendor = value.includes('/');
     const open = FIXES.filter((f) => older(version, f.fixed) && !(f.upstreamOnly && vendor));
