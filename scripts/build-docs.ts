@@ -162,6 +162,8 @@ interface SchemaNode {
   minItems?: number;
   uniqueItems?: boolean;
   items?: SchemaNode;
+  /** Alternatives (tls.dhParameters: a number of bits or a path). */
+  oneOf?: readonly SchemaNode[];
   properties?: Record<string, SchemaNode>;
   required?: readonly string[];
   additionalProperties?: boolean;
@@ -251,6 +253,7 @@ const EXTRA_EXAMPLES: Record<string, unknown> = {
 /** A type in words: `list of strings, no duplicates`; `short` (for the table) does not list long enumerations. */
 function typeWords(node: SchemaNode, short = false): string {
   if (node.const !== undefined) return `the constant \`${JSON.stringify(node.const)}\``;
+  if (node.oneOf) return node.oneOf.map((n) => typeWords(n, short)).join(', or ');
   if (node.enum) return short && node.enum.length > 6 ? `one of ${node.enum.length} words` : `one of ${node.enum.map((v) => `\`${String(v)}\``).join(', ')}`;
   switch (node.type) {
     case 'string':
@@ -274,6 +277,7 @@ function typeWords(node: SchemaNode, short = false): string {
 /** The constraints of a string (or, with `Each item`, of a list's strings) as bullet lines. */
 function constraintLines(node: SchemaNode, label = 'Value'): string[] {
   const out: string[] = [];
+  for (const alternative of node.oneOf ?? []) out.push(...constraintLines(alternative, label));
   if (node.pattern !== undefined) {
     const words = PATTERN_WORDS[node.pattern];
     out.push(`${label}: ${words ? `${words} (pattern ${code(node.pattern)})` : `matches ${code(node.pattern)}`}`);

@@ -5,12 +5,12 @@ import { EXIT } from '../core/exit.js';
 import type { FileKind } from '../core/types.js';
 import { detectProfile, LAYOUTS, qmailPaths, readAccounts, type Layout } from '../host/layout.js';
 import { escapes, HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
-import type { Policy } from '../policy/schema.js';
+import type { Policy, TlsPolicy } from '../policy/schema.js';
 import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
 import { renderAccess, renderList, renderTcpSmtp } from '../render/blocks.js';
 import { relayKeys } from '../render/networks.js';
-import { LIMITS, renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
+import { greetPauseDefaultLine, LIMITS, renderSendmailCf, sslOptionsFor, type SendmailSettings, type TlsOption } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
 import { Dirs, linkRefused } from './dirs.js';
@@ -304,7 +304,58 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
     ...(policy.safeFileEnvironment !== undefined ? { safeFileEnvironment: policy.safeFileEnvironment } : {}),
     // The policy's networks decide who relays: FEATUREs that relay for others go from the .mc.
     ...(policy.relay?.networks ? { dropWeakRelay: true } : {}),
+    ...(policy.tls && tlsOptions(policy.tls).length ? { tls: tlsOptions(policy.tls) } : {}),
+    ...(policy.auth?.mechanisms ? { authMechanisms: policy.auth.mechanisms.join(' ') } : {}),
+    ...(policy.auth?.msa ? { msa: true } : {}),
+    ...(policy.abuse?.greetPause !== undefined ? { greetPauseMs: policy.abuse.greetPause * 1000 } : {}),
   };
+}
+
+/** The STARTTLS options of the policy's tls section: one certificate and key for the server and the client side. */
+export function tlsOptions(t: TlsPolicy): { option: TlsOption; value: string }[] {
+  const out: { option: TlsOption; value: string }[] = [];
+  const set = (option: TlsOption, value: string | undefined): void => void (value !== undefined && out.push({ option, value }));
+  set('ServerCertFile', t.certFile);
+  set('ServerKeyFile', t.keyFile);
+  set('ClientCertFile', t.certFile);
+  set('ClientKeyFile', t.keyFile);
+  set('CACertFile', t.caFile);
+  set('CACertPath', t.caPath);
+  set('ServerSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
+  set('ClientSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
+  set('CipherList', t.cipherList);
+  // sendmail's own codes: 2 makes 2048-bit parameters (op.me, DHParameters); a path is a file of them.
+  set('DHParameters', t.dhParameters === undefined ? undefined : t.dhParameters === 2048 ? '2' : t.dhParameters);
+  return out;
+}
+
+/**
+ * The files STARTTLS reads: each must exist under the root (sendmail silently offers no STARTTLS
+ * without them), and the key becomes root's, mode 0600 (sendmail refuses a key its group or others can
+ * read: "unsafe: Group readable file", and STARTTLS is gone without a word to the admin).
+ */
+function tlsFiles(t: TlsPolicy, fs: RootFs, plan: Plan, hostActions: boolean): void {
+  const stat = (path: string): Stats | undefined => {
+    try {
+      return fs.stat(path);
+    } catch (e) {
+      plan.notes.push(`tls: ${path}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const files: [string, string | undefined, 'file' | 'dir'][] = [['certFile', t.certFile, 'file'], ['keyFile', t.keyFile, 'file'], ['caFile', t.caFile, 'file'], ['caPath', t.caPath, 'dir'], ['dhParameters', typeof t.dhParameters === 'string' ? t.dhParameters : undefined, 'file']];
+  for (const [key, path, type] of files) {
+    if (path === undefined) continue;
+    const st = stat(path);
+    if (!st) plan.notes.push(`tls.${key}: ${path} does not exist under the root: sendmail offers no STARTTLS until it does`);
+    else if (type === 'dir' ? !st.isDirectory() : !st.isFile()) plan.notes.push(`tls.${key}: ${path} is not a ${type === 'dir' ? 'directory' : 'regular file'}`);
+  }
+  if (t.certFile && !t.caPath) plan.notes.push('tls: no caPath: sendmail 8.17 logs "STARTTLS: CACertPath missing" and offers no STARTTLS when the cf names none');
+  if (!hostActions || !t.keyFile) return;
+  const st = stat(t.keyFile);
+  if (!st?.isFile()) return;
+  const uid = process.getuid?.() === 0 ? 0 : st.uid;
+  if (st.uid !== uid || (st.mode & 0o7777) !== 0o600) plan.owners.push({ type: 'own', path: t.keyFile, hostPath: fs.hostPath(t.keyFile), uid, gid: st.gid, mode: 0o600, from: { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }, why: 'a TLS private key: sendmail offers no STARTTLS when others can read it' });
 }
 
 /**
@@ -371,6 +422,11 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
       const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, settings, cf)), { validator: 'sendmail-cf' });
       if (!hadCf) plan.notes.push(`${cf} does not exist: not created (build it from sendmail.mc with m4, then apply again)`);
     }
+    if (settings.greetPauseMs !== undefined) {
+      const planned = plan.files.find((f) => f.path === cf);
+      if (planned && greetPauseDefaultLine(new SourceFile(cf, planned.after)) === undefined) plan.notes.push(`${cf} has no greet_pause ruleset (FEATURE(\`greet_pause') is m4's): rebuild it from sendmail.mc with m4 for abuse.greetPause to be in force`);
+    }
+    if (policy.tls) tlsFiles(policy.tls, fs, plan, !opts.filesOnly);
     // The files sendmail reads are those the cf in force names: the one apply writes, else the current one.
     const model = cfInForce(fs, cf, plan);
     if (policy.aliases) {
