@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { sendmailSettings } from '../src/apply/plan.js';
+import { greetPauseCheck, trustAuthCheck, type Ran } from '../src/apply/verify.js';
+import { LAYOUTS } from '../src/host/layout.js';
+import { policyFromText } from '../src/policy/validate.js';
+import { msaDaemon, renderSendmailCf } from '../src/render/sendmail-cf.js';
+import { renderSendmailMc } from '../src/render/sendmail-mc.js';
+import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, SENDMAIL, sendmailCheckWhole, sendmailReads, tempDir } from './helpers/real.js';
+
+/** The keys of issue 18: STARTTLS, AUTH, the MSA and greet_pause. */
+export const TLS_KEYS = `version: 1
+tls:
+  certFile: /etc/mail/tls/server.crt
+  keyFile: /etc/mail/tls/server.key
+  caFile: /etc/mail/tls/ca.crt
+  caPath: /etc/mail/tls
+  minProtocol: TLSv1.2
+  cipherList: "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES"
+  dhParameters: 2048
+auth: { require-tls: true, mechanisms: [PLAIN, LOGIN], msa: true }
+abuse: { greetPause: 5 }
+`;
+
+const SSL_OPTIONS = '+SSL_OP_NO_SSLv2 +SSL_OP_NO_SSLv3 +SSL_OP_NO_TLSv1 +SSL_OP_NO_TLSv1_1';
+
+/** sendmail -bt on a cf text, as verify runs it. */
+function bt(cf: string, input: string): Ran {
+  const dir = tempDir('mh-tls-');
+  const path = join(dir, 'test.cf');
+  writeFileSync(path, cf);
+  const r = spawnSync(SENDMAIL, ['-C', path, '-bt'], { input, encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('policy keys tls, auth and abuse (issue 18)', () => {
+  it('the .cf and the .mc rendered from them read the same to the real sendmail, m4 and -bC quiet, idempotent', async (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    const want = sendmailSettings(await policyFromText(TLS_KEYS, 'tls.yaml'), LAYOUTS.debian);
+    const mc = renderSendmailMc(debianMc(), want, 'sendmail.mc');
+    const cf = renderSendmailCf(debianCf(), want, 'sendmail.cf');
+    assert.equal(renderSendmailMc(mc, want, 'sendmail.mc'), mc, 'mc idempotent');
+    assert.equal(renderSendmailCf(cf, want, 'sendmail.cf'), cf, 'cf idempotent');
+    // Debian's .mc has FEATURE(`greet_pause', `1000'): replaced where it is, not added twice.
+    assert.equal(mc.match(/FEATURE\(`greet_pause'/g)?.length, 1);
+    assert.match(mc, /FEATURE\(`greet_pause', `5000'\)/);
+    const built = m4Build(mc);
+    assert.equal(built.status, 0, built.stderr);
+    assert.equal(built.stderr, '');
+    for (const [name, text] of [['rendered cf', cf], ['cf built from the rendered mc', built.stdout]] as const) {
+      const check = sendmailCheckWhole(text);
+      assert.equal(check.status, 0, `${name}: ${check.output}`);
+      assert.equal(check.output, '', `${name}: sendmail -bC printed lines the stock cf does not`);
+      const read = sendmailReads(text);
+      const last = (o: string): string | undefined => read.options.filter((x) => x.name === o).pop()?.value;
+      const expected: Record<string, string> = {
+        ServerCertFile: '/etc/mail/tls/server.crt',
+        ServerKeyFile: '/etc/mail/tls/server.key',
+        ClientCertFile: '/etc/mail/tls/server.crt',
+        ClientKeyFile: '/etc/mail/tls/server.key',
+        CACertFile: '/etc/mail/tls/ca.crt',
+        CACertPath: '/etc/mail/tls',
+        ServerSSLOptions: SSL_OPTIONS,
+        ClientSSLOptions: SSL_OPTIONS,
+        CipherList: 'HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES',
+        DHParameters: '2',
+        AuthMechanisms: 'PLAIN LOGIN',
+      };
+      for (const [o, v] of Object.entries(expected)) assert.equal(last(o), v, `${name}: ${o}`);
+      assert.match(last('AuthOptions') ?? '', /(^|,)p(,|$)/, `${name}: AuthOptions p`);
+      const msa = read.options.filter((o) => o.name === 'DaemonPortOptions' && /Port=submission/.test(o.value));
+      assert.equal(msa.length, 1, `${name}: one MSA`);
+      assert.match(msa[0]!.value, /M=Ea/, name);
+      // verify's own checks, on what the real sendmail answers.
+      const trust = trustAuthCheck('PLAIN LOGIN', bt(text, '$={TrustAuthMech}\n'));
+      assert.ok(trust.ok, `${name}: ${trust.detail}`);
+      const pause = greetPauseCheck(5000, bt(text, '=Sgreet_pause\n'));
+      assert.ok(pause.ok, `${name}: ${pause.detail}`);
+    }
+  });
+
+  it('verify sees a cf without the settings: no class TrustAuthMech, the stock pause', (t) => {
+    if (!needs(t, SENDMAIL, DEBIAN_MC)) return;
+    assert.equal(trustAuthCheck('PLAIN LOGIN', bt(debianCf(), '$={TrustAuthMech}\n')).ok, false);
+    const pause = greetPauseCheck(5000, bt(debianCf(), '=Sgreet_pause\n'));
+    assert.equal(pause.ok, false);
+    assert.match(pause.detail, /1000 ms/);
+  });
+
+  it('a .mc without greet_pause gets the FEATURE before the MAILER lines; a cf without its ruleset is left alone', async (t) => {
+    if (!needs(t, M4, DEBIAN_MC)) return;
+    const want = sendmailSettings(await policyFromText('version: 1\nabuse: { greetPause: 2 }\n', 'p.yaml'), LAYOUTS.debian);
+    const mc = renderSendmailMc(debianMc().replace(/^FEATURE\(`greet_pause'.*\n/m, ''), want, 'sendmail.mc');
+    assert.ok(mc.indexOf("FEATURE(`greet_pause', `2000')dnl") < mc.indexOf('MAILER_DEFINITIONS'));
+    const built = m4Build(mc);
+    assert.equal(built.status, 0, built.stderr);
+    assert.match(built.stdout, /^Sgreet_pause$[\s\S]*^R<\?> <\$\*>\t\t\$# 2000$/m);
+    const bare = debianCf().replace(/^Sgreet_pause$[\s\S]*?(?=^\S*$\n^#####)/m, '');
+    assert.equal(renderSendmailCf(bare, want, 'sendmail.cf'), bare);
+  });
+
+  it('MSA: a daemon on submission gets E and a; one is added, with the MTA written out, where the cf has none', () => {
+    assert.equal(msaDaemon('Port=587, Name=MSA, M=E'), 'Port=587, Name=MSA, M=Ea');
+    assert.equal(msaDaemon('Port=587, Name=MSA'), 'Port=587, Name=MSA, M=Ea');
+    assert.equal(msaDaemon('Port=587, M=Ea'), 'Port=587, M=Ea');
+    const cf = renderSendmailCf('V10/Berkeley\nO LogLevel=9\n', { msa: true }, 'x.cf');
+    assert.equal(cf, 'V10/Berkeley\nO LogLevel=9\nO DaemonPortOptions=Family=inet, Name=MTA-v4, Port=smtp\nO DaemonPortOptions=Family=inet, Name=MSA-v4, Port=submission, M=Ea\n');
+    const mc = renderSendmailMc("OSTYPE(`linux')dnl\nMAILER(`local')dnl\n", { msa: true }, 'x.mc');
+    assert.match(mc, /DAEMON_OPTIONS\(`Family=inet, Name=MTA-v4, Port=smtp'\)dnl\nFEATURE\(`no_default_msa'\)dnl\nDAEMON_OPTIONS\(`Family=inet, Name=MSA-v4, Port=submission, M=Ea'\)dnl\nMAILER/);
+  });
+
+  it('refuses values that are not what sendmail reads', async () => {
+    const bad = async (yaml: string): Promise<string> => {
+      try {
+        await policyFromText(`version: 1\n${yaml}`, 'p.yaml');
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    assert.match(await bad('tls: { minProtocol: TLSv1.1 }\n'), /minProtocol/);
+    assert.match(await bad('tls: { dhParameters: 512 }\n'), /dhParameters/);
+    assert.match(await bad('tls: { cipherList: "HIGH # x" }\n'), /cipherList/);
+    assert.match(await bad('tls: { keyFile: "../key" }\n'), /keyFile/);
+    assert.match(await bad('auth: { mechanisms: [PLAIN, "X`y"] }\n'), /mechanisms/);
+    assert.match(await bad('abuse: { greetPause: -1 }\n'), /greetPause/);
+    assert.equal(await bad('tls: { dhParameters: /etc/mail/tls/dh.pem }\n'), '');
+  });
+});
