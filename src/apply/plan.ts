@@ -324,8 +324,10 @@ export function tlsOptions(t: TlsPolicy): { option: TlsOption; value: string }[]
   set('ServerSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
   set('ClientSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
   set('CipherList', t.cipherList);
-  // sendmail's own codes: 2 makes 2048-bit parameters (op.me, DHParameters); a path is a file of them.
-  set('DHParameters', t.dhParameters === undefined ? undefined : t.dhParameters === 2048 ? '2' : t.dhParameters);
+  // sendmail's own codes (tls.c, 8.15 and later): `i` is its precomputed 2048-bit group, where `2`
+  // would generate one; a path is a file of parameters. Measured with sendmail 8.17.1.9: both `i`
+  // and a DHE cipher give "Server Temp Key: DH, 2048 bits" to openssl s_client.
+  set('DHParameters', t.dhParameters === undefined ? undefined : t.dhParameters === 2048 ? 'i' : t.dhParameters);
   return out;
 }
 

@@ -115,7 +115,7 @@ export const POLICY_SCHEMA = {
         caPath: { description: 'CACertPath: a directory of hashed CA certificates. Without it sendmail 8.17 logs "STARTTLS: CACertPath missing" and offers no STARTTLS.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
         minProtocol: { description: 'The oldest protocol accepted as server and client: ServerSSLOptions and ClientSSLOptions turn off every older one (SSL_OP_NO_SSLv2 … SSL_OP_NO_TLSv1_1; RFC 8996).', enum: ['TLSv1.2', 'TLSv1.3'] },
         cipherList: { description: 'CipherList: an OpenSSL cipher string.', type: 'string', minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9!+@:_.=-]+$' },
-        dhParameters: { description: 'DHParameters: 2048 (sendmail makes 2048-bit parameters itself), or the path of a PEM file of parameters (openssl dhparam).', oneOf: [{ const: 2048 }, { type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH }] },
+        dhParameters: { description: 'DHParameters: 2048 (sendmail\'s own precomputed 2048-bit group, DHParameters=i), or the path of a PEM file of parameters made with openssl dhparam, owned by root and not writable by others.', oneOf: [{ const: 2048 }, { type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH }] },
       },
     },
     abuse: {
@@ -123,7 +123,7 @@ export const POLICY_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        greetPause: { description: 'FEATURE(greet_pause): seconds sendmail waits before its greeting; a client that talks first is answered 554 (cf/README). 0 turns the pause off.', type: 'integer', minimum: 0, maximum: 300 },
+        greetPause: { description: 'FEATURE(greet_pause)\'s default: seconds sendmail waits before its greeting; a client that talks first is answered 554 (cf/README). 0 turns the pause off. Access entries GreetPause:<address or name> still set it per client (Debian\'s GreetPause:127 0 for loopback); a bare GreetPause: entry is not read (measured with sendmail 8.17.1.9).', type: 'integer', minimum: 0, maximum: 300 },
       },
     },
     forwardPath: {
