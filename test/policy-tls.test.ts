@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { sendmailSettings } from '../src/apply/plan.js';
+import { buildPlan, sendmailSettings } from '../src/apply/plan.js';
+import { loadTemplates } from '../src/render/templates.js';
 import { greetPauseCheck, trustAuthCheck, type Ran } from '../src/apply/verify.js';
 import { LAYOUTS } from '../src/host/layout.js';
 import { policyFromText } from '../src/policy/validate.js';
@@ -128,5 +129,29 @@ describe('policy keys tls, auth and abuse (issue 18)', () => {
     assert.match(await bad('auth: { mechanisms: [PLAIN, "X`y"] }\n'), /mechanisms/);
     assert.match(await bad('abuse: { greetPause: -1 }\n'), /greetPause/);
     assert.equal(await bad('tls: { dhParameters: /etc/mail/tls/dh.pem }\n'), '');
+  });
+
+  it('plan: the key becomes 0600 (root\'s when apply is root), missing files and a missing caPath are noted, a cf without greet_pause too', async (t) => {
+    if (!needs(t, DEBIAN_MC)) return;
+    const root = tempDir('mh-tls-plan-');
+    mkdirSync(join(root, 'etc/mail/tls'), { recursive: true });
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), debianCf().replace(/^Sgreet_pause$[\s\S]*?(?=^\S*$\n^#####)/m, ''));
+    writeFileSync(join(root, 'etc/mail/tls/server.crt'), 'certificate\n');
+    writeFileSync(join(root, 'etc/mail/tls/server.key'), 'key\n');
+    chmodSync(join(root, 'etc/mail/tls/server.key'), 0o640);
+    symlinkSync('/etc/ssl/certs/ca-certificates.crt', join(root, 'etc/mail/tls/ca.crt'));
+    const policy = await policyFromText('version: 1\nprofile: debian\ntls: { certFile: /etc/mail/tls/server.crt, keyFile: /etc/mail/tls/server.key, caFile: /etc/mail/tls/ca.crt, dhParameters: /etc/mail/tls/dh.pem }\nabuse: { greetPause: 3 }\n', 'p.yaml');
+    const plan = buildPlan(policy, { root, render: await loadTemplates(), policyName: 'p.yaml', attributes: () => new Map() });
+    const own = plan.owners.find((o) => o.path === '/etc/mail/tls/server.key');
+    assert.ok(own && own.type === 'own', JSON.stringify(plan.owners));
+    assert.equal(own.mode, 0o600);
+    assert.equal(own.uid, process.getuid?.() === 0 ? 0 : own.from.uid);
+    const notes = plan.notes.join('\n');
+    assert.match(notes, /tls\.dhParameters: \/etc\/mail\/tls\/dh\.pem does not exist under the root/);
+    assert.match(notes, /tls: \/etc\/mail\/tls\/ca\.crt: .*symlink/);
+    assert.match(notes, /no caPath/);
+    assert.match(notes, /no greet_pause ruleset/);
+    // Files only (a config repository): no owners.
+    assert.deepEqual(buildPlan(policy, { root, render: await loadTemplates(), policyName: 'p.yaml', attributes: () => new Map(), filesOnly: true }).owners, []);
   });
 });
