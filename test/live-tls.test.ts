@@ -9,7 +9,7 @@ import { Daemon, liveEnabled } from './helpers/live.js';
 import { debianCf, debianMc, DEBIAN_MC, MAKEMAP, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
 
 /**
- * The proof of issue 18: a CA and a server certificate made by openssl, a TLS+AUTH+greet_pause policy
+ * The proof of issue 18 (measured with sendmail 8.17.1.9 and OpenSSL 3.0): a CA and a server certificate made by openssl, a TLS+AUTH+greet_pause policy
  * applied (on `/`, with paths.mailDir a directory of the test's own: /etc is not touched) to Debian's
  * stock cf and .mc, the real daemon started on that cf on a loopback port of its own (`-C`,
  * DaemonPortOptions, PidFile), and what it offers read with openssl s_client and the probe. Its access
@@ -129,6 +129,16 @@ test('live: STARTTLS, AUTH and greet_pause applied by policy, proven on a real s
     log.push('# lint', lint.stdout);
     // The rule on the key's mode belongs to the tls branch (MH6012-MH6015): asserted only when it exists.
     if (/"MH601[2-5]"/.test(lint.stdout)) assert.match(lint.stdout, /server\.key/);
+
+    // What apply's plan notes when tls has no caPath: with the key safe again but no CACertPath, no STARTTLS either.
+    chmodSync(key, 0o600);
+    const cf = readFileSync(`${mail}/sendmail.cf`, 'utf8');
+    writeFileSync(`${mail}/sendmail.cf`, cf.replace(/^O CACertPath=.*\n/m, ''));
+    daemon.restart();
+    const noPath = await plain(false);
+    log.push('# EHLO without CACertPath', noPath);
+    assert.match(noPath, /^250 /m);
+    assert.doesNotMatch(noPath, /STARTTLS/, 'no STARTTLS without CACertPath');
   } finally {
     daemon.stop();
     t.diagnostic([...daemon.log, ...log].join('\n'));
