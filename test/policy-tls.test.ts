@@ -8,7 +8,8 @@ import { loadTemplates } from '../src/render/templates.js';
 import { greetPauseCheck, trustAuthCheck, type Ran } from '../src/apply/verify.js';
 import { LAYOUTS } from '../src/host/layout.js';
 import { policyFromText } from '../src/policy/validate.js';
-import { msaDaemon, renderSendmailCf } from '../src/render/sendmail-cf.js';
+import { msaDaemon, renderSendmailCf, TLS_OPTIONS } from '../src/render/sendmail-cf.js';
+import { m4MacroOf } from '../src/model/m4-options.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
 import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, SENDMAIL, sendmailCheckWhole, sendmailReads, tempDir } from './helpers/real.js';
 
@@ -101,6 +102,10 @@ describe('policy keys tls, auth and abuse (issue 18)', () => {
     assert.match(built.stdout, /^Sgreet_pause$[\s\S]*^R<\?> <\$\*>\t\t\$# 2000$/m);
     const bare = debianCf().replace(/^Sgreet_pause$[\s\S]*?(?=^\S*$\n^#####)/m, '');
     assert.equal(renderSendmailCf(bare, want, 'sendmail.cf'), bare);
+  });
+
+  it('every STARTTLS option apply sets has its m4 macro in the model (proto.m4\'s _OPTION lines)', () => {
+    for (const o of TLS_OPTIONS) assert.match(m4MacroOf(o) ?? '', /^conf[A-Z_]+$/, o);
   });
 
   it('MSA: a daemon on submission gets E and a; one is added, with the MTA written out, where the cf has none', () => {

@@ -40,20 +40,9 @@ export interface SendmailSettings {
   greetPauseMs?: number;
 }
 
-/** The STARTTLS options a policy sets, with the .mc macro proto.m4 writes each from. */
-export const TLS_MACROS = {
-  ServerCertFile: 'confSERVER_CERT',
-  ServerKeyFile: 'confSERVER_KEY',
-  ClientCertFile: 'confCLIENT_CERT',
-  ClientKeyFile: 'confCLIENT_KEY',
-  CACertFile: 'confCACERT',
-  CACertPath: 'confCACERT_PATH',
-  ServerSSLOptions: 'confSERVER_SSL_OPTIONS',
-  ClientSSLOptions: 'confCLIENT_SSL_OPTIONS',
-  CipherList: 'confCIPHER_LIST',
-  DHParameters: 'confDH_PARAMETERS',
-} as const;
-export type TlsOption = keyof typeof TLS_MACROS;
+/** The STARTTLS options a policy sets (their .mc macros: the model's table, m4MacroOf). */
+export const TLS_OPTIONS = ['ServerCertFile', 'ServerKeyFile', 'ClientCertFile', 'ClientKeyFile', 'CACertFile', 'CACertPath', 'ServerSSLOptions', 'ClientSSLOptions', 'CipherList', 'DHParameters'] as const;
+export type TlsOption = (typeof TLS_OPTIONS)[number];
 
 /**
  * The SSL options that turn off every protocol older than `min` (RFC 8996 retires TLS 1.0 and 1.1).

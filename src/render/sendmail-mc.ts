@@ -3,11 +3,12 @@ import { UserError } from '../core/errors.js';
 import { visibleControls } from '../core/visible.js';
 import { parseSendmailMc, rescanned, type McArg, type McCall, type McDocument } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
-import { isSubmissionDaemon, LIMITS, loopbackDaemon, MSA_DAEMON, msaDaemon, OPTION_MACROS, TLS_MACROS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
+import { isSubmissionDaemon, LIMITS, loopbackDaemon, MSA_DAEMON, msaDaemon, OPTION_MACROS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
 
 /** The .mc macro of each limit option. */
 const LIMITS_BY_OPTION: ReadonlyMap<string, string> = new Map(Object.values(LIMITS).map((l) => [l.option, l.macro]));
 import { lookupOption, optionForLetter } from '../model/sendmail-options.js';
+import { m4MacroOf } from '../model/m4-options.js';
 
 /**
  * `$` followed by a digit, `#`, `*` or `@` is a macro parameter: m4 replaces it when the macro whose
@@ -229,7 +230,11 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
       if (!submission) added.push(`${call('DAEMON_OPTIONS', want.localOnly ? loopbackDaemon(MSA_DAEMON) : MSA_DAEMON)}dnl`);
     } else if (want.msa && !submission) added.push(`${call('DAEMON_OPTIONS', listen(MSA_DAEMON))}dnl`);
   }
-  for (const t of want.tls ?? []) setDefine(TLS_MACROS[t.option], t.value);
+  for (const t of want.tls ?? []) {
+    const macro = m4MacroOf(t.option);
+    if (!macro) throw new Error(`no m4 macro for ${t.option}`);
+    setDefine(macro, t.value);
+  }
   if (want.authMechanisms !== undefined) {
     setDefine('confAUTH_MECHANISMS', want.authMechanisms);
     setCall('TRUST_AUTH_MECH', undefined, call('TRUST_AUTH_MECH', want.authMechanisms));
