@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI, run } from './helpers/cli.js';
@@ -141,7 +141,7 @@ describe('apply qmail.hier: the owners and modes of hier.c', () => {
     assert.match(dry.stdout, new RegExp(`^  chown ${ID.qmailq}:${ID.qmail} /var/qmail/bin/qmail-queue && chmod 04711 /var/qmail/bin/qmail-queue    # now 0:0 0755: hier\\.c: qmail-queue 04711 qmailq, the only set-uid program$`, 'm'));
     assert.match(dry.stdout, new RegExp(`^  chown 0:${ID.qmail} /var/qmail/bin/qmail-inject && chmod 0755 /var/qmail/bin/qmail-inject    # now 0:${ID.qmail} 04755: `, 'm'));
     assert.match(dry.stdout, new RegExp(`^  chown ${ID.qmailq}:${ID.qmail} /var/qmail/queue/mess && chmod 0750 /var/qmail/queue/mess    # now ${ID.qmailq}:${ID.qmail} 0755: hier\\.c: 0750 qmailq:qmail$`, 'm'));
-    assert.match(dry.stdout, new RegExp(`^  chown 0:${ID.nofiles} /var/qmail/control/rcpthosts && chmod 0644 /var/qmail/control/rcpthosts    # now ${ID.qmaild}:${ID.nofiles} 0666: MH4011`, 'm'));
+    assert.match(dry.stdout, new RegExp(`^  chown 0:${ID.nofiles} /var/qmail/control/rcpthosts && chmod 0644 /var/qmail/control/rcpthosts    # now ${ID.qmaild}:${ID.nofiles} 0666: MH4011: root's, not writable by the group or others \\(a new copy of the file: a descriptor opened before keeps the old one\\)$`, 'm'));
     assert.match(dry.stdout, /^Plan: 0 to create, 0 to change, 0 unchanged; 6 host actions \(6 owners\)\.$/m);
     assert.doesNotMatch(dry.stdout, /qmail-shadow|etc\/shadow/);
     assert.deepEqual(differences(before, state(root)), [], 'a dry run changes nothing');
@@ -170,7 +170,8 @@ describe('apply qmail.hier: the owners and modes of hier.c', () => {
 
     const [id] = readdirSync(join(root, RUNS));
     const manifest = JSON.parse(readFileSync(join(root, RUNS, id!, 'manifest.json'), 'utf8')) as { steps: { op: string; path: string; from: unknown; to: unknown }[] };
-    assert.deepEqual(manifest.steps.find((s) => s.path === '/var/qmail/bin/qmail-queue'), { op: 'owner', path: '/var/qmail/bin/qmail-queue', from: { uid: 0, gid: 0, mode: 0o755 }, to: { uid: ID.qmailq, gid: ID.qmail, mode: 0o4711 } });
+    const queue = statSync(join(root, 'var/qmail/bin/qmail-queue'));
+    assert.deepEqual(manifest.steps.find((s) => s.path === '/var/qmail/bin/qmail-queue'), { op: 'owner', path: '/var/qmail/bin/qmail-queue', from: { uid: 0, gid: 0, mode: 0o755 }, to: { uid: ID.qmailq, gid: ID.qmail, mode: 0o4711 }, at: { type: 'file', dev: queue.dev, ino: queue.ino } });
     assert.match(run(['rollback', '--list', '--root', root]).stdout, new RegExp(`^  ${id!.replace('.', '\\.')}  \\S+  apply policy\\.yaml: 6 owners$`, 'm'));
 
     const preview = run(['rollback', '--root', root, '--dry-run']);
@@ -219,7 +220,7 @@ describe('apply qmail.hier: the owners and modes of hier.c', () => {
     process.kill(child.pid!, 'SIGCONT');
     assert.equal(await ended, 3, output);
     assert.match(output, /^chown \d+:\d+ \/var\/qmail\/bin\/qmail-queue .*: \/var\/qmail\/bin\/qmail-queue is a symlink \(to \/etc\/shadow\): mailharden does not write through links/m);
-    assert.match(output, /^chown 0:\d+ \/var\/qmail\/bin\/qmail-inject .*: \/var\/qmail\/bin\/qmail-inject has 2 hard links/m);
+    assert.match(output, /^chown 0:\d+ \/var\/qmail\/bin\/qmail-inject .*: \/var\/qmail\/bin\/qmail-inject is file \d+:\d+ now, not file \d+:\d+ as planned: another entry, not touched$/m);
     assert.match(output, new RegExp(`^chown \\d+:\\d+ /var/qmail/queue/mess .*: /var/qmail/queue/mess is ${ID.qmailq}:${ID.qmail} 0700 now, not ${ID.qmailq}:${ID.qmail} 0755 as planned: changed meanwhile, not touched$`, 'm'));
     assert.equal(own(root, 'etc/shadow'), shadow, 'the file the links name is untouched');
     assert.equal(own(root, 'var/qmail/queue/mess'), `700 ${ID.qmailq}:${ID.qmail}`);
@@ -327,5 +328,164 @@ describe('rollback of a directory a run made (plan.owners mkdir)', () => {
     const r = run(['rollback', '--root', root]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /not a valid mailharden manifest: step 1 to: not an owner and mode/);
+  });
+});
+
+/** Runs apply stopped at a fault point (MAILHARDEN_FAULT=stop:POINT), runs `during` there, and lets it go on: its exit code and output. */
+async function applyStopped(args: string[], point: string, during: () => void): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [CLI, 'apply', ...args], { env: { ...process.env, NO_COLOR: '1', MAILHARDEN_FAULT: `stop:${point}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const ended = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const wasStopped = await stopped(child.pid!);
+  if (wasStopped) {
+    during();
+    process.kill(child.pid!, 'SIGCONT');
+  }
+  const code = await ended;
+  assert.ok(wasStopped, `apply never stopped at ${point}:\n${output}`);
+  return { code, output };
+}
+
+/** The smtpd service (its log directory under /var/log/qmail, which qmaill owns) in a hier tree. */
+function smtpdTree(logDir?: { mode: number; uid: number; gid: number }): { root: string; policy: string } {
+  const t = qmailTree();
+  mkdirSync(join(t.root, 'var/qmail/supervise/qmail-smtpd/log'), { recursive: true });
+  mkdirSync(join(t.root, 'var/log/qmail'), { recursive: true });
+  chownSync(join(t.root, 'var/log/qmail'), ID.qmaill, ID.nofiles);
+  if (logDir) {
+    const d = join(t.root, 'var/log/qmail/smtpd');
+    mkdirSync(d);
+    chownSync(d, logDir.uid, logDir.gid);
+    chmodSync(d, logDir.mode);
+  }
+  writeFileSync(t.policy, 'version: 1\nmta: [qmail]\nqmail:\n  smtpd: {}\n');
+  return t;
+}
+
+describe('owner actions name the entry they are for (review of apply and rollback)', () => {
+  it("rollback never gives root's owner or the run's set-id bits to a file the log directory's owner put where the directory was", (t) => {
+    if (!needsRoot(t, 'the log directory belongs to qmaill')) return;
+    const { root, policy } = smtpdTree({ mode: 0o2755, uid: 0, gid: 0 });
+    const applied = run(['apply', policy, '--root', root]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(own(root, 'var/log/qmail/smtpd'), `2755 ${ID.qmaill}:${ID.nofiles}`);
+    // qmaill owns /var/log/qmail: it removes its log directory and puts a set-gid program there, its own.
+    const planted = join(root, 'var/log/qmail/smtpd');
+    rmSync(planted, { recursive: true });
+    writeFileSync(planted, '#!/bin/sh\nid\n');
+    chownSync(planted, ID.qmaill, ID.nofiles);
+    chmodSync(planted, 0o2755);
+    const refused = run(['rollback', '--root', root]);
+    assert.equal(refused.code, 6, refused.stderr);
+    assert.match(refused.stderr, /^  \/var\/log\/qmail\/smtpd: file \d+:\d+ now, not the directory \d+:\d+ run \S+ left: its owner and mode are never changed back, even with --force$/m);
+    const forced = run(['rollback', '--root', root, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /^mailharden: note: not changed back: \/var\/log\/qmail\/smtpd: file /m);
+    assert.equal(own(root, 'var/log/qmail/smtpd'), `2755 ${ID.qmaill}:${ID.nofiles}`, "qmaill's file stays qmaill's");
+  });
+
+  it('rollback gives an owner back without set-id bits where a non-root user can write the parent', (t) => {
+    if (!needsRoot(t, 'the log directory belongs to qmaill')) return;
+    const { root, policy } = smtpdTree({ mode: 0o2755, uid: 0, gid: 0 });
+    assert.equal(run(['apply', policy, '--root', root]).code, 0);
+    const rb = run(['rollback', '--root', root]);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.match(rb.stderr, new RegExp(`^mailharden: note: /var/log/qmail/smtpd: its set-id bits \\(02755\\) are not given back: /var/log/qmail belongs to uid ${ID.qmaill}$`, 'm'));
+    assert.equal(own(root, 'var/log/qmail/smtpd'), '755 0:0');
+  });
+
+  it('a program renamed over qmail-queue between the plan and the change is not made set-uid', async (t) => {
+    if (!needsRoot(t, 'chown to the qmail users needs root')) return;
+    const { root, policy } = qmailTree();
+    writeFileSync(join(root, 'var/qmail/bin/qmail-local'), '#!/bin/true\n');
+    chmodSync(join(root, 'var/qmail/bin/qmail-local'), 0o711);
+    const r = await applyStopped([policy, '--root', root], 'after-writes', () => renameSync(join(root, 'var/qmail/bin/qmail-local'), join(root, 'var/qmail/bin/qmail-queue')));
+    assert.equal(r.code, 3, r.output);
+    assert.match(r.output, /^chown \d+:\d+ \/var\/qmail\/bin\/qmail-queue .*: \/var\/qmail\/bin\/qmail-queue is file \d+:\d+ now, not file \d+:\d+ as planned: another entry, not touched$/m);
+    assert.equal(own(root, 'var/qmail/bin/qmail-queue'), '711 0:0');
+  });
+
+  it('qmail-queue of another user, or writable by others, is not made set-uid: reinstall it', (t) => {
+    if (!needsRoot(t, 'the tree has files of the qmail users')) return;
+    for (const [uid, mode] of [[ID.qmailr, 0o755], [0, 0o775]] as const) {
+      const { root, policy } = qmailTree();
+      chownSync(join(root, 'var/qmail/bin/qmail-queue'), uid, ID.qmail);
+      chmodSync(join(root, 'var/qmail/bin/qmail-queue'), mode);
+      const dry = run(['apply', policy, '--root', root, '--dry-run']);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stderr, new RegExp(`^mailharden: note: /var/qmail/bin/qmail-queue is ${uid}:${ID.qmail} 0${mode.toString(8)}: its bytes may be another user's, not made set-uid qmailq \\(reinstall qmail-queue`, 'm'));
+      assert.doesNotMatch(dry.stdout, /qmail-queue/);
+    }
+  });
+
+  it('a file taken from its user or closed to writers is a new inode: a descriptor opened before apply writes no more into it; rollback gives the owner back', (t) => {
+    if (!needsRoot(t, 'chown to the qmail users needs root')) return;
+    const { root, policy } = qmailTree();
+    const path = join(root, 'var/qmail/control/rcpthosts');
+    const before = statSync(path);
+    // qmaild (the owner) opened its rcpthosts for appending before the run.
+    const fd = openSync(path, 'a');
+    try {
+      const applied = run(['apply', policy, '--root', root]);
+      assert.equal(applied.code, 0, applied.stderr);
+      writeSync(fd, 'evil.example\n');
+    } finally {
+      closeSync(fd);
+    }
+    const after = statSync(path);
+    assert.notEqual(after.ino, before.ino, 'a new inode');
+    assert.equal(readFileSync(path, 'utf8'), 'example.com\n', 'what was written through the old descriptor is not in rcpthosts');
+    assert.equal(own(root, 'var/qmail/control/rcpthosts'), `644 0:${ID.nofiles}`);
+    assert.ok(Math.abs(after.mtimeMs - before.mtimeMs) < 0.01, 'its times kept (to the microsecond futimes keeps)');
+    const rb = run(['rollback', '--root', root]);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.equal(own(root, 'var/qmail/control/rcpthosts'), `666 ${ID.qmaild}:${ID.nofiles}`);
+    assert.equal(readFileSync(path, 'utf8'), 'example.com\n');
+  });
+
+  it('a file apply rewrites is written once with the owner and mode of its owner action', async (t) => {
+    if (!needsRoot(t, 'chown to the qmail users needs root')) return;
+    const { root, policy } = qmailTree();
+    writeFileSync(policy, 'version: 1\nmta: [qmail]\nrelay:\n  domains: [example.org]\nqmail:\n  hier: true\n');
+    const dry = run(['apply', policy, '--root', root, '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.doesNotMatch(dry.stdout, /chown .*control\/rcpthosts/);
+    let between = '';
+    const r = await applyStopped([policy, '--root', root], 'after-writes', () => (between = own(root, 'var/qmail/control/rcpthosts')));
+    assert.equal(r.code, 0, r.output);
+    assert.equal(between, `644 0:${ID.nofiles}`, 'the new rcpthosts has its owner and mode from the start');
+    assert.match(readFileSync(join(root, 'var/qmail/control/rcpthosts'), 'utf8'), /^example\.org$/m);
+    const rb = run(['rollback', '--root', root]);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.equal(own(root, 'var/qmail/control/rcpthosts'), `666 ${ID.qmaild}:${ID.nofiles}`);
+  });
+
+  it('rollback --force never makes a file that is gone again (and never as a directory)', (t) => {
+    if (!needsRoot(t, 'chown to the qmail users needs root')) return;
+    const { root, policy } = qmailTree();
+    assert.equal(run(['apply', policy, '--root', root]).code, 0);
+    rmSync(join(root, 'var/qmail/control/rcpthosts'));
+    const rb = run(['rollback', '--root', root, '--force']);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.match(rb.stderr, /^mailharden: note: not changed back: \/var\/qmail\/control\/rcpthosts: absent now: a file is never made again by rollback/m);
+    assert.equal(lstatSync(join(root, 'var/qmail/control/rcpthosts'), { throwIfNoEntry: false }), undefined);
+    assert.equal(own(root, 'var/qmail/bin/qmail-queue'), '755 0:0', 'the other owners are given back');
+  });
+
+  it('a directory apply makes and finds replaced when it opens it again is not given its owner', async (t) => {
+    if (!needsRoot(t, 'the log directory belongs to qmaill')) return;
+    const { root, policy } = smtpdTree();
+    const dir = join(root, 'var/log/qmail/smtpd');
+    const r = await applyStopped([policy, '--root', root], 'after-mkdir:/var/log/qmail/smtpd', () => {
+      rmdirSync(dir);
+      mkdirSync(dir, { mode: 0o700 });
+      chownSync(dir, ID.qmaill, ID.nofiles);
+      mkdirSync(join(dir, 'sub'));
+    });
+    assert.equal(r.code, 3, r.output);
+    assert.match(r.output, new RegExp(`/var/log/qmail/smtpd: not the empty 0700 directory just made \\(${ID.qmaill}:${ID.nofiles} 0700, 1 entry\\): replaced meanwhile, not touched$`, 'm'));
+    assert.equal(own(root, 'var/log/qmail/smtpd'), `700 ${ID.qmaill}:${ID.nofiles}`);
   });
 });

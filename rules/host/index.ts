@@ -11,6 +11,8 @@ import helpfileVersion from './MH6008-helpfile-version.js';
 import statisticsPermissions from './MH6009-statistics-permissions.js';
 import derivedFileStale from './MH6010-derived-file-stale.js';
 import mailerProgram from './MH6011-mailer-program.js';
+import tlsFileUnsafe from './MH6012-tls-file-unsafe.js';
+import certificateExpiry from './MH6013-certificate-expiry.js';
 
 export const group = defineGroup({
   name: 'host',
@@ -30,5 +32,7 @@ export const group = defineGroup({
     statisticsPermissions,
     derivedFileStale,
     mailerProgram,
+    tlsFileUnsafe,
+    certificateExpiry,
   ],
 });

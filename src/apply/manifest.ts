@@ -9,6 +9,7 @@ import { Dir, Dirs } from './dirs.js';
 import { atomicWrite, backup, openRegular, readFd, removeEntry } from './write.js';
 import { othersMayChange } from './workdir.js';
 import type { Ownership } from '../model/qmail-hier.js';
+import type { Identity } from './owners.js';
 
 /**
  * The record of one real run (apply or rollback), kept in its run directory beside the backup copies:
@@ -67,9 +68,10 @@ export type Step =
   | { op: 'chattr'; path: string; from: boolean; to: boolean }
   /**
    * The owner and mode of a file or directory (qmail's hier.c); `from` null: the run made the
-   * directory, `to` null: it removed it (a rollback of a run that made it).
+   * directory, `to` null: it removed it (a rollback of a run that made it). `at`: the entry the run
+   * changed or made (type, device, inode as it left it); rollback changes that entry or nothing.
    */
-  | { op: 'owner'; path: string; from: Ownership | null; to: Ownership | null };
+  | { op: 'owner'; path: string; from: Ownership | null; to: Ownership | null; at?: Identity };
 
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
@@ -478,6 +480,13 @@ function ownershipProblem(o: unknown, where: string): string | undefined {
   return undefined;
 }
 
+function identityProblem(i: unknown, where: string): string | undefined {
+  if (i === undefined) return undefined;
+  const id = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  if (!isObject(i) || (i.type !== 'dir' && i.type !== 'file') || !id(i.dev) || !id(i.ino)) return `${where}: not an entry (type dir or file, dev, ino)`;
+  return undefined;
+}
+
 /** Why a parsed manifest cannot be used, or undefined. */
 export function manifestProblem(m: unknown, id: string): string | undefined {
   if (!isObject(m)) return 'not an object';
@@ -508,7 +517,7 @@ export function manifestProblem(m: unknown, id: string): string | undefined {
       if (typeof s.from !== 'boolean' || typeof s.to !== 'boolean') return `${where}: from or to is not true or false`;
     } else if (s.op === 'owner') {
       if (s.from === undefined || s.to === undefined || (s.from === null && s.to === null)) return `${where}: from or to missing`;
-      const bad = ownershipProblem(s.from, `${where} from`) ?? ownershipProblem(s.to, `${where} to`);
+      const bad = ownershipProblem(s.from, `${where} from`) ?? ownershipProblem(s.to, `${where} to`) ?? identityProblem(s.at, `${where} at`);
       if (bad) return bad;
     } else return `${where}: unknown op ${JSON.stringify(String(s.op).slice(0, 40))}`;
   }

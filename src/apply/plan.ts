@@ -23,6 +23,7 @@ import { MAX_READ, openRegular, readFd } from './write.js';
 import { othersMayChange } from './workdir.js';
 import { withAcceptances, type Acceptance } from './accept.js';
 import { qmailHierOwners } from './qmail-hier.js';
+import { identityOf, type Identity } from './owners.js';
 import { planQmail } from './qmail-plan.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
@@ -84,10 +85,11 @@ export type HostAction =
   | { type: 'chattr'; path: string; hostPath: string; immutable: boolean };
 /**
  * Owners and modes beside contents (qmail's hier.c, a log directory): `own` gives an existing file or
- * directory its owner and mode, `mkdir` makes a missing directory with them.
+ * directory its owner and mode (`at`: the entry planned for, as lstat found it: apply changes that
+ * entry or nothing), `mkdir` makes a missing directory with them.
  */
 export type OwnerAction =
-  | { type: 'own'; path: string; hostPath: string; uid: number; gid: number; mode: number; from: { uid: number; gid: number; mode: number }; why: string }
+  | { type: 'own'; path: string; hostPath: string; uid: number; gid: number; mode: number; from: { uid: number; gid: number; mode: number }; at: Identity; why: string }
   | { type: 'mkdir'; path: string; hostPath: string; uid: number; gid: number; mode: number; why: string };
 
 export interface Plan {
@@ -115,6 +117,21 @@ export interface PlanOptions {
   attributes?: AttributeReader;
   /** The run's verified directories (apply keeps them for the steps after planning); made and closed here when absent. */
   dirs?: Dirs;
+}
+
+/**
+ * A file apply rewrites that also has an owner action gets the action's owner and mode in its plan
+ * (the new file is written with them) and the action goes: otherwise the new inode would be there,
+ * with the old owner and mode, until the action ran.
+ */
+function foldOwners(plan: Plan): void {
+  plan.owners = plan.owners.filter((a) => {
+    if (a.type !== 'own' || a.at.type !== 'file') return true;
+    const f = plan.files.find((x) => x.path === a.path);
+    if (!f || f.before === undefined || f.before === f.after) return true;
+    Object.assign(f, { uid: a.uid, gid: a.gid, mode: a.mode });
+    return false;
+  });
 }
 
 // Defined beside the readers (qmail-plan.ts needs it too, without importing this module back).
@@ -357,7 +374,9 @@ function tlsFiles(t: TlsPolicy, fs: RootFs, plan: Plan, hostActions: boolean): v
   const st = stat(t.keyFile);
   if (!st?.isFile()) return;
   const uid = process.getuid?.() === 0 ? 0 : st.uid;
-  if (st.uid !== uid || (st.mode & 0o7777) !== 0o600) plan.owners.push({ type: 'own', path: t.keyFile, hostPath: fs.hostPath(t.keyFile), uid, gid: st.gid, mode: 0o600, from: { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }, why: 'a TLS private key: sendmail offers no STARTTLS when others can read it' });
+  // The entry as found now: apply changes that file or nothing (one swapped in meanwhile is refused).
+  const at = identityOf(st);
+  if (at && (st.uid !== uid || (st.mode & 0o7777) !== 0o600)) plan.owners.push({ type: 'own', path: t.keyFile, hostPath: fs.hostPath(t.keyFile), uid, gid: st.gid, mode: 0o600, from: { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }, at, why: 'a TLS private key: sendmail offers no STARTTLS when others can read it' });
 }
 
 /**
@@ -479,6 +498,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
   if (!opts.filesOnly) {
     hostActions(policy, layout, fs, tree, plan, wantsSendmail);
     if (mta.has('qmail')) qmailHierOwners(policy, layout, fs, readAccounts(tree), plan);
+    foldOwners(plan);
     for (const f of plan.files) {
       if (f.before !== f.after || !f.derived || !f.post.length) continue;
       const source = fs.stat(f.path);

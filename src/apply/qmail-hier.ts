@@ -8,6 +8,7 @@ import { octal } from '../host/mode.js';
 import { configTarget, configWrong, dirTarget, dirWrongs, HIER_GROUP, hierDirs, programTarget, programWrongs, QUEUE_PROGRAM, type HierOwner, type Ownership } from '../model/qmail-hier.js';
 import type { Policy } from '../policy/schema.js';
 import type { OwnerAction, Plan, RootFs } from './plan.js';
+import { identityOf } from './owners.js';
 
 /**
  * `qmail.hier: true`: an `own` action for each path of the qmail tree MH4044 finds wrong (hier.c's
@@ -46,6 +47,10 @@ export function qmailHierOwners(policy: Policy, layout: Layout, fs: RootFs, acco
       if (!st?.isFile()) continue;
       const w = programWrongs(name, st, accounts);
       if (!w.writable && !w.owner && !w.setuid && !w.queueOwner && !w.queueMode) continue;
+      if (name === QUEUE_PROGRAM.name && !queueMayBeSetuid(st, accounts)) {
+        plan.notes.push(`${path} is ${st.uid}:${st.gid} ${octal(st.mode & 0o7777)}: its bytes may be another user's, not made set-uid ${QUEUE_PROGRAM.owner} (reinstall qmail-queue: make setup check)`);
+        continue;
+      }
       const to = programTarget(name, st, accounts);
       if (!to) lacks(QUEUE_PROGRAM.owner, path);
       else look.own(path, st, to, `hier.c: ${name === QUEUE_PROGRAM.name ? 'qmail-queue 04711 qmailq, the only set-uid program' : "programs root's, no set-id bits, not writable by others"}${group}`);
@@ -73,6 +78,16 @@ export function qmailHierOwners(policy: Policy, layout: Layout, fs: RootFs, acco
   }
 
   for (const [user, paths] of missing) plan.notes.push(`no user ${user} in the tree's /etc/passwd: hier.c's owner and mode not set for ${paths.join(', ')}`);
+}
+
+/**
+ * Whether qmail-queue may be made set-uid as it is: only a file that root or qmailq wrote, and that
+ * nobody else could write (the group or others), is trusted with qmailq's rights; any other was
+ * possibly written by someone else, and only reinstalling it makes it qmail's program again.
+ */
+function queueMayBeSetuid(st: Stats, accounts: Accounts): boolean {
+  const qmailq = accounts.uidOf(QUEUE_PROGRAM.owner);
+  return (st.uid === 0 || (qmailq !== undefined && st.uid === qmailq)) && (st.mode & 0o022) === 0;
 }
 
 /**
@@ -129,7 +144,9 @@ class Looker {
     }
     const from: Ownership = { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
     if (from.uid === to.uid && from.gid === to.gid && from.mode === to.mode) return;
-    const action: OwnerAction = { type: 'own', path, hostPath: this.fs.hostPath(path), ...to, from, why };
+    const at = identityOf(st);
+    if (!at) return;
+    const action: OwnerAction = { type: 'own', path, hostPath: this.fs.hostPath(path), ...to, from, at, why };
     this.plan.owners.push(action);
   }
 }

@@ -9,6 +9,7 @@ import { renderControlValue, renderDotQmail, renderSmtpdLogRun, renderSmtpdRun }
 import type { Render } from '../render/templates.js';
 import type { Command, FilePlan, Plan, RootFs } from './plan.js';
 import { MAX_READ } from './write.js';
+import { identityOf, type Identity } from './owners.js';
 import { SourceFile } from '../core/source.js';
 import { baseName, parseQmailRun, type ShellWord } from '../parsers/qmail-run.js';
 
@@ -186,7 +187,8 @@ function ownedScript(c: QmailPlanContext, artifact: string, path: string, kind: 
     return;
   }
   if (c.hostActions && (f.uid !== want.uid || f.gid !== want.gid || f.mode !== want.mode)) {
-    c.plan.owners.push({ type: 'own', path, hostPath: c.fs.hostPath(path), ...want, from: { uid: f.uid, gid: f.gid, mode: f.mode }, why: 'a script supervise runs as root: root\'s, 0755' });
+    const at = fileIdentity(c, path);
+    if (at) c.plan.owners.push({ type: 'own', path, hostPath: c.fs.hostPath(path), ...want, from: { uid: f.uid, gid: f.gid, mode: f.mode }, at, why: 'a script supervise runs as root: root\'s, 0755' });
   }
 }
 
@@ -218,7 +220,7 @@ function logDirectory(c: QmailPlanContext, dir: string, uid: number, gid: number
     return;
   }
   const mode = st.mode & 0o7777 & ~0o022;
-  if (st.uid !== uid || st.gid !== gid || (st.mode & 0o7777) !== mode) c.plan.owners.push({ type: 'own', path: dir, hostPath: c.fs.hostPath(dir), uid, gid, mode, from: { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }, why });
+  if (st.uid !== uid || st.gid !== gid || (st.mode & 0o7777) !== mode) c.plan.owners.push({ type: 'own', path: dir, hostPath: c.fs.hostPath(dir), uid, gid, mode, from: { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }, at: identityOf(st)!, why });
 }
 
 /**
@@ -261,7 +263,10 @@ function planAliases(c: QmailPlanContext): void {
     if (f && f.mode & 0o022) {
       const want = f.mode & ~0o022;
       if (f.before !== f.after) f.mode = want;
-      else if (c.hostActions) c.plan.owners.push({ type: 'own', path, hostPath: c.fs.hostPath(path), uid: f.uid, gid: f.gid, mode: want, from: { uid: f.uid, gid: f.gid, mode: f.mode }, why: 'a .qmail file others could write' });
+      else if (c.hostActions) {
+        const at = fileIdentity(c, path);
+        if (at) c.plan.owners.push({ type: 'own', path, hostPath: c.fs.hostPath(path), uid: f.uid, gid: f.gid, mode: want, from: { uid: f.uid, gid: f.gid, mode: f.mode }, at, why: 'a .qmail file others could write' });
+      }
     }
   }
   if (!c.hostActions) return;
@@ -277,4 +282,10 @@ function planAliases(c: QmailPlanContext): void {
     }
     c.plan.actions.push({ type: 'remove', path, hostPath: c.fs.hostPath(path), what: now.isSymbolicLink() ? 'link' : 'file', reason: `aliases.strip names ${name}` });
   }
+}
+
+/** The identity of a regular file apply read (its lstat now, through the verified directories), for its owner action. */
+function fileIdentity(c: QmailPlanContext, path: string): Identity | undefined {
+  const st = c.fs.stat(path, true);
+  return st?.isFile() ? identityOf(st) : undefined;
 }

@@ -31,7 +31,7 @@ import {
 import { MAX_READ } from './plan.js';
 import { atomicLink, atomicWrite, chattr, markCleared, readBytes, removeEntry } from './write.js';
 import type { Ownership } from '../model/qmail-hier.js';
-import { currentOwnership, makeDir, ownershipText, removeMadeDir, setOwnership } from './owners.js';
+import { currentEntry, currentOwnership, identityText, makeDir, ownershipText, removeMadeDir, sameIdentity, setOwnership, type Identity } from './owners.js';
 
 export interface RollbackOptions {
   root: string;
@@ -77,6 +77,8 @@ interface OwnerUndo {
   path: string;
   expect: Ownership | null;
   restore: Ownership | null;
+  /** The entry the run left (or removed), as its last step recorded it: nothing else is changed back. */
+  at?: Identity;
   order: number;
 }
 
@@ -97,7 +99,7 @@ export function undos(m: Manifest): { entries: Undo[]; modes: ModeUndo[]; owners
     }
     if (s.op === 'owner') {
       const u = owners.get(s.path) ?? { path: s.path, restore: s.from, expect: s.to, order };
-      owners.set(s.path, { ...u, expect: s.to, order });
+      owners.set(s.path, { path: u.path, restore: u.restore, expect: s.to, ...(s.at ? { at: s.at } : {}), order });
       return;
     }
     const u = entries.get(s.path) ?? { path: s.path, role: s.op === 'entry' ? s.role : 'file', content: false, expect: null, restore: s.op === 'entry' ? s.before : null, lockedBefore: s.op === 'entry' ? isLocked(s.before) : s.from, order };
@@ -199,7 +201,7 @@ async function undoRun(dirs: Dirs, runs: { dirs: Dirs; shown: string }, o: Rollb
     o.err(`mailharden: refused, nothing restored: run ${id} was rolled back already (by ${rolledBack.by}, ${visibleControls(rolledBack.time)}); rolling it back again needs --force\n`);
     return EXIT.refused;
   }
-  const { entries, modes, owners } = undos(m);
+  const { entries, modes, owners: recorded } = undos(m);
 
   // The run's backup copies, read and checked against the manifest before anything is written.
   const runDirs = openRun(runs, id);
@@ -236,20 +238,48 @@ async function undoRun(dirs: Dirs, runs: { dirs: Dirs; shown: string }, o: Rollb
     if (cur !== u.expect) changed.push(`  ${shown(u.path)}: ${cur === undefined ? 'absent' : `mode ${octal(cur)}`} now; run ${id} left mode ${octal(u.expect)}`);
   }
   const ownerNow = new Map<string, Ownership | undefined>();
-  for (const u of owners) {
-    let cur: Ownership | undefined;
+  // Owners never changed back, even with --force: another entry at the path than the one the run
+  // left (its owner and mode are someone else's to keep), a file gone (never made again, and never
+  // as a directory).
+  const untouched: string[] = [];
+  const owners: OwnerUndo[] = [];
+  for (const u of recorded) {
+    let cur: ReturnType<typeof currentEntry>;
     try {
-      cur = currentOwnership(dirs, u.path);
+      cur = currentEntry(dirs, u.path);
     } catch (e) {
       changed.push(`  ${shown(u.path)}: ${e instanceof UserError ? e.message : String(e)}`);
       continue;
     }
-    ownerNow.set(u.path, cur);
-    if (!sameOwnership(cur, u.expect)) changed.push(`  ${shown(u.path)}: ${cur ? ownershipText(cur) : 'absent'} now; run ${id} left ${u.expect ? ownershipText(u.expect) : 'it absent'}`);
+    ownerNow.set(u.path, cur?.owner);
+    // A directory the run made, recorded without its identity (an older run): only ever removed when empty.
+    if (cur && !sameIdentity(cur.id, u.at) && !(!u.restore && !u.at)) {
+      const line = `${shown(u.path)}: ${identityText(cur.id)} now, not the ${u.at ? identityText(u.at) : 'entry (not recorded)'} run ${id} left: its owner and mode are never changed back, even with --force`;
+      changed.push(`  ${line}`);
+      untouched.push(line);
+      continue;
+    }
+    if (!sameOwnership(cur?.owner, u.expect)) changed.push(`  ${shown(u.path)}: ${cur ? ownershipText(cur.owner) : 'absent'} now; run ${id} left ${u.expect ? ownershipText(u.expect) : 'it absent'}`);
+    if (!cur && u.restore && u.at?.type !== 'dir') {
+      untouched.push(`${shown(u.path)}: absent now: a file is never made again by rollback (its owner and mode were ${ownershipText(u.restore)})`);
+      continue;
+    }
+    owners.push(u);
   }
   if (changed.length && !o.force) {
     o.err(`mailharden: refused, nothing restored: changed after run ${id} (--force restores them anyway):\n${changed.map((l) => visibleControls(l)).join('\n')}\n`);
     return EXIT.refused;
+  }
+
+  for (const line of untouched) o.err(`mailharden: note: not changed back: ${visibleControls(line)}\n`);
+  for (const u of owners) {
+    const lax = u.restore && u.restore.mode & 0o6000 ? writableParent(dirs, u.path) : undefined;
+    if (!lax || !u.restore) continue;
+    // Whoever can write the parent can put their own file at that path: set-id bits given back there
+    // would be given to whatever they put (the identity is checked, but a directory's bits guard
+    // nothing once its parent is someone else's).
+    o.err(`mailharden: note: ${visibleControls(shown(u.path))}: its set-id bits (${octal(u.restore.mode)}) are not given back: ${lax}\n`);
+    u.restore = { ...u.restore, mode: u.restore.mode & ~0o6000 };
   }
 
   // Immutable bits now: a file that carries one is cleared to be written (--allow-chattr), as apply does.
@@ -307,6 +337,15 @@ async function undoRun(dirs: Dirs, runs: { dirs: Dirs; shown: string }, o: Rollb
 }
 
 const hostPath = (root: string, p: string): string => posix.join(root, p);
+
+/** Why a non-root user can write the directory holding a path (it is theirs, or open to the group or others), or undefined. */
+function writableParent(dirs: Dirs, path: string): string | undefined {
+  const st = dirs.parentOf(path).dir?.stat();
+  if (!st) return undefined;
+  if (st.uid !== 0) return `${posix.dirname(path)} belongs to uid ${st.uid}`;
+  if (st.mode & 0o022) return `${posix.dirname(path)} is ${octal(st.mode & 0o7777)}`;
+  return undefined;
+}
 
 function unmark(runs: { dirs: Dirs; shown: string }, of: string, by: string): void {
   let run: Dirs | undefined;
@@ -428,16 +467,19 @@ function restoreAll(dirs: Dirs, record: RunRecord, w: Work, o: RollbackOptions):
       const now = w.ownerNow.get(u.path) ?? null;
       if (!u.restore) {
         if (!now) continue;
-        if (removeMadeDir(dirs, u.path)) record.add({ op: 'owner', path: u.path, from: now, to: null });
+        if (removeMadeDir(dirs, u.path, u.at)) record.add({ op: 'owner', path: u.path, from: now, to: null, ...(u.at ? { at: u.at } : {}) });
         else {
           w.left.add(u.path);
           o.err(`mailharden: note: ${visibleControls(hostPath(o.root, u.path))}: made by the run, but not empty now: left in place (remove it yourself when what is in it can go)\n`);
         }
       } else if (!now) {
-        for (const m of makeDir(dirs, u.path, u.restore)) record.add({ op: 'owner', path: m.path, from: null, to: m.to });
+        // Only a directory is made again (undoRun left out a file that is gone).
+        if (u.at?.type !== 'dir') throw new UserError(`${u.path}: absent, and not a directory: not made`, EXIT.runtime);
+        for (const m of makeDir(dirs, u.path, u.restore)) record.add({ op: 'owner', path: m.path, from: null, to: m.to, at: m.id });
       } else {
-        setOwnership(dirs, u.path, u.restore);
-        record.add({ op: 'owner', path: u.path, from: now, to: u.restore });
+        // The entry the run left, owned as it was when checked, or nothing.
+        const done = setOwnership(dirs, u.path, u.restore, now, u.at);
+        record.add({ op: 'owner', path: u.path, from: now, to: u.restore, at: done.id });
       }
     }
   } catch (e) {

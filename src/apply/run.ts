@@ -490,10 +490,11 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     try {
       if (a.type === 'mkdir') {
         // Recorded as made one by one (the parents made on the way too): rollback removes them when empty.
-        for (const m of makeDir(dirs, a.path, to)) record?.add({ op: 'owner', path: m.path, from: null, to: m.to });
+        for (const m of makeDir(dirs, a.path, to)) record?.add({ op: 'owner', path: m.path, from: null, to: m.to, at: m.id });
       } else {
-        setOwnership(dirs, a.path, to, a.from);
-        record?.add({ op: 'owner', path: a.path, from: a.from, to });
+        // The entry planned (its identity) or nothing; `at` is what rollback may change back.
+        const done = setOwnership(dirs, a.path, to, a.from, a.at);
+        record?.add({ op: 'owner', path: a.path, from: a.from, to, at: done.id });
       }
       ran[a.type]++;
     } catch (e) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, futimesSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, futimesSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
@@ -35,8 +35,8 @@ export function replaceFile(path: string, text: string, mode: number): void {
 /** Temp files apply leaves only when it is killed; the next run removes them (`check` and `current` are validation files of versions that made them beside the target). */
 export const TEMP_PATTERN = /^\..+\.mailharden-(?:check|current|new|link)-(\d+)-[0-9a-f]{8}(?:\.db|\.cdb|\.cdb\.tmp)?$/;
 
-/** Creates a new file (never an existing one, never through a link) with `mode`, written and synced. */
-export function writeTemp(path: string | Buffer, data: Buffer, mode: number, owner?: { uid: number; gid: number }, shown: string = String(path), times?: FileTimes): void {
+/** Creates a new file (never an existing one, never through a link) with `mode`, written and synced; returns its fstat. */
+export function writeTemp(path: string | Buffer, data: Buffer, mode: number, owner?: { uid: number; gid: number }, shown: string = String(path), times?: FileTimes): Stats {
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     const half = data.length >> 1;
@@ -48,12 +48,13 @@ export function writeTemp(path: string | Buffer, data: Buffer, mode: number, own
     fchmodSync(fd, mode);
     if (times) futimesSync(fd, times.atime, times.mtime);
     fsyncSync(fd);
+    return fstatSync(fd);
   } catch (e) {
-    closeSync(fd);
     rmSync(path, { force: true });
     throw e;
+  } finally {
+    closeSync(fd);
   }
-  closeSync(fd);
 }
 
 /** Access and modification times to give a file (seconds; rollback restores them as they were). */
@@ -83,7 +84,8 @@ function syncDir(dir: Dir): void {
  * `before-temp:<path>`, `mid-temp:<path>` (half the bytes written), `after-temp:<path>`,
  * `after-rename:<path>`, `after-clear:<path>` (immutable bit cleared), `before-validate`,
  * `before-backup`, `after-backup`, `after-writes`, `before-post`, `before-chattr`, `after-copy:<path>`
- * (a database's bytes copied into its temp file, before its owner and mode are set).
+ * (a database's bytes copied into its temp file, before its owner and mode are set), `after-mkdir:<path>`
+ * (a directory of plan.owners made, before it is opened again and given its owner).
  */
 export function faultPoint(name: string): void {
   const fault = process.env.MAILHARDEN_FAULT;
@@ -98,17 +100,19 @@ export function faultPoint(name: string): void {
  * Replaces (or creates) a file atomically in a verified directory: a temp file in it with the content,
  * mode and owner, synced, then renamed over the target, then the directory synced. A reader sees the
  * old file or the new one, never a mix; a crash leaves at most a dot temp file. The target must not
- * have become a symlink or anything but a regular file since it was planned.
+ * have become a symlink or anything but a regular file since it was planned; with `replaces`, it must
+ * still be that file (device and inode). Returns the new file's fstat.
  */
-export function atomicWrite(dir: Dir, name: string, data: Buffer, mode: number, owner: { uid: number; gid: number }, shown: string, times?: FileTimes): void {
+export function atomicWrite(dir: Dir, name: string, data: Buffer, mode: number, owner: { uid: number; gid: number }, shown: string, times?: FileTimes, replaces?: { dev: number; ino: number }): Stats {
   const tmp = dir.at(tempName(name, 'new'));
   faultPoint(`before-temp:${shown}`);
-  writeTemp(tmp, data, mode, owner, shown, times);
+  const made = writeTemp(tmp, data, mode, owner, shown, times);
   try {
     faultPoint(`after-temp:${shown}`);
     const st = dir.lstat(name);
     if (st?.isSymbolicLink()) throw new UserError(`${shown} became a symlink (to ${nameFromBytes(readlinkSync(dir.at(name), { encoding: 'buffer' }))}) after it was read: not written`, EXIT.runtime);
     if (st && !st.isFile()) throw new UserError(`${shown} is no longer a regular file: not written`, EXIT.runtime);
+    if (replaces && (st?.dev !== replaces.dev || st.ino !== replaces.ino)) throw new UserError(`${shown} is another file than the one read (replaced meanwhile): not written`, EXIT.runtime);
     renameSync(tmp, dir.at(name));
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -116,6 +120,7 @@ export function atomicWrite(dir: Dir, name: string, data: Buffer, mode: number, 
   }
   faultPoint(`after-rename:${shown}`);
   syncDir(dir);
+  return made;
 }
 
 /**
