@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { posix } from 'node:path';
 import { test } from 'node:test';
@@ -125,10 +125,21 @@ test('live: STARTTLS, AUTH and greet_pause applied by policy, proven on a real s
     log.push('# EHLO with the key at 0640', unsafe);
     assert.match(unsafe, /^250 /m);
     assert.doesNotMatch(unsafe, /STARTTLS/, 'no STARTTLS with a group-readable key');
-    const lint = run(['lint', '-f', 'json', '--fail-on', 'none', `${mail}/sendmail.cf`]);
-    log.push('# lint', lint.stdout);
-    // The rule on the key's mode belongs to the tls branch (MH6012-MH6015): asserted only when it exists.
-    if (/"MH601[2-5]"/.test(lint.stdout)) assert.match(lint.stdout, /server\.key/);
+    // lint's host rule MH6012 reads the cf at the layout's place: a tree with the applied cf as its
+    // /etc/mail/sendmail.cf and the certificate files at the paths the cf names, modes kept.
+    const lintRoot = posix.join(work, 'lint-root');
+    mkdirSync(posix.join(lintRoot, 'etc/mail'), { recursive: true });
+    mkdirSync(posix.join(lintRoot, tls), { recursive: true });
+    copyFileSync(`${mail}/sendmail.cf`, posix.join(lintRoot, 'etc/mail/sendmail.cf'));
+    for (const name of ['server.crt', 'server.key', 'ca.crt']) {
+      copyFileSync(posix.join(tls, name), posix.join(lintRoot, tls, name));
+      chmodSync(posix.join(lintRoot, tls, name), statSync(posix.join(tls, name)).mode & 0o7777);
+    }
+    const lint = run(['lint', '--root', lintRoot, '--profile', 'debian', '--select', 'MH6012', '-f', 'json', '--fail-on', 'none']);
+    log.push('# lint', lint.stdout, lint.stderr);
+    const keyFindings = (JSON.parse(lint.stdout) as { findings: { ruleId: string; message: string }[] }).findings.filter((f) => f.ruleId === 'MH6012');
+    assert.equal(keyFindings.length, 1, lint.stdout);
+    assert.match(keyFindings[0]!.message, /server\.key has mode 0640, readable by group/);
 
     // What apply's plan notes when tls has no caPath: with the key safe again but no CACertPath, no STARTTLS either.
     chmodSync(key, 0o600);

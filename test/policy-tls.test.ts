@@ -10,6 +10,8 @@ import { LAYOUTS } from '../src/host/layout.js';
 import { policyFromText } from '../src/policy/validate.js';
 import { msaDaemon, renderSendmailCf, TLS_OPTIONS } from '../src/render/sendmail-cf.js';
 import { m4MacroOf } from '../src/model/m4-options.js';
+import { rules } from '../rules/index.js';
+import { lintText } from '../src/lint/text.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
 import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, SENDMAIL, sendmailCheckWhole, sendmailReads, tempDir } from './helpers/real.js';
 
@@ -82,6 +84,14 @@ describe('policy keys tls, auth and abuse (issue 18)', () => {
       const pause = greetPauseCheck(5000, bt(text, '=Sgreet_pause\n'));
       assert.ok(pause.ok, `${name}: ${pause.detail}`);
     }
+    // The TLS, AUTH and abuse rules have nothing to say of what apply wrote.
+    const tlsRules = (f: { ruleId: string }): boolean => /^MH10[7-9]\d$/.test(f.ruleId);
+    for (const [kind, text] of [['sendmail-cf', cf], ['sendmail-mc', mc], ['sendmail-cf', built.stdout]] as const) {
+      assert.deepEqual(lintText(text, kind, rules).filter(tlsRules).map((f) => `${f.ruleId}: ${f.message}`), [], kind);
+    }
+    // Without caPath sendmail offers no STARTTLS: lint says so (MH1070), as apply's plan notes.
+    const noPath = sendmailSettings(await policyFromText(TLS_KEYS.replace(/^ {2}caPath: .*\n/m, ''), 'tls.yaml'), LAYOUTS.debian);
+    assert.deepEqual(lintText(renderSendmailCf(debianCf(), noPath, 'sendmail.cf'), 'sendmail-cf', rules).filter(tlsRules).map((f) => f.ruleId), ['MH1070']);
   });
 
   it('verify sees a cf without the settings: no class TrustAuthMech, the stock pause', (t) => {
