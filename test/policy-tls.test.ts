@@ -152,7 +152,7 @@ describe('policy keys tls, auth and abuse (issue 18)', () => {
     mkdirSync(join(root, 'etc/mail/tls'), { recursive: true });
     writeFileSync(join(root, 'etc/mail/sendmail.cf'), debianCf().replace(/^Sgreet_pause$[\s\S]*?(?=^\S*$\n^#####)/m, ''));
     writeFileSync(join(root, 'etc/mail/tls/server.crt'), 'certificate\n');
-    writeFileSync(join(root, 'etc/mail/tls/server.key'), 'key\n');
+    writeFileSync(join(root, 'etc/mail/tls/server.key'), '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n');
     chmodSync(join(root, 'etc/mail/tls/server.key'), 0o640);
     symlinkSync('/etc/ssl/certs/ca-certificates.crt', join(root, 'etc/mail/tls/ca.crt'));
     const policy = await policyFromText('version: 1\nprofile: debian\ntls: { certFile: /etc/mail/tls/server.crt, keyFile: /etc/mail/tls/server.key, caFile: /etc/mail/tls/ca.crt, dhParameters: /etc/mail/tls/dh.pem }\nabuse: { greetPause: 3 }\n', 'p.yaml');
@@ -168,5 +168,20 @@ describe('policy keys tls, auth and abuse (issue 18)', () => {
     assert.match(notes, /no greet_pause ruleset/);
     // Files only (a config repository): no owners.
     assert.deepEqual(buildPlan(policy, { root, render: await loadTemplates(), policyName: 'p.yaml', attributes: () => new Map(), filesOnly: true }).owners, []);
+    // What a policy names as the key is made root's 0600 only when it is a private key in directories only root can
+    // change: not /etc/shadow, not a set-uid program, not a key in a directory a user can write (found by review).
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    writeFileSync(join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
+    writeFileSync(join(root, 'usr/bin/passwd'), '\x7fELF', { mode: 0o755 });
+    chmodSync(join(root, 'usr/bin/passwd'), 0o4755);
+    mkdirSync(join(root, 'home/user'), { recursive: true, mode: 0o777 });
+    chmodSync(join(root, 'home/user'), 0o777);
+    writeFileSync(join(root, 'home/user/server.key'), '-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n', { mode: 0o644 });
+    for (const [key, why] of [['/etc/shadow', /holds no PEM private key/], ['/usr/bin/passwd', /has set-id or execute bits \(mode 4755\)/], ['/home/user/server.key', /lies in \/home\/user, which a user other than root can change/]] as const) {
+      const p = await policyFromText(`version: 1\nprofile: debian\ntls: { certFile: /etc/mail/tls/server.crt, keyFile: ${key} }\n`, 'p.yaml');
+      const pl = buildPlan(p, { root, render: await loadTemplates(), policyName: 'p.yaml', attributes: () => new Map() });
+      assert.deepEqual(pl.owners.filter((o) => o.path === key), [], key);
+      assert.match(pl.notes.join('\n'), why, key);
+    }
   });
 });

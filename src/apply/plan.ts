@@ -137,6 +137,9 @@ function foldOwners(plan: Plan): void {
 // Defined beside the readers (qmail-plan.ts needs it too, without importing this module back).
 export { MAX_READ } from './write.js';
 
+/** The largest file taken for a TLS private key (a 16384-bit RSA key in PEM is about 13 KiB). */
+const MAX_KEY = 1024 * 1024;
+
 /**
  * The tree as apply reads it: every path through the run's verified directories (Dirs), refusing
  * symlinks on the way (a managed path must be what it says it is).
@@ -373,6 +376,26 @@ function tlsFiles(t: TlsPolicy, fs: RootFs, plan: Plan, hostActions: boolean): v
   if (!hostActions || !t.keyFile) return;
   const st = stat(t.keyFile);
   if (!st?.isFile()) return;
+  // Root changes the owner and mode of this file only when it is a private key in directories only
+  // root can change: the policy names a path, and a path is not proof that it is a key (/etc/shadow,
+  // a set-uid program), nor is a key in a directory a user controls safe to hand to sendmail.
+  const refuse = (why: string): void => void plan.notes.push(`tls.keyFile: ${t.keyFile} ${why}: its owner and mode are left as they are`);
+  if (st.mode & 0o7111) return refuse(`has set-id or execute bits (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), which no key has`);
+  if (st.size > MAX_KEY) return refuse(`is ${st.size} bytes, more than a private key`);
+  for (let dir = posix.dirname(posix.normalize(`/${t.keyFile}`)); ; dir = posix.dirname(dir)) {
+    const d = stat(dir);
+    if (!d) return;
+    // A sticky directory of root's (/tmp) lets nobody rename or remove what others own in it.
+    if (othersMayChange(d) && !(d.uid === 0 && d.mode & 0o1000)) return refuse(`lies in ${dir}, which a user other than root can change`);
+    if (dir === '/') break;
+  }
+  let text: string | undefined;
+  try {
+    text = fs.read(t.keyFile)?.text;
+  } catch (e) {
+    return refuse(`cannot be read as a key (${(e as Error).message})`);
+  }
+  if (!text || !/^-----BEGIN (?:[A-Z0-9]+ )?PRIVATE KEY-----$/m.test(text)) return refuse('holds no PEM private key (-----BEGIN … PRIVATE KEY-----)');
   const uid = process.getuid?.() === 0 ? 0 : st.uid;
   // The entry as found now: apply changes that file or nothing (one swapped in meanwhile is refused).
   const at = identityOf(st);
