@@ -114,6 +114,27 @@ describe('policy keys tls, auth and abuse (issue 18)', () => {
     assert.equal(renderSendmailCf(bare, want, 'sendmail.cf'), bare);
   });
 
+  it('greet_pause without the access map (R$* $# N): the cf default is edited and verify reads it (found by review)', async (t) => {
+    if (!needs(t, M4, SENDMAIL, DEBIAN_MC)) return;
+    const want = sendmailSettings(await policyFromText('version: 1\nabuse: { greetPause: 5 }\n', 'p.yaml'), LAYOUTS.debian);
+    const built = m4Build(debianMc().replace(/^FEATURE\(`access_db'.*\n/m, ''));
+    assert.equal(built.status, 0, built.stderr);
+    assert.match(built.stdout, /^R\$\*\t+\$# 1000$/m);
+    const cf = renderSendmailCf(built.stdout, want, 'sendmail.cf');
+    assert.match(cf, /^Sgreet_pause$[\s\S]*?^R\$\*\t+\$# 5000$/m);
+    assert.equal(greetPauseCheck(5000, bt(cf, '=Sgreet_pause\n')).ok, true);
+    assert.equal(greetPauseCheck(5000, bt(built.stdout, '=Sgreet_pause\n')).ok, false);
+  });
+
+  it('MSA: a daemon named MSA on another port is not the MSA: the .mc gets one on 587 as the cf does, and m4 builds it (found by review)', (t) => {
+    if (!needs(t, M4, DEBIAN_MC)) return;
+    const mc = debianMc().replace(/^DAEMON_OPTIONS.*\n/gm, '').replace(/^(MAILER_DEFINITIONS)/m, "FEATURE(`no_default_msa')dnl\nDAEMON_OPTIONS(`Family=inet, Name=MTA-v4, Port=smtp')dnl\nDAEMON_OPTIONS(`Family=inet, Name=MSA-v4, Port=2525, M=E')dnl\n$1");
+    const out = renderSendmailMc(mc, { msa: true }, 'sendmail.mc');
+    const built = m4Build(out);
+    assert.equal(built.status, 0, built.stderr);
+    assert.match(built.stdout, /^O DaemonPortOptions=.*Port=submission, M=Ea$/m);
+  });
+
   it('every STARTTLS option apply sets has its m4 macro in the model (proto.m4\'s _OPTION lines)', () => {
     for (const o of TLS_OPTIONS) assert.match(m4MacroOf(o) ?? '', /^conf[A-Z_]+$/, o);
   });

@@ -239,7 +239,8 @@ export function trustAuthCheck(want: string, r: Ran): Check {
 
 /** `=Sgreet_pause` in address test mode: the ruleset exists and its default is the policy's pause. */
 export function greetPauseCheck(ms: number, r: Ran): Check {
-  const rule = said(r).find((l) => /^R< \? > < \$\* >\s+\$#\s*\d+\s*$/.test(l));
+  // With the access map `R< ? > < $* > $# N`, without it `R$* $# N` (feature/greet_pause.m4).
+  const rule = said(r).find((l) => /^R(?:< \? > < \$\* >|\$\*)\s+\$#\s*\d+\s*$/.test(l));
   const got = rule ? Number(/(\d+)\s*$/.exec(rule)![1]) : undefined;
   return { what: 'greet_pause default', ok: got === ms, detail: got === undefined ? 'sendmail -bt: no ruleset greet_pause (FEATURE(`greet_pause\') not in the cf)' : `ruleset greet_pause pauses ${got} ms by default` };
 }

@@ -85,8 +85,11 @@ export function msaDaemon(value: string): string {
 /** The MSA daemon apply adds where there is none. */
 export const MSA_DAEMON = 'Family=inet, Name=MSA-v4, Port=submission, M=Ea';
 
-/** The rule of ruleset greet_pause that gives FEATURE(greet_pause)'s default (`R<?> <$*>  $# 1000`). */
-const GREET_PAUSE_DEFAULT = /^(R<\?>\s*<\$\*>\s+\$#\s*)(\d+)(.*)$/;
+/**
+ * The rule of ruleset greet_pause that gives FEATURE(greet_pause)'s default: `R<?> <$*>  $# 1000` with
+ * the access map, `R$*  $# 1000` without (feature/greet_pause.m4 writes one or the other).
+ */
+const GREET_PAUSE_DEFAULT = /^(R(?:<\?>\s*<\$\*>|\$\*)\s+\$#\s*)(\d+)(.*)$/;
 
 /** The line numbers of ruleset greet_pause's default rule, if the cf has the ruleset (FEATURE(greet_pause) writes it). */
 export function greetPauseDefaultLine(file: SourceFile): number | undefined {

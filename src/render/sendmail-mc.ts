@@ -224,7 +224,8 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     // proto.m4 writes its default MTA daemon only when the .mc has no DAEMON_OPTIONS: one written for the MSA alone would take it away.
     if (daemons.length === 0) added.push(`${call('DAEMON_OPTIONS', listen('Family=inet, Name=MTA-v4, Port=smtp'))}dnl`);
     // Without FEATURE(`no_default_msa') proto.m4 adds an MSA on every address, with M=E only: it is declared here instead.
-    const submission = daemons.some((d) => isSubmissionDaemon(d.args[0]!.text) || /(^|,)\s*N\w*\s*=\s*MSA/i.test(d.args[0]!.text));
+    // A daemon on 587 is the MSA, whatever its name, as the cf renderer decides (one named MSA on another port is not).
+    const submission = daemons.some((d) => isSubmissionDaemon(d.args[0]!.text));
     if (!doc.calls.some((c) => c.name === 'FEATURE' && c.args[0]?.text === 'no_default_msa')) {
       added.push(`${call('FEATURE', 'no_default_msa')}dnl`);
       if (!submission) added.push(`${call('DAEMON_OPTIONS', want.localOnly ? loopbackDaemon(MSA_DAEMON) : MSA_DAEMON)}dnl`);
