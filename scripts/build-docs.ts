@@ -162,6 +162,8 @@ interface SchemaNode {
   minItems?: number;
   uniqueItems?: boolean;
   items?: SchemaNode;
+  /** Alternatives (tls.dhParameters: a number of bits or a path). */
+  oneOf?: readonly SchemaNode[];
   properties?: Record<string, SchemaNode>;
   required?: readonly string[];
   additionalProperties?: boolean;
@@ -235,6 +237,16 @@ const EXTRA_EXAMPLES: Record<string, unknown> = {
   'aliases.postmaster': 'root',
   runAsUser: 'mailnull',
   accept: [{ rule: 'MH3001', value: '10.1.0.0/16', reason: 'campus network, reviewed 2026-12 by J. Doe' }],
+  'tls.certFile': '/etc/mail/tls/sendmail.crt',
+  'tls.keyFile': '/etc/mail/tls/sendmail.key',
+  'tls.caFile': '/etc/mail/tls/ca.crt',
+  'tls.caPath': '/etc/ssl/certs',
+  'tls.minProtocol': 'TLSv1.2',
+  'tls.cipherList': 'HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES',
+  'tls.dhParameters': 2048,
+  'auth.mechanisms': ['PLAIN', 'LOGIN'],
+  'auth.msa': true,
+  'abuse.greetPause': 1,
   'qmail.greeting': 'mx.example.com',
   'qmail.databytes': 20971520,
   'qmail.hier': true,
@@ -251,6 +263,7 @@ const EXTRA_EXAMPLES: Record<string, unknown> = {
 /** A type in words: `list of strings, no duplicates`; `short` (for the table) does not list long enumerations. */
 function typeWords(node: SchemaNode, short = false): string {
   if (node.const !== undefined) return `the constant \`${JSON.stringify(node.const)}\``;
+  if (node.oneOf) return node.oneOf.map((n) => typeWords(n, short)).join(', or ');
   if (node.enum) return short && node.enum.length > 6 ? `one of ${node.enum.length} words` : `one of ${node.enum.map((v) => `\`${String(v)}\``).join(', ')}`;
   switch (node.type) {
     case 'string':
@@ -274,6 +287,7 @@ function typeWords(node: SchemaNode, short = false): string {
 /** The constraints of a string (or, with `Each item`, of a list's strings) as bullet lines. */
 function constraintLines(node: SchemaNode, label = 'Value'): string[] {
   const out: string[] = [];
+  for (const alternative of node.oneOf ?? []) out.push(...constraintLines(alternative, label));
   if (node.pattern !== undefined) {
     const words = PATTERN_WORDS[node.pattern];
     out.push(`${label}: ${words ? `${words} (pattern ${code(node.pattern)})` : `matches ${code(node.pattern)}`}`);

@@ -160,7 +160,7 @@ describe('mailharden init (starter policy)', () => {
     // Every top-level key of the schema (but $schema, which the first line replaces) is set.
     for (const key of Object.keys(POLICY_SCHEMA.properties).filter((k) => k !== '$schema')) {
       // Keys only the site can decide are shown commented out.
-      if (['hostname', 'runAsUser', 'safeFileEnvironment', 'accept', 'qmail'].includes(key)) assert.match(r.stdout, new RegExp(`^# ${key}:( |$)`, 'm'));
+      if (['hostname', 'runAsUser', 'safeFileEnvironment', 'accept', 'qmail', 'tls'].includes(key)) assert.match(r.stdout, new RegExp(`^# ${key}:( |$)`, 'm'));
       else assert.ok(key in policy, `starter policy lacks ${key}`);
       // and is explained by a comment just above it (or above its first sub-key).
       const lines = r.stdout.split('\n');

@@ -131,6 +131,8 @@ describe('policy validation', () => {
       queue: {},
       immutable: [],
       auth: {},
+      tls: {},
+      abuse: {},
       forwardPath: [],
       dontBlameSendmail: [],
       unsafeGroupWrites: true,

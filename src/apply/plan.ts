@@ -5,12 +5,12 @@ import { EXIT } from '../core/exit.js';
 import type { FileKind } from '../core/types.js';
 import { detectProfile, LAYOUTS, qmailPaths, readAccounts, type Layout } from '../host/layout.js';
 import { escapes, HostTree, lsattrAttributes, type AttributeReader } from '../host/tree.js';
-import type { Policy } from '../policy/schema.js';
+import type { Policy, TlsPolicy } from '../policy/schema.js';
 import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
 import { renderAccess, renderList, renderTcpSmtp } from '../render/blocks.js';
 import { relayKeys } from '../render/networks.js';
-import { LIMITS, renderSendmailCf, type SendmailSettings } from '../render/sendmail-cf.js';
+import { greetPauseDefaultLine, LIMITS, renderSendmailCf, sslOptionsFor, type SendmailSettings, type TlsOption } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
 import { Dirs, linkRefused } from './dirs.js';
@@ -23,7 +23,7 @@ import { MAX_READ, openRegular, readFd } from './write.js';
 import { othersMayChange } from './workdir.js';
 import { withAcceptances, type Acceptance } from './accept.js';
 import { qmailHierOwners } from './qmail-hier.js';
-import type { Identity } from './owners.js';
+import { identityOf, type Identity } from './owners.js';
 import { planQmail } from './qmail-plan.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
@@ -136,6 +136,9 @@ function foldOwners(plan: Plan): void {
 
 // Defined beside the readers (qmail-plan.ts needs it too, without importing this module back).
 export { MAX_READ } from './write.js';
+
+/** The largest file taken for a TLS private key (a 16384-bit RSA key in PEM is about 13 KiB). */
+const MAX_KEY = 1024 * 1024;
 
 /**
  * The tree as apply reads it: every path through the run's verified directories (Dirs), refusing
@@ -321,7 +324,82 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
     ...(policy.safeFileEnvironment !== undefined ? { safeFileEnvironment: policy.safeFileEnvironment } : {}),
     // The policy's networks decide who relays: FEATUREs that relay for others go from the .mc.
     ...(policy.relay?.networks ? { dropWeakRelay: true } : {}),
+    ...(policy.tls && tlsOptions(policy.tls).length ? { tls: tlsOptions(policy.tls) } : {}),
+    ...(policy.auth?.mechanisms ? { authMechanisms: policy.auth.mechanisms.join(' ') } : {}),
+    ...(policy.auth?.msa ? { msa: true } : {}),
+    ...(policy.abuse?.greetPause !== undefined ? { greetPauseMs: policy.abuse.greetPause * 1000 } : {}),
   };
+}
+
+/** The STARTTLS options of the policy's tls section: one certificate and key for the server and the client side. */
+export function tlsOptions(t: TlsPolicy): { option: TlsOption; value: string }[] {
+  const out: { option: TlsOption; value: string }[] = [];
+  const set = (option: TlsOption, value: string | undefined): void => void (value !== undefined && out.push({ option, value }));
+  set('ServerCertFile', t.certFile);
+  set('ServerKeyFile', t.keyFile);
+  set('ClientCertFile', t.certFile);
+  set('ClientKeyFile', t.keyFile);
+  set('CACertFile', t.caFile);
+  set('CACertPath', t.caPath);
+  set('ServerSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
+  set('ClientSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
+  set('CipherList', t.cipherList);
+  // sendmail's own codes (tls.c, 8.15 and later): `i` is its precomputed 2048-bit group, where `2`
+  // would generate one; a path is a file of parameters. Measured with sendmail 8.17.1.9: both `i`
+  // and a DHE cipher give "Server Temp Key: DH, 2048 bits" to openssl s_client.
+  set('DHParameters', t.dhParameters === undefined ? undefined : t.dhParameters === 2048 ? 'i' : t.dhParameters);
+  return out;
+}
+
+/**
+ * The files STARTTLS reads: each must exist under the root (sendmail silently offers no STARTTLS
+ * without them), and the key becomes root's, mode 0600 (sendmail refuses a key its group or others can
+ * read: "unsafe: Group readable file", and STARTTLS is gone without a word to the admin).
+ */
+function tlsFiles(t: TlsPolicy, fs: RootFs, plan: Plan, hostActions: boolean): void {
+  const stat = (path: string): Stats | undefined => {
+    try {
+      return fs.stat(path);
+    } catch (e) {
+      plan.notes.push(`tls: ${path}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const files: [string, string | undefined, 'file' | 'dir'][] = [['certFile', t.certFile, 'file'], ['keyFile', t.keyFile, 'file'], ['caFile', t.caFile, 'file'], ['caPath', t.caPath, 'dir'], ['dhParameters', typeof t.dhParameters === 'string' ? t.dhParameters : undefined, 'file']];
+  for (const [key, path, type] of files) {
+    if (path === undefined) continue;
+    const st = stat(path);
+    if (!st) plan.notes.push(`tls.${key}: ${path} does not exist under the root: sendmail offers no STARTTLS until it does`);
+    else if (type === 'dir' ? !st.isDirectory() : !st.isFile()) plan.notes.push(`tls.${key}: ${path} is not a ${type === 'dir' ? 'directory' : 'regular file'}`);
+  }
+  if (t.certFile && !t.caPath) plan.notes.push('tls: no caPath: sendmail 8.17 logs "STARTTLS: CACertPath missing" and offers no STARTTLS when the cf names none');
+  if (!hostActions || !t.keyFile) return;
+  const st = stat(t.keyFile);
+  if (!st?.isFile()) return;
+  // Root changes the owner and mode of this file only when it is a private key in directories only
+  // root can change: the policy names a path, and a path is not proof that it is a key (/etc/shadow,
+  // a set-uid program), nor is a key in a directory a user controls safe to hand to sendmail.
+  const refuse = (why: string): void => void plan.notes.push(`tls.keyFile: ${t.keyFile} ${why}: its owner and mode are left as they are`);
+  if (st.mode & 0o7111) return refuse(`has set-id or execute bits (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), which no key has`);
+  if (st.size > MAX_KEY) return refuse(`is ${st.size} bytes, more than a private key`);
+  for (let dir = posix.dirname(posix.normalize(`/${t.keyFile}`)); ; dir = posix.dirname(dir)) {
+    const d = stat(dir);
+    if (!d) return;
+    // A sticky directory of root's (/tmp) lets nobody rename or remove what others own in it.
+    if (othersMayChange(d) && !(d.uid === 0 && d.mode & 0o1000)) return refuse(`lies in ${dir}, which a user other than root can change`);
+    if (dir === '/') break;
+  }
+  let text: string | undefined;
+  try {
+    text = fs.read(t.keyFile)?.text;
+  } catch (e) {
+    return refuse(`cannot be read as a key (${(e as Error).message})`);
+  }
+  if (!text || !/^-----BEGIN (?:[A-Z0-9]+ )?PRIVATE KEY-----$/m.test(text)) return refuse('holds no PEM private key (-----BEGIN … PRIVATE KEY-----)');
+  const uid = process.getuid?.() === 0 ? 0 : st.uid;
+  // The entry as found now: apply changes that file or nothing (one swapped in meanwhile is refused).
+  const at = identityOf(st);
+  if (at && (st.uid !== uid || (st.mode & 0o7777) !== 0o600)) plan.owners.push({ type: 'own', path: t.keyFile, hostPath: fs.hostPath(t.keyFile), uid, gid: st.gid, mode: 0o600, from: { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }, at, why: 'a TLS private key: sendmail offers no STARTTLS when others can read it' });
 }
 
 /**
@@ -388,6 +466,11 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
       const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, settings, cf)), { validator: 'sendmail-cf' });
       if (!hadCf) plan.notes.push(`${cf} does not exist: not created (build it from sendmail.mc with m4, then apply again)`);
     }
+    if (settings.greetPauseMs !== undefined) {
+      const planned = plan.files.find((f) => f.path === cf);
+      if (planned && greetPauseDefaultLine(new SourceFile(cf, planned.after)) === undefined) plan.notes.push(`${cf} has no greet_pause ruleset (FEATURE(\`greet_pause') is m4's): rebuild it from sendmail.mc with m4 for abuse.greetPause to be in force`);
+    }
+    if (policy.tls) tlsFiles(policy.tls, fs, plan, !opts.filesOnly);
     // The files sendmail reads are those the cf in force names: the one apply writes, else the current one.
     const model = cfInForce(fs, cf, plan);
     if (policy.aliases) {

@@ -8,6 +8,7 @@ import type { Policy } from '../policy/schema.js';
 import { relayKeys } from '../render/networks.js';
 import type { Dirs } from './dirs.js';
 import { aliasesSet, sendmailSettings, type FilePlan, type Plan } from './plan.js';
+import { isSubmissionDaemon } from '../render/sendmail-cf.js';
 import { which } from './validate.js';
 import { currentOwnership, ownershipText } from './owners.js';
 import type { Ownership } from '../model/qmail-hier.js';
@@ -80,7 +81,12 @@ export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Che
   const networks = policy.relay?.networks;
   if (access && networks) checks.push(...accessChecks(access, relayKeys(networks).access, sendmail, o.run, host));
 
-  if (cfPlan) checks.push(...optionChecks(sendmailSettings(policy, plan.layout), sendmail(['-d37.1', '-bt'], '=M\n')));
+  if (cfPlan) {
+    const settings = sendmailSettings(policy, plan.layout);
+    checks.push(...optionChecks(settings, sendmail(['-d37.1', '-bt'], '=M\n')));
+    if (settings.authMechanisms !== undefined) checks.push(trustAuthCheck(settings.authMechanisms, sendmail(['-bt'], '$={TrustAuthMech}\n')));
+    if (settings.greetPauseMs !== undefined) checks.push(greetPauseCheck(settings.greetPauseMs, sendmail(['-bt'], '=Sgreet_pause\n')));
+  }
 
   for (const a of plan.actions) {
     if (a.type === 'link') {
@@ -210,11 +216,33 @@ function optionChecks(settings: ReturnType<typeof sendmailSettings>, r: Ran): Ch
   for (const l of settings.limits ?? []) is(l.option, l.option, String(l.value));
   if (settings.runAsUser !== undefined) is('RunAsUser', 'RunAsUser', settings.runAsUser);
   if (settings.safeFileEnvironment !== undefined) is('SafeFileEnvironment', 'SafeFileEnvironment', settings.safeFileEnvironment);
+  for (const t of settings.tls ?? []) is(t.option, t.option, t.value);
+  if (settings.authMechanisms !== undefined) is('AuthMechanisms', 'AuthMechanisms', settings.authMechanisms);
+  if (settings.msa) {
+    const msa = all('DaemonPortOptions').filter(isSubmissionDaemon);
+    const requiresAuth = (d: string): boolean => d.split(',').some((f) => /^\s*M\w*\s*=\s*\S*a/.test(f) && /^\s*M\w*\s*=\s*\S*E/.test(f));
+    checks.push({ what: 'a submission daemon (587) requires AUTH (M=Ea)', ok: msa.length > 0 && msa.every(requiresAuth), detail: msa.length ? msa.join(' | ') : 'no DaemonPortOptions on submission' });
+  }
   if (settings.smrsh) {
     const got = mailers.get('prog');
     checks.push({ what: 'the prog mailer runs smrsh', ok: got === settings.smrsh, detail: `prog P=${got ?? '(no prog mailer)'}` });
   }
   return checks;
+}
+
+/** `$={TrustAuthMech}` in address test mode: the class holds exactly the policy's mechanisms. */
+export function trustAuthCheck(want: string, r: Ran): Check {
+  const got = said(r).filter((l) => /^[A-Z0-9_-]+$/.test(l)).sort();
+  const wanted = want.split(/\s+/).filter(Boolean).sort();
+  return { what: 'class TrustAuthMech', ok: !r.error && got.join(' ') === wanted.join(' '), detail: `sendmail -bt: $={TrustAuthMech} is ${got.join(' ') || '(empty)'}` };
+}
+
+/** `=Sgreet_pause` in address test mode: the ruleset exists and its default is the policy's pause. */
+export function greetPauseCheck(ms: number, r: Ran): Check {
+  // With the access map `R< ? > < $* > $# N`, without it `R$* $# N` (feature/greet_pause.m4).
+  const rule = said(r).find((l) => /^R(?:< \? > < \$\* >|\$\*)\s+\$#\s*\d+\s*$/.test(l));
+  const got = rule ? Number(/(\d+)\s*$/.exec(rule)![1]) : undefined;
+  return { what: 'greet_pause default', ok: got === ms, detail: got === undefined ? 'sendmail -bt: no ruleset greet_pause (FEATURE(`greet_pause\') not in the cf)' : `ruleset greet_pause pauses ${got} ms by default` };
 }
 
 /** The text of a link, read through its verified directory; undefined when it is not a link. */

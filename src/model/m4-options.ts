@@ -182,3 +182,8 @@ export const M4_OPTIONS: readonly (readonly [option: string, macro: string, pred
   ["HeloName", "confHELO_NAME"],
 
 ];
+
+/** The m4 macro proto.m4 writes a cf option from (`ServerCertFile` → `confSERVER_CERT`), if it has one. */
+export function m4MacroOf(option: string): string | undefined {
+  return M4_OPTIONS.find(([o]) => o === option)?.[1];
+}

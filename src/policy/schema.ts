@@ -1,5 +1,8 @@
 import { PRIVACY_FLAGS } from '../model/sendmail-options.js';
 
+/** SASL mechanisms a policy may name (Cyrus SASL's; libsasl2-modules has PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5, ANONYMOUS). */
+export const AUTH_MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'DIGEST-MD5', 'EXTERNAL', 'GSSAPI', 'SCRAM-SHA-1', 'SCRAM-SHA-256', 'OTP', 'NTLM'] as const;
+
 /** Absolute, normalised paths: no `..`, no `//`, no trailing slash, only characters safe in a shell word. */
 const ABSOLUTE_PATH = '^(/(?!\\.\\.?(/|$))[A-Za-z0-9._+-]+)+$';
 /** A host or domain name (an optional leading dot for "and subdomains" where said). */
@@ -95,7 +98,33 @@ export const POLICY_SCHEMA = {
     auth: {
       type: 'object',
       additionalProperties: false,
-      properties: { 'require-tls': { description: 'Offer AUTH PLAIN/LOGIN only after STARTTLS (AuthOptions p).', type: 'boolean' } },
+      properties: {
+        'require-tls': { description: 'Offer AUTH PLAIN/LOGIN only after STARTTLS (AuthOptions p).', type: 'boolean' },
+        mechanisms: { description: 'The SASL mechanisms offered (AuthMechanisms, confAUTH_MECHANISMS) and trusted for relaying (class TrustAuthMech, TRUST_AUTH_MECH). DIGEST-MD5 and CRAM-MD5 are historic (RFC 6331).', type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...AUTH_MECHANISMS] } },
+        msa: { description: 'A message submission daemon on port 587 (RFC 6409) that requires AUTH (DaemonPortOptions Name=MSA, M=Ea): added when the cf has none on submission, else given M=Ea.', type: 'boolean' },
+      },
+    },
+    tls: {
+      description: 'sendmail STARTTLS: the certificate options, the oldest protocol version, the ciphers and the Diffie-Hellman parameters. The key file is made root\'s, mode 0600 (sendmail refuses a key others can read and silently offers no STARTTLS).',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        certFile: { description: 'ServerCertFile and ClientCertFile: the certificate (PEM).', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+        keyFile: { description: 'ServerKeyFile and ClientKeyFile: the private key (PEM); apply makes it root\'s, mode 0600.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+        caFile: { description: 'CACertFile: the CA certificates sent to and trusted from clients.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+        caPath: { description: 'CACertPath: a directory of hashed CA certificates. Without it sendmail 8.17 logs "STARTTLS: CACertPath missing" and offers no STARTTLS.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+        minProtocol: { description: 'The oldest protocol accepted as server and client: ServerSSLOptions and ClientSSLOptions turn off every older one (SSL_OP_NO_SSLv2 … SSL_OP_NO_TLSv1_1; RFC 8996).', enum: ['TLSv1.2', 'TLSv1.3'] },
+        cipherList: { description: 'CipherList: an OpenSSL cipher string.', type: 'string', minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9!+@:_.=-]+$' },
+        dhParameters: { description: 'DHParameters: 2048 (sendmail\'s own precomputed 2048-bit group, DHParameters=i), or the path of a PEM file of parameters made with openssl dhparam, owned by root and not writable by others.', oneOf: [{ const: 2048 }, { type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH }] },
+      },
+    },
+    abuse: {
+      description: 'sendmail controls against abusive clients.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        greetPause: { description: 'FEATURE(greet_pause)\'s default: seconds sendmail waits before its greeting; a client that talks first is answered 554 (cf/README). 0 turns the pause off. Access entries GreetPause:<address or name> still set it per client (Debian\'s GreetPause:127 0 for loopback); a bare GreetPause: entry is not read (measured with sendmail 8.17.1.9).', type: 'integer', minimum: 0, maximum: 300 },
+      },
     },
     forwardPath: {
       description: 'sendmail ForwardPath: where .forward files are looked for, in order ($z the home directory, $w the host name, $u the user); [] reads none (MH1015).',
@@ -185,7 +214,9 @@ export interface Policy {
   listen?: 'local-only' | 'all';
   queue?: { mode?: string };
   immutable?: string[];
-  auth?: { 'require-tls'?: boolean };
+  auth?: { 'require-tls'?: boolean; mechanisms?: (typeof AUTH_MECHANISMS)[number][]; msa?: boolean };
+  tls?: TlsPolicy;
+  abuse?: { greetPause?: number };
   forwardPath?: string[];
   dontBlameSendmail?: string[];
   unsafeGroupWrites?: boolean;
@@ -195,6 +226,17 @@ export interface Policy {
   safeFileEnvironment?: string;
   accept?: { rule: string; value: string; reason: string }[];
   qmail?: QmailPolicy;
+}
+
+/** The policy's tls section. */
+export interface TlsPolicy {
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
+  caPath?: string;
+  minProtocol?: 'TLSv1.2' | 'TLSv1.3';
+  cipherList?: string;
+  dhParameters?: 2048 | string;
 }
 
 /** The policy's qmail section. */

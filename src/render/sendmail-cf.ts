@@ -30,6 +30,76 @@ export interface SendmailSettings {
   safeFileEnvironment?: string;
   /** Remove the FEATUREs that relay beyond the policy's networks (the .mc only: in a cf they are rulesets). */
   dropWeakRelay?: boolean;
+  /** The STARTTLS options (certificates, protocol versions, ciphers, DH parameters), in the order they are written. */
+  tls?: readonly { option: TlsOption; value: string }[];
+  /** SASL mechanisms, blank-separated: AuthMechanisms and the class TrustAuthMech. */
+  authMechanisms?: string;
+  /** A submission daemon (port 587) that requires AUTH: M=Ea. */
+  msa?: boolean;
+  /** FEATURE(greet_pause)'s default, in milliseconds (the cf: the default of ruleset greet_pause). */
+  greetPauseMs?: number;
+}
+
+/** The STARTTLS options a policy sets (their .mc macros: the model's table, m4MacroOf). */
+export const TLS_OPTIONS = ['ServerCertFile', 'ServerKeyFile', 'ClientCertFile', 'ClientKeyFile', 'CACertFile', 'CACertPath', 'ServerSSLOptions', 'ClientSSLOptions', 'CipherList', 'DHParameters'] as const;
+export type TlsOption = (typeof TLS_OPTIONS)[number];
+
+/**
+ * The SSL options that turn off every protocol older than `min` (RFC 8996 retires TLS 1.0 and 1.1).
+ * Measured with sendmail 8.17.1.9: -d37.1 reads these names, and an unknown one is an error
+ * ("ServerSSLOptions option value SSL_OP_NO_BOGUS unrecognized").
+ */
+export function sslOptionsFor(min: 'TLSv1.2' | 'TLSv1.3'): string {
+  const off = ['SSL_OP_NO_SSLv2', 'SSL_OP_NO_SSLv3', 'SSL_OP_NO_TLSv1', 'SSL_OP_NO_TLSv1_1', ...(min === 'TLSv1.3' ? ['SSL_OP_NO_TLSv1_2'] : [])];
+  return off.map((o) => `+${o}`).join(' ');
+}
+
+/** The class line of TRUST_AUTH_MECH: the mechanisms whose AUTH lets a client relay. */
+export const TRUST_AUTH_CLASS = 'C{TrustAuthMech}';
+
+/** The fields of a DaemonPortOptions value (a continued value's line breaks are blanks to sendmail). */
+function daemonFields(value: string): string[] {
+  return value.replace(/\s*\n\s*/g, ' ').split(',');
+}
+
+/** Whether a DaemonPortOptions value listens on the submission port (587). */
+export function isSubmissionDaemon(value: string): boolean {
+  return daemonFields(value).some((f) => /^\s*P\w*\s*=\s*(submission|587)\s*$/i.test(f));
+}
+
+/** A DaemonPortOptions value whose modifiers hold E (no ETRN) and a (AUTH required, RFC 6409): M= extended or added. */
+export function msaDaemon(value: string): string {
+  const fields = daemonFields(value);
+  let found = false;
+  const out = fields.map((f) => {
+    const m = /^(\s*M\w*\s*=\s*)(\S*)(\s*)$/.exec(f);
+    if (!m) return f;
+    found = true;
+    const letters = m[2]!;
+    return `${m[1]}${letters}${letters.includes('E') ? '' : 'E'}${letters.includes('a') ? '' : 'a'}${m[3]}`;
+  });
+  const joined = out.join(',');
+  return found ? joined : `${joined.replace(/[\s,]+$/, '')}, M=Ea`;
+}
+
+/** The MSA daemon apply adds where there is none. */
+export const MSA_DAEMON = 'Family=inet, Name=MSA-v4, Port=submission, M=Ea';
+
+/**
+ * The rule of ruleset greet_pause that gives FEATURE(greet_pause)'s default: `R<?> <$*>  $# 1000` with
+ * the access map, `R$*  $# 1000` without (feature/greet_pause.m4 writes one or the other).
+ */
+const GREET_PAUSE_DEFAULT = /^(R(?:<\?>\s*<\$\*>|\$\*)\s+\$#\s*)(\d+)(.*)$/;
+
+/** The line numbers of ruleset greet_pause's default rule, if the cf has the ruleset (FEATURE(greet_pause) writes it). */
+export function greetPauseDefaultLine(file: SourceFile): number | undefined {
+  let inRuleset = false;
+  for (let n = 1; n <= file.lineCount; n++) {
+    const line = file.line(n);
+    if (/^S/.test(line)) inRuleset = /^Sgreet_pause\s*$/.test(line);
+    else if (inRuleset && GREET_PAUSE_DEFAULT.test(line)) return n;
+  }
+  return undefined;
 }
 
 /** FEATUREs that let clients relay other than by the policy's networks (MH1041, after cf/README). */
@@ -138,13 +208,31 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
   if (want.helpFile !== undefined) setOption('HelpFile', want.helpFile);
   if (want.logLevel !== undefined) setOption('LogLevel', String(want.logLevel));
   if (want.authRequireTls) setOption('AuthOptions', withAuthFlagP(lastValue(doc, 'AuthOptions')));
-  if (want.localOnly) {
+  if (want.localOnly || want.msa) {
     const daemons = doc.options.filter((o) => o.name === 'DaemonPortOptions');
-    if (daemons.length === 0) edits.insertAfter(commentedDefault(doc, 'DaemonPortOptions') ?? lastOptionLine, [cfOptionLine('DaemonPortOptions', loopbackDaemon(DEFAULT_DAEMON))]);
+    const place = daemons.at(-1)?.line.joined.endLine ?? commentedDefault(doc, 'DaemonPortOptions') ?? lastOptionLine;
+    const listen = (value: string): string => (want.localOnly ? loopbackDaemon(value) : value);
+    // With no DaemonPortOptions sendmail listens on port 25 of every address: a line written for the
+    // MSA alone would take that away, so the default is written out too.
+    const added = daemons.length === 0 ? [cfOptionLine('DaemonPortOptions', listen(DEFAULT_DAEMON))] : [];
+    if (want.msa && !daemons.some((o) => isSubmissionDaemon(o.value))) added.push(cfOptionLine('DaemonPortOptions', listen(MSA_DAEMON)));
+    if (added.length) edits.insertAfter(place, added);
     for (const o of daemons) {
-      const value = loopbackDaemon(o.value);
+      const value = want.msa && isSubmissionDaemon(o.value) ? msaDaemon(listen(o.value)) : listen(o.value);
       if (value !== o.value) edits.replaceLines(o.line.joined.startLine, o.line.joined.endLine, [cfOptionLine('DaemonPortOptions', value)]);
     }
+  }
+  for (const t of want.tls ?? []) setOption(t.option, t.value);
+  if (want.authMechanisms !== undefined) {
+    setOption('AuthMechanisms', want.authMechanisms);
+    setClass(doc, edits, TRUST_AUTH_CLASS, want.authMechanisms);
+  }
+  if (want.greetPauseMs !== undefined) {
+    // The FEATURE is a ruleset in the cf: its default is edited where it is; a cf without it is
+    // rebuilt from the .mc (apply's plan notes that).
+    const n = greetPauseDefaultLine(file);
+    const m = n === undefined ? null : GREET_PAUSE_DEFAULT.exec(file.line(n));
+    if (n !== undefined && m && Number(m[2]) !== want.greetPauseMs) edits.replaceLines(n, n, [`${m[1]}${want.greetPauseMs}${m[3]}`]);
   }
   if (want.forwardPath !== undefined) setOption('ForwardPath', want.forwardPath);
   if (want.dontBlameSendmail !== undefined) setOption('DontBlameSendmail', want.dontBlameSendmail);
@@ -173,6 +261,29 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
     }
   }
   return edits.size ? edits.apply() : text;
+}
+
+/**
+ * Makes `head` (a class line such as `C{TrustAuthMech}`) one line with the words: class lines add to
+ * the class, so every other one goes. A new line goes after the last class line before the first
+ * ruleset (where m4 writes TRUST_AUTH_MECH's); existing ones are replaced wherever they are.
+ */
+function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string): void {
+  const { lines } = doc;
+  const line = `${head}${words}`;
+  let first = true;
+  let lastClass: number | undefined;
+  let rulesets = false;
+  for (let i = 0; i < lines.length; i++) {
+    const letter = lines.letter(i);
+    rulesets ||= letter === 'S';
+    if (letter === 'C' && !rulesets) lastClass = lines.startLine(i) + lines.lineCount(i) - 1;
+    if (letter !== 'C' || !lines.head(i).startsWith(head)) continue;
+    const from = lines.startLine(i);
+    edits.replaceLines(from, from + lines.lineCount(i) - 1, first ? [line] : []);
+    first = false;
+  }
+  if (first) edits.insertAfter(lastClass ?? doc.versionLine?.joined.endLine ?? 1, [line]);
 }
 
 function lastValue(doc: CfDocument, name: string): string | undefined {

@@ -3,11 +3,12 @@ import { UserError } from '../core/errors.js';
 import { visibleControls } from '../core/visible.js';
 import { parseSendmailMc, rescanned, type McArg, type McCall, type McDocument } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
-import { LIMITS, loopbackDaemon, OPTION_MACROS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
+import { isSubmissionDaemon, LIMITS, loopbackDaemon, MSA_DAEMON, msaDaemon, OPTION_MACROS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
 
 /** The .mc macro of each limit option. */
 const LIMITS_BY_OPTION: ReadonlyMap<string, string> = new Map(Object.values(LIMITS).map((l) => [l.option, l.macro]));
 import { lookupOption, optionForLetter } from '../model/sendmail-options.js';
+import { m4MacroOf } from '../model/m4-options.js';
 
 /**
  * `$` followed by a digit, `#`, `*` or `@` is a macro parameter: m4 replaces it when the macro whose
@@ -143,6 +144,23 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     }
   };
 
+  /**
+   * Makes `text` the one call of `name` (with first argument `first`, for a FEATURE): the first such
+   * call is replaced where it is, the others go, and with none it is added before the MAILER lines
+   * (where m4 needs FEATUREs).
+   */
+  const setCall = (name: string, first: string | undefined, text: string): void => {
+    const found = doc.calls.filter((c) => c.name === name && (first === undefined || c.args[0]?.text === first));
+    found.forEach((c, i) => {
+      if (i === 0 && file.text.slice(file.offsetOf(c.span.start), file.offsetOf(c.span.end)) === text) return;
+      const code = codeIn(file, c);
+      if (code) refuse(code.span.start, `${name}${first ? `(\`${first}')` : ''} runs m4 code while m4 reads it ("${clip(code.text)}"); replacing it would change what m4 does with the lines around it`);
+      if (i === 0) replaceCall(file, edits, c, text);
+      else removeCall(file, edits, c);
+    });
+    if (!found.length) added.push(`${text}dnl`);
+  };
+
   if (want.privacy) {
     setDefine('confPRIVACY_FLAGS', want.privacy.join(','), true);
     // PrivacyOptions lines under LOCAL_CONFIG are copied into the cf, and the lines accumulate: a
@@ -189,25 +207,40 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
       }
     }
   }
-  if (want.localOnly) {
+  if (want.localOnly || want.msa) {
     const daemons = doc.calls.filter((c) => c.name === 'DAEMON_OPTIONS' && c.args[0]);
+    const listen = (value: string): string => (want.localOnly ? loopbackDaemon(value) : value);
+    const wanted = (value: string): string => (want.msa && isSubmissionDaemon(value) ? msaDaemon(listen(value)) : listen(value));
     for (const d of daemons) {
       const arg = d.args[0]!;
-      if (loopbackDaemon(arg.text) === arg.text) continue;
+      if (wanted(arg.text) === arg.text) continue;
       const plain = plainArg(file, arg);
       // Daemon fields are names, numbers and addresses; parentheses, `$` or `#` there are m4's business.
       if (!plain || plain.level > 2 || !/^[\w\s=,.:;/+@[\]-]*$/.test(plain.value)) refuse(arg.span.start, `the DAEMON_OPTIONS value is not plain text quoted as one piece ("${clip(arg.text)}")`);
       if (plain!.level === 0) refuse(arg.span.start, 'the DAEMON_OPTIONS value is not quoted, so a comma would split it');
-      const value = loopbackDaemon(plain!.value);
+      const value = wanted(plain!.value);
       if (value !== plain!.value) edits.replace(plain!.from, plain!.to, value);
     }
-    if (daemons.length === 0) added.push(`${call('DAEMON_OPTIONS', 'Family=inet, Name=MTA-v4, Port=smtp, Addr=127.0.0.1')}dnl`);
-    // Without FEATURE(`no_default_msa') proto.m4 adds an MSA on every address: declare it on loopback instead.
+    // proto.m4 writes its default MTA daemon only when the .mc has no DAEMON_OPTIONS: one written for the MSA alone would take it away.
+    if (daemons.length === 0) added.push(`${call('DAEMON_OPTIONS', listen('Family=inet, Name=MTA-v4, Port=smtp'))}dnl`);
+    // Without FEATURE(`no_default_msa') proto.m4 adds an MSA on every address, with M=E only: it is declared here instead.
+    // A daemon on 587 is the MSA, whatever its name, as the cf renderer decides (one named MSA on another port is not).
+    const submission = daemons.some((d) => isSubmissionDaemon(d.args[0]!.text));
     if (!doc.calls.some((c) => c.name === 'FEATURE' && c.args[0]?.text === 'no_default_msa')) {
       added.push(`${call('FEATURE', 'no_default_msa')}dnl`);
-      if (!daemons.some((d) => /(^|,)\s*N\w*\s*=\s*MSA/i.test(d.args[0]!.text))) added.push(`${call('DAEMON_OPTIONS', 'Family=inet, Name=MSA-v4, Port=submission, M=Ea, Addr=127.0.0.1')}dnl`);
-    }
+      if (!submission) added.push(`${call('DAEMON_OPTIONS', want.localOnly ? loopbackDaemon(MSA_DAEMON) : MSA_DAEMON)}dnl`);
+    } else if (want.msa && !submission) added.push(`${call('DAEMON_OPTIONS', listen(MSA_DAEMON))}dnl`);
   }
+  for (const t of want.tls ?? []) {
+    const macro = m4MacroOf(t.option);
+    if (!macro) throw new Error(`no m4 macro for ${t.option}`);
+    setDefine(macro, t.value);
+  }
+  if (want.authMechanisms !== undefined) {
+    setDefine('confAUTH_MECHANISMS', want.authMechanisms);
+    setCall('TRUST_AUTH_MECH', undefined, call('TRUST_AUTH_MECH', want.authMechanisms));
+  }
+  if (want.greetPauseMs !== undefined) setCall('FEATURE', 'greet_pause', call('FEATURE', 'greet_pause', String(want.greetPauseMs)));
   if (want.smrsh) {
     const local = doc.calls.find((c) => c.name === 'MAILER' && c.args[0]?.text === 'local');
     const features = doc.calls.filter((c) => c.name === 'FEATURE' && c.args[0]?.text === 'smrsh');

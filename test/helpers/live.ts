@@ -277,6 +277,8 @@ export class Daemon {
     readonly sendmail: string,
     readonly pidFile: string,
     readonly ports: readonly number[],
+    /** Options before -bd (`-C CF`, `-ODaemonPortOptions=…` of a test daemon on a port of its own). */
+    readonly args: readonly string[] = [],
   ) {}
 
   /** Starts the daemon; throws when something already listens on its ports (never stopped here). */
@@ -291,8 +293,8 @@ export class Daemon {
       chmodSync(dir, 0o2755);
     }
     rmSync(this.pidFile, { force: true });
-    const r = spawnSync(this.sendmail, ['-bd'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-    this.log.push(`$ ${this.sendmail} -bd → exit ${r.status} ${`${r.stdout}${r.stderr}`.trim()}`);
+    const r = spawnSync(this.sendmail, [...this.args, '-bd'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    this.log.push(`$ ${[this.sendmail, ...this.args].join(' ')} -bd → exit ${r.status} ${`${r.stdout}${r.stderr}`.trim()}`);
     if (r.status !== 0) throw new Error(`sendmail -bd: exit ${r.status}: ${r.stdout}${r.stderr}`);
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {

@@ -89,6 +89,26 @@ immutable: []
 auth:
   # Offer AUTH PLAIN and LOGIN only after STARTTLS (AuthOptions p): no passwords in clear text.
   require-tls: true
+  # The SASL mechanisms offered and trusted for relaying (they need a SASL setup, saslauthd or sasldb),
+  # and a submission daemon on port 587 that requires AUTH (M=Ea, RFC 6409). E.g.:
+  # mechanisms: [PLAIN, LOGIN]
+  # msa: true
+
+# STARTTLS: the certificate and key (apply makes the key root's, mode 0600: sendmail silently offers no
+# STARTTLS when others can read it), the CA file and directory (without CACertPath sendmail 8.17 offers
+# no STARTTLS either), TLS 1.2 at least (RFC 8996), the ciphers, the Diffie-Hellman parameters. E.g.:
+# tls:
+#   certFile: /etc/mail/tls/sendmail.crt
+#   keyFile: /etc/mail/tls/sendmail.key
+#   caFile: /etc/mail/tls/ca.crt
+#   caPath: /etc/ssl/certs
+#   minProtocol: TLSv1.2
+#   cipherList: "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES"
+#   dhParameters: 2048
+
+# Seconds sendmail waits before its greeting (FEATURE(greet_pause)): a client that talks first, as
+# spam software does, is answered 554.
+abuse: { greetPause: 1 }
 
 # Where sendmail looks for users' .forward files (ForwardPath); [] reads none, so no user can make
 # sendmail run a program or write a file for them.
