@@ -92,7 +92,9 @@ describe('accept: a recorded decision the gate honours', () => {
     const withLine = m4Build(mc);
     const without = m4Build(mc.replace(/^dnl # mailharden-disable-next-line.*\n/m, ''));
     assert.equal(withLine.stderr, without.stderr);
-    assert.equal(withLine.stdout, without.stdout);
+    // The header names the second m4 ran in: two builds may straddle a second.
+    const built = (out: string): string => out.replace(/^##### built by .* on .*$/m, '##### built by (who) on (when)');
+    assert.equal(built(withLine.stdout), built(without.stdout));
     const check = sendmailCheckWhole(cf);
     const plain = sendmailCheckWhole(cf.replace(/^# mailharden-disable-next-line.*\n/m, ''));
     assert.deepEqual(check, plain, 'sendmail -bC says the same of the cf with and without the line');
