@@ -183,7 +183,8 @@ function policyText(host: string, extra: string[], more: string[] = []): string 
     'logLevel: 9',
     'listen: local-only',
     'queue: { mode: "0700" }',
-    'auth: { require-tls: true }',
+    // PLAIN and LOGIN only: the default list offers DIGEST-MD5 and CRAM-MD5 before STARTTLS (MH1080).
+    'auth: { require-tls: true, mechanisms: [PLAIN, LOGIN] }',
     ...extra,
     ...more,
     '',
