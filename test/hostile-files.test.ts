@@ -92,6 +92,9 @@ describe('lint on hostile files: a clear result or one line, bounded memory, the
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { summary: { files: number } };
     assert.equal(report.summary.files, 10_000);
-    if (r.peakMB !== undefined) assert.ok(r.peakMB < 600, `${r.peakMB} MB`);
+    // 105,000 findings (the example host has 42 in its 4 files) held for one JSON report: 609 MB measured
+    // once MH1080 and MH1082 joined (one more finding on every cf and every .mc); the bound guards against
+    // growth beyond the findings themselves (what a finding costs is issue 22's).
+    if (r.peakMB !== undefined) assert.ok(r.peakMB < 700, `${r.peakMB} MB`);
   });
 });

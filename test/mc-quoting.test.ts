@@ -225,6 +225,16 @@ describe('the .mc renderer never changes what m4 makes of a line it did not mean
   });
 });
 
+describe('a DAEMON_OPTIONS value m4 reads as code is refused, not rewritten', () => {
+  it('Addr=dnl quoted once: proto.m4 rescans it and dnl eats the next line (found by npm run fuzz, seed -1056689889)', () => {
+    const mc = "include(`cf.m4')dnl\nFEATURE(`no_default_msa')dnl\nDAEMON_OPTIONS(`Name=MTA, Addr=dnl')dnl\n \n";
+    assert.throws(() => renderSendmailMc(mc, { localOnly: true }, 'sendmail.mc'), (e: unknown) => e instanceof UserError && /holds dnl, which m4 reads as a macro/.test(e.message));
+    // Quoted twice, the rescan leaves it text: rewritten as before.
+    const twice = "include(`cf.m4')dnl\nDAEMON_OPTIONS(``Name=MTA, Addr=0.0.0.0'')dnl\n";
+    assert.match(renderSendmailMc(twice, { localOnly: true }, 'sendmail.mc'), /Addr=127\.0\.0\.1/);
+  });
+});
+
 describe('MH1024 reports exactly the commands the real m4 runs when it builds the cf', () => {
   it('its fixture, each harmless command made to log its line, built with the sendmail-cf m4 files', (t) => {
     if (!needs(t, M4, DEBIAN_MC)) return;

@@ -218,6 +218,10 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
       // Daemon fields are names, numbers and addresses; parentheses, `$` or `#` there are m4's business.
       if (!plain || plain.level > 2 || !/^[\w\s=,.:;/+@[\]-]*$/.test(plain.value)) refuse(arg.span.start, `the DAEMON_OPTIONS value is not plain text quoted as one piece ("${clip(arg.text)}")`);
       if (plain!.level === 0) refuse(arg.span.start, 'the DAEMON_OPTIONS value is not quoted, so a comma would split it');
+      // Quoted once, proto.m4's rescan reads the value as m4: a builtin there (`Addr=dnl`) acts on the lines after it,
+      // and replacing the value would change what m4 makes of them (found by the m4 fuzz test).
+      const m4Word = plain!.level < 2 ? [...plain!.value.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)].map((m) => m[0]).find((w) => M4_BUILTINS.has(w) || /^(_|conf[A-Z])/.test(w)) : undefined;
+      if (m4Word) refuse(arg.span.start, `the DAEMON_OPTIONS value holds ${m4Word}, which m4 reads as a macro when proto.m4 rescans it ("${clip(arg.text)}")`);
       const value = wanted(plain!.value);
       if (value !== plain!.value) edits.replace(plain!.from, plain!.to, value);
     }
