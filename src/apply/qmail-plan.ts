@@ -158,16 +158,20 @@ function planSmtpd(c: QmailPlanContext, control: string): void {
   const daemontools = !!(program(tree, 'multilog') && program(tree, 'setuidgid'));
   const runit = !daemontools && !!(program(tree, 'svlogd') && program(tree, 'chpst'));
   for (const path of paths) {
-    const current = c.fs.read(path);
-    const dropped = current ? droppedByRewrite(current.text, path) : [];
-    if (dropped.length && !s.replace) plan.notes.push(`${path} is not rewritten: it has what the written script would drop (${dropped.join('; ')}); set qmail.smtpd.replace: true to replace it anyway`);
-    else ownedScript(c, 'qmail-smtpd run', path, 'qmail-run', text);
+    // The current script, as addFile has read it once: kept when the written one would drop what it does.
+    ownedScript(c, 'qmail-smtpd run', path, 'qmail-run', (before) => {
+      const dropped = before === undefined || s.replace ? [] : droppedByRewrite(before, path);
+      if (!dropped.length) return text;
+      plan.notes.push(`${path} is not rewritten: it has what the written script would drop (${dropped.join('; ')}); set qmail.smtpd.replace: true to replace it anyway`);
+      return undefined;
+    });
     if (logUid === undefined || logGid === undefined || logUid === 0) {
       plan.notes.push(`the tree's /etc/passwd has no user ${s.logUser}${logUid === 0 ? ' other than root' : ''}: ${posix.dirname(path)}/log/run is not written`);
       continue;
     }
     if (!daemontools && !runit) plan.notes.push(`neither daemontools (multilog, setuidgid) nor runit (svlogd, chpst) is under the root: ${posix.dirname(path)}/log/run names multilog`);
-    ownedScript(c, 'qmail-smtpd log/run', `${posix.dirname(path)}/log/run`, undefined, renderSmtpdLogRun({ multilog: !runit, user: s.logUser, dir: s.logDir }, c.render));
+    const logRun = renderSmtpdLogRun({ multilog: !runit, user: s.logUser, dir: s.logDir }, c.render);
+    ownedScript(c, 'qmail-smtpd log/run', `${posix.dirname(path)}/log/run`, undefined, () => logRun);
   }
   if (logUid !== undefined && logGid !== undefined && logUid !== 0 && c.hostActions) logDirectory(c, s.logDir, logUid, logGid);
 }
@@ -177,8 +181,8 @@ function planSmtpd(c: QmailPlanContext, control: string): void {
  * another writer would run commands as root: MH4011); an unchanged script of another owner or mode
  * gets them by an own action.
  */
-function ownedScript(c: QmailPlanContext, artifact: string, path: string, kind: FileKind | undefined, text: string): void {
-  const f = c.addFile(artifact, path, kind, () => text, { mode: 0o755 });
+function ownedScript(c: QmailPlanContext, artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined): void {
+  const f = c.addFile(artifact, path, kind, render, { mode: 0o755 });
   if (!f) return;
   const asRoot = process.getuid?.() === 0;
   const want = { uid: asRoot ? 0 : f.uid, gid: asRoot ? 0 : f.gid, mode: 0o755 };
