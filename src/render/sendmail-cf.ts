@@ -24,8 +24,8 @@ export interface SendmailSettings {
   unsafeGroupWrites?: boolean;
   /** The Received: header's value. */
   receivedHeader?: string;
-  /** Numeric options (MH1023's limits), in the order they are written. */
-  limits?: readonly { option: LimitOption; value: number }[];
+  /** Limit options (MH1023's and the abuse limits), in the order they are written: whole numbers, MaxMimeHeaderLength also `N/M`. */
+  limits?: readonly { option: LimitOption; value: number | string }[];
   runAsUser?: string;
   safeFileEnvironment?: string;
   /** Remove the FEATUREs that relay beyond the policy's networks (the .mc only: in a cf they are rulesets). */
@@ -105,13 +105,20 @@ export function greetPauseDefaultLine(file: SourceFile): number | undefined {
 /** FEATUREs that let clients relay other than by the policy's networks (MH1041, after cf/README). */
 export const WEAK_RELAY_FEATURES: readonly string[] = ['relay_based_on_MX', 'relay_local_from', 'relay_mail_from', 'loose_relay_check', 'relay_entire_domain'];
 
-/** The limits a policy sets, with the .mc macro proto.m4 writes each from. */
+/** The limits a policy sets: the cf option of each key (its .mc macro is the model's, m4MacroOf). */
 export const LIMITS = {
-  maxDaemonChildren: { option: 'MaxDaemonChildren', macro: 'confMAX_DAEMON_CHILDREN' },
-  connectionRateThrottle: { option: 'ConnectionRateThrottle', macro: 'confCONNECTION_RATE_THROTTLE' },
-  maxRecipientsPerMessage: { option: 'MaxRecipientsPerMessage', macro: 'confMAX_RCPTS_PER_MESSAGE' },
-  badRcptThrottle: { option: 'BadRcptThrottle', macro: 'confBAD_RCPT_THROTTLE' },
-  maxMessageSize: { option: 'MaxMessageSize', macro: 'confMAX_MESSAGE_SIZE' },
+  maxDaemonChildren: { option: 'MaxDaemonChildren' },
+  connectionRateThrottle: { option: 'ConnectionRateThrottle' },
+  maxRecipientsPerMessage: { option: 'MaxRecipientsPerMessage' },
+  badRcptThrottle: { option: 'BadRcptThrottle' },
+  maxMessageSize: { option: 'MaxMessageSize' },
+  maxHeadersLength: { option: 'MaxHeadersLength' },
+  maxMimeHeaderLength: { option: 'MaxMimeHeaderLength' },
+  maxQueueChildren: { option: 'MaxQueueChildren' },
+  refuseLA: { option: 'RefuseLA' },
+  queueLA: { option: 'QueueLA' },
+  minFreeBlocks: { option: 'MinFreeBlocks' },
+  maxNoopCommands: { option: 'MaxNOOPCommands' },
 } as const;
 export type LimitOption = (typeof LIMITS)[keyof typeof LIMITS]['option'];
 

@@ -3,10 +3,8 @@ import { UserError } from '../core/errors.js';
 import { visibleControls } from '../core/visible.js';
 import { parseSendmailMc, rescanned, type McArg, type McCall, type McDocument } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
-import { isSubmissionDaemon, LIMITS, loopbackDaemon, MSA_DAEMON, msaDaemon, OPTION_MACROS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
+import { isSubmissionDaemon, loopbackDaemon, MSA_DAEMON, msaDaemon, OPTION_MACROS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
 
-/** The .mc macro of each limit option. */
-const LIMITS_BY_OPTION: ReadonlyMap<string, string> = new Map(Object.values(LIMITS).map((l) => [l.option, l.macro]));
 import { lookupOption, optionForLetter } from '../model/sendmail-options.js';
 import { m4MacroOf } from '../model/m4-options.js';
 
@@ -180,7 +178,11 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
   if (want.unsafeGroupWrites === false) setDefine(OPTION_MACROS.UnsafeGroupWrites, 'False', true);
   // True is proto.m4's default, and the macro is deprecated (m4 warns when it is defined): it goes.
   if (want.unsafeGroupWrites === true) dropDefines(OPTION_MACROS.UnsafeGroupWrites);
-  for (const l of want.limits ?? []) setDefine(LIMITS_BY_OPTION.get(l.option)!, String(l.value), true);
+  for (const l of want.limits ?? []) {
+    const macro = m4MacroOf(l.option);
+    if (!macro) throw new Error(`no m4 macro for ${l.option}`);
+    setDefine(macro, String(l.value), true);
+  }
   if (want.runAsUser !== undefined) setDefine(OPTION_MACROS.RunAsUser, want.runAsUser);
   if (want.safeFileEnvironment !== undefined) setDefine(OPTION_MACROS.SafeFileEnvironment, want.safeFileEnvironment);
   if (want.receivedHeader !== undefined) setDefine('confRECEIVED_HEADER', want.receivedHeader);
