@@ -23,6 +23,7 @@ import { MAX_READ, openRegular, readFd } from './write.js';
 import { othersMayChange } from './workdir.js';
 import { withAcceptances, type Acceptance } from './accept.js';
 import { qmailHierOwners } from './qmail-hier.js';
+import { miltersOfCf } from '../model/sendmail-milters.js';
 import { identityOf, type Identity } from './owners.js';
 import { planQmail } from './qmail-plan.js';
 
@@ -328,6 +329,7 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
     ...(policy.auth?.mechanisms ? { authMechanisms: policy.auth.mechanisms.join(' ') } : {}),
     ...(policy.auth?.msa ? { msa: true } : {}),
     ...(policy.abuse?.greetPause !== undefined ? { greetPauseMs: policy.abuse.greetPause * 1000 } : {}),
+    ...(policy.milters?.failMode ? { milterFailMode: policy.milters.failMode } : {}),
   };
 }
 
@@ -469,6 +471,11 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     if (settings.greetPauseMs !== undefined) {
       const planned = plan.files.find((f) => f.path === cf);
       if (planned && greetPauseDefaultLine(new SourceFile(cf, planned.after)) === undefined) plan.notes.push(`${cf} has no greet_pause ruleset (FEATURE(\`greet_pause') is m4's): rebuild it from sendmail.mc with m4 for abuse.greetPause to be in force`);
+    }
+    if (settings.milterFailMode) {
+      const planned = plan.files.find((f) => f.path === cf);
+      const doc = planned ? parseAs('sendmail-cf', new SourceFile(cf, planned.after)) : undefined;
+      if (doc && miltersOfCf(doc).length === 0) plan.notes.push(`milters.failMode: ${cf} declares no mail filter (X line), so there is nothing to set`);
     }
     if (policy.tls) tlsFiles(policy.tls, fs, plan, !opts.filesOnly);
     // The files sendmail reads are those the cf in force names: the one apply writes, else the current one.

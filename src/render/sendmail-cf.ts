@@ -38,6 +38,38 @@ export interface SendmailSettings {
   msa?: boolean;
   /** FEATURE(greet_pause)'s default, in milliseconds (the cf: the default of ruleset greet_pause). */
   greetPauseMs?: number;
+  /** Every mail filter's F= flags: T (tempfail) or R (reject) while it is down, the other taken away. */
+  milterFailMode?: 'tempfail' | 'reject';
+  /** FEATURE(ratecontrol) and FEATURE(conncontrol) in the .mc (the cf: rulesets, only noted when missing). */
+  clientControl?: { rate: boolean; conn: boolean };
+}
+
+/** The F= letter of each fail mode (milter.c: SMF_TEMPFAIL 'T', SMF_REJECT 'R'). */
+const FAIL_LETTER = { tempfail: 'T', reject: 'R' } as const;
+
+/**
+ * A filter's equates (what follows `name,` in an X line or INPUT_MAIL_FILTER's second argument) with F=
+ * holding the fail mode's letter: each F field's value is edited (the other of T and R taken away, its
+ * other letters kept), or `, F=T` is added; every other field stays as written. Undefined when an F
+ * value is quoted or escaped (sendmail's munchstring reads those), which is not edited.
+ */
+export function milterEquates(equates: string, mode: 'tempfail' | 'reject'): string | undefined {
+  const letter = FAIL_LETTER[mode];
+  let found = false;
+  let refused = false;
+  // Fields are cut at commas and keyed by their first letter, case-sensitive (milter.c, milter_setup).
+  const fields = equates.split(',').map((f) => {
+    const m = /^(\s*F[^=]*=[ \t]*)([^]*?)(\s*)$/.exec(f);
+    if (!m) return f;
+    found = true;
+    if (/["\\]/.test(m[2]!)) refused = true;
+    const kept = m[2]!.replace(/[RT\s]/g, '');
+    return `${m[1]}${kept}${letter}${m[3]}`;
+  });
+  if (refused) return undefined;
+  if (found) return fields.join(',');
+  const trailing = /\s*$/.exec(equates)![0];
+  return `${equates.slice(0, equates.length - trailing.length)}, F=${letter}${trailing}`;
 }
 
 /** The STARTTLS options a policy sets (their .mc macros: the model's table, m4MacroOf). */
@@ -240,6 +272,22 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
     const n = greetPauseDefaultLine(file);
     const m = n === undefined ? null : GREET_PAUSE_DEFAULT.exec(file.line(n));
     if (n !== undefined && m && Number(m[2]) !== want.greetPauseMs) edits.replaceLines(n, n, [`${m[1]}${want.greetPauseMs}${m[3]}`]);
+  }
+  if (want.milterFailMode) {
+    // X lines: the text after the name's comma, across the lines of a continued X line.
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines.letter(i) !== 'X') continue;
+      const first = lines.startLine(i);
+      const last = first + lines.lineCount(i) - 1;
+      const from = file.lineStart(first);
+      const to = file.lineEnd(last);
+      const raw = text.slice(from, to);
+      const comma = raw.indexOf(',');
+      if (comma < 0) continue;
+      const next = milterEquates(raw.slice(comma + 1), want.milterFailMode);
+      if (next !== undefined && next !== raw.slice(comma + 1)) edits.replace(from + comma + 1, to, next);
+    }
   }
   if (want.forwardPath !== undefined) setOption('ForwardPath', want.forwardPath);
   if (want.dontBlameSendmail !== undefined) setOption('DontBlameSendmail', want.dontBlameSendmail);
