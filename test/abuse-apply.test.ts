@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sendmailSettings } from '../src/apply/plan.js';
@@ -7,7 +8,9 @@ import { LAYOUTS } from '../src/host/layout.js';
 import { policyFromText } from '../src/policy/validate.js';
 import { renderSendmailCf } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
-import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, needsRoot, SENDMAIL, sendmailCheckWhole, tempDir } from './helpers/real.js';
+import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, MAKEMAP, needs, needsRoot, SENDMAIL, sendmailCheckWhole, tempDir } from './helpers/real.js';
+import { DEBIAN_ACCESS, DEBIAN_SUBMIT_MC, stockTree } from './helpers/debian-tree.js';
+import { run } from './helpers/cli.js';
 import { smtpSession } from './helpers/smtp-bs.js';
 
 const xLines = (cf: string): string[] => cf.split('\n').filter((l) => /^X/.test(l));
@@ -81,5 +84,158 @@ describe('milters.failMode (issue 18): F=T or F=R on every filter, nothing else 
     // A quoted F value in the cf (sendmail's munchstring reads the quotes) is left as it is.
     const cf = `${debianCf()}Xa, S=local:/x, F="R"\n`;
     assert.equal(renderSendmailCf(cf, want, 'sendmail.cf'), cf);
+  });
+});
+
+const CLIENTS = `version: 1
+profile: debian
+mta: [sendmail]
+abuse:
+  clients:
+    - { network: 192.168.16.0/20, rate: 4, connections: 2 }
+    - { network: 192.168.20.0/24, rate: 0 }
+    - { network: "2001:db8:1::/48", connections: 3 }
+  clientDefault: { rate: 10, connections: 5 }
+`;
+
+/** A client as check_relay sees it: its address, and the rate and open connections sendmail counted. */
+type Probe = [address: string, rate: number, connections: number];
+
+/**
+ * What the real sendmail's check_relay answers each client (`-bt`, ${client_addr}, ${client_rate} and
+ * ${client_connections} set with .D) on a cf whose access map is the tree's: `rate`, `conn` (the 421 of
+ * ratecontrol and conncontrol) or `ok`.
+ */
+function checkRelay(cfText: string, root: string, probes: readonly Probe[]): string[] {
+  const cf = cfText.replace(/^(Kaccess hash .*) \/etc\/mail\/access$/m, `$1 ${join(root, 'etc/mail/access')}`);
+  assert.notEqual(cf, cfText, 'the cf has the stock Kaccess line');
+  const path = join(tempDir('mh-rate-'), 'test.cf');
+  writeFileSync(path, cf, { mode: 0o644 });
+  const input = probes.map(([a, r, c]) => `.D{client_addr}${a}\n.D{client_rate}${r}\n.D{client_connections}${c}\ncheck_relay client.example $| ${a}\n`).join('');
+  const bt = spawnSync(SENDMAIL, ['-C', path, '-bt'], { input, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(bt.status, 0, bt.stderr);
+  const answers = bt.stdout.split('\n').filter((l) => /^(> )*check_relay\s+returns:/.test(l));
+  assert.equal(answers.length, probes.length, bt.stdout);
+  return answers.map((l) => (/421 Connection rate limit exceeded/.test(l) ? 'rate' : /421 Too many open connections/.test(l) ? 'conn' : /\$# error/.test(l) ? l : 'ok'));
+}
+
+const PROBES: [Probe, string][] = [
+  [['192.168.17.5', 5, 1], 'rate'],
+  [['192.168.17.5', 4, 2], 'ok'],
+  [['192.168.17.5', 1, 3], 'conn'],
+  [['192.168.20.9', 1000, 2], 'ok'],
+  [['192.168.20.9', 1000, 3], 'conn'],
+  [['10.9.9.9', 11, 0], 'rate'],
+  [['10.9.9.9', 10, 6], 'conn'],
+  [['10.9.9.9', 10, 5], 'ok'],
+  [['127.0.0.1', 1000, 1000], 'ok'],
+  [['IPv6:2001:db8:1::5', 10, 4], 'conn'],
+  [['IPv6:2001:db8:1::5', 10, 3], 'ok'],
+];
+
+/** The keys and values of the tree's access database, as the real makemap dumps them. */
+function accessDb(root: string): Map<string, string> {
+  const r = spawnSync(MAKEMAP, ['-u', 'hash', join(root, 'etc/mail/access')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return new Map(r.stdout.split('\n').filter(Boolean).map((l) => /^(\S*)\s+(.*)$/.exec(l)!.slice(1, 3) as [string, string]));
+}
+
+describe('abuse.clients (issue 18): ClientRate:/ClientConn: in the access map, FEATURE(ratecontrol) and FEATURE(conncontrol) in the .mc', () => {
+  it('apply on a stock Debian tree writes the block, makemap builds it, and the real check_relay refuses exactly the clients above their limits with 421; a second apply changes nothing', async (t) => {
+    if (!needs(t, SENDMAIL, MAKEMAP, M4, DEBIAN_MC, DEBIAN_SUBMIT_MC, DEBIAN_ACCESS)) return;
+    if (!needsRoot(t, 'the stock tree has files of other owners')) return;
+    const root = stockTree();
+    const policy = join(tempDir('mh-clients-'), 'policy.yaml');
+    writeFileSync(policy, CLIENTS);
+    // Before: Debian's own defaults (ClientRate: 10, ClientConn: 10) let 192.168.17.5 open 5 and hold 3.
+    const cf = readFileSync(join(root, 'etc/mail/sendmail.cf'), 'utf8');
+    spawnSync('/bin/sh', ['-c', '"$1" hash "$2" < "$2"', 'sh', MAKEMAP, join(root, 'etc/mail/access')]);
+    assert.deepEqual(checkRelay(cf, root, [['192.168.17.5', 5, 1], ['192.168.17.5', 1, 3]]), ['ok', 'ok'], 'the stock map');
+    const r = run(['apply', policy, '--root', root, '--no-backup']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^ {2}makemap hash \/etc\/mail\/access < \/etc\/mail\/access/m);
+    // The stock mc and cf already have both FEATUREs (Debian's mc: `nodelay', `terminate'): untouched.
+    assert.equal(readFileSync(join(root, 'etc/mail/sendmail.cf'), 'utf8'), cf);
+    const text = readFileSync(join(root, 'etc/mail/access'), 'utf8');
+    const block = text.slice(text.indexOf('# BEGIN mailharden client limits'));
+    assert.match(block, /^ClientRate:192\.168\.16\t4$/m);
+    assert.match(block, /^ClientRate:192\.168\.20\t0$/m);
+    assert.match(block, /^ClientConn:192\.168\.20\t2$/m);
+    assert.match(block, /^ClientConn:IPv6:2001:db8:1\t3$/m);
+    assert.match(block, /^ClientRate:\t10\nClientConn:\t5\n# END mailharden client limits$/m);
+    // Debian's bare defaults went (the policy's replace them); its loopback exceptions stay.
+    assert.deepEqual(text.split('\n').filter((l) => /^Client(Rate|Conn):\s/.test(l)), ['ClientRate:\t10', 'ClientConn:\t5']);
+    assert.match(text, /^ClientRate:127\t+0$/m);
+    const db = accessDb(root);
+    assert.equal(db.get('clientrate:192.168.31'), '4');
+    assert.equal(db.get('clientrate:'), '10');
+    assert.equal(db.get('clientconn:'), '5');
+    assert.deepEqual(
+      checkRelay(cf, root, PROBES.map(([p]) => p)).map((a, i) => `${PROBES[i]![0].join(' ')}: ${a}`),
+      PROBES.map(([p, want]) => `${p.join(' ')}: ${want}`),
+    );
+    const again = run(['apply', policy, '--root', root, '--no-backup']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^No changes/m);
+  });
+
+  it('the .mc gets the FEATUREs before its MAILER lines (nodelay only after delay_checks); m4 builds the rulesets check_relay runs; without access_db it is refused', async (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    const want = sendmailSettings(await policyFromText(CLIENTS, 'p.yaml'), LAYOUTS.debian);
+    assert.deepEqual(want.clientControl, { rate: true, conn: true });
+    const bare = debianMc().replace(/^FEATURE\(`(conn|rate)control'.*\n/gm, '');
+    assert.doesNotMatch(bare, /control'/);
+    assert.doesNotMatch(m4Build(bare).stdout, /^SRateControl/m, 'without the FEATUREs m4 writes no ruleset');
+    const mc = renderSendmailMc(bare, want, 'sendmail.mc');
+    assert.equal(renderSendmailMc(mc, want, 'sendmail.mc'), mc, 'idempotent');
+    const added = mc.split('\n').filter((l) => /control'/.test(l));
+    assert.deepEqual(added, ["FEATURE(`ratecontrol', `nodelay', `terminate')dnl", "FEATURE(`conncontrol', `nodelay', `terminate')dnl"]);
+    assert.ok(mc.indexOf(added[0]!) < mc.indexOf('MAILER_DEFINITIONS'), 'before the MAILER lines');
+    const built = m4Build(mc);
+    assert.equal(built.status, 0, built.stderr);
+    assert.equal(built.stderr, '');
+    // nodelay: check_relay calls both rulesets first (proto.m4, _CONTROL_IMMEDIATE_).
+    assert.match(built.stdout, /^Scheck_relay\nR\$\*\t\t\$: \$>"RateControl" dummy\nR\$\*\t\t\$: \$>"ConnControl" dummy$/m);
+    assert.match(built.stdout, /\$: 421 Connection rate limit exceeded\./);
+    // Without delay_checks there is nothing to run before: no `nodelay' (m4 would stop with an error).
+    const undelayed = renderSendmailMc(bare.replace(/^FEATURE\(`delay_checks'.*\n/m, ''), want, 'sendmail.mc');
+    assert.match(undelayed, /^FEATURE\(`ratecontrol', `', `terminate'\)dnl$/m);
+    const b2 = m4Build(undelayed);
+    assert.equal(b2.status, 0, b2.stderr);
+    assert.equal(b2.stderr, '');
+    assert.match(b2.stdout, /^SRateControl$/m);
+    assert.match(b2.stdout, /^SConnControl$/m);
+    assert.throws(() => renderSendmailMc(bare.replace(/^FEATURE\(`access_db'.*\n/m, ''), want, 'sendmail.mc'), /needs FEATURE\(`access_db'\)/);
+    // A rate alone asks for ratecontrol alone.
+    const rateOnly = sendmailSettings(await policyFromText('version: 1\nabuse: { clientDefault: { rate: 20 } }\n', 'p.yaml'), LAYOUTS.debian);
+    assert.deepEqual(renderSendmailMc(bare, rateOnly, 'sendmail.mc').split('\n').filter((l) => /control'/.test(l)), ["FEATURE(`ratecontrol', `nodelay', `terminate')dnl"]);
+  });
+
+  it('a tree whose cf lacks the rulesets: apply writes the map and the .mc and says the cf must be rebuilt; with no .mc it says apply cannot add them', async (t) => {
+    if (!needs(t, SENDMAIL, MAKEMAP, M4, DEBIAN_MC, DEBIAN_SUBMIT_MC, DEBIAN_ACCESS)) return;
+    if (!needsRoot(t, 'the stock tree has files of other owners')) return;
+    const bare = debianMc().replace(/^FEATURE\(`(conn|rate)control'.*\n/gm, '');
+    const built = m4Build(bare);
+    assert.equal(built.status, 0, built.stderr);
+    const policy = join(tempDir('mh-clients-'), 'policy.yaml');
+    writeFileSync(policy, CLIENTS);
+    const root = stockTree();
+    writeFileSync(join(root, 'etc/mail/sendmail.mc'), bare);
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), built.stdout);
+    const r = run(['apply', policy, '--root', root, '--no-backup']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /note: \/etc\/mail\/sendmail\.cf lacks FEATURE ratecontrol \(ruleset RateControl\) and conncontrol \(ruleset ConnControl\), which reads the client limits: rebuild it from \/etc\/mail\/sendmail\.mc/);
+    // The .mc apply wrote builds a cf that enforces the map apply wrote.
+    const rebuilt = m4Build(readFileSync(join(root, 'etc/mail/sendmail.mc'), 'utf8'));
+    assert.equal(rebuilt.status, 0, rebuilt.stderr);
+    assert.deepEqual(checkRelay(rebuilt.stdout, root, [['192.168.17.5', 5, 1], ['10.9.9.9', 10, 6]]), ['rate', 'conn']);
+    // The cf before: with delay_checks and no ratecontrol, no check_relay at all reads the limits.
+    assert.doesNotMatch(built.stdout, /^S(RateControl|ConnControl)$/m);
+    const cfOnly = stockTree();
+    rmSync(join(cfOnly, 'etc/mail/sendmail.mc'));
+    writeFileSync(join(cfOnly, 'etc/mail/sendmail.cf'), built.stdout);
+    const r2 = run(['apply', policy, '--root', cfOnly, '--no-backup', '--dry-run']);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.match(r2.stderr, /there is no \/etc\/mail\/sendmail\.mc, and apply does not add rulesets to a cf by editing/);
   });
 });

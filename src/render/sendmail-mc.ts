@@ -247,6 +247,19 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     setCall('TRUST_AUTH_MECH', undefined, call('TRUST_AUTH_MECH', want.authMechanisms));
   }
   if (want.greetPauseMs !== undefined) setCall('FEATURE', 'greet_pause', call('FEATURE', 'greet_pause', String(want.greetPauseMs)));
+  if (want.clientControl) {
+    // cf/README, CONNECTION CONTROL: the FEATUREs read the access map (FEATURE(access_db) earlier in the
+    // file, else m4 stops with an error); `nodelay' runs them at connection time even with delay_checks,
+    // which must come earlier too; `terminate' answers 421, which ends the session.
+    if (!doc.calls.some((c) => c.name === 'FEATURE' && c.args[0]?.text === 'access_db')) refuse(firstMailer?.span.start ?? { line: 1, column: 1 }, "abuse.clients needs FEATURE(`access_db'), whose map FEATURE(`ratecontrol') and FEATURE(`conncontrol') read, and this file has none: add it");
+    const wanted: [boolean, string][] = [[want.clientControl.rate, 'ratecontrol'], [want.clientControl.conn, 'conncontrol']];
+    for (const [on, feature] of wanted) {
+      if (!on) continue;
+      const at = doc.calls.find((c) => c.name === 'FEATURE' && c.args[0]?.text === feature)?.index ?? Infinity;
+      const delayed = doc.calls.some((c) => c.name === 'FEATURE' && c.args[0]?.text === 'delay_checks' && c.index < at);
+      setCall('FEATURE', feature, call('FEATURE', feature, delayed ? 'nodelay' : '', 'terminate'));
+    }
+  }
   if (want.milterFailMode) {
     // The equates are edited where they are written, at their quoting level, as a daemon's fields are.
     for (const c of doc.calls.filter((x) => (x.name === 'INPUT_MAIL_FILTER' || x.name === 'MAIL_FILTER') && x.args[0])) {
