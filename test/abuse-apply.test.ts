@@ -4,6 +4,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sendmailSettings } from '../src/apply/plan.js';
+import { clientLimitCheck } from '../src/apply/verify.js';
+import type { Check } from '../src/apply/verify.js';
+import { clientEntries } from '../src/render/networks.js';
 import { LAYOUTS } from '../src/host/layout.js';
 import { policyFromText } from '../src/policy/validate.js';
 import { renderSendmailCf } from '../src/render/sendmail-cf.js';
@@ -101,16 +104,32 @@ abuse:
 /** A client as check_relay sees it: its address, and the rate and open connections sendmail counted. */
 type Probe = [address: string, rate: number, connections: number];
 
+/** A cf file that reads the tree's access map (the stock Kaccess line pointed under the root). */
+function treeCf(cfText: string, root: string): string {
+  const cf = cfText.replace(/^(Kaccess hash .*) \/etc\/mail\/access$/m, `$1 ${join(root, 'etc/mail/access')}`);
+  assert.notEqual(cf, cfText, 'the cf has the stock Kaccess line');
+  const path = join(tempDir('mh-rate-'), 'test.cf');
+  writeFileSync(path, cf, { mode: 0o644 });
+  return path;
+}
+
+/** apply's verification of the client limits, asked of the real sendmail on a cf reading the tree's map. */
+async function verifyLimits(cfText: string, root: string): Promise<Check> {
+  const path = treeCf(cfText, root);
+  const a = (await policyFromText(CLIENTS, 'p.yaml')).abuse!;
+  return clientLimitCheck(clientEntries(a.clients ?? [], a.clientDefault), (args, input = '') => {
+    const r = spawnSync(SENDMAIL, ['-C', path, ...args], { input, encoding: 'utf8', timeout: 30_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  });
+}
+
 /**
  * What the real sendmail's check_relay answers each client (`-bt`, ${client_addr}, ${client_rate} and
  * ${client_connections} set with .D) on a cf whose access map is the tree's: `rate`, `conn` (the 421 of
  * ratecontrol and conncontrol) or `ok`.
  */
 function checkRelay(cfText: string, root: string, probes: readonly Probe[]): string[] {
-  const cf = cfText.replace(/^(Kaccess hash .*) \/etc\/mail\/access$/m, `$1 ${join(root, 'etc/mail/access')}`);
-  assert.notEqual(cf, cfText, 'the cf has the stock Kaccess line');
-  const path = join(tempDir('mh-rate-'), 'test.cf');
-  writeFileSync(path, cf, { mode: 0o644 });
+  const path = treeCf(cfText, root);
   const input = probes.map(([a, r, c]) => `.D{client_addr}${a}\n.D{client_rate}${r}\n.D{client_connections}${c}\ncheck_relay client.example $| ${a}\n`).join('');
   const bt = spawnSync(SENDMAIL, ['-C', path, '-bt'], { input, encoding: 'utf8', timeout: 30_000 });
   assert.equal(bt.status, 0, bt.stderr);
@@ -151,6 +170,7 @@ describe('abuse.clients (issue 18): ClientRate:/ClientConn: in the access map, F
     const cf = readFileSync(join(root, 'etc/mail/sendmail.cf'), 'utf8');
     spawnSync('/bin/sh', ['-c', '"$1" hash "$2" < "$2"', 'sh', MAKEMAP, join(root, 'etc/mail/access')]);
     assert.deepEqual(checkRelay(cf, root, [['192.168.17.5', 5, 1], ['192.168.17.5', 1, 3]]), ['ok', 'ok'], 'the stock map');
+    assert.equal((await verifyLimits(cf, root)).ok, false, "apply's check on the stock map");
     const r = run(['apply', policy, '--root', root, '--no-backup']);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /^ {2}makemap hash \/etc\/mail\/access < \/etc\/mail\/access/m);
@@ -174,6 +194,9 @@ describe('abuse.clients (issue 18): ClientRate:/ClientConn: in the access map, F
       checkRelay(cf, root, PROBES.map(([p]) => p)).map((a, i) => `${PROBES[i]![0].join(' ')}: ${a}`),
       PROBES.map(([p, want]) => `${p.join(' ')}: ${want}`),
     );
+    const verified = await verifyLimits(cf, root);
+    assert.ok(verified.ok, verified.detail);
+    assert.equal(verified.detail, '35 entries', 'the 16 keys of the /20 twice, the /24 rate in place of one, the IPv6 connections, the two defaults');
     const again = run(['apply', policy, '--root', root, '--no-backup']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^No changes/m);
