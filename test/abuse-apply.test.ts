@@ -262,3 +262,33 @@ describe('abuse.clients (issue 18): ClientRate:/ClientConn: in the access map, F
     assert.match(r2.stderr, /there is no \/etc\/mail\/sendmail\.mc, and apply does not add rulesets to a cf by editing/);
   });
 });
+
+describe('init --from-system (issue 18): abuse and milters from a system', () => {
+  it("Debian's access map gives abuse.clients and clientDefault; apply only moves them into its block, and the limits sendmail reads are the same; a cf whose filters all have F=T gives milters.failMode", async (t) => {
+    if (!needs(t, SENDMAIL, MAKEMAP, M4, DEBIAN_MC, DEBIAN_SUBMIT_MC, DEBIAN_ACCESS)) return;
+    if (!needsRoot(t, 'the stock tree has files of other owners')) return;
+    const root = stockTree();
+    const cfText = readFileSync(join(root, 'etc/mail/sendmail.cf'), 'utf8');
+    const cf = `${cfText}Xa, S=local:/run/a.sock, F=T\nXb, S=inet:8891@127.0.0.1, T=S:1s, F=T\n`;
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), cf);
+    const mc = readFileSync(join(root, 'etc/mail/sendmail.mc'), 'utf8').replace(/^MAILER_DEFINITIONS/m, "INPUT_MAIL_FILTER(`a', `S=local:/run/a.sock, F=T')dnl\nINPUT_MAIL_FILTER(`b', `S=inet:8891@127.0.0.1, T=S:1s, F=T')dnl\nMAILER_DEFINITIONS");
+    writeFileSync(join(root, 'etc/mail/sendmail.mc'), mc);
+    spawnSync('/bin/sh', ['-c', '"$1" hash "$2" < "$2"', 'sh', MAKEMAP, join(root, 'etc/mail/access')]);
+    const limitsBefore = checkRelay(cf, root, PROBES.map(([p]) => p));
+    const file = join(tempDir('mh-init-abuse-'), 'derived.yaml');
+    const r = run(['init', '--from-system', '--root', root, '-o', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const text = readFileSync(file, 'utf8');
+    const derived = await policyFromText(text, file);
+    assert.deepEqual(derived.abuse, { clients: [{ network: '127', rate: 0, connections: 0 }, { network: 'IPv6:::1', rate: 0, connections: 0 }], clientDefault: { rate: 10, connections: 10 } });
+    assert.deepEqual(derived.milters, { failMode: 'tempfail' });
+    assert.match(text.replace(/\n#   /g, ' '), /^# - rewrite \/etc\/mail\/access: .*its ClientRate: and ClientConn: entries move into mailharden's block of client limits; the same limits$/m);
+    const applied = run(['apply', file, '--root', root, '--no-backup']);
+    assert.equal(applied.code, 0, `${applied.stdout}\n${applied.stderr}`);
+    assert.match(applied.stdout, /^ {2}change \/etc\/mail\/access$/m);
+    assert.doesNotMatch(applied.stdout, /^ {2}change \/etc\/mail\/sendmail\.(cf|mc)$/m);
+    assert.equal(readFileSync(join(root, 'etc/mail/sendmail.cf'), 'utf8'), cf);
+    assert.deepEqual(checkRelay(cf, root, PROBES.map(([p]) => p)), limitsBefore, 'the same answers from check_relay');
+    assert.match(run(['apply', file, '--root', root, '--no-backup', '--dry-run']).stdout, /^No changes/m);
+  });
+});
