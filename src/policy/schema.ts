@@ -127,7 +127,7 @@ export const POLICY_SCHEMA = {
       properties: {
         greetPause: { description: 'FEATURE(greet_pause)\'s default: seconds sendmail waits before its greeting; a client that talks first is answered 554 (cf/README). 0 turns the pause off. Access entries GreetPause:<address or name> still set it per client (Debian\'s GreetPause:127 0 for loopback); a bare GreetPause: entry is not read (measured with sendmail 8.17.1.9).', type: 'integer', minimum: 0, maximum: 300 },
         clients: {
-          description: 'Limits per client network, written as access map entries in mailharden\'s block (ClientRate:<key> for rate, ClientConn:<key> for connections; 0 is no limit) with FEATURE(ratecontrol) and FEATURE(conncontrol) in the .mc (cf/README: CONNECTION CONTROL). A more specific network wins where two overlap.',
+          description: 'Limits per client network: each entry has a network (an IPv4 or IPv6 CIDR, or an access map address key such as 10.1 or IPv6:2001:db8), and a rate (connections opened in ConnectionRateWindowSize, 60 seconds by default), connections (held open at once) or both; 0 is no limit, one connection more is refused 421. Written as ClientRate: and ClientConn: entries in mailharden\'s block of the access map, with FEATURE(ratecontrol) and FEATURE(conncontrol) in the .mc (cf/README, CONNECTION CONTROL; a cf without their rulesets is noted, not edited). Where two networks overlap, the more specific one\'s limits win.',
           type: 'array',
           maxItems: 1000,
           items: {
