@@ -5,6 +5,9 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rules } from '../rules/index.js';
 import { lint } from '../src/lint/request.js';
+import { classFiles, classFileWords } from '../src/model/class-files.js';
+import { parseAs } from '../src/parsers/documents.js';
+import { SourceFile } from '../src/core/source.js';
 import { debianCf, DEBIAN_MC, M4, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
 
 /** A tree whose mail directory holds `files` (tree path → text), readable by every user; returns its root. */
@@ -27,7 +30,7 @@ async function found(root: string, id: string): Promise<string[]> {
 /** The tree's cf as the real sendmail must read it: the F line's tree path made the file's real place. */
 function realCf(root: string, cfPath: string, classFile: string): string {
   const text = readFileSync(join(root, cfPath), 'utf8');
-  const moved = text.replace(new RegExp(`^(F[Rt](?:-o)?\\s*)${classFile.replace(/[.]/g, '\\.')}`, 'm'), `$1${join(root, classFile)}`);
+  const moved = text.replace(new RegExp(`^(F(?:[Rt]|\\{[Rt]\\})\\s*(?:-o\\s*)?)${classFile.replace(/[.]/g, '\\.')}`, 'm'), `$1${join(root, classFile)}`);
   assert.notEqual(moved, text, `${cfPath} reads ${classFile}`);
   const path = join(root, `${cfPath}.real`);
   writeFileSync(path, moved, { mode: 0o644 });
@@ -41,6 +44,47 @@ function rcptChecks(cf: string, clientAddr: string, rcpt: string): { basic: stri
   const answer = (set: string) => new RegExp(`^${set} +returns: (.*)$`, 'm').exec(r.stdout)?.[1]?.trim() ?? `(no answer: ${r.stdout.slice(-300)})`;
   return { basic: answer('Basic_check_rcpt'), full: answer('check_rcpt') };
 }
+
+/** The members of a class as `sendmail -C cf -bt` prints them (`$=R`), sorted. */
+function classMembers(cf: string, name: string): string[] {
+  const r = spawnSync(SENDMAIL, ['-C', cf, '-bt'], { input: `$=${name}\n`, encoding: 'utf8', timeout: 30_000 });
+  return r.stdout.split('\n').filter((l) => l !== '' && !/^(ADDRESS TEST MODE|Enter <ruleset>|> ?$)/.test(l)).map((l) => l.replace(/^> /, '')).sort();
+}
+
+describe('class files: the model reads F lines and their files as sendmail does', () => {
+  it('with %[^\\#] every word before "#", with no format the first word of a line; "#" lines skipped, CRLF and blanks too', (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    const text = '# com\n  example.org 192.0.2\t10.1 # more here\ncom#x\r\n\n   \nexample.net\r\n10. net\n#\n';
+    for (const fline of ['FR-o /etc/mail/relay-domains %[^\\#]', 'FR/etc/mail/relay-domains', 'F{R} -o /etc/mail/relay-domains %s']) {
+      const cf = debianCf().replace(/^FR-o \/etc\/mail\/relay-domains %\[\^\\#\]$/m, fline);
+      const root = tree({ '/etc/mail/sendmail.cf': cf, '/etc/mail/relay-domains': text });
+      try {
+        const [file, ...more] = classFiles(parseAs('sendmail-cf', new SourceFile('sendmail.cf', cf))).filter((f) => f.name === 'R');
+        assert.equal(more.length, 0, fline);
+        assert.equal(file!.path, '/etc/mail/relay-domains');
+        const predicted = [...new Set(classFileWords(text, file!.format)!.map((w) => w.word))].sort();
+        assert.deepEqual(classMembers(realCf(root, '/etc/mail/sendmail.cf', '/etc/mail/relay-domains'), 'R'), predicted, fline);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('class w is matched whole: "com" in local-host-names makes user@com local, not user@example.com (so lint does not read it)', (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    const root = tree({ '/etc/mail/sendmail.cf': debianCf(), '/etc/mail/local-host-names': 'com\n' });
+    try {
+      const cf = readFileSync(join(root, '/etc/mail/sendmail.cf'), 'utf8').replace(/^Fw\/etc\/mail\/local-host-names/m, `Fw${join(root, '/etc/mail/local-host-names')}`);
+      writeFileSync(join(root, 'w.cf'), cf);
+      const r = spawnSync(SENDMAIL, ['-C', join(root, 'w.cf'), '-bt'], { input: '3,0 user@example.com\n3,0 user@com\n', encoding: 'utf8', timeout: 30_000 });
+      const parsed = [...r.stdout.matchAll(/^parse +returns: (.*)$/gm)].map((m) => m[1]!);
+      assert.match(parsed[0]!, /^\$# esmtp /, r.stdout);
+      assert.match(parsed[1]!, /^\$# local /, r.stdout);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('MH6017: relay-domains read by the FR line, against sendmail -bt', () => {
   it('"com" relays to every .com domain and "10" for every client in 10/8; lint reports both, and neither a full name nor a /16', async (t) => {
