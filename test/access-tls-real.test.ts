@@ -79,7 +79,7 @@ describe('MH3005/MH3006: TLS requirements against sendmail -bt tls_server and tl
   ]
     .filter((e) => ['tls_srv', 'tls_clt'].includes(e.tag.toLowerCase()))
     .map((e) => e.value)
-    .concat(['YES', 'ENCR:128;', 'ENCR:128,CN:other.example', '"ENCR:128"', 'ENCR:++CN', 'VERIFY+CN++CITag:MyCA', 'PERM+VERIFY', 'TEMP ENCR:128']);
+    .concat(['YES', 'ENCR:128;', 'ENCR:128,CN:other.example', '"ENCR:128"', 'ENCR:++CN', 'VERIFY+CN++CITag:MyCA', 'PERM+VERIFY', 'TEMP ENCR:128', 'PERM + ENCR:128', 'ENCR : 128', 'ENCR:0+CN:h0.example', 'temp+verify:128+cs:x']);
 
   it('the model says of each value what sendmail does: nothing required, the bits it compares, the extensions it checks', (t) => {
     if (!needs(t, SENDMAIL, M4, DEBIAN_MC, MAKEMAP)) return;

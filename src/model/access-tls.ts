@@ -64,7 +64,7 @@ export function tlsRequirement(value: string): TlsRequirement {
   if ((head === 'perm' || head === 'temp') && t[1] === '+' && LEVELS.has(t[2]?.toLowerCase() ?? '')) t = t.slice(2);
   const level = t[0]?.toUpperCase();
   if (level !== 'VERIFY' && level !== 'ENCR') {
-    if (head === 'perm' || head === 'temp') return { kind: 'none', reason: `${t[0]} must be followed by "+" and VERIFY or ENCR, with no blank` };
+    if (head === 'perm' || head === 'temp') return { kind: 'none', reason: `${t[0]} must be followed by "+" and then VERIFY or ENCR` };
     return { kind: 'none', reason: 'it does not start with VERIFY or ENCR' };
   }
   const rest = t.slice(1);
