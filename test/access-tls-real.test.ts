@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rules } from '../rules/index.js';
@@ -8,26 +9,98 @@ import { SourceFile } from '../src/core/source.js';
 import { lintText } from '../src/lint/text.js';
 import { tlsRequirement } from '../src/model/access-tls.js';
 import { parseAccess } from '../src/parsers/access.js';
-import { debianCf, DEBIAN_MC, M4, MAKEMAP, needs, SENDMAIL, tempDir } from './helpers/real.js';
+import { debianCf, DEBIAN_MC, M4, MAKEMAP, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
+
+/** Debian's stock cf whose access map is `source`, built by the real makemap in `dir`. */
+function cfWithAccess(dir: string, source: string): string {
+  const map = join(dir, 'access');
+  writeFileSync(map, source);
+  const made = spawnSync(MAKEMAP, ['hash', map], { input: source, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(made.status, 0, made.stderr);
+  const stock = debianCf();
+  const cf = stock.replace(/^Kaccess hash -T<TMPF> \/etc\/mail\/access$/m, `Kaccess hash -T<TMPF> ${map}`);
+  assert.notEqual(cf, stock, "Debian's cf declares the access map");
+  return cf;
+}
 
 /**
- * Runs `sendmail -C cf -bt` on Debian's stock cf whose access map is `source`, built by the real makemap
- * in a directory of the test's own; returns what each ruleset run in `input` returned, in order.
+ * Runs `sendmail -C cf -bt` on Debian's stock cf whose access map is `source`; returns what each
+ * ruleset run in `input` returned, in order.
  */
 function btWithAccess(source: string, input: string): string[] {
   const dir = tempDir('mh-access-tls-');
   try {
-    const map = join(dir, 'access');
-    writeFileSync(map, source);
-    const made = spawnSync(MAKEMAP, ['hash', map], { input: source, encoding: 'utf8', timeout: 30_000 });
-    assert.equal(made.status, 0, made.stderr);
-    const stock = debianCf();
-    const cf = stock.replace(/^Kaccess hash -T<TMPF> \/etc\/mail\/access$/m, `Kaccess hash -T<TMPF> ${map}`);
-    assert.notEqual(cf, stock, "Debian's cf declares the access map");
-    writeFileSync(join(dir, 'test.cf'), cf);
+    writeFileSync(join(dir, 'test.cf'), cfWithAccess(dir, source));
     const r = spawnSync(SENDMAIL, ['-C', join(dir, 'test.cf'), '-bt'], { input, encoding: 'utf8', timeout: 60_000 });
     return [...r.stdout.matchAll(/^(?:try_tls|tls_server|tls_rcpt) +returns: (.*)$/gm)].map((m) => m[1]!.trim());
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The loopback address the test's SMTP server listens on (not in Debian's class w, so mail to it is not local). */
+const SERVER = '127.0.0.2';
+
+/**
+ * Delivers one message with the real sendmail (Debian's cf, the access map `source`, `-odi`) to an SMTP
+ * server of the test's own on 127.0.0.2 that offers STARTTLS and answers it with 454; returns the
+ * commands sendmail sent it.
+ */
+async function deliverWithAccess(source: string): Promise<string[]> {
+  const dir = tempDir('mh-try-tls-');
+  const commands: string[] = [];
+  const server = createServer((socket) => {
+    let buffer = '';
+    let inData = false;
+    const say = (line: string) => socket.write(`${line}\r\n`);
+    say('220 test.example ESMTP');
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1');
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl).replace(/\r$/, '');
+        buffer = buffer.slice(nl + 1);
+        if (inData) {
+          if (line === '.') {
+            inData = false;
+            say('250 2.0.0 accepted');
+          }
+          continue;
+        }
+        const verb = line.split(' ')[0]!.toUpperCase();
+        commands.push(verb);
+        if (verb === 'EHLO') say('250-test.example\r\n250-STARTTLS\r\n250 8BITMIME');
+        else if (verb === 'STARTTLS') say('454 4.7.0 TLS not available now');
+        else if (verb === 'DATA') {
+          inData = true;
+          say('354 go ahead');
+        } else if (verb === 'QUIT') {
+          say('221 bye');
+          socket.end();
+        } else say('250 ok');
+      }
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, SERVER, () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    mkdirSync(join(dir, 'q'), { mode: 0o700 });
+    const cf = cfWithAccess(dir, source).replace(/^(\t+A=TCP \$h)$/gm, `$1 ${port}`);
+    writeFileSync(join(dir, 'test.cf'), `${cf}\nO QueueDirectory=${join(dir, 'q')}\n`);
+    const child = spawn(SENDMAIL, ['-C', join(dir, 'test.cf'), '-odi', '-f', 'root@localhost', `user@[${SERVER}]`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', (c) => resolve(c));
+      child.stdin.end('Subject: test\n\nhello\n');
+    });
+    clearTimeout(timer);
+    // Measured: with Try_TLS NO sendmail delivers and still exits 65 (the try_tls $#error counts as an error), so the exit code says nothing here.
+    assert.ok(code === 0 || code === 65, `sendmail exited ${code}: ${out}`);
+    return commands;
+  } finally {
+    server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -68,6 +141,15 @@ describe('MH3004: Try_TLS entries against sendmail -bt try_tls', () => {
     }
     // Debian's stock access file has no Try_TLS entry: STARTTLS is tried with every server.
     assert.deepEqual(btWithAccess('Connect:localhost.localdomain\tRELAY\nConnect:localhost\tRELAY\nConnect:127.0.0.1\tRELAY\n', '.D{server_name}mx.example.com\n.D{server_addr}10.1.2.3\ntry_tls x\n'), ['OK']);
+  });
+
+  it('delivering for real: sendmail sends STARTTLS to a server that offers it, and with Try_TLS NO sends the message in clear instead', async (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC, MAKEMAP)) return;
+    if (!needsRoot(t, 'sendmail -C delivers with the privileges it starts with')) return;
+    assert.deepEqual(await deliverWithAccess(`Try_TLS:${SERVER}\tYES\n`), ['EHLO', 'STARTTLS', 'MAIL', 'RCPT', 'DATA', 'QUIT']);
+    const entry = `Try_TLS:${SERVER}\tNO\n`;
+    assert.equal(findings(entry, 'MH3004').length, 1);
+    assert.deepEqual(await deliverWithAccess(entry), ['EHLO', 'MAIL', 'RCPT', 'DATA', 'QUIT']);
   });
 });
 
