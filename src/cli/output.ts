@@ -6,7 +6,7 @@ import type { LintReport } from '../core/report.js';
 import { writeOutputFile } from '../write-file.js';
 import { isUri } from '../formatters/location.js';
 
-export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github'] as const;
+export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github', 'junit'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 /** `-f FORMAT` or `-f FORMAT=FILE`. */
@@ -56,7 +56,7 @@ export function repoRelative(report: LintReport, cwd: string): LintReport {
     const rel = relative(base, resolve(cwd, file));
     return rel.startsWith('..') || isAbsolute(rel) ? file : rel.split(sep).join('/');
   };
-  return { ...report, findings: report.findings.map((f) => ({ ...f, file: fix(f.file) })) };
+  return { ...report, findings: report.findings.map((f) => ({ ...f, file: fix(f.file) })), ...(report.checked ? { checked: report.checked.map((c) => ({ ...c, file: fix(c.file) })) } : {}) };
 }
 
 /** Renders the report in each requested format, to stdout or to its file; writes the GitHub step summary when asked. */
@@ -76,6 +76,9 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
         break;
       case 'sarif':
         text = (await import('../formatters/sarif.js')).formatSarif(repoRelative(report, process.cwd()));
+        break;
+      case 'junit':
+        text = (await import('../formatters/junit.js')).formatJunit(repoRelative(report, process.cwd()));
         break;
       case 'github': {
         const gh = await import('../formatters/github.js');

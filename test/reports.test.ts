@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT, run } from './helpers/cli.js';
+import { needs, tempDir } from './helpers/real.js';
+
+/**
+ * The reports for auditors and compliance tools (issue 21), each read by its real consumer: the JUnit
+ * XML by xmllint against the schema of what GitLab's and Jenkins' parsers read (test/schemas/junit.xsd).
+ */
+
+const XMLLINT = '/usr/bin/xmllint';
+const JUNIT_XSD = join(ROOT, 'test', 'schemas', 'junit.xsd');
+
+/** Config text and a file name an attacker controls: markup, a CDATA end, quotes, ESC, a bidi override, a NUL-free C0 set, U+FFFF. */
+const HOSTILE_NAME = 'evil<&"]]>\x1b[31m\u202e.aliases';
+const HOSTILE_ALIASES = [
+  '# aliases of a hostile host ]]> <script>alert(1)</script> & "x"',
+  'postmaster: root',
+  'decode: "|/usr/bin/uudecode"',
+  'mal\x01ory\x1b[2J\u202e]]><b>: "|/usr/bin/uudecode ]]><!--&\uffff"',
+  '# mailharden-disable-next-line MH2001 -- ticket <OPS-1> & "]]>"',
+  'uudecode: "|/usr/bin/uudecode"',
+  '',
+].join('\n');
+
+/** A copy of the sample config repository (two hosts), with the hostile aliases file in it. */
+function hostileRepo(): string {
+  const repo = join(tempDir(), 'repo');
+  cpSync(join(ROOT, 'fixtures', 'ci-repo'), repo, { recursive: true });
+  mkdirSync(join(repo, '.git'));
+  mkdirSync(join(repo, 'hostile'));
+  writeFileSync(join(repo, 'hostile', HOSTILE_NAME), HOSTILE_ALIASES);
+  return repo;
+}
+
+interface JsonFinding { ruleId: string; file: string; line: number; suppressed: boolean; suppression?: { kind: string } }
+
+const xpath = (file: string, expr: string): string => {
+  const r = spawnSync(XMLLINT, ['--xpath', expr, file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+};
+
+describe('-f junit', () => {
+  it('is valid against the schema of what GitLab and Jenkins read: a test case per rule and file, a failure per finding, suppressed ones skipped', (t) => {
+    if (!needs(t, XMLLINT)) return;
+    const repo = hostileRepo();
+    const files = ['hosts/mx1/etc/aliases', `hostile/${HOSTILE_NAME}`];
+    const r = run(['lint', '-f', 'junit=report.xml', '-f', 'json=report.json', '--fail-on', 'none', '--type', 'aliases', ...files], { cwd: repo });
+    assert.equal(r.code, 0, r.stderr);
+    const xml = join(repo, 'report.xml');
+    const v = spawnSync(XMLLINT, ['--noout', '--schema', JUNIT_XSD, xml], { encoding: 'utf8' });
+    assert.equal(v.status, 0, `xmllint: ${v.stderr}`);
+    const findings = (JSON.parse(readFileSync(join(repo, 'report.json'), 'utf8')) as { findings: JsonFinding[] }).findings;
+    const open = findings.filter((f) => !f.suppressed);
+    assert.ok(open.length >= 5 && findings.some((f) => f.suppressed), 'the run has findings and a suppressed one');
+    assert.equal(Number(xpath(xml, 'count(//testcase[failure])')), open.length, 'one failing test case a finding');
+    assert.equal(Number(xpath(xml, 'count(//testcase[skipped])')), findings.length - open.length, 'suppressed findings are skipped test cases');
+    assert.equal(Number(xpath(xml, 'string(/testsuites/@failures)')), open.length);
+    assert.equal(Number(xpath(xml, 'count(/testsuites/testsuite)')), 2, 'one suite a file');
+    assert.equal(Number(xpath(xml, 'string(/testsuites/@tests)')), Number(xpath(xml, 'count(//testcase)')));
+    // Every aliases rule has a test case on every file: passing where it found nothing.
+    const aliasRules = (JSON.parse(run(['rules', '--format', 'json']).stdout) as { id: string; kinds: string[] }[]).filter((m) => m.kinds.includes('aliases')).map((m) => m.id);
+    for (const [k, file] of files.entries()) {
+      for (const id of aliasRules) {
+        const n = Number(xpath(xml, `count(//testsuite[${k + 1}]/testcase[@classname="mailharden.${id}"])`));
+        const expected = Math.max(1, findings.filter((f) => f.file === file && f.ruleId === id).length);
+        assert.equal(n, expected, `${file} ${id}`);
+      }
+    }
+    // The finding and the file GitLab links it to.
+    const decode = open.find((f) => f.file === 'hosts/mx1/etc/aliases' && f.ruleId === 'MH2001')!;
+    assert.equal(xpath(xml, `string(//testcase[@classname="mailharden.MH2001" and @file="hosts/mx1/etc/aliases"]/failure/@type)`), 'high');
+    assert.match(xpath(xml, `string(//testcase[@classname="mailharden.MH2001" and @file="hosts/mx1/etc/aliases"]/@name)`), new RegExp(`^MH2001 decode-alias \\(line ${decode.line}, `));
+    // Hostile text: well-formed (the schema check parsed it), nothing raw that a terminal or viewer acts on,
+    // and what the parser reads back is the escaped form.
+    const text = readFileSync(xml, 'utf8');
+    assert.doesNotMatch(text, /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202e\uffff]/u);
+    assert.ok(!text.includes('<script>') && !text.includes('<b>'));
+    const name = xpath(xml, 'string(//testsuite[2]/@name)');
+    assert.equal(name, 'hostile/evil<&"]]>\\x1b[31m\\u202e.aliases');
+    assert.match(xpath(xml, `string(//testsuite[2]/testcase[skipped]/skipped/@message)`), /^suppressed: ticket <OPS-1> & "]]>"$/);
+    assert.match(xpath(xml, 'string(//testsuite[2]/testcase[failure][2]/failure)'), /mal\\x01ory\\x1b\[2J\\u202e\]\]><b>/);
+  });
+
+  it('the schema rejects what the parsers would misread (so the test above can fail)', (t) => {
+    if (!needs(t, XMLLINT)) return;
+    const dir = tempDir();
+    const bad = {
+      'two results in one test case': '<testsuites tests="1" failures="2" errors="0" skipped="0"><testsuite name="a" tests="1" failures="2" errors="0" skipped="0"><testcase name="x" classname="c" file="a"><failure message="m"/><failure message="n"/></testcase></testsuite></testsuites>',
+      'a test case without its file': '<testsuites tests="1" failures="0" errors="0" skipped="0"><testsuite name="a" tests="1" failures="0" errors="0" skipped="0"><testcase name="x" classname="c"/></testsuite></testsuites>',
+      'a suite without counts': '<testsuites tests="1" failures="0" errors="0" skipped="0"><testsuite name="a"><testcase name="x" classname="c" file="a"/></testsuite></testsuites>',
+    };
+    for (const [what, xml] of Object.entries(bad)) {
+      const p = join(dir, 'bad.xml');
+      writeFileSync(p, xml);
+      assert.notEqual(spawnSync(XMLLINT, ['--noout', '--schema', JUNIT_XSD, p]).status, 0, what);
+    }
+  });
+});
