@@ -6,7 +6,7 @@ import type { LintReport } from '../core/report.js';
 import { writeOutputFile } from '../write-file.js';
 import { isUri } from '../formatters/location.js';
 
-export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github', 'junit'] as const;
+export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github', 'junit', 'codeclimate'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 /** `-f FORMAT` or `-f FORMAT=FILE`. */
@@ -79,6 +79,9 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
         break;
       case 'junit':
         text = (await import('../formatters/junit.js')).formatJunit(repoRelative(report, process.cwd()));
+        break;
+      case 'codeclimate':
+        text = (await import('../formatters/codeclimate.js')).formatCodeclimate(repoRelative(report, process.cwd()));
         break;
       case 'github': {
         const gh = await import('../formatters/github.js');
