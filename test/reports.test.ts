@@ -101,3 +101,70 @@ describe('-f junit', () => {
     }
   });
 });
+
+const OSCAP = '/usr/bin/oscap';
+
+/** `oscap xccdf validate`: its exit status and what it said (warnings are allowed, errors are not). */
+function oscapValidate(file: string): { status: number | null; output: string } {
+  const r = spawnSync(OSCAP, ['xccdf', 'validate', file], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+describe('XCCDF 1.2', () => {
+  it('`rules --format xccdf` is a benchmark of every rule that oscap validates, references as idents and references', (t) => {
+    if (!needs(t, OSCAP, XMLLINT)) return;
+    const dir = tempDir();
+    const file = join(dir, 'benchmark.xml');
+    const r = run(['rules', '--format', 'xccdf']);
+    assert.equal(r.code, 0, r.stderr);
+    writeFileSync(file, r.stdout);
+    const v = oscapValidate(file);
+    assert.equal(v.status, 0, v.output);
+    assert.doesNotMatch(v.output, /error/i);
+    const metas = JSON.parse(run(['rules', '--format', 'json']).stdout) as { id: string; references: string[] }[];
+    assert.equal(Number(xpath(file, 'count(/*[local-name()="Benchmark"]/*[local-name()="Rule"])')), metas.length);
+    const rule = (id: string, what: string): string => xpath(file, `/*[local-name()="Benchmark"]/*[local-name()="Rule"][@id="xccdf_io.github.mailharden_rule_${id}"]/${what}`);
+    assert.match(rule('MH1001', '*[local-name()="ident"]'), /system="https:\/\/public\.cyber\.mil\/stigs\/">GEN004660</);
+    assert.match(rule('MH1001', '@severity'), /^severity="(low|info|medium|high)"$/);
+    const cis = metas.find((m) => m.references.some((x) => x.startsWith('CIS:')))!;
+    assert.match(rule(cis.id, '*[local-name()="reference"]'), /CIS:/);
+  });
+
+  it('`lint -f xccdf` is a benchmark with the run\'s TestResult: oscap validates it and renders its report with the counts', (t) => {
+    if (!needs(t, OSCAP, XMLLINT)) return;
+    const repo = hostileRepo();
+    const r = run(['lint', '-f', 'xccdf=results.xml', '-f', 'json=report.json', '--fail-on', 'none', 'hosts/mx1/etc/aliases', 'hosts/mx1/etc/mail/sendmail.cf', `hostile/${HOSTILE_NAME}`], { cwd: repo });
+    assert.equal(r.code, 0, r.stderr);
+    const file = join(repo, 'results.xml');
+    const v = oscapValidate(file);
+    assert.equal(v.status, 0, v.output);
+    assert.doesNotMatch(v.output, /error/i);
+    const findings = (JSON.parse(readFileSync(join(repo, 'report.json'), 'utf8')) as { findings: JsonFinding[] }).findings;
+    const failing = new Set(findings.filter((f) => !f.suppressed).map((f) => f.ruleId));
+    const results = (kind: string): string[] => xpath(file, `//*[local-name()="rule-result"][*[local-name()="result"]="${kind}"]/@idref`).split(/\s+/).filter(Boolean).map((a) => a.replace(/^idref="xccdf_io\.github\.mailharden_rule_(.*)"$/, '$1')).sort();
+    assert.deepEqual(results('fail'), [...failing].sort());
+    // MH2001 found decode on mx1 and the hostile file's one more is suppressed: it fails all the same.
+    assert.ok(failing.has('MH2001'));
+    const passed = results('pass');
+    assert.ok(passed.includes('MH2006'), 'an aliases rule with no finding passed');
+    assert.ok(results('notapplicable').includes('MH4001'), 'a qmail rule: no qmail file was checked');
+    assert.equal(xpath(file, 'string(//*[local-name()="TestResult"]/*[local-name()="target"])'), `hosts/mx1/etc/aliases hosts/mx1/etc/mail/sendmail.cf hostile/${HOSTILE_NAME}`.replace('\x1b', '\\x1b').replace('\u202e', '\\u202e'));
+    // oscap's own report of the results: made without an error, with the rules and the counts.
+    const report = spawnSync(OSCAP, ['xccdf', 'generate', 'report', file], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+    assert.equal(report.status, 0, report.stderr);
+    assert.equal(report.stderr, '');
+    assert.match(report.stdout, new RegExp(`>${passed.length} passed<|\\b${passed.length} passed\\b`));
+    assert.match(report.stdout, new RegExp(`\\b${failing.size} failed\\b`));
+    assert.ok(report.stdout.includes('xccdf_io.github.mailharden_rule_MH2001'));
+    assert.ok(!report.stdout.includes('<b>:'), 'the hostile alias name is text in the rendered report');
+  });
+
+  it('oscap rejects a result it cannot take (so the tests above can fail)', (t) => {
+    if (!needs(t, OSCAP)) return;
+    const repo = hostileRepo();
+    run(['lint', '-f', 'xccdf=results.xml', '--fail-on', 'none', 'hosts/mx1/etc/aliases'], { cwd: repo });
+    const file = join(repo, 'results.xml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('<result>fail</result>', '<result>failed</result>'));
+    assert.notEqual(oscapValidate(file).status, 0);
+  });
+});

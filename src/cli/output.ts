@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { EXIT } from '../core/exit.js';
@@ -6,7 +7,7 @@ import type { LintReport } from '../core/report.js';
 import { writeOutputFile } from '../write-file.js';
 import { isUri } from '../formatters/location.js';
 
-export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github', 'junit', 'codeclimate'] as const;
+export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github', 'junit', 'codeclimate', 'xccdf'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 /** `-f FORMAT` or `-f FORMAT=FILE`. */
@@ -83,6 +84,12 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
       case 'codeclimate':
         text = (await import('../formatters/codeclimate.js')).formatCodeclimate(repoRelative(report, process.cwd()));
         break;
+      case 'xccdf': {
+        const { formatXccdf } = await import('../formatters/xccdf.js');
+        const target = report.target ?? hostname();
+        text = formatXccdf(report.rules, report.tool.version, { report, run: { target, endTime: new Date().toISOString() } });
+        break;
+      }
       case 'github': {
         const gh = await import('../formatters/github.js');
         text = gh.formatGithub(repoRelative(report, process.cwd()));

@@ -19,6 +19,8 @@ export interface LintReport {
    * that list passed checks (junit, xccdf, html) need it; absent, only what failed can be told.
    */
   checked?: readonly CheckedFile[];
+  /** What the run checked, for the reports that name it (xccdf, html): the paths, the tree, the server. */
+  target?: string;
 }
 
 /** A file (or a `--root` tree) that was checked, and the rules that judged it. */
