@@ -168,3 +168,87 @@ describe('XCCDF 1.2', () => {
     assert.notEqual(oscapValidate(file).status, 0);
   });
 });
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** The DOM of a page after its scripts ran, as headless Chromium dumps it. */
+function dumpDom(url: string): string {
+  const r = spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', url], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+/** The findings shown (not hidden) in a dumped DOM, by their data attributes. */
+function shownFindings(dom: string): { severity: string; rule: string; suppressed: string }[] {
+  return [...dom.matchAll(/<article class="finding[^"]*" data-severity="([a-z]+)" data-rule="([A-Z0-9]+)" data-suppressed="(true|false)"( hidden(="")?)?>/g)].filter((m) => !m[4]).map((m) => ({ severity: m[1]!, rule: m[2]!, suppressed: m[3]! }));
+}
+
+describe('-f html', () => {
+  /** The sample repository with a third host whose name and aliases are hostile. */
+  function fleet(): { repo: string; findings: (JsonFinding & { severity: string })[]; html: string } {
+    const repo = hostileRepo();
+    const evil = join(repo, 'hosts', 'mx3<b>"\'&\x1b[31m\u202e', 'etc');
+    mkdirSync(evil, { recursive: true });
+    writeFileSync(join(evil, 'aliases'), HOSTILE_ALIASES);
+    const r = run(['lint', '-f', 'html=report.html', '-f', 'json=report.json', '--fail-on', 'none', 'hosts'], { cwd: repo });
+    assert.equal(r.code, 0, r.stderr);
+    const findings = (JSON.parse(readFileSync(join(repo, 'report.json'), 'utf8')) as { findings: (JsonFinding & { severity: string })[] }).findings;
+    return { repo, findings, html: join(repo, 'report.html') };
+  }
+
+  it('renders a fleet in headless Chromium: the counts in the DOM after its script ran, the filters, the hosts', (t) => {
+    if (!needs(t, CHROMIUM)) return;
+    const { findings, html } = fleet();
+    const open = findings.filter((f) => !f.suppressed);
+    assert.ok(open.length > 10 && findings.some((f) => f.suppressed));
+    const url = `file://${html}`;
+    const dom = dumpDom(url);
+    assert.match(dom, /<body data-ready="true">/, 'the inline script ran (its hash is in the Content-Security-Policy)');
+    assert.match(dom, new RegExp(`<strong id="shown">${open.length}</strong> of ${findings.length}<`));
+    assert.equal(shownFindings(dom).length, open.length, 'suppressed findings are hidden until asked for');
+    // One section a host; each says how many of its findings it shows.
+    const hosts = [...dom.matchAll(/<section class="host" id="[^"]+" data-host="([^"]+)">\s*<h2>[^<]*<small>\(<span class="shown">(\d+)<\/span>/g)];
+    assert.equal(hosts.length, 3);
+    assert.deepEqual(hosts.map((h) => Number(h[2])).reduce((a, b) => a + b, 0), open.length);
+    assert.equal(Number(hosts.find((h) => h[1] === 'hosts/mx1')![2]), open.filter((f) => f.file.startsWith('hosts/mx1/')).length);
+    // The summary by severity.
+    for (const sev of ['critical', 'high', 'medium', 'low', 'info']) {
+      assert.match(dom, new RegExp(`<tr class="sev-${sev}" data-severity="${sev}"><td><span class="badge">${sev}</span></td><td class="n">${open.filter((f) => f.severity === sev).length}</td>`));
+    }
+    // Filters from the address: severities; then a rule with the suppressed findings shown.
+    const high = shownFindings(dumpDom(`${url}#severity=high,critical`));
+    assert.equal(high.length, open.filter((f) => f.severity === 'high' || f.severity === 'critical').length);
+    assert.ok(high.length > 0 && high.every((f) => f.severity === 'high' || f.severity === 'critical'));
+    const decode = shownFindings(dumpDom(`${url}#rule=MH2001&suppressed=1`));
+    assert.equal(decode.length, findings.filter((f) => f.ruleId === 'MH2001').length);
+    assert.ok(decode.some((f) => f.suppressed === 'true'));
+  });
+
+  it('is one offline file: no script, style, font or image from anywhere, a strict CSP, hostile text inert', (t) => {
+    if (!needs(t, CHROMIUM)) return;
+    const { html } = fleet();
+    const text = readFileSync(html, 'utf8');
+    assert.match(text, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; script-src 'sha256-[A-Za-z0-9+/=]+';/);
+    assert.doesNotMatch(text, /<link\b|\bsrc=|url\(|@import/i);
+    assert.equal(text.match(/<script\b/g)?.length, 1);
+    assert.doesNotMatch(text, /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202e]/u);
+    assert.ok(text.includes('mal\\x01ory\\x1b[2J\\u202e]]&gt;&lt;b&gt;'), 'the hostile alias is shown escaped');
+    assert.ok(text.includes('hosts/mx3&lt;b&gt;&quot;&#39;&amp;\\x1b[31m\\u202e'), 'the hostile host name is shown escaped');
+    // In the browser: no element came from the config text.
+    const dom = dumpDom(`file://${html}`);
+    assert.doesNotMatch(dom, /<b>|<script>alert/);
+    assert.equal(dom.match(/<script\b/g)?.length, 1);
+  });
+
+  it('takes a screenshot in headless Chromium (the one in docs/report.png is made so)', (t) => {
+    if (!needs(t, CHROMIUM)) return;
+    const { html, repo } = fleet();
+    const png = join(repo, 'report.png');
+    const r = spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1280,1400', `--screenshot=${png}`, `file://${html}`], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const image = readFileSync(png);
+    assert.deepEqual([...image.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+    assert.equal(image.readUInt32BE(16), 1280);
+    assert.ok(image.length > 20_000, 'not a blank page');
+  });
+});

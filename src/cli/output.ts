@@ -7,7 +7,7 @@ import type { LintReport } from '../core/report.js';
 import { writeOutputFile } from '../write-file.js';
 import { isUri } from '../formatters/location.js';
 
-export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github', 'junit', 'codeclimate', 'xccdf'] as const;
+export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github', 'junit', 'codeclimate', 'xccdf', 'html'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 /** `-f FORMAT` or `-f FORMAT=FILE`. */
@@ -90,6 +90,9 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
         text = formatXccdf(report.rules, report.tool.version, { report, run: { target, endTime: new Date().toISOString() } });
         break;
       }
+      case 'html':
+        text = (await import('../formatters/html.js')).formatHtml(repoRelative(report, process.cwd()), { generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
+        break;
       case 'github': {
         const gh = await import('../formatters/github.js');
         text = gh.formatGithub(repoRelative(report, process.cwd()));
