@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT, run } from './helpers/cli.js';
 import { needs, tempDir } from './helpers/real.js';
+import { STIG_ITEMS } from '../src/core/stig.js';
 
 /**
  * The reports for auditors and compliance tools (issue 21), each read by its real consumer: the JUnit
@@ -126,6 +127,14 @@ describe('XCCDF 1.2', () => {
     const rule = (id: string, what: string): string => xpath(file, `/*[local-name()="Benchmark"]/*[local-name()="Rule"][@id="xccdf_io.github.mailharden_rule_${id}"]/${what}`);
     assert.match(rule('MH1001', '*[local-name()="ident"]'), /system="https:\/\/public\.cyber\.mil\/stigs\/">GEN004660</);
     assert.match(rule('MH1001', '@severity'), /^severity="(low|info|medium|high)"$/);
+    // The STIG item's checklist ids (DISA's RHEL 5 STIG V1R18 and CCI list; src/core/stig.ts).
+    const idents = rule('MH1001', '*[local-name()="ident"]');
+    assert.match(idents, /system="https:\/\/public\.cyber\.mil\/stigs\/">V-4692</);
+    assert.match(idents, /system="https:\/\/public\.cyber\.mil\/stigs\/">SV-37510r1_rule</);
+    assert.match(idents, /system="http:\/\/iase\.disa\.mil\/cci">CCI-000366</);
+    assert.match(rule('MH1001', '*[local-name()="reference"]'), />NIST-800-53r4:CM-6 b</);
+    // Every STIG item a rule names has its ids: a new one needs them from DISA's publications first.
+    for (const m of metas) for (const ref of m.references.filter((x) => x.startsWith('DISA-STIG:GEN'))) assert.ok(STIG_ITEMS[ref.slice('DISA-STIG:'.length)], `${m.id} ${ref}`);
     const cis = metas.find((m) => m.references.some((x) => x.startsWith('CIS:')))!;
     assert.match(rule(cis.id, '*[local-name()="reference"]'), /CIS:/);
   });

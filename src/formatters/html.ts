@@ -3,6 +3,7 @@ import { byCodeUnit } from '../core/compare.js';
 import { docUrl, summarize, type LintReport } from '../core/report.js';
 import { SEVERITIES, type Finding, type Severity } from '../core/types.js';
 import { visibleControls } from '../core/visible.js';
+import { withStigIds } from '../core/stig.js';
 import { isUri, locationText } from './location.js';
 
 /** Options of the HTML report: when it was made (the formatter reads no clock). */
@@ -193,7 +194,8 @@ function findingHtml(f: Finding): string[] {
   if (snip) out.push(snip);
   for (const r of f.related ?? []) out.push(`<p class="related">also: <span class="where">${htmlText(`${r.file}:${r.line}:${r.column}`)}</span> (${htmlText(r.message)})</p>`);
   out.push(`<p class="fix"><strong>Fix:</strong> ${htmlText(f.fix)}</p>`);
-  if (f.references.length) out.push(`<p class="refs">References: ${f.references.map((r) => `<span class="ref">${htmlText(r)}</span>`).join(', ')}</p>`);
+  const refs = withStigIds(f.references);
+  if (refs.length) out.push(`<p class="refs">References: ${refs.map((r) => `<span class="ref">${htmlText(r)}</span>`).join(', ')}</p>`);
   if (f.suppressed) {
     const kind = f.suppression?.kind === 'baseline' ? 'Baselined' : 'Suppressed';
     out.push(`<p class="suppression"><strong>${kind}:</strong> ${htmlText(f.suppression?.reason ?? '')}${f.suppression?.source ? ` <span class="where">(${htmlText(f.suppression.source)})</span>` : ''}</p>`);

@@ -1,6 +1,7 @@
 import { docUrl, HOMEPAGE, type LintReport } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
 import type { Finding, Severity } from '../core/types.js';
+import { withStigIds } from '../core/stig.js';
 import { locationText } from './location.js';
 import { xmlAttrs, xmlText } from './xml.js';
 
@@ -23,7 +24,10 @@ export const ruleIdOf = (id: string): string => `xccdf_${NS}_rule_${id}`;
 const IDENT_SYSTEMS: Record<string, string> = {
   CVE: 'http://cve.mitre.org',
   CWE: 'http://cwe.mitre.org',
-  CCI: 'http://cyber.mil/cci',
+  // DISA's own system for CCIs, as its STIG benchmarks write them.
+  CCI: 'http://iase.disa.mil/cci',
+  'DISA-STIG-V': 'https://public.cyber.mil/stigs/',
+  'DISA-STIG-SV': 'https://public.cyber.mil/stigs/',
   'DISA-STIG': 'https://public.cyber.mil/stigs/',
   'RHEL-06-STIG': 'https://public.cyber.mil/stigs/',
   'RHEL-08-STIG': 'https://public.cyber.mil/stigs/',
@@ -48,7 +52,8 @@ export interface XccdfRun {
 
 /**
  * An XCCDF 1.2 Benchmark of every rule: a `Rule` a rule (title, description, severity, the fix as
- * `fixtext`, references as `ident` and `reference`), as `mailharden rules --format xccdf` prints it,
+ * `fixtext`, references as `ident` and `reference`, a STIG item with its V- and SV- ids and CCIs as
+ * idents and its NIST SP 800-53 controls as references: core/stig.ts), as `mailharden rules --format xccdf` prints it,
  * and with a run's `TestResult` (`lint -f xccdf`): for each rule `fail` (an open finding, each one a
  * `message`), `informational` (only suppressed or baselined findings), `pass` (it judged a file and
  * found nothing), `notselected` (switched off for the files of its kind), `notapplicable` (no file
@@ -72,7 +77,7 @@ export function formatXccdf(rules: readonly RuleMeta[], version: string, result?
 }
 
 function ruleXml(m: RuleMeta): string[] {
-  const refs = m.references.map(splitRef);
+  const refs = withStigIds(m.references).map(splitRef);
   const idents = refs.filter((r) => IDENT_SYSTEMS[r.source]);
   const others = refs.filter((r) => !IDENT_SYSTEMS[r.source]);
   return [
