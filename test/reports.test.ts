@@ -87,6 +87,22 @@ describe('-f junit', () => {
     assert.match(xpath(xml, 'string(//testsuite[2]/testcase[failure][2]/failure)'), /mal\\x01ory\\x1b\[2J\\u202e\]\]><b>/);
   });
 
+  it('--root: a suite for the tree\'s host rules, which pass there only when they found nothing anywhere', (t) => {
+    if (!needs(t, XMLLINT)) return;
+    const dir = tempDir();
+    const xml = join(dir, 'root.xml');
+    const r = run(['lint', '--root', 'examples', '-f', `junit=${xml}`, '-f', `json=${join(dir, 'root.json')}`, '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(spawnSync(XMLLINT, ['--noout', '--schema', JUNIT_XSD, xml]).status, 0);
+    const host = (JSON.parse(readFileSync(join(dir, 'root.json'), 'utf8')) as { findings: JsonFinding[] }).findings.filter((f) => f.ruleId.startsWith('MH6'));
+    assert.ok(host.length > 0, 'examples/ has host findings');
+    assert.ok(Number(xpath(xml, 'count(//testsuite[@name="examples"]/testcase)')) > 10, 'the tree\'s suite lists the host rules that passed');
+    for (const f of host) {
+      assert.equal(Number(xpath(xml, `count(//testsuite[@name="examples"]/testcase[@classname="mailharden.${f.ruleId}"])`)), 0, `${f.ruleId} found something: it passes nowhere`);
+      assert.ok(Number(xpath(xml, `count(//testsuite[@name="${f.file}"]/testcase[@classname="mailharden.${f.ruleId}"][failure])`)) >= 1);
+    }
+  });
+
   it('the schema rejects what the parsers would misread (so the test above can fail)', (t) => {
     if (!needs(t, XMLLINT)) return;
     const dir = tempDir();
