@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { ROOT, run } from './helpers/cli.js';
 import { needs, tempDir } from './helpers/real.js';
 import { STIG_ITEMS } from '../src/core/stig.js';
+import { hostOf } from '../src/formatters/html.js';
 
 /**
  * The reports for auditors and compliance tools (issue 21), each read by its real consumer: the JUnit
@@ -263,6 +264,16 @@ describe('-f html', () => {
     const dom = dumpDom(`file://${html}`);
     assert.doesNotMatch(dom, /<b>|<script>alert/);
     assert.equal(dom.match(/<script\b/g)?.length, 1);
+  });
+
+  it('tells hosts apart in a repository laid out as hosts/NAME/etc/…, the system itself, files and servers', () => {
+    assert.equal(hostOf('hosts/mx1/etc/aliases'), 'hosts/mx1');
+    assert.equal(hostOf('fleet/eu/mx2/var/qmail/control/rcpthosts'), 'fleet/eu/mx2');
+    assert.equal(hostOf('/etc/mail/sendmail.cf'), '/');
+    assert.equal(hostOf('etc/aliases'), '.');
+    assert.equal(hostOf('configs/sendmail.cf'), 'configs');
+    assert.equal(hostOf('sendmail.cf'), '.');
+    assert.equal(hostOf('smtp://mx.example.org:25'), 'smtp://mx.example.org:25');
   });
 
   it('takes a screenshot in headless Chromium (the one in docs/report.png is made so)', (t) => {

@@ -28,8 +28,9 @@ export function hostOf(file: string): string {
   if (isUri(file)) return file;
   const parts = file.split('/');
   const at = parts.findIndex((p, i) => i < parts.length - 1 && ['etc', 'var', 'service', 'usr'].includes(p));
-  if (at > 0) return parts.slice(0, at).join('/');
-  if (at === 0) return '/';
+  // A path of the system itself (`/etc/aliases`) is the host `/`; one relative to a host's tree (`etc/aliases`), `.`.
+  if (at === 0) return '.';
+  if (at > 0) return parts.slice(0, at).join('/') || '/';
   return parts.length > 1 ? parts.slice(0, -1).join('/') || '/' : '.';
 }
 

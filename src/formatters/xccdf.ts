@@ -110,7 +110,11 @@ function outcome(m: RuleMeta, findings: readonly Finding[], report: LintReport):
 
 function testResult(rules: readonly RuleMeta[], version: string, report: LintReport, run: XccdfRun): string[] {
   const byRule = new Map<string, Finding[]>();
-  for (const f of report.findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+  for (const f of report.findings) {
+    const list = byRule.get(f.ruleId);
+    if (list) list.push(f);
+    else byRule.set(f.ruleId, [f]);
+  }
   const out = [
     `  <TestResult${xmlAttrs({ id: `xccdf_${NS}_testresult_lint`, 'end-time': run.endTime, 'test-system': `cpe:/a:mailharden:mailharden:${version}`, version })}>`,
     `    <title>${xmlText(`mailharden lint of ${run.target}`)}</title>`,
