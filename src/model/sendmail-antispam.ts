@@ -1,0 +1,132 @@
+import { cached } from '../core/cache.js';
+import type { Span } from '../core/types.js';
+import type { SendmailCfDoc, SendmailMcDoc } from '../parsers/documents.js';
+import type { Feature } from './sendmail.js';
+
+/**
+ * What the anti-spam FEATUREs of a sendmail configuration do: read from a .mc's FEATURE calls as
+ * cf/feature/*.m4 and proto.m4 (8.17) turn them into rules, or from the rulesets m4 wrote into a .cf.
+ *
+ * - ratecontrol/conncontrol: rulesets RateControl/ConnControl, called from check_relay (at connection)
+ *   or, under FEATURE(`delay_checks') without `nodelay', from Basic_check_relay, which delay_checks
+ *   calls from check_rcpt (at each RCPT). Their reply is 452, or 421 with `terminate'. Both need
+ *   FEATURE(`access_db') earlier in the .mc, or m4 prints an error and writes neither ruleset.
+ * - block_bad_helo: rules in check_rcpt. Without delay_checks, check_rcpt returns for a local
+ *   recipient before reaching them (measured with sendmail 8.17.1.9 -bt: RELAY for any HELO name).
+ * - dnsbl/enhdnsbl: a lookup `$(dnsbl $4.$3.$2.$1.ZONE. $: OK $)` in Basic_check_relay.
+ */
+export type ControlFeature = 'ratecontrol' | 'conncontrol';
+
+export interface ConnectionControl {
+  feature: ControlFeature;
+  /** False when m4 wrote no ruleset for it (no FEATURE(`access_db') before it). */
+  written: boolean;
+  /** Checked when the client connects (check_relay); false: only at each RCPT command. */
+  atConnect: boolean;
+  /** The reply ends the session (421, `terminate'); false: 452, the session goes on. */
+  terminates: boolean;
+  span: Span;
+}
+
+export interface BadHelo {
+  /** FEATURE(`delay_checks') is in force, which block_bad_helo needs. */
+  delayChecks: boolean;
+  span: Span;
+}
+
+export interface DnsblLookup {
+  /** `dnsbl`, `enhdnsbl`, or the name of the map a .cf looks the address up in. */
+  feature: string;
+  /** The zone queried ('' when the FEATURE has no argument: m4 then writes a lookup of `d.c.b.a..`). */
+  zone: string;
+  span: Span;
+}
+
+export interface AntiSpam {
+  controls: ConnectionControl[];
+  badHelo?: BadHelo;
+  dnsbl: DnsblLookup[];
+}
+
+export function antiSpamOf(doc: SendmailCfDoc | SendmailMcDoc): AntiSpam {
+  return doc.kind === 'sendmail-mc' ? cached(doc, 'sendmail.antispam.mc', fromMc) : cached(doc, 'sendmail.antispam.cf', fromCf);
+}
+
+function fromMc(doc: SendmailMcDoc): AntiSpam {
+  const features = doc.sendmail.features;
+  const first = (name: string): Feature | undefined => features.find((f) => f.name === name);
+  const delay = first('delay_checks');
+  const access = first('access_db');
+  const out: AntiSpam = { controls: [], dnsbl: [] };
+  for (const f of features) {
+    if (f.name === 'ratecontrol' || f.name === 'conncontrol') {
+      // ratecontrol.m4: `nodelay' (any case) takes effect only when delay_checks came before it.
+      const nodelay = (f.args[0] ?? '').toLowerCase() === 'nodelay' && delay !== undefined && delay.index < f.index;
+      out.controls.push({
+        feature: f.name,
+        written: access !== undefined && access.index < f.index,
+        atConnect: delay === undefined || nodelay,
+        terminates: f.args[1] === 'terminate',
+        span: f.span,
+      });
+    } else if (f.name === 'block_bad_helo') {
+      // proto.m4 reads both at its end, so their order does not matter.
+      out.badHelo ??= { delayChecks: delay !== undefined, span: f.span };
+    } else if (f.name === 'dnsbl' || f.name === 'enhdnsbl') {
+      out.dnsbl.push({ feature: f.name, zone: (f.args[0] ?? '').trim(), span: f.span });
+    }
+  }
+  return out;
+}
+
+/** A ruleset of a .cf: its S line and R lines (their text as sendmail reads it). */
+interface Ruleset {
+  span: Span;
+  rules: string[];
+}
+
+/** The ruleset name of an `S` line: `SBasic_check_rcpt`, `Scheck_rcpt`, `Scanonify=3`, `S"name"`. */
+const rulesetName = (text: string): string | undefined => /^S[ \t]*"?([A-Za-z_]\w*)/.exec(text)?.[1];
+
+const DNSBL_LOOKUP = /\$\(\s*(\w+)\s+\$4\.\$3\.\$2\.\$1\.([^\s$]*)/;
+
+function fromCf(doc: SendmailCfDoc): AntiSpam {
+  const out: AntiSpam = { controls: [], dnsbl: [] };
+  const text = doc.file.text;
+  // Most cfs use none of these: the rulesets are read only when one of their markers is in the file.
+  if (!/RateControl|ConnControl|bogus HELO|\$4\.\$3\.\$2\.\$1\./.test(text)) return out;
+  const sets = new Map<string, Ruleset>();
+  const { lines } = doc;
+  let current: Ruleset | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const letter = lines.letter(i);
+    if (letter === 'S') {
+      const line = lines.at(i);
+      const name = rulesetName(line.text);
+      current = name ? { span: line.span, rules: [] } : undefined;
+      if (name && !sets.has(name)) sets.set(name, current!);
+    } else if (letter === 'R' && current) {
+      const line = lines.at(i);
+      current.rules.push(line.text);
+      const m = DNSBL_LOOKUP.exec(line.text);
+      if (m && /dnsbl$|^host$/i.test(m[1]!)) out.dnsbl.push({ feature: m[1]!, zone: m[2]!.replace(/\.+$/, ''), span: line.span });
+    }
+  }
+  const calls = (set: string | undefined, target: string): boolean => {
+    const rs = set === undefined ? undefined : sets.get(set);
+    return !!rs?.rules.some((r) => new RegExp(`\\$>\\s*"?${target}"?(\\W|$)`).test(r));
+  };
+  for (const [feature, ruleset] of [['ratecontrol', 'RateControl'], ['conncontrol', 'ConnControl']] as const) {
+    const rs = sets.get(ruleset);
+    if (!rs) continue;
+    const atConnect = calls('check_relay', ruleset) || (calls('check_relay', 'Basic_check_relay') && calls('Basic_check_relay', ruleset));
+    const terminates = rs.rules.some((r) => /\$#\s*error\b.*\$:\s*"?421\b/.test(r));
+    out.controls.push({ feature, written: true, atConnect, terminates, span: rs.span });
+  }
+  const rcpt = sets.get('check_rcpt');
+  if (rcpt?.rules.some((r) => r.includes('bogus HELO name used'))) {
+    // delay_checks renames check_mail and check_relay to checkmail and checkrelay, which check_rcpt calls.
+    out.badHelo = { delayChecks: sets.has('checkmail') && !sets.has('check_mail'), span: rcpt.span };
+  }
+  return out;
+}
