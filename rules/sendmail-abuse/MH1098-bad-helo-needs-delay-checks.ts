@@ -11,8 +11,8 @@ export default defineRule({
     tags: ['anti-spam'],
     references: ['sendmail-cf-README:block_bad_helo', 'sendmail-cf-README:delay_checks'],
     messages: {
-      mc: "FEATURE(`block_bad_helo') without FEATURE(`delay_checks'): check_rcpt accepts a local recipient before it looks at the HELO name, so a client that greets with a bogus name is never refused",
-      cf: "this cf has block_bad_helo's rules but no delay_checks (its rulesets are check_mail and check_relay, not checkmail and checkrelay): check_rcpt accepts a local recipient before it looks at the HELO name",
+      mc: "FEATURE(`block_bad_helo') without FEATURE(`delay_checks'): m4 puts its rules in Relay_ok instead of check_rcpt, so a client that greets with a bogus name is never refused",
+      cf: "block_bad_helo's rules are in {ruleset} and this cf has no delay_checks (no checkmail ruleset): a client that greets with a bogus name is never refused",
     },
     fix: "add FEATURE(`delay_checks')dnl to the .mc (cf/README: block_bad_helo requires it) and rebuild the .cf",
   },
@@ -20,6 +20,6 @@ export default defineRule({
     if (!doc.sendmail.servesSmtp) return;
     const helo = antiSpamOf(doc).badHelo;
     if (!helo || helo.delayChecks) return;
-    ctx.report({ messageId: doc.kind === 'sendmail-mc' ? 'mc' : 'cf', span: helo.span });
+    ctx.report({ messageId: doc.kind === 'sendmail-mc' ? 'mc' : 'cf', data: { ruleset: helo.ruleset ?? '' }, span: helo.span });
   },
 });

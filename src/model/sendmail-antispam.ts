@@ -11,8 +11,9 @@ import type { Feature } from './sendmail.js';
  *   or, under FEATURE(`delay_checks') without `nodelay', from Basic_check_relay, which delay_checks
  *   calls from check_rcpt (at each RCPT). Their reply is 452, or 421 with `terminate'. Both need
  *   FEATURE(`access_db') earlier in the .mc, or m4 prints an error and writes neither ruleset.
- * - block_bad_helo: rules in check_rcpt. Without delay_checks, check_rcpt returns for a local
- *   recipient before reaching them (measured with sendmail 8.17.1.9 -bt: RELAY for any HELO name).
+ * - block_bad_helo: rules at the end of check_rcpt, whose S line proto.m4 writes only under
+ *   delay_checks; without it they end up in Relay_ok, and check_rcpt accepts a local recipient
+ *   whatever the HELO name (measured with sendmail 8.17.1.9 -bt: RELAY).
  * - dnsbl/enhdnsbl: a lookup `$(dnsbl $4.$3.$2.$1.ZONE. $: OK $)` in Basic_check_relay.
  */
 export type ControlFeature = 'ratecontrol' | 'conncontrol';
@@ -32,6 +33,8 @@ export interface BadHelo {
   /** FEATURE(`delay_checks') is in force, which block_bad_helo needs. */
   delayChecks: boolean;
   span: Span;
+  /** .cf only: the ruleset that holds its rules. */
+  ruleset?: string;
 }
 
 export interface DnsblLookup {
@@ -123,10 +126,13 @@ function fromCf(doc: SendmailCfDoc): AntiSpam {
     const terminates = rs.rules.some((r) => /\$#\s*error\b.*\$:\s*"?421\b/.test(r));
     out.controls.push({ feature, written: true, atConnect, terminates, span: rs.span });
   }
-  const rcpt = sets.get('check_rcpt');
-  if (rcpt?.rules.some((r) => r.includes('bogus HELO name used'))) {
+  // proto.m4 writes the S line of check_rcpt only under delay_checks: without it, block_bad_helo's
+  // rules land at the end of the ruleset before (Relay_ok in 8.17), so they are looked for in any.
+  for (const [name, rs] of sets) {
+    if (!rs.rules.some((r) => r.includes('bogus HELO name used'))) continue;
     // delay_checks renames check_mail and check_relay to checkmail and checkrelay, which check_rcpt calls.
-    out.badHelo = { delayChecks: sets.has('checkmail') && !sets.has('check_mail'), span: rcpt.span };
+    out.badHelo = { delayChecks: sets.has('checkmail') && !sets.has('check_mail'), span: rs.span, ruleset: name };
+    break;
   }
   return out;
 }
