@@ -11,8 +11,7 @@ export default defineRule({
     tags: ['anti-spam'],
     references: ['sendmail-cf-README:block_bad_helo', 'sendmail-cf-README:delay_checks'],
     messages: {
-      mc: "FEATURE(`block_bad_helo') without FEATURE(`delay_checks'): m4 puts its rules in Relay_ok instead of check_rcpt, so a client that greets with a bogus name is never refused",
-      cf: "block_bad_helo's rules are in {ruleset} and this cf has no delay_checks (no checkmail ruleset): a client that greets with a bogus name is never refused",
+      noDelayChecks: "FEATURE(`block_bad_helo') without FEATURE(`delay_checks'): its rules end up in {ruleset} instead of check_rcpt, so a client that greets with a bogus name is never refused",
     },
     fix: "add FEATURE(`delay_checks')dnl to the .mc (cf/README: block_bad_helo requires it) and rebuild the .cf",
   },
@@ -20,6 +19,6 @@ export default defineRule({
     if (!doc.sendmail.servesSmtp) return;
     const helo = antiSpamOf(doc).badHelo;
     if (!helo || helo.delayChecks) return;
-    ctx.report({ messageId: doc.kind === 'sendmail-mc' ? 'mc' : 'cf', data: { ruleset: helo.ruleset ?? '' }, span: helo.span });
+    ctx.report({ messageId: 'noDelayChecks', data: { ruleset: helo.ruleset }, span: helo.span });
   },
 });

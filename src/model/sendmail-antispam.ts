@@ -33,8 +33,8 @@ export interface BadHelo {
   /** FEATURE(`delay_checks') is in force, which block_bad_helo needs. */
   delayChecks: boolean;
   span: Span;
-  /** .cf only: the ruleset that holds its rules. */
-  ruleset?: string;
+  /** The ruleset that holds its rules: check_rcpt, or without delay_checks the one before it (Relay_ok in 8.17). */
+  ruleset: string;
 }
 
 export interface DnsblLookup {
@@ -74,9 +74,10 @@ function fromMc(doc: SendmailMcDoc): AntiSpam {
       });
     } else if (f.name === 'block_bad_helo') {
       // proto.m4 reads both at its end, so their order does not matter.
-      out.badHelo ??= { delayChecks: delay !== undefined, span: f.span };
+      out.badHelo ??= { delayChecks: delay !== undefined, span: f.span, ruleset: delay ? 'check_rcpt' : 'Relay_ok' };
     } else if (f.name === 'dnsbl' || f.name === 'enhdnsbl') {
-      out.dnsbl.push({ feature: f.name, zone: (f.args[0] ?? '').trim(), span: f.span });
+      // m4 writes the zone followed by a dot: `zone.` and `zone` query the same name.
+      out.dnsbl.push({ feature: f.name, zone: (f.args[0] ?? '').trim().replace(/\.+$/, ''), span: f.span });
     }
   }
   return out;
@@ -91,13 +92,16 @@ interface Ruleset {
 /** The ruleset name of an `S` line: `SBasic_check_rcpt`, `Scheck_rcpt`, `Scanonify=3`, `S"name"`. */
 const rulesetName = (text: string): string | undefined => /^S[ \t]*"?([A-Za-z_]\w*)/.exec(text)?.[1];
 
+/** The maps dnsbl.m4 and enhdnsbl.m4 declare (`Kdnsbl`, `Kednsbl`), by the FEATURE that writes them. */
+const MAP_FEATURE: Record<string, string> = { dnsbl: 'dnsbl', ednsbl: 'enhdnsbl' };
+
 const DNSBL_LOOKUP = /\$\(\s*(\w+)\s+\$4\.\$3\.\$2\.\$1\.([^\s$]*)/;
 
 function fromCf(doc: SendmailCfDoc): AntiSpam {
   const out: AntiSpam = { controls: [], dnsbl: [] };
   const text = doc.file.text;
   // Most cfs use none of these: the rulesets are read only when one of their markers is in the file.
-  if (!/RateControl|ConnControl|bogus HELO|\$4\.\$3\.\$2\.\$1\./.test(text)) return out;
+  if (!/RateControl|ConnControl|ratecontrol\.m4|conncontrol\.m4|bogus HELO|\$4\.\$3\.\$2\.\$1\./.test(text)) return out;
   const sets = new Map<string, Ruleset>();
   const { lines } = doc;
   let current: Ruleset | undefined;
@@ -112,16 +116,22 @@ function fromCf(doc: SendmailCfDoc): AntiSpam {
       const line = lines.at(i);
       current.rules.push(line.text);
       const m = DNSBL_LOOKUP.exec(line.text);
-      if (m && /dnsbl$|^host$/i.test(m[1]!)) out.dnsbl.push({ feature: m[1]!, zone: m[2]!.replace(/\.+$/, ''), span: line.span });
+      if (m && /dnsbl$|^host$/i.test(m[1]!)) out.dnsbl.push({ feature: MAP_FEATURE[m[1]!] ?? m[1]!, zone: m[2]!.replace(/\.+$/, ''), span: line.span });
     }
   }
   const calls = (set: string | undefined, target: string): boolean => {
     const rs = set === undefined ? undefined : sets.get(set);
     return !!rs?.rules.some((r) => new RegExp(`\\$>\\s*"?${target}"?(\\W|$)`).test(r));
   };
+  const built = doc.sendmail.features;
   for (const [feature, ruleset] of [['ratecontrol', 'RateControl'], ['conncontrol', 'ConnControl']] as const) {
     const rs = sets.get(ruleset);
-    if (!rs) continue;
+    if (!rs) {
+      // The feature's VERSIONID comment without its ruleset: m4 read the FEATURE but wrote nothing (no access_db before it).
+      const comment = built.find((f) => f.name === feature);
+      if (comment) out.controls.push({ feature, written: false, atConnect: false, terminates: false, span: comment.span });
+      continue;
+    }
     const atConnect = calls('check_relay', ruleset) || (calls('check_relay', 'Basic_check_relay') && calls('Basic_check_relay', ruleset));
     const terminates = rs.rules.some((r) => /\$#\s*error\b.*\$:\s*"?421\b/.test(r));
     out.controls.push({ feature, written: true, atConnect, terminates, span: rs.span });
