@@ -83,11 +83,14 @@ function fromMc(doc: SendmailMcDoc): AntiSpam {
   return out;
 }
 
-/** A ruleset of a .cf: its S line and R lines (their text as sendmail reads it). */
+/** A ruleset of a .cf: its S line, and the text of its R lines for the few rulesets read here. */
 interface Ruleset {
   span: Span;
   rules: string[];
 }
+
+/** The rulesets whose rules are kept (a cf may hold millions of R lines; the others are only scanned). */
+const KEPT = new Set(['check_relay', 'Basic_check_relay', 'RateControl', 'ConnControl']);
 
 /** The ruleset name of an `S` line: `SBasic_check_rcpt`, `Scheck_rcpt`, `Scanonify=3`, `S"name"`. */
 const rulesetName = (text: string): string | undefined => /^S[ \t]*"?([A-Za-z_]\w*)/.exec(text)?.[1];
@@ -104,19 +107,21 @@ function fromCf(doc: SendmailCfDoc): AntiSpam {
   if (!/RateControl|ConnControl|ratecontrol\.m4|conncontrol\.m4|bogus HELO|\$4\.\$3\.\$2\.\$1\./.test(text)) return out;
   const sets = new Map<string, Ruleset>();
   const { lines } = doc;
-  let current: Ruleset | undefined;
+  let current: { name: string; set: Ruleset } | undefined;
+  let helo: { name: string; set: Ruleset } | undefined;
   for (let i = 0; i < lines.length; i++) {
     const letter = lines.letter(i);
     if (letter === 'S') {
       const line = lines.at(i);
       const name = rulesetName(line.text);
-      current = name ? { span: line.span, rules: [] } : undefined;
-      if (name && !sets.has(name)) sets.set(name, current!);
+      current = name ? { name, set: { span: line.span, rules: [] } } : undefined;
+      if (current && !sets.has(current.name)) sets.set(current.name, current.set);
     } else if (letter === 'R' && current) {
-      const line = lines.at(i);
-      current.rules.push(line.text);
-      const m = DNSBL_LOOKUP.exec(line.text);
-      if (m && /dnsbl$|^host$/i.test(m[1]!)) out.dnsbl.push({ feature: MAP_FEATURE[m[1]!] ?? m[1]!, zone: m[2]!.replace(/\.+$/, ''), span: line.span });
+      const text = lines.at(i).text;
+      if (KEPT.has(current.name)) current.set.rules.push(text);
+      if (!helo && text.includes('bogus HELO name used')) helo = current;
+      const m = DNSBL_LOOKUP.exec(text);
+      if (m && /dnsbl$|^host$/i.test(m[1]!)) out.dnsbl.push({ feature: MAP_FEATURE[m[1]!] ?? m[1]!, zone: m[2]!.replace(/\.+$/, ''), span: lines.at(i).span });
     }
   }
   const calls = (set: string | undefined, target: string): boolean => {
@@ -138,11 +143,7 @@ function fromCf(doc: SendmailCfDoc): AntiSpam {
   }
   // proto.m4 writes the S line of check_rcpt only under delay_checks: without it, block_bad_helo's
   // rules land at the end of the ruleset before (Relay_ok in 8.17), so they are looked for in any.
-  for (const [name, rs] of sets) {
-    if (!rs.rules.some((r) => r.includes('bogus HELO name used'))) continue;
-    // delay_checks renames check_mail and check_relay to checkmail and checkrelay, which check_rcpt calls.
-    out.badHelo = { delayChecks: sets.has('checkmail') && !sets.has('check_mail'), span: rs.span, ruleset: name };
-    break;
-  }
+  // delay_checks renames check_mail and check_relay to checkmail and checkrelay, which check_rcpt calls.
+  if (helo) out.badHelo = { delayChecks: sets.has('checkmail') && !sets.has('check_mail'), span: helo.set.span, ruleset: helo.name };
   return out;
 }
