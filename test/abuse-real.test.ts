@@ -7,6 +7,8 @@ import { rules } from '../rules/index.js';
 import { SourceFile } from '../src/core/source.js';
 import { lintText } from '../src/lint/text.js';
 import { connectionLimit } from '../src/model/connection-limits.js';
+import { antiSpamOf } from '../src/model/sendmail-antispam.js';
+import { parseAs } from '../src/parsers/documents.js';
 import { parseAccess } from '../src/parsers/access.js';
 import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, MAKEMAP, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
 import { smtpSession } from './helpers/smtp-bs.js';
@@ -120,6 +122,22 @@ describe('MH1095 connection controls, against m4 and sendmail -bt/-bs', () => {
       assert.equal(found.length, 1, found.map((f) => f.message).join('\n'));
       assert.match(found[0]!.message, /no RateControl ruleset/);
     }
+  });
+});
+
+describe('MH1102 ClientRate:/ClientConn: entries without the FEATUREs, against m4, makemap and sendmail -bt', () => {
+  it('a cf built without ratecontrol/conncontrol applies no limit, and the model says so', (t) => {
+    if (!needs(t, SENDMAIL, M4, MAKEMAP, DEBIAN_MC)) return;
+    const map = accessMap('ClientRate:192.0.2.1\t2\nClientConn:192.0.2.1\t2\n');
+    const ask = '.D{client_addr}192.0.2.1\n.D{client_rate}3\n.D{client_connections}3\nBasic_check_relay client.example $| 192.0.2.1\n';
+    const without = build(mcWith(['ratecontrol', 'conncontrol'], []), map).cf;
+    const withThem = build(debianMc(), map).cf;
+    assert.doesNotMatch(last(bt(without, ask), 'Basic_check_relay') ?? '', /error/);
+    assert.doesNotMatch(without, /^SRateControl|^SConnControl/m);
+    assert.deepEqual(antiSpamOf(parseAs('sendmail-cf', new SourceFile('without.cf', without))).controls, []);
+    // The same map with Debian's FEATUREs: the limit is applied (at connection, in check_relay).
+    assert.match(last(bt(withThem, ask.replace('Basic_check_relay', 'check_relay')), 'check_relay') ?? '', /421/);
+    assert.deepEqual(antiSpamOf(parseAs('sendmail-cf', new SourceFile('with.cf', withThem))).controls.map((c) => [c.feature, c.written]), [['ratecontrol', true], ['conncontrol', true]]);
   });
 });
 
