@@ -11,7 +11,11 @@ import { antiSpamOf } from '../src/model/sendmail-antispam.js';
 import { parseAs } from '../src/parsers/documents.js';
 import { parseAccess } from '../src/parsers/access.js';
 import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, MAKEMAP, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
+import { Daemon, liveEnabled, smtpSession as liveSession } from './helpers/live.js';
 import { smtpSession } from './helpers/smtp-bs.js';
+
+/** The port of the live test's own daemon (loopback only). */
+const LIVE_PORT = 2599;
 
 /**
  * The anti-spam and limit rules (MH1095-MH1098, MH1100, MH1101) judged by the real programs: Debian's
@@ -107,6 +111,36 @@ describe('MH1095 connection controls, against m4 and sendmail -bt/-bs', () => {
       const s = await smtpSession(build(mc, map).cf, ['EHLO client.example', 'MAIL FROM:<>', 'RCPT TO:<root@localhost>', 'NOOP', 'QUIT']);
       assert.equal(s.find((x) => x.command.startsWith('RCPT'))!.code, code, JSON.stringify(s));
       assert.equal(s.find((x) => x.command === 'NOOP')!.code, 250, 'the session goes on');
+    }
+  });
+
+  it('on a real daemon: without terminate the client over its limit gets 452 and the session goes on; with it, 421 and the connection is closed', async (t) => {
+    if (!needs(t, SENDMAIL, M4, MAKEMAP, DEBIAN_MC)) return;
+    if (!needsRoot(t, 'sendmail -bd needs root')) return;
+    if (!liveEnabled(t, `starts sendmail -bd on 127.0.0.1:${LIVE_PORT} with a cf, queue and pid file of its own`)) return;
+    // A limit below every count (-1, see MH1096) for every client: the connection itself is over it.
+    const map = accessMap('ClientConn:\t-1\n');
+    for (const [mc, terminate] of [[stockMc, true], [noTermMc, false]] as const) {
+      const dir = join(work, `daemon${serial++}`);
+      mkdirSync(join(dir, 'q'), { recursive: true, mode: 0o700 });
+      const cfPath = join(dir, 'test.cf');
+      const cf = build(mc, map)
+        .cf.replace(/^O DaemonPortOptions=.*\n/gm, '')
+        .replace(/^O QueueDirectory=.*$/m, `O QueueDirectory=${dir}/q`)
+        .replace(/^O PidFile=.*$/m, `O PidFile=${dir}/sendmail.pid`);
+      writeFileSync(cfPath, `${cf}O DaemonPortOptions=Name=MTA-test, Addr=127.0.0.1, Port=${LIVE_PORT}\n`, { mode: 0o644 });
+      const daemon = new Daemon(SENDMAIL, `${dir}/sendmail.pid`, [LIVE_PORT], ['-C', cfPath]);
+      daemon.start();
+      try {
+        if (terminate) {
+          await assert.rejects(liveSession({ host: '127.0.0.1', port: LIVE_PORT, commands: ['EHLO client.example', 'QUIT'] }), /closed after 1 replies[\s\S]*S: 421 4\.3\.2 Too many open connections/);
+        } else {
+          const s = await liveSession({ host: '127.0.0.1', port: LIVE_PORT, commands: ['EHLO client.example', 'MAIL FROM:<>', 'NOOP', 'QUIT'] });
+          assert.deepEqual([s.greeting.code, ...s.replies.map((r) => r.code)], [220, 250, 452, 250, 221], s.transcript);
+        }
+      } finally {
+        daemon.stop();
+      }
     }
   });
 

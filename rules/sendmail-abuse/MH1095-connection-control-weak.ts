@@ -16,7 +16,7 @@ export default defineRule({
     messages: {
       unwritten: "FEATURE(`{feature}') comes before FEATURE(`access_db') or without it: m4 writes no {ruleset} ruleset, so the {tag}: entries of the access map are never read",
       delayed: 'the {feature} limit is checked only at each RCPT command (FEATURE(`delay_checks\') without `nodelay\'): a client over its limit is served until then, and is not disconnected even with `terminate\'',
-      noTerminate: 'the {feature} limit answers a client over it with 452 and keeps the session open: the connection and its sendmail process stay until the client leaves',
+      noTerminate: 'the {feature} limit answers a client over it with 452 but serves the session on (no `terminate\'): the connection and its sendmail process stay until the client leaves',
     },
     fix: "write FEATURE(`access_db') first, then FEATURE(`ratecontrol', `nodelay', `terminate') and FEATURE(`conncontrol', `nodelay', `terminate') after FEATURE(`delay_checks'), as Debian's sendmail.mc does",
   },
