@@ -10,7 +10,7 @@ import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
 import { renderAccess, renderList, renderTcpSmtp } from '../render/blocks.js';
 import { relayKeys } from '../render/networks.js';
-import { greetPauseDefaultLine, LIMITS, renderSendmailCf, sslOptionsFor, type SendmailSettings, type TlsOption } from '../render/sendmail-cf.js';
+import { greetPauseDefaultLine, LIMITS, renderSendmailCf, type SendmailSettings, type TlsOption } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
 import { Dirs, linkRefused } from './dirs.js';
@@ -325,13 +325,18 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
     // The policy's networks decide who relays: FEATUREs that relay for others go from the .mc.
     ...(policy.relay?.networks ? { dropWeakRelay: true } : {}),
     ...(policy.tls && tlsOptions(policy.tls).length ? { tls: tlsOptions(policy.tls) } : {}),
+    ...(policy.tls?.minProtocol ? { minProtocol: policy.tls.minProtocol } : {}),
     ...(policy.auth?.mechanisms ? { authMechanisms: policy.auth.mechanisms.join(' ') } : {}),
     ...(policy.auth?.msa ? { msa: true } : {}),
     ...(policy.abuse?.greetPause !== undefined ? { greetPauseMs: policy.abuse.greetPause * 1000 } : {}),
   };
 }
 
-/** The STARTTLS options of the policy's tls section: one certificate and key for the server and the client side. */
+/**
+ * The STARTTLS options of the policy's tls section whose value is the policy's alone: one certificate
+ * and key for the server and the client side. minProtocol is merged into the SSL options the
+ * configuration sets (SendmailSettings.minProtocol).
+ */
 export function tlsOptions(t: TlsPolicy): { option: TlsOption; value: string }[] {
   const out: { option: TlsOption; value: string }[] = [];
   const set = (option: TlsOption, value: string | undefined): void => void (value !== undefined && out.push({ option, value }));
@@ -341,8 +346,6 @@ export function tlsOptions(t: TlsPolicy): { option: TlsOption; value: string }[]
   set('ClientKeyFile', t.keyFile);
   set('CACertFile', t.caFile);
   set('CACertPath', t.caPath);
-  set('ServerSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
-  set('ClientSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
   set('CipherList', t.cipherList);
   // sendmail's own codes (tls.c, 8.15 and later): `i` is its precomputed 2048-bit group, where `2`
   // would generate one; a path is a file of parameters. Measured with sendmail 8.17.1.9: both `i`

@@ -8,7 +8,8 @@ import type { Policy } from '../policy/schema.js';
 import { relayKeys } from '../render/networks.js';
 import type { Dirs } from './dirs.js';
 import { aliasesSet, sendmailSettings, type FilePlan, type Plan } from './plan.js';
-import { isSubmissionDaemon } from '../render/sendmail-cf.js';
+import { isSubmissionDaemon, SSL_OPTIONS } from '../render/sendmail-cf.js';
+import { meetsMinProtocol } from '../model/sendmail-tls.js';
 import { which } from './validate.js';
 import { currentOwnership, ownershipText } from './owners.js';
 import type { Ownership } from '../model/qmail-hier.js';
@@ -217,6 +218,12 @@ function optionChecks(settings: ReturnType<typeof sendmailSettings>, r: Ran): Ch
   if (settings.runAsUser !== undefined) is('RunAsUser', 'RunAsUser', settings.runAsUser);
   if (settings.safeFileEnvironment !== undefined) is('SafeFileEnvironment', 'SafeFileEnvironment', settings.safeFileEnvironment);
   for (const t of settings.tls ?? []) is(t.option, t.option, t.value);
+  if (settings.minProtocol) {
+    for (const name of SSL_OPTIONS) {
+      const value = all(name).join(' ');
+      checks.push({ what: `${name} turns off every version older than ${settings.minProtocol}`, ok: meetsMinProtocol(value, settings.minProtocol), detail: `${name}=${value || '(unset)'}` });
+    }
+  }
   if (settings.authMechanisms !== undefined) is('AuthMechanisms', 'AuthMechanisms', settings.authMechanisms);
   if (settings.msa) {
     const msa = all('DaemonPortOptions').filter(isSubmissionDaemon);

@@ -3,6 +3,7 @@ import { parseSendmailCf, type CfDocument, type CfOption, type MailerField } fro
 import { TextEdits } from './edits.js';
 import { meantLongName } from '../model/cf-syntax.js';
 import { lookupOption } from '../model/sendmail-options.js';
+import { withMinProtocol, type MinProtocol } from '../model/sendmail-tls.js';
 
 /** The sendmail settings a policy decides, in the form both the .cf and the .mc renderers take. */
 export interface SendmailSettings {
@@ -32,6 +33,11 @@ export interface SendmailSettings {
   dropWeakRelay?: boolean;
   /** The STARTTLS options (certificates, protocol versions, ciphers, DH parameters), in the order they are written. */
   tls?: readonly { option: TlsOption; value: string }[];
+  /**
+   * The oldest protocol version: Server/ClientSSLOptions get the flags that turn off the older ones,
+   * merged with the flags the configuration already sets (withMinProtocol).
+   */
+  minProtocol?: MinProtocol;
   /** SASL mechanisms, blank-separated: AuthMechanisms and the class TrustAuthMech. */
   authMechanisms?: string;
   /** A submission daemon (port 587) that requires AUTH: M=Ea. */
@@ -49,10 +55,12 @@ export type TlsOption = (typeof TLS_OPTIONS)[number];
  * Measured with sendmail 8.17.1.9: -d37.1 reads these names, and an unknown one is an error
  * ("ServerSSLOptions option value SSL_OP_NO_BOGUS unrecognized").
  */
-export function sslOptionsFor(min: 'TLSv1.2' | 'TLSv1.3'): string {
-  const off = ['SSL_OP_NO_SSLv2', 'SSL_OP_NO_SSLv3', 'SSL_OP_NO_TLSv1', 'SSL_OP_NO_TLSv1_1', ...(min === 'TLSv1.3' ? ['SSL_OP_NO_TLSv1_2'] : [])];
-  return off.map((o) => `+${o}`).join(' ');
+export function sslOptionsFor(min: MinProtocol): string {
+  return withMinProtocol(undefined, min);
 }
+
+/** The SSL options tls.minProtocol sets, on both sides. */
+export const SSL_OPTIONS = ['ServerSSLOptions', 'ClientSSLOptions'] as const;
 
 /** The class line of TRUST_AUTH_MECH: the mechanisms whose AUTH lets a client relay. */
 export const TRUST_AUTH_CLASS = 'C{TrustAuthMech}';
@@ -223,6 +231,14 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
     }
   }
   for (const t of want.tls ?? []) setOption(t.option, t.value);
+  if (want.minProtocol) {
+    // sendmail reads every line of an SSL options value in turn: their words, in order, are the value
+    // merged (an admin's +SSL_OP_CIPHER_SERVER_PREFERENCE or -SSL_OP_NO_TICKET stays).
+    for (const name of SSL_OPTIONS) {
+      const lines = doc.options.filter((o) => o.name === name);
+      setOption(name, withMinProtocol(lines.length ? lines.map((o) => o.value).join(' ') : undefined, want.minProtocol));
+    }
+  }
   if (want.authMechanisms !== undefined) {
     setOption('AuthMechanisms', want.authMechanisms);
     setClass(doc, edits, TRUST_AUTH_CLASS, want.authMechanisms);
