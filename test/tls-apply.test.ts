@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { getDiffieHellman } from 'node:crypto';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { run } from './helpers/cli.js';
+import { dhParametersPem, readDhParameters } from '../src/model/dh-params.js';
 import { sendmailSettings } from '../src/apply/plan.js';
 import { LAYOUTS } from '../src/host/layout.js';
 import { meetsMinProtocol, withMinProtocol } from '../src/model/sendmail-tls.js';
 import { policyFromText } from '../src/policy/validate.js';
 import { renderSendmailCf } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
-import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, SENDMAIL, sendmailCheckWhole, sendmailReads } from './helpers/real.js';
+import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, SENDMAIL, sendmailCheckWhole, sendmailReads, tempDir } from './helpers/real.js';
 
 /** The values sendmail read for an option, every line in order (`sendmail -d37.1`). */
 function read(cf: string, name: string): string[] {
@@ -74,5 +80,86 @@ describe('tls.minProtocol merges with the SSL options the configuration sets (is
     assert.equal(withMinProtocol(`-0x04000000 ${OURS}`, 'TLSv1.2'), `-0x04000000 ${OURS}`);
     assert.equal(meetsMinProtocol(`${OURS} -ssl_op_no_tlsv1`, 'TLSv1.2'), false);
     assert.equal(meetsMinProtocol(`${OURS} +SSL_OP_NO_TLSv1_2`, 'TLSv1.2'), false);
+  });
+});
+
+const OPENSSL = '/usr/bin/openssl';
+
+/** What openssl makes of a DH parameters file: -check's verdict and -text's size line. */
+function dhparam(path: string): { ok: boolean; size: string } {
+  const check = spawnSync(OPENSSL, ['dhparam', '-in', path, '-check', '-noout'], { encoding: 'utf8' });
+  const text = spawnSync(OPENSSL, ['dhparam', '-in', path, '-text', '-noout'], { encoding: 'utf8' });
+  return { ok: check.status === 0 && /appear to be ok/.test(`${check.stdout}${check.stderr}`), size: /DH Parameters: \((\d+) bit\)/.exec(text.stdout)?.[1] ?? '' };
+}
+
+/** A PEM DH PARAMETERS file of a node:crypto group (modp2 is 1024 bits), as openssl would write it. */
+function pemOf(group: string): string {
+  const dh = getDiffieHellman(group);
+  const int = (b: Buffer): Buffer => {
+    const body = b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b;
+    const len = body.length < 0x80 ? Buffer.from([body.length]) : Buffer.from([0x82, body.length >> 8, body.length & 0xff]);
+    return Buffer.concat([Buffer.from([2]), len, body]);
+  };
+  const body = Buffer.concat([int(dh.getPrime()), int(dh.getGenerator())]);
+  const der = Buffer.concat([Buffer.from([0x30, 0x82, body.length >> 8, body.length & 0xff]), body]);
+  return `-----BEGIN DH PARAMETERS-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END DH PARAMETERS-----\n`;
+}
+
+describe('tls.dhParameters.generate: a DH parameters file written by apply (issue 18)', () => {
+  it('openssl dhparam -check accepts the groups written, of the size said; what is read back is what openssl reads', (t) => {
+    if (!needs(t, OPENSSL)) return;
+    const dir = tempDir('mh-dh-');
+    for (const bits of [2048, 3072, 4096] as const) {
+      const path = join(dir, `dh${bits}.pem`);
+      writeFileSync(path, dhParametersPem(bits));
+      assert.deepEqual(dhparam(path), { ok: true, size: String(bits) }, `${bits}`);
+      assert.deepEqual(readDhParameters(readFileSync(path, 'utf8')), { bits });
+    }
+    // 1024 bits is read as such (apply replaces it); a prime that is not one, or no DER at all, is refused like openssl refuses it.
+    writeFileSync(join(dir, 'dh1024.pem'), pemOf('modp2'));
+    assert.deepEqual(dhparam(join(dir, 'dh1024.pem')), { ok: true, size: '1024' });
+    assert.deepEqual(readDhParameters(pemOf('modp2')), { bits: 1024 });
+    const composite = pemOf('modp14').replace(/^(-----BEGIN DH PARAMETERS-----\n.{20})./m, (_m, a: string) => `${a}${a.endsWith('A') ? 'B' : 'A'}`);
+    writeFileSync(join(dir, 'bad.pem'), composite);
+    assert.equal(dhparam(join(dir, 'bad.pem')).ok, false);
+    assert.equal(readDhParameters(composite), undefined);
+    assert.equal(readDhParameters('-----BEGIN DH PARAMETERS-----\nMAA=\n-----END DH PARAMETERS-----\n'), undefined);
+    assert.equal(readDhParameters('not a PEM file\n'), undefined);
+  });
+
+  it('apply writes it (0644, DHParameters pointing at it), a second apply changes nothing, rollback takes it away; a 1024-bit file is replaced, a valid 3072-bit one kept', (t) => {
+    if (!needs(t, SENDMAIL, M4, OPENSSL, DEBIAN_MC)) return;
+    const root = tempDir('mh-dh-apply-');
+    mkdirSync(join(root, 'etc/mail/tls'), { recursive: true });
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), debianCf());
+    const path = join(root, 'etc/mail/tls/dh.pem');
+    const policy = join(root, 'policy.yaml');
+    writeFileSync(policy, 'version: 1\nprofile: debian\ntls: { dhParameters: { generate: /etc/mail/tls/dh.pem } }\n');
+    const applied = run(['apply', policy, '--root', root]);
+    assert.equal(applied.code, 0, `${applied.stdout}${applied.stderr}`);
+    assert.deepEqual(dhparam(path), { ok: true, size: '2048' });
+    assert.equal((statSync(path).mode & 0o7777).toString(8), '644');
+    if (process.getuid?.() === 0) assert.equal(statSync(path).uid, 0);
+    assert.deepEqual(read(readFileSync(join(root, 'etc/mail/sendmail.cf'), 'utf8'), 'DHParameters'), ['/etc/mail/tls/dh.pem']);
+    const again = run(['apply', policy, '--root', root, '--dry-run', '--exit-code']);
+    assert.equal(again.code, 0, `second apply: ${again.stdout}${again.stderr}`);
+    const rb = run(['rollback', '--root', root]);
+    assert.equal(rb.code, 0, `${rb.stdout}${rb.stderr}`);
+    assert.equal(existsSync(path), false, 'rollback removes the file apply created');
+
+    // A 1024-bit group is replaced (the old bytes backed up), a valid 3072-bit one left as it is, mode and all.
+    writeFileSync(path, pemOf('modp2'), { mode: 0o600 });
+    assert.equal(run(['apply', policy, '--root', root]).code, 0);
+    assert.deepEqual(dhparam(path), { ok: true, size: '2048' });
+    assert.equal((statSync(path).mode & 0o7777).toString(8), '644');
+    assert.equal(run(['rollback', '--root', root]).code, 0);
+    assert.equal(readFileSync(path, 'utf8'), pemOf('modp2'), 'rollback puts the old file back');
+    writeFileSync(path, dhParametersPem(3072));
+    chmodSync(path, 0o640);
+    const kept = run(['apply', policy, '--root', root, '--dry-run', '--exit-code']);
+    assert.doesNotMatch(kept.stdout, /^\+\+\+ .*dh\.pem/m, kept.stdout);
+    assert.equal(run(['apply', policy, '--root', root]).code, 0);
+    assert.equal(readFileSync(path, 'utf8'), dhParametersPem(3072));
+    assert.equal((statSync(path).mode & 0o7777).toString(8), '640');
   });
 });

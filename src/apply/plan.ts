@@ -25,6 +25,7 @@ import { withAcceptances, type Acceptance } from './accept.js';
 import { qmailHierOwners } from './qmail-hier.js';
 import { identityOf, type Identity } from './owners.js';
 import { planQmail } from './qmail-plan.js';
+import { dhParametersPem, MIN_DH_BITS, readDhParameters, type DhBits } from '../model/dh-params.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
 export interface Command {
@@ -350,8 +351,18 @@ export function tlsOptions(t: TlsPolicy): { option: TlsOption; value: string }[]
   // sendmail's own codes (tls.c, 8.15 and later): `i` is its precomputed 2048-bit group, where `2`
   // would generate one; a path is a file of parameters. Measured with sendmail 8.17.1.9: both `i`
   // and a DHE cipher give "Server Temp Key: DH, 2048 bits" to openssl s_client.
-  set('DHParameters', t.dhParameters === undefined ? undefined : t.dhParameters === 2048 ? 'i' : t.dhParameters);
+  set('DHParameters', t.dhParameters === undefined ? undefined : t.dhParameters === 2048 ? 'i' : typeof t.dhParameters === 'string' ? t.dhParameters : t.dhParameters.generate);
   return out;
+}
+
+/**
+ * tls.dhParameters.generate: the file is written with a well-known group (model/dh-params.ts), root's,
+ * mode 0644 (sendmail reads it as root, before it changes user; nobody else needs to write it), unless it
+ * already holds valid parameters of MIN_DH_BITS or more, which are left as they are, owner and mode too.
+ */
+function dhParametersFile(path: string, bits: DhBits, addFile: (artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined, extra?: { mode?: number }) => FilePlan | undefined, asRoot: boolean): void {
+  const f = addFile('dh-parameters', path, undefined, (before) => (before !== undefined && (readDhParameters(before)?.bits ?? 0) >= MIN_DH_BITS ? before : dhParametersPem(bits)), { mode: 0o644 });
+  if (f && f.before !== f.after) Object.assign(f, { mode: 0o644 }, asRoot ? { uid: 0, gid: 0 } : {});
 }
 
 /**
@@ -465,6 +476,9 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     const mc = `${layout.mailDir}/sendmail.mc`;
     if (Object.keys(settings).length) {
       // The source before what is built from it: apply writes in plan order, so the cf is never older than its .mc.
+      // The parameters file before the cf that names it.
+      const dh = policy.tls?.dhParameters;
+      if (typeof dh === 'object') dhParametersFile(dh.generate, dh.bits ?? 2048, addFile, asRoot);
       addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
       const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, settings, cf)), { validator: 'sendmail-cf' });
       if (!hadCf) plan.notes.push(`${cf} does not exist: not created (build it from sendmail.mc with m4, then apply again)`);
