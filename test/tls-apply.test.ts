@@ -5,6 +5,10 @@ import { getDiffieHellman } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { run } from './helpers/cli.js';
+import { smtpSession } from './helpers/smtp-bs.js';
+import { buildPlan } from '../src/apply/plan.js';
+import { trustAuthCheck, type Ran } from '../src/apply/verify.js';
+import { loadTemplates } from '../src/render/templates.js';
 import { dhParametersPem, readDhParameters } from '../src/model/dh-params.js';
 import { sendmailSettings } from '../src/apply/plan.js';
 import { LAYOUTS } from '../src/host/layout.js';
@@ -12,7 +16,7 @@ import { meetsMinProtocol, withMinProtocol } from '../src/model/sendmail-tls.js'
 import { policyFromText } from '../src/policy/validate.js';
 import { renderSendmailCf } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
-import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, SENDMAIL, sendmailCheckWhole, sendmailReads, tempDir } from './helpers/real.js';
+import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, needsRoot, SENDMAIL, sendmailCheckWhole, sendmailReads, tempDir } from './helpers/real.js';
 
 /** The values sendmail read for an option, every line in order (`sendmail -d37.1`). */
 function read(cf: string, name: string): string[] {
@@ -161,5 +165,72 @@ describe('tls.dhParameters.generate: a DH parameters file written by apply (issu
     assert.equal(run(['apply', policy, '--root', root]).code, 0);
     assert.equal(readFileSync(path, 'utf8'), dhParametersPem(3072));
     assert.equal((statSync(path).mode & 0o7777).toString(8), '640');
+  });
+});
+
+/** `sendmail -C cf -bt` with `$={TrustAuthMech}`, as verify asks it. */
+function trustClass(cf: string): Ran {
+  const dir = tempDir('mh-trust-');
+  writeFileSync(join(dir, 'test.cf'), cf);
+  const r = spawnSync(SENDMAIL, ['-C', join(dir, 'test.cf'), '-bt'], { input: '$={TrustAuthMech}\n', encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The members of $={TrustAuthMech}, sorted. */
+function members(cf: string): string {
+  return /is (.*)$/.exec(trustAuthCheck('', trustClass(cf)).detail)?.[1] ?? '';
+}
+
+describe('auth.mechanisms and the admin\'s TrustAuthMech in an include()d .m4 or LOCAL_CONFIG (issue 18)', () => {
+  it('both survive: the cf apply patches and the cf m4 rebuilds from the patched .mc hold the same class, verify accepts both; idempotent', async (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    const root = tempDir('mh-trust-root-');
+    mkdirSync(join(root, 'etc/mail/sasl'), { recursive: true });
+    // Debian's sasl.m4 shape: the mechanisms offered and trusted, in a file the .mc includes.
+    const sasl = join(root, 'etc/mail/sasl/sasl.m4');
+    writeFileSync(sasl, "TRUST_AUTH_MECH(`EXTERNAL DIGEST-MD5')dnl\n");
+    const mcText = debianMc()
+      .replace(/^(MAILER_DEFINITIONS)/m, `include(\`${sasl}')dnl\nTRUST_AUTH_MECH(\`CRAM-MD5')dnl\n$1`)
+      .concat('LOCAL_CONFIG\nC{TrustAuthMech}GSSAPI\n');
+    const stock = m4Build(mcText);
+    assert.equal(stock.status, 0, stock.stderr);
+    assert.equal(members(stock.stdout), 'CRAM-MD5 DIGEST-MD5 EXTERNAL GSSAPI', 'm4: each TRUST_AUTH_MECH and the LOCAL_CONFIG line add to the class');
+    // The tree's own .mc names the include by its path in the tree: apply reads it under the root.
+    writeFileSync(join(root, 'etc/mail/sendmail.mc'), mcText.replace(sasl, '/etc/mail/sasl/sasl.m4'));
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), stock.stdout);
+    const policy = await policyFromText('version: 1\nprofile: debian\nauth: { mechanisms: [PLAIN, LOGIN] }\n', 'p.yaml');
+    const plan = buildPlan(policy, { root, render: await loadTemplates(), policyName: 'p.yaml', attributes: () => new Map() });
+    assert.deepEqual(plan.trustAuthKept, ['GSSAPI', 'EXTERNAL DIGEST-MD5']);
+    const cf = plan.files.find((f) => f.artifact === 'sendmail.cf')!.after;
+    const mc = plan.files.find((f) => f.artifact === 'sendmail.mc')!.after;
+    // The .mc's own TRUST_AUTH_MECH is the policy's (one call), the include and the LOCAL_CONFIG line stay.
+    assert.equal(mc.match(/^TRUST_AUTH_MECH\(/gm)?.length, 1);
+    assert.match(mc, /^TRUST_AUTH_MECH\(`PLAIN LOGIN'\)dnl$/m);
+    assert.match(mc, /^include\(`\/etc\/mail\/sasl\/sasl\.m4'\)dnl$/m);
+    assert.match(mc, /^C\{TrustAuthMech\}GSSAPI$/m);
+    const rebuilt = m4Build(mc.replace('/etc/mail/sasl/sasl.m4', sasl));
+    assert.equal(rebuilt.status, 0, rebuilt.stderr);
+    const want = 'DIGEST-MD5 EXTERNAL GSSAPI LOGIN PLAIN';
+    assert.equal(members(cf), want, 'the patched cf: the policy\'s, the include\'s and LOCAL_CONFIG\'s; the old CRAM-MD5 line is gone');
+    assert.equal(members(rebuilt.stdout), want, 'the cf m4 builds from the patched .mc');
+    for (const text of [cf, rebuilt.stdout]) assert.ok(trustAuthCheck(['PLAIN LOGIN', ...plan.trustAuthKept!].join(' '), trustClass(text)).ok);
+    // A second run on the patched files changes neither.
+    writeFileSync(join(root, 'etc/mail/sendmail.mc'), mc);
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), cf);
+    const again = buildPlan(policy, { root, render: await loadTemplates(), policyName: 'p.yaml', attributes: () => new Map() });
+    for (const f of again.files) assert.equal(f.after, f.before, f.path);
+    // Without the include and LOCAL_CONFIG known (a cf alone), every line of the class is the policy's.
+    assert.equal(members(renderSendmailCf(stock.stdout, { authMechanisms: 'PLAIN LOGIN' }, 'sendmail.cf')), 'LOGIN PLAIN');
+  });
+
+  it('a trusted mechanism that is not offered lets nobody authenticate: sendmail answers AUTH with it 504 (why the admin\'s lines may stay)', async (t) => {
+    if (!needs(t, SENDMAIL, DEBIAN_MC) || !needsRoot(t, 'sendmail -bs as root')) return;
+    const cf = renderSendmailCf(debianCf(), { authMechanisms: 'PLAIN LOGIN' }, 'sendmail.cf').replace(/^C\{TrustAuthMech\}.*$/m, '$&\nC{TrustAuthMech}DIGEST-MD5 CRAM-MD5');
+    const s = await smtpSession(cf, ['EHLO test.example', 'AUTH CRAM-MD5', 'QUIT']);
+    const ehlo = s.find((e) => e.command.startsWith('EHLO'))!;
+    const auth = ehlo.lines.find((l) => /^250-AUTH /.test(l));
+    if (!auth) return void t.skip('sendmail offers no AUTH here (no SASL plugins): libsasl2-modules');
+    assert.doesNotMatch(auth, /CRAM-MD5/);
+    assert.equal(s.find((e) => e.command === 'AUTH CRAM-MD5')!.code, 504, JSON.stringify(s));
   });
 });

@@ -25,6 +25,8 @@ import { withAcceptances, type Acceptance } from './accept.js';
 import { qmailHierOwners } from './qmail-hier.js';
 import { identityOf, type Identity } from './owners.js';
 import { planQmail } from './qmail-plan.js';
+import { trustAuthElsewhere } from '../model/sendmail-auth.js';
+import { parseSendmailMc } from '../parsers/sendmail-mc.js';
 import { dhParametersPem, MIN_DH_BITS, readDhParameters, type DhBits } from '../model/dh-params.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
@@ -106,6 +108,8 @@ export interface Plan {
   notes: string[];
   /** lint's localOnly setting for the candidates. */
   localOnly: boolean;
+  /** TrustAuthMech words the .mc adds outside its own TRUST_AUTH_MECH (includes, LOCAL_CONFIG): kept in the cf, expected by verify. */
+  trustAuthKept?: string[];
 }
 
 export interface PlanOptions {
@@ -479,8 +483,20 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
       // The parameters file before the cf that names it.
       const dh = policy.tls?.dhParameters;
       if (typeof dh === 'object') dhParametersFile(dh.generate, dh.bits ?? 2048, addFile, asRoot);
-      addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
-      const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, settings, cf)), { validator: 'sendmail-cf' });
+      const mcPlan = addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
+      // The class TrustAuthMech lines the .mc gets from its includes and LOCAL_CONFIG are the admin's: the cf keeps them as a rebuild would.
+      if (settings.authMechanisms !== undefined && mcPlan) {
+        plan.trustAuthKept = trustAuthElsewhere(parseSendmailMc(new SourceFile(mc, mcPlan.after)), (path) => {
+          try {
+            return fs.read(path)?.text;
+          } catch (e) {
+            plan.notes.push(`${mc}: ${path} (included) cannot be read (${(e as Error).message}): a TRUST_AUTH_MECH there is not known to apply`);
+            return undefined;
+          }
+        }, (path, text) => parseSendmailMc(new SourceFile(path, text)));
+      }
+      const cfSettings = plan.trustAuthKept?.length ? { ...settings, trustAuthKept: plan.trustAuthKept } : settings;
+      const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, cfSettings, cf)), { validator: 'sendmail-cf' });
       if (!hadCf) plan.notes.push(`${cf} does not exist: not created (build it from sendmail.mc with m4, then apply again)`);
     }
     if (settings.greetPauseMs !== undefined) {

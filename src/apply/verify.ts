@@ -85,7 +85,7 @@ export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Che
   if (cfPlan) {
     const settings = sendmailSettings(policy, plan.layout);
     checks.push(...optionChecks(settings, sendmail(['-d37.1', '-bt'], '=M\n')));
-    if (settings.authMechanisms !== undefined) checks.push(trustAuthCheck(settings.authMechanisms, sendmail(['-bt'], '$={TrustAuthMech}\n')));
+    if (settings.authMechanisms !== undefined) checks.push(trustAuthCheck([settings.authMechanisms, ...(plan.trustAuthKept ?? [])].join(' '), sendmail(['-bt'], '$={TrustAuthMech}\n')));
     if (settings.greetPauseMs !== undefined) checks.push(greetPauseCheck(settings.greetPauseMs, sendmail(['-bt'], '=Sgreet_pause\n')));
   }
 
@@ -237,10 +237,13 @@ function optionChecks(settings: ReturnType<typeof sendmailSettings>, r: Ran): Ch
   return checks;
 }
 
-/** `$={TrustAuthMech}` in address test mode: the class holds exactly the policy's mechanisms. */
+/**
+ * `$={TrustAuthMech}` in address test mode: the class holds exactly the policy's mechanisms and those the
+ * .mc adds elsewhere (an include()d file, LOCAL_CONFIG), which apply keeps.
+ */
 export function trustAuthCheck(want: string, r: Ran): Check {
-  const got = said(r).filter((l) => /^[A-Z0-9_-]+$/.test(l)).sort();
-  const wanted = want.split(/\s+/).filter(Boolean).sort();
+  const got = [...new Set(said(r).filter((l) => /^[A-Z0-9_-]+$/.test(l)))].sort();
+  const wanted = [...new Set(want.split(/\s+/).filter(Boolean).map((w) => w.toUpperCase()))].sort();
   return { what: 'class TrustAuthMech', ok: !r.error && got.join(' ') === wanted.join(' '), detail: `sendmail -bt: $={TrustAuthMech} is ${got.join(' ') || '(empty)'}` };
 }
 

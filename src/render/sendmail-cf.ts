@@ -40,6 +40,12 @@ export interface SendmailSettings {
   minProtocol?: MinProtocol;
   /** SASL mechanisms, blank-separated: AuthMechanisms and the class TrustAuthMech. */
   authMechanisms?: string;
+  /**
+   * The class lines of TrustAuthMech the .mc writes from elsewhere than its own TRUST_AUTH_MECH (an
+   * include()d file's, LOCAL_CONFIG's: model/sendmail-auth.ts trustAuthElsewhere), each as its words:
+   * the cf's lines with these words are the admin's and stay; the others are the policy's one line.
+   */
+  trustAuthKept?: readonly string[];
   /** A submission daemon (port 587) that requires AUTH: M=Ea. */
   msa?: boolean;
   /** FEATURE(greet_pause)'s default, in milliseconds (the cf: the default of ruleset greet_pause). */
@@ -241,7 +247,7 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
   }
   if (want.authMechanisms !== undefined) {
     setOption('AuthMechanisms', want.authMechanisms);
-    setClass(doc, edits, TRUST_AUTH_CLASS, want.authMechanisms);
+    setClass(doc, edits, TRUST_AUTH_CLASS, want.authMechanisms, want.trustAuthKept ?? []);
   }
   if (want.greetPauseMs !== undefined) {
     // The FEATURE is a ruleset in the cf: its default is edited where it is; a cf without it is
@@ -280,13 +286,16 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
 }
 
 /**
- * Makes `head` (a class line such as `C{TrustAuthMech}`) one line with the words: class lines add to
- * the class, so every other one goes. A new line goes after the last class line before the first
- * ruleset (where m4 writes TRUST_AUTH_MECH's); existing ones are replaced wherever they are.
+ * Makes `head` (a class line such as `C{TrustAuthMech}`) one line of the policy's with the words: class
+ * lines add to the class, so every other one goes, but for those with the words of a `kept` entry (one
+ * line each), which are the admin's and stay where they are. A new line goes after the last class line
+ * before the first ruleset (where m4 writes TRUST_AUTH_MECH's); existing ones are replaced wherever they are.
  */
-function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string): void {
+function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string, kept: readonly string[]): void {
   const { lines } = doc;
   const line = `${head}${words}`;
+  const wordsOf = (text: string): string => [...new Set(text.split(/\s+/).filter(Boolean).map((w) => w.toUpperCase()))].sort().join(' ');
+  const keep = kept.map(wordsOf);
   let first = true;
   let lastClass: number | undefined;
   let rulesets = false;
@@ -295,6 +304,11 @@ function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string
     rulesets ||= letter === 'S';
     if (letter === 'C' && !rulesets) lastClass = lines.startLine(i) + lines.lineCount(i) - 1;
     if (letter !== 'C' || !lines.head(i).startsWith(head)) continue;
+    const at = keep.indexOf(wordsOf(lines.head(i).slice(head.length)));
+    if (at >= 0) {
+      keep.splice(at, 1);
+      continue;
+    }
     const from = lines.startLine(i);
     edits.replaceLines(from, from + lines.lineCount(i) - 1, first ? [line] : []);
     first = false;
