@@ -13,7 +13,7 @@ import { dhParametersPem, readDhParameters } from '../src/model/dh-params.js';
 import { sendmailSettings } from '../src/apply/plan.js';
 import { LAYOUTS } from '../src/host/layout.js';
 import { meetsMinProtocol, withMinProtocol } from '../src/model/sendmail-tls.js';
-import { policyFromText } from '../src/policy/validate.js';
+import { loadPolicy, policyFromText } from '../src/policy/validate.js';
 import { renderSendmailCf } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
 import { debianCf, debianMc, DEBIAN_MC, M4, m4Build, needs, needsRoot, SENDMAIL, sendmailCheckWhole, sendmailReads, tempDir } from './helpers/real.js';
@@ -232,5 +232,64 @@ describe('auth.mechanisms and the admin\'s TrustAuthMech in an include()d .m4 or
     if (!auth) return void t.skip('sendmail offers no AUTH here (no SASL plugins): libsasl2-modules');
     assert.doesNotMatch(auth, /CRAM-MD5/);
     assert.equal(s.find((e) => e.command === 'AUTH CRAM-MD5')!.code, 504, JSON.stringify(s));
+  });
+});
+
+describe('init --from-system reads tls, auth and abuse.greetPause (issue 18)', () => {
+  /** A Debian tree with STARTTLS: the stock cf and .mc, certificate files, then a TLS+AUTH policy applied. */
+  async function starttlsTree(t: import('node:test').TestContext): Promise<string | undefined> {
+    if (!needs(t, SENDMAIL, M4, OPENSSL, DEBIAN_MC)) return undefined;
+    const root = tempDir('mh-init-tls-');
+    const tls = join(root, 'etc/mail/tls');
+    mkdirSync(tls, { recursive: true });
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), debianCf());
+    writeFileSync(join(root, 'etc/mail/sendmail.mc'), debianMc());
+    writeFileSync(join(root, 'etc/hostname'), 'mx1.example.com\n');
+    const r = spawnSync(OPENSSL, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tls, 'server.key'), '-out', join(tls, 'server.crt'), '-subj', '/CN=mx1.example.com', '-days', '2'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    chmodSync(join(tls, 'server.key'), 0o600);
+    writeFileSync(join(tls, 'ca.crt'), readFileSync(join(tls, 'server.crt')));
+    const policy = join(root, '..', `${root.split('/').pop()}-applied.yaml`);
+    writeFileSync(policy, `version: 1\nprofile: debian\ntls:\n  certFile: /etc/mail/tls/server.crt\n  keyFile: /etc/mail/tls/server.key\n  caFile: /etc/mail/tls/ca.crt\n  caPath: /etc/mail/tls\n  minProtocol: TLSv1.2\n  cipherList: "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES"\n  dhParameters: { generate: /etc/mail/tls/dh.pem }\nauth: { require-tls: true, mechanisms: [PLAIN, LOGIN], msa: true }\nabuse: { greetPause: 3 }\n`);
+    const applied = run(['apply', policy, '--root', root]);
+    assert.equal(applied.code, 0, `${applied.stdout}${applied.stderr}`);
+    return root;
+  }
+
+  it('a STARTTLS tree: init states what apply wrote, and apply with the derived policy changes nothing', async (t) => {
+    const root = await starttlsTree(t);
+    if (!root) return;
+    const file = `${root}-derived.yaml`;
+    const r = run(['init', '--from-system', '--root', root, '-o', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const policy = await loadPolicy(file);
+    assert.deepEqual(policy.tls, { certFile: '/etc/mail/tls/server.crt', keyFile: '/etc/mail/tls/server.key', caFile: '/etc/mail/tls/ca.crt', caPath: '/etc/mail/tls', minProtocol: 'TLSv1.2', cipherList: 'HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES', dhParameters: '/etc/mail/tls/dh.pem' });
+    assert.deepEqual(policy.auth, { 'require-tls': true, mechanisms: ['PLAIN', 'LOGIN'], msa: true });
+    assert.deepEqual(policy.abuse, { greetPause: 3 });
+    assert.match(readFileSync(file, 'utf8'), /^# Day one: apply with this policy changes nothing/m);
+    const again = run(['apply', file, '--root', root, '--dry-run', '--exit-code']);
+    assert.equal(again.code, 0, `${again.stdout}${again.stderr}`);
+  });
+
+  it('never a key that weakens: a 512-bit DH group, RC4 in the cipher list, TLS 1.0 turned back on are left out, commented', async (t) => {
+    const root = await starttlsTree(t);
+    if (!root) return;
+    const cfPath = join(root, 'etc/mail/sendmail.cf');
+    const weak = readFileSync(cfPath, 'utf8')
+      .replace(/^O DHParameters=.*$/m, 'O DHParameters=5')
+      .replace(/^O CipherList=.*$/m, 'O CipherList=HIGH:RC4')
+      .replace(/^O ServerSSLOptions=.*$/m, '$& -SSL_OP_NO_TLSv1');
+    writeFileSync(cfPath, weak);
+    const file = `${root}-derived.yaml`;
+    const r = run(['init', '--from-system', '--root', root, '-o', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const policy = await loadPolicy(file);
+    const text = readFileSync(file, 'utf8');
+    assert.deepEqual(Object.keys(policy.tls ?? {}).sort(), ['caFile', 'caPath', 'certFile', 'keyFile']);
+    assert.match(text, /DHParameters=5 \(512 bits\)/);
+    assert.match(text, /CipherList of sendmail\.cf \("HIGH:RC4"\) allows [^\n]*RC4/);
+    assert.match(text, /tls\.minProtocol: the SSL options of sendmail\.cf do not turn off/);
+    // Applying the derived policy leaves the weak lines as they are: nothing it states is weaker than the system.
+    assert.equal(run(['apply', file, '--root', root, '--dry-run', '--exit-code']).code, 0);
   });
 });
