@@ -165,6 +165,15 @@ describe('tls.dhParameters.generate: a DH parameters file written by apply (issu
     assert.equal(run(['apply', policy, '--root', root]).code, 0);
     assert.equal(readFileSync(path, 'utf8'), dhParametersPem(3072));
     assert.equal((statSync(path).mode & 0o7777).toString(8), '640');
+    // Left as it is, but writable by others: the plan says so.
+    chmodSync(path, 0o666);
+    assert.match(run(['apply', policy, '--root', root, '--dry-run']).stderr + run(['apply', policy, '--root', root, '--dry-run']).stdout, /dh\.pem holds valid parameters and is left as it is, but its mode 0666 lets others write it/);
+    // A file that holds no DH parameters is never replaced: apply stops, nothing written (found by review: a policy naming /etc/shadow).
+    writeFileSync(path, 'root:*:19000:0:99999:7:::\n');
+    const refused = run(['apply', policy, '--root', root]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /holds no DH parameters .*: mailharden does not replace it/);
+    assert.equal(readFileSync(path, 'utf8'), 'root:*:19000:0:99999:7:::\n');
   });
 });
 

@@ -364,9 +364,15 @@ export function tlsOptions(t: TlsPolicy): { option: TlsOption; value: string }[]
  * mode 0644 (sendmail reads it as root, before it changes user; nobody else needs to write it), unless it
  * already holds valid parameters of MIN_DH_BITS or more, which are left as they are, owner and mode too.
  */
-function dhParametersFile(path: string, bits: DhBits, addFile: (artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined, extra?: { mode?: number }) => FilePlan | undefined, asRoot: boolean): void {
-  const f = addFile('dh-parameters', path, undefined, (before) => (before !== undefined && (readDhParameters(before)?.bits ?? 0) >= MIN_DH_BITS ? before : dhParametersPem(bits)), { mode: 0o644 });
+function dhParametersFile(path: string, bits: DhBits, addFile: (artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined, extra?: { mode?: number }) => FilePlan | undefined, plan: Plan, asRoot: boolean): void {
+  const f = addFile('dh-parameters', path, undefined, (before) => {
+    if (before === undefined) return dhParametersPem(bits);
+    // A file that holds no DH parameters at all is not one apply made or may replace (a policy naming /etc/shadow).
+    if (!/^-----BEGIN DH PARAMETERS-----\r?$/m.test(before)) throw new UserError(`tls.dhParameters.generate: ${path} exists and holds no DH parameters (-----BEGIN DH PARAMETERS-----): mailharden does not replace it; name another path, or remove it`, EXIT.runtime);
+    return (readDhParameters(before)?.bits ?? 0) >= MIN_DH_BITS ? before : dhParametersPem(bits);
+  }, { mode: 0o644 });
   if (f && f.before !== f.after) Object.assign(f, { mode: 0o644 }, asRoot ? { uid: 0, gid: 0 } : {});
+  else if (f && (f.mode & 0o022 || (asRoot && f.uid !== 0))) plan.notes.push(`tls.dhParameters.generate: ${path} holds valid parameters and is left as it is, but ${f.mode & 0o022 ? `its mode ${f.mode.toString(8).padStart(4, '0')} lets others write it` : `it belongs to uid ${f.uid}`}: make it root's, 0644`);
 }
 
 /**
@@ -482,7 +488,7 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
       // The source before what is built from it: apply writes in plan order, so the cf is never older than its .mc.
       // The parameters file before the cf that names it.
       const dh = policy.tls?.dhParameters;
-      if (typeof dh === 'object') dhParametersFile(dh.generate, dh.bits ?? 2048, addFile, asRoot);
+      if (typeof dh === 'object') dhParametersFile(dh.generate, dh.bits ?? 2048, addFile, plan, asRoot);
       const mcPlan = addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
       // The class TrustAuthMech lines the .mc gets from its includes and LOCAL_CONFIG are the admin's: the cf keeps them as a rebuild would.
       if (settings.authMechanisms !== undefined && mcPlan) {
