@@ -10,6 +10,9 @@ import { buildPlan } from '../src/apply/plan.js';
 import { trustAuthCheck, type Ran } from '../src/apply/verify.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { dhParametersPem, readDhParameters } from '../src/model/dh-params.js';
+import { trustAuthElsewhere } from '../src/model/sendmail-auth.js';
+import { parseSendmailMc } from '../src/parsers/sendmail-mc.js';
+import { SourceFile } from '../src/core/source.js';
 import { sendmailSettings } from '../src/apply/plan.js';
 import { LAYOUTS } from '../src/host/layout.js';
 import { meetsMinProtocol, withMinProtocol } from '../src/model/sendmail-tls.js';
@@ -230,6 +233,15 @@ describe('auth.mechanisms and the admin\'s TrustAuthMech in an include()d .m4 or
     for (const f of again.files) assert.equal(f.after, f.before, f.path);
     // Without the include and LOCAL_CONFIG known (a cf alone), every line of the class is the policy's.
     assert.equal(members(renderSendmailCf(stock.stdout, { authMechanisms: 'PLAIN LOGIN' }, 'sendmail.cf')), 'LOGIN PLAIN');
+  });
+
+  it('includes are followed once each, boundedly: a file that includes itself a thousand times is read once', () => {
+    const parse = (p: string, t: string) => parseSendmailMc(new SourceFile(p, t));
+    const self = `TRUST_AUTH_MECH(\`EXTERNAL')dnl\n${"include(`/etc/mail/loop.m4')dnl\n".repeat(1000)}`;
+    let reads = 0;
+    const got = trustAuthElsewhere(parse('/etc/mail/sendmail.mc', "include(`/etc/mail/loop.m4')dnl\nTRUST_AUTH_MECH(`PLAIN')dnl\n"), () => (reads++, self), parse);
+    assert.deepEqual(got, ['EXTERNAL']);
+    assert.equal(reads, 1);
   });
 
   it('a trusted mechanism that is not offered lets nobody authenticate: sendmail answers AUTH with it 504 (why the admin\'s lines may stay)', async (t) => {
