@@ -79,6 +79,23 @@ describe('tls.minProtocol merges with the SSL options the configuration sets (is
     assert.match(renderSendmailMc(quotedOnce, want, 'sendmail.mc'), new RegExp(`^define\\(\`confSERVER_SSL_OPTIONS', \`\\${OURS.replace(/ /g, ' \\')}'\\)dnl$`, 'm'));
   });
 
+  it('the .mc: a define or LOCAL_CONFIG line that is m4 code, not flags, is refused, never rewritten', () => {
+    const refused = (mc: string): string => {
+      try {
+        renderSendmailMc(mc, { minProtocol: 'TLSv1.2' }, 'sendmail.mc');
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const base = "OSTYPE(`debian')dnl\n";
+    assert.match(refused(`${base}define(\`confSERVER_SSL_OPTIONS', confCLIENT_SSL_OPTIONS)dnl\nMAILER(\`local')dnl\n`), /sendmail\.mc:2:\d+: .*confSERVER_SSL_OPTIONS/);
+    assert.match(refused(`${base}define(\`confSERVER_SSL_OPTIONS', \`+SSL_OP_ALL dnl')dnl\nMAILER(\`local')dnl\n`), /confSERVER_SSL_OPTIONS holds dnl, which m4 reads as a macro/);
+    assert.match(refused(`${base}MAILER(\`local')dnl\nLOCAL_CONFIG\nO ClientSSLOptions=+SSL_OP_ALL \`x'\n`), /sendmail\.mc:4:1: the ClientSSLOptions line under LOCAL_CONFIG/);
+    assert.match(refused(`${base}define(\`MYFLAGS', \`+SSL_OP_ALL')dnl\ndefine(\`confSERVER_SSL_OPTIONS', \`MYFLAGS')dnl\nMAILER(\`local')dnl\n`), /holds MYFLAGS/);
+    assert.equal(refused(`${base}define(\`confSERVER_SSL_OPTIONS', \`+SSL_OP_ALL')dnl\nMAILER(\`local')dnl\n`), '');
+  });
+
   it('withMinProtocol: what it keeps, what it replaces', () => {
     assert.equal(withMinProtocol(undefined, 'TLSv1.3'), `${OURS} +SSL_OP_NO_TLSv1_2`);
     assert.equal(withMinProtocol('+SSL_OP_ALL', 'TLSv1.2'), `+SSL_OP_ALL ${OURS}`);

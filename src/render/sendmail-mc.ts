@@ -253,6 +253,10 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
       if (arg) {
         const plain = plainArg(file, arg);
         if (!plain || plain.level === 0 || plain.level > 2 || !SSL_WORDS.test(plain.value)) refuse(arg.span.start, `${macro} is not a list of SSL option words quoted as one piece ("${clip(arg.text)}")`);
+        // Quoted once, proto.m4's rescan reads the words as m4: a builtin or a macro there acts, and the
+        // value rewritten quoted twice would become text (as DAEMON_OPTIONS values, found by the m4 fuzz test).
+        const m4Word = plain!.level < 2 ? plain!.value.split(/[\s,]+/).map((w) => w.replace(/^[+-]/, '')).find((w) => M4_BUILTINS.has(w) || /^(_|conf[A-Z])/.test(w) || doc.calls.some((c) => (c.name === 'define' || c.name === 'pushdef') && c.args[0]?.text === w)) : undefined;
+        if (m4Word) refuse(arg.span.start, `${macro} holds ${m4Word}, which m4 reads as a macro when proto.m4 rescans it ("${clip(arg.text)}")`);
         words.push(plain!.value);
       }
       const local = doc.localConfig.filter((l) => optionSetBy(l.text) === option);
