@@ -15,7 +15,7 @@ import { parseSendmailMc } from '../src/parsers/sendmail-mc.js';
 import { SourceFile } from '../src/core/source.js';
 import { sendmailSettings } from '../src/apply/plan.js';
 import { LAYOUTS } from '../src/host/layout.js';
-import { meetsMinProtocol, withMinProtocol } from '../src/model/sendmail-tls.js';
+import { meetsMinProtocol, sslOptions, withMinProtocol } from '../src/model/sendmail-tls.js';
 import { loadPolicy, policyFromText } from '../src/policy/validate.js';
 import { renderSendmailCf } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
@@ -60,7 +60,7 @@ describe('tls.minProtocol merges with the SSL options the configuration sets (is
     const want = sendmailSettings(await policyFromText('version: 1\ntls: { minProtocol: TLSv1.2 }\n', 'p.yaml'), LAYOUTS.debian);
     const admin = debianMc()
       .replace(/^(MAILER_DEFINITIONS)/m, "define(`confSERVER_SSL_OPTIONS', `+SSL_OP_CIPHER_SERVER_PREFERENCE -SSL_OP_NO_TLSv1_1')dnl\n$1")
-      .concat('LOCAL_CONFIG\nO ClientSSLOptions=-SSL_OP_NO_TLSv1 -SSL_OP_NO_TICKET\n');
+      .concat('LOCAL_CONFIG\nO ClientSSLOptions=-SSL_OP_NO_TLSv1 -SSL_OP_NO_TICKET\nO ServerSSLOptions=-SSL_OP_CIPHER_SERVER_PREFERENCE +SSL_OP_NO_TICKET\n');
     const before = m4Build(admin);
     assert.equal(before.status, 0, before.stderr);
     const mc = renderSendmailMc(admin, want, 'sendmail.mc');
@@ -69,7 +69,14 @@ describe('tls.minProtocol merges with the SSL options the configuration sets (is
     const built = m4Build(mc);
     assert.equal(built.status, 0, built.stderr);
     assert.equal(built.stderr, '');
-    assert.deepEqual(read(built.stdout, 'ServerSSLOptions'), [`+SSL_OP_CIPHER_SERVER_PREFERENCE ${OURS}`]);
+    // proto.m4 writes LOCAL_CONFIG's lines before the Options section: sendmail reads them first, so the
+    // define's +SSL_OP_CIPHER_SERVER_PREFERENCE wins over the line's minus, before and after.
+    const cfBefore = read(before.stdout, 'ServerSSLOptions');
+    assert.deepEqual(cfBefore, ['-SSL_OP_CIPHER_SERVER_PREFERENCE +SSL_OP_NO_TICKET', '+SSL_OP_CIPHER_SERVER_PREFERENCE -SSL_OP_NO_TLSv1_1']);
+    assert.deepEqual(read(built.stdout, 'ServerSSLOptions'), [`-SSL_OP_CIPHER_SERVER_PREFERENCE +SSL_OP_NO_TICKET +SSL_OP_CIPHER_SERVER_PREFERENCE ${OURS}`]);
+    const effect = (v: string[]): string[] => [...sslOptions(v.join(' ')).set].filter((f) => !/NO_(SSL|TLS)V/.test(f)).sort();
+    assert.deepEqual(effect(read(built.stdout, 'ServerSSLOptions')), effect(cfBefore));
+    assert.deepEqual(effect(read(built.stdout, 'ServerSSLOptions')), ['SSL_OP_CIPHER_SERVER_PREFERENCE', 'SSL_OP_NO_TICKET']);
     assert.deepEqual(read(built.stdout, 'ClientSSLOptions'), [`-SSL_OP_NO_TICKET ${OURS}`]);
     // The cf built before, patched by apply, reads the same values as the cf built from the patched .mc.
     const patched = renderSendmailCf(before.stdout, want, 'sendmail.cf');

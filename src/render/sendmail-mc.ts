@@ -244,10 +244,19 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
   if (want.minProtocol) {
     for (const option of SSL_OPTIONS) {
       const macro = m4MacroOf(option)!;
-      // The define's words, then those of LOCAL_CONFIG lines that set the option (the cf has them after
-      // the define's line, and sendmail reads both): merged into the define, the lines go, so that the
-      // cf built from the .mc reads as the cf apply patches does.
+      // The words of LOCAL_CONFIG lines that set the option, then the define's: proto.m4 writes
+      // LOCAL_CONFIG's lines before its Options section (measured with m4), and sendmail reads the
+      // lines in turn. They are merged into the define and the lines go, so that the cf built from the
+      // .mc reads as the cf apply patches does.
       const words: string[] = [];
+      const local = doc.localConfig.filter((l) => optionSetBy(l.text) === option);
+      for (const l of local) {
+        const value = l.text.slice(l.text.indexOf('=') + 1);
+        const why = l.joined ? 'follows a line whose dnl ate the newline, so m4 writes it on the end of that line' : !SSL_WORDS.test(value) ? 'is not a list of SSL option words' : unremovable(doc, l.text);
+        if (why) refuse({ line: l.line, column: 1 }, `the ${option} line under LOCAL_CONFIG ${why}`);
+        words.push(value);
+        edits.removeLines(l.line, l.line);
+      }
       const existing = lastDefine(macro);
       const arg = existing?.args[1];
       if (arg) {
@@ -258,14 +267,6 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
         const m4Word = plain!.level < 2 ? plain!.value.split(/[\s,]+/).map((w) => w.replace(/^[+-]/, '')).find((w) => M4_BUILTINS.has(w) || /^(_|conf[A-Z])/.test(w) || doc.calls.some((c) => (c.name === 'define' || c.name === 'pushdef') && c.args[0]?.text === w)) : undefined;
         if (m4Word) refuse(arg.span.start, `${macro} holds ${m4Word}, which m4 reads as a macro when proto.m4 rescans it ("${clip(arg.text)}")`);
         words.push(plain!.value);
-      }
-      const local = doc.localConfig.filter((l) => optionSetBy(l.text) === option);
-      for (const l of local) {
-        const value = l.text.slice(l.text.indexOf('=') + 1);
-        const why = l.joined ? 'follows a line whose dnl ate the newline, so m4 writes it on the end of that line' : !SSL_WORDS.test(value) ? 'is not a list of SSL option words' : unremovable(doc, l.text);
-        if (why) refuse({ line: l.line, column: 1 }, `the ${option} line under LOCAL_CONFIG ${why}`);
-        words.push(value);
-        edits.removeLines(l.line, l.line);
       }
       const current = words.length ? words.join(' ') : undefined;
       const merged = withMinProtocol(current, want.minProtocol);
