@@ -260,6 +260,10 @@ describe('-f html', () => {
     const decode = shownFindings(dumpDom(`${url}#rule=MH2001&suppressed=1`));
     assert.equal(decode.length, findings.filter((f) => f.ruleId === 'MH2001').length);
     assert.ok(decode.some((f) => f.suppressed === 'true'));
+    // A part that is not percent-encoding (a link cut short) is left out; the rest still applies and the filters work.
+    const cut = dumpDom(`${url}#severity=high,critical&rule=%E0%A4%A`);
+    assert.match(cut, /<body data-ready="true">/);
+    assert.equal(shownFindings(cut).length, high.length);
   });
 
   it('is one offline file: no script, style, font or image from anywhere, a strict CSP, hostile text inert', (t) => {
