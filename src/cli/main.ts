@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .option('--no-post-commands', 'do not run newaliases, makemap or tcprules after the files change')
     .option('--files-only', 'manage file contents only: no smrsh links, queue mode or attributes (config repositories)')
     .option('--script <file>', 'also write the plan\'s commands as a POSIX shell script')
+    .option('-f, --format <format>', 'text, or json: one JSON document on stdout (schemas/apply-plan.json): files with hashes and diffs, host actions, commands, changed', 'text')
     .option('--reload', 'when sendmail.cf changed, send the running sendmail daemon SIGHUP and check that it answers again (root / only)')
     .action(async (file: string, opts: Record<string, unknown>) => {
       const { runApply } = await import('./apply-command.js');
