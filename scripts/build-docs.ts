@@ -5,6 +5,7 @@
  * example languages in docs/writing-rules.md (the rule groups, rules/<group>/index.ts). The generated
  * parts of hand-written files sit between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers. With --check it only compares, and exits 1 when a generated file is stale (CI runs this).
  */
+import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Pair } from 'yaml';
@@ -23,7 +24,7 @@ import { formatJson } from '../src/formatters/json.js';
 import { lint } from '../src/lint/request.js';
 import { VERSION } from '../src/paths.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const check = process.argv.includes('--check');
 const stale: string[] = [];
 

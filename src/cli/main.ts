@@ -152,6 +152,15 @@ async function main(argv: string[]): Promise<ExitCode> {
     });
 
   program
+    .command('collect-script')
+    .description('print a POSIX sh script that packs a host\'s mail files and their metadata into one .tar.gz, for `lint --root FILE.tar.gz` where mailharden is not installed')
+    .action(async () => {
+      const { collectScript } = await import('../host/collect-script.js');
+      const { loadTemplates } = await import('../render/templates.js');
+      process.stdout.write(collectScript(await loadTemplates(), VERSION));
+    });
+
+  program
     .command('schema')
     .description('print the JSON Schema of the policy file (for editors)')
     .action(async () => {
