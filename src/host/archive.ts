@@ -208,7 +208,9 @@ export class CollectedHost implements TreeBacking {
     if (!e) return { code: this.unreadable.has(path) ? 'EACCES' : 'ENOENT' };
     if (e.meta.type === 'dir') return { notRegular: 'a directory' };
     if (e.meta.type !== 'file') return { notRegular: 'not a file' };
-    if (!e.content) return { code: 'EIO', detail: WHY[e.missing ?? '-'] };
+    // Secrets and programs were left out on purpose: read as nothing (a finding's snippet of them is
+    // not shown). What the collector could not take (too large, unreadable) is a problem (MH6000).
+    if (!e.content) return e.missing === 'S' || e.missing === '-' || e.missing === undefined ? { code: 'ENOENT' } : { code: 'EIO', detail: WHY[e.missing] };
     return e.content.subarray(0, Math.min(max, e.content.length));
   }
 
