@@ -113,6 +113,17 @@ describe('apply --format json', () => {
     assert.match(r.stderr, /fail mailharden's own rules/);
   });
 
+  it('what the files hold reaches the terminal escaped: a bidi override in the aliases file is \\u202e in the document', () => {
+    const { root, policy } = exampleRoot();
+    writeFileSync(join(root, 'etc/aliases'), `${readFileSync(join(root, 'etc/aliases'), 'utf8')}# note \u202e reversed\n`);
+    const r = run(['apply', policy, '--root', root, '--dry-run', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /\u202e/);
+    assert.match(r.stdout, /\\u202e/);
+    const doc = parsed(r.stdout);
+    assert.match(doc.files.find((f) => f.path === '/etc/aliases')!.beforeText!, /\u202e reversed/);
+  });
+
   it('--format takes text or json only', () => {
     const { root, policy } = exampleRoot();
     const r = run(['apply', policy, '--root', root, '--dry-run', '--format', 'sarif']);

@@ -7,7 +7,7 @@ import { loadPolicy } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
 import { rules } from '../../rules/index.js';
 import { rootDir } from './root-dir.js';
-import { visibleControls } from '../core/visible.js';
+import { stringifyVisible, visibleControls } from '../core/visible.js';
 import { keepCount } from './rollback-command.js';
 
 /** `mailharden apply POLICY`: flags → applyPolicy() → exit code (0, 1 pending with --exit-code, 2, 3, 4, 5). */
@@ -31,10 +31,11 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
   try {
     code = await applyPolicy(policy, await options(policyPath, root, keep, opts, json, err));
   } catch (e) {
-    if (json && e instanceof UserError) process.stdout.write(`${JSON.stringify(await json.report(e.exitCode, e.message))}\n`);
+    if (json && e instanceof UserError) process.stdout.write(`${stringifyVisible(await json.report(e.exitCode, e.message))}\n`);
     throw e;
   }
-  if (json) process.stdout.write(`${JSON.stringify(await json.report(code))}\n`);
+  // The document quotes the files: bidi and other invisible characters are \u-escaped, as lint's JSON does.
+  if (json) process.stdout.write(`${stringifyVisible(await json.report(code))}\n`);
   return code;
 }
 
