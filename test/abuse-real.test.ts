@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { rules } from '../rules/index.js';
@@ -71,6 +72,31 @@ function bt(cf: string, input: string): { returns: { ruleset: string; value: str
 /** What ruleset `name` (as -bt shortens it) returned last. */
 const last = (r: { returns: { ruleset: string; value: string }[] }, name: string): string | undefined => r.returns.filter((x) => name.startsWith(x.ruleset)).pop()?.value;
 
+
+/** What a server says on connecting, sending nothing, until it closes the connection or 5 s pass. */
+function firstWords(host: string, port: number): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closed: false });
+    }, 5000);
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      if (text.length < 4096) text += d;
+    });
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true });
+    });
+  });
+}
+
 describe('MH1095 connection controls, against m4 and sendmail -bt/-bs', () => {
   const drop = ['ratecontrol', 'conncontrol'];
   const stockMc = debianMc();
@@ -133,7 +159,11 @@ describe('MH1095 connection controls, against m4 and sendmail -bt/-bs', () => {
       daemon.start();
       try {
         if (terminate) {
-          await assert.rejects(liveSession({ host: '127.0.0.1', port: LIVE_PORT, commands: ['EHLO client.example', 'QUIT'] }), /closed after 1 replies[\s\S]*S: 421 4\.3\.2 Too many open connections/);
+          // Nothing is sent: the server's 421 and its closing the connection are all there is to see (a
+          // command written after the 421 may race the close and end in ECONNRESET instead).
+          const heard = await firstWords('127.0.0.1', LIVE_PORT);
+          assert.match(heard.text, /^421 4\.3\.2 Too many open connections/, heard.text);
+          assert.ok(heard.closed, 'the server closes the connection after its 421');
         } else {
           const s = await liveSession({ host: '127.0.0.1', port: LIVE_PORT, commands: ['EHLO client.example', 'MAIL FROM:<>', 'NOOP', 'QUIT'] });
           assert.deepEqual([s.greeting.code, ...s.replies.map((r) => r.code)], [220, 250, 452, 250, 221], s.transcript);
