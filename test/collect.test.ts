@@ -141,6 +141,18 @@ describe('collect-script and lint --root FILE.tar.gz (issue 20)', () => {
       assert.match(r.stderr, expect, name);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
+    // Found by review: a manifest of 64 MiB of newlines, or of one line of spaces (64 KiB compressed),
+    // was split into as many strings at once: Node died out of memory with a V8 trace (3.7 GB and a
+    // SIGTRAP for 500 MiB at the default heap; here 256 MiB of heap makes 64 MiB enough).
+    for (const [name, fill, expect] of [['newlines.tar.gz', 0x0a, /manifest line 200010: more than 200000 paths/], ['spaces.tar.gz', 0x20, /manifest line 2: not a line of the manifest/]] as const) {
+      const body = Buffer.alloc(64 * 1024 * 1024, fill);
+      body.write(fill === 0x0a ? 'mailharden-collect 1\n' : 'mailharden-collect 1\nE', 0, 'latin1');
+      const bomb = gzipSync(Buffer.concat([header('manifest', body.length), body, Buffer.alloc(1024)]), { level: 1 });
+      const r = run(['lint', '--root', write(name, bomb)], { env: { NODE_OPTIONS: '--max-old-space-size=256' } });
+      assert.equal(r.code, 2, `${name}: ${r.stdout}${r.stderr.slice(0, 2000)}`);
+      assert.match(r.stderr, expect, name);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
     // A bad header checksum.
     const damaged = tar([['manifest', 'mailharden-collect 1\n']]);
     damaged[10] = 0x41;

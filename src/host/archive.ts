@@ -122,17 +122,26 @@ function typeOfMode(mode: number): Meta['type'] {
 }
 
 function parseManifest(text: string, members: Map<string, Buffer>, shown: string): CollectedHost {
-  const lines = text.split('\n');
   const bad = (n: number, why: string): UserError => new UserError(`${shown}: manifest line ${n}: ${why}`);
-  if (lines[0] !== `mailharden-collect ${COLLECT_FORMAT}`) throw new UserError(`${shown}: the manifest is not format ${COLLECT_FORMAT} of \`mailharden collect-script\` (first line: ${JSON.stringify(lines[0]!.slice(0, 40))})`);
+  // Line by line, each split into at most 13 fields: a manifest of half a gigabyte of newlines or
+  // spaces (half a megabyte compressed) made one array of as many strings, and Node died out of memory.
+  const lineAt = (from: number): [string, number] => {
+    const end = text.indexOf('\n', from);
+    return end < 0 ? [text.slice(from), text.length + 1] : [text.slice(from, end), end + 1];
+  };
+  const [first, second] = lineAt(0);
+  if (first !== `mailharden-collect ${COLLECT_FORMAT}`) throw new UserError(`${shown}: the manifest is not format ${COLLECT_FORMAT} of \`mailharden collect-script\` (first line: ${JSON.stringify(first.slice(0, 40))})`);
   const entries = new Map<string, Entry>();
   const unreadable = new Set<string>();
   let host = '';
   let full = false;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
+  for (let i = 1, at = second; at <= text.length; i++) {
+    const [line, next] = lineAt(at);
+    at = next;
+    // The collector writes one line a path and five more: anything longer is not its manifest.
+    if (i > ARCHIVE_LIMITS.entries + 8) throw bad(i + 1, `more than ${ARCHIVE_LIMITS.entries} paths`);
     if (line === '') continue;
-    const f = line.split(' ');
+    const f = line.split(' ', 13);
     if (f[0] === 'host' && f.length === 2) host = f[1] === '-' ? '' : nameFromBytes(decode(f[1]!) ?? Buffer.alloc(0));
     else if (f[0] === 'full' && f.length === 2) full = f[1] === '1';
     else if (f[0] === 'time' || f[0] === 'limits') continue;
