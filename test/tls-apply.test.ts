@@ -201,6 +201,14 @@ describe('tls.dhParameters.generate: a DH parameters file written by apply (issu
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /holds no DH parameters .*: mailharden does not replace it/);
     assert.equal(readFileSync(path, 'utf8'), 'root:*:19000:0:99999:7:::\n');
+    // A bundle of key, certificate and weak DH parameters (the parameters appended to the certificate file,
+    // as some guides say) is no parameters file apply made: replacing it threw the key and certificate away.
+    const bundle = `-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n${pemOf('modp2')}`;
+    writeFileSync(path, bundle);
+    const mixed = run(['apply', policy, '--root', root]);
+    assert.notEqual(mixed.code, 0, mixed.stdout);
+    assert.match(mixed.stderr, /holds more than DH parameters \(-----BEGIN PRIVATE KEY-----\): mailharden does not replace it/);
+    assert.equal(readFileSync(path, 'utf8'), bundle);
   });
 });
 

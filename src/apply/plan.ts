@@ -380,7 +380,11 @@ function dhParametersFile(path: string, bits: DhBits, addFile: (artifact: string
     if (before === undefined) return dhParametersPem(bits);
     // A file that holds no DH parameters at all is not one apply made or may replace (a policy naming /etc/shadow).
     if (!/^-----BEGIN DH PARAMETERS-----\r?$/m.test(before)) throw new UserError(`tls.dhParameters.generate: ${path} exists and holds no DH parameters (-----BEGIN DH PARAMETERS-----): mailharden does not replace it; name another path, or remove it`, EXIT.runtime);
-    return (readDhParameters(before)?.bits ?? 0) >= MIN_DH_BITS ? before : dhParametersPem(bits);
+    if ((readDhParameters(before)?.bits ?? 0) >= MIN_DH_BITS) return before;
+    // Nor one that holds something else besides (a key and certificate with parameters appended): replacing it would lose them.
+    const other = /^-----BEGIN (?!DH PARAMETERS-----)[^\r\n]{0,60}/m.exec(before)?.[0];
+    if (other !== undefined) throw new UserError(`tls.dhParameters.generate: ${path} holds more than DH parameters (${other.replace(/[^ -~]/g, '?')}): mailharden does not replace it; name another path, or remove it`, EXIT.runtime);
+    return dhParametersPem(bits);
   }, { mode: 0o644 });
   if (f && f.before !== f.after) Object.assign(f, { mode: 0o644 }, asRoot ? { uid: 0, gid: 0 } : {});
   else if (f && (f.mode & 0o022 || (asRoot && f.uid !== 0))) plan.notes.push(`tls.dhParameters.generate: ${path} holds valid parameters and is left as it is, but ${f.mode & 0o022 ? `its mode ${f.mode.toString(8).padStart(4, '0')} lets others write it` : `it belongs to uid ${f.uid}`}: make it root's, 0644`);
