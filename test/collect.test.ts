@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, lchownSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -117,6 +117,38 @@ describe('collect-script and lint --root FILE.tar.gz (issue 20)', () => {
     assert.ok(gunzipSync(readFileSync(out)).length < 64 * 1024);
   });
 
+  it('a hostile user: a link of theirs to a root-only file, or a file they swap for a link or a FIFO after it was looked at, leaks nothing and blocks nothing', (t) => {
+    if (!needs(t, '/usr/bin/dash')) return;
+    if (process.getuid?.() !== 0) return t.skip('needs root (a link owned by another user)');
+    const { dir, root } = exampleTree();
+    mkdirSync(join(root, 'etc/mysql'), { recursive: true });
+    writeFileSync(join(root, 'etc/mysql/debian.cnf'), '[client]\npassword = TOPSECRETDBPW\n', { mode: 0o600 });
+    writeFileSync(join(root, 'etc/passwd'), `${readFileSync(join(root, 'etc/passwd'), 'utf8')}evil:x:1000:1000::/home/evil:/bin/sh\nmallory:x:1001:1001::/home/mallory:/bin/sh\n`);
+    mkdirSync(join(root, 'home/evil'), { recursive: true });
+    symlinkSync('/etc/mysql/debian.cnf', join(root, 'home/evil/.forward'));
+    lchownSync(join(root, 'home/evil/.forward'), 1000, 1000);
+    // mallory's .forward is a plain file when the collector looks at it (stat), and a link to the
+    // secret, or a FIFO no one writes, when it reads it: a stat in PATH plays mallory winning that race
+    // (the link names the secret by its path on this machine, as the kernel resolves it on a host).
+    mkdirSync(join(root, 'home/mallory'), { recursive: true });
+    const forward = join(root, 'home/mallory/.forward');
+    const bin = join(dir, 'racing-bin');
+    mkdirSync(bin);
+    for (const swap of ['link', 'fifo'] as const) {
+      writeFileSync(forward, 'mallory@example.com\n');
+      writeFileSync(join(bin, 'stat'), `#!/bin/sh\n/usr/bin/stat "$@"; rc=$?\ncase "$*" in *%Y*'${forward}') rm -f '${forward}'; ${swap === 'link' ? `ln -s '${join(root, 'etc/mysql/debian.cnf')}' '${forward}'` : `mkfifo '${forward}'`} ;; esac\nexit $rc\n`, { mode: 0o755 });
+      const out = join(dir, `${swap}.tgz`);
+      const started = Date.now();
+      const r = spawnSync('/usr/bin/dash', [script(dir), out], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, MAILHARDEN_COLLECT_ROOT: root }, timeout: 60_000 });
+      assert.equal(r.status, 0, `${swap}: ${r.error?.message ?? ''} after ${Date.now() - started} ms: ${r.stderr}`);
+      const bytes = gunzipSync(readFileSync(out));
+      assert.equal(bytes.includes('TOPSECRETDBPW'), false, `${swap}: the secret is in the archive`);
+      // The link's metadata is still there for the host rules: evil's .forward is a link to the file.
+      assert.ok(bytes.includes(hex('/etc/mysql/debian.cnf')), swap);
+      rmSync(forward);
+    }
+  });
+
   it('an archive that is not one, damaged or hostile: exit 2 with one line, nothing read outside', () => {
     const dir = tempDir('mh-collect-bad-');
     const write = (name: string, data: Buffer): string => {
@@ -190,7 +222,7 @@ function pad(b: Buffer): Buffer {
 function busyboxPath(dir: string): string {
   const bin = join(dir, 'busybox-bin');
   mkdirSync(bin, { recursive: true });
-  for (const applet of ['sh', 'stat', 'od', 'tr', 'grep', 'awk', 'sort', 'head', 'tar', 'gzip', 'mktemp', 'rm', 'mv', 'mkdir', 'cat', 'wc', 'readlink', 'hostname', 'date']) symlinkSync('/bin/busybox', join(bin, applet));
+  for (const applet of ['sh', 'stat', 'od', 'tr', 'grep', 'awk', 'sort', 'head', 'tar', 'gzip', 'mktemp', 'rm', 'mv', 'mkdir', 'cat', 'wc', 'readlink', 'hostname', 'date', 'dd']) symlinkSync('/bin/busybox', join(bin, applet));
   symlinkSync('/usr/bin/lsattr', join(bin, 'lsattr'));
   return bin;
 }
