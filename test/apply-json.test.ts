@@ -124,6 +124,22 @@ describe('apply --format json', () => {
     assert.match(doc.files.find((f) => f.path === '/etc/aliases')!.beforeText!, /\u202e reversed/);
   });
 
+  it('the passwords of AuthInfo: entries in the access map are not in the document (texts and diff), their hashes are of the real bytes', () => {
+    const { root, policy } = exampleRoot();
+    const access = join(root, 'etc/mail/access');
+    // Without FEATURE(authinfo) sendmail looks AuthInfo: up in the access map (cf/README, "Providing SMTP AUTH Data when sendmail acts as Client").
+    writeFileSync(access, `AuthInfo:relay.example "U:me" "P:hunter2"\nAuthInfo:other.example "U:me" "P=aHVudGVyMw==" "M:PLAIN"\n${readFileSync(access, 'utf8')}`);
+    const r = run(['apply', policy, '--root', root, '--dry-run', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = parsed(r.stdout);
+    const f = doc.files.find((x) => x.path === '/etc/mail/access')!;
+    assert.equal(f.action, 'change');
+    assert.match(f.diff!, /^ AuthInfo:other\.example "U:me" "P=\*" "M:PLAIN"$/m);
+    assert.match(f.beforeText!, /^AuthInfo:relay\.example "U:me" "P:\*"$/m);
+    for (const secret of ['hunter2', 'aHVudGVyMw==']) assert.doesNotMatch(r.stdout, new RegExp(secret));
+    assert.equal(f.before!.sha256, sha(access));
+  });
+
   it('--format takes text or json only', () => {
     const { root, policy } = exampleRoot();
     const r = run(['apply', policy, '--root', root, '--dry-run', '--format', 'sarif']);

@@ -151,8 +151,19 @@ function statusOf(code: ExitCode, dryRun: boolean, pending: boolean, failed: boo
   return verified ? 'verified' : 'applied';
 }
 
+/**
+ * The access map holds the passwords sendmail gives other servers when FEATURE(authinfo) is not used
+ * (`AuthInfo:host "U:user" "P:secret"`, or `"P=base64"`): the document goes to Ansible's and CI's logs,
+ * so their values are `*` in its texts and diff (the digests are of the real bytes).
+ */
+function withoutPasswords(f: FilePlan, text: string): string {
+  if (f.kind !== 'access') return text;
+  return text.replace(/^[ +-]?AuthInfo:[^\n]*/gim, (line) => line.replace(/"P([:=])[^"]*"/gi, '"P$1*"').replace(/(\s)P([:=])[^\s"]+/gi, '$1P$2*'));
+}
+
 async function fileReport(f: FilePlan, accounts: Accounts): Promise<FileReport> {
   const changed = changes(f);
+  const shown = (text: string): string => withoutPasswords(f, text);
   return {
     path: f.path,
     artifact: f.artifact,
@@ -167,9 +178,9 @@ async function fileReport(f: FilePlan, accounts: Accounts): Promise<FileReport> 
     group: accounts.groupName(f.gid),
     immutable: f.immutable,
     stale: f.stale === true,
-    diff: changed ? await unifiedDiff(f) : null,
-    beforeText: changed ? (f.before ?? '') : null,
-    afterText: changed ? f.after : null,
+    diff: changed ? shown(await unifiedDiff(f)) : null,
+    beforeText: changed ? shown(f.before ?? '') : null,
+    afterText: changed ? shown(f.after) : null,
   };
 }
 
