@@ -127,6 +127,9 @@ describe('collect-script and lint --root FILE.tar.gz (issue 20)', () => {
     mkdirSync(join(root, 'home/evil'), { recursive: true });
     symlinkSync('/etc/mysql/debian.cnf', join(root, 'home/evil/.forward'));
     lchownSync(join(root, 'home/evil/.forward'), 1000, 1000);
+    // A path a collected file names is taken whole when it lies in the mail directory: spelled with .. it does not.
+    writeFileSync(join(root, 'etc/mysql/other.cnf'), '[client]\npassword = TOPSECRETDBPW2\n', { mode: 0o600 });
+    writeFileSync(join(root, 'home/alice/.forward'), '"|/usr/bin/procmail /etc/mail/../mysql/other.cnf"\n');
     // mallory's .forward is a plain file when the collector looks at it (stat), and a link to the
     // secret, or a FIFO no one writes, when it reads it: a stat in PATH plays mallory winning that race
     // (the link names the secret by its path on this machine, as the kernel resolves it on a host).
@@ -142,7 +145,7 @@ describe('collect-script and lint --root FILE.tar.gz (issue 20)', () => {
       const r = spawnSync('/usr/bin/dash', [script(dir), out], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, MAILHARDEN_COLLECT_ROOT: root }, timeout: 60_000 });
       assert.equal(r.status, 0, `${swap}: ${r.error?.message ?? ''} after ${Date.now() - started} ms: ${r.stderr}`);
       const bytes = gunzipSync(readFileSync(out));
-      assert.equal(bytes.includes('TOPSECRETDBPW'), false, `${swap}: the secret is in the archive`);
+      assert.equal(bytes.includes('TOPSECRETDBPW'), false, `${swap}: the secret is in the archive (${bytes.includes('TOPSECRETDBPW2') ? 'named with ..' : 'through the link'})`);
       // The link's metadata is still there for the host rules: evil's .forward is a link to the file.
       assert.ok(bytes.includes(hex('/etc/mysql/debian.cnf')), swap);
       rmSync(forward);
