@@ -7,6 +7,11 @@ import openRelay from './MH7005-probe-open-relay.js';
 import authWithoutTls from './MH7006-probe-auth-without-tls.js';
 import ehloExtensions from './MH7007-probe-ehlo-extensions.js';
 import noStarttls from './MH7008-probe-no-starttls.js';
+import certificateDates from './MH7009-probe-tls-certificate-dates.js';
+import certificateName from './MH7010-probe-tls-certificate-name.js';
+import certificateUntrusted from './MH7011-probe-tls-certificate-untrusted.js';
+import weakKey from './MH7012-probe-tls-weak-key.js';
+import legacyProtocol from './MH7013-probe-tls-legacy-protocol.js';
 
 export const group = defineGroup({
   name: 'probe',
@@ -22,5 +27,10 @@ export const group = defineGroup({
     authWithoutTls,
     ehloExtensions,
     noStarttls,
+    certificateDates,
+    certificateName,
+    certificateUntrusted,
+    weakKey,
+    legacyProtocol,
   ],
 });
