@@ -14,7 +14,7 @@ export default defineRule({
     severity: 'high',
     tags: ['tls', 'certificate', 'probe'],
     references: ['NIST-SP800-131A:rev2'],
-    messages: { weak: 'the TLS certificate has a {type} key of {bits} bits (at least {min} are needed)' },
+    messages: { weak: 'the TLS certificate\'s {type} key has {bits} bits (at least {min} are needed)' },
     fix: 'make a new key of 2048 bits or more (openssl req -newkey rsa:3072) and a certificate for it',
   },
   check(doc, ctx) {

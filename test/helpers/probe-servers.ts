@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { debianCf, SENDMAIL } from './real.js';
 
@@ -106,3 +108,79 @@ export async function sendmailServer(dir: string, cf: string, env: Record<string
     },
   };
 }
+
+/**
+ * An SMTP front that speaks TLS with Node (OpenSSL underneath) on `cert`/`key`, in front of the real
+ * `sendmail -bs` in clear: for what sendmail will not serve, a 1024-bit key and implicit TLS
+ * (smtps, port 465) without running its daemon. With `starttls`, the front offers STARTTLS itself.
+ */
+export async function tlsFront(dir: string, cf: string, cert: { cert: string; key: string }, starttls: boolean): Promise<{ port: number; close: () => void }> {
+  const cfPath = join(dir, `front-${process.hrtime.bigint()}.cf`);
+  writeFileSync(cfPath, cf, { mode: 0o644 });
+  const context = { cert: readFileSync(cert.cert), key: readFileSync(cert.key), ciphers: 'DEFAULT:@SECLEVEL=0', minVersion: 'TLSv1.2' as const };
+  const children: ReturnType<typeof spawn>[] = [];
+  const toSendmail = (sock: NodeJS.ReadWriteStream & { destroy(): void }, dropGreeting = false) => {
+    const child = spawn(SENDMAIL, ['-C', cfPath, '-bs'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    children.push(child);
+    if (dropGreeting) {
+      // After STARTTLS the client does not expect a greeting, and sendmail refuses a client that talks
+      // before it has greeted (554): its greeting is read and dropped before the client is let in.
+      sock.pause();
+      let head = '';
+      const onGreeting = (d: Buffer) => {
+        head += d.toString('latin1');
+        const end = /^220 [^\n]*\n/m.exec(head);
+        if (!end) return;
+        child.stdout.off('data', onGreeting);
+        const rest = head.slice(end.index + end[0].length);
+        if (rest) sock.write(rest);
+        child.stdout.pipe(sock);
+        sock.pipe(child.stdin);
+        sock.resume();
+      };
+      child.stdout.on('data', onGreeting);
+    } else {
+      sock.pipe(child.stdin);
+      child.stdout.pipe(sock);
+    }
+    sock.on('error', () => child.kill());
+    child.stdin.on('error', () => sock.destroy());
+    child.on('close', () => sock.end());
+  };
+  const server = starttls
+    ? createServer((plain) => {
+        // The front's own short dialogue in clear: EHLO offers STARTTLS, other commands are not
+        // served, STARTTLS hands the connection, in TLS, to sendmail.
+        plain.write('220 front.example.test ESMTP\r\n');
+        let buf = '';
+        const onData = (d: Buffer) => {
+          buf += d.toString('latin1');
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+            const line = buf.slice(0, nl).replace(/\r$/, '');
+            buf = buf.slice(nl + 1);
+            const verb = line.split(/[ :]/)[0]!.toUpperCase();
+            if (verb === 'STARTTLS') {
+              plain.off('data', onData);
+              plain.write('220 2.0.0 Ready to start TLS\r\n');
+              const secure = new TLSSocket(plain, { isServer: true, ...context });
+              secure.on('error', () => plain.destroy());
+              toSendmail(secure, true);
+              return;
+            }
+            plain.write(verb === 'EHLO' ? '250-front.example.test\r\n250 STARTTLS\r\n' : verb === 'QUIT' ? '221 bye\r\n' : '502 5.5.1 not served before STARTTLS\r\n');
+          }
+        };
+        plain.on('data', onData);
+        plain.on('error', () => {});
+      })
+    : createTlsServer(context, (secure) => toSendmail(secure));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const c of children) c.kill('SIGKILL');
+      server.close();
+    },
+  };
+}
+
