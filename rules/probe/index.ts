@@ -12,10 +12,16 @@ import certificateName from './MH7010-probe-tls-certificate-name.js';
 import certificateUntrusted from './MH7011-probe-tls-certificate-untrusted.js';
 import weakKey from './MH7012-probe-tls-weak-key.js';
 import legacyProtocol from './MH7013-probe-tls-legacy-protocol.js';
+import mailboxGreeting from './MH7014-probe-mailbox-greeting-software.js';
+import pop3UserInClear from './MH7015-probe-pop3-user-in-clear.js';
+import pop3Apop from './MH7016-probe-pop3-apop.js';
+import mailboxPlainAuth from './MH7017-probe-mailbox-plain-auth-in-clear.js';
+import imapLoginInClear from './MH7018-probe-imap-login-in-clear.js';
+import mailboxNoTls from './MH7019-probe-mailbox-no-tls.js';
 
 export const group = defineGroup({
   name: 'probe',
-  title: "a running SMTP server's answers (mailharden probe)",
+  title: "a running SMTP, POP3 or IMAP server's answers (mailharden probe)",
   ids: { from: 'MH7000', to: 'MH7999' },
   kinds: ['probe'],
   rules: [
@@ -32,5 +38,11 @@ export const group = defineGroup({
     certificateUntrusted,
     weakKey,
     legacyProtocol,
+    mailboxGreeting,
+    pop3UserInClear,
+    pop3Apop,
+    mailboxPlainAuth,
+    imapLoginInClear,
+    mailboxNoTls,
   ],
 });

@@ -108,8 +108,8 @@ async function main(argv: string[]): Promise<ExitCode> {
 
   program
     .command('probe')
-    .description('ask a running SMTP server what it reveals and allows: greeting and HELP versions, VRFY, EXPN, relaying, AUTH before STARTTLS, its TLS certificate and protocol versions')
-    .argument('<target>', '[smtp://|smtps://|submission://]HOST, HOST:PORT or [IPv6]:PORT (default port 25, 465, 587); only this host is contacted')
+    .description('ask a running SMTP, POP3 or IMAP server what it reveals and allows: versions, VRFY, EXPN, relaying, logins before TLS, its TLS certificate and protocol versions')
+    .argument('<target>', '[SCHEME://]HOST, HOST:PORT or [IPv6]:PORT; SCHEME smtp (port 25, the default), smtps (465), submission (587), pop3 (110), pop3s (995), imap (143), imaps (993); only this host is contacted')
     .option('--port <port>', 'the port (instead of HOST:PORT)')
     .option('--timeout <seconds>', 'for the connection and for each reply', '10')
     .option('--helo <name>', 'the name given in EHLO/HELO', 'probe.mailharden.invalid')

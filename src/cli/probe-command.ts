@@ -4,6 +4,7 @@ import { failsAt, type LintReport } from '../core/report.js';
 import { parseFailOn } from '../lint/request.js';
 import { probeFindings, probeRulesOf } from '../probe/findings.js';
 import { probe } from '../probe/session.js';
+import { PROBE_USER, probeMailbox } from '../probe/mailbox.js';
 import { parseTranscript } from '../probe/transcript.js';
 import { shownPath } from '../lint/shown-path.js';
 import { resolve } from 'node:path';
@@ -73,7 +74,10 @@ export async function runProbe(target: string, opts: Record<string, unknown>, ve
   const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
   const ca = typeof opts.ca === 'string' ? [readCa(opts.ca)] : undefined;
   const common = { host, port, timeoutMs: timeout * 1000, ...(ca ? { ca } : {}) };
-  const doc = await probe({ ...common, helo, user, from, to, implicitTls: scheme === 'smtps' });
+  const mailbox = scheme.startsWith('pop3') || scheme.startsWith('imap');
+  const doc = mailbox
+    ? await probeMailbox({ ...common, protocol: scheme.startsWith('pop3') ? 'pop3' : 'imap', implicitTls: scheme.endsWith('s'), user: PROBE_USER })
+    : await probe({ ...common, helo, user, from, to, implicitTls: scheme === 'smtps' });
   if (typeof opts.transcript === 'string') {
     // Written whole at the end, through a temp file and a rename: never through a link there.
     try {

@@ -58,19 +58,19 @@ export interface ProbeDocument {
   /** The address connected to, from the transcript's first comment (`(address 127.0.0.1)`); '' when unknown. */
   address: string;
   exchanges: Exchange[];
-  /** The first exchange with this verb ('' is the greeting), of the first connection. */
+  /** The first exchange with this verb ('' is the greeting): the first connection's, when it has one. */
   find(verb: string): Exchange | undefined;
-  /** The first exchange with this verb inside TLS, of the first connection. */
+  /** The first exchange with this verb inside the main TLS session (the first handshake's connection). */
   findTls(verb: string): Exchange | undefined;
   /** EHLO keywords (upper case) → their parameters, from the first EHLO reply; empty when EHLO was refused. */
   extensions: Map<string, string[]>;
   /** The same from the first EHLO inside TLS; undefined when there was none. */
   extensionsTls?: Map<string, string[]>;
-  /** A TLS handshake completed on the first connection (STARTTLS, STLS or implicit TLS). */
+  /** A TLS handshake completed (STARTTLS, STLS or implicit TLS). */
   tls: boolean;
   /** What the TLS layer showed (`T: ` lines), in order. */
   facts: TlsFact[];
-  /** The first fact with this key on the first connection (or, for `try …` keys, on any). */
+  /** The first fact with this key of the main TLS session (or, for `try …` keys, of any connection). */
   fact(key: string): TlsFact | undefined;
   /** `smtp`, `pop3` or `imap`: from the first line (`# mailharden probe of pop3://…`), else from the path's extension. */
   protocol: ProbeProtocol;
@@ -133,7 +133,10 @@ export function parseTranscript(text: string, path = 'probe.smtp', target = ''):
     }
   }
   close();
-  const first = exchanges.filter((e) => e.connection === 1);
+  // The main TLS session: the first handshake (connection 1 for SMTP and implicit TLS, the STLS or
+  // STARTTLS connection for POP3 and IMAP); the `try …` connections only add their verdicts.
+  const mainTls = facts.find((f) => f.key === 'handshake')?.connection;
+  const first = exchanges;
   const ehloExtensions = (ehlo: Exchange | undefined): Map<string, string[]> => {
     const extensions = new Map<string, string[]>();
     if (ehlo?.reply && ehlo.reply.code === 250) {
@@ -145,7 +148,7 @@ export function parseTranscript(text: string, path = 'probe.smtp', target = ''):
     }
     return extensions;
   };
-  const ehloTls = first.find((e) => e.verb === 'EHLO' && e.tls);
+  const ehloTls = first.find((e) => e.verb === 'EHLO' && e.tls && e.connection === mainTls);
   const address = /^# mailharden probe of .* \(address ([0-9A-Fa-f.:]*)\)/.exec(header)?.[1] ?? '';
   return {
     kind: 'probe',
@@ -154,12 +157,12 @@ export function parseTranscript(text: string, path = 'probe.smtp', target = ''):
     address,
     exchanges,
     find: (verb) => first.find((e) => e.verb === verb),
-    findTls: (verb) => first.find((e) => e.verb === verb && e.tls),
+    findTls: (verb) => first.find((e) => e.verb === verb && e.tls && e.connection === mainTls),
     extensions: ehloExtensions(first.find((e) => e.verb === 'EHLO')),
     ...(ehloTls ? { extensionsTls: ehloExtensions(ehloTls) } : {}),
-    tls: facts.some((f) => f.key === 'handshake' && f.connection === 1),
+    tls: mainTls !== undefined,
     facts,
-    fact: (key) => facts.find((f) => f.key === key && (f.connection === 1 || key.startsWith('try '))),
+    fact: (key) => facts.find((f) => f.key === key && (f.connection === mainTls || key.startsWith('try '))),
     protocol,
   };
 }
