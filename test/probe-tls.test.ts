@@ -87,7 +87,7 @@ describe('probe STARTTLS against the real sendmail: certificates made by openssl
     assert.equal(r.code, 1);
     assert.deepEqual(r.found.map((f) => [f.ruleId, f.severity]).sort(), [['MH7010', 'medium'], ['MH7011', 'medium'], ['MH7013', 'medium'], ['MH7013', 'medium']], r.transcript);
     const by = (id: string) => r.found.filter((f) => f.ruleId === id).map((f) => f.message);
-    assert.match(by('MH7010')[0]!, /does not name 127\.0\.0\.1: IP: 127\.0\.0\.1 is not in the cert's list/);
+    assert.match(by('MH7010')[0]!, /does not name 127\.0\.0\.1: the address 127\.0\.0\.1 is not among its names \(\(none\)\)/);
     assert.match(by('MH7011')[0]!, /self-signed \(CN=mx\.example\.test\): OpenSSL says DEPTH_ZERO_SELF_SIGNED_CERT/);
     assert.deepEqual(by('MH7013').map((m) => /only (TLSv1(?:\.1)?) succeeded/.exec(m)?.[1]), ['TLSv1', 'TLSv1.1']);
   });
@@ -103,6 +103,27 @@ describe('probe STARTTLS against the real sendmail: certificates made by openssl
     const e = await probeTls(`127.0.0.1:${early}`, ['--ca', join(dir, 'ca.pem')]);
     assert.deepEqual(e.found.map((f) => [f.ruleId, f.severity]), [['MH7009', 'high']], e.transcript);
     assert.match(e.found[0]!.message, /^the TLS certificate is not valid before 2090-01-01T00:00:00\.000Z/);
+  });
+
+  it('the AUTH acceptance test (no secret: AUTH PLAIN, then * when asked): sendmail with AuthOptions=p refuses what it hides, MH7020 silent', async (t) => {
+    if (!ready(t)) return;
+    const mechanisms = { AuthMechanisms: 'PLAIN LOGIN CRAM-MD5' };
+    const cert = { name: 'auth', cn: 'localhost', san: 'IP:127.0.0.1' };
+    const run = async (extra: Record<string, string>) => {
+      const port = await serve(cert, { ...mechanisms, ...extra });
+      const file = join(tempDir('mh-probe-auth-'), 'session.smtp');
+      const r = await runAsync(['probe', `127.0.0.1:${port}`, '-f', 'json', '--timeout', '15', '--transcript', file, '--ca', join(dir, 'ca.pem')]);
+      return { ids: (JSON.parse(r.stdout) as { findings: JsonFinding[] }).findings.map((f) => f.ruleId), transcript: readFileSync(file, 'utf8') };
+    };
+    const hidden = await run({ AuthOptions: 'p' });
+    assert.match(hidden.transcript, /^C: AUTH PLAIN\nS: 504 5\.3\.3 AUTH mechanism PLAIN not available$/m);
+    assert.ok(!hidden.ids.includes('MH7020') && !hidden.ids.includes('MH7006'), hidden.ids.join(' '));
+    // Inside TLS sendmail offers them (EHLO again after STARTTLS).
+    assert.match(hidden.transcript.split('T: time')[1]!, /^S: 250-AUTH PLAIN LOGIN CRAM-MD5$/m);
+    const open = await run({});
+    assert.match(open.transcript, /^C: AUTH PLAIN\nS: 334 \nC: \*\nS: 501 5\.0\.0 AUTH aborted$/m);
+    // Offered and taken in clear: MH7006's; nothing hidden, so not MH7020's.
+    assert.ok(open.ids.includes('MH7006') && !open.ids.includes('MH7020'), open.ids.join(' '));
   });
 
   it('sendmail will not load a 1024-bit key at OpenSSL 3\'s default level: it offers no STARTTLS (MH7008), and the probe does not guess', async (t) => {

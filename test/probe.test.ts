@@ -210,3 +210,42 @@ describe('mailharden probe against misbehaving servers: one line on stderr, exit
     }
   });
 });
+
+describe('the certificate name check (RFC 6125), as MH7010 asks it', () => {
+  it('names, wildcards, addresses, and the CN only without DNS names', async () => {
+    const { nameMismatch } = await import('../src/probe/certificate.js');
+    assert.equal(nameMismatch('mx.example.test', 'CN=other', 'DNS:mx.example.test'), undefined);
+    assert.equal(nameMismatch('MX.Example.Test', 'CN=other', 'DNS:mx.example.test'), undefined);
+    assert.equal(nameMismatch('mx.example.test', 'CN=x', 'DNS:*.example.test'), undefined);
+    assert.match(nameMismatch('a.mx.example.test', 'CN=x', 'DNS:*.example.test') ?? '', /not among its names/, 'a wildcard covers one label');
+    assert.match(nameMismatch('example.test', 'CN=x', 'DNS:*.example.test') ?? '', /not among its names/);
+    assert.match(nameMismatch('mx.example.test', 'CN=mx.example.test', 'DNS:other.example.test') ?? '', /not among its names/, 'the CN does not count beside DNS names');
+    assert.equal(nameMismatch('mx.example.test', 'CN=mx.example.test', '(none)'), undefined);
+    assert.equal(nameMismatch('127.0.0.1', 'CN=localhost', 'DNS:localhost, IP Address:127.0.0.1'), undefined);
+    assert.match(nameMismatch('127.0.0.1', 'CN=127.0.0.1', '(none)') ?? '', /the address 127\.0\.0\.1 is not among/, 'an address needs an IP entry');
+    assert.equal(nameMismatch('[::1]', 'CN=x', 'IP Address:::1'), undefined);
+  });
+});
+
+describe('the AUTH acceptance test (RFC 4954 §4: AUTH without a secret, cancelled with *)', () => {
+  it('a server that hides PLAIN in EHLO but answers 334 to it: MH7020; the probe sends * and nothing else', async () => {
+    const sent: string[] = [];
+    const server = await fakeServer(scripted('220 fake.example.test ESMTP\r\n', (c) => {
+      sent.push(c);
+      const verb = c.split(/[ :]/)[0]!.toUpperCase();
+      if (verb === 'EHLO') return '250-fake.example.test\r\n250 AUTH CRAM-MD5\r\n';
+      if (c === 'AUTH PLAIN') return '334 \r\n';
+      if (c === 'AUTH LOGIN') return '504 5.3.3 AUTH mechanism LOGIN not available\r\n';
+      if (c === '*') return '501 5.0.0 AUTH aborted\r\n';
+      return verb === 'QUIT' ? '221 bye\r\n' : '250 ok\r\n';
+    }));
+    try {
+      const r = await runAsync(['probe', `127.0.0.1:${server.port}`, '-f', 'json', '--timeout', '2']);
+      const found = (JSON.parse(r.stdout) as { findings: { ruleId: string; message: string }[] }).findings.filter((f) => f.ruleId === 'MH7020');
+      assert.deepEqual(found.map((f) => f.message), ['AUTH PLAIN was answered "334 " before STARTTLS, though EHLO offers only AUTH CRAM-MD5 there: the server would take the password in clear']);
+      assert.deepEqual(sent.filter((c) => /^(AUTH|\*)/.test(c)), ['AUTH PLAIN', '*', 'AUTH LOGIN']);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { certificateOf, nameMismatch } from '../../src/probe/tls-facts.js';
+import { certificateOf, nameMismatch } from '../../src/probe/certificate.js';
 import { payloadSpan } from '../../src/probe/transcript.js';
 
 export default defineRule({

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { certificateOf } from '../../src/probe/tls-facts.js';
+import { certificateOf } from '../../src/probe/certificate.js';
 import { payloadSpan } from '../../src/probe/transcript.js';
 
 /** The smallest RSA (and DSA) modulus still allowed (NIST SP 800-131A: 2048 bits since 2014). */

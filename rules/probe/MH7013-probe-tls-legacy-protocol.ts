@@ -17,7 +17,12 @@ export default defineRule({
     for (const f of doc.facts) {
       const m = /^try (TLSv1(?:\.1)?)$/.exec(f.key);
       if (m && /^accepted\b/.test(f.value)) {
-        ctx.report({ messageId: 'accepted', data: { version: m[1]!, line: `${f.key} ${f.value}` }, span: payloadSpan(f.line, f.key.length + 1, f.value.length) });
+        ctx.report({
+          messageId: 'accepted',
+          data: { version: m[1]!, line: `${f.key} ${f.value}` },
+          span: payloadSpan(f.line, f.key.length + 1, f.value.length),
+          ...(doc.protocol === 'smtp' ? {} : { fix: 'refuse them: in dovecot ssl_min_protocol = TLSv1.2, and no @SECLEVEL=0 in ssl_cipher_list' }),
+        });
       }
     }
   },

@@ -18,6 +18,7 @@ import pop3Apop from './MH7016-probe-pop3-apop.js';
 import mailboxPlainAuth from './MH7017-probe-mailbox-plain-auth-in-clear.js';
 import imapLoginInClear from './MH7018-probe-imap-login-in-clear.js';
 import mailboxNoTls from './MH7019-probe-mailbox-no-tls.js';
+import authUnadvertised from './MH7020-probe-auth-unadvertised.js';
 
 export const group = defineGroup({
   name: 'probe',
@@ -44,5 +45,6 @@ export const group = defineGroup({
     mailboxPlainAuth,
     imapLoginInClear,
     mailboxNoTls,
+    authUnadvertised,
   ],
 });

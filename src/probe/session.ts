@@ -70,6 +70,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeDocument> {
     const mail = await client.command(`MAIL FROM:<${o.from}>`);
     if (mail.code >= 200 && mail.code < 300) await client.command(`RCPT TO:<${o.to}>`);
     await client.command('RSET');
+    await authAcceptance(client);
     if (!o.implicitTls && ehlo.code === 250 && ehlo.lines.slice(1).some((l) => /^250[ -]STARTTLS\b/i.test(l))) {
       const started = await client.command('STARTTLS');
       if (started.code === 220) {
@@ -99,6 +100,21 @@ export async function probe(o: ProbeOptions): Promise<ProbeDocument> {
     for (const version of LEGACY_VERSIONS) await tryVersion(o, ++n, { minVersion: version, maxVersion: version }, lines, now);
   }
   return parseTranscript(`${lines.join('\n')}\n`, `${o.implicitTls ? 'smtps' : 'smtp'}://${target}`, target);
+}
+
+/** The mechanisms the AUTH acceptance test starts: the two that carry the password in clear. */
+export const AUTH_TESTED = ['PLAIN', 'LOGIN'] as const;
+
+/**
+ * Whether the server would take a password by these mechanisms now, without sending one: `AUTH PLAIN`
+ * with no initial response, and when the server asks for it (334), `*`, which cancels the exchange
+ * (RFC 4954 §4: the server answers 501). Nothing else is sent, and no secret ever.
+ */
+async function authAcceptance(client: SmtpClient): Promise<void> {
+  for (const mechanism of AUTH_TESTED) {
+    const r = await client.command(`AUTH ${mechanism}`);
+    if (r.code === 334) await client.command('*');
+  }
 }
 
 /**

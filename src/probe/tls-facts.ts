@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { visibleControls } from '../core/visible.js';
-import type { ProbeDocument, TlsFact } from './transcript.js';
 
 /**
  * What a TLS handshake showed, written as `T: ` lines of the transcript, and read back for the probe
@@ -73,51 +72,3 @@ export function certificateFacts(x509: X509Certificate): string[] {
   ];
 }
 
-/** The certificate of the first connection's handshake, read back from the transcript. */
-export interface CertificateFacts {
-  host?: TlsFact;
-  subject?: TlsFact;
-  names?: TlsFact;
-  notBefore?: TlsFact;
-  notAfter?: TlsFact;
-  key?: TlsFact;
-  selfSigned?: TlsFact;
-  verify?: TlsFact;
-  time?: TlsFact;
-}
-
-export function certificateOf(doc: ProbeDocument): CertificateFacts | undefined {
-  if (!doc.fact('subject')) return undefined;
-  return {
-    host: doc.fact('host'),
-    subject: doc.fact('subject'),
-    names: doc.fact('names'),
-    notBefore: doc.fact('not-before'),
-    notAfter: doc.fact('not-after'),
-    key: doc.fact('key'),
-    selfSigned: doc.fact('self-signed'),
-    verify: doc.fact('verify'),
-    time: doc.fact('time'),
-  };
-}
-
-/** Whether the certificate's names cover `host` (RFC 6125 as node:tls checks it); the reason when not. */
-export function nameMismatch(host: string, subject: string, names: string): string | undefined {
-  const cn = /(?:^|, )CN=([^,]*)/.exec(subject)?.[1];
-  const altNames = names === '(none)' ? undefined : names;
-  const error = checkServerIdentity(host.replace(/^\[|\]$/g, ''), {
-    subject: cn === undefined ? {} : { CN: cn },
-    ...(altNames === undefined ? {} : { subjectaltname: altNames }),
-  } as unknown as Parameters<typeof checkServerIdentity>[1]);
-  return error ? error.message.replace(/^Hostname\/IP does not match certificate's altnames: /, '') : undefined;
-}
-
-/** OpenSSL's verdicts that mean nobody the client trusts vouches for the certificate. */
-export const UNTRUSTED = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'CERT_UNTRUSTED',
-]);
