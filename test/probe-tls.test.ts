@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { runAsync } from './helpers/cli.js';
-import { makeCa, makeCert, OPENSSL, sendmailServer, tlsCf, tlsFront } from './helpers/probe-servers.js';
+import { injectableServer, makeCa, makeCert, OPENSSL, sendmailServer, tlsCf, tlsFront } from './helpers/probe-servers.js';
 import { needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
 
 // The probe's STARTTLS part judged against the real sendmail 8.17.1.9 (`sendmail -bs` behind a loopback
@@ -165,6 +165,35 @@ describe('probe TLS where sendmail needs a front: a 1024-bit key, implicit TLS (
       assert.ok(all.includes('MH7001'), all.join(' '));
     } finally {
       front.close();
+    }
+  });
+});
+
+describe('the STARTTLS command-injection test (CVE-2011-0411), opt-in: --starttls-injection', () => {
+  it('the real sendmail 8.17 drops what it read in clear: MH7021 silent; without the flag the test is not run', async (t) => {
+    if (!ready(t)) return;
+    const s = await sendmailServer(dir, tlsCf(dir, makeCert(dir, { name: 'inject-sendmail', cn: 'localhost', san: 'IP:127.0.0.1' })));
+    try {
+      const r = await probeTls(`127.0.0.1:${s.port}`, ['--ca', join(dir, 'ca.pem'), '--starttls-injection']);
+      const part = r.transcript.split(/^# connection \d+: STARTTLS command injection/m)[1] ?? '';
+      assert.match(part, /^C: STARTTLS\nS: 220 2\.0\.0 Ready to start TLS\nT: handshake \S+ \S+\nT: injected RSET\nC: RSET\n?$/m, r.transcript);
+      assert.doesNotMatch(part, /^S: 250 2\.0\.0 Reset state/m);
+      const plain = await probeTls(`127.0.0.1:${s.port}`, ['--ca', join(dir, 'ca.pem')]);
+      assert.doesNotMatch(plain.transcript, /injection|T: injected/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a server that runs the injected RSET inside TLS (node:tls, the bug on purpose): MH7021, high', async (t) => {
+    if (!ready(t)) return;
+    const s = await injectableServer(makeCert(dir, { name: 'injectable', cn: 'localhost', san: 'IP:127.0.0.1' }));
+    try {
+      const r = await runAsync(['probe', `127.0.0.1:${s.port}`, '-f', 'json', '--timeout', '5', '--ca', join(dir, 'ca.pem'), '--starttls-injection']);
+      const found = (JSON.parse(r.stdout) as { findings: JsonFinding[] }).findings.filter((f) => f.ruleId === 'MH7021');
+      assert.deepEqual(found.map((f) => [f.severity, f.message]), [['high', 'the RSET sent in clear with STARTTLS was answered inside TLS: "250 2.0.0 Reset state"; a man in the middle can add commands to the encrypted session']], r.stderr);
+    } finally {
+      s.close();
     }
   });
 });

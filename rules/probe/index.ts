@@ -19,6 +19,7 @@ import mailboxPlainAuth from './MH7017-probe-mailbox-plain-auth-in-clear.js';
 import imapLoginInClear from './MH7018-probe-imap-login-in-clear.js';
 import mailboxNoTls from './MH7019-probe-mailbox-no-tls.js';
 import authUnadvertised from './MH7020-probe-auth-unadvertised.js';
+import starttlsInjection from './MH7021-probe-starttls-injection.js';
 
 export const group = defineGroup({
   name: 'probe',
@@ -46,5 +47,6 @@ export const group = defineGroup({
     imapLoginInClear,
     mailboxNoTls,
     authUnadvertised,
+    starttlsInjection,
   ],
 });

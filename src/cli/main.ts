@@ -116,6 +116,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .option('--user <name>', 'the local name asked about with VRFY and EXPN', 'root')
     .option('--relay-test <from,to>', 'the relay attempt\'s sender and outside recipient (no message is ever sent)')
     .option('--transcript <file>', 'also write the dialogue to FILE')
+    .option('--starttls-injection', 'also test STARTTLS command injection (CVE-2011-0411): STARTTLS and RSET in one write, on a connection of its own')
     .option('--ca <file>', 'CA certificates (PEM) to trust besides the system\'s, for judging the server\'s certificate')
     .option('-f, --format <format[=file]>', 'text, compact, json, sarif or github; repeatable, =FILE writes to a file', (v: string, p: string[] = []) => [...p, v])
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'medium')

@@ -77,7 +77,7 @@ export async function runProbe(target: string, opts: Record<string, unknown>, ve
   const mailbox = scheme.startsWith('pop3') || scheme.startsWith('imap');
   const doc = mailbox
     ? await probeMailbox({ ...common, protocol: scheme.startsWith('pop3') ? 'pop3' : 'imap', implicitTls: scheme.endsWith('s'), user: PROBE_USER })
-    : await probe({ ...common, helo, user, from, to, implicitTls: scheme === 'smtps' });
+    : await probe({ ...common, helo, user, from, to, implicitTls: scheme === 'smtps', injection: opts.starttlsInjection === true });
   if (typeof opts.transcript === 'string') {
     // Written whole at the end, through a temp file and a rename: never through a link there.
     try {

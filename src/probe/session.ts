@@ -25,6 +25,8 @@ export interface ProbeOptions {
   tryVersions?: boolean;
   /** The clock for the certificate's dates (tests). */
   now?: () => Date;
+  /** Also run the STARTTLS command-injection test (CVE-2011-0411) on a connection of its own. */
+  injection?: boolean;
 }
 
 /** The protocol versions tried one at a time: a server that accepts one of them is reported. */
@@ -95,10 +97,11 @@ export async function probe(o: ProbeOptions): Promise<ProbeDocument> {
   } finally {
     client.close();
   }
+  let n = 1;
   if (tlsWorks && o.tryVersions !== false) {
-    let n = 1;
     for (const version of LEGACY_VERSIONS) await tryVersion(o, ++n, { minVersion: version, maxVersion: version }, lines, now);
   }
+  if (tlsWorks && o.injection && !o.implicitTls) await injection(o, ++n, lines, now);
   return parseTranscript(`${lines.join('\n')}\n`, `${o.implicitTls ? 'smtps' : 'smtp'}://${target}`, target);
 }
 
@@ -114,6 +117,48 @@ async function authAcceptance(client: SmtpClient): Promise<void> {
   for (const mechanism of AUTH_TESTED) {
     const r = await client.command(`AUTH ${mechanism}`);
     if (r.code === 334) await client.command('*');
+  }
+}
+
+/**
+ * The STARTTLS command-injection test (CVE-2011-0411): `STARTTLS` and `RSET` in one write. A server
+ * that keeps the RSET it read in clear and answers it after the handshake lets an attacker on the path
+ * put commands into the encrypted session. Written as `C: STARTTLS`, its reply, the handshake, then
+ * `T: injected RSET` and `C: RSET` with whatever the server answered inside TLS (nothing, when it
+ * threw the clear text away).
+ */
+async function injection(o: ProbeOptions, n: number, lines: string[], now: () => Date): Promise<void> {
+  lines.push(`# connection ${n}: STARTTLS command injection (CVE-2011-0411): STARTTLS and RSET in one write`);
+  const client = new SmtpClient(o.host, o.port, o.timeoutMs, (l) => lines.push(l));
+  try {
+    await client.connect();
+    if ((await client.reply('the connection (greeting)')).code !== 220) return;
+    if ((await client.command(`EHLO ${o.helo}`)).code !== 250) return;
+    lines.push('C: STARTTLS');
+    client.writeRaw('STARTTLS\r\nRSET\r\n');
+    if ((await client.reply('STARTTLS')).code !== 220) return;
+    if (client.unread) {
+      // The RSET answered in clear, before the handshake: the server read the lines one at a time.
+      lines.push('T: injected RSET answered in clear');
+      lines.push('C: RSET');
+      await client.reply('RSET');
+      return;
+    }
+    try {
+      const socket = await client.startTls({ ...(o.ca ? { ca: o.ca } : {}) });
+      lines.push(...handshakeFacts(socket, o.host, now()).slice(0, 1));
+    } catch (e) {
+      lines.push(`T: handshake-failed ${visibleControls(tlsReason(e as NodeJS.ErrnoException))}`);
+      return;
+    }
+    lines.push('T: injected RSET');
+    lines.push('C: RSET');
+    // A vulnerable server answers at once; a second or the timeout, whichever is shorter, is enough.
+    if (await client.waitForLine(Math.min(o.timeoutMs, 2000))) await client.reply('the injected RSET');
+  } catch (e) {
+    lines.push(`# connection ${n} ended: ${visibleControls(e instanceof Error ? e.message : String(e))}`);
+  } finally {
+    client.close();
   }
 }
 

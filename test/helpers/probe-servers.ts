@@ -184,3 +184,44 @@ export async function tlsFront(dir: string, cf: string, cert: { cert: string; ke
   };
 }
 
+
+/**
+ * A server with the STARTTLS command-injection bug (CVE-2011-0411), made with node:tls for the test of
+ * MH7021 (no server installed here has it): what it read in clear after STARTTLS, it answers inside TLS.
+ */
+export async function injectableServer(cert: { cert: string; key: string }): Promise<{ port: number; close: () => void }> {
+  const context = { cert: readFileSync(cert.cert), key: readFileSync(cert.key) };
+  const server = createServer((plain) => {
+    plain.on('error', () => {});
+    plain.write('220 injectable.example.test ESMTP\r\n');
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString('latin1');
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const verb = buf.slice(0, nl).replace(/\r$/, '').split(/[ :]/)[0]!.toUpperCase();
+        buf = buf.slice(nl + 1);
+        if (verb === 'STARTTLS') {
+          plain.off('data', onData);
+          plain.write('220 2.0.0 Ready to start TLS\r\n');
+          // The bug: the rest of the clear-text buffer is kept and run inside TLS.
+          const kept = buf.split('\n').filter((l) => l.trim());
+          const secure = new TLSSocket(plain, { isServer: true, ...context });
+          secure.on('error', () => plain.destroy());
+          secure.on('secure', () => {
+            for (const _ of kept) secure.write('250 2.0.0 Reset state\r\n');
+          });
+          secure.on('data', (x: Buffer) => {
+            if (/^QUIT/i.test(x.toString('latin1'))) secure.end('221 bye\r\n');
+            else secure.write('250 ok\r\n');
+          });
+          return;
+        }
+        plain.write(verb === 'EHLO' ? '250-injectable.example.test\r\n250 STARTTLS\r\n' : verb === 'QUIT' ? '221 bye\r\n' : verb === 'RCPT' ? '550 5.7.1 Relaying denied\r\n' : '250 ok\r\n');
+        if (verb === 'QUIT') plain.end();
+      }
+    };
+    plain.on('data', onData);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+}
