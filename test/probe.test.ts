@@ -249,3 +249,41 @@ describe('the AUTH acceptance test (RFC 4954 §4: AUTH without a secret, cancell
     }
   });
 });
+
+describe('mailharden probe pop3:// and imap:// against misbehaving servers: one line on stderr, exit 3, never a hang', () => {
+  const cases: [string, string, (s: Socket) => void, RegExp][] = [
+    ['pop3', 'sends something that is not POP3', (s) => s.write('HTTP/1.1 400 Bad Request\r\n'), /not a POP3 reply to the connection \(greeting\): "HTTP\/1\.1 400 Bad Request"/],
+    ['pop3', 'refuses the session', scripted('-ERR go away\r\n', () => '-ERR\r\n'), /the server refused the session: "-ERR go away"/],
+    ['pop3', 'never ends CAPA', (s) => {
+      s.on('error', () => {});
+      s.write('+OK ready\r\n');
+      s.once('data', () => {
+        s.write('+OK\r\n');
+        const timer = setInterval(() => s.write('X-CAPABILITY\r\n'), 1);
+        s.on('close', () => clearInterval(timer));
+      });
+    }, /the reply to CAPA does not end \(201 lines/],
+    ['imap', 'never tags its CAPABILITY reply', scripted('* OK ready\r\n', (c) => (/CAPABILITY/i.test(c) ? '* CAPABILITY IMAP4rev1\r\n' : undefined)), /no reply to CAPABILITY within 1 s/],
+    ['imap', 'greets with a tagged line', scripted('a1 OK hello\r\n', () => undefined), /not an IMAP reply to the connection \(greeting\): "a1 OK hello"/],
+  ];
+  for (const [scheme, name, behave, message] of cases) {
+    it(`${scheme}: ${name}`, async () => {
+      const server = await fakeServer(behave);
+      try {
+        const r = await runAsync(['probe', `${scheme}://127.0.0.1:${server.port}`, '--timeout', '1']);
+        assert.equal(r.code, 3, `${r.stdout}${r.stderr}`);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr, message);
+        assert.ok(r.ms < 8000, `took ${r.ms} ms`);
+      } finally {
+        server.close();
+      }
+    });
+  }
+
+  it('an unknown scheme is exit 2', async () => {
+    const r = await runAsync(['probe', 'http://127.0.0.1']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /"http:\/\/": not a scheme the probe speaks/);
+  });
+});

@@ -201,7 +201,7 @@ export class SmtpClient {
         this.log(`S: ${shown}`);
         got.push(shown);
         const verdict = reader(line, got.length - 1);
-        if (verdict === 'bad') throw new UserError(`${this.target}: not an ${protocol} reply to ${what}: "${visibleControls(line.slice(0, 80))}"`, EXIT.runtime);
+        if (verdict === 'bad') throw new UserError(`${this.target}: not ${protocol === 'POP3' ? 'a' : 'an'} ${protocol} reply to ${what}: "${visibleControls(line.slice(0, 80))}"`, EXIT.runtime);
         if (raw.length > LIMITS.lineBytes * 4) throw new UserError(`${this.target}: a reply line of more than ${LIMITS.lineBytes * 4} bytes to ${what}`, EXIT.runtime);
         if (got.length > LIMITS.replyLines || bytes > LIMITS.replyBytes) throw new UserError(`${this.target}: the reply to ${what} does not end (${got.length} lines, ${bytes} bytes)`, EXIT.runtime);
         if (verdict === 'end') return { code: Number(/^\d{3}/.exec(line)?.[0] ?? 0), lines: got };
