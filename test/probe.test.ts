@@ -287,3 +287,30 @@ describe('mailharden probe pop3:// and imap:// against misbehaving servers: one 
     assert.match(r.stderr, /"http:\/\/": not a scheme the probe speaks/);
   });
 });
+
+describe('transcripts with T: lines and connections, read back whatever they hold', () => {
+  it('hostile or broken transcripts never throw, and the rules stay linear', () => {
+    const pieces = ['S: ', 'C: ', 'T: ', 'T: try ', 'T: handshake', 'T: not-after x', 'T: key RSA -1', 'T: names DNS:', 'T: verify ', '# connection ', '# connection 999999', 'S: * CAPABILITY', 'S: +OK <a@b>', 'C: a1 CAPABILITY', 'C: AUTH PLAIN', 'S: 334 ', '\r', '\x1b[31m', 'T: injected RSET', 'C: RSET', 'S: 250 ok'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let n = 0; n < 300; n++) {
+      const text = Array.from({ length: 40 }, () => pieces[next() % pieces.length]! + (next() % 3 ? '\n' : '')).join('');
+      for (const path of ['t.smtp', 't.pop3', 't.imap']) probeFindings(parseTranscript(text, path), rules);
+    }
+    // 20,000 T: lines and connections: read in well under a second.
+    const big = Array.from({ length: 20_000 }, (_, i) => (i % 2 ? `T: try TLSv1 accepted TLSv1 X` : `# connection ${i}: TLS with TLSv1 only`)).join('\n');
+    const start = Date.now();
+    const found = probeFindings(parseTranscript(big, 'big.smtp'), rules, ['MH7013']);
+    assert.equal(found.length, 10_000);
+    assert.ok(Date.now() - start < 3000, `${Date.now() - start} ms`);
+  });
+
+  it('the protocol comes from the first line, else from the file name; SMTP rules keep to SMTP', () => {
+    assert.equal(parseTranscript('# mailharden probe of imaps://h:993 (address 1.2.3.4)\n', 'x.smtp').protocol, 'imap');
+    assert.equal(parseTranscript('S: +OK Dovecot ready.\n', 'x.pop3').protocol, 'pop3');
+    assert.equal(parseTranscript('S: 220 x\n', 'x').protocol, 'smtp');
+    // A POP3 greeting with a version is MH7014's, not MH7001's.
+    const ids = probeFindings(parseTranscript('S: +OK Qpopper 4.1.0 ready\n', 'x.pop3'), rules).map((f) => f.ruleId);
+    assert.deepEqual(ids, ['MH7014']);
+  });
+});
