@@ -8,8 +8,8 @@ import { escapes, HostTree, lsattrAttributes, type AttributeReader } from '../ho
 import type { Policy, TlsPolicy } from '../policy/schema.js';
 import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
-import { renderAccess, renderList, renderTcpSmtp } from '../render/blocks.js';
-import { relayKeys } from '../render/networks.js';
+import { renderAccess, renderClientLimits, renderList, renderTcpSmtp } from '../render/blocks.js';
+import { clientEntries, relayKeys } from '../render/networks.js';
 import { greetPauseDefaultLine, LIMITS, renderSendmailCf, sslOptionsFor, type SendmailSettings, type TlsOption } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
@@ -23,6 +23,7 @@ import { MAX_READ, openRegular, readFd } from './write.js';
 import { othersMayChange } from './workdir.js';
 import { withAcceptances, type Acceptance } from './accept.js';
 import { qmailHierOwners } from './qmail-hier.js';
+import { miltersOfCf } from '../model/sendmail-milters.js';
 import { identityOf, type Identity } from './owners.js';
 import { planQmail } from './qmail-plan.js';
 
@@ -328,7 +329,17 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
     ...(policy.auth?.mechanisms ? { authMechanisms: policy.auth.mechanisms.join(' ') } : {}),
     ...(policy.auth?.msa ? { msa: true } : {}),
     ...(policy.abuse?.greetPause !== undefined ? { greetPauseMs: policy.abuse.greetPause * 1000 } : {}),
+    ...(policy.milters?.failMode ? { milterFailMode: policy.milters.failMode } : {}),
+    ...(clientControl(policy) ? { clientControl: clientControl(policy)! } : {}),
   };
+}
+
+/** Which of FEATURE(ratecontrol) and FEATURE(conncontrol) abuse.clients and abuse.clientDefault need, if any. */
+function clientControl(policy: Policy): { rate: boolean; conn: boolean } | undefined {
+  const a = policy.abuse;
+  if (!a?.clients?.length && !a?.clientDefault) return undefined;
+  const all = [...(a.clients ?? []), ...(a.clientDefault ? [a.clientDefault] : [])];
+  return { rate: all.some((c) => c.rate !== undefined), conn: all.some((c) => c.connections !== undefined) };
 }
 
 /** The STARTTLS options of the policy's tls section: one certificate and key for the server and the client side. */
@@ -470,6 +481,19 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
       const planned = plan.files.find((f) => f.path === cf);
       if (planned && greetPauseDefaultLine(new SourceFile(cf, planned.after)) === undefined) plan.notes.push(`${cf} has no greet_pause ruleset (FEATURE(\`greet_pause') is m4's): rebuild it from sendmail.mc with m4 for abuse.greetPause to be in force`);
     }
+    if (settings.clientControl) {
+      const planned = plan.files.find((f) => f.path === cf);
+      const hasMc = plan.files.some((f) => f.path === mc);
+      const { rate, conn } = settings.clientControl;
+      const missing = [...(rate && planned && !/^SRateControl\b/m.test(planned.after) ? ['ratecontrol (ruleset RateControl)'] : []), ...(conn && planned && !/^SConnControl\b/m.test(planned.after) ? ['conncontrol (ruleset ConnControl)'] : [])];
+      // The FEATUREs are rulesets in the cf, called from check_relay: apply does not write rulesets into a cf.
+      if (missing.length) plan.notes.push(`${cf} lacks FEATURE ${missing.join(' and ')}, which reads the client limits: ${hasMc ? `rebuild it from ${mc} (apply added the FEATURE there) with m4` : `there is no ${mc}, and apply does not add rulesets to a cf by editing: add the FEATURE to the .mc the cf is built from and rebuild it`}, or the limits written to the access map are not in force`);
+    }
+    if (settings.milterFailMode) {
+      const planned = plan.files.find((f) => f.path === cf);
+      const doc = planned ? parseAs('sendmail-cf', new SourceFile(cf, planned.after)) : undefined;
+      if (doc && miltersOfCf(doc).length === 0) plan.notes.push(`milters.failMode: ${cf} declares no mail filter (X line), so there is nothing to set`);
+    }
     if (policy.tls) tlsFiles(policy.tls, fs, plan, !opts.filesOnly);
     // The files sendmail reads are those the cf in force names: the one apply writes, else the current one.
     const model = cfInForce(fs, cf, plan);
@@ -485,10 +509,16 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
         }, { validator: 'aliases', ...(target.db ? { derived: target.db, post: [{ argv: ['sendmail', '-bi', `-oA${target.class === 'implicit' ? '' : `${target.class}:`}${target.name}`], ...(target.name !== path ? { source: target.name } : {}), why: 'rebuild the aliases database (newaliases)' }] } : {}) });
       });
     }
-    const access = keys ? accessTarget(fs, model, layout, plan) : undefined;
-    if (keys && access) {
+    const abuse = policy.abuse;
+    const clients = abuse?.clients?.length || abuse?.clientDefault ? clientEntries(abuse.clients ?? [], abuse.clientDefault) : undefined;
+    const access = keys || clients ? accessTarget(fs, model, layout, plan, keys ? 'the relay networks' : 'the client limits') : undefined;
+    if (access) {
       const { path } = access;
-      addFile('access', path, 'access', (t) => renderAccess(t, keys.access, keys.accessSkipped, { render: opts.render, path, networks: keys.blocks }), {
+      const render = (t: string | undefined): string => {
+        const relayed = keys ? renderAccess(t, keys.access, keys.accessSkipped, { render: opts.render, path, networks: keys.blocks }) : t;
+        return clients ? renderClientLimits(relayed, clients, { render: opts.render, path }) : relayed!;
+      };
+      addFile('access', path, 'access', render, {
         validator: 'access',
         derived: access.db,
         post: [{ argv: ['makemap', access.class, access.name], stdin: path, ...(access.name !== path ? { source: access.name } : {}), why: 'rebuild the access database' }],
@@ -628,17 +658,17 @@ export function aliasTargets(fs: RootFs, doc: SendmailCfDoc | undefined, policyP
  * The access map apply edits: the file of the cf's `Kaccess` line (its class decides makemap's), else,
  * with no cf, the layout's. Undefined, with a note, when the cf's map is not one makemap builds.
  */
-export function accessTarget(fs: RootFs, doc: SendmailCfDoc | undefined, layout: Layout, plan: Plan): MapTarget | undefined {
+export function accessTarget(fs: RootFs, doc: SendmailCfDoc | undefined, layout: Layout, plan: Plan, what = 'the relay networks'): MapTarget | undefined {
   const fallback = `${layout.mailDir}/access`;
   if (!doc) return { name: fallback, path: fs.resolveLinks(fallback), db: dbOf(fs, fallback), class: 'hash' };
   const spec = mapSpec(doc, 'access');
   if (!spec) {
-    plan.notes.push(`the cf declares no access map (FEATURE(\`access_db')): sendmail does not read ${fallback}, so the relay networks written there are not in force`);
+    plan.notes.push(`the cf declares no access map (FEATURE(\`access_db')): sendmail does not read ${fallback}, so ${what} written there are not in force`);
     return { name: fallback, path: fs.resolveLinks(fallback), db: dbOf(fs, fallback), class: 'hash' };
   }
   const cls = spec.class === '' ? 'hash' : spec.class;
   if (!spec.path || !DB_TYPES.has(cls)) {
-    plan.notes.push(`the cf's access map is of class ${spec.class}${spec.path ? ` (${spec.path})` : ''}, not a database makemap builds: the relay networks are not written`);
+    plan.notes.push(`the cf's access map is of class ${spec.class}${spec.path ? ` (${spec.path})` : ''}, not a database makemap builds: ${what} are not written`);
     return undefined;
   }
   const written = inQueueDirectory(doc.sendmail, spec.path, layout.mqueue);

@@ -5,7 +5,7 @@ import { nameFromBytes } from '../core/fs-names.js';
 import { SourceFile } from '../core/source.js';
 import { parseAccess } from '../parsers/access.js';
 import type { Policy } from '../policy/schema.js';
-import { relayKeys } from '../render/networks.js';
+import { clientEntries, relayKeys, type ClientEntry } from '../render/networks.js';
 import type { Dirs } from './dirs.js';
 import { aliasesSet, sendmailSettings, type FilePlan, type Plan } from './plan.js';
 import { isSubmissionDaemon } from '../render/sendmail-cf.js';
@@ -80,6 +80,8 @@ export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Che
   const access = plan.files.find((f) => f.artifact === 'access');
   const networks = policy.relay?.networks;
   if (access && networks) checks.push(...accessChecks(access, relayKeys(networks).access, sendmail, o.run, host));
+  const abuse = policy.abuse;
+  if (access && (abuse?.clients?.length || abuse?.clientDefault)) checks.push(clientLimitCheck(clientEntries(abuse.clients ?? [], abuse.clientDefault), sendmail));
 
   if (cfPlan) {
     const settings = sendmailSettings(policy, plan.layout);
@@ -110,6 +112,13 @@ export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Che
     checks.push({ what: `owner and mode of ${a.path}`, ok, detail: now ? ownershipText(now) : 'absent, or a link' });
   }
   return checks;
+}
+
+/** `/map access ClientRate:KEY` (and ClientConn:) in address test mode: the map answers each limit of the policy. */
+export function clientLimitCheck(entries: readonly ClientEntry[], sendmail: (args: string[], input?: string) => Ran): Check {
+  const answers = mapLookups(sendmail(['-bt'], entries.map((e) => `/map access ${e.tag}:${e.key}\n`).join('')));
+  const wrong = entries.filter((e, i) => answers[i] !== String(e.value));
+  return { what: 'access map answers the policy\'s client limits (ClientRate:, ClientConn:)', ok: wrong.length === 0, detail: wrong.length ? wrong.slice(0, 10).map((e) => `${e.tag}:${e.key} is ${answers[entries.indexOf(e)] ?? 'no match'}, not ${e.value}`).join(', ') : `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}` };
 }
 
 /** The lines a program printed, both streams, without sendmail's warnings about the host (HostStatusDirectory, a world-writable /tmp). */

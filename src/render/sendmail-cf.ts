@@ -24,8 +24,8 @@ export interface SendmailSettings {
   unsafeGroupWrites?: boolean;
   /** The Received: header's value. */
   receivedHeader?: string;
-  /** Numeric options (MH1023's limits), in the order they are written. */
-  limits?: readonly { option: LimitOption; value: number }[];
+  /** Limit options (MH1023's and the abuse limits), in the order they are written: whole numbers, MaxMimeHeaderLength also `N/M`. */
+  limits?: readonly { option: LimitOption; value: number | string }[];
   runAsUser?: string;
   safeFileEnvironment?: string;
   /** Remove the FEATUREs that relay beyond the policy's networks (the .mc only: in a cf they are rulesets). */
@@ -38,6 +38,38 @@ export interface SendmailSettings {
   msa?: boolean;
   /** FEATURE(greet_pause)'s default, in milliseconds (the cf: the default of ruleset greet_pause). */
   greetPauseMs?: number;
+  /** Every mail filter's F= flags: T (tempfail) or R (reject) while it is down, the other taken away. */
+  milterFailMode?: 'tempfail' | 'reject';
+  /** FEATURE(ratecontrol) and FEATURE(conncontrol) in the .mc (the cf: rulesets, only noted when missing). */
+  clientControl?: { rate: boolean; conn: boolean };
+}
+
+/** The F= letter of each fail mode (milter.c: SMF_TEMPFAIL 'T', SMF_REJECT 'R'). */
+const FAIL_LETTER = { tempfail: 'T', reject: 'R' } as const;
+
+/**
+ * A filter's equates (what follows `name,` in an X line or INPUT_MAIL_FILTER's second argument) with F=
+ * holding the fail mode's letter: each F field's value is edited (the other of T and R taken away, its
+ * other letters kept), or `, F=T` is added; every other field stays as written. Undefined when an F
+ * value is quoted or escaped (sendmail's munchstring reads those), which is not edited.
+ */
+export function milterEquates(equates: string, mode: 'tempfail' | 'reject'): string | undefined {
+  const letter = FAIL_LETTER[mode];
+  let found = false;
+  let refused = false;
+  // Fields are cut at commas and keyed by their first letter, case-sensitive (milter.c, milter_setup).
+  const fields = equates.split(',').map((f) => {
+    const m = /^(\s*F[^=]*=[ \t]*)([^]*?)(\s*)$/.exec(f);
+    if (!m) return f;
+    found = true;
+    if (/["\\]/.test(m[2]!)) refused = true;
+    const kept = m[2]!.replace(/[RT\s]/g, '');
+    return `${m[1]}${kept}${letter}${m[3]}`;
+  });
+  if (refused) return undefined;
+  if (found) return fields.join(',');
+  const trailing = /\s*$/.exec(equates)![0];
+  return `${equates.slice(0, equates.length - trailing.length)}, F=${letter}${trailing}`;
 }
 
 /** The STARTTLS options a policy sets (their .mc macros: the model's table, m4MacroOf). */
@@ -105,13 +137,20 @@ export function greetPauseDefaultLine(file: SourceFile): number | undefined {
 /** FEATUREs that let clients relay other than by the policy's networks (MH1041, after cf/README). */
 export const WEAK_RELAY_FEATURES: readonly string[] = ['relay_based_on_MX', 'relay_local_from', 'relay_mail_from', 'loose_relay_check', 'relay_entire_domain'];
 
-/** The limits a policy sets, with the .mc macro proto.m4 writes each from. */
+/** The limits a policy sets: the cf option of each key (its .mc macro is the model's, m4MacroOf). */
 export const LIMITS = {
-  maxDaemonChildren: { option: 'MaxDaemonChildren', macro: 'confMAX_DAEMON_CHILDREN' },
-  connectionRateThrottle: { option: 'ConnectionRateThrottle', macro: 'confCONNECTION_RATE_THROTTLE' },
-  maxRecipientsPerMessage: { option: 'MaxRecipientsPerMessage', macro: 'confMAX_RCPTS_PER_MESSAGE' },
-  badRcptThrottle: { option: 'BadRcptThrottle', macro: 'confBAD_RCPT_THROTTLE' },
-  maxMessageSize: { option: 'MaxMessageSize', macro: 'confMAX_MESSAGE_SIZE' },
+  maxDaemonChildren: { option: 'MaxDaemonChildren' },
+  connectionRateThrottle: { option: 'ConnectionRateThrottle' },
+  maxRecipientsPerMessage: { option: 'MaxRecipientsPerMessage' },
+  badRcptThrottle: { option: 'BadRcptThrottle' },
+  maxMessageSize: { option: 'MaxMessageSize' },
+  maxHeadersLength: { option: 'MaxHeadersLength' },
+  maxMimeHeaderLength: { option: 'MaxMimeHeaderLength' },
+  maxQueueChildren: { option: 'MaxQueueChildren' },
+  refuseLA: { option: 'RefuseLA' },
+  queueLA: { option: 'QueueLA' },
+  minFreeBlocks: { option: 'MinFreeBlocks' },
+  maxNoopCommands: { option: 'MaxNOOPCommands' },
 } as const;
 export type LimitOption = (typeof LIMITS)[keyof typeof LIMITS]['option'];
 
@@ -233,6 +272,22 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
     const n = greetPauseDefaultLine(file);
     const m = n === undefined ? null : GREET_PAUSE_DEFAULT.exec(file.line(n));
     if (n !== undefined && m && Number(m[2]) !== want.greetPauseMs) edits.replaceLines(n, n, [`${m[1]}${want.greetPauseMs}${m[3]}`]);
+  }
+  if (want.milterFailMode) {
+    // X lines: the text after the name's comma, across the lines of a continued X line.
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines.letter(i) !== 'X') continue;
+      const first = lines.startLine(i);
+      const last = first + lines.lineCount(i) - 1;
+      const from = file.lineStart(first);
+      const to = file.lineEnd(last);
+      const raw = text.slice(from, to);
+      const comma = raw.indexOf(',');
+      if (comma < 0) continue;
+      const next = milterEquates(raw.slice(comma + 1), want.milterFailMode);
+      if (next !== undefined && next !== raw.slice(comma + 1)) edits.replace(from + comma + 1, to, next);
+    }
   }
   if (want.forwardPath !== undefined) setOption('ForwardPath', want.forwardPath);
   if (want.dontBlameSendmail !== undefined) setOption('DontBlameSendmail', want.dontBlameSendmail);
