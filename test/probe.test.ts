@@ -51,7 +51,7 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
     assert.match(f!.message, /^relay refused: the server wants AUTH before it takes mail \(MAIL FROM:<a@example.org> was answered "530 5\.7\.0 Authentication required"\)/);
     assert.doesNotMatch(`${f!.message} ${f!.fix}`, /resolve|DNS|domain/i);
     assert.match(f!.fix, /MH7006/);
-    // RFC 3207's 530 asks for TLS first: the relay is not tested (the probe does not speak TLS).
+    // RFC 3207's 530 asks for TLS first: the relay is not tested (the probe tries the relay in clear only).
     const tls = auth.replace('530 5.7.0 Authentication required', '530 5.7.0 Must issue a STARTTLS command first');
     assert.match(probeFindings(parseTranscript(tls, 't', '192.0.2.25:25'), rules, ['MH7005'])[0]!.message, /^relay not tested: the server wants STARTTLS/);
     // And at RCPT.
