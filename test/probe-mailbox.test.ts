@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { runAsync } from './helpers/cli.js';
@@ -52,10 +52,11 @@ before(async () => {
 
 after(async () => {
   for (const d of servers.values()) await d.stopped();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function probe(url: string): Promise<{ code: number | null; found: JsonFinding[]; transcript: string }> {
-  const file = join(tempDir('mh-probe-mbox-'), 'session.txt');
+  const file = join(dir, `session-${process.hrtime.bigint()}.txt`);
   const r = await runAsync(['probe', url, '-f', 'json', '--timeout', '15', '--ca', ca, '--transcript', file]);
   assert.ok(r.stdout.trim(), `${url}: ${r.stderr}`);
   const found = (JSON.parse(r.stdout) as { findings: JsonFinding[] }).findings;

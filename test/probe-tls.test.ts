@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { runAsync } from './helpers/cli.js';
@@ -21,7 +21,8 @@ interface JsonFinding {
 
 /** `mailharden probe` as users run it, JSON out; the findings of the TLS rules, and the transcript. */
 async function probeTls(target: string, args: string[] = []): Promise<{ code: number | null; found: JsonFinding[]; transcript: string; stderr: string }> {
-  const file = join(tempDir('mh-probe-tls-'), 'session.smtp');
+  const work = tempDir('mh-probe-tls-');
+  const file = join(work, 'session.smtp');
   const r = await runAsync(['probe', target, '-f', 'json', '--timeout', '15', '--transcript', file, ...args]);
   let found: JsonFinding[] = [];
   if (r.stdout.trim()) found = (JSON.parse(r.stdout) as { findings: JsonFinding[] }).findings.filter((f) => TLS_RULES.includes(f.ruleId));
@@ -31,6 +32,7 @@ async function probeTls(target: string, args: string[] = []): Promise<{ code: nu
   } catch {
     // No transcript: the probe failed, and stderr says why.
   }
+  rmSync(work, { recursive: true, force: true });
   return { code: r.code, found, transcript, stderr: r.stderr };
 }
 
@@ -45,6 +47,9 @@ before(() => {
   if (process.getuid?.() !== 0) return;
   dir = tempDir('mh-probe-tls-');
   makeCa(dir);
+});
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('probe STARTTLS against the real sendmail: certificates made by openssl', () => {
@@ -111,7 +116,7 @@ describe('probe STARTTLS against the real sendmail: certificates made by openssl
     const cert = { name: 'auth', cn: 'localhost', san: 'IP:127.0.0.1' };
     const run = async (extra: Record<string, string>) => {
       const port = await serve(cert, { ...mechanisms, ...extra });
-      const file = join(tempDir('mh-probe-auth-'), 'session.smtp');
+      const file = join(dir, `auth-${port}.smtp`);
       const r = await runAsync(['probe', `127.0.0.1:${port}`, '-f', 'json', '--timeout', '15', '--transcript', file, '--ca', join(dir, 'ca.pem')]);
       return { ids: (JSON.parse(r.stdout) as { findings: JsonFinding[] }).findings.map((f) => f.ruleId), transcript: readFileSync(file, 'utf8') };
     };
