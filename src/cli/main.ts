@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .option('--no-post-commands', 'do not run newaliases, makemap or tcprules after the files change')
     .option('--files-only', 'manage file contents only: no smrsh links, queue mode or attributes (config repositories)')
     .option('--script <file>', 'also write the plan\'s commands as a POSIX shell script')
+    .option('-f, --format <format>', 'text, or json: one JSON document on stdout (schemas/apply-plan.json): files with hashes and diffs, host actions, commands, changed', 'text')
     .option('--reload', 'when sendmail.cf changed, send the running sendmail daemon SIGHUP and check that it answers again (root / only)')
     .action(async (file: string, opts: Record<string, unknown>) => {
       const { runApply } = await import('./apply-command.js');
@@ -150,6 +151,15 @@ async function main(argv: string[]): Promise<ExitCode> {
     .action(async (opts: Record<string, unknown>) => {
       const { runBaselinePrune } = await import('./baseline-command.js');
       code = await runBaselinePrune(opts, VERSION);
+    });
+
+  program
+    .command('collect-script')
+    .description('print a POSIX sh script that packs a host\'s mail files and their metadata into one .tar.gz, for `lint --root FILE.tar.gz` where mailharden is not installed')
+    .action(async () => {
+      const { collectScript } = await import('../host/collect-script.js');
+      const { loadTemplates } = await import('../render/templates.js');
+      process.stdout.write(collectScript(await loadTemplates(), VERSION));
     });
 
   program

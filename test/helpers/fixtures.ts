@@ -1,8 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FILE_KINDS, type FileKind } from '../../src/core/types.js';
 
-export const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures');
+export const FIXTURES = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'fixtures');
 
 /** A fixture file with the expectations written inside it. */
 export interface Fixture {
