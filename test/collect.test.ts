@@ -128,6 +128,9 @@ describe('collect-script and lint --root FILE.tar.gz (issue 20)', () => {
     symlinkSync('/etc/mysql/debian.cnf', join(root, 'home/evil/.forward'));
     lchownSync(join(root, 'home/evil/.forward'), 1000, 1000);
     // A path a collected file names is taken whole when it lies in the mail directory: spelled with .. it does not.
+    // Key bytes the collector copies a file with: an indented PEM key, a PGP secret key block.
+    writeFileSync(join(root, 'etc/mail/indented.pem'), ' -----BEGIN RSA PRIVATE KEY-----\n TOPSECRETDBPW3\n -----END RSA PRIVATE KEY-----\n');
+    writeFileSync(join(root, 'etc/mail/pgp.asc'), '-----BEGIN PGP PRIVATE KEY BLOCK-----\nTOPSECRETDBPW4\n-----END PGP PRIVATE KEY BLOCK-----\n');
     writeFileSync(join(root, 'etc/mysql/other.cnf'), '[client]\npassword = TOPSECRETDBPW2\n', { mode: 0o600 });
     writeFileSync(join(root, 'home/alice/.forward'), '"|/usr/bin/procmail /etc/mail/../mysql/other.cnf"\n');
     // mallory's .forward is a plain file when the collector looks at it (stat), and a link to the
@@ -145,7 +148,7 @@ describe('collect-script and lint --root FILE.tar.gz (issue 20)', () => {
       const r = spawnSync('/usr/bin/dash', [script(dir), out], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, MAILHARDEN_COLLECT_ROOT: root }, timeout: 60_000 });
       assert.equal(r.status, 0, `${swap}: ${r.error?.message ?? ''} after ${Date.now() - started} ms: ${r.stderr}`);
       const bytes = gunzipSync(readFileSync(out));
-      assert.equal(bytes.includes('TOPSECRETDBPW'), false, `${swap}: the secret is in the archive (${bytes.includes('TOPSECRETDBPW2') ? 'named with ..' : 'through the link'})`);
+      assert.equal(bytes.includes('TOPSECRETDBPW'), false, `${swap}: the secret is in the archive (${bytes.includes('TOPSECRETDBPW2') ? 'named with ..' : bytes.includes('TOPSECRETDBPW3') || bytes.includes('TOPSECRETDBPW4') ? 'a key' : 'through the link'})`);
       // The link's metadata is still there for the host rules: evil's .forward is a link to the file.
       assert.ok(bytes.includes(hex('/etc/mysql/debian.cnf')), swap);
       rmSync(forward);
