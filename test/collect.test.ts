@@ -155,6 +155,19 @@ describe('collect-script and lint --root FILE.tar.gz (issue 20)', () => {
     }
   });
 
+  it('the archive is written to a new file of its own: a link a user put at a name the collector would use is not written through', (t) => {
+    if (!needs(t, '/usr/bin/dash')) return;
+    const { dir, root } = exampleTree();
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'precious\n');
+    const out = join(dir, 'out.tar.gz');
+    // exec keeps the PID: the link is at $out.tmp.$$ as the collector computes it.
+    const r = spawnSync('/bin/sh', ['-c', `ln -s "$2" "$1.tmp.$$" && exec /usr/bin/dash "$0" "$1"`, script(dir), out, victim], { encoding: 'utf8', env: { ...process.env, MAILHARDEN_COLLECT_ROOT: root }, timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+    assert.ok(gunzipSync(readFileSync(out)).includes('mailharden-collect 1'));
+  });
+
   it('an archive that is not one, damaged or hostile: exit 2 with one line, nothing read outside', () => {
     const dir = tempDir('mh-collect-bad-');
     const write = (name: string, data: Buffer): string => {
