@@ -85,6 +85,10 @@ export interface TcpRulesDocument {
   readonly rules: TcpRule[];
   /** The lines with no colon, as objects, made on first use. */
   readonly ignored: TcpIgnoredLine[];
+  /** The numbers of the lines with no colon (what `ignored` holds). */
+  readonly ignoredLines: readonly number[];
+  /** The span of such a line, without its trailing blanks and CR. */
+  ignoredSpan(line: number): Span;
   /** Refusals are in `rules[].refused`; this holds only what mailharden itself did not read (a file past MAX_TCP_ITEMS). */
   problems: ParseProblem[];
   /** The first line tcprules refuses (it stops there, exit 100, and the old cdb stays), if any. */
@@ -117,7 +121,7 @@ function octetValue(digits: string): number | undefined {
  * IPv4 address, a prefix, `=` and a host name of at most 253 characters, `info@`), so a longer one
  * stands for itself: expanding a range in a megabyte of text would make 256 megabyte keys.
  */
-const MAX_EXPANDED = 320;
+export const MAX_EXPANDED = 320;
 
 /** The keys tcprules writes for a rule it accepts, in the order it writes them. */
 export function ruleKeys(rule: TcpRule): string[] {
@@ -207,8 +211,9 @@ function octetAt(s: string, a: number, b: number): number {
   return Math.min(v, MAX_OCTET);
 }
 
-const ALLOW = 1;
-const DENY = 2;
+/** The action in the low two bits of a line's flags. */
+export const ALLOW = 1;
+export const DENY = 2;
 /** Flag: the line (after its trailing blanks are cut) ends in a CR. */
 const CR = 4;
 /** Refusal codes as stored: 0 is none. */
@@ -236,31 +241,33 @@ function growU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffe
  * strings and objects a rule reports are made when it asks for them (`address`, `rule`, `refused`).
  */
 export class TcpRuleTable {
+  // The columns are public for the model's loops, which run once over millions of lines before V8
+  // optimises them: a call per field costs more there than the field itself. Only the parser writes them.
   /** How many rule lines (lines with a colon that are no comment). */
   count = 0;
-  private lineNo = new Int32Array(256);
-  private start = new Int32Array(256);
-  private colonAt = new Int32Array(256);
+  lineNo = new Int32Array(256);
+  start = new Int32Array(256);
+  colonAt = new Int32Array(256);
   /** Just past the line's last character that is not a trailing blank (a final CR included). */
-  private endAt = new Int32Array(256);
-  private flags = new Uint8Array(256);
-  private refusal = new Uint8Array(256);
+  endAt = new Int32Array(256);
+  flags = new Uint8Array(256);
+  refusal = new Uint8Array(256);
   /** Variables of line i: varFirst[i] to varFirst[i + 1]. */
-  private varFirst = new Int32Array(257);
+  varFirst = new Int32Array(257);
   /** 1 + the index of line i's range in the range columns, 0 when it has none. */
-  private rangeRef = new Int32Array(256);
-  private vars = 0;
-  private vComma = new Int32Array(256);
-  private vEq = new Int32Array(256);
-  private vClose = new Int32Array(256);
-  private ranges = 0;
+  rangeRef = new Int32Array(256);
+  vars = 0;
+  vComma = new Int32Array(256);
+  vEq = new Int32Array(256);
+  vClose = new Int32Array(256);
+  ranges = 0;
   /** Offsets of the ranged octet's start, its `-` and its end, and its values (bot 256 when above 255; top clipped at 255). */
-  private rLeft = new Int32Array(16);
-  private rDash = new Int32Array(16);
-  private rRight = new Int32Array(16);
-  private rBot = new Int32Array(16);
-  private rTop = new Int32Array(16);
-  private rClipped = new Uint8Array(16);
+  rLeft = new Int32Array(16);
+  rDash = new Int32Array(16);
+  rRight = new Int32Array(16);
+  rBot = new Int32Array(16);
+  rTop = new Int32Array(16);
+  rClipped = new Uint8Array(16);
 
   constructor(readonly file: SourceFile) {}
 
@@ -607,6 +614,11 @@ class TcpRulesDoc implements TcpRulesDocument {
       return { line, span: this.file.span(line, 1, text.length), text };
     });
     return this.ignoredObjects;
+  }
+
+  ignoredSpan(line: number): Span {
+    const text = trimEndBlanks(this.file.line(line));
+    return this.file.span(line, 1, text.length - (text.endsWith('\r') ? 1 : 0));
   }
 }
 
