@@ -28,20 +28,21 @@ export default defineRule({
   check(doc, ctx) {
     const model = modelOf(doc);
     const t = doc.table;
-    const earlier: number[] = [];
     for (let i = 0; i < t.count; i++) {
       const from = model.recordsFrom(i);
       if (from < 0) continue;
-      earlier.length = 0;
+      const to = from + t.keyCount(i);
       let decides = false;
-      for (let rec = from; rec < from + t.keyCount(i); rec++) {
+      let shadowed = false;
+      for (let rec = from; rec < to && !decides; rec++) {
         if (model.kindOf(rec) === K_NEVER) continue;
-        const first = model.firstOf(rec);
-        if (model.lineOf(first) !== i) earlier.push(first);
+        if (model.lineOf(model.firstOf(rec)) !== i) shadowed = true;
         else decides = true;
       }
       // A range that an earlier, more specific rule cuts into still decides its other keys: that is the recommended order.
-      if (decides || earlier.length === 0) continue;
+      if (decides || !shadowed) continue;
+      const earlier: number[] = [];
+      for (let rec = from; rec < to; rec++) if (model.kindOf(rec) !== K_NEVER) earlier.push(model.firstOf(rec));
       const e = earlier[0]!;
       const eLine = model.lineOf(e);
       const severity = earlier.every((x) => sameEffect(t, model.lineOf(x), i)) ? { severity: 'low' as const } : {};

@@ -1,5 +1,5 @@
 import { cached } from '../core/cache.js';
-import { blockSize, formatCidr, K_ANY_HOST, K_DEFAULT, K_HOST_SUFFIX, K_IP, K_PREFIX, keyShape, modelOf, publicAddresses, summarize, type Block } from './tcprules.js';
+import { blockSize, formatCidr, K_ANY_HOST, K_DEFAULT, K_HOST, K_HOST_SUFFIX, K_INFO_HOST, K_INFO_IP, K_IP, K_NEVER, K_PREFIX, keyShape, modelOf, publicAddresses, summarize, type Block } from './tcprules.js';
 import { ALLOW, type TcpRule, type TcpRuleTable, type TcpRulesDocument } from '../parsers/tcprules.js';
 
 /** Who an allow line that sets RELAYCLIENT lets relay, counting only the keys for which it is the first record. */
@@ -51,10 +51,14 @@ function findGrantsIn(doc: TcpRulesDocument, fromLine: number, toLine: number, o
   const model = modelOf(doc);
   const t = doc.table;
   const text = doc.file.text;
-  const { flags, varFirst, start, colonAt } = t;
+  const { flags, varFirst, start, colonAt, rangeRef } = t;
   for (let i = fromLine; i < toLine; i++) {
     const from = model.recordsFrom(i);
-    if (from < 0 || (flags[i]! & 3) !== ALLOW || varFirst[i + 1] === varFirst[i] || !setsRelay(t, i)) continue;
+    if (from < 0 || (flags[i]! & 3) !== ALLOW || varFirst[i + 1] === varFirst[i]) continue;
+    // An exact address, a host, info@ or a key that never matches, written by one line without a range: never a grant to judge.
+    const only = rangeRef[i] === 0 ? model.kindOf(from) : -1;
+    if (only === K_IP || only === K_HOST || only === K_NEVER || only === K_INFO_IP || only === K_INFO_HOST) continue;
+    if (!setsRelay(t, i)) continue;
     // First how many addresses its deciding keys cover: an address or prefix key has as many dots as octets written.
     let decides = false;
     let everyone = false;

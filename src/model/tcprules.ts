@@ -63,9 +63,12 @@ export type KeyKind = (typeof KEY_KINDS)[number];
 const KIND_NUMBER: Readonly<Record<KeyKind, number>> = { default: 0, 'any-host': 1, host: 2, 'host-suffix': 3, ip: 4, prefix: 5, 'info-ip': 6, 'info-host': 7, never: 8 };
 export const K_DEFAULT = 0;
 export const K_ANY_HOST = 1;
+export const K_HOST = 2;
 export const K_HOST_SUFFIX = 3;
 export const K_IP = 4;
 export const K_PREFIX = 5;
+export const K_INFO_IP = 6;
+export const K_INFO_HOST = 7;
 export const K_NEVER = 8;
 
 /**
@@ -123,7 +126,7 @@ export class TcpRulesModel {
   private readonly recIndex: Uint8Array;
   private readonly kinds: Uint8Array;
   private readonly firsts: Int32Array;
-  private readonly hashes: Int32Array;
+  /** The hash table: pairs of (1 + the first record of a key, the key's hash), so a probe reads one cache line. */
   private readonly slots: Int32Array;
   private readonly mask: number;
   private recordObjects?: TcpRecord[];
@@ -148,10 +151,9 @@ export class TcpRulesModel {
     this.recIndex = new Uint8Array(n);
     this.kinds = new Uint8Array(n);
     this.firsts = new Int32Array(n);
-    this.hashes = new Int32Array(n);
     let size = 16;
     while (size < n * 2) size *= 2;
-    this.slots = new Int32Array(size);
+    this.slots = new Int32Array(size * 2);
     this.mask = size - 1;
     // In blocks, so that V8 optimises the function by its calls rather than by replacing it in the middle of one loop.
     for (let i = 0; i < t.count; i += 4096) this.build(i, Math.min(t.count, i + 4096));
@@ -196,16 +198,16 @@ export class TcpRulesModel {
 
   /** Enters record `rec` with hash `h`: the first record of its key, or a later one pointing at it. */
   private insert(rec: number, h: number): void {
-    this.hashes[rec] = h;
     const slots = this.slots;
     for (let j = h & this.mask; ; j = (j + 1) & this.mask) {
-      const at = slots[j]!;
+      const at = slots[2 * j]!;
       if (at === 0) {
-        slots[j] = rec + 1;
+        slots[2 * j] = rec + 1;
+        slots[2 * j + 1] = h;
         this.firsts[rec] = rec;
         return;
       }
-      if (this.hashes[at - 1] === h && this.sameKey(at - 1, rec)) {
+      if (slots[2 * j + 1] === h && this.sameKey(at - 1, rec)) {
         this.firsts[rec] = at - 1;
         return;
       }
@@ -231,9 +233,9 @@ export class TcpRulesModel {
     const h = fnv(FNV_START, key, 0, key.length);
     const slots = this.slots;
     for (let j = h & this.mask; ; j = (j + 1) & this.mask) {
-      const at = slots[j]!;
+      const at = slots[2 * j]!;
       if (at === 0) return -1;
-      if (this.hashes[at - 1] === h && this.keyOf(at - 1) === key) return at - 1;
+      if (slots[2 * j + 1] === h && this.keyOf(at - 1) === key) return at - 1;
     }
   }
 
