@@ -182,16 +182,23 @@ export class TcpRulesModel {
       const left = rLeft[r - 1]!;
       const right = rRight[r - 1]!;
       const bot = rBot[r - 1]!;
+      if (keys === 0) continue;
       const head = fnv(FNV_START, text, a, left);
+      // The value is an octet as tcpserver writes one (0-255, no leading zero), so every key of the range has the kind of the first.
+      const key0 = t.key(i, 0);
+      const kind0 = plainKind(key0, 0, key0.length);
+      const kind = kind0 >= 0 ? kind0 : KIND_NUMBER[keyShape(key0).kind];
       for (let k = 0; k < keys; k++) {
         const rec = first + k;
         recLine[rec] = i;
         recIndex[rec] = k;
-        const key = t.key(i, k);
-        const kind = plainKind(key, 0, key.length);
-        kinds[rec] = kind >= 0 ? kind : KIND_NUMBER[keyShape(key).kind];
-        const digits = String(bot + k);
-        this.insert(rec, fnv(fnv(head, digits, 0, digits.length), text, right, b));
+        kinds[rec] = kind;
+        const v = bot + k;
+        let h = head;
+        if (v >= 100) h = Math.imul(h ^ (48 + Math.floor(v / 100)), 0x01000193);
+        if (v >= 10) h = Math.imul(h ^ (48 + (Math.floor(v / 10) % 10)), 0x01000193);
+        h = Math.imul(h ^ (48 + (v % 10)), 0x01000193);
+        this.insert(rec, fnv(h, text, right, b));
       }
     }
   }
@@ -218,13 +225,21 @@ export class TcpRulesModel {
     const t = this.table;
     const i = this.recLine[x]!;
     const j = this.recLine[y]!;
-    if (t.rangeRef[i] !== 0 || t.rangeRef[j] !== 0) return this.keyOf(x) === this.keyOf(y);
-    const a = t.start[i]!;
-    const b = t.start[j]!;
-    const len = t.colonAt[i]! - a;
-    if (len !== t.colonAt[j]! - b) return false;
+    const ri = t.rangeRef[i]!;
+    const rj = t.rangeRef[j]!;
+    if (ri === 0 && rj === 0) return this.sameText(t.start[i]!, t.colonAt[i]!, t.start[j]!, t.colonAt[j]!);
+    // Two ranges with the same value, head and tail (a file that repeats a range) are compared without making their keys.
+    if (ri !== 0 && rj !== 0 && t.expands(i) && t.expands(j) && t.rBot[ri - 1]! + this.recIndex[x]! === t.rBot[rj - 1]! + this.recIndex[y]!) {
+      if (this.sameText(t.start[i]!, t.rLeft[ri - 1]!, t.start[j]!, t.rLeft[rj - 1]!) && this.sameText(t.rRight[ri - 1]!, t.colonAt[i]!, t.rRight[rj - 1]!, t.colonAt[j]!)) return true;
+    }
+    return this.keyOf(x) === this.keyOf(y);
+  }
+
+  /** Whether the text from a to b equals the text from c to d. */
+  private sameText(a: number, b: number, c: number, d: number): boolean {
+    if (b - a !== d - c) return false;
     const text = this.doc.file.text;
-    for (let k = 0; k < len; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
+    for (let k = 0; k < b - a; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(c + k)) return false;
     return true;
   }
 
