@@ -149,6 +149,15 @@ describe('lint: human formats escape what comes from the files', () => {
       } else assert.equal(decodeURIComponent(doc.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri), evilName);
     }
   });
+
+  it('junit, codeclimate, xccdf and html: no raw character a terminal or a viewer acts on', () => {
+    for (const format of ['junit', 'codeclimate', 'xccdf', 'html']) {
+      const r = lint(['-f', format, '--type', 'aliases', evilName]);
+      assert.equal(r.code, 1, r.stderr);
+      assertSafe(r.stdout, format);
+      assert.match(r.stdout, /MH2002/);
+    }
+  });
 });
 
 describe('init --from-system: the reasons quote the files, escaped', () => {
@@ -274,7 +283,7 @@ describe('output files are never written through a link planted at their name', 
   const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'aliases', 'MH2002-dangerous-program.aliases');
 
   it('lint -f FORMAT=FILE', () => {
-    for (const format of ['json', 'sarif', 'text', 'compact', 'github']) {
+    for (const format of ['json', 'sarif', 'text', 'compact', 'github', 'junit', 'codeclimate', 'xccdf', 'html']) {
       const p = planted(`report.${format}`);
       const r = run(['lint', '--no-config', '--no-baseline', '--type', 'aliases', '-f', `${format}=${p.path}`, fixture]);
       assert.equal(r.code, 1, r.stderr);

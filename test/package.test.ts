@@ -2,7 +2,7 @@
  * mailharden as users get it into CI (issue #7): the npm package (packed, installed into an empty
  * prefix with runtime dependencies only, run), the pre-commit hook (.pre-commit-hooks.yaml), the GitHub
  * Action (action.yml through scripts/action-local.sh) and the GitLab example (examples/ci/gitlab-ci.yml
- * with scripts/gitlab-codequality.mjs), all on the sample config repository fixtures/ci-repo.
+ * with lint -f codeclimate), all on the sample config repository fixtures/ci-repo.
  *
  * The package install needs the npm registry (for ajv, yaml, …): without it the install test fails in
  * CI (CI=true) and is skipped elsewhere, like the tests that need the real programs.
@@ -20,7 +20,6 @@ import { CLI, ROOT, run } from './helpers/cli.js';
 
 const FIXTURE = join(ROOT, 'fixtures', 'ci-repo');
 const ACTION_SCRIPT = join(ROOT, 'scripts', 'action-local.sh');
-const CODEQUALITY = join(ROOT, 'scripts', 'gitlab-codequality.mjs');
 const inCI = process.env.CI === 'true';
 const temps: string[] = [];
 
@@ -340,7 +339,7 @@ describe('GitHub Action (action.yml, scripts/action-local.sh)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-describe('GitLab CI (examples/ci/gitlab-ci.yml, scripts/gitlab-codequality.mjs)', () => {
+describe('GitLab CI (examples/ci/gitlab-ci.yml, lint -f codeclimate)', () => {
   const SEVERITIES = ['info', 'minor', 'major', 'critical', 'blocker'];
 
   interface Issue {
@@ -365,22 +364,21 @@ describe('GitLab CI (examples/ci/gitlab-ci.yml, scripts/gitlab-codequality.mjs)'
     assert.equal(new Set(issues.map((i) => i.fingerprint)).size, issues.length, 'fingerprints are unique');
   }
 
-  it('converts lint JSON into a Code Quality report GitLab accepts', () => {
+  it('-f codeclimate writes a Code Quality report GitLab accepts, the same findings as -f json', () => {
     const repo = repoCopy();
     // One suppressed finding: it stays out of the report.
     const aliases = join(repo, 'hosts', 'mx1', 'etc', 'aliases');
     writeFileSync(aliases, readFileSync(aliases, 'utf8').replace('decode:', '# mailharden-disable-next-line MH2001 -- ticket OPS-1\ndecode:'));
-    const lint = run(['lint', '-f', 'json', '--fail-on', 'none', 'hosts'], { cwd: repo });
+    const lint = run(['lint', '-f', 'json', '-f', 'codeclimate=cq.json', '--fail-on', 'none', 'hosts'], { cwd: repo });
     assert.equal(lint.code, 0, lint.stderr);
     const report = JSON.parse(lint.stdout) as { findings: { ruleId: string; severity: string; suppressed: boolean; file: string; line: number }[] };
     assert.ok(report.findings.some((f) => f.suppressed));
     const open = report.findings.filter((f) => !f.suppressed);
-    writeFileSync(join(repo, 'mailharden.json'), lint.stdout);
-    const fromFile = exec(process.execPath, [CODEQUALITY, 'mailharden.json'], { cwd: repo });
-    assert.equal(fromFile.code, 0, fromFile.stderr);
-    const fromStdin = exec(process.execPath, [CODEQUALITY], { cwd: repo, input: lint.stdout });
-    assert.equal(fromStdin.stdout, fromFile.stdout);
-    const issues = JSON.parse(fromFile.stdout) as Issue[];
+    const issues = JSON.parse(readFileSync(join(repo, 'cq.json'), 'utf8')) as Issue[];
+    // Run from a directory below the project's: the paths stay relative to the project (the repository).
+    mkdirSync(join(repo, '.git'));
+    const below = JSON.parse(run(['lint', '-f', 'codeclimate', '--fail-on', 'none', '.'], { cwd: join(repo, 'hosts') }).stdout) as Issue[];
+    assert.deepEqual(below, issues);
     validate(issues, repo);
     assert.equal(issues.length, open.length);
     const map: Record<string, string> = { info: 'info', low: 'minor', medium: 'major', high: 'critical', critical: 'blocker' };
@@ -395,18 +393,15 @@ describe('GitLab CI (examples/ci/gitlab-ci.yml, scripts/gitlab-codequality.mjs)'
     // Fingerprints do not depend on line numbers: a comment added at the top moves every line.
     const cf = join(repo, 'hosts', 'mx1', 'etc', 'mail', 'sendmail.cf');
     writeFileSync(cf, `# reviewed\n${readFileSync(cf, 'utf8')}`);
-    const moved = JSON.parse(exec(process.execPath, [CODEQUALITY], { cwd: repo, input: run(['lint', '-f', 'json', '--fail-on', 'none', 'hosts'], { cwd: repo }).stdout }).stdout) as Issue[];
+    const moved = JSON.parse(run(['lint', '-f', 'codeclimate', '--fail-on', 'none', 'hosts'], { cwd: repo }).stdout) as Issue[];
     assert.deepEqual(moved.map((i) => i.fingerprint).sort(), issues.map((i) => i.fingerprint).sort());
     assert.notDeepEqual(moved.map((i) => i.location.lines.begin), issues.map((i) => i.location.lines.begin));
-
-    const bad = exec(process.execPath, [CODEQUALITY], { cwd: repo, input: '{"tool":{}}' });
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /expected the output of `mailharden lint -f json`/);
   });
 
   it('runs the example jobs: the lint job writes the report and fails on findings, the drift job fails on pending changes', (t) => {
-    const ci = parse(readFileSync(join(ROOT, 'examples', 'ci', 'gitlab-ci.yml'), 'utf8')) as Record<string, { script?: string[]; artifacts?: { reports?: { codequality?: string } } }>;
+    const ci = parse(readFileSync(join(ROOT, 'examples', 'ci', 'gitlab-ci.yml'), 'utf8')) as Record<string, { script?: string[]; artifacts?: { reports?: { codequality?: string; junit?: string } } }>;
     assert.equal(ci['mailharden-lint']?.artifacts?.reports?.codequality, 'gl-code-quality-report.json');
+    assert.equal(ci['mailharden-lint']?.artifacts?.reports?.junit, 'mailharden-junit.xml');
     // A global npm prefix as `npm install --global mailharden` leaves it (bin/mailharden and
     // lib/node_modules/mailharden), here pointing at this checkout and its bundle.
     const prefix = temp('mh-npm-global-');
@@ -428,6 +423,7 @@ describe('GitLab CI (examples/ci/gitlab-ci.yml, scripts/gitlab-codequality.mjs)'
     validate(issues, repo);
     assert.ok(issues.some((i) => i.severity === 'critical' && i.check_name === 'MH1030/prog-mailer-shell' && i.location.path === 'hosts/mx1/etc/mail/sendmail.cf'));
     assert.ok(existsSync(join(repo, 'mailharden.sarif')));
+    assert.match(readFileSync(join(repo, 'mailharden-junit.xml'), 'utf8'), /<testcase name="MH1030 prog-mailer-shell \(line \d+, column \d+\)" classname="mailharden\.MH1030" file="hosts\/mx1\/etc\/mail\/sendmail\.cf">\n +<failure /);
     const drift = job('mailharden-drift', repo);
     assert.equal(drift.code, 1, drift.stderr);
     assert.match(drift.stdout, /== mailharden apply hosts\/mx2\/policy\.yaml --root hosts\/mx2 /);
@@ -469,7 +465,7 @@ describe('npm package: packed, installed into an empty prefix without dev depend
       'package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/rules/index.js',
       // The bin and what the build writes beside it (the bundle, its code cache).
       ...readdirSync(join(ROOT, 'dist')).filter((n) => n.startsWith('mailharden.')).map((n) => `dist/${n}`),
-      'schemas/policy.json', 'schemas/config.json', 'scripts/gitlab-codequality.mjs',
+      'schemas/policy.json', 'schemas/config.json',
       ...readdirSync(join(ROOT, 'templates')).map((n) => `templates/${n}`),
       ...readdirSync(join(ROOT, 'docs', 'rules')).map((n) => `docs/rules/${n}`),
     ];

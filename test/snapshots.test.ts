@@ -1,13 +1,17 @@
 import { after, describe, it } from 'node:test';
 import { formatJson } from '../src/formatters/json.js';
 import { formatText } from '../src/formatters/text.js';
+import { formatJunit } from '../src/formatters/junit.js';
+import { formatCodeclimate } from '../src/formatters/codeclimate.js';
+import { formatXccdf } from '../src/formatters/xccdf.js';
+import { formatHtml } from '../src/formatters/html.js';
 import { lintText } from '../src/lint/text.js';
 import { lint } from '../src/lint/request.js';
-import type { LintReport } from '../src/core/report.js';
+import { rulesFor, type LintReport } from '../src/core/report.js';
 import type { Profile } from '../src/host/layout.js';
 import { probeFindings } from '../src/probe/findings.js';
 import { parseTranscript } from '../src/probe/transcript.js';
-import type { Finding } from '../src/core/types.js';
+import type { FileKind, Finding } from '../src/core/types.js';
 import { rules } from '../rules/index.js';
 import { loadFixtures, loadProbeFixtures } from './helpers/fixtures.js';
 import { needsRoot } from './helpers/real.js';
@@ -31,6 +35,28 @@ const snapshotOf = (findings: Finding[]): string => formatText(report(findings),
 /** The fixtures whose JSON output is kept as well (one of each shape: file, suppressed, host, probe). */
 const JSON_TOO = new Set(['fixtures/aliases/MH2002-dangerous-program.aliases', 'fixtures/qmail-run/MH0003-suppression-in-run-script.sh', 'MH6008-helpfile-unsafe-dir.tree', 'fixtures/probe/debian-stock.smtp']);
 
+/**
+ * The fixtures whose output in the report formats is kept too (one with a suppressed finding): the
+ * JUnit XML, the Code Quality JSON, the XCCDF results and the HTML report, made with a fixed time and
+ * target, and with the rules of the fixture's kind only (the XCCDF lists every rule it is given).
+ */
+const FORMATS_TOO = new Set(['fixtures/aliases/MH2002-dangerous-program.aliases', 'fixtures/qmail-run/MH0003-suppression-in-run-script.sh']);
+
+function checkFormats(name: string, path: string, kind: FileKind, findings: Finding[]): void {
+  const metas = rules.map((r) => r.meta).filter((m) => m.kinds.includes(kind));
+  const r: LintReport = { ...report(findings), rules: metas, checked: [{ file: path, kind, rules: rulesFor(metas, kind, new Set(metas.map((m) => m.id))) }], target: path };
+  const outputs: [string, string][] = [
+    ['junit.xml', formatJunit(r)],
+    ['codeclimate.json', formatCodeclimate(r)],
+    ['xccdf.xml', formatXccdf(metas, 'snapshot', { report: r, run: { target: path, endTime: '2026-06-01T12:00:00Z' } })],
+    ['html', formatHtml(r, { generated: '2026-06-01T12:00:00Z' })],
+  ];
+  for (const [ext, text] of outputs) {
+    asked.add(`formats/${name}.${ext}`);
+    matchSnapshot(`formats/${name}.${ext}`, text);
+  }
+}
+
 const asked = new Set<string>();
 /** Fixtures whose snapshot was checked: the orphan check needs all of them (not a --test-name-pattern run). */
 let checked = 0;
@@ -51,7 +77,9 @@ describe('snapshots: the whole output of every fixture', () => {
   for (const f of fixtures) {
     it(f.path, () => {
       const settings = { localOnly: f.settings.localOnly === 'true' };
-      check(f.path.replace(/^fixtures\//, ''), lintText(f.text, f.kind, rules, { path: f.path, settings, today: TODAY }), f.path);
+      const findings = lintText(f.text, f.kind, rules, { path: f.path, settings, today: TODAY });
+      check(f.path.replace(/^fixtures\//, ''), findings, f.path);
+      if (FORMATS_TOO.has(f.path)) checkFormats(f.path.replace(/^fixtures\//, ''), f.path, f.kind, findings);
     });
   }
 

@@ -14,6 +14,8 @@ import mailerProgram from './MH6011-mailer-program.js';
 import tlsFileUnsafe from './MH6012-tls-file-unsafe.js';
 import certificateExpiry from './MH6013-certificate-expiry.js';
 import authSecretsPermissions from './MH6016-auth-secrets-permissions.js';
+import relayDomainsBroad from './MH6017-relay-domains-broad.js';
+import trustedUsers from './MH6018-trusted-users.js';
 
 export const group = defineGroup({
   name: 'host',
@@ -36,5 +38,7 @@ export const group = defineGroup({
     tlsFileUnsafe,
     certificateExpiry,
     authSecretsPermissions,
+    relayDomainsBroad,
+    trustedUsers,
   ],
 });

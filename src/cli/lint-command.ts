@@ -45,6 +45,9 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
     ...(opts.skipUnknown ? { skipUnknown: true } : {}),
   });
   progress?.clear();
+  // The live system is this host; a tree or files are named as given.
+  if (paths.length) report.target = paths.join(' ');
+  else if (root !== undefined && resolve(root) !== '/') report.target = root;
   let notes: string[] = [];
   if (baseline) {
     const { applyBaseline, outcomeNotes, runScope } = baseline.module;

@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .addOption(new Option('--type <kind>', 'force the file kind').choices([...FILE_KINDS]))
     .option('--root <dir>', 'lint the system laid out under DIR as "/": its mail files, modes, owners and attributes')
     .addOption(new Option('--profile <name>', 'the layout of the system under --root (detected when absent)').choices([...PROFILES]))
-    .option('-f, --format <format[=file]>', 'text, compact, json, sarif or github; repeatable, =FILE writes to a file', (v: string, p: string[] = []) => [...p, v])
+    .option('-f, --format <format[=file]>', 'text, compact, json, sarif, github, junit, codeclimate, xccdf or html; repeatable, =FILE writes to a file', (v: string, p: string[] = []) => [...p, v])
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'medium')
     .option('--select <ids>', 'only these rules (ids or slugs, comma-separated, * wildcards)', collect)
     .option('--ignore <ids>', 'skip these rules (ids or slugs, comma-separated, * wildcards)', collect)
@@ -116,7 +116,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .option('--user <name>', 'the local name asked about with VRFY and EXPN', 'root')
     .option('--relay-test <from,to>', 'the relay attempt\'s sender and outside recipient (no message is ever sent)')
     .option('--transcript <file>', 'also write the dialogue to FILE')
-    .option('-f, --format <format[=file]>', 'text, compact, json, sarif or github; repeatable, =FILE writes to a file', (v: string, p: string[] = []) => [...p, v])
+    .option('-f, --format <format[=file]>', 'text, compact, json, sarif, github, junit, codeclimate, xccdf or html; repeatable, =FILE writes to a file', (v: string, p: string[] = []) => [...p, v])
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'medium')
     .option('--color <when>', 'auto, always or never', 'auto')
     .action(async (target: string, opts: Record<string, unknown>) => {
@@ -163,10 +163,10 @@ async function main(argv: string[]): Promise<ExitCode> {
     .description('list the rules, print one rule\'s documentation, or the benchmark coverage')
     .argument('[rule]', 'a rule id or slug')
     .option('--coverage', 'which published benchmark items each rule covers')
-    .option('--format <format>', 'text, json or md', 'text')
+    .option('--format <format>', 'text, json, md, or xccdf (an XCCDF 1.2 benchmark of every rule)', 'text')
     .action(async (rule: string | undefined, opts: { coverage?: boolean; format: string }) => {
       const { runRules } = await import('./rules-command.js');
-      code = runRules(rule, opts);
+      code = await runRules(rule, opts);
     });
 
   const tcprules = program.command('tcprules').description('tcpserver rules: the tcp.smtp files that tcprules compiles');

@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { EXIT } from '../core/exit.js';
@@ -6,7 +7,7 @@ import type { LintReport } from '../core/report.js';
 import { writeOutputFile } from '../write-file.js';
 import { isUri } from '../formatters/location.js';
 
-export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github'] as const;
+export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github', 'junit', 'codeclimate', 'xccdf', 'html'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 /** `-f FORMAT` or `-f FORMAT=FILE`. */
@@ -56,7 +57,7 @@ export function repoRelative(report: LintReport, cwd: string): LintReport {
     const rel = relative(base, resolve(cwd, file));
     return rel.startsWith('..') || isAbsolute(rel) ? file : rel.split(sep).join('/');
   };
-  return { ...report, findings: report.findings.map((f) => ({ ...f, file: fix(f.file) })) };
+  return { ...report, findings: report.findings.map((f) => ({ ...f, file: fix(f.file) })), ...(report.checked ? { checked: report.checked.map((c) => ({ ...c, file: fix(c.file) })) } : {}) };
 }
 
 /** Renders the report in each requested format, to stdout or to its file; writes the GitHub step summary when asked. */
@@ -76,6 +77,21 @@ export async function emit(report: LintReport, specs: OutputSpec[], color: boole
         break;
       case 'sarif':
         text = (await import('../formatters/sarif.js')).formatSarif(repoRelative(report, process.cwd()));
+        break;
+      case 'junit':
+        text = (await import('../formatters/junit.js')).formatJunit(repoRelative(report, process.cwd()));
+        break;
+      case 'codeclimate':
+        text = (await import('../formatters/codeclimate.js')).formatCodeclimate(repoRelative(report, process.cwd()));
+        break;
+      case 'xccdf': {
+        const { formatXccdf } = await import('../formatters/xccdf.js');
+        const target = report.target ?? hostname();
+        text = formatXccdf(report.rules, report.tool.version, { report, run: { target, endTime: new Date().toISOString() } });
+        break;
+      }
+      case 'html':
+        text = (await import('../formatters/html.js')).formatHtml(repoRelative(report, process.cwd()), { generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
         break;
       case 'github': {
         const gh = await import('../formatters/github.js');

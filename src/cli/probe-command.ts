@@ -58,7 +58,10 @@ export async function runProbe(target: string, opts: Record<string, unknown>, ve
   // the server (`smtp://host:port`), with the line of the dialogue shown apart from the port.
   const located = typeof opts.transcript === 'string' ? parseTranscript(doc.file.text, shownPath(process.cwd(), resolve(opts.transcript)), doc.target) : doc;
   const findings = probeFindings(located, rules);
-  const report: LintReport = { tool: { name: 'mailharden', version }, findings, files: 1, rules: probeRulesOf(rules).map((r) => r.meta) };
+  const metas = probeRulesOf(rules).map((r) => r.meta);
+  // Every probe rule judged the dialogue (the reports that list passed checks say so).
+  const checked = [{ file: located.file.path, kind: 'probe' as const, rules: metas.map((m) => m.id) }];
+  const report: LintReport = { tool: { name: 'mailharden', version }, findings, files: 1, rules: metas, checked, target: `${host}:${port}` };
   const color = useColor(String(opts.color ?? 'auto'), Boolean(process.stdout.isTTY), process.env);
   await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
   return failsAt(report, failOn) ? EXIT.findings : EXIT.ok;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ruleNames } from '../core/engine.js';
-import { PACKAGE_ROOT } from '../paths.js';
+import { PACKAGE_ROOT, VERSION } from '../paths.js';
 import { UserError } from '../core/errors.js';
 import { EXIT, type ExitCode } from '../core/exit.js';
 import { coverageRows, ruleTable } from '../core/rule-docs.js';
@@ -10,11 +10,16 @@ import { rules } from '../../rules/index.js';
 /** The generated rule pages, shipped with the package. */
 const DOCS = join(PACKAGE_ROOT, 'docs', 'rules');
 
-/** `mailharden rules [ID] [--coverage] [--format text|json|md]`. */
-export function runRules(rule: string | undefined, opts: { coverage?: boolean; format: string }): ExitCode {
+/** `mailharden rules [ID] [--coverage] [--format text|json|md|xccdf]`. */
+export async function runRules(rule: string | undefined, opts: { coverage?: boolean; format: string }): Promise<ExitCode> {
   const metas = rules.map((r) => r.meta);
   const write = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-  if (!['text', 'json', 'md'].includes(opts.format)) throw new UserError(`--format: expected text, json or md, got "${opts.format}"`);
+  if (!['text', 'json', 'md', 'xccdf'].includes(opts.format)) throw new UserError(`--format: expected text, json, md or xccdf, got "${opts.format}"`);
+  if (opts.format === 'xccdf') {
+    if (rule || opts.coverage) throw new UserError('--format xccdf: the benchmark of every rule (no rule id, no --coverage)');
+    const { formatXccdf } = await import('../formatters/xccdf.js');
+    return write(formatXccdf(metas, VERSION)), EXIT.ok;
+  }
   if (rule) {
     const id = ruleNames(rules).resolve(rule);
     if (!id) throw new UserError(`no rule "${rule}" (see \`mailharden rules\`)`);

@@ -1,4 +1,4 @@
-import type { RuleMeta } from './rule.js';
+import type { RuleKind, RuleMeta } from './rule.js';
 import { SEVERITIES, severityRank, type Finding, type Severity } from './types.js';
 
 /** Everything a formatter needs: the findings plus what they came from. */
@@ -13,7 +13,35 @@ export interface LintReport {
   baseline?: string;
   /** Files given by name and skipped because their kind could not be told (lint --skip-unknown). */
   skipped?: string[];
+  /**
+   * What was checked, as findings name it, with the ids of the rules that judged it (on for it and
+   * made for its kind): the files read, and for `--root` the tree itself (its host rules). The reports
+   * that list passed checks (junit, xccdf, html) need it; absent, only what failed can be told.
+   */
+  checked?: readonly CheckedFile[];
+  /** What the run checked, for the reports that name it (xccdf, html): the paths, the tree, the server. */
+  target?: string;
 }
+
+/** A file (or a `--root` tree) that was checked, and the rules that judged it. */
+export interface CheckedFile {
+  file: string;
+  /** The file's kind, or `host` for a tree under --root. */
+  kind: RuleKind;
+  rules: readonly string[];
+}
+
+/** The ids of the rules of `all` that judge a file of `kind` when `enabled` are on; files with the same share one list. */
+export function rulesFor(all: readonly RuleMeta[], kind: RuleKind, enabled: ReadonlySet<string>): readonly string[] {
+  const ids = all.filter((m) => m.kinds.includes(kind) && enabled.has(m.id)).map((m) => m.id);
+  const key = `${kind}\0${ids.join(',')}`;
+  const known = ruleLists.get(key);
+  if (known) return known;
+  // A bound, so that a tree with a configuration in every directory cannot grow the table without end.
+  if (ruleLists.size < 1000) ruleLists.set(key, ids);
+  return ids;
+}
+const ruleLists = new Map<string, readonly string[]>();
 
 export interface Summary {
   files: number;

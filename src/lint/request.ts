@@ -1,5 +1,5 @@
 import { UserError } from '../core/errors.js';
-import type { LintReport } from '../core/report.js';
+import { rulesFor, type CheckedFile, type LintReport } from '../core/report.js';
 import type { AnyRule } from '../core/rule.js';
 import { SEVERITIES, type FileKind, type Finding, type Severity } from '../core/types.js';
 import type { Profile } from '../host/layout.js';
@@ -42,26 +42,30 @@ export async function lint(req: LintRequest): Promise<LintReport> {
   };
   let files: number;
   const skipped: string[] = [];
+  const metas = req.rules.map((r) => r.meta);
+  let checked: CheckedFile[];
   if (req.root !== undefined) {
     if (req.paths.length) throw new UserError('--root lints the system under its directory; give either --root or paths, not both');
     // Loaded only for --root: the host tree runs lsattr through node:child_process, which linting files does not load.
     const { lintRoot } = await import('./root.js');
-    const read = await lintRoot(req.root, req.profile, req.type, cwd, options, add);
+    checked = await lintRoot(req.root, req.profile, req.type, cwd, options, add, metas);
     // The host rules judge paths that are not mail files (the queue directory, aliases.db, a program
     // an alias runs): `files` counts every distinct path read or named by a finding (README, JSON).
-    files = new Set([...read, ...findings.map((f) => f.file)]).size;
+    files = new Set([...checked.filter((c) => c.kind !== 'host').map((c) => c.file), ...findings.map((f) => f.file)]).size;
   } else {
     const targets = collect(req, cwd, skipped);
     let done = 0;
+    checked = [];
     for (const t of targets) {
       const opts = await options(t.abs);
+      checked.push({ file: t.shown, kind: t.kind, rules: rulesFor(metas, t.kind, opts.enabled) });
       add(lintTarget(t, opts));
       req.onProgress?.(++done, targets.length);
     }
     files = targets.length;
   }
   joinSameCause(findings);
-  return { tool: { name: 'mailharden', version: req.version }, findings, files, rules: req.rules.map((r) => r.meta), ...(skipped.length ? { skipped } : {}) };
+  return { tool: { name: 'mailharden', version: req.version }, findings, files, rules: metas, checked, ...(skipped.length ? { skipped } : {}) };
 }
 
 /** Parses a severity name (for --fail-on). */

@@ -11,6 +11,8 @@ import { HostTree } from '../host/tree.js';
 import { parseAs, tooLarge, wholeLimit, type AnyDocument } from '../parsers/documents.js';
 import { QMAIL_CONTROL_NAMES } from '../parsers/qmail-control.js';
 import type { OptionFinder } from './options.js';
+import { rulesFor, type CheckedFile } from '../core/report.js';
+import type { RuleMeta } from '../core/rule.js';
 import { binaryReason, looksBinary } from './read.js';
 import { shownPath } from './shown-path.js';
 
@@ -41,7 +43,7 @@ export function mailFiles(layout: Layout, aliases: readonly string[] = [layout.a
  * runs the host rules (modes, owners, attributes, derived files) once over the tree. Returns the
  * paths of the files linted, as findings show them; findings go to `add`.
  */
-export async function lintRoot(rootArg: string, profileArg: Profile | undefined, type: FileKind | undefined, cwd: string, options: OptionFinder, add: (f: readonly Finding[]) => void): Promise<string[]> {
+export async function lintRoot(rootArg: string, profileArg: Profile | undefined, type: FileKind | undefined, cwd: string, options: OptionFinder, add: (f: readonly Finding[]) => void, metas: readonly RuleMeta[] = []): Promise<CheckedFile[]> {
   if (type) throw new UserError('--type does not apply to --root: each file has the kind its place in the layout says');
   const root = resolve(cwd, rootArg);
   let isDir = false;
@@ -55,6 +57,7 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
   const layout = LAYOUTS[profileArg ?? detectProfile(tree)];
   const show = (treePath: string): string => shownPath(cwd, tree.hostPath(treePath));
   const found: FoundFile[] = [];
+  const checked: CheckedFile[] = [];
   const linted = new Set<string>();
   /** The share of the memory budget that the documents kept so far take (1 is all of it). */
   let used = 0;
@@ -98,7 +101,9 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
     const file = new SourceFile(show(path), text);
     const doc: AnyDocument = parseAs(kind, file);
     found.push({ path, doc });
-    add(lintParsed(file, kind, doc, await options(tree.hostPath(path))));
+    const opts = await options(tree.hostPath(path));
+    checked.push({ file: file.path, kind, rules: rulesFor(metas, kind, opts.enabled) });
+    add(lintParsed(file, kind, doc, opts));
   };
   // The MTA's cf comes first: the alias files it names (AliasFile) are the ones linted, as the real
   // files (/etc/mail/aliases on Debian is a link to /etc/aliases, the file to edit).
@@ -112,5 +117,6 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
   // Config ignores match the path each finding is about.
   for (const f of hostFindings) applyIgnores(f, (await options(resolve(cwd, f.file))).ignores, base.rules);
   add(hostFindings);
-  return found.map((f) => show(f.path));
+  checked.push({ file: show('/'), kind: 'host', rules: rulesFor(metas, 'host', base.enabled) });
+  return checked;
 }

@@ -135,7 +135,7 @@ function network(key: AddressKey): RelayNetwork | undefined {
 }
 
 /** The key when it names a top-level domain or a registry suffix such as `co.uk` (a leading dot allowed). */
-function publicSuffix(key: string): string | undefined {
+export function publicSuffix(key: string): string | undefined {
   const name = key.replace(/^\./, '');
   const labels = name.split('.');
   if (labels.some((l) => !/^[a-z0-9-]+$/.test(l))) return undefined;
