@@ -51,7 +51,7 @@ function timeCmd(cmd: string, args: string[], input?: string): Timed {
 }
 
 /** The longest a real program may run once (sendmail -bC grows worse than linearly: minutes for 1,000,000 cf lines). */
-const LIMIT = 300;
+const LIMIT = 120;
 
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
