@@ -88,10 +88,10 @@ for (const lines of quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]) {
     add('aliases', statSync(al).size / 1e6, 'lint', ours!, 'newaliases', theirs!);
     // praliases reads the .db only when newaliases finished writing it.
     if (Number.isFinite(theirs!.seconds)) {
-    // praliases runs with the rights sendmail gives it: the .db newaliases wrote is 0640 smmta.
-    spawnSync('chmod', ['644', `${al}.db`]);
-    const [ours2, pr] = alternate([() => timeCmd(process.execPath, lintArgs(al, 'aliases')), () => timeCmd('/usr/sbin/praliases', ['-f', al])], n);
-    add('aliases', statSync(al).size / 1e6, 'lint', ours2!, 'praliases', pr!);
+      // praliases runs with the rights sendmail gives it: the .db newaliases wrote is 0640 smmta.
+      spawnSync('chmod', ['644', `${al}.db`]);
+      const [ours2, pr] = alternate([() => timeCmd(process.execPath, lintArgs(al, 'aliases')), () => timeCmd('/usr/sbin/praliases', ['-f', al])], n);
+      add('aliases', statSync(al).size / 1e6, 'lint', ours2!, 'praliases', pr!);
     }
   }
   // tcp.smtp: tcprules compiles it; explain of one address against tcprules + tcprulescheck of it.
