@@ -81,6 +81,36 @@ describe('policy keys for sendmail options lint reports', () => {
     }
   });
 
+  it('the abuse limits (issue 18) reach the cf and the .mc: the real sendmail reads each from the rendered cf and from the cf m4 builds', async (t) => {
+    if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
+    const policy = await policyFromText(`version: 1
+limits: { maxHeadersLength: 16384, maxMimeHeaderLength: "2048/1024", maxQueueChildren: 5, refuseLA: 20, queueLA: 10, minFreeBlocks: 4000, maxNoopCommands: 10 }
+`, 'abuse-limits.yaml');
+    const want = sendmailSettings(policy, LAYOUTS.debian);
+    const mc = renderSendmailMc(debianMc(), want, 'sendmail.mc');
+    const cf = renderSendmailCf(debianCf(), want, 'sendmail.cf');
+    assert.equal(renderSendmailMc(mc, want, 'sendmail.mc'), mc, 'mc idempotent');
+    assert.equal(renderSendmailCf(cf, want, 'sendmail.cf'), cf, 'cf idempotent');
+    const built = m4Build(mc);
+    assert.equal(built.status, 0, built.stderr);
+    assert.equal(built.stderr, '');
+    const expected: Record<string, string> = { MaxHeadersLength: '16384', MaxMimeHeaderLength: '2048/1024', MaxQueueChildren: '5', RefuseLA: '20', QueueLA: '10', MinFreeBlocks: '4000', MaxNOOPCommands: '10' };
+    const stock = sendmailReads(debianCf());
+    for (const [name, text] of [['rendered cf', cf], ['cf built from the rendered mc', built.stdout]] as const) {
+      const check = sendmailCheckWhole(text);
+      assert.equal(check.status, 0, `${name}: ${check.output}`);
+      assert.equal(check.output, '', `${name}: sendmail -bC printed lines the stock cf does not`);
+      const read = sendmailReads(text);
+      for (const [option, value] of Object.entries(expected)) {
+        assert.equal(last(read, option), value, `${option} as sendmail reads the ${name}`);
+        assert.notEqual(last(stock, option), value, `${option}: the stock cf does not already say ${value}`);
+      }
+    }
+    // A number alone is written as it is (sendmail takes half of it for the parameters, op.me).
+    const one = renderSendmailCf(debianCf(), sendmailSettings(await policyFromText('version: 1\nlimits: { maxMimeHeaderLength: 4096 }\n', 'p.yaml'), LAYOUTS.debian), 'sendmail.cf');
+    assert.equal(last(sendmailReads(one), 'MaxMimeHeaderLength'), '4096');
+  });
+
   it('init --from-system derives the keys from a cf and .mc that set them, and apply changes nothing on day one', async (t) => {
     if (!needs(t, SENDMAIL, M4, DEBIAN_MC)) return;
     const policy = await policyFromText(KEYS, 'keys.yaml');
@@ -128,6 +158,23 @@ describe('policy keys for sendmail options lint reports', () => {
       ['limits: { maxDaemonChildren: 0 }', /maxDaemonChildren/],
       ['limits: { maxMessageSize: "10M" }', /maxMessageSize/],
       ['limits: { maxRecipients: 10 }', /maxRecipients/],
+      ['limits: { refuseLA: 8, queueLA: 8 }', /refuseLA: 8 is not above queueLA/],
+      ['limits: { refuseLA: 4, queueLA: 8 }', /not above queueLA/],
+      ['limits: { maxHeadersLength: 0 }', /maxHeadersLength/],
+      ['limits: { maxMimeHeaderLength: "0/0" }', /maxMimeHeaderLength/],
+      ['limits: { maxMimeHeaderLength: "1024/" }', /maxMimeHeaderLength/],
+      ['limits: { maxNoopCommands: -1 }', /maxNoopCommands/],
+      ['limits: { minFreeBlocks: 1.5 }', /minFreeBlocks/],
+      ['abuse: { clients: [{ network: 10.1.0.0/8, rate: 1 }] }', /host bits/],
+      ['abuse: { clients: [{ network: 0.0.0.0/0, rate: 1 }] }', /clientDefault/],
+      ['abuse: { clients: [{ network: 10.1.0.0/16 }] }', /clients\/0/],
+      ['abuse: { clients: [{ network: 10.1.0.0/16, rate: 1 }, { network: 10.1.0.0/16, connections: 1 }] }', /listed twice/],
+      ['abuse: { clients: [{ network: "010.1", rate: 1 }] }', /leading zeros/],
+      ['abuse: { clients: [{ network: "10.1\\tRELAY", rate: 1 }] }', /network/],
+      ['abuse: { clients: [{ network: "2001:db8::/40", rate: 1 }] }', /whole 16-bit groups/],
+      ['abuse: { clientDefault: {} }', /clientDefault/],
+      ['abuse: { clientDefault: { rate: -1 } }', /rate/],
+      ['milters: { failMode: open }', /failMode/],
       ['runAsUser: root', /keeps root/],
       ['runAsUser: "0:0"', /keeps root/],
       ['runAsUser: "a b"', /runAsUser/],

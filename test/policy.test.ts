@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadPolicy } from '../src/policy/validate.js';
-import { POLICY_SCHEMA, type Policy } from '../src/policy/schema.js';
+import { POLICY_SCHEMA, type ClientLimit, type LimitsPolicy, type Policy } from '../src/policy/schema.js';
 import { run, ROOT } from './helpers/cli.js';
 import { spawnSync } from 'node:child_process';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
@@ -142,8 +142,17 @@ describe('policy validation', () => {
       safeFileEnvironment: '/var/mail/safe',
       accept: [],
       qmail: {},
+      milters: {},
     };
     assert.deepEqual(Object.keys(full).sort(), Object.keys(POLICY_SCHEMA.properties).sort());
+    const limits: Required<LimitsPolicy> = { maxDaemonChildren: 1, connectionRateThrottle: 1, maxRecipientsPerMessage: 1, badRcptThrottle: 1, maxMessageSize: 1, maxHeadersLength: 1, maxMimeHeaderLength: 1, maxQueueChildren: 1, refuseLA: 2, queueLA: 1, minFreeBlocks: 1, maxNoopCommands: 1 };
+    assert.deepEqual(Object.keys(limits).sort(), Object.keys(POLICY_SCHEMA.properties.limits.properties).sort());
+    const abuse: Required<NonNullable<Policy['abuse']>> = { greetPause: 1, clients: [], clientDefault: {} };
+    assert.deepEqual(Object.keys(abuse).sort(), Object.keys(POLICY_SCHEMA.properties.abuse.properties).sort());
+    const client: Required<ClientLimit> = { network: '10.1', rate: 1, connections: 1 };
+    assert.deepEqual(Object.keys(client).sort(), Object.keys(POLICY_SCHEMA.properties.abuse.properties.clients.items.properties).sort());
+    const milters: Required<NonNullable<Policy['milters']>> = { failMode: 'tempfail' };
+    assert.deepEqual(Object.keys(milters).sort(), Object.keys(POLICY_SCHEMA.properties.milters.properties).sort());
   });
 
   it('mailharden schema prints the schema', () => {

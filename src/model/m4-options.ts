@@ -187,3 +187,8 @@ export const M4_OPTIONS: readonly (readonly [option: string, macro: string, pred
 export function m4MacroOf(option: string): string | undefined {
   return M4_OPTIONS.find(([o]) => o === option)?.[1];
 }
+
+/** The value cfhead.m4 predefines for a cf option (the built cf carries it when the .mc does not define the macro), if any. */
+export function m4Predefined(option: string): string | undefined {
+  return M4_OPTIONS.find(([o]) => o === option)?.[2];
+}

@@ -20,6 +20,8 @@ const FORWARD_ITEM = '^[A-Za-z0-9$._/+{}-]+$';
  * and the cf take it as text), no blank at either end (the cf's reader drops those).
  */
 const RECEIVED_HEADER = '^[A-Za-z0-9$?|.,:;()_+@/={}<>!&%*-]([A-Za-z0-9 $?|.,:;()_+@/={}<>!&%*-]*[A-Za-z0-9$?|.,:;()_+@/={}<>!&%*-])?$';
+/** A client network of abuse.clients: a CIDR, or an access map address key (octets, `IPv6:` and groups). */
+const CLIENT_NETWORK = '^([0-9A-Fa-f.:]+/[0-9]{1,3}|[0-9]{1,3}(\\.[0-9]{1,3}){0,3}|[Ii][Pp][Vv]6:[0-9A-Fa-f:]+)$';
 /** A value an accept entry names: one word, no quote, backtick, `#`, backslash, control or bidi character. */
 const ACCEPT_VALUE = '^[^\\s\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069#\'"`\\\\]+$';
 /** An accept entry's reason: one line of text with a word in it, no quote, backtick, `#`, backslash, control or bidi character. */
@@ -115,7 +117,22 @@ export const POLICY_SCHEMA = {
         caPath: { description: 'CACertPath: a directory of hashed CA certificates. Without it sendmail 8.17 logs "STARTTLS: CACertPath missing" and offers no STARTTLS.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
         minProtocol: { description: 'The oldest protocol accepted as server and client: ServerSSLOptions and ClientSSLOptions turn off every older one (SSL_OP_NO_SSLv2 … SSL_OP_NO_TLSv1_1; RFC 8996).', enum: ['TLSv1.2', 'TLSv1.3'] },
         cipherList: { description: 'CipherList: an OpenSSL cipher string.', type: 'string', minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9!+@:_.=-]+$' },
-        dhParameters: { description: 'DHParameters: 2048 (sendmail\'s own precomputed 2048-bit group, DHParameters=i), or the path of a PEM file of parameters made with openssl dhparam, owned by root and not writable by others.', oneOf: [{ const: 2048 }, { type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH }] },
+        dhParameters: {
+          description: 'DHParameters: 2048 (sendmail\'s own precomputed 2048-bit group, DHParameters=i); the path of a PEM file of parameters made with openssl dhparam, owned by root and not writable by others; or {generate: PATH, bits: 2048|3072|4096}: apply writes that file (root\'s, mode 0644) with a well-known safe-prime group (RFC 3526 MODP group 14, 15 or 16) unless it already holds valid parameters of at least 2048 bits, and points DHParameters at it.',
+          oneOf: [
+            { const: 2048 },
+            { type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['generate'],
+              properties: {
+                generate: { description: 'Where the parameters file is written.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+                bits: { description: 'The size of the group written (2048 by default).', enum: [2048, 3072, 4096] },
+              },
+            },
+          ],
+        },
       },
     },
     abuse: {
@@ -124,6 +141,40 @@ export const POLICY_SCHEMA = {
       additionalProperties: false,
       properties: {
         greetPause: { description: 'FEATURE(greet_pause)\'s default: seconds sendmail waits before its greeting; a client that talks first is answered 554 (cf/README). 0 turns the pause off. Access entries GreetPause:<address or name> still set it per client (Debian\'s GreetPause:127 0 for loopback); a bare GreetPause: entry is not read (measured with sendmail 8.17.1.9).', type: 'integer', minimum: 0, maximum: 300 },
+        clients: {
+          description: 'Limits per client network: each entry has a network (an IPv4 or IPv6 CIDR, or an access map address key such as 10.1 or IPv6:2001:db8), and a rate (connections opened in ConnectionRateWindowSize, 60 seconds by default), connections (held open at once) or both; 0 is no limit, one connection more is refused 421. Written as ClientRate: and ClientConn: entries in mailharden\'s block of the access map, with FEATURE(ratecontrol) and FEATURE(conncontrol) in the .mc (cf/README, CONNECTION CONTROL; a cf without their rulesets is noted, not edited). Where two networks overlap, the more specific one\'s limits win.',
+          type: 'array',
+          maxItems: 1000,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['network'],
+            minProperties: 2,
+            properties: {
+              network: { description: 'An IPv4 or IPv6 CIDR, or an access map address key (10.1, IPv6:2001:db8).', type: 'string', minLength: 1, maxLength: 50, pattern: CLIENT_NETWORK },
+              rate: { description: 'Connections the client may open in ConnectionRateWindowSize (60 seconds by default); one more is refused 421.', type: 'integer', minimum: 0, maximum: 1000000 },
+              connections: { description: 'Connections the client may hold open at once; one more is refused 421.', type: 'integer', minimum: 0, maximum: 100000 },
+            },
+          },
+        },
+        clientDefault: {
+          description: 'The limits of every client no entry of clients names (the bare ClientRate: and ClientConn: access entries).',
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            rate: { description: 'Connections a client may open in ConnectionRateWindowSize (60 seconds by default); 0 is no limit.', type: 'integer', minimum: 0, maximum: 1000000 },
+            connections: { description: 'Connections a client may hold open at once; 0 is no limit.', type: 'integer', minimum: 0, maximum: 100000 },
+          },
+        },
+      },
+    },
+    milters: {
+      description: 'sendmail mail filters (INPUT_MAIL_FILTER and MAIL_FILTER in the .mc, X lines in the cf).',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        failMode: { description: 'What sendmail does with mail while a filter cannot be reached: tempfail (F=T, 451 at MAIL) or reject (F=R, the session is refused); set on every filter. Without either flag mail passes unfiltered (MH1093).', enum: ['tempfail', 'reject'] },
       },
     },
     forwardPath: {
@@ -149,6 +200,13 @@ export const POLICY_SCHEMA = {
         maxRecipientsPerMessage: { description: 'MaxRecipientsPerMessage: recipients of one message.', type: 'integer', minimum: 1, maximum: 1000000 },
         badRcptThrottle: { description: 'BadRcptThrottle: unknown recipients a client may try before each is slowed down.', type: 'integer', minimum: 1, maximum: 100000 },
         maxMessageSize: { description: 'MaxMessageSize: bytes of one message.', type: 'integer', minimum: 1, maximum: 2147483647 },
+        maxHeadersLength: { description: 'MaxHeadersLength: bytes of all the headers of a message (sendmail answers 552 above it; 0, which turns the check off, is not allowed: MH1094).', type: 'integer', minimum: 1, maximum: 2147483647 },
+        maxMimeHeaderLength: { description: 'MaxMimeHeaderLength: the longest value of certain MIME headers (class checkMIMETextHeaders), and of each of their parameters: a number N (parameters N/2, op.me) or "N/M".', oneOf: [{ type: 'integer', minimum: 1, maximum: 2147483647 }, { type: 'string', maxLength: 21, pattern: '^[1-9][0-9]{0,9}/[1-9][0-9]{0,9}$' }] },
+        maxQueueChildren: { description: 'MaxQueueChildren: queue runners at once.', type: 'integer', minimum: 1, maximum: 100000 },
+        refuseLA: { description: 'RefuseLA: the load average at which SMTP connections are refused (above queueLA when both are set).', type: 'integer', minimum: 1, maximum: 10000 },
+        queueLA: { description: 'QueueLA: the load average at which mail is queued, not delivered at once.', type: 'integer', minimum: 1, maximum: 10000 },
+        minFreeBlocks: { description: 'MinFreeBlocks: free blocks the queue file system keeps; below it SMTP mail is refused (452).', type: 'integer', minimum: 1, maximum: 2147483647 },
+        maxNoopCommands: { description: 'MaxNOOPCommands: commands that do nothing (NOOP, VERB, ETRN, HELP…) a client may send before sendmail slows down.', type: 'integer', minimum: 1, maximum: 100000 },
       },
     },
     runAsUser: { description: 'sendmail RunAsUser: the user (user:group, or uid) the daemon runs as after it has opened its sockets; not root (MH1020). Needs a local mailer that does not rely on root.', type: 'string', minLength: 1, maxLength: 65, pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]*(:[A-Za-z0-9_][A-Za-z0-9._-]*)?$' },
@@ -216,16 +274,40 @@ export interface Policy {
   immutable?: string[];
   auth?: { 'require-tls'?: boolean; mechanisms?: (typeof AUTH_MECHANISMS)[number][]; msa?: boolean };
   tls?: TlsPolicy;
-  abuse?: { greetPause?: number };
+  abuse?: { greetPause?: number; clients?: ClientLimit[]; clientDefault?: { rate?: number; connections?: number } };
+  milters?: { failMode?: 'tempfail' | 'reject' };
   forwardPath?: string[];
   dontBlameSendmail?: string[];
   unsafeGroupWrites?: boolean;
   receivedHeader?: string;
-  limits?: { maxDaemonChildren?: number; connectionRateThrottle?: number; maxRecipientsPerMessage?: number; badRcptThrottle?: number; maxMessageSize?: number };
+  limits?: LimitsPolicy;
   runAsUser?: string;
   safeFileEnvironment?: string;
   accept?: { rule: string; value: string; reason: string }[];
   qmail?: QmailPolicy;
+}
+
+/** One entry of abuse.clients. */
+export interface ClientLimit {
+  network: string;
+  rate?: number;
+  connections?: number;
+}
+
+/** The policy's limits section. */
+export interface LimitsPolicy {
+  maxDaemonChildren?: number;
+  connectionRateThrottle?: number;
+  maxRecipientsPerMessage?: number;
+  badRcptThrottle?: number;
+  maxMessageSize?: number;
+  maxHeadersLength?: number;
+  maxMimeHeaderLength?: number | string;
+  maxQueueChildren?: number;
+  refuseLA?: number;
+  queueLA?: number;
+  minFreeBlocks?: number;
+  maxNoopCommands?: number;
 }
 
 /** The policy's tls section. */
@@ -236,7 +318,7 @@ export interface TlsPolicy {
   caPath?: string;
   minProtocol?: 'TLSv1.2' | 'TLSv1.3';
   cipherList?: string;
-  dhParameters?: 2048 | string;
+  dhParameters?: 2048 | string | { generate: string; bits?: 2048 | 3072 | 4096 };
 }
 
 /** The policy's qmail section. */

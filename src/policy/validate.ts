@@ -8,6 +8,7 @@ import { loadExternal } from '../core/external.js';
 import { rules } from '../../rules/index.js';
 import { versionMacros } from '../model/option-values.js';
 import { softwareWord } from '../model/qmail.js';
+import { clientKeys } from '../render/networks.js';
 
 /** Files `immutable:` may name: the ones apply manages. */
 export const MANAGED_FILES = ['sendmail.cf', 'sendmail.mc', 'submit.cf', 'submit.mc', 'aliases', 'access', 'helpfile', 'rcpthosts', 'morercpthosts', 'tcp.smtp', 'smtpgreeting', 'databytes'] as const;
@@ -93,6 +94,24 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
     else if (version.length) out.push({ path: ['receivedHeader'], message: `shows the version (${version.join(' and ')}) in every message` });
     else if (!balancedParens(p.receivedHeader)) out.push({ path: ['receivedHeader'], message: 'opens a parenthesis it does not close (or closes one it did not open)' });
   }
+  const clientNets = new Set<string>();
+  p.abuse?.clients?.forEach((c, i) => {
+    if (typeof c?.network !== 'string') return;
+    const n = c.network;
+    if (n.includes('/') && !IPCIDR.isValidCIDR(n)) return void out.push({ path: ['abuse', 'clients', i, 'network'], message: `"${n}" is not a valid IPv4 or IPv6 CIDR` });
+    if (n.includes('/')) {
+      const start = String(new IPCIDR(n).start());
+      const [address] = n.split('/');
+      if (start !== address && !(n.includes(':') && String(groups6(start)) === String(groups6(address!)))) return void out.push({ path: ['abuse', 'clients', i, 'network'], message: `"${n}" has host bits set: the network is ${start}/${n.split('/')[1]}` });
+    }
+    const keys = clientKeys(n);
+    if (typeof keys === 'string') return void out.push({ path: ['abuse', 'clients', i, 'network'], message: `cannot be written as access map keys (${keys})` });
+    const id = n.toLowerCase();
+    if (clientNets.has(id)) out.push({ path: ['abuse', 'clients', i, 'network'], message: `"${n}" is listed twice` });
+    clientNets.add(id);
+  });
+  const la = p.limits;
+  if (typeof la?.refuseLA === 'number' && typeof la.queueLA === 'number' && la.refuseLA <= la.queueLA) out.push({ path: ['limits', 'refuseLA'], message: `${la.refuseLA} is not above queueLA (${la.queueLA}): sendmail would refuse connections before it queues, so queueing never relieves the load` });
   if (typeof p.runAsUser === 'string' && /^(0|root)(:|$)/.test(p.runAsUser)) out.push({ path: ['runAsUser'], message: `"${p.runAsUser}" keeps root: name the user the daemon runs as instead (or leave the key out)` });
   const seen = new Set<string>();
   p.accept?.forEach((a, i) => {

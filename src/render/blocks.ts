@@ -4,6 +4,7 @@ import { parseTcpRules, ruleKeys } from '../parsers/tcprules.js';
 import { contains, keyShape, type Block } from '../model/tcprules.js';
 import { TextEdits } from './edits.js';
 import type { Render } from './templates.js';
+import type { ClientEntry } from './networks.js';
 
 /**
  * The block's first line starts with this (the rest of the line is a comment). Older versions wrote
@@ -14,21 +15,26 @@ import type { Render } from './templates.js';
 export const BLOCK_BEGIN = '# BEGIN mailharden relay networks';
 export const BLOCK_END = '# END mailharden relay networks';
 
+/** The markers of the access map's block of client limits (abuse.clients). */
+export const CLIENT_BLOCK = { begin: '# BEGIN mailharden client limits', end: '# END mailharden client limits' } as const;
+const RELAY_BLOCK = { begin: BLOCK_BEGIN, end: BLOCK_END } as const;
+type Markers = { readonly begin: string; readonly end: string };
+
 /** The lines of an earlier mailharden block (BEGIN..END), if the file has one. */
-function findBlock(file: SourceFile): { first: number; last: number } | undefined {
+function findBlock(file: SourceFile, markers: Markers = RELAY_BLOCK): { first: number; last: number } | undefined {
   let first: number | undefined;
   for (let n = 1; n <= file.lineCount; n++) {
     const line = file.line(n);
-    if (first === undefined && line.startsWith(BLOCK_BEGIN)) first = n;
-    else if (first !== undefined && line.startsWith(BLOCK_END)) return { first, last: n };
+    if (first === undefined && line.startsWith(markers.begin)) first = n;
+    else if (first !== undefined && line.startsWith(markers.end)) return { first, last: n };
   }
   return undefined;
 }
 
 /** Puts the block where the old one was, else before line `line` (past the end: appended). */
-function placeBlock(file: SourceFile, edits: TextEdits, block: string, line: number, keepOld = true): void {
+function placeBlock(file: SourceFile, edits: TextEdits, block: string, line: number, keepOld = true, markers: Markers = RELAY_BLOCK): void {
   const lines = block.replace(/\n$/, '').split('\n');
-  const old = findBlock(file);
+  const old = findBlock(file, markers);
   if (old && keepOld) edits.replaceLines(old.first, old.last, lines);
   else {
     if (old) edits.removeLines(old.first, old.last);
@@ -152,6 +158,29 @@ export function renderAccess(text: string | undefined, keys: readonly string[], 
     }
   }
   placeBlock(file, edits, block, file.lineCount + 1);
+  return edits.apply();
+}
+
+/**
+ * sendmail's access map with the client limits of abuse.clients as ClientRate: and ClientConn: entries
+ * in a block of their own (cf/README, ratecontrol and conncontrol). An entry outside the block with a
+ * key the block writes (the bare default too) is removed, since makemap keeps one value per key and
+ * the policy decides it; every other entry is kept (a more specific one is the site's exception).
+ */
+export function renderClientLimits(text: string | undefined, entries: readonly ClientEntry[], ctx: { render: Render; path: string }): string {
+  for (const e of entries) if (!/^[A-Za-z0-9.:]*$/.test(e.key) || !Number.isInteger(e.value) || e.value < 0) throw new Error(`unsafe client limit ${JSON.stringify(e)}`);
+  const block = ctx.render('access-client-block', { entries });
+  if (text === undefined) return block;
+  const file = new SourceFile(ctx.path, text);
+  const edits = new TextEdits(file);
+  const old = findBlock(file, CLIENT_BLOCK);
+  const owned = new Set(entries.map((e) => `${e.tag}:${e.key}`.toLowerCase()));
+  for (const e of parseAccess(file).entries) {
+    if (inBlock(old, e.line)) continue;
+    // makemap folds keys to lower case (without -f), so ClientRate:10.1 and clientrate:10.1 are one key.
+    if (owned.has(`${e.tag ? `${e.tag}:` : ''}${e.key}`.toLowerCase())) edits.removeLines(e.line, e.line);
+  }
+  placeBlock(file, edits, block, file.lineCount + 1, true, CLIENT_BLOCK);
   return edits.apply();
 }
 

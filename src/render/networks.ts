@@ -1,3 +1,4 @@
+import { addressKey } from '../model/access.js';
 import { groups6 } from '../model/address.js';
 import { cidrToTcpRules, parseCidr, type Block } from '../model/tcprules.js';
 
@@ -92,5 +93,61 @@ export function relayKeys(networks: readonly string[]): RelayKeys {
   out.blocks = v4;
   out.tcp = [...new Set(v4.map(cidrToTcpRules))];
   out.access.unshift(...new Set(v4.flatMap(accessKeys4)));
+  return out;
+}
+
+/**
+ * The access map keys of one network of abuse.clients: a CIDR as the relay networks are written (whole
+ * octets, IPv6 whole groups), an address key as it is. sendmail's RateControl and ConnControl rulesets
+ * look ${client_addr} up with the same search as Connect: (ruleset A, cf/m4/proto.m4), so the keys are
+ * the same. A string says why the network cannot be written.
+ */
+export function clientKeys(network: string): string[] | string {
+  if (network.includes('/')) {
+    if (network.includes(':')) {
+      const key = accessKey6(network);
+      return typeof key === 'string' ? [key] : key.skip;
+    }
+    const b = parseCidr(network);
+    if (!b) return `${network}: not an IPv4 network`;
+    if (b.bits < 8) return `${network}: wider than a /8; the limits of every client are abuse.clientDefault`;
+    return accessKeys4(b);
+  }
+  const key = addressKey(network);
+  if (!key || key.kind === 'never' || key.kind === 'invalid') return `${network}: ${key && 'reason' in key ? key.reason : 'not an address key'}`;
+  return [key.kind === 'ipv4' ? key.octets.join('.') : `IPv6:${network.slice(5).toLowerCase()}`];
+}
+
+/** One entry of the client limits block: the tag (ClientRate, ClientConn), the key after it ('' for the default), the limit. */
+export interface ClientEntry {
+  tag: 'ClientRate' | 'ClientConn';
+  key: string;
+  value: number;
+}
+
+/**
+ * The access entries of abuse.clients and abuse.clientDefault: a key two networks share (a /24 inside a
+ * /20) takes the limits of the more specific network, as sendmail's search takes the longest key.
+ */
+export function clientEntries(clients: readonly { network: string; rate?: number; connections?: number }[], fallback: { rate?: number; connections?: number } | undefined): ClientEntry[] {
+  const width = (n: string): number => (n.includes('/') ? Number(n.split('/')[1]) : n.includes(':') ? (n.split(':').length - 1) * 16 : n.split('.').length * 8);
+  const ordered = [...clients].sort((a, b) => width(b.network) - width(a.network));
+  const out: ClientEntry[] = [];
+  const seen = new Set<string>();
+  for (const c of ordered) {
+    const keys = clientKeys(c.network);
+    if (typeof keys === 'string') continue;
+    for (const key of keys) {
+      for (const [tag, value] of [['ClientRate', c.rate], ['ClientConn', c.connections]] as const) {
+        const id = `${tag}:${key}`.toLowerCase();
+        if (value === undefined || seen.has(id)) continue;
+        seen.add(id);
+        out.push({ tag, key, value });
+      }
+    }
+  }
+  // The default last (the db has no order; people read it that way).
+  if (fallback?.rate !== undefined) out.push({ tag: 'ClientRate', key: '', value: fallback.rate });
+  if (fallback?.connections !== undefined) out.push({ tag: 'ClientConn', key: '', value: fallback.connections });
   return out;
 }

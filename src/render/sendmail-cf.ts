@@ -3,6 +3,7 @@ import { parseSendmailCf, type CfDocument, type CfOption, type MailerField } fro
 import { TextEdits } from './edits.js';
 import { meantLongName } from '../model/cf-syntax.js';
 import { lookupOption } from '../model/sendmail-options.js';
+import { withMinProtocol, type MinProtocol } from '../model/sendmail-tls.js';
 
 /** The sendmail settings a policy decides, in the form both the .cf and the .mc renderers take. */
 export interface SendmailSettings {
@@ -24,20 +25,63 @@ export interface SendmailSettings {
   unsafeGroupWrites?: boolean;
   /** The Received: header's value. */
   receivedHeader?: string;
-  /** Numeric options (MH1023's limits), in the order they are written. */
-  limits?: readonly { option: LimitOption; value: number }[];
+  /** Limit options (MH1023's and the abuse limits), in the order they are written: whole numbers, MaxMimeHeaderLength also `N/M`. */
+  limits?: readonly { option: LimitOption; value: number | string }[];
   runAsUser?: string;
   safeFileEnvironment?: string;
   /** Remove the FEATUREs that relay beyond the policy's networks (the .mc only: in a cf they are rulesets). */
   dropWeakRelay?: boolean;
   /** The STARTTLS options (certificates, protocol versions, ciphers, DH parameters), in the order they are written. */
   tls?: readonly { option: TlsOption; value: string }[];
+  /**
+   * The oldest protocol version: Server/ClientSSLOptions get the flags that turn off the older ones,
+   * merged with the flags the configuration already sets (withMinProtocol).
+   */
+  minProtocol?: MinProtocol;
   /** SASL mechanisms, blank-separated: AuthMechanisms and the class TrustAuthMech. */
   authMechanisms?: string;
+  /**
+   * The class lines of TrustAuthMech the .mc writes from elsewhere than its own TRUST_AUTH_MECH (an
+   * include()d file's, LOCAL_CONFIG's: model/sendmail-auth.ts trustAuthElsewhere), each as its words:
+   * the cf's lines with these words are the admin's and stay; the others are the policy's one line.
+   */
+  trustAuthKept?: readonly string[];
   /** A submission daemon (port 587) that requires AUTH: M=Ea. */
   msa?: boolean;
   /** FEATURE(greet_pause)'s default, in milliseconds (the cf: the default of ruleset greet_pause). */
   greetPauseMs?: number;
+  /** Every mail filter's F= flags: T (tempfail) or R (reject) while it is down, the other taken away. */
+  milterFailMode?: 'tempfail' | 'reject';
+  /** FEATURE(ratecontrol) and FEATURE(conncontrol) in the .mc (the cf: rulesets, only noted when missing). */
+  clientControl?: { rate: boolean; conn: boolean };
+}
+
+/** The F= letter of each fail mode (milter.c: SMF_TEMPFAIL 'T', SMF_REJECT 'R'). */
+const FAIL_LETTER = { tempfail: 'T', reject: 'R' } as const;
+
+/**
+ * A filter's equates (what follows `name,` in an X line or INPUT_MAIL_FILTER's second argument) with F=
+ * holding the fail mode's letter: each F field's value is edited (the other of T and R taken away, its
+ * other letters kept), or `, F=T` is added; every other field stays as written. Undefined when an F
+ * value is quoted or escaped (sendmail's munchstring reads those), which is not edited.
+ */
+export function milterEquates(equates: string, mode: 'tempfail' | 'reject'): string | undefined {
+  const letter = FAIL_LETTER[mode];
+  let found = false;
+  let refused = false;
+  // Fields are cut at commas and keyed by their first letter, case-sensitive (milter.c, milter_setup).
+  const fields = equates.split(',').map((f) => {
+    const m = /^(\s*F[^=]*=[ \t]*)([^]*?)(\s*)$/.exec(f);
+    if (!m) return f;
+    found = true;
+    if (/["\\]/.test(m[2]!)) refused = true;
+    const kept = m[2]!.replace(/[RT\s]/g, '');
+    return `${m[1]}${kept}${letter}${m[3]}`;
+  });
+  if (refused) return undefined;
+  if (found) return fields.join(',');
+  const trailing = /\s*$/.exec(equates)![0];
+  return `${equates.slice(0, equates.length - trailing.length)}, F=${letter}${trailing}`;
 }
 
 /** The STARTTLS options a policy sets (their .mc macros: the model's table, m4MacroOf). */
@@ -49,10 +93,12 @@ export type TlsOption = (typeof TLS_OPTIONS)[number];
  * Measured with sendmail 8.17.1.9: -d37.1 reads these names, and an unknown one is an error
  * ("ServerSSLOptions option value SSL_OP_NO_BOGUS unrecognized").
  */
-export function sslOptionsFor(min: 'TLSv1.2' | 'TLSv1.3'): string {
-  const off = ['SSL_OP_NO_SSLv2', 'SSL_OP_NO_SSLv3', 'SSL_OP_NO_TLSv1', 'SSL_OP_NO_TLSv1_1', ...(min === 'TLSv1.3' ? ['SSL_OP_NO_TLSv1_2'] : [])];
-  return off.map((o) => `+${o}`).join(' ');
+export function sslOptionsFor(min: MinProtocol): string {
+  return withMinProtocol(undefined, min);
 }
+
+/** The SSL options tls.minProtocol sets, on both sides. */
+export const SSL_OPTIONS = ['ServerSSLOptions', 'ClientSSLOptions'] as const;
 
 /** The class line of TRUST_AUTH_MECH: the mechanisms whose AUTH lets a client relay. */
 export const TRUST_AUTH_CLASS = 'C{TrustAuthMech}';
@@ -105,13 +151,20 @@ export function greetPauseDefaultLine(file: SourceFile): number | undefined {
 /** FEATUREs that let clients relay other than by the policy's networks (MH1041, after cf/README). */
 export const WEAK_RELAY_FEATURES: readonly string[] = ['relay_based_on_MX', 'relay_local_from', 'relay_mail_from', 'loose_relay_check', 'relay_entire_domain'];
 
-/** The limits a policy sets, with the .mc macro proto.m4 writes each from. */
+/** The limits a policy sets: the cf option of each key (its .mc macro is the model's, m4MacroOf). */
 export const LIMITS = {
-  maxDaemonChildren: { option: 'MaxDaemonChildren', macro: 'confMAX_DAEMON_CHILDREN' },
-  connectionRateThrottle: { option: 'ConnectionRateThrottle', macro: 'confCONNECTION_RATE_THROTTLE' },
-  maxRecipientsPerMessage: { option: 'MaxRecipientsPerMessage', macro: 'confMAX_RCPTS_PER_MESSAGE' },
-  badRcptThrottle: { option: 'BadRcptThrottle', macro: 'confBAD_RCPT_THROTTLE' },
-  maxMessageSize: { option: 'MaxMessageSize', macro: 'confMAX_MESSAGE_SIZE' },
+  maxDaemonChildren: { option: 'MaxDaemonChildren' },
+  connectionRateThrottle: { option: 'ConnectionRateThrottle' },
+  maxRecipientsPerMessage: { option: 'MaxRecipientsPerMessage' },
+  badRcptThrottle: { option: 'BadRcptThrottle' },
+  maxMessageSize: { option: 'MaxMessageSize' },
+  maxHeadersLength: { option: 'MaxHeadersLength' },
+  maxMimeHeaderLength: { option: 'MaxMimeHeaderLength' },
+  maxQueueChildren: { option: 'MaxQueueChildren' },
+  refuseLA: { option: 'RefuseLA' },
+  queueLA: { option: 'QueueLA' },
+  minFreeBlocks: { option: 'MinFreeBlocks' },
+  maxNoopCommands: { option: 'MaxNOOPCommands' },
 } as const;
 export type LimitOption = (typeof LIMITS)[keyof typeof LIMITS]['option'];
 
@@ -223,9 +276,17 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
     }
   }
   for (const t of want.tls ?? []) setOption(t.option, t.value);
+  if (want.minProtocol) {
+    // sendmail reads every line of an SSL options value in turn: their words, in order, are the value
+    // merged (an admin's +SSL_OP_CIPHER_SERVER_PREFERENCE or -SSL_OP_NO_TICKET stays).
+    for (const name of SSL_OPTIONS) {
+      const lines = doc.options.filter((o) => o.name === name);
+      setOption(name, withMinProtocol(lines.length ? lines.map((o) => o.value).join(' ') : undefined, want.minProtocol));
+    }
+  }
   if (want.authMechanisms !== undefined) {
     setOption('AuthMechanisms', want.authMechanisms);
-    setClass(doc, edits, TRUST_AUTH_CLASS, want.authMechanisms);
+    setClass(doc, edits, TRUST_AUTH_CLASS, want.authMechanisms, want.trustAuthKept ?? []);
   }
   if (want.greetPauseMs !== undefined) {
     // The FEATURE is a ruleset in the cf: its default is edited where it is; a cf without it is
@@ -233,6 +294,22 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
     const n = greetPauseDefaultLine(file);
     const m = n === undefined ? null : GREET_PAUSE_DEFAULT.exec(file.line(n));
     if (n !== undefined && m && Number(m[2]) !== want.greetPauseMs) edits.replaceLines(n, n, [`${m[1]}${want.greetPauseMs}${m[3]}`]);
+  }
+  if (want.milterFailMode) {
+    // X lines: the text after the name's comma, across the lines of a continued X line.
+    const { lines } = doc;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines.letter(i) !== 'X') continue;
+      const first = lines.startLine(i);
+      const last = first + lines.lineCount(i) - 1;
+      const from = file.lineStart(first);
+      const to = file.lineEnd(last);
+      const raw = text.slice(from, to);
+      const comma = raw.indexOf(',');
+      if (comma < 0) continue;
+      const next = milterEquates(raw.slice(comma + 1), want.milterFailMode);
+      if (next !== undefined && next !== raw.slice(comma + 1)) edits.replace(from + comma + 1, to, next);
+    }
   }
   if (want.forwardPath !== undefined) setOption('ForwardPath', want.forwardPath);
   if (want.dontBlameSendmail !== undefined) setOption('DontBlameSendmail', want.dontBlameSendmail);
@@ -264,13 +341,16 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
 }
 
 /**
- * Makes `head` (a class line such as `C{TrustAuthMech}`) one line with the words: class lines add to
- * the class, so every other one goes. A new line goes after the last class line before the first
- * ruleset (where m4 writes TRUST_AUTH_MECH's); existing ones are replaced wherever they are.
+ * Makes `head` (a class line such as `C{TrustAuthMech}`) one line of the policy's with the words: class
+ * lines add to the class, so every other one goes, but for those with the words of a `kept` entry (one
+ * line each), which are the admin's and stay where they are. A new line goes after the last class line
+ * before the first ruleset (where m4 writes TRUST_AUTH_MECH's); existing ones are replaced wherever they are.
  */
-function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string): void {
+function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string, kept: readonly string[]): void {
   const { lines } = doc;
   const line = `${head}${words}`;
+  const wordsOf = (text: string): string => [...new Set(text.split(/\s+/).filter(Boolean).map((w) => w.toUpperCase()))].sort().join(' ');
+  const keep = kept.map(wordsOf);
   let first = true;
   let lastClass: number | undefined;
   let rulesets = false;
@@ -279,6 +359,11 @@ function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string
     rulesets ||= letter === 'S';
     if (letter === 'C' && !rulesets) lastClass = lines.startLine(i) + lines.lineCount(i) - 1;
     if (letter !== 'C' || !lines.head(i).startsWith(head)) continue;
+    const at = keep.indexOf(wordsOf(lines.head(i).slice(head.length)));
+    if (at >= 0) {
+      keep.splice(at, 1);
+      continue;
+    }
     const from = lines.startLine(i);
     edits.replaceLines(from, from + lines.lineCount(i) - 1, first ? [line] : []);
     first = false;

@@ -1,5 +1,6 @@
 import type { SendmailSettings } from '../../render/sendmail-cf.js';
 import { LIMITS } from '../../render/sendmail-cf.js';
+import { m4Predefined } from '../../model/m4-options.js';
 import { versionMacros } from '../../model/option-values.js';
 import { POLICY_SCHEMA, type Policy } from '../schema.js';
 import { mcReason, sendmailEffect, type Deriver, type Kept, type SendmailSide } from './context.js';
@@ -72,18 +73,29 @@ const EXAMPLE_LIMITS = '{ maxDaemonChildren: 40, connectionRateThrottle: 15, max
 
 function deriveLimits(sm: SendmailSide): Kept<Limits> {
   const limits: Limits = {};
+  const props = POLICY_SCHEMA.properties.limits.properties;
   for (const k of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
     const v = sm.model.get(LIMITS[k].option)?.value.trim();
+    // The value every m4 build writes by itself (MinFreeBlocks=100) is no choice of the site's.
+    if (v === undefined || v === m4Predefined(LIMITS[k].option)) continue;
     // Only a positive whole number is a limit the policy can state; 0 or none is "unlimited", left out.
-    if (v !== undefined && /^[1-9][0-9]{0,9}$/.test(v) && Number(v) <= POLICY_SCHEMA.properties.limits.properties[k].maximum) limits[k] = Number(v);
+    const max = k === 'maxMimeHeaderLength' ? props.maxMimeHeaderLength.oneOf[0].maximum : props[k].maximum;
+    if (/^[1-9][0-9]{0,9}$/.test(v) && Number(v) <= max) limits[k] = Number(v);
+    // MaxMimeHeaderLength=N/M (op.me): the pair as it is, when both are limits.
+    else if (k === 'maxMimeHeaderLength' && new RegExp(props.maxMimeHeaderLength.oneOf[1].pattern).test(v)) limits[k] = v;
+  }
+  // A pair the policy refuses (RefuseLA at or below QueueLA) is not derived.
+  if (limits.refuseLA !== undefined && limits.queueLA !== undefined && limits.refuseLA <= limits.queueLA) {
+    delete limits.refuseLA;
+    delete limits.queueLA;
   }
   const set = Object.keys(limits) as (keyof typeof LIMITS)[];
-  if (set.length === 0) return { keep: false, reason: 'limits: sendmail.cf sets none of MaxDaemonChildren, ConnectionRateThrottle, MaxRecipientsPerMessage, BadRcptThrottle, MaxMessageSize (sendmail leaves them unlimited); values to fit the site:', suggest: EXAMPLE_LIMITS };
-  const shown = `{ ${set.map((k) => `${k}: ${limits[k]}`).join(', ')} }`;
+  if (set.length === 0) return { keep: false, reason: `limits: sendmail.cf sets none of ${Object.values(LIMITS).map((l) => l.option).join(', ')} (sendmail leaves most of them unlimited); values to fit the site:`, suggest: EXAMPLE_LIMITS };
+  const shown = `{ ${set.map((k) => `${k}: ${typeof limits[k] === 'string' ? `"${limits[k]}"` : limits[k]}`).join(', ')} }`;
   const want: SendmailSettings = { limits: set.map((k) => ({ option: LIMITS[k].option, value: limits[k]! })) };
   const effect = sendmailEffect(sm, want);
   if (effect.cf || effect.mc) return { keep: false, reason: `limits: apply would rewrite ${effect.mc ? 'sendmail.mc (its defines of the limits)' : 'the limit lines of sendmail.cf'}:`, suggest: shown };
-  return { keep: true, value: limits, note: set.length < 5 ? 'as now; the others are unlimited' : 'as now' };
+  return { keep: true, value: limits, note: set.length < Object.keys(LIMITS).length ? 'as now; the others are sendmail\'s defaults' : 'as now' };
 }
 
 function deriveRunAs(sm: SendmailSide): Kept<string> {
@@ -115,6 +127,6 @@ export const forwardPath = option('forwardPath', deriveForwardPath, (v) => flow(
 export const dontBlameSendmail = option('dontBlameSendmail', deriveDontBlame, (v) => flow(v));
 export const unsafeGroupWrites = option('unsafeGroupWrites', deriveUnsafeGroupWrites, (v) => String(v));
 export const receivedHeader = option('receivedHeader', deriveReceived, (v) => scalarQuoted(v));
-export const limits = option('limits', deriveLimits, (v) => `{ ${Object.entries(v).map(([k, n]) => `${k}: ${n}`).join(', ')} }`);
+export const limits = option('limits', deriveLimits, (v) => `{ ${Object.entries(v).map(([k, n]) => `${k}: ${typeof n === 'string' ? `"${n}"` : n}`).join(', ')} }`);
 export const runAsUser = option('runAsUser', deriveRunAs, (v) => scalar(v));
 export const safeFileEnvironment = option('safeFileEnvironment', deriveSafeFileEnv, (v) => scalar(v));

@@ -96,7 +96,9 @@ auth:
 
 # STARTTLS: the certificate and key (apply makes the key root's, mode 0600: sendmail silently offers no
 # STARTTLS when others can read it), the CA file and directory (without CACertPath sendmail 8.17 offers
-# no STARTTLS either), TLS 1.2 at least (RFC 8996), the ciphers, the Diffie-Hellman parameters. E.g.:
+# no STARTTLS either), TLS 1.2 at least (RFC 8996; flags the SSL options already set stay), the ciphers,
+# the Diffie-Hellman parameters (2048: sendmail's own group; { generate: /etc/mail/tls/dh.pem } writes a
+# file of RFC 3526's 2048-bit group and points DHParameters at it). E.g.:
 # tls:
 #   certFile: /etc/mail/tls/sendmail.crt
 #   keyFile: /etc/mail/tls/sendmail.key
@@ -107,8 +109,16 @@ auth:
 #   dhParameters: 2048
 
 # Seconds sendmail waits before its greeting (FEATURE(greet_pause)): a client that talks first, as
-# spam software does, is answered 554.
-abuse: { greetPause: 1 }
+# spam software does, is answered 554. Per client network, connections a minute (rate) and at once
+# (connections), written to the access map for FEATURE(ratecontrol) and FEATURE(conncontrol); 0 is no
+# limit, and one more connection is refused 421:
+abuse:
+  greetPause: 1
+  # clients: [{ network: 127.0.0.0/8, rate: 0, connections: 0 }]
+  # clientDefault: { rate: 10, connections: 10 }
+
+# Mail filters (milters): while one is down, mail waits (tempfail, F=T) instead of passing unfiltered.
+milters: { failMode: tempfail }
 
 # Where sendmail looks for users' .forward files (ForwardPath); [] reads none, so no user can make
 # sendmail run a program or write a file for them.
@@ -126,6 +136,10 @@ receivedHeader: "$?sfrom $s $.$?_($?s$|from $.$_) $.by $j id $i$?u for $u; $|; $
 # Limits sendmail otherwise leaves off: sessions at once, connections a second, recipients of a
 # message, unknown recipients before each is slowed down, bytes of a message. Fit them to the site.
 limits: { maxDaemonChildren: 40, connectionRateThrottle: 15, maxRecipientsPerMessage: 100, badRcptThrottle: 3, maxMessageSize: 10485760 }
+# More of them, left to sendmail's defaults here (the load averages default to 8 and 12 times the
+# processors): bytes of all headers, of a MIME header value/of each parameter, queue runners at once,
+# load averages at which mail is queued and connections refused, free blocks kept, useless commands:
+# limits: { maxHeadersLength: 32768, maxMimeHeaderLength: "2048/1024", maxQueueChildren: 10, queueLA: 8, refuseLA: 12, minFreeBlocks: 100, maxNoopCommands: 20 }
 
 # The user the daemon runs as once it has its sockets (RunAsUser); it needs a local mailer that does
 # not rely on root, so it is left to the site:
