@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { policyFromText } from '../src/policy/validate.js';
+import { clientEntries } from '../src/render/networks.js';
+import { debianCf, MAKEMAP, needs, SENDMAIL, tempDir } from './helpers/real.js';
+
+/** The policy's problems, or '' when it is accepted. */
+async function refusal(yaml: string): Promise<string> {
+  try {
+    await policyFromText(`version: 1\n${yaml}\n`, 'p.yaml');
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * What the real sendmail's check_relay (Debian's cf: FEATURE(ratecontrol) and FEATURE(conncontrol)) answers a
+ * client holding 9 connections, with an access map made by the real makemap of `map`: `conn` (421) or `ok`.
+ */
+function connAnswers(map: string, clients: readonly string[]): string[] {
+  const dir = tempDir('mh-review-');
+  mkdirSync(join(dir, 'mail'));
+  const access = join(dir, 'mail/access');
+  writeFileSync(access, map);
+  const mm = spawnSync('/bin/sh', ['-c', '"$1" hash "$2" < "$2"', 'sh', MAKEMAP, access], { encoding: 'utf8' });
+  assert.equal(mm.status, 0, mm.stderr);
+  const stock = debianCf();
+  const cf = stock.replace(/^(Kaccess hash .*) \/etc\/mail\/access$/m, `$1 ${access}`);
+  assert.notEqual(cf, stock, 'the stock Kaccess line');
+  writeFileSync(join(dir, 'test.cf'), cf);
+  const input = clients.map((a) => `.D{client_addr}${a}\n.D{client_rate}1\n.D{client_connections}9\ncheck_relay x $| ${a}\n`).join('');
+  const bt = spawnSync(SENDMAIL, ['-C', join(dir, 'test.cf'), '-bt'], { input, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(bt.status, 0, bt.stderr);
+  const answers = bt.stdout.split('\n').filter((l) => /check_relay\s+returns:/.test(l));
+  assert.equal(answers.length, clients.length, bt.stdout);
+  return answers.map((l) => (/421 Too many open connections/.test(l) ? 'conn' : /returns: OK/.test(l) ? 'ok' : l));
+}
+
+describe('review of abuse.clients and limits: values the policy took that sendmail reads otherwise', () => {
+  it('an IPv6 address key sendmail never looks up (a zero group in a prefix, an address not as inet_ntop writes it) is refused, as the CIDR form is', async (t) => {
+    for (const network of ['IPv6:2001:db8:0', 'IPv6:2001:db8::0:1', 'IPv6:2001:0:0:1', 'IPv6:2001:db8:0:0:1:0:0:5', 'IPv6:2001:DB8::0:1']) {
+      assert.match(await refusal(`abuse: { clients: [{ network: "${network}", connections: 3 }] }`), /network/, network);
+    }
+    // What sendmail does write is still taken: a prefix of non-zero groups, an address as inet_ntop writes it.
+    for (const network of ['IPv6:2001:db8:1', 'IPv6:::1', 'IPv6:2001:db8::1', 'IPv6:2001:db8:0:1:2:3:4:5', 'IPv6:2001:DB8']) {
+      assert.equal(await refusal(`abuse: { clients: [{ network: "${network}", connections: 3 }] }`), '', network);
+    }
+    if (!needs(t, SENDMAIL, MAKEMAP)) return;
+    // The real sendmail: IPv6:2001:db8:0 limits 2001:db8:0:5::1 but not 2001:db8::1:0:0:5 (the same /48,
+    // written with "::" by inet_ntop); IPv6:2001:db8::0:1 never limits 2001:db8::1, IPv6:2001:db8::1 does.
+    const map = 'ClientConn:IPv6:2001:db8:0\t3\nClientConn:IPv6:2001:db8::0:1\t3\nClientConn:IPv6:2001:db8:1\t3\n';
+    assert.deepEqual(connAnswers(map, ['IPv6:2001:db8:0:5::1', 'IPv6:2001:db8::1:0:0:5', 'IPv6:2001:db8::1', 'IPv6:2001:db8:1::5']), ['conn', 'ok', 'ok', 'conn']);
+    assert.deepEqual(connAnswers('ClientConn:IPv6:2001:db8::1\t3\n', ['IPv6:2001:db8::1']), ['conn']);
+  });
+
+  it('two spellings of one network (a CIDR and its address key) are refused: one of their limits would be dropped', async () => {
+    const p = await policyFromText('version: 1\nabuse: { clients: [{ network: 10.0.1.0/24, rate: 5 }] }\n', 'p.yaml');
+    assert.equal(clientEntries(p.abuse!.clients!, undefined).length, 1);
+    for (const pair of [['10.0.1.0/24', '10.0.1'], ['2001:db8::/32', 'IPv6:2001:DB8'], ['10.0.0.0/8', '10'], ['192.168.7.9/32', '192.168.7.9']]) {
+      // Without the check, clientEntries keeps the first network's value for the shared key and drops the second's silently.
+      assert.match(await refusal(`abuse: { clients: [{ network: "${pair[0]}", rate: 5 }, { network: "${pair[1]}", rate: 0 }] }`), /listed twice \(as ".*" too: the same access keys\)/, pair.join(' '));
+    }
+    // Nested networks are no duplicates: the more specific one wins for its keys.
+    assert.equal(await refusal('abuse: { clients: [{ network: 10.0.0.0/20, rate: 5 }, { network: 10.0.1.0/24, rate: 0 }] }'), '');
+  });
+
+  it('maxMimeHeaderLength "N/M" above an int is refused: sendmail reads 4294967396/1000 as 100/1000', async (t) => {
+    assert.match(await refusal('limits: { maxMimeHeaderLength: "4294967396/1000" }'), /maxMimeHeaderLength.*above 2147483647/);
+    assert.match(await refusal('limits: { maxMimeHeaderLength: "4096/4294967336" }'), /maxMimeHeaderLength/);
+    assert.equal(await refusal('limits: { maxMimeHeaderLength: "2147483647/2147483647" }'), '');
+    if (!needs(t, SENDMAIL)) return;
+    // The real sendmail: the value apply's verification compares (-d37.1 prints the text) is not the one it uses;
+    // its warning for a header limit under 128 shows what it read.
+    const read = (value: string): string => {
+      const dir = tempDir('mh-review-');
+      writeFileSync(join(dir, 'test.cf'), debianCf().replace(/^#?O MaxMimeHeaderLength=.*$/m, `O MaxMimeHeaderLength=${value}`));
+      const r = spawnSync(SENDMAIL, ['-C', join(dir, 'test.cf'), '-d37.1', '-bt'], { input: '', encoding: 'utf8', timeout: 30_000 });
+      return `${r.stdout}${r.stderr}`;
+    };
+    const big = read('4294967396/1000');
+    assert.match(big, /setoption MaxMimeHeaderLength \(0x[0-9a-f]+\)=4294967396\/1000/);
+    assert.match(big, /Warning: MaxMimeHeaderLength: header length limit set lower than 128/);
+    assert.doesNotMatch(read('4096/1000'), /Warning: MaxMimeHeaderLength/);
+  });
+});
