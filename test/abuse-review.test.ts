@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { policyFromText } from '../src/policy/validate.js';
 import { clientEntries } from '../src/render/networks.js';
-import { debianCf, MAKEMAP, needs, SENDMAIL, tempDir } from './helpers/real.js';
+import { debianCf, DEBIAN_MC, MAKEMAP, M4, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
+import { DEBIAN_ACCESS, DEBIAN_SUBMIT_MC, stockTree } from './helpers/debian-tree.js';
+import { run } from './helpers/cli.js';
 
 /** The policy's problems, or '' when it is accepted. */
 async function refusal(yaml: string): Promise<string> {
@@ -85,5 +87,32 @@ describe('review of abuse.clients and limits: values the policy took that sendma
     assert.match(big, /setoption MaxMimeHeaderLength \(0x[0-9a-f]+\)=4294967396\/1000/);
     assert.match(big, /Warning: MaxMimeHeaderLength: header length limit set lower than 128/);
     assert.doesNotMatch(read('4096/1000'), /Warning: MaxMimeHeaderLength/);
+  });
+});
+
+describe('review of init --from-system: abuse is read from the access map sendmail reads', () => {
+  it('a cf whose Kaccess names another file: the limits derived are that file\'s, so apply keeps them (it wrote the other file\'s, looser, before)', async (t) => {
+    if (!needs(t, M4, DEBIAN_MC, DEBIAN_SUBMIT_MC, DEBIAN_ACCESS)) return;
+    if (!needsRoot(t, 'the stock tree has files of other owners')) return;
+    const root = stockTree();
+    const cfPath = join(root, 'etc/mail/sendmail.cf');
+    const cf = readFileSync(cfPath, 'utf8');
+    const moved = cf.replace(/^(Kaccess hash .*) \/etc\/mail\/access$/m, '$1 /etc/mail/access.real');
+    assert.notEqual(moved, cf);
+    writeFileSync(cfPath, moved);
+    const stock = readFileSync(join(root, 'etc/mail/access'), 'utf8');
+    const limits = (rate: number, conn: number): string => stock.replace(/^ClientRate:\t+10$/m, `ClientRate:\t${rate}`).replace(/^ClientConn:\t+10$/m, `ClientConn:\t${conn}`);
+    // The map in force: 2 and 1; a file sendmail does not read: 500 and 500.
+    writeFileSync(join(root, 'etc/mail/access.real'), limits(2, 1));
+    writeFileSync(join(root, 'etc/mail/access'), limits(500, 500));
+    const file = join(tempDir('mh-review-'), 'derived.yaml');
+    const r = run(['init', '--from-system', '--root', root, '-o', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const derived = await policyFromText(readFileSync(file, 'utf8'), file);
+    assert.deepEqual(derived.abuse?.clientDefault, { rate: 2, connections: 1 });
+    const applied = run(['apply', file, '--root', root, '--no-backup']);
+    assert.equal(applied.code, 0, `${applied.stdout}\n${applied.stderr}`);
+    const after = readFileSync(join(root, 'etc/mail/access.real'), 'utf8');
+    assert.deepEqual(after.split('\n').filter((l) => /^Client(Rate|Conn):\s/.test(l)), ['ClientRate:\t2', 'ClientConn:\t1']);
   });
 });
