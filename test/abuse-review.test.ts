@@ -4,6 +4,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { policyFromText } from '../src/policy/validate.js';
+import { renderSendmailCf } from '../src/render/sendmail-cf.js';
+import { smtpSession } from './helpers/smtp-bs.js';
 import { clientEntries } from '../src/render/networks.js';
 import { debianCf, DEBIAN_MC, MAKEMAP, M4, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
 import { DEBIAN_ACCESS, DEBIAN_SUBMIT_MC, stockTree } from './helpers/debian-tree.js';
@@ -114,5 +116,25 @@ describe('review of init --from-system: abuse is read from the access map sendma
     assert.equal(applied.code, 0, `${applied.stdout}\n${applied.stderr}`);
     const after = readFileSync(join(root, 'etc/mail/access.real'), 'utf8');
     assert.deepEqual(after.split('\n').filter((l) => /^Client(Rate|Conn):\s/.test(l)), ['ClientRate:\t2', 'ClientConn:\t1']);
+  });
+});
+
+describe('review of milters.failMode in a cf: equates with quotes are not cut at their commas', () => {
+  it('an X line with a quoted value is left as it is (sendmail reads `S="local:/x, F=T, y"` as a socket and no flag: mail passes while the filter is down)', async (t) => {
+    const dir = tempDir('mh-review-');
+    const sock = join(dir, 'none.sock');
+    const quoted = `${debianCf()}Xg, S="local:${sock}, F=R, y"\nO InputMailFilters=g\n`;
+    // Before: apply rewrote the text inside the quotes (F=R to F=T, the socket's name) and counted it a flag.
+    assert.equal(renderSendmailCf(quoted, { milterFailMode: 'tempfail' }, 'sendmail.cf'), quoted);
+    if (!needs(t, SENDMAIL)) return;
+    if (!needsRoot(t, 'sendmail -bs with -C needs root')) return;
+    mkdirSync(join(dir, 'q'), { mode: 0o700 });
+    const queue = `O QueueDirectory=${join(dir, 'q')}\nO DeliveryMode=queue\n`;
+    const mail = async (xLine: string): Promise<string> => {
+      const s = await smtpSession(`${debianCf()}${xLine}\nO InputMailFilters=g\n${queue}`, ['EHLO client.example', 'MAIL FROM:<root>', 'QUIT']);
+      return s.find((x) => x.command.startsWith('MAIL'))!.lines.at(-1)!.slice(0, 3);
+    };
+    assert.equal(await mail(`Xg, S=local:${sock}, F=T`), '451', 'F=T in a field of its own');
+    assert.equal(await mail(`Xg, S="local:${sock}, F=T, y"`), '250', 'F=T inside the quoted socket is no flag');
   });
 });
