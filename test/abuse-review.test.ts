@@ -138,3 +138,28 @@ describe('review of milters.failMode in a cf: equates with quotes are not cut at
     assert.equal(await mail(`Xg, S="local:${sock}, F=T, y"`), '250', 'F=T inside the quoted socket is no flag');
   });
 });
+
+describe('review of the access map blocks: a BEGIN line without its END', () => {
+  it("a half-deleted block's BEGIN stays a comment: the second apply changes nothing and the site's entries after it stay in the database", async (t) => {
+    if (!needs(t, MAKEMAP, M4, DEBIAN_MC, DEBIAN_SUBMIT_MC, DEBIAN_ACCESS)) return;
+    if (!needsRoot(t, 'the stock tree has files of other owners')) return;
+    const root = stockTree();
+    const access = join(root, 'etc/mail/access');
+    writeFileSync(access, `${readFileSync(access, 'utf8')}# BEGIN mailharden client limits: an old copy, its END deleted by hand\nFrom:spammer@example.com\tREJECT\nConnect:10.9\tREJECT\n`);
+    const policy = join(tempDir('mh-review-'), 'p.yaml');
+    writeFileSync(policy, 'version: 1\nprofile: debian\nmta: [sendmail]\nrelay: { networks: [192.168.1.0/24] }\nabuse: { clientDefault: { rate: 10 } }\n');
+    for (const n of [1, 2]) {
+      const r = run(['apply', policy, '--root', root, '--no-backup']);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      if (n === 2) assert.match(r.stdout, /^No changes/m, 'the second apply');
+    }
+    // Before: the second apply took the stray BEGIN for its block's and removed the lines to the END, the relay block among them.
+    const dump = spawnSync(MAKEMAP, ['-u', 'hash', access], { encoding: 'utf8' });
+    assert.equal(dump.status, 0, dump.stderr);
+    const db = new Map(dump.stdout.split('\n').filter(Boolean).map((l) => /^(\S*)\s+(.*)$/.exec(l)!.slice(1, 3) as [string, string]));
+    assert.equal(db.get('from:spammer@example.com'), 'REJECT');
+    assert.equal(db.get('connect:10.9'), 'REJECT');
+    assert.equal(db.get('connect:192.168.1'), 'RELAY');
+    assert.equal(db.get('clientrate:'), '10');
+  });
+});
