@@ -7,7 +7,8 @@ import { policyFromText } from '../src/policy/validate.js';
 import { renderSendmailCf } from '../src/render/sendmail-cf.js';
 import { smtpSession } from './helpers/smtp-bs.js';
 import { clientEntries } from '../src/render/networks.js';
-import { debianCf, DEBIAN_MC, MAKEMAP, M4, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
+import { debianCf, debianMc, DEBIAN_MC, MAKEMAP, M4, m4Build, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
+import { clientControlCheck, clientLimitCheck } from '../src/apply/verify.js';
 import { DEBIAN_ACCESS, DEBIAN_SUBMIT_MC, stockTree } from './helpers/debian-tree.js';
 import { run } from './helpers/cli.js';
 
@@ -161,5 +162,37 @@ describe('review of the access map blocks: a BEGIN line without its END', () => 
     assert.equal(db.get('connect:10.9'), 'REJECT');
     assert.equal(db.get('connect:192.168.1'), 'RELAY');
     assert.equal(db.get('clientrate:'), '10');
+  });
+});
+
+describe('review of verify: the client limits are in force only with the rulesets that read them', () => {
+  it('a cf without FEATURE(ratecontrol) and FEATURE(conncontrol): the map answers the limits, and the rulesets check fails', async (t) => {
+    if (!needs(t, SENDMAIL, MAKEMAP, M4, DEBIAN_MC)) return;
+    const dir = tempDir('mh-review-');
+    const access = join(dir, 'access');
+    writeFileSync(access, 'ClientRate:\t10\nClientConn:\t5\n');
+    const mm = spawnSync('/bin/sh', ['-c', '"$1" hash "$2" < "$2"', 'sh', MAKEMAP, access], { encoding: 'utf8' });
+    assert.equal(mm.status, 0, mm.stderr);
+    const runner = (cfText: string) => {
+      const path = join(dir, `${Math.random().toString(36).slice(2)}.cf`);
+      writeFileSync(path, cfText.replace(/^(Kaccess hash .*) \/etc\/mail\/access$/m, `$1 ${access}`));
+      return (args: string[], input = '') => {
+        const r = spawnSync(SENDMAIL, ['-C', path, ...args], { input, encoding: 'utf8', timeout: 30_000 });
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+      };
+    };
+    const built = m4Build(debianMc().replace(/^FEATURE\(`(conn|rate)control'.*\n/gm, ''));
+    assert.equal(built.status, 0, built.stderr);
+    const entries = [{ tag: 'ClientRate' as const, key: '', value: 10 }, { tag: 'ClientConn' as const, key: '', value: 5 }];
+    const bare = runner(built.stdout);
+    // The map check alone passed here, where nothing reads the map's limits.
+    assert.ok(clientLimitCheck(entries, bare).ok);
+    const missing = clientControlCheck({ rate: true, conn: true }, bare);
+    assert.equal(missing.ok, false);
+    assert.match(missing.detail, /no ruleset RateControl, ConnControl/);
+    const stock = clientControlCheck({ rate: true, conn: true }, runner(debianCf()));
+    assert.ok(stock.ok, stock.detail);
+    const broken = clientControlCheck({ rate: true, conn: false }, runner('this is no cf\n'));
+    assert.equal(broken.ok, false, broken.detail);
   });
 });
