@@ -4,6 +4,7 @@
  * wall time of several runs is reported with the peak RSS (from /usr/bin/time when present).
  * A benchmark, never a test: it prints figures and asserts nothing.
  */
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,7 +16,7 @@ import { aliasesCut, parseAliases } from '../src/parsers/aliases.js';
 import { rules } from '../rules/index.js';
 import { join } from 'node:path';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'mailharden.js');
 const WORK = join(ROOT, '.bench');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;

@@ -5,6 +5,7 @@
  * example languages in docs/writing-rules.md (the rule groups, rules/<group>/index.ts). The generated
  * parts of hand-written files sit between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers. With --check it only compares, and exits 1 when a generated file is stale (CI runs this).
  */
+import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Pair } from 'yaml';
@@ -17,12 +18,13 @@ import { groups, rules } from '../rules/index.js';
 import { POLICY_SCHEMA } from '../src/policy/schema.js';
 import { MANAGED_FILES } from '../src/policy/validate.js';
 import { CONFIG_SCHEMA } from '../src/config/schema.js';
+import { APPLY_PLAN_SCHEMA } from '../src/apply/json-schema.js';
 import { EXIT, EXIT_MEANINGS, type ExitName } from '../src/core/exit.js';
 import { formatJson } from '../src/formatters/json.js';
 import { lint } from '../src/lint/request.js';
 import { VERSION } from '../src/paths.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const check = process.argv.includes('--check');
 const stale: string[] = [];
 
@@ -74,6 +76,8 @@ emit(
 // The JSON Schemas, for editors (`# yaml-language-server: $schema=…`).
 emit('schemas/policy.json', `${JSON.stringify(POLICY_SCHEMA, null, 2)}\n`);
 emit('schemas/config.json', `${JSON.stringify(CONFIG_SCHEMA, null, 2)}\n`);
+// What `apply --format json` prints, for the tools that read it (the Ansible modules in ansible/).
+emit('schemas/apply-plan.json', `${JSON.stringify(APPLY_PLAN_SCHEMA, null, 2)}\n`);
 
 /** Replaces the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` in a hand-written file (each marker on a line of its own). */
 function emitSection(path: string, name: string, content: string): void {

@@ -15,7 +15,7 @@ await build({
   minify: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20',
+  target: 'node18',
   external: ['ajv', 'yaml', 'ip-cidr', 'handlebars', 'diff'],
   // commander needs child_process only for executable subcommands; the shim loads it on first use.
   alias: { 'node:child_process': './scripts/shims/child_process.cjs' },

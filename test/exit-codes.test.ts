@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -5,7 +6,7 @@ import { describe, it } from 'node:test';
 import ts from 'typescript';
 import { EXIT, EXIT_MEANINGS } from '../src/core/exit.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];

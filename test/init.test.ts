@@ -275,7 +275,7 @@ describe('mailharden init --from-system', () => {
     assert.equal(policy.hostname, 'mx2.example.com');
     assert.deepEqual(policy.relay, { networks: ['127.0.0.0/8', '192.168.16.0/20', '10.1.2.3/32'], domains: ['example.com', '.example.com'] });
     for (const key of ['privacy', 'smrsh', 'aliases', 'greeting', 'help', 'logLevel', 'listen', 'auth']) assert.equal(key in policy, false, `${key} is a sendmail setting`);
-    assert.match(text, /^# privacy, smrsh, aliases, greeting, help, logLevel, listen, auth, forwardPath, dontBlameSendmail, unsafeGroupWrites, receivedHeader, limits, abuse, milters, runAsUser, safeFileEnvironment: sendmail settings, and there is no \/etc\/mail\/sendmail.cf\.$/m);
+    assert.match(text, /^# privacy, smrsh, aliases, greeting, help, logLevel, listen, auth, tls, forwardPath, dontBlameSendmail, unsafeGroupWrites, receivedHeader, limits, abuse, milters, runAsUser, safeFileEnvironment: sendmail settings, and there is no \/etc\/mail\/sendmail.cf\.$/m);
     assert.match(text, /^# - rewrite \/etc\/tcp.smtp: its relay entries move into mailharden's block; the same clients relay$/m);
 
     const r = dryRun(file, root);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
@@ -119,7 +120,7 @@ interface Observation {
   prog: { P: string; A: string; line: string } | undefined;
 }
 
-const normalise = (s: string): string => s.replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [A-Z0-9+-]+/g, '<date>');
+const normalise = (s: string): string => s.replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [A-Z0-9+-]+/g, '<date>').replace(/^T: (time|not-before|not-after) .*$/gm, 'T: $1 <time>');
 
 async function observe(work: string, name: string, record: Log): Promise<Observation> {
   const transcriptFile = posix.join(work, `probe-${name}.smtp`);
@@ -239,7 +240,7 @@ test('live: apply on / with the real sendmail daemon, proven on the wire, rolled
   const pristine = snapshot(touched);
   // A detached guard restores the snapshot if this process dies without doing it (SIGKILL, a crash).
   const guard = new Guard(posix.join(work, 'guard.json'), pristine, touched);
-  guard.start(posix.join(import.meta.dirname, 'helpers', 'live-guard.js'));
+  guard.start(posix.join(fileURLToPath(new URL('.', import.meta.url)), 'helpers', 'live-guard.js'));
   daemon.onPid = (pid) => guard.daemon(pid);
   let cleaned = false;
   const cleanup = (): string[] => {

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { UserError } from '../src/core/errors.js';
 import type { SendmailSettings } from '../src/render/sendmail-cf.js';
 import { renderSendmailMc } from '../src/render/sendmail-mc.js';
+import { meetsMinProtocol } from '../src/model/sendmail-tls.js';
 import { DEBIAN_MC, M4, needs, tempDir } from './helpers/real.js';
 import { lintText } from '../src/lint/text.js';
 import { rules } from '../rules/index.js';
@@ -51,6 +52,7 @@ const TRAILER = [
     ['greeting', "ifdef(`confSMTP_LOGIN_MSG', `confSMTP_LOGIN_MSG')"],
     ['help', "ifdef(`HELP_FILE', HELP_FILE)"],
     ['loglevel', "ifdef(`confLOG_LEVEL', `confLOG_LEVEL')"],
+    ['ssl', "ifdef(`confSERVER_SSL_OPTIONS', `confSERVER_SSL_OPTIONS')"],
   ].map(([k, v]) => `{{${k}\n${v}\n}}`),
   '',
 ].join('\n');
@@ -66,12 +68,12 @@ const token: fc.Arbitrary<string> = fc.oneof(
 );
 const junk = fc.array(token, { maxLength: 6 }).map((t) => t.join(''));
 const value = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('A', 'A p', 'a,A', 'noexpn,novrfy', '12', '$j ESMTP', '/etc/mail/helpfile', 'Name=MTA, Addr=0.0.0.0', 'Port=smtp', 'Family=inet6, Port=25', '') },
+  { weight: 3, arbitrary: fc.constantFrom('A', 'A p', 'a,A', 'noexpn,novrfy', '12', '$j ESMTP', '/etc/mail/helpfile', 'Name=MTA, Addr=0.0.0.0', 'Port=smtp', 'Family=inet6, Port=25', '', '+SSL_OP_ALL -SSL_OP_NO_TLSv1', 'SSL_OP_NO_TLSv1_1,-SSL_OP_NO_TICKET') },
   { weight: 1, arbitrary: junk },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('A ', 'Name=MTA, Addr=', '$j '), junk).map(([a, b]) => a + b) },
 );
 const eol = fc.constantFrom('dnl', '', 'dnl # c', ' ');
-const OWNED = ['confAUTH_OPTIONS', 'confPRIVACY_FLAGS', 'confSMTP_LOGIN_MSG', 'HELP_FILE', 'confLOG_LEVEL'];
+const OWNED = ['confAUTH_OPTIONS', 'confPRIVACY_FLAGS', 'confSMTP_LOGIN_MSG', 'HELP_FILE', 'confLOG_LEVEL', 'confSERVER_SSL_OPTIONS'];
 
 /** One line (or two, for Debian's define split after `dnl`) of an .mc. */
 const line: fc.Arbitrary<string> = fc.oneof(
@@ -79,7 +81,7 @@ const line: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(fc.nat(3), value).map(([l, v]) => `define(\`confPRIVACY_FLAGS',dnl\n${q(l, v)})dnl`),
   fc.tuple(fc.nat(3), value, eol).map(([l, v, e]) => `DAEMON_OPTIONS(${q(l, v)})${e}`),
   fc.tuple(fc.option(fc.tuple(fc.nat(2), value)), eol).map(([a, e]) => `FEATURE(\`smrsh'${a ? `, ${q(a[0], a[1])}` : ''})${e}`),
-  fc.constantFrom("FEATURE(`no_default_msa')dnl", "MAILER(`local')dnl", "MAILER(`smtp')dnl", 'MAILER_DEFINITIONS', 'LOCAL_CONFIG', 'LOCAL_CONFIG dnl', 'O PrivacyOptions=noexpn,novrfy', 'Op goaway'),
+  fc.constantFrom("FEATURE(`no_default_msa')dnl", "MAILER(`local')dnl", "MAILER(`smtp')dnl", 'MAILER_DEFINITIONS', 'LOCAL_CONFIG', 'LOCAL_CONFIG dnl', 'O PrivacyOptions=noexpn,novrfy', 'Op goaway', 'O ServerSSLOptions=-SSL_OP_NO_TLSv1 +SSL_OP_ALL', 'O ClientSSLOptions=+SSL_OP_NO_TICKET'),
   fc.tuple(fc.constantFrom('O PrivacyOptions=noexpn', 'O PrivacyOptions=authwarnings '), junk).map(([a, b]) => a + b),
   junk,
 );
@@ -96,6 +98,7 @@ const settings: fc.Arbitrary<SendmailSettings> = fc.record(
     authRequireTls: fc.constant(true),
     smrsh: fc.constant('/usr/libexec/sendmail/smrsh'),
     localOnly: fc.constant(true),
+    minProtocol: fc.constantFrom('TLSv1.2' as const, 'TLSv1.3' as const),
   },
   { requiredKeys: [] },
 );
@@ -213,6 +216,7 @@ describe('the .mc renderer never changes what m4 makes of a line it did not mean
         if (want.greeting !== undefined) is('greeting', (v) => assert.equal(v, want.greeting, `greeting${show(before, after)}`));
         if (want.helpFile !== undefined) is('help', (v) => assert.equal(v, want.helpFile, `help file${show(before, after)}`));
         if (want.logLevel !== undefined) is('loglevel', (v) => assert.equal(v, String(want.logLevel), `log level${show(before, after)}`));
+        if (want.minProtocol) is('ssl', (v) => assert.ok(meetsMinProtocol(v, want.minProtocol!), `ServerSSLOptions "${v}" not at ${want.minProtocol}${show(before, after)}`));
         if (want.authRequireTls) is('auth', (v) => assert.ok(flags(v).includes('p'), `AuthOptions without p${show(before, after)}`));
       }),
       { numRuns: RUNS, includeErrorInReport: true, ...(seed !== undefined ? { seed } : {}) },

@@ -4,6 +4,7 @@
  * escaped, a printed plan line is one line and exactly what runs, and no output file the user names is
  * written through a link planted at its name.
  */
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
@@ -280,7 +281,7 @@ describe('output files are never written through a link planted at their name', 
     assert.ok(lstatSync(p.path).isFile(), 'the link was replaced by a regular file');
     expect(readFileSync(p.path, 'utf8'));
   }
-  const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'aliases', 'MH2002-dangerous-program.aliases');
+  const fixture = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures', 'aliases', 'MH2002-dangerous-program.aliases');
 
   it('lint -f FORMAT=FILE', () => {
     for (const format of ['json', 'sarif', 'text', 'compact', 'github', 'junit', 'codeclimate', 'xccdf', 'html']) {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
@@ -495,7 +496,7 @@ describe('fixtures/roots: each qmail tree in front of the real qmail-smtpd, and 
 describe('qmail-showctl, the second opinion: how qmail reads each control fixture, against the parser', () => {
   /** What showctl prints for text it shows: each byte outside printable ASCII as "?". */
   const shown = (s: string) => s.replace(/[^\x20-\x7e]/g, '?');
-  const dir = join(import.meta.dirname, '..', '..', 'fixtures', 'qmail-control');
+  const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures', 'qmail-control');
   for (const name of readdirSync(dir).filter((n) => /\.(rcpthosts|morercpthosts)$/.test(n))) {
     it(name, (t) => {
       const p = ready(t);

@@ -7,6 +7,8 @@ import { ROOT, run } from './helpers/cli.js';
 import { needs, tempDir } from './helpers/real.js';
 import { STIG_ITEMS } from '../src/core/stig.js';
 import { hostOf } from '../src/formatters/html.js';
+import { formatXccdf } from '../src/formatters/xccdf.js';
+import { lintText, rules } from '../src/index.js';
 
 /**
  * The reports for auditors and compliance tools (issue 21), each read by its real consumer: the JUnit
@@ -185,6 +187,16 @@ describe('XCCDF 1.2', () => {
     assert.ok(!report.stdout.includes('<b>:'), 'the hostile alias name is text in the rendered report');
   });
 
+  it('a run of more findings than a call takes arguments (a fleet of hostile aliases files, 20,000 a rule and file) is one message each', () => {
+    // Eight files of the 20,000 decode aliases the engine lists of one rule in one file: 160,000 findings.
+    const one = lintText('decode: "|/usr/bin/uudecode"\n', 'aliases').find((f) => f.ruleId === 'MH2001')!;
+    const findings = Array.from({ length: 160_000 }, (_, i) => ({ ...one, file: `hosts/h${i % 8}/etc/aliases`, line: Math.floor(i / 8) + 1, endLine: Math.floor(i / 8) + 1 }));
+    const metas = rules.map((r) => r.meta);
+    const xml = formatXccdf(metas, '1', { report: { tool: { name: 'mailharden', version: '1' }, findings, files: 8, rules: metas }, run: { target: 'hosts', endTime: '2026-01-01T00:00:00Z' } });
+    assert.equal(xml.match(/<message /g)?.length, findings.length);
+    assert.ok(xml.endsWith('</TestResult>\n</Benchmark>\n'));
+  });
+
   it('oscap rejects a result it cannot take (so the tests above can fail)', (t) => {
     if (!needs(t, OSCAP)) return;
     const repo = hostileRepo();
@@ -248,6 +260,10 @@ describe('-f html', () => {
     const decode = shownFindings(dumpDom(`${url}#rule=MH2001&suppressed=1`));
     assert.equal(decode.length, findings.filter((f) => f.ruleId === 'MH2001').length);
     assert.ok(decode.some((f) => f.suppressed === 'true'));
+    // A part that is not percent-encoding (a link cut short) is left out; the rest still applies and the filters work.
+    const cut = dumpDom(`${url}#severity=high,critical&rule=%E0%A4%A`);
+    assert.match(cut, /<body data-ready="true">/);
+    assert.equal(shownFindings(cut).length, high.length);
   });
 
   it('is one offline file: no script, style, font or image from anywhere, a strict CSP, hostile text inert', (t) => {

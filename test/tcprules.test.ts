@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { prng } from './helpers/prng.js';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +18,7 @@ import { needs, tempDir } from './helpers/real.js';
 const TCPRULES = '/usr/bin/tcprules';
 const TCPRULESCHECK = '/usr/bin/tcprulescheck';
 /** The compiled CLI next to this test (dist/ or any other --outDir), so the command is tested without the bundle. */
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
+const MAIN = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src', 'cli', 'main.js');
 
 const parse = (text: string, path = 'tcp.smtp'): TcpRulesDocument => parseTcpRules(new SourceFile(path, text));
 

@@ -10,7 +10,7 @@ import type { MANAGED_FILES } from '../policy/validate.js';
 import { renderAliases } from '../render/aliases.js';
 import { renderAccess, renderClientLimits, renderList, renderTcpSmtp } from '../render/blocks.js';
 import { clientEntries, relayKeys } from '../render/networks.js';
-import { greetPauseDefaultLine, LIMITS, renderSendmailCf, sslOptionsFor, type SendmailSettings, type TlsOption } from '../render/sendmail-cf.js';
+import { greetPauseDefaultLine, LIMITS, renderSendmailCf, type SendmailSettings, type TlsOption } from '../render/sendmail-cf.js';
 import { renderSendmailMc } from '../render/sendmail-mc.js';
 import type { Render } from '../render/templates.js';
 import { Dirs, linkRefused } from './dirs.js';
@@ -26,6 +26,9 @@ import { qmailHierOwners } from './qmail-hier.js';
 import { miltersOfCf } from '../model/sendmail-milters.js';
 import { identityOf, type Identity } from './owners.js';
 import { planQmail } from './qmail-plan.js';
+import { trustAuthElsewhere } from '../model/sendmail-auth.js';
+import { parseSendmailMc } from '../parsers/sendmail-mc.js';
+import { dhParametersPem, MIN_DH_BITS, readDhParameters, type DhBits } from '../model/dh-params.js';
 
 /** A command run after a file changed (argv, never a shell), with its input file if it reads stdin. */
 export interface Command {
@@ -106,6 +109,8 @@ export interface Plan {
   notes: string[];
   /** lint's localOnly setting for the candidates. */
   localOnly: boolean;
+  /** TrustAuthMech words the .mc adds outside its own TRUST_AUTH_MECH (includes, LOCAL_CONFIG): kept in the cf, expected by verify. */
+  trustAuthKept?: string[];
 }
 
 export interface PlanOptions {
@@ -326,6 +331,7 @@ export function sendmailSettings(policy: Policy, layout: Layout): SendmailSettin
     // The policy's networks decide who relays: FEATUREs that relay for others go from the .mc.
     ...(policy.relay?.networks ? { dropWeakRelay: true } : {}),
     ...(policy.tls && tlsOptions(policy.tls).length ? { tls: tlsOptions(policy.tls) } : {}),
+    ...(policy.tls?.minProtocol ? { minProtocol: policy.tls.minProtocol } : {}),
     ...(policy.auth?.mechanisms ? { authMechanisms: policy.auth.mechanisms.join(' ') } : {}),
     ...(policy.auth?.msa ? { msa: true } : {}),
     ...(policy.abuse?.greetPause !== undefined ? { greetPauseMs: policy.abuse.greetPause * 1000 } : {}),
@@ -342,7 +348,11 @@ function clientControl(policy: Policy): { rate: boolean; conn: boolean } | undef
   return { rate: all.some((c) => c.rate !== undefined), conn: all.some((c) => c.connections !== undefined) };
 }
 
-/** The STARTTLS options of the policy's tls section: one certificate and key for the server and the client side. */
+/**
+ * The STARTTLS options of the policy's tls section whose value is the policy's alone: one certificate
+ * and key for the server and the client side. minProtocol is merged into the SSL options the
+ * configuration sets (SendmailSettings.minProtocol).
+ */
 export function tlsOptions(t: TlsPolicy): { option: TlsOption; value: string }[] {
   const out: { option: TlsOption; value: string }[] = [];
   const set = (option: TlsOption, value: string | undefined): void => void (value !== undefined && out.push({ option, value }));
@@ -352,14 +362,28 @@ export function tlsOptions(t: TlsPolicy): { option: TlsOption; value: string }[]
   set('ClientKeyFile', t.keyFile);
   set('CACertFile', t.caFile);
   set('CACertPath', t.caPath);
-  set('ServerSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
-  set('ClientSSLOptions', t.minProtocol && sslOptionsFor(t.minProtocol));
   set('CipherList', t.cipherList);
   // sendmail's own codes (tls.c, 8.15 and later): `i` is its precomputed 2048-bit group, where `2`
   // would generate one; a path is a file of parameters. Measured with sendmail 8.17.1.9: both `i`
   // and a DHE cipher give "Server Temp Key: DH, 2048 bits" to openssl s_client.
-  set('DHParameters', t.dhParameters === undefined ? undefined : t.dhParameters === 2048 ? 'i' : t.dhParameters);
+  set('DHParameters', t.dhParameters === undefined ? undefined : t.dhParameters === 2048 ? 'i' : typeof t.dhParameters === 'string' ? t.dhParameters : t.dhParameters.generate);
   return out;
+}
+
+/**
+ * tls.dhParameters.generate: the file is written with a well-known group (model/dh-params.ts), root's,
+ * mode 0644 (sendmail reads it as root, before it changes user; nobody else needs to write it), unless it
+ * already holds valid parameters of MIN_DH_BITS or more, which are left as they are, owner and mode too.
+ */
+function dhParametersFile(path: string, bits: DhBits, addFile: (artifact: string, path: string, kind: FileKind | undefined, render: (before: string | undefined) => string | undefined, extra?: { mode?: number }) => FilePlan | undefined, plan: Plan, asRoot: boolean): void {
+  const f = addFile('dh-parameters', path, undefined, (before) => {
+    if (before === undefined) return dhParametersPem(bits);
+    // A file that holds no DH parameters at all is not one apply made or may replace (a policy naming /etc/shadow).
+    if (!/^-----BEGIN DH PARAMETERS-----\r?$/m.test(before)) throw new UserError(`tls.dhParameters.generate: ${path} exists and holds no DH parameters (-----BEGIN DH PARAMETERS-----): mailharden does not replace it; name another path, or remove it`, EXIT.runtime);
+    return (readDhParameters(before)?.bits ?? 0) >= MIN_DH_BITS ? before : dhParametersPem(bits);
+  }, { mode: 0o644 });
+  if (f && f.before !== f.after) Object.assign(f, { mode: 0o644 }, asRoot ? { uid: 0, gid: 0 } : {});
+  else if (f && (f.mode & 0o022 || (asRoot && f.uid !== 0))) plan.notes.push(`tls.dhParameters.generate: ${path} holds valid parameters and is left as it is, but ${f.mode & 0o022 ? `its mode ${f.mode.toString(8).padStart(4, '0')} lets others write it` : `it belongs to uid ${f.uid}`}: make it root's, 0644`);
 }
 
 /**
@@ -473,8 +497,23 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
     const mc = `${layout.mailDir}/sendmail.mc`;
     if (Object.keys(settings).length) {
       // The source before what is built from it: apply writes in plan order, so the cf is never older than its .mc.
-      addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
-      const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, settings, cf)), { validator: 'sendmail-cf' });
+      // The parameters file before the cf that names it.
+      const dh = policy.tls?.dhParameters;
+      if (typeof dh === 'object') dhParametersFile(dh.generate, dh.bits ?? 2048, addFile, plan, asRoot);
+      const mcPlan = addFile('sendmail.mc', mc, 'sendmail-mc', (t) => (t === undefined ? undefined : renderSendmailMc(t, settings, mc)), { validator: 'sendmail-mc' });
+      // The class TrustAuthMech lines the .mc gets from its includes and LOCAL_CONFIG are the admin's: the cf keeps them as a rebuild would.
+      if (settings.authMechanisms !== undefined && mcPlan) {
+        plan.trustAuthKept = trustAuthElsewhere(parseSendmailMc(new SourceFile(mc, mcPlan.after)), (path) => {
+          try {
+            return fs.read(path)?.text;
+          } catch (e) {
+            plan.notes.push(`${mc}: ${path} (included) cannot be read (${(e as Error).message}): a TRUST_AUTH_MECH there is not known to apply`);
+            return undefined;
+          }
+        }, (path, text) => parseSendmailMc(new SourceFile(path, text)));
+      }
+      const cfSettings = plan.trustAuthKept?.length ? { ...settings, trustAuthKept: plan.trustAuthKept } : settings;
+      const hadCf = addFile('sendmail.cf', cf, 'sendmail-cf', (t) => (t === undefined ? undefined : renderSendmailCf(t, cfSettings, cf)), { validator: 'sendmail-cf' });
       if (!hadCf) plan.notes.push(`${cf} does not exist: not created (build it from sendmail.mc with m4, then apply again)`);
     }
     if (settings.greetPauseMs !== undefined) {

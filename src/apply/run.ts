@@ -63,7 +63,15 @@ export interface ApplyOptions {
   /** The host's processes, for --reload (tests pass a fake). */
   processes?: Processes;
   now?: Date;
+  /** Told what the run plans and does, for a machine-readable report (src/apply/json.ts). */
+  observe?: (event: ApplyEvent) => void;
 }
+
+/** What a run tells `observe`: the plan once the linter passed it, the run's backup directory, and the host actions that ran. */
+export type ApplyEvent =
+  | { type: 'plan'; plan: Plan; changed: FilePlan[]; postCommands: boolean; lines: string[] }
+  | { type: 'backup'; shown: string }
+  | { type: 'ran'; tally: Readonly<Record<string, number>> };
 
 /** Findings at or above this severity that a candidate has and the current file had not stop the plan. */
 const BLOCKING: Severity = 'medium';
@@ -114,14 +122,14 @@ export function introducedFindings(file: FilePlan, rules: readonly AnyRule[], lo
   return { introduced, remaining: after.length };
 }
 
-async function unifiedDiff(f: FilePlan): Promise<string> {
+export async function unifiedDiff(f: FilePlan): Promise<string> {
   const { createTwoFilesPatch } = await loadExternal<typeof import('diff')>('diff');
   const patch = createTwoFilesPatch(f.path, f.path, f.before ?? '', f.after, f.before === undefined ? '(absent)' : '(current)', '(planned)', { context: 3 });
   // From the --- / +++ headers on (the package starts with an "Index:" line and a rule).
   return patch.slice(patch.indexOf('--- '));
 }
 
-function actionLine(a: Plan['actions'][number]): string {
+export function actionLine(a: Plan['actions'][number]): string {
   switch (a.type) {
     case 'link':
       return `ln -sfn ${shq(a.target)} ${shq(a.path)}${a.replaces ? `    # replaces ${visibleControls(a.replaces)}` : ''}`;
@@ -319,6 +327,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     ...changed.filter((f) => f.immutable).map((f) => `chattr +i ${shq(f.path)}`),
     ...pendingActions.filter((a) => a.type === 'chattr').map(actionLine),
   ];
+  o.observe?.({ type: 'plan', plan, changed, postCommands: o.postCommands, lines: commands });
   if (commands.length) o.out(`Commands${o.dryRun ? ' that would run' : ''}${o.root === '/' ? '' : ` (paths inside ${o.root})`}:\n${commands.map((c) => `  ${c}`).join('\n')}\n`);
   for (const n of plan.notes) o.err(`mailharden: note: ${visibleControls(n)}\n`);
   const created = changed.filter((f) => f.before === undefined).length;
@@ -392,6 +401,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
   if (!o.backup) o.err('mailharden: note: no backup: rollback impossible (--no-backup)\n');
   if (o.backup) run.started = startRun(dirs, { root: o.root, policy: policyLabel(o.policyName), time: (o.now ?? new Date()).toISOString(), ...(o.backupDir !== undefined ? { backupDir: o.backupDir } : {}) });
   const record: RunRecord | undefined = run.started?.record;
+  if (record) o.observe?.({ type: 'backup', shown: record.shown });
   if (record) {
     const keep = (path: string, immutable = false): void => {
       const d = dirs.dir(posix.dirname(path));
@@ -530,6 +540,7 @@ async function applyIn(dirs: Dirs, workdir: () => Workdir, policy: Policy, o: Ap
     }
   }
   if (problems.length) throw UserError.lines(['files written, but:', ...problems], EXIT.runtime);
+  o.observe?.({ type: 'ran', tally: ran });
   const applied = `${counts({ create: 'created', change: 'changed' }, ran)}.${record ? ` Backup: ${record.shown}` : ''}`;
   record?.finish();
   // After the run is recorded: a run whose check fails can still be rolled back.

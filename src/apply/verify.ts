@@ -8,7 +8,8 @@ import type { Policy } from '../policy/schema.js';
 import { clientEntries, relayKeys, type ClientEntry } from '../render/networks.js';
 import type { Dirs } from './dirs.js';
 import { aliasesSet, sendmailSettings, type FilePlan, type Plan } from './plan.js';
-import { isSubmissionDaemon } from '../render/sendmail-cf.js';
+import { isSubmissionDaemon, SSL_OPTIONS } from '../render/sendmail-cf.js';
+import { meetsMinProtocol } from '../model/sendmail-tls.js';
 import { which } from './validate.js';
 import { currentOwnership, ownershipText } from './owners.js';
 import type { Ownership } from '../model/qmail-hier.js';
@@ -90,7 +91,7 @@ export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Che
   if (cfPlan) {
     const settings = sendmailSettings(policy, plan.layout);
     checks.push(...optionChecks(settings, sendmail(['-d37.1', '-bt'], '=M\n')));
-    if (settings.authMechanisms !== undefined) checks.push(trustAuthCheck(settings.authMechanisms, sendmail(['-bt'], '$={TrustAuthMech}\n')));
+    if (settings.authMechanisms !== undefined) checks.push(trustAuthCheck([settings.authMechanisms, ...(plan.trustAuthKept ?? [])].join(' '), sendmail(['-bt'], '$={TrustAuthMech}\n')));
     if (settings.greetPauseMs !== undefined) checks.push(greetPauseCheck(settings.greetPauseMs, sendmail(['-bt'], '=Sgreet_pause\n')));
   }
 
@@ -244,6 +245,12 @@ function optionChecks(settings: ReturnType<typeof sendmailSettings>, r: Ran): Ch
   if (settings.runAsUser !== undefined) is('RunAsUser', 'RunAsUser', settings.runAsUser);
   if (settings.safeFileEnvironment !== undefined) is('SafeFileEnvironment', 'SafeFileEnvironment', settings.safeFileEnvironment);
   for (const t of settings.tls ?? []) is(t.option, t.option, t.value);
+  if (settings.minProtocol) {
+    for (const name of SSL_OPTIONS) {
+      const value = all(name).join(' ');
+      checks.push({ what: `${name} turns off every version older than ${settings.minProtocol}`, ok: meetsMinProtocol(value, settings.minProtocol), detail: `${name}=${value || '(unset)'}` });
+    }
+  }
   if (settings.authMechanisms !== undefined) is('AuthMechanisms', 'AuthMechanisms', settings.authMechanisms);
   if (settings.msa) {
     const msa = all('DaemonPortOptions').filter(isSubmissionDaemon);
@@ -257,10 +264,13 @@ function optionChecks(settings: ReturnType<typeof sendmailSettings>, r: Ran): Ch
   return checks;
 }
 
-/** `$={TrustAuthMech}` in address test mode: the class holds exactly the policy's mechanisms. */
+/**
+ * `$={TrustAuthMech}` in address test mode: the class holds exactly the policy's mechanisms and those the
+ * .mc adds elsewhere (an include()d file, LOCAL_CONFIG), which apply keeps.
+ */
 export function trustAuthCheck(want: string, r: Ran): Check {
-  const got = said(r).filter((l) => /^[A-Z0-9_-]+$/.test(l)).sort();
-  const wanted = want.split(/\s+/).filter(Boolean).sort();
+  const got = [...new Set(said(r).filter((l) => /^[A-Z0-9_-]+$/.test(l)))].sort();
+  const wanted = [...new Set(want.split(/\s+/).filter(Boolean).map((w) => w.toUpperCase()))].sort();
   return { what: 'class TrustAuthMech', ok: !r.error && got.join(' ') === wanted.join(' '), detail: `sendmail -bt: $={TrustAuthMech} is ${got.join(' ') || '(empty)'}` };
 }
 

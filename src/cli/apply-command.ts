@@ -1,11 +1,13 @@
 import { UserError } from '../core/errors.js';
 import { EXIT, type ExitCode } from '../core/exit.js';
-import { applyPolicy } from '../apply/run.js';
+import { applyPolicy, type ApplyOptions } from '../apply/run.js';
+import { ApplyJson } from '../apply/json.js';
+import { VERSION } from '../paths.js';
 import { loadPolicy } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
 import { rules } from '../../rules/index.js';
 import { rootDir } from './root-dir.js';
-import { visibleControls } from '../core/visible.js';
+import { stringifyVisible, visibleControls } from '../core/visible.js';
 import { keepCount } from './rollback-command.js';
 
 /** `mailharden apply POLICY`: flags → applyPolicy() → exit code (0, 1 pending with --exit-code, 2, 3, 4, 5). */
@@ -16,7 +18,29 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
   if (opts.reload && (opts.dryRun || root !== '/')) throw new UserError('--reload acts on the running daemon: only for a real apply on / (no --dry-run, no --root)', EXIT.usage);
   const keep = keepCount(opts.keep);
   if (keep !== undefined && opts.backup === false) throw new UserError('--keep needs backups: it keeps the newest run directories, and --no-backup makes none', EXIT.usage);
-  return applyPolicy(policy, {
+  const format = opts.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UserError(`--format: "${visibleControls(String(format))}" is not text or json`, EXIT.usage);
+  // JSON: stdout is one document (schemas/apply-plan.json), written when the run ends, also when it
+  // fails; the notes go to stderr as always, and into the document.
+  const json = format === 'json' ? new ApplyJson(VERSION, policyPath, root, Boolean(opts.dryRun)) : undefined;
+  const err = (s: string): void => {
+    json?.note(s);
+    process.stderr.write(visibleControls(s, 'layout'));
+  };
+  let code: ExitCode;
+  try {
+    code = await applyPolicy(policy, await options(policyPath, root, keep, opts, json, err));
+  } catch (e) {
+    if (json && e instanceof UserError) process.stdout.write(`${stringifyVisible(await json.report(e.exitCode, e.message))}\n`);
+    throw e;
+  }
+  // The document quotes the files: bidi and other invisible characters are \u-escaped, as lint's JSON does.
+  if (json) process.stdout.write(`${stringifyVisible(await json.report(code))}\n`);
+  return code;
+}
+
+async function options(policyPath: string, root: string, keep: number | undefined, opts: Record<string, unknown>, json: ApplyJson | undefined, err: (s: string) => void): Promise<ApplyOptions> {
+  return {
     root,
     dryRun: Boolean(opts.dryRun),
     diff: Boolean(opts.diff),
@@ -35,7 +59,8 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
     render: await loadTemplates(),
     // The diffs and notes quote the files: control characters reach the terminal escaped (TABs and
     // newlines stay, so a diff keeps its layout; the command lines escape their words themselves).
-    out: (s) => process.stdout.write(visibleControls(s, 'layout')),
-    err: (s) => process.stderr.write(visibleControls(s, 'layout')),
-  });
+    out: json ? (s) => json.out(s) : (s) => process.stdout.write(visibleControls(s, 'layout')),
+    err,
+    ...(json ? { observe: json.observe } : {}),
+  };
 }

@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .option('--no-post-commands', 'do not run newaliases, makemap or tcprules after the files change')
     .option('--files-only', 'manage file contents only: no smrsh links, queue mode or attributes (config repositories)')
     .option('--script <file>', 'also write the plan\'s commands as a POSIX shell script')
+    .option('-f, --format <format>', 'text, or json: one JSON document on stdout (schemas/apply-plan.json): files with hashes and diffs, host actions, commands, changed', 'text')
     .option('--reload', 'when sendmail.cf changed, send the running sendmail daemon SIGHUP and check that it answers again (root / only)')
     .action(async (file: string, opts: Record<string, unknown>) => {
       const { runApply } = await import('./apply-command.js');
@@ -108,14 +109,16 @@ async function main(argv: string[]): Promise<ExitCode> {
 
   program
     .command('probe')
-    .description('ask a running SMTP server what it reveals and allows: greeting and HELP versions, VRFY, EXPN, relaying, AUTH before STARTTLS')
-    .argument('<target>', 'HOST, HOST:PORT or [IPv6]:PORT (default port 25); only this host is contacted')
+    .description('ask a running SMTP, POP3 or IMAP server what it reveals and allows: versions, VRFY, EXPN, relaying, logins before TLS, its TLS certificate and protocol versions')
+    .argument('<target>', '[SCHEME://]HOST, HOST:PORT or [IPv6]:PORT; SCHEME smtp (port 25, the default), smtps (465), submission (587), pop3 (110), pop3s (995), imap (143), imaps (993); only this host is contacted')
     .option('--port <port>', 'the port (instead of HOST:PORT)')
     .option('--timeout <seconds>', 'for the connection and for each reply', '10')
     .option('--helo <name>', 'the name given in EHLO/HELO', 'probe.mailharden.invalid')
     .option('--user <name>', 'the local name asked about with VRFY and EXPN', 'root')
     .option('--relay-test <from,to>', 'the relay attempt\'s sender and outside recipient (no message is ever sent)')
     .option('--transcript <file>', 'also write the dialogue to FILE')
+    .option('--starttls-injection', 'also test STARTTLS command injection (CVE-2011-0411): STARTTLS and RSET in one write, on a connection of its own')
+    .option('--ca <file>', 'CA certificates (PEM) to trust besides the system\'s, for judging the server\'s certificate')
     .option('-f, --format <format[=file]>', 'text, compact, json, sarif, github, junit, codeclimate, xccdf or html; repeatable, =FILE writes to a file', (v: string, p: string[] = []) => [...p, v])
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'medium')
     .option('--color <when>', 'auto, always or never', 'auto')
@@ -148,6 +151,15 @@ async function main(argv: string[]): Promise<ExitCode> {
     .action(async (opts: Record<string, unknown>) => {
       const { runBaselinePrune } = await import('./baseline-command.js');
       code = await runBaselinePrune(opts, VERSION);
+    });
+
+  program
+    .command('collect-script')
+    .description('print a POSIX sh script that packs a host\'s mail files and their metadata into one .tar.gz, for `lint --root FILE.tar.gz` where mailharden is not installed')
+    .action(async () => {
+      const { collectScript } = await import('../host/collect-script.js');
+      const { loadTemplates } = await import('../render/templates.js');
+      process.stdout.write(collectScript(await loadTemplates(), VERSION));
     });
 
   program

@@ -58,13 +58,14 @@ pre.snippet{background:#f4f4f4;padding:.3rem .5rem;overflow-x:auto;margin:.3rem 
 /**
  * The filters: severities, a rule, the suppressed and baselined findings. The state is read from the
  * address's fragment too (`#severity=high,critical&rule=MH1001&suppressed=1`), so that a link, or a
- * headless browser, opens the report filtered.
+ * headless browser, opens the report filtered. A part that is not valid percent-encoding is left out
+ * (decodeURIComponent throws on it, and the filters would then never be set up).
  */
 const SCRIPT = `
 (function(){
 var q=function(s){return Array.prototype.slice.call(document.querySelectorAll(s));};
 var sev=q('#filters input[name=severity]'),rule=document.getElementById('rule'),sup=document.getElementById('suppressed');
-function fromHash(){var h={};location.hash.replace(/^#/,'').split('&').forEach(function(p){var i=p.indexOf('=');if(i>0)h[decodeURIComponent(p.slice(0,i))]=decodeURIComponent(p.slice(i+1));});
+function fromHash(){var h={};location.hash.replace(/^#/,'').split('&').forEach(function(p){var i=p.indexOf('=');if(i>0)try{h[decodeURIComponent(p.slice(0,i))]=decodeURIComponent(p.slice(i+1));}catch(e){}});
 if(h.severity){var want=h.severity.split(',');sev.forEach(function(c){c.checked=want.indexOf(c.value)>=0;});}
 if(h.rule&&rule.querySelector('option[value="'+h.rule.replace(/[^A-Za-z0-9]/g,'')+'"]'))rule.value=h.rule;
 if(h.suppressed)sup.checked=h.suppressed==='1';}

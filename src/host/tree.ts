@@ -25,6 +25,20 @@ export type Problem = { path: string; reason: 'permission' | 'loop' | 'escapes-r
 const MAX_LINKS = 40;
 
 /**
+ * Where a tree's entries come from when it is not a directory on this machine: an archive made by
+ * the collector (src/host/archive.ts). Paths are normalised tree paths; an errno code says why one
+ * cannot be looked at, as the file system would.
+ */
+export interface TreeBacking {
+  /** The entry itself (a link is not followed); undefined when there is none. */
+  lstat(path: string): Omit<Meta, 'path'> | undefined | { code: string };
+  /** A regular file's bytes, at most `max`; what it is instead, or why it cannot be read. */
+  bytes(path: string, max: number): Buffer | { code: string; detail?: string } | { notRegular: string };
+  /** The names in a directory (unsorted). */
+  list(path: string): string[] | { code: string };
+}
+
+/**
  * A directory tree laid out like `/` (a live system, a chroot or a config repository), read without
  * ever leaving it: symlinks are resolved inside the tree (an absolute link target is taken relative to
  * the root), and a link that would lead out of it is refused. Every access returns undefined and
@@ -39,6 +53,8 @@ export class HostTree {
     readonly root: string,
     /** How file attributes are read (lsattr by default; tests pass a fake). */
     private readonly readAttributes: AttributeReader = lsattrAttributes,
+    /** Entries from elsewhere than the file system under `root` (a collected archive). */
+    private readonly backing?: TreeBacking,
   ) {}
 
   /** The real location of a tree path (no link resolution). */
@@ -61,6 +77,13 @@ export class HostTree {
     const hit = this.metaCache.get(norm);
     if (hit !== undefined) return hit ?? undefined;
     let meta: Meta | null = null;
+    if (this.backing) {
+      const got = this.backing.lstat(norm);
+      if (got && 'code' in got) this.note(norm, got);
+      else if (got) meta = { ...got, path: norm };
+      this.metaCache.set(norm, meta);
+      return meta ?? undefined;
+    }
     try {
       const at = fsName(this.hostPath(norm));
       const st = lstatSync(at);
@@ -132,6 +155,15 @@ export class HostTree {
   bytes(path: string, max = 64 * 1024 * 1024): Buffer | undefined {
     const real = this.resolve(path);
     if (real === undefined) return undefined;
+    if (this.backing) {
+      const got = this.backing.bytes(real, max);
+      if (Buffer.isBuffer(got)) return got;
+      if ('notRegular' in got) {
+        if (got.notRegular !== 'a directory') this.problems.push({ path: real, reason: 'io', detail: `not a regular file (${got.notRegular})` });
+      } else if (got.detail !== undefined) this.problems.push({ path: real, reason: 'io', detail: got.detail });
+      else this.note(real, got);
+      return undefined;
+    }
     let fd: number | undefined;
     try {
       // Never blocks (a FIFO put or swapped in by a local user) and never follows a link swapped in
@@ -156,6 +188,12 @@ export class HostTree {
   list(path: string): string[] {
     const real = this.resolve(path);
     if (real === undefined) return [];
+    if (this.backing) {
+      const got = this.backing.list(real);
+      if (Array.isArray(got)) return got.sort();
+      if (got.code !== 'ENOENT' && got.code !== 'ENOTDIR') this.note(real, got);
+      return [];
+    }
     try {
       return readdirSync(fsName(this.hostPath(real)), { encoding: 'buffer' }).map(nameFromBytes).sort();
     } catch (e) {

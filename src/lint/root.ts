@@ -8,6 +8,7 @@ import type { FoundFile, HostDocument } from '../host/document.js';
 import { detectProfile, LAYOUTS, qmailPaths, readAccounts, type Layout, type Profile } from '../host/layout.js';
 import { aliasFiles } from '../host/paths.js';
 import { HostTree } from '../host/tree.js';
+import { looksLikeArchive, readArchive } from '../host/archive.js';
 import { parseAs, tooLarge, wholeLimit, type AnyDocument } from '../parsers/documents.js';
 import { QMAIL_CONTROL_NAMES } from '../parsers/qmail-control.js';
 import type { OptionFinder } from './options.js';
@@ -47,13 +48,19 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
   if (type) throw new UserError('--type does not apply to --root: each file has the kind its place in the layout says');
   const root = resolve(cwd, rootArg);
   let isDir = false;
+  let isFile = false;
   try {
-    isDir = statSync(root).isDirectory();
+    const st = statSync(root);
+    isDir = st.isDirectory();
+    isFile = st.isFile();
   } catch (e) {
     throw new UserError(`${rootArg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : `cannot read: ${(e as NodeJS.ErrnoException).code}`}`);
   }
-  if (!isDir) throw new UserError(`${rootArg}: --root needs a directory`);
-  const tree = new HostTree(root);
+  // An archive made by `mailharden collect-script` on a host: read into memory, never unpacked.
+  const archive = isFile && looksLikeArchive(root, undefined) ? readArchive(root, rootArg) : undefined;
+  if (!isDir && !archive) throw new UserError(`${rootArg}: --root needs a directory, or a .tar.gz made by \`mailharden collect-script\``);
+  const tree = archive ? new HostTree(root, archive.attributes(root), archive) : new HostTree(root);
+  if (archive?.full) tree.problems.push({ path: '/', reason: 'io', detail: 'the collector stopped at its limit of paths (MAILHARDEN_MAX_ENTRIES): some paths are not in the archive' });
   const layout = LAYOUTS[profileArg ?? detectProfile(tree)];
   const show = (treePath: string): string => shownPath(cwd, tree.hostPath(treePath));
   const found: FoundFile[] = [];

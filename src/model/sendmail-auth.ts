@@ -195,3 +195,39 @@ export const UNSAFE_SRV_FEATURES: ReadonlyMap<string, string> = new Map([
 export function srvFeatureFlags(value: string): string[] {
   return [...new Set(value.replace(/[^A-Za-z]/g, ''))];
 }
+
+/** How deep include()d files are followed for TRUST_AUTH_MECH (Debian's sasl.m4 is one level down), and how many are read in all. */
+const MAX_INCLUDE_DEPTH = 4;
+const MAX_INCLUDES = 32;
+
+/**
+ * The class TrustAuthMech as a .mc defines it outside its own TRUST_AUTH_MECH calls: the calls of the
+ * files it include()s (Debian's /etc/mail/sasl/sasl.m4 has one), and `C{TrustAuthMech}` lines under
+ * LOCAL_CONFIG, each as its blank-separated words. cfhead.m4's TRUST_AUTH_MECH writes one class line
+ * per call (divert 5) and LOCAL_CONFIG's lines are copied as they are, so every one of them adds to
+ * the class in the cf m4 builds. `read` gives an included file's text (undefined when it cannot); each
+ * file is read once, at most MAX_INCLUDES of them, MAX_INCLUDE_DEPTH deep.
+ */
+export function trustAuthElsewhere(doc: McDocument, read: (path: string) => string | undefined, parse: (path: string, text: string) => McDocument): string[] {
+  const seen = new Set<string>();
+  const walk = (d: McDocument, depth: number): string[] => {
+    const out: string[] = [];
+    for (const l of d.localConfig) {
+      const m = /^C\{TrustAuthMech\}(.*)$/.exec(l.text);
+      if (m) out.push(mechanismNames(m[1]!).join(' '));
+    }
+    // The .mc's own calls are the policy's (apply makes them one); those of included files are the admin's.
+    if (depth > 0) for (const c of d.calls) if (c.name === 'TRUST_AUTH_MECH' && c.args[0]) out.push(mechanismNames(c.args[0].text).join(' '));
+    if (depth >= MAX_INCLUDE_DEPTH) return out;
+    for (const c of d.calls) {
+      if ((c.name !== 'include' && c.name !== 'sinclude') || !c.args[0]?.text.startsWith('/')) continue;
+      const path = c.args[0].text;
+      if (seen.has(path) || seen.size >= MAX_INCLUDES) continue;
+      seen.add(path);
+      const text = read(path);
+      if (text !== undefined) out.push(...walk(parse(path, text), depth + 1));
+    }
+    return out;
+  };
+  return walk(doc, 0).filter(Boolean);
+}

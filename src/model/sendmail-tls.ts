@@ -97,3 +97,44 @@ export function optionTrue(value: string): boolean {
   const v = value.trim();
   return v === '' || /^[tTyY]/.test(v);
 }
+
+/** The SSL_OP_ flags that turn off one protocol version each, oldest version first: the flags tls.minProtocol owns. */
+export const PROTOCOL_FLAGS = ['SSL_OP_NO_SSLv2', 'SSL_OP_NO_SSLv3', 'SSL_OP_NO_TLSv1', 'SSL_OP_NO_TLSv1_1', 'SSL_OP_NO_TLSv1_2', 'SSL_OP_NO_TLSv1_3'] as const;
+
+/** The oldest protocol version a policy accepts (RFC 8996 retires TLS 1.0 and 1.1). */
+export type MinProtocol = 'TLSv1.2' | 'TLSv1.3';
+
+/** The protocol flags that must be set for `min`: every version older than it turned off. */
+export function protocolFlagsOff(min: MinProtocol): readonly string[] {
+  return PROTOCOL_FLAGS.slice(0, min === 'TLSv1.3' ? 5 : 4);
+}
+
+/** Whether a word of an SSL options value is one of the protocol flags (`+NAME`, `-NAME` or `NAME`, any case). */
+export function isProtocolWord(word: string): boolean {
+  const name = word.replace(/^[+-]/, '').toUpperCase();
+  return PROTOCOL_FLAGS.some((f) => f.toUpperCase() === name);
+}
+
+/**
+ * Whether a Server/ClientSSLOptions value (all its lines, in order) leaves exactly `min` and the newer
+ * versions on: each older version's flag set, each newer one's not. Flags sendmail starts with that
+ * the value does not name are not protocol flags (SSL_OP_ALL, SSL_OP_NO_SSLv2 and SSL_OP_NO_TICKET, op.me).
+ */
+export function meetsMinProtocol(value: string, min: MinProtocol): boolean {
+  const { set } = sslOptions(value);
+  const off = protocolFlagsOff(min);
+  return PROTOCOL_FLAGS.every((f) => set.has(f.toUpperCase()) === off.includes(f));
+}
+
+/**
+ * A Server/ClientSSLOptions value with the protocol flags of `min`, the other words kept in their order:
+ * the value itself when it already turns off exactly the older versions (and has no numeric word, which
+ * may hold any flag), else its words without the protocol flags, then the flags of `min`. The flags of
+ * `min` come last, so no word before them can clear one (sendmail reads the words in order).
+ */
+export function withMinProtocol(value: string | undefined, min: MinProtocol): string {
+  const words = (value ?? '').split(/[\s,]+/).filter(Boolean);
+  const numeric = words.some((w) => /^[+-]?[0-9]/.test(w));
+  if (value !== undefined && !numeric && meetsMinProtocol(value, min)) return value;
+  return [...words.filter((w) => !isProtocolWord(w)), ...protocolFlagsOff(min).map((f) => `+${f}`)].join(' ');
+}

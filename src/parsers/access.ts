@@ -31,7 +31,7 @@ export interface AccessDocument {
 export const MAX_ACCESS_ENTRIES = 262_144;
 
 /** Tags the access map knows (cf/README "access database"); a key with another prefix is an address. */
-const TAGS = new Set(['connect', 'from', 'to', 'spam', 'greetpause', 'srv_features', 'clt_features', 'try_tls', 'tls_clt', 'tls_srv', 'tls_rcpt', 'ehlo', 'compat', 'bcc', 'auth', 'quarantine', 'mta-sts']);
+const TAGS = new Set(['connect', 'from', 'to', 'spam', 'greetpause', 'clientrate', 'clientconn', 'srv_features', 'clt_features', 'try_tls', 'tls_clt', 'tls_srv', 'tls_rcpt', 'ehlo', 'compat', 'bcc', 'auth', 'quarantine', 'mta-sts']);
 
 /**
  * Reads the access map source the way makemap does: `#` lines and blank lines are skipped; the key is

@@ -117,7 +117,22 @@ export const POLICY_SCHEMA = {
         caPath: { description: 'CACertPath: a directory of hashed CA certificates. Without it sendmail 8.17 logs "STARTTLS: CACertPath missing" and offers no STARTTLS.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
         minProtocol: { description: 'The oldest protocol accepted as server and client: ServerSSLOptions and ClientSSLOptions turn off every older one (SSL_OP_NO_SSLv2 … SSL_OP_NO_TLSv1_1; RFC 8996).', enum: ['TLSv1.2', 'TLSv1.3'] },
         cipherList: { description: 'CipherList: an OpenSSL cipher string.', type: 'string', minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9!+@:_.=-]+$' },
-        dhParameters: { description: 'DHParameters: 2048 (sendmail\'s own precomputed 2048-bit group, DHParameters=i), or the path of a PEM file of parameters made with openssl dhparam, owned by root and not writable by others.', oneOf: [{ const: 2048 }, { type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH }] },
+        dhParameters: {
+          description: 'DHParameters: 2048 (sendmail\'s own precomputed 2048-bit group, DHParameters=i); the path of a PEM file of parameters made with openssl dhparam, owned by root and not writable by others; or {generate: PATH, bits: 2048|3072|4096}: apply writes that file (root\'s, mode 0644) with a well-known safe-prime group (RFC 3526 MODP group 14, 15 or 16) unless it already holds valid parameters of at least 2048 bits, and points DHParameters at it.',
+          oneOf: [
+            { const: 2048 },
+            { type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['generate'],
+              properties: {
+                generate: { description: 'Where the parameters file is written.', type: 'string', maxLength: 255, pattern: ABSOLUTE_PATH },
+                bits: { description: 'The size of the group written (2048 by default).', enum: [2048, 3072, 4096] },
+              },
+            },
+          ],
+        },
       },
     },
     abuse: {
@@ -303,7 +318,7 @@ export interface TlsPolicy {
   caPath?: string;
   minProtocol?: 'TLSv1.2' | 'TLSv1.3';
   cipherList?: string;
-  dhParameters?: 2048 | string;
+  dhParameters?: 2048 | string | { generate: string; bits?: 2048 | 3072 | 4096 };
 }
 
 /** The policy's qmail section. */

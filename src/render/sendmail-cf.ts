@@ -3,6 +3,7 @@ import { parseSendmailCf, type CfDocument, type CfOption, type MailerField } fro
 import { TextEdits } from './edits.js';
 import { meantLongName } from '../model/cf-syntax.js';
 import { lookupOption } from '../model/sendmail-options.js';
+import { withMinProtocol, type MinProtocol } from '../model/sendmail-tls.js';
 
 /** The sendmail settings a policy decides, in the form both the .cf and the .mc renderers take. */
 export interface SendmailSettings {
@@ -32,8 +33,19 @@ export interface SendmailSettings {
   dropWeakRelay?: boolean;
   /** The STARTTLS options (certificates, protocol versions, ciphers, DH parameters), in the order they are written. */
   tls?: readonly { option: TlsOption; value: string }[];
+  /**
+   * The oldest protocol version: Server/ClientSSLOptions get the flags that turn off the older ones,
+   * merged with the flags the configuration already sets (withMinProtocol).
+   */
+  minProtocol?: MinProtocol;
   /** SASL mechanisms, blank-separated: AuthMechanisms and the class TrustAuthMech. */
   authMechanisms?: string;
+  /**
+   * The class lines of TrustAuthMech the .mc writes from elsewhere than its own TRUST_AUTH_MECH (an
+   * include()d file's, LOCAL_CONFIG's: model/sendmail-auth.ts trustAuthElsewhere), each as its words:
+   * the cf's lines with these words are the admin's and stay; the others are the policy's one line.
+   */
+  trustAuthKept?: readonly string[];
   /** A submission daemon (port 587) that requires AUTH: M=Ea. */
   msa?: boolean;
   /** FEATURE(greet_pause)'s default, in milliseconds (the cf: the default of ruleset greet_pause). */
@@ -83,10 +95,12 @@ export type TlsOption = (typeof TLS_OPTIONS)[number];
  * Measured with sendmail 8.17.1.9: -d37.1 reads these names, and an unknown one is an error
  * ("ServerSSLOptions option value SSL_OP_NO_BOGUS unrecognized").
  */
-export function sslOptionsFor(min: 'TLSv1.2' | 'TLSv1.3'): string {
-  const off = ['SSL_OP_NO_SSLv2', 'SSL_OP_NO_SSLv3', 'SSL_OP_NO_TLSv1', 'SSL_OP_NO_TLSv1_1', ...(min === 'TLSv1.3' ? ['SSL_OP_NO_TLSv1_2'] : [])];
-  return off.map((o) => `+${o}`).join(' ');
+export function sslOptionsFor(min: MinProtocol): string {
+  return withMinProtocol(undefined, min);
 }
+
+/** The SSL options tls.minProtocol sets, on both sides. */
+export const SSL_OPTIONS = ['ServerSSLOptions', 'ClientSSLOptions'] as const;
 
 /** The class line of TRUST_AUTH_MECH: the mechanisms whose AUTH lets a client relay. */
 export const TRUST_AUTH_CLASS = 'C{TrustAuthMech}';
@@ -264,9 +278,17 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
     }
   }
   for (const t of want.tls ?? []) setOption(t.option, t.value);
+  if (want.minProtocol) {
+    // sendmail reads every line of an SSL options value in turn: their words, in order, are the value
+    // merged (an admin's +SSL_OP_CIPHER_SERVER_PREFERENCE or -SSL_OP_NO_TICKET stays).
+    for (const name of SSL_OPTIONS) {
+      const lines = doc.options.filter((o) => o.name === name);
+      setOption(name, withMinProtocol(lines.length ? lines.map((o) => o.value).join(' ') : undefined, want.minProtocol));
+    }
+  }
   if (want.authMechanisms !== undefined) {
     setOption('AuthMechanisms', want.authMechanisms);
-    setClass(doc, edits, TRUST_AUTH_CLASS, want.authMechanisms);
+    setClass(doc, edits, TRUST_AUTH_CLASS, want.authMechanisms, want.trustAuthKept ?? []);
   }
   if (want.greetPauseMs !== undefined) {
     // The FEATURE is a ruleset in the cf: its default is edited where it is; a cf without it is
@@ -321,13 +343,16 @@ export function renderSendmailCf(text: string, want: SendmailSettings, path = 's
 }
 
 /**
- * Makes `head` (a class line such as `C{TrustAuthMech}`) one line with the words: class lines add to
- * the class, so every other one goes. A new line goes after the last class line before the first
- * ruleset (where m4 writes TRUST_AUTH_MECH's); existing ones are replaced wherever they are.
+ * Makes `head` (a class line such as `C{TrustAuthMech}`) one line of the policy's with the words: class
+ * lines add to the class, so every other one goes, but for those with the words of a `kept` entry (one
+ * line each), which are the admin's and stay where they are. A new line goes after the last class line
+ * before the first ruleset (where m4 writes TRUST_AUTH_MECH's); existing ones are replaced wherever they are.
  */
-function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string): void {
+function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string, kept: readonly string[]): void {
   const { lines } = doc;
   const line = `${head}${words}`;
+  const wordsOf = (text: string): string => [...new Set(text.split(/\s+/).filter(Boolean).map((w) => w.toUpperCase()))].sort().join(' ');
+  const keep = kept.map(wordsOf);
   let first = true;
   let lastClass: number | undefined;
   let rulesets = false;
@@ -336,6 +361,11 @@ function setClass(doc: CfDocument, edits: TextEdits, head: string, words: string
     rulesets ||= letter === 'S';
     if (letter === 'C' && !rulesets) lastClass = lines.startLine(i) + lines.lineCount(i) - 1;
     if (letter !== 'C' || !lines.head(i).startsWith(head)) continue;
+    const at = keep.indexOf(wordsOf(lines.head(i).slice(head.length)));
+    if (at >= 0) {
+      keep.splice(at, 1);
+      continue;
+    }
     const from = lines.startLine(i);
     edits.replaceLines(from, from + lines.lineCount(i) - 1, first ? [line] : []);
     first = false;

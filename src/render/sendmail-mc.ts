@@ -3,7 +3,8 @@ import { UserError } from '../core/errors.js';
 import { visibleControls } from '../core/visible.js';
 import { parseSendmailMc, rescanned, type McArg, type McCall, type McDocument } from '../parsers/sendmail-mc.js';
 import { TextEdits } from './edits.js';
-import { isSubmissionDaemon, loopbackDaemon, milterEquates, MSA_DAEMON, msaDaemon, OPTION_MACROS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
+import { withMinProtocol } from '../model/sendmail-tls.js';
+import { isSubmissionDaemon, loopbackDaemon, milterEquates, MSA_DAEMON, msaDaemon, OPTION_MACROS, SSL_OPTIONS, WEAK_RELAY_FEATURES, withAuthFlagP, type SendmailSettings } from './sendmail-cf.js';
 
 import { lookupOption, optionForLetter } from '../model/sendmail-options.js';
 import { m4MacroOf } from '../model/m4-options.js';
@@ -242,6 +243,39 @@ export function renderSendmailMc(text: string, want: SendmailSettings, path = 's
     if (!macro) throw new Error(`no m4 macro for ${t.option}`);
     setDefine(macro, t.value);
   }
+  if (want.minProtocol) {
+    for (const option of SSL_OPTIONS) {
+      const macro = m4MacroOf(option)!;
+      // The words of LOCAL_CONFIG lines that set the option, then the define's: proto.m4 writes
+      // LOCAL_CONFIG's lines before its Options section (measured with m4), and sendmail reads the
+      // lines in turn. They are merged into the define and the lines go, so that the cf built from the
+      // .mc reads as the cf apply patches does.
+      const words: string[] = [];
+      const local = doc.localConfig.filter((l) => optionSetBy(l.text) === option);
+      for (const l of local) {
+        const value = l.text.slice(l.text.indexOf('=') + 1);
+        const why = l.joined ? 'follows a line whose dnl ate the newline, so m4 writes it on the end of that line' : !SSL_WORDS.test(value) ? 'is not a list of SSL option words' : unremovable(doc, l.text);
+        if (why) refuse({ line: l.line, column: 1 }, `the ${option} line under LOCAL_CONFIG ${why}`);
+        words.push(value);
+        edits.removeLines(l.line, l.line);
+      }
+      const existing = lastDefine(macro);
+      const arg = existing?.args[1];
+      if (arg) {
+        const plain = plainArg(file, arg);
+        if (!plain || plain.level === 0 || plain.level > 2 || !SSL_WORDS.test(plain.value)) refuse(arg.span.start, `${macro} is not a list of SSL option words quoted as one piece ("${clip(arg.text)}")`);
+        // Quoted once, proto.m4's rescan reads the words as m4: a builtin or a macro there acts, and the
+        // value rewritten quoted twice would become text (as DAEMON_OPTIONS values, found by the m4 fuzz test).
+        const m4Word = plain!.level < 2 ? plain!.value.split(/[\s,]+/).map((w) => w.replace(/^[+-]/, '')).find((w) => M4_BUILTINS.has(w) || /^(_|conf[A-Z])/.test(w) || doc.calls.some((c) => (c.name === 'define' || c.name === 'pushdef') && c.args[0]?.text === w)) : undefined;
+        if (m4Word) refuse(arg.span.start, `${macro} holds ${m4Word}, which m4 reads as a macro when proto.m4 rescans it ("${clip(arg.text)}")`);
+        words.push(plain!.value);
+      }
+      const current = words.length ? words.join(' ') : undefined;
+      const merged = withMinProtocol(current, want.minProtocol);
+      // A define that already says it all is left as it is written (its quoting too).
+      if (merged !== current || local.length || !existing) setDefine(macro, merged);
+    }
+  }
   if (want.authMechanisms !== undefined) {
     setDefine('confAUTH_MECHANISMS', want.authMechanisms);
     setCall('TRUST_AUTH_MECH', undefined, call('TRUST_AUTH_MECH', want.authMechanisms));
@@ -372,6 +406,16 @@ function unremovable(doc: McDocument, line: string): string | undefined {
     if (M4_BUILTINS.has(word) || defined.has(word)) return `holds "${word}", which m4 expands`;
   }
   return undefined;
+}
+
+/** Words of an SSL options value: flag names and numbers with an optional sign, separated by blanks or commas. */
+const SSL_WORDS = /^[\s,]*(?:[+-]?\w+(?:[\s,]+[+-]?\w+)*)?[\s,]*$/;
+
+/** The option (long name) a cf line under LOCAL_CONFIG sets in the `O Name=value` form, if any. */
+function optionSetBy(text: string): string | undefined {
+  const m = /^O[ \t]+([A-Za-z][\w.]*)[ \t]*=/.exec(text);
+  const found = m ? lookupOption(m[1]!) : undefined;
+  return found && 'name' in found ? found.name : undefined;
 }
 
 /** Whether a cf line sets PrivacyOptions (long name in any case or unique prefix, or the short `Op`). */

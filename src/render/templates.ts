@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
 import { loadExternal } from '../core/external.js';
 
-export type TemplateName = 'tcp-relay-block' | 'tcp.smtp' | 'access-relay-block' | 'access-client-block' | 'rcpthosts' | 'morercpthosts' | 'relay-domains' | 'helpfile' | 'apply.sh' | 'qmail-control-value' | 'qmail-smtpd-run' | 'qmail-smtpd-log-run' | 'dot-qmail';
+export type TemplateName = 'tcp-relay-block' | 'tcp.smtp' | 'access-relay-block' | 'access-client-block' | 'rcpthosts' | 'morercpthosts' | 'relay-domains' | 'helpfile' | 'apply.sh' | 'qmail-control-value' | 'qmail-smtpd-run' | 'qmail-smtpd-log-run' | 'dot-qmail' | 'collect.sh';
 
 /** Renders one template with its data; a value the template names but the data lacks is an error (strict). */
 export type Render = (name: TemplateName, data: Record<string, unknown>) => string;

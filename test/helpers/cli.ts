@@ -1,7 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-export const ROOT = join(import.meta.dirname, '..', '..', '..');
+export const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 /** The shipped bin (the bundle), so the tests exercise what users run. */
 export const CLI = join(ROOT, 'dist', 'mailharden.js');
 

@@ -1,8 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FILE_KINDS, type FileKind } from '../../src/core/types.js';
 
-export const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures');
+export const FIXTURES = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'fixtures');
 
 /** A fixture file with the expectations written inside it. */
 export interface Fixture {
@@ -46,13 +47,13 @@ export function loadFixtures(): Fixture[] {
   return out;
 }
 
-/** A probe fixture: an SMTP transcript (fixtures/probe/*.smtp) with the same expect markers. */
+/** A probe fixture: a transcript (fixtures/probe/*.smtp, *.pop3, *.imap) with the same expect markers. */
 export type ProbeFixture = Omit<Fixture, 'kind'> & { kind: 'probe' };
 
 export function loadProbeFixtures(): ProbeFixture[] {
   const dir = join(FIXTURES, 'probe');
   return readdirSync(dir)
-    .filter((n) => n.endsWith('.smtp'))
+    .filter((n) => /\.(smtp|pop3|imap)$/.test(n))
     .sort()
     .map((name) => {
       const path = join(dir, name);

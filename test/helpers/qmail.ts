@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,9 +13,9 @@ import { tempDir } from './real.js';
  */
 
 /** The repository (this file runs as dist/test/helpers/qmail.js). */
-const REPO = join(import.meta.dirname, '..', '..', '..');
+const REPO = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 /** The build directory, where the built programs are cached. */
-const DIST = join(import.meta.dirname, '..', '..');
+const DIST = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const NOTQMAIL_TARBALL = join(REPO, '..', 'shared', 'vendor', 'notqmail-1.09-smtpd-src.tar.gz');
 
 const inCI = process.env.CI === 'true';

@@ -1,8 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docExamples as examplesIn, type DocExample } from '../../src/core/rule-docs.js';
 
-export const RULES_DIR = join(import.meta.dirname, '..', '..', '..', 'rules');
+export const RULES_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'rules');
 
 /** A rule's source and documentation files, found on disk by their `MHnnnn-slug` names. */
 export interface RuleFiles {

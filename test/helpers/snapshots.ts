@@ -1,10 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { Finding } from '../../src/core/types.js';
 
 /** Where the snapshots live: in the source tree (tests run from dist/test/). */
-export const SNAPSHOTS = join(import.meta.dirname, '..', '..', '..', 'test', 'snapshots');
+export const SNAPSHOTS = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'test', 'snapshots');
 
 /** `UPDATE_SNAPSHOTS=1 npm test` writes every snapshot anew instead of comparing. */
 export const updating = process.env.UPDATE_SNAPSHOTS === '1';

@@ -8,6 +8,7 @@ import { sendmailEffect, type DeriveContext, type Deriver, type Kept, type Sendm
 import { inQueueDirectory, mapSpec } from '../../model/cf-paths.js';
 import { DB_TYPES } from '../../host/paths.js';
 import { flat } from './text.js';
+import { deriveGreetPause } from './tls-keys.js';
 
 /**
  * abuse (the client limits) and milters, derived from the access map and sendmail.cf. As for every
@@ -109,12 +110,46 @@ function deriveMilters(c: DeriveContext): Kept<Milters> {
   return { keep: true, value, note: 'as now' };
 }
 
-export const abuse: Deriver<Abuse> = {
+/** Joins two flow mappings: `{ a: 1 }` and `{ b: 2 }` give `{ a: 1, b: 2 }`. */
+const joinFlow = (a: string, b: string): string => `{ ${a.replace(/^\{ | \}$/g, '')}, ${b.replace(/^\{ | \}$/g, '')} }`;
+
+/**
+ * One abuse key from two sources: greetPause from the cf's greet_pause ruleset, the client limits from
+ * the access map. What one of them leaves out is said in a comment above the key the other keeps.
+ */
+function deriveAbuseKey(c: DeriveContext): Kept<{ abuse: Abuse; off: string[]; note: string }> {
+  const pause = deriveGreetPause(c.sm!);
+  const limits = deriveAbuse(c);
+  if (!pause.keep && !limits.keep) {
+    const suggest = pause.suggest && limits.suggest ? joinFlow(pause.suggest, limits.suggest) : (pause.suggest ?? limits.suggest);
+    return { keep: false, reason: `${pause.reason.replace(/:$/, '.')} ${limits.reason}`, ...(suggest ? { suggest } : {}) };
+  }
+  const off: string[] = [];
+  const abuse: Abuse = {};
+  const notes: string[] = [];
+  if (pause.keep) {
+    abuse.greetPause = pause.value;
+    notes.push("greetPause as now (FEATURE(`greet_pause')'s default, in seconds)");
+  } else off.push(`${pause.reason}${pause.suggest ? ` ${pause.suggest}` : ''}`);
+  if (limits.keep) {
+    Object.assign(abuse, limits.value);
+    notes.push(`client limits ${limits.note ?? 'as now'}`);
+  } else off.push(`${limits.reason}${limits.suggest ? ` ${limits.suggest}` : ''}`);
+  return { keep: true, value: { abuse, off, note: notes.join('; ') } };
+}
+
+export const abuse: Deriver<{ abuse: Abuse; off: string[]; note: string }> = {
   key: 'abuse',
   sendmailOnly: true,
-  derive: deriveAbuse,
-  set: (p, v) => (p.abuse = v),
-  write: (y, k) => y.key('abuse', show(k.value), 0, k.note),
+  derive: deriveAbuseKey,
+  set: (p, v) => (p.abuse = v.abuse),
+  write: (y, k) => {
+    for (const o of k.value.off) y.comment(o);
+    const shown = show(k.value.abuse);
+    const pause = k.value.abuse.greetPause !== undefined ? `{ greetPause: ${k.value.abuse.greetPause} }` : undefined;
+    const rest = shown === '{  }' ? undefined : shown;
+    y.key('abuse', pause && rest ? joinFlow(pause, rest) : (pause ?? rest ?? '{}'), 0, k.value.note);
+  },
 };
 
 export const milters: Deriver<Milters> = {

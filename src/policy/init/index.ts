@@ -16,7 +16,8 @@ import { help } from './help.js';
 import { hostname, immutable, profileEvidence, queue } from './host-keys.js';
 import { relay } from './relay.js';
 import { abuse, milters } from './abuse-keys.js';
-import { auth, greeting, listen, logLevel, privacy } from './sendmail-keys.js';
+import { greeting, listen, logLevel, privacy } from './sendmail-keys.js';
+import { auth, tls } from './tls-keys.js';
 import { smrsh } from './smrsh.js';
 import { SCHEMA_LINE } from './starter.js';
 import { flat, flow, scalar, YamlText } from './text.js';
@@ -47,7 +48,7 @@ export interface Derived {
 }
 
 /** The keys after profile, paths and mta, in the order they are derived and written. */
-const STEPS: Step[] = [step(hostname), step(relay), step(privacy), step(smrsh), step(aliases), step(greeting), step(help), step(logLevel), step(listen), step(queue), step(immutable), step(auth), step(forwardPath), step(dontBlameSendmail), step(unsafeGroupWrites), step(receivedHeader), step(limits), step(abuse), step(milters), step(runAsUser), step(safeFileEnvironment)];
+const STEPS: Step[] = [step(hostname), step(relay), step(privacy), step(smrsh), step(aliases), step(greeting), step(help), step(logLevel), step(listen), step(queue), step(immutable), step(auth), step(tls), step(forwardPath), step(dontBlameSendmail), step(unsafeGroupWrites), step(receivedHeader), step(limits), step(abuse), step(milters), step(runAsUser), step(safeFileEnvironment)];
 
 /** The paths of the profile that cross a link (apply does not write through one), as their real paths. */
 function linkedPaths(tree: HostTree, profile: Profile): { paths: NonNullable<Policy['paths']>; notes: string[] } {
@@ -124,7 +125,7 @@ export function derivePolicy(opts: DeriveOptions): Derived {
   // Without sendmail.cf, one comment names the sendmail settings left out.
   let saidSendmailOnly = false;
   const sendmailOnly = (): void => {
-    if (!saidSendmailOnly) y.comment(`privacy, smrsh, aliases, greeting, help, logLevel, listen, auth, forwardPath, dontBlameSendmail, unsafeGroupWrites, receivedHeader, limits, abuse, milters, runAsUser, safeFileEnvironment: sendmail settings, and there is no ${cfPath}.`);
+    if (!saidSendmailOnly) y.comment(`privacy, smrsh, aliases, greeting, help, logLevel, listen, auth, tls, forwardPath, dontBlameSendmail, unsafeGroupWrites, receivedHeader, limits, abuse, milters, runAsUser, safeFileEnvironment: sendmail settings, and there is no ${cfPath}.`);
     saidSendmailOnly = true;
   };
   const writers = STEPS.map((s) => (s.sendmailOnly && !sm ? sendmailOnly : s.run(c)));

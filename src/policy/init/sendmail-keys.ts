@@ -74,15 +74,6 @@ function deriveListen(sm: SendmailSide): Kept<'local-only' | 'all'> {
   return { keep: true, value: 'local-only', note: 'every daemon is bound to loopback' };
 }
 
-function deriveAuth(sm: SendmailSide): Kept<boolean> {
-  const v = sm.model.get('AuthOptions')?.value ?? '';
-  const flags = v.split(/[\s,]+/).filter(Boolean);
-  if (!flags.includes('p')) return { keep: true, value: false, note: 'as now: AUTH PLAIN/LOGIN may be offered before STARTTLS' };
-  const effect = sendmailEffect(sm, { authRequireTls: true });
-  if (effect.cf || effect.mc) return { keep: false, reason: `auth: AuthOptions has p, but apply would ${effect.mc ? 'change sendmail.mc' : 'rewrite the AuthOptions line'}:`, suggest: '{ require-tls: true }' };
-  return { keep: true, value: true, note: 'as now (AuthOptions p)' };
-}
-
 export const privacy: Deriver<string[]> = {
   key: 'privacy',
   sendmailOnly: true,
@@ -116,12 +107,4 @@ export const listen: Deriver<'local-only' | 'all'> = {
   derive: (c) => deriveListen(c.sm!),
   set: (p, v) => (p.listen = v),
   write: (y, k) => y.key('listen', k.value, 0, k.note),
-};
-
-export const auth: Deriver<boolean> = {
-  key: 'auth',
-  sendmailOnly: true,
-  derive: (c) => deriveAuth(c.sm!),
-  set: (p, v) => (p.auth = { 'require-tls': v }),
-  write: (y, k) => y.key('auth', `{ require-tls: ${k.value} }`, 0, k.note),
 };

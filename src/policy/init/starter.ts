@@ -96,7 +96,9 @@ auth:
 
 # STARTTLS: the certificate and key (apply makes the key root's, mode 0600: sendmail silently offers no
 # STARTTLS when others can read it), the CA file and directory (without CACertPath sendmail 8.17 offers
-# no STARTTLS either), TLS 1.2 at least (RFC 8996), the ciphers, the Diffie-Hellman parameters. E.g.:
+# no STARTTLS either), TLS 1.2 at least (RFC 8996; flags the SSL options already set stay), the ciphers,
+# the Diffie-Hellman parameters (2048: sendmail's own group; { generate: /etc/mail/tls/dh.pem } writes a
+# file of RFC 3526's 2048-bit group and points DHParameters at it). E.g.:
 # tls:
 #   certFile: /etc/mail/tls/sendmail.crt
 #   keyFile: /etc/mail/tls/sendmail.key
