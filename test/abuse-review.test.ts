@@ -196,3 +196,32 @@ describe('review of verify: the client limits are in force only with the ruleset
     assert.equal(broken.ok, false, broken.detail);
   });
 });
+
+describe('review of milters.failMode: a filter the .mc writes as a raw X line', () => {
+  it('LOCAL_CONFIG X line: apply sets the flag in the cf only and says that a build from the .mc loses it (m4 writes it back without one)', async (t) => {
+    if (!needs(t, M4, DEBIAN_MC, DEBIAN_SUBMIT_MC, DEBIAN_ACCESS)) return;
+    if (!needsRoot(t, 'the stock tree has files of other owners')) return;
+    const root = stockTree();
+    const mcPath = join(root, 'etc/mail/sendmail.mc');
+    const mc = readFileSync(mcPath, 'utf8').replace(/^MAILER_DEFINITIONS/m, 'LOCAL_CONFIG\nXlc, S=local:/run/lc.sock\nO InputMailFilters=lc\nMAILER_DEFINITIONS');
+    writeFileSync(mcPath, mc);
+    const built = m4Build(mc);
+    assert.equal(built.status, 0, built.stderr);
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), built.stdout);
+    const policy = join(tempDir('mh-review-'), 'p.yaml');
+    writeFileSync(policy, 'version: 1\nprofile: debian\nmta: [sendmail]\nmilters: { failMode: tempfail }\n');
+    const r = run(['apply', policy, '--root', root, '--no-backup']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.deepEqual(readFileSync(join(root, 'etc/mail/sendmail.cf'), 'utf8').split('\n').filter((l) => /^X/.test(l)), ['Xlc, S=local:/run/lc.sock, F=T']);
+    assert.deepEqual(m4Build(readFileSync(mcPath, 'utf8')).stdout.split('\n').filter((l) => /^X/.test(l)), ['Xlc, S=local:/run/lc.sock'], 'the next build from the .mc');
+    assert.match(r.stderr.replace(/\n/g, ' '), /note: milters\.failMode: lc is in \/etc\/mail\/sendmail\.cf but not an INPUT_MAIL_FILTER or MAIL_FILTER of \/etc\/mail\/sendmail\.mc .*the next build of the cf from \/etc\/mail\/sendmail\.mc loses it/);
+    // A filter the .mc declares gets no such note.
+    const root2 = stockTree();
+    const mc2 = readFileSync(join(root2, 'etc/mail/sendmail.mc'), 'utf8').replace(/^MAILER_DEFINITIONS/m, "INPUT_MAIL_FILTER(`lc', `S=local:/run/lc.sock')dnl\nMAILER_DEFINITIONS");
+    writeFileSync(join(root2, 'etc/mail/sendmail.mc'), mc2);
+    writeFileSync(join(root2, 'etc/mail/sendmail.cf'), m4Build(mc2).stdout);
+    const r2 = run(['apply', policy, '--root', root2, '--no-backup']);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.doesNotMatch(r2.stderr, /milters\.failMode: lc/);
+  });
+});
