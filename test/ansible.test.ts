@@ -87,6 +87,7 @@ describe('the Ansible collection mailharden.mailharden (issue 20)', () => {
     assert.equal(existsSync(join(dir, `opt-${NO_NODE}`)), false);
     assert.deepEqual(changedPaths(before[NO_NODE]!, snapshot(roots[NO_NODE]!)), [], `${NO_NODE}: the collector wrote`);
     const mx4 = report.hosts.find((x) => x.host === NO_NODE)!;
+    assert.deepEqual(report.hosts.map((x) => x.collected), ALL.map((h) => h === NO_NODE));
     const direct = run(['lint', '--root', roots[NO_NODE]!, '--format', 'json', '--fail-on', 'none']);
     assert.equal(direct.code, 0, direct.stderr);
     // Each finding by rule, severity, the host's path and line (the module keeps these; the tree's files are under its root, the archive's under HOST.tar.gz).
