@@ -41,7 +41,8 @@ function fleet(): { dir: string; roots: Record<string, string> } {
   const bare = join(dir, NO_NODE);
   cpSync(join(ROOT, 'examples', 'etc'), join(bare, 'etc'), { recursive: true });
   roots[NO_NODE] = bare;
-  writeFileSync(join(dir, 'host_vars', `${NO_NODE}.yml`), stringify({ mailharden_root: bare, mailharden_prefix: join(dir, `opt-${NO_NODE}`), mailharden_node: false }));
+  // No mailharden_package for it: the role needs none for a host without Node.js.
+  writeFileSync(join(dir, 'host_vars', `${NO_NODE}.yml`), stringify({ mailharden_root: bare, mailharden_prefix: join(dir, `opt-${NO_NODE}`), mailharden_node: false, mailharden_package: '' }));
   // The controller's mailharden (renders the collector, lints the archive): this repository's bin.
   writeFileSync(join(dir, 'group_vars', 'mx.yml'), stringify({ mailharden_package: tarball, mailharden_report_dir: join(dir, 'reports'), mailharden_fail_on: 'critical', mailharden_controller_cli: CLI }));
   writeFileSync(join(dir, 'inventory.ini'), `[mx]\n${ALL.map((h) => `${h} ansible_connection=local ansible_python_interpreter=/usr/bin/python3`).join('\n')}\n`);
