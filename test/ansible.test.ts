@@ -1,42 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { ROOT } from './helpers/cli.js';
+import { CLI, ROOT, run } from './helpers/cli.js';
+import { ansible, COLLECTIONS, packTarball, recap } from './helpers/ansible.js';
 import { needs, tempDir } from './helpers/real.js';
 import { changedPaths, snapshot } from './helpers/snapshot.js';
 
-const COLLECTIONS = join(ROOT, 'ansible');
 const HOSTS = ['mx1', 'mx2', 'mx3'];
-
-/** ansible-playbook and friends with this repository's collection, the test directory for temp files, no colour. */
-function ansible(cmd: string, args: string[], dir: string): { code: number; out: string } {
-  const temp = tempDir('mh-ansible-tmp-');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ANSIBLE_COLLECTIONS_PATH: COLLECTIONS,
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_FORCE_COLOR: '0',
-    ANSIBLE_LOCAL_TEMP: temp,
-    ANSIBLE_REMOTE_TEMP: temp,
-    ANSIBLE_RETRY_FILES_ENABLED: '0',
-    ANSIBLE_DEPRECATION_WARNINGS: '0',
-    // The package installs with npm: the tests run the CLI with this Node.js (first in PATH).
-    PATH: `${join(process.execPath, '..')}:${process.env.PATH}`,
-  };
-  for (const k of Object.keys(env)) if (/^npm_/i.test(k) && !/^npm_config_(cache|userconfig|registry)$/i.test(k)) delete env[k];
-  const r = spawnSync(cmd, args, { cwd: dir, env, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
-
-/** PLAY RECAP: each host's counters. */
-function recap(out: string): Record<string, Record<string, number>> {
-  const hosts: Record<string, Record<string, number>> = {};
-  for (const m of out.matchAll(/^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$/gm)) hosts[m[1]!] = Object.fromEntries([...m[2]!.matchAll(/(\w+)=(\d+)/g)].map((x) => [x[1]!, Number(x[2])]));
-  return hosts;
-}
+/** A host without Node.js (mailharden_node: false): the collector runs there, the controller lints its archive. */
+const NO_NODE = 'mx4';
+const ALL = [...HOSTS, NO_NODE];
 
 /**
  * Three hosts on this machine (local connection), each a tree under the test directory (--root):
@@ -45,9 +20,7 @@ function recap(out: string): Record<string, Record<string, number>> {
  */
 function fleet(): { dir: string; roots: Record<string, string> } {
   const dir = tempDir('mh-ansible-');
-  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(pack.status, 0, pack.stderr);
-  const tarball = join(dir, (JSON.parse(pack.stdout) as { filename: string }[])[0]!.filename);
+  const tarball = packTarball(dir);
   const base = parse(readFileSync(join(ROOT, 'examples', 'policy.yaml'), 'utf8')) as Record<string, unknown>;
   // chattr needs a file system with attributes: the test trees may be on one without.
   delete base.immutable;
@@ -65,8 +38,14 @@ function fleet(): { dir: string; roots: Record<string, string> } {
     roots[h] = root;
     writeFileSync(join(dir, 'host_vars', `${h}.yml`), stringify({ mailharden_root: root, mailharden_prefix: join(dir, `opt-${h}`), mailharden_policy: policies[h] }));
   }
-  writeFileSync(join(dir, 'group_vars', 'mx.yml'), stringify({ mailharden_package: tarball, mailharden_report_dir: join(dir, 'reports'), mailharden_fail_on: 'critical' }));
-  writeFileSync(join(dir, 'inventory.ini'), `[mx]\n${HOSTS.map((h) => `${h} ansible_connection=local ansible_python_interpreter=/usr/bin/python3`).join('\n')}\n`);
+  const bare = join(dir, NO_NODE);
+  cpSync(join(ROOT, 'examples', 'etc'), join(bare, 'etc'), { recursive: true });
+  roots[NO_NODE] = bare;
+  // No mailharden_package for it: the role needs none for a host without Node.js.
+  writeFileSync(join(dir, 'host_vars', `${NO_NODE}.yml`), stringify({ mailharden_root: bare, mailharden_prefix: join(dir, `opt-${NO_NODE}`), mailharden_node: false, mailharden_package: '' }));
+  // The controller's mailharden (renders the collector, lints the archive): this repository's bin.
+  writeFileSync(join(dir, 'group_vars', 'mx.yml'), stringify({ mailharden_package: tarball, mailharden_report_dir: join(dir, 'reports'), mailharden_fail_on: 'critical', mailharden_controller_cli: CLI }));
+  writeFileSync(join(dir, 'inventory.ini'), `[mx]\n${ALL.map((h) => `${h} ansible_connection=local ansible_python_interpreter=/usr/bin/python3`).join('\n')}\n`);
   cpSync(join(ROOT, 'ansible', 'playbooks', 'fleet.yml'), join(dir, 'site.yml'));
   return { dir, roots };
 }
@@ -75,18 +54,22 @@ describe('the Ansible collection mailharden.mailharden (issue 20)', () => {
   it('three hosts: --check --diff writes nothing and shows the diffs; the real run applies; the second run changes nothing', (t) => {
     if (!needs(t, '/usr/bin/ansible-playbook')) return;
     const { dir, roots } = fleet();
-    const before = Object.fromEntries(HOSTS.map((h) => [h, snapshot(roots[h]!)]));
+    const before = Object.fromEntries(ALL.map((h) => [h, snapshot(roots[h]!)]));
 
     const check = ansible('ansible-playbook', ['-i', 'inventory.ini', 'site.yml', '--check', '--diff'], dir);
     writeFileSync(join(dir, 'check.log'), check.out);
     assert.equal(check.code, 0, check.out.slice(-6000));
-    for (const h of HOSTS) assert.deepEqual(changedPaths(before[h]!, snapshot(roots[h]!)), [], `${h}: --check wrote`);
+    for (const h of ALL) assert.deepEqual(changedPaths(before[h]!, snapshot(roots[h]!)), [], `${h}: --check wrote`);
     // Diff mode: each file's before and after, as Ansible prints them.
     assert.match(check.out, /^\+O PrivacyOptions=authwarnings,noexpn,novrfy/m);
     assert.match(check.out, /^\+\+\+ after: \/etc\/mail\/access$/m);
     assert.match(check.out, /^--- before: \/etc\/mail\/relay-domains \(absent\)$/m);
     const c = recap(check.out);
     for (const h of HOSTS) assert.ok(c[h]!.changed! >= 1 && c[h]!.failed === 0, JSON.stringify(c));
+    assert.equal(c[NO_NODE]!.failed, 0, JSON.stringify(c));
+    // The host without Node.js ran the collector (ansible.builtin.script) and the controller linted the archive.
+    assert.match(check.out, new RegExp(`^TASK \\[mailharden\\.mailharden\\.fleet : Run the collector on the host\\][^\\n]*\\nok: \\[${NO_NODE}\\]`, 'm'));
+    assert.ok(existsSync(join(dir, 'reports', `${NO_NODE}.tar.gz`)));
 
     const real = ansible('ansible-playbook', ['-i', 'inventory.ini', 'site.yml'], dir);
     writeFileSync(join(dir, 'real.log'), real.out);
@@ -98,15 +81,28 @@ describe('the Ansible collection mailharden.mailharden (issue 20)', () => {
     }
     assert.match(readFileSync(join(roots.mx2!, 'etc/mail/access'), 'utf8'), /^Connect:10\.20\.0\tRELAY$/m);
     // The fleet report on the controller: every host, with its findings.
-    const report = JSON.parse(readFileSync(join(dir, 'reports', 'fleet.json'), 'utf8')) as { hosts: { host: string; findings: unknown[] }[] };
-    assert.deepEqual(report.hosts.map((x) => x.host), HOSTS);
-    for (const h of HOSTS) assert.ok(existsSync(join(dir, 'reports', `${h}.json`)));
+    const report = JSON.parse(readFileSync(join(dir, 'reports', 'fleet.json'), 'utf8')) as { hosts: { host: string; collected: boolean; findings: unknown[] }[] };
+    assert.deepEqual(report.hosts.map((x) => x.host), ALL);
+    for (const h of ALL) assert.ok(existsSync(join(dir, 'reports', `${h}.json`)));
+    // mx4: nothing installed, nothing applied, and its report is what lint --root says of its tree.
+    assert.equal(existsSync(join(dir, `opt-${NO_NODE}`)), false);
+    assert.deepEqual(changedPaths(before[NO_NODE]!, snapshot(roots[NO_NODE]!)), [], `${NO_NODE}: the collector wrote`);
+    const mx4 = report.hosts.find((x) => x.host === NO_NODE)!;
+    assert.deepEqual(report.hosts.map((x) => x.collected), ALL.map((h) => h === NO_NODE));
+    const direct = run(['lint', '--root', roots[NO_NODE]!, '--format', 'json', '--fail-on', 'none']);
+    assert.equal(direct.code, 0, direct.stderr);
+    // Each finding by rule, severity, the host's path and line (the module keeps these; the tree's files are under its root, the archive's under HOST.tar.gz).
+    type F = { ruleId: string; severity: string; file?: string; line?: number };
+    const key = (f: F, prefix: RegExp): string => `${f.ruleId} ${f.severity} ${(f.file ?? '').replace(prefix, '')}:${f.line ?? 0}`;
+    const want = (JSON.parse(direct.stdout) as { findings: F[] }).findings.map((f) => key(f, new RegExp(`^${roots[NO_NODE]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))).sort();
+    assert.ok(want.length > 10, want.join('\n'));
+    assert.deepEqual((mx4.findings as F[]).map((f) => key(f, /^.*\.tar\.gz(?=\/)/)).sort(), want);
 
     const again = ansible('ansible-playbook', ['-i', 'inventory.ini', 'site.yml'], dir);
     writeFileSync(join(dir, 'again.log'), again.out);
     assert.equal(again.code, 0, again.out.slice(-6000));
     const a = recap(again.out);
-    for (const h of HOSTS) assert.equal(a[h]!.changed, 0, `${h}: ${JSON.stringify(a)}\n${again.out.slice(-4000)}`);
+    for (const h of ALL) assert.equal(a[h]!.changed, 0, `${h}: ${JSON.stringify(a)}\n${again.out.slice(-4000)}`);
 
     // mailharden_lint fails a host on findings at or above fail_on, and returns them as data.
     const cli = join(dir, 'opt-mx3', readdirVersion(join(dir, 'opt-mx3')), 'node_modules', '.bin', 'mailharden');
