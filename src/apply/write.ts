@@ -32,6 +32,38 @@ export function replaceFile(path: string, text: string, mode: number): void {
   }
 }
 
+/**
+ * replaceFile() for text made in pieces: `render` gets a function that writes each piece to the temp
+ * file as it comes (a report too large for one string), then the file is synced and renamed over `path`.
+ */
+export function replaceFileWith(path: string, render: (write: (piece: string) => void) => void, mode: number): void {
+  const tmp = tempBeside(path, 'new');
+  try {
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      let first = true;
+      render((piece) => {
+        writeAll(fd, Buffer.from(piece, 'utf8'));
+        if (first) faultPoint(`mid-temp:${tmp}`);
+        first = false;
+      });
+      fchmodSync(fd, mode);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Writes all of `data` to `fd`. */
+export function writeAll(fd: number, data: Buffer): void {
+  for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+}
+
 /** Temp files apply leaves only when it is killed; the next run removes them (`check` and `current` are validation files of versions that made them beside the target). */
 export const TEMP_PATTERN = /^\..+\.mailharden-(?:check|current|new|link)-(\d+)-[0-9a-f]{8}(?:\.db|\.cdb|\.cdb\.tmp)?$/;
 
