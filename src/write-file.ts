@@ -7,7 +7,7 @@ import { visibleControls } from './core/visible.js';
 /**
  * Writes a file the user named for output: `lint -f FORMAT=FILE`, `apply --script`, `probe --transcript`,
  * `init -o`, `baseline write`. Never through a symlink: the text goes to a new temp file beside the path
- * (O_EXCL|O_NOFOLLOW) that is renamed over it (replaceFile), so a link planted at a predictable name
+ * (O_EXCL|O_NOFOLLOW) that is renamed over it (replaceFileWith), so a link planted at a predictable name
  * (/tmp/report.json → /etc/shadow) is replaced, and what it points at is untouched. A character device
  * named as such (/dev/null, a terminal) is written in place, opened with O_NOFOLLOW and checked on the
  * descriptor; a directory, FIFO, socket or block device is refused (exit 3). System errors are thrown

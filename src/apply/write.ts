@@ -18,23 +18,10 @@ export function tempBeside(path: string, what: string): string {
 }
 
 /**
- * Replaces (or creates) a file that is not a system target (a policy, a baseline): a new temp file with
- * a random name beside it (never through a planted link), synced, renamed over it. Throws the system error.
- */
-export function replaceFile(path: string, text: string, mode: number): void {
-  const tmp = tempBeside(path, 'new');
-  try {
-    writeTemp(tmp, Buffer.from(text, 'utf8'), mode);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
-/**
- * replaceFile() for text made in pieces: `render` gets a function that writes each piece to the temp
- * file as it comes (a report too large for one string), then the file is synced and renamed over `path`.
+ * Replaces (or creates) a file that is not a system target (a report, a policy, a baseline): a new temp
+ * file with a random name beside it (never through a planted link) that `render` writes each piece of
+ * the text to as it comes (a report too large for one string), synced, renamed over it. Throws the
+ * system error.
  */
 export function replaceFileWith(path: string, render: (write: (piece: string) => void) => void, mode: number): void {
   const tmp = tempBeside(path, 'new');
