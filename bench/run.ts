@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { KeyLog } from '../src/core/duplicates.js';
 import { DEFAULT_SETTINGS } from '../src/lint/text.js';
@@ -15,6 +15,7 @@ import { SourceFile } from '../src/core/source.js';
 import { aliasesCut, parseAliases } from '../src/parsers/aliases.js';
 import { rules } from '../rules/index.js';
 import { join } from 'node:path';
+import { aliasLine, cfLine, generate } from './generate.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'mailharden.js');
@@ -23,60 +24,6 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const quick = process.argv.includes('--quick');
 
 mkdirSync(WORK, { recursive: true });
-
-/** Writes a file in chunks from a line generator, so generating 200 MB needs little memory. */
-function generate(path: string, lines: number, line: (i: number) => string): string {
-  if (existsSync(path)) return path;
-  const fd = openSync(path, 'w');
-  let buf = '';
-  for (let i = 0; i < lines; i++) {
-    buf += line(i);
-    if (buf.length > 1 << 20) {
-      writeSync(fd, buf);
-      buf = '';
-    }
-  }
-  writeSync(fd, buf);
-  closeSync(fd);
-  return path;
-}
-
-/**
- * A large site's aliases file: mostly one user forwarded to a mailbox, some lists continued over
- * several lines, a few programs and :include: lists, comments between sections.
- */
-function aliasLine(i: number): string {
-  if (i % 50 === 0) return `# section ${i}\n`;
-  if (i % 50 === 7) return `prog${i}: "|/usr/bin/procmail -a list${i}"\n`;
-  if (i % 50 === 9) return `inc${i}: :include:/etc/mail/lists/l${i}\n`;
-  if (i % 10 === 3) return `list${i}: user${i}@example.com, user${i + 1},\n\tuser${i + 2}\n`;
-  return `user${i}: user${i}@mail.example.com\n`;
-}
-
-/** A cf mix resembling a generated sendmail.cf: rulesets, options, macros, classes, mailers, comments. */
-function cfLine(i: number): string {
-  if (i === 0) return 'V10/Berkeley\n';
-  switch (i % 20) {
-    case 0:
-      return `S${i % 100}\n`;
-    case 1:
-      return `# ruleset ${i}: canonicalise the host part\n`;
-    case 2:
-      return `O PrivacyOptions=authwarnings,noexpn,novrfy,restrictmailq,restrictqrun\n`;
-    case 3:
-      return `O SmtpGreetingMessage=$j ESMTP\n`;
-    case 4:
-      return `D{m${i}}value ${i}\n`;
-    case 5:
-      return `Cw host${i}.example.com host${i}\n`;
-    case 6:
-      return `Mm${i},\t\tP=/usr/libexec/sendmail/smrsh, F=lsDFMoqeu9, S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,\n\t\tA=smrsh -c $u\n`;
-    case 7:
-      return `H?P?Return-Path: <$g>\n`;
-    default:
-      return `R$* < @ $=w . > $*\t$: $1 < @ $j . > $2\t\tcanonical ${i}\n`;
-  }
-}
 
 interface Run {
   seconds: number;

@@ -120,7 +120,7 @@ interface Observation {
   prog: { P: string; A: string; line: string } | undefined;
 }
 
-const normalise = (s: string): string => s.replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [A-Z0-9+-]+/g, '<date>');
+const normalise = (s: string): string => s.replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [A-Z0-9+-]+/g, '<date>').replace(/^T: (time|not-before|not-after) .*$/gm, 'T: $1 <time>');
 
 async function observe(work: string, name: string, record: Log): Promise<Observation> {
   const transcriptFile = posix.join(work, `probe-${name}.smtp`);

@@ -51,7 +51,7 @@ describe('probe rules on transcripts (fixtures/probe)', () => {
     assert.match(f!.message, /^relay refused: the server wants AUTH before it takes mail \(MAIL FROM:<a@example.org> was answered "530 5\.7\.0 Authentication required"\)/);
     assert.doesNotMatch(`${f!.message} ${f!.fix}`, /resolve|DNS|domain/i);
     assert.match(f!.fix, /MH7006/);
-    // RFC 3207's 530 asks for TLS first: the relay is not tested (the probe does not speak TLS).
+    // RFC 3207's 530 asks for TLS first: the relay is not tested (the probe tries the relay in clear only).
     const tls = auth.replace('530 5.7.0 Authentication required', '530 5.7.0 Must issue a STARTTLS command first');
     assert.match(probeFindings(parseTranscript(tls, 't', '192.0.2.25:25'), rules, ['MH7005'])[0]!.message, /^relay not tested: the server wants STARTTLS/);
     // And at RCPT.
@@ -208,5 +208,109 @@ describe('mailharden probe against misbehaving servers: one line on stderr, exit
     } finally {
       server.close();
     }
+  });
+});
+
+describe('the certificate name check (RFC 6125), as MH7010 asks it', () => {
+  it('names, wildcards, addresses, and the CN only without DNS names', async () => {
+    const { nameMismatch } = await import('../src/probe/certificate.js');
+    assert.equal(nameMismatch('mx.example.test', 'CN=other', 'DNS:mx.example.test'), undefined);
+    assert.equal(nameMismatch('MX.Example.Test', 'CN=other', 'DNS:mx.example.test'), undefined);
+    assert.equal(nameMismatch('mx.example.test', 'CN=x', 'DNS:*.example.test'), undefined);
+    assert.match(nameMismatch('a.mx.example.test', 'CN=x', 'DNS:*.example.test') ?? '', /not among its names/, 'a wildcard covers one label');
+    assert.match(nameMismatch('example.test', 'CN=x', 'DNS:*.example.test') ?? '', /not among its names/);
+    assert.match(nameMismatch('mx.example.test', 'CN=mx.example.test', 'DNS:other.example.test') ?? '', /not among its names/, 'the CN does not count beside DNS names');
+    assert.equal(nameMismatch('mx.example.test', 'CN=mx.example.test', '(none)'), undefined);
+    assert.equal(nameMismatch('127.0.0.1', 'CN=localhost', 'DNS:localhost, IP Address:127.0.0.1'), undefined);
+    assert.match(nameMismatch('127.0.0.1', 'CN=127.0.0.1', '(none)') ?? '', /the address 127\.0\.0\.1 is not among/, 'an address needs an IP entry');
+    assert.equal(nameMismatch('[::1]', 'CN=x', 'IP Address:::1'), undefined);
+  });
+});
+
+describe('the AUTH acceptance test (RFC 4954 §4: AUTH without a secret, cancelled with *)', () => {
+  it('a server that hides PLAIN in EHLO but answers 334 to it: MH7020; the probe sends * and nothing else', async () => {
+    const sent: string[] = [];
+    const server = await fakeServer(scripted('220 fake.example.test ESMTP\r\n', (c) => {
+      sent.push(c);
+      const verb = c.split(/[ :]/)[0]!.toUpperCase();
+      if (verb === 'EHLO') return '250-fake.example.test\r\n250 AUTH CRAM-MD5\r\n';
+      if (c === 'AUTH PLAIN') return '334 \r\n';
+      if (c === 'AUTH LOGIN') return '504 5.3.3 AUTH mechanism LOGIN not available\r\n';
+      if (c === '*') return '501 5.0.0 AUTH aborted\r\n';
+      return verb === 'QUIT' ? '221 bye\r\n' : '250 ok\r\n';
+    }));
+    try {
+      const r = await runAsync(['probe', `127.0.0.1:${server.port}`, '-f', 'json', '--timeout', '2']);
+      const found = (JSON.parse(r.stdout) as { findings: { ruleId: string; message: string }[] }).findings.filter((f) => f.ruleId === 'MH7020');
+      assert.deepEqual(found.map((f) => f.message), ['AUTH PLAIN was answered "334 " before STARTTLS, though EHLO offers only AUTH CRAM-MD5 there: the server would take the password in clear']);
+      assert.deepEqual(sent.filter((c) => /^(AUTH|\*)/.test(c)), ['AUTH PLAIN', '*', 'AUTH LOGIN']);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('mailharden probe pop3:// and imap:// against misbehaving servers: one line on stderr, exit 3, never a hang', () => {
+  const cases: [string, string, (s: Socket) => void, RegExp][] = [
+    ['pop3', 'sends something that is not POP3', (s) => s.write('HTTP/1.1 400 Bad Request\r\n'), /not a POP3 reply to the connection \(greeting\): "HTTP\/1\.1 400 Bad Request"/],
+    ['pop3', 'refuses the session', scripted('-ERR go away\r\n', () => '-ERR\r\n'), /the server refused the session: "-ERR go away"/],
+    ['pop3', 'never ends CAPA', (s) => {
+      s.on('error', () => {});
+      s.write('+OK ready\r\n');
+      s.once('data', () => {
+        s.write('+OK\r\n');
+        const timer = setInterval(() => s.write('X-CAPABILITY\r\n'), 1);
+        s.on('close', () => clearInterval(timer));
+      });
+    }, /the reply to CAPA does not end \(201 lines/],
+    ['imap', 'never tags its CAPABILITY reply', scripted('* OK ready\r\n', (c) => (/CAPABILITY/i.test(c) ? '* CAPABILITY IMAP4rev1\r\n' : undefined)), /no reply to CAPABILITY within 1 s/],
+    ['imap', 'greets with a tagged line', scripted('a1 OK hello\r\n', () => undefined), /not an IMAP reply to the connection \(greeting\): "a1 OK hello"/],
+  ];
+  for (const [scheme, name, behave, message] of cases) {
+    it(`${scheme}: ${name}`, async () => {
+      const server = await fakeServer(behave);
+      try {
+        const r = await runAsync(['probe', `${scheme}://127.0.0.1:${server.port}`, '--timeout', '1']);
+        assert.equal(r.code, 3, `${r.stdout}${r.stderr}`);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr, message);
+        assert.ok(r.ms < 8000, `took ${r.ms} ms`);
+      } finally {
+        server.close();
+      }
+    });
+  }
+
+  it('an unknown scheme is exit 2', async () => {
+    const r = await runAsync(['probe', 'http://127.0.0.1']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /"http:\/\/": not a scheme the probe speaks/);
+  });
+});
+
+describe('transcripts with T: lines and connections, read back whatever they hold', () => {
+  it('hostile or broken transcripts never throw, and the rules stay linear', () => {
+    const pieces = ['S: ', 'C: ', 'T: ', 'T: try ', 'T: handshake', 'T: not-after x', 'T: key RSA -1', 'T: names DNS:', 'T: verify ', '# connection ', '# connection 999999', 'S: * CAPABILITY', 'S: +OK <a@b>', 'C: a1 CAPABILITY', 'C: AUTH PLAIN', 'S: 334 ', '\r', '\x1b[31m', 'T: injected RSET', 'C: RSET', 'S: 250 ok'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let n = 0; n < 300; n++) {
+      const text = Array.from({ length: 40 }, () => pieces[next() % pieces.length]! + (next() % 3 ? '\n' : '')).join('');
+      for (const path of ['t.smtp', 't.pop3', 't.imap']) probeFindings(parseTranscript(text, path), rules);
+    }
+    // 20,000 T: lines and connections: read in well under a second.
+    const big = Array.from({ length: 20_000 }, (_, i) => (i % 2 ? `T: try TLSv1 accepted TLSv1 X` : `# connection ${i}: TLS with TLSv1 only`)).join('\n');
+    const start = Date.now();
+    const found = probeFindings(parseTranscript(big, 'big.smtp'), rules, ['MH7013']);
+    assert.equal(found.length, 10_000);
+    assert.ok(Date.now() - start < 3000, `${Date.now() - start} ms`);
+  });
+
+  it('the protocol comes from the first line, else from the file name; SMTP rules keep to SMTP', () => {
+    assert.equal(parseTranscript('# mailharden probe of imaps://h:993 (address 1.2.3.4)\n', 'x.smtp').protocol, 'imap');
+    assert.equal(parseTranscript('S: +OK Dovecot ready.\n', 'x.pop3').protocol, 'pop3');
+    assert.equal(parseTranscript('S: 220 x\n', 'x').protocol, 'smtp');
+    // A POP3 greeting with a version is MH7014's, not MH7001's.
+    const ids = probeFindings(parseTranscript('S: +OK Qpopper 4.1.0 ready\n', 'x.pop3'), rules).map((f) => f.ruleId);
+    assert.deepEqual(ids, ['MH7014']);
   });
 });

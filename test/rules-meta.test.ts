@@ -9,6 +9,7 @@ import { formatMessage } from '../src/core/rule.js';
 import { loadFixtures, loadProbeFixtures } from './helpers/fixtures.js';
 import { probeFindings } from '../src/probe/findings.js';
 import { parseTranscript } from '../src/probe/transcript.js';
+import { PROBE_LANGUAGES } from '../src/core/rule-docs.js';
 import { docExamples, ruleFiles } from './helpers/rule-files.js';
 import { buildTree, loadTreeFixtures, needsAttributes, parseTree } from './helpers/tree-spec.js';
 import { needsRoot } from './helpers/real.js';
@@ -85,11 +86,11 @@ describe('rule docs: examples run as tests', () => {
           const root = buildTree(spec);
           const report = await lint({ paths: [], root, rules, version: 'test', cwd: root, config: false });
           hits = report.findings.filter((x) => x.ruleId === f.id && !x.suppressed);
-        } else if (e.kind === 'smtp') {
-          // An SMTP transcript (probe rules).
-          hits = probeFindings(parseTranscript(e.code), rules).filter((x) => x.ruleId === f.id);
+        } else if ((PROBE_LANGUAGES as readonly string[]).includes(e.kind)) {
+          // A probe transcript (probe rules); the fence language is its protocol.
+          hits = probeFindings(parseTranscript(e.code, `example.${e.kind}`), rules).filter((x) => x.ruleId === f.id);
         } else {
-          assert.ok((FILE_KINDS as readonly string[]).includes(e.kind), `fence language "${e.kind}" is not a file kind, "tree" or "smtp"`);
+          assert.ok((FILE_KINDS as readonly string[]).includes(e.kind), `fence language "${e.kind}" is not a file kind, "tree", "smtp", "pop3" or "imap"`);
           hits = lintText(e.code, e.kind as FileKind, rules).filter((x) => x.ruleId === f.id && !x.suppressed);
         }
         if (e.section === 'Incorrect') assert.ok(hits.length > 0, `${f.id} not reported on:\n${e.code}`);

@@ -14,6 +14,8 @@ export default defineRule({
     fix: 'set SmtpGreetingMessage to "$j" (sendmail adds ESMTP itself), without $v or $Z; in the .mc: define(`confSMTP_LOGIN_MSG\', `$j\')dnl',
   },
   check(doc, ctx) {
+    // POP3 and IMAP greetings are MH7014's.
+    if (doc.protocol !== 'smtp') return;
     const greeting = doc.find('');
     for (const l of greeting?.reply?.lines ?? []) {
       const v = findVersion(l.text);

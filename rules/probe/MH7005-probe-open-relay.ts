@@ -20,7 +20,7 @@ export default defineRule({
       loopback: 'a client on loopback was allowed to relay ({command} answered {code}); sendmail lets local clients relay, so only a probe from another host tests the relay policy',
       inconclusive: 'the relay test proves nothing: the server refused the sender, not the relay ("{reply}"); repeat it with --relay-test FROM,TO and a sender in a domain the server can resolve',
       authRequired: 'relay refused: the server wants AUTH before it takes mail ({command} was answered "{reply}"), so an unauthenticated client cannot relay through it',
-      tlsRequired: 'relay not tested: the server wants STARTTLS before it takes mail ({command} was answered "{reply}"), and the probe does not speak TLS',
+      tlsRequired: 'relay not tested: the server wants STARTTLS before it takes mail ({command} was answered "{reply}"), and the probe tries the relay in clear only',
     },
     fix: 'relay only for your own networks and domains (access map Connect: entries, relay-domains, tcp.smtp RELAYCLIENT), never with promiscuous_relay or a relay rule for everyone',
     suppressible: false,

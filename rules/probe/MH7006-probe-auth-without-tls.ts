@@ -14,8 +14,9 @@ export default defineRule({
     fix: 'add p to AuthOptions (O AuthOptions=p; in the .mc define(`confAUTH_OPTIONS\', `p\')dnl), so PLAIN and LOGIN are offered only after STARTTLS',
   },
   check(doc, ctx) {
-    if (doc.tls) return;
+    // The first EHLO: before STARTTLS (on smtps:// it is inside TLS already, and nothing crosses in clear).
     const ehlo = doc.find('EHLO');
+    if (ehlo?.tls) return;
     const mechs = doc.extensions.get('AUTH') ?? [];
     const clear = mechs.filter((m) => m === 'PLAIN' || m === 'LOGIN');
     if (!ehlo?.reply || clear.length === 0) return;

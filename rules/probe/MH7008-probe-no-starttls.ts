@@ -15,7 +15,8 @@ export default defineRule({
   },
   check(doc, ctx) {
     const ehlo = doc.find('EHLO');
-    if (!ehlo?.reply || ehlo.reply.code !== 250 || doc.extensions.has('STARTTLS')) return;
+    // On smtps:// the session is TLS from the start: no STARTTLS is needed.
+    if (!ehlo?.reply || ehlo.reply.code !== 250 || ehlo.tls || doc.extensions.has('STARTTLS')) return;
     const first = ehlo.reply.lines[0]!;
     ctx.report({ messageId: 'missing', span: lineSpan(first) });
   },

@@ -26,15 +26,18 @@ export default defineRule({
   },
   check(doc, ctx) {
     let crSeen = false;
-    for (const rule of doc.rules) {
-      const r = rule.refused;
-      if (!r || r.code === 'ipv6') continue;
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      const code = t.refusedCode(i);
+      if (code === undefined || code === 'ipv6' || (code === 'cr' && crSeen)) continue;
+      const r = t.refused(i)!;
+      if (r.code === 'ipv6') continue;
       if (r.code === 'cr') {
         if (!crSeen) ctx.report({ messageId: 'crlf', data: { lines: doc.crLines }, span: r.span, fix: FIXES.cr });
         crSeen = true;
         continue;
       }
-      const comment = rule.address.trimStart().startsWith('#');
+      const comment = t.address(i).trimStart().startsWith('#');
       ctx.report({ messageId: 'refused', data: { reason: r.message }, span: r.span, fix: comment ? 'start a comment with # in the first column: an indented # line is read as a rule' : FIXES[r.code] });
     }
   },

@@ -1,6 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { modelOf } from '../../src/model/tcprules.js';
-import { ruleKeys } from '../../src/parsers/tcprules.js';
+import { K_NEVER, keyShape, modelOf, type KeyShape } from '../../src/model/tcprules.js';
 
 export default defineRule({
   meta: {
@@ -21,28 +20,31 @@ export default defineRule({
   },
   check(doc, ctx) {
     const model = modelOf(doc);
-    for (const l of doc.ignored) ctx.report({ messageId: 'noColon', span: l.span, fix: 'write address:allow or address:deny, or make the line a comment with # in the first column' });
-    for (const rule of doc.rules) {
-      if (rule.refused || !rule.action) continue;
-      const r = rule.range;
-      if (r && r.bot > r.top) {
+    const t = doc.table;
+    for (const line of doc.ignoredLines) ctx.report({ messageId: 'noColon', span: doc.ignoredSpan(line), fix: 'write address:allow or address:deny, or make the line a comment with # in the first column' });
+    for (let i = 0; i < t.count; i++) {
+      if (!t.accepted(i)) continue;
+      if (t.hasRange(i) && t.rangeBot(i) > t.rangeTop(i)) {
+        const r = t.range(i)!;
         const top = r.text.slice(r.text.indexOf('-') + 1);
         const why = r.bot > 255 ? 'starts above 255' : top === '' ? `has no upper end ("${r.text}" means ${r.bot} to 0)` : 'runs backwards';
-        ctx.report({ messageId: 'emptyRange', data: { range: r.text, why, address: rule.address }, span: r.span });
+        ctx.report({ messageId: 'emptyRange', data: { range: r.text, why, address: t.address(i) }, span: r.span });
         continue;
       }
-      const keys = ruleKeys(rule);
+      const from = model.recordsFrom(i);
+      const keys = t.keyCount(i);
       let bad = 0;
-      let first: { key: string; reason: string; fix?: string } | undefined;
-      for (const key of keys) {
-        const shape = model.shape(key);
-        if (shape.kind !== 'never') continue;
+      let firstBad = -1;
+      for (let rec = from; rec < from + keys; rec++) {
+        if (model.kindOf(rec) !== K_NEVER) continue;
         bad++;
-        first ??= { key, reason: shape.reason, ...(shape.fix ? { fix: shape.fix } : {}) };
+        if (firstBad < 0) firstBad = rec;
       }
-      if (!first) continue;
-      if (r) ctx.report({ messageId: 'rangeKeys', data: { address: rule.address, total: keys.length, bad: bad === keys.length ? 'all' : bad, key: first.key, reason: first.reason }, span: rule.addressSpan });
-      else ctx.report({ messageId: 'key', data: { key: first.key, reason: first.reason }, span: rule.addressSpan, ...(first.fix ? { fix: first.fix } : {}) });
+      if (firstBad < 0) continue;
+      const key = model.keyOf(firstBad);
+      const shape = keyShape(key) as Extract<KeyShape, { kind: 'never' }>;
+      if (t.hasRange(i)) ctx.report({ messageId: 'rangeKeys', data: { address: t.address(i), total: keys, bad: bad === keys ? 'all' : bad, key, reason: shape.reason }, span: t.addressSpan(i) });
+      else ctx.report({ messageId: 'key', data: { key, reason: shape.reason }, span: t.addressSpan(i), ...(shape.fix ? { fix: shape.fix } : {}) });
     }
   },
 });

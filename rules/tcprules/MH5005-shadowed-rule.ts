@@ -1,10 +1,13 @@
 import { defineRule } from '../../src/core/rule.js';
-import { modelOf, type TcpRecord } from '../../src/model/tcprules.js';
-import { ruleKeys, type TcpRule } from '../../src/parsers/tcprules.js';
+import { K_NEVER, modelOf } from '../../src/model/tcprules.js';
+import type { TcpRuleTable } from '../../src/parsers/tcprules.js';
 
-/** Whether an earlier record does exactly what this line would have done. */
-const sameEffect = (a: TcpRecord, rule: TcpRule): boolean =>
-  a.action === rule.action && a.env.length === rule.variables.length && a.env.every((v, i) => v.name === rule.variables[i]!.name && v.value === rule.variables[i]!.value);
+/** Whether line `j` (of an earlier record) does exactly what line `i` would have done: same action, same variables in the same order. */
+function sameEffect(t: TcpRuleTable, j: number, i: number): boolean {
+  if (t.action(j) !== t.action(i) || t.varCount(j) !== t.varCount(i)) return false;
+  for (let k = 0; k < t.varCount(i); k++) if (!t.varEquals(t.varBase(j) + k, t.varBase(i) + k)) return false;
+  return true;
+}
 
 export default defineRule({
   meta: {
@@ -24,28 +27,34 @@ export default defineRule({
   },
   check(doc, ctx) {
     const model = modelOf(doc);
-    for (const rule of doc.rules) {
-      if (rule.refused || !rule.action) continue;
-      const earlier: TcpRecord[] = [];
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      const from = model.recordsFrom(i);
+      if (from < 0) continue;
+      const to = from + t.keyCount(i);
       let decides = false;
-      for (const key of ruleKeys(rule)) {
-        if (model.shape(key).kind === 'never') continue;
-        const first = model.find(key);
-        if (first && first.rule !== rule) earlier.push(first);
+      let shadowed = false;
+      for (let rec = from; rec < to && !decides; rec++) {
+        if (model.kindOf(rec) === K_NEVER) continue;
+        if (model.lineOf(model.firstOf(rec)) !== i) shadowed = true;
         else decides = true;
       }
       // A range that an earlier, more specific rule cuts into still decides its other keys: that is the recommended order.
-      if (decides || earlier.length === 0) continue;
+      if (decides || !shadowed) continue;
+      const earlier: number[] = [];
+      for (let rec = from; rec < to; rec++) if (model.kindOf(rec) !== K_NEVER) earlier.push(model.firstOf(rec));
       const e = earlier[0]!;
-      const severity = earlier.every((x) => sameEffect(x, rule)) ? { severity: 'low' as const } : {};
-      if (!rule.range) {
-        const via = e.rule.range ? ` (written by the range "${e.rule.address}")` : '';
-        ctx.report({ messageId: 'severity' in severity ? 'duplicate' : 'shadowed', data: { key: e.key === '' ? 'the empty key (the default rule)' : `"${e.key}"`, first: e.line, via }, span: rule.addressSpan, ...severity });
+      const eLine = model.lineOf(e);
+      const severity = earlier.every((x) => sameEffect(t, model.lineOf(x), i)) ? { severity: 'low' as const } : {};
+      if (!t.hasRange(i)) {
+        const via = t.hasRange(eLine) ? ` (written by the range "${t.address(eLine)}")` : '';
+        const key = model.keyOf(e);
+        ctx.report({ messageId: 'severity' in severity ? 'duplicate' : 'shadowed', data: { key: key === '' ? 'the empty key (the default rule)' : `"${key}"`, first: t.line(eLine), via }, span: t.addressSpan(i), ...severity });
         continue;
       }
-      const lines = [...new Set(earlier.map((x) => x.line))];
+      const lines = [...new Set(earlier.map((x) => t.line(model.lineOf(x))))];
       const more = lines.length > 1 ? ` and ${lines.length - 1} other line${lines.length > 2 ? 's' : ''}` : '';
-      ctx.report({ messageId: 'range', data: { total: earlier.length, address: rule.address, first: lines[0]!, more }, span: rule.addressSpan, ...severity });
+      ctx.report({ messageId: 'range', data: { total: earlier.length, address: t.address(i), first: lines[0]!, more }, span: t.addressSpan(i), ...severity });
     }
   },
 });

@@ -14,6 +14,6 @@ export default defineRule({
     fix: 'end the file with ":deny" if only the listed clients may connect, or with ":allow" otherwise',
   },
   check(doc, ctx) {
-    if (!modelOf(doc).find('')) ctx.report({ messageId: 'missing', span: ctx.file.startSpan() });
+    if (modelOf(doc).findId('') < 0) ctx.report({ messageId: 'missing', span: ctx.file.startSpan() });
   },
 });

@@ -15,6 +15,11 @@ export default defineRule({
     fix: 'remove the IPv6 rules (tcpserver of this build never sees an IPv6 client), or install ucspi-tcp-ipv6, whose tcprules reads them as text prefixes ending in ":"',
   },
   check(doc, ctx) {
-    for (const rule of doc.rules) if (rule.refused?.code === 'ipv6') ctx.report({ messageId: 'ipv6', data: { reason: rule.refused.message }, span: rule.refused.span });
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (t.refusedCode(i) !== 'ipv6') continue;
+      const r = t.refused(i)!;
+      ctx.report({ messageId: 'ipv6', data: { reason: r.message }, span: r.span });
+    }
   },
 });

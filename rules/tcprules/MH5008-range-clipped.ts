@@ -13,11 +13,13 @@ export default defineRule({
     fix: 'write the range within 0-255, and give the addresses past it a rule of their own',
   },
   check(doc, ctx) {
-    for (const rule of doc.rules) {
-      const r = rule.range;
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (!t.hasRange(i) || !t.accepted(i)) continue;
+      const r = t.range(i)!;
       // A range starting above 255 writes no key at all: MH5004 reports that one.
-      if (rule.refused || !rule.action || !r || !r.clipped || r.bot > r.top) continue;
-      ctx.report({ messageId: 'clipped', data: { range: r.text, last: `${r.head}255${r.tail}`, address: rule.address, from: r.bot }, span: r.span });
+      if (!r.clipped || r.bot > r.top) continue;
+      ctx.report({ messageId: 'clipped', data: { range: r.text, last: `${r.head}255${r.tail}`, address: t.address(i), from: r.bot }, span: r.span });
     }
   },
 });

@@ -16,13 +16,16 @@ export default defineRule({
     fix: 'write no blank around the comma or the name: address:allow,RELAYCLIENT=""',
   },
   check(doc, ctx) {
-    for (const rule of doc.rules) {
-      if (rule.refused || !rule.action) continue;
-      for (const v of rule.variables) {
-        const trimmed = v.name.trim();
-        if (trimmed === v.name || trimmed === '') continue;
-        const data = { name: v.name, trimmed, address: rule.address };
-        ctx.report({ messageId: trimmed === 'RELAYCLIENT' ? 'relay' : 'other', data, span: v.span });
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      const n = t.varCount(i);
+      if (n === 0 || !t.accepted(i)) continue;
+      for (let v = t.varBase(i); v < t.varBase(i) + n; v++) {
+        const name = t.varName(v);
+        const trimmed = name.trim();
+        if (trimmed === name || trimmed === '') continue;
+        const data = { name, trimmed, address: t.address(i) };
+        ctx.report({ messageId: trimmed === 'RELAYCLIENT' ? 'relay' : 'other', data, span: t.varSpan(v, i) });
       }
     }
   },

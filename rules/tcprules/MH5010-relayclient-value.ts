@@ -15,11 +15,16 @@ export default defineRule({
     fix: 'set RELAYCLIENT="" (empty) unless every recipient of these clients is meant to be rewritten',
   },
   check(doc, ctx) {
-    for (const rule of doc.rules) {
-      if (rule.refused || rule.action !== 'allow') continue;
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (!t.isAllow(i) || !t.accepted(i)) continue;
       // tcpserver keeps the last of a repeated name.
-      const v = rule.variables.filter((x) => x.name === 'RELAYCLIENT').at(-1);
-      if (v && v.value !== '') ctx.report({ messageId: 'value', data: { value: v.value.slice(0, 60), address: rule.address }, span: v.span });
+      const first = t.varBase(i);
+      for (let v = first + t.varCount(i) - 1; v >= first; v--) {
+        if (!t.varNameIs(v, 'RELAYCLIENT')) continue;
+        if (!t.varValueEmpty(v)) ctx.report({ messageId: 'value', data: { value: t.varValue(v).slice(0, 60), address: t.address(i) }, span: t.varSpan(v, i) });
+        break;
+      }
     }
   },
 });

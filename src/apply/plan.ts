@@ -532,6 +532,14 @@ export function buildPlan(policy: Policy, opts: PlanOptions): Plan {
       const planned = plan.files.find((f) => f.path === cf);
       const doc = planned ? parseAs('sendmail-cf', new SourceFile(cf, planned.after)) : undefined;
       if (doc && miltersOfCf(doc).length === 0) plan.notes.push(`milters.failMode: ${cf} declares no mail filter (X line), so there is nothing to set`);
+      // A filter the .mc writes as a raw X line (LOCAL_CONFIG, an include) gets its flag in the cf only:
+      // the next build of the cf from the .mc writes it back without one (measured with m4).
+      const mcPlan = plan.files.find((f) => f.path === mc);
+      if (doc && mcPlan) {
+        const declared = new Set(parseSendmailMc(new SourceFile(mc, mcPlan.after)).calls.filter((c) => c.name === 'INPUT_MAIL_FILTER' || c.name === 'MAIL_FILTER').map((c) => c.args[0]?.text));
+        const raw = miltersOfCf(doc).filter((m) => !declared.has(m.name)).map((m) => m.name);
+        if (raw.length) plan.notes.push(`milters.failMode: ${raw.slice(0, 5).join(', ')} ${raw.length === 1 ? 'is' : 'are'} in ${cf} but not an INPUT_MAIL_FILTER or MAIL_FILTER of ${mc} (a raw X line, LOCAL_CONFIG or an include, which apply does not edit): its flag is set in the cf only, and the next build of the cf from ${mc} loses it; declare the filter with INPUT_MAIL_FILTER`);
+      }
     }
     if (policy.tls) tlsFiles(policy.tls, fs, plan, !opts.filesOnly);
     // The files sendmail reads are those the cf in force names: the one apply writes, else the current one.

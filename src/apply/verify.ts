@@ -82,7 +82,11 @@ export function verifyApplied(plan: Plan, policy: Policy, o: VerifyOptions): Che
   const networks = policy.relay?.networks;
   if (access && networks) checks.push(...accessChecks(access, relayKeys(networks).access, sendmail, o.run, host));
   const abuse = policy.abuse;
-  if (access && (abuse?.clients?.length || abuse?.clientDefault)) checks.push(clientLimitCheck(clientEntries(abuse.clients ?? [], abuse.clientDefault), sendmail));
+  if (access && (abuse?.clients?.length || abuse?.clientDefault)) {
+    checks.push(clientLimitCheck(clientEntries(abuse.clients ?? [], abuse.clientDefault), sendmail));
+    const control = sendmailSettings(policy, plan.layout).clientControl;
+    if (control) checks.push(clientControlCheck(control, sendmail));
+  }
 
   if (cfPlan) {
     const settings = sendmailSettings(policy, plan.layout);
@@ -120,6 +124,20 @@ export function clientLimitCheck(entries: readonly ClientEntry[], sendmail: (arg
   const answers = mapLookups(sendmail(['-bt'], entries.map((e) => `/map access ${e.tag}:${e.key}\n`).join('')));
   const wrong = entries.filter((e, i) => answers[i] !== String(e.value));
   return { what: 'access map answers the policy\'s client limits (ClientRate:, ClientConn:)', ok: wrong.length === 0, detail: wrong.length ? wrong.slice(0, 10).map((e) => `${e.tag}:${e.key} is ${answers[entries.indexOf(e)] ?? 'no match'}, not ${e.value}`).join(', ') : `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}` };
+}
+
+/**
+ * The rulesets of FEATURE(ratecontrol) and FEATURE(conncontrol) in the cf sendmail reads (`=S` in address
+ * test mode): without them the map's limits are read by nothing, and the map check alone would pass.
+ */
+export function clientControlCheck(control: { rate: boolean; conn: boolean }, sendmail: (args: string[], input?: string) => Ran): Check {
+  const wanted = [...(control.rate ? ['RateControl'] : []), ...(control.conn ? ['ConnControl'] : [])];
+  const r = sendmail(['-bt'], wanted.map((n) => `=S${n}\n`).join(''));
+  const lines = said(r);
+  // said() drops the prompts: a rule is printed as `R…`; no rule at all is a sendmail that did not read the cf.
+  const anyRule = !r.error && lines.some((l) => /^R\S/.test(l));
+  const missing = wanted.filter((n) => !anyRule || lines.some((l) => l.includes(`Undefined ruleset ${n}`)));
+  return { what: 'the cf has the rulesets that read the client limits (FEATURE(ratecontrol), FEATURE(conncontrol))', ok: missing.length === 0, detail: missing.length ? `sendmail -bt: no ruleset ${missing.join(', ')}: rebuild the cf from the .mc` : wanted.join(', ') };
 }
 
 /** The lines a program printed, both streams, without sendmail's warnings about the host (HostStatusDirectory, a world-writable /tmp). */

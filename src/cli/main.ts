@@ -109,14 +109,16 @@ async function main(argv: string[]): Promise<ExitCode> {
 
   program
     .command('probe')
-    .description('ask a running SMTP server what it reveals and allows: greeting and HELP versions, VRFY, EXPN, relaying, AUTH before STARTTLS')
-    .argument('<target>', 'HOST, HOST:PORT or [IPv6]:PORT (default port 25); only this host is contacted')
+    .description('ask a running SMTP, POP3 or IMAP server what it reveals and allows: versions, VRFY, EXPN, relaying, logins before TLS, its TLS certificate and protocol versions')
+    .argument('<target>', '[SCHEME://]HOST, HOST:PORT or [IPv6]:PORT; SCHEME smtp (port 25, the default), smtps (465), submission (587), pop3 (110), pop3s (995), imap (143), imaps (993); only this host is contacted')
     .option('--port <port>', 'the port (instead of HOST:PORT)')
     .option('--timeout <seconds>', 'for the connection and for each reply', '10')
     .option('--helo <name>', 'the name given in EHLO/HELO', 'probe.mailharden.invalid')
     .option('--user <name>', 'the local name asked about with VRFY and EXPN', 'root')
     .option('--relay-test <from,to>', 'the relay attempt\'s sender and outside recipient (no message is ever sent)')
     .option('--transcript <file>', 'also write the dialogue to FILE')
+    .option('--starttls-injection', 'also test STARTTLS command injection (CVE-2011-0411): STARTTLS and RSET in one write, on a connection of its own')
+    .option('--ca <file>', 'CA certificates (PEM) to trust besides the system\'s, for judging the server\'s certificate')
     .option('-f, --format <format[=file]>', 'text, compact, json, sarif, github, junit, codeclimate, xccdf or html; repeatable, =FILE writes to a file', (v: string, p: string[] = []) => [...p, v])
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'medium')
     .option('--color <when>', 'auto, always or never', 'auto')

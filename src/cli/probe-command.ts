@@ -4,9 +4,11 @@ import { failsAt, type LintReport } from '../core/report.js';
 import { parseFailOn } from '../lint/request.js';
 import { probeFindings, probeRulesOf } from '../probe/findings.js';
 import { probe } from '../probe/session.js';
+import { PROBE_USER, probeMailbox } from '../probe/mailbox.js';
 import { parseTranscript } from '../probe/transcript.js';
 import { shownPath } from '../lint/shown-path.js';
 import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { rules } from '../../rules/index.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
 import { writeOutputFile } from '../write-file.js';
@@ -14,8 +16,21 @@ import { writeOutputFile } from '../write-file.js';
 const NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const ADDRESS = /^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9.-]{1,253}$/;
 
+/** The schemes a target may start with, and their ports (RFC 8314 for the implicit-TLS ones). */
+export const SCHEMES = { smtp: 25, smtps: 465, submission: 587, pop3: 110, pop3s: 995, imap: 143, imaps: 993 } as const;
+export type Scheme = keyof typeof SCHEMES;
+
+/** `[SCHEME://]TARGET`: the scheme (smtp when none) and the rest. */
+export function splitScheme(target: string): { scheme: Scheme; rest: string } {
+  const m = /^([a-z0-9]+):\/\/(.*)$/i.exec(target);
+  if (!m) return { scheme: 'smtp', rest: target };
+  const scheme = m[1]!.toLowerCase();
+  if (!(scheme in SCHEMES)) throw new UserError(`"${m[1]}://": not a scheme the probe speaks (${Object.keys(SCHEMES).join(', ')})`, EXIT.usage);
+  return { scheme: scheme as Scheme, rest: m[2]!.replace(/\/$/, '') };
+}
+
 /** `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT` or a bare IPv6 address. */
-export function parseTarget(target: string, port?: string): { host: string; port: number } {
+export function parseTarget(target: string, port?: string, defaultPort = 25): { host: string; port: number } {
   let host = target;
   let p: string | undefined = port;
   const bracket = /^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$/.exec(target);
@@ -25,15 +40,28 @@ export function parseTarget(target: string, port?: string): { host: string; port
   } else if ((target.match(/:/g) ?? []).length === 1) {
     [host, p] = [target.split(':')[0]!, p ?? target.split(':')[1]];
   }
-  const n = Number(p ?? 25);
+  const n = Number(p ?? defaultPort);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError(`port "${p}": not a port number (1-65535)`, EXIT.usage);
   if (!(NAME.test(host) || /^[0-9A-Fa-f:.]+$/.test(host))) throw new UserError(`"${host}": not a host name or address`, EXIT.usage);
   return { host, port: n };
 }
 
+/** The CA certificates of --ca (PEM), read once, bounded. */
+function readCa(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch (e) {
+    throw new UserError(`--ca ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.usage);
+  }
+  if (text.length > 4 * 1024 * 1024 || !text.includes('-----BEGIN CERTIFICATE-----')) throw new UserError(`--ca ${path}: not PEM certificates`, EXIT.usage);
+  return text;
+}
+
 /** `mailharden probe HOST[:PORT]`: the dialogue, the probe rules over its transcript, the formatters. */
 export async function runProbe(target: string, opts: Record<string, unknown>, version: string): Promise<ExitCode> {
-  const { host, port } = parseTarget(target, typeof opts.port === 'string' ? opts.port : undefined);
+  const { scheme, rest } = splitScheme(target);
+  const { host, port } = parseTarget(rest, typeof opts.port === 'string' ? opts.port : undefined, SCHEMES[scheme]);
   const timeout = Number(opts.timeout ?? 10);
   if (!(timeout > 0 && timeout <= 600)) throw new UserError(`--timeout ${opts.timeout}: seconds between 0 and 600`, EXIT.usage);
   const helo = String(opts.helo ?? 'probe.mailharden.invalid');
@@ -44,7 +72,12 @@ export async function runProbe(target: string, opts: Record<string, unknown>, ve
   for (const a of [from, to]) if (!ADDRESS.test(a)) throw new UserError(`--relay-test: "${a}" is not a plain address (local@domain)`, EXIT.usage);
   const failOn = parseFailOn(String(opts.failOn ?? 'medium'));
   const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
-  const doc = await probe({ host, port, timeoutMs: timeout * 1000, helo, user, from, to });
+  const ca = typeof opts.ca === 'string' ? [readCa(opts.ca)] : undefined;
+  const common = { host, port, timeoutMs: timeout * 1000, ...(ca ? { ca } : {}) };
+  const mailbox = scheme.startsWith('pop3') || scheme.startsWith('imap');
+  const doc = mailbox
+    ? await probeMailbox({ ...common, protocol: scheme.startsWith('pop3') ? 'pop3' : 'imap', implicitTls: scheme.endsWith('s'), user: PROBE_USER })
+    : await probe({ ...common, helo, user, from, to, implicitTls: scheme === 'smtps', injection: opts.starttlsInjection === true });
   if (typeof opts.transcript === 'string') {
     // Written whole at the end, through a temp file and a rename: never through a link there.
     try {

@@ -3,7 +3,7 @@ import type { RuleKind, RuleMeta } from './rule.js';
 /**
  * The language of the fenced examples in a rule's documentation, by what the rule looks at, and what
  * such a block holds. The tests lint each example as that: a file of the kind, a system tree built
- * and linted with --root (`tree`), or an SMTP transcript (`smtp`).
+ * and linted with --root (`tree`), or a probe transcript (`smtp`, `pop3`, `imap`).
  */
 export const EXAMPLE_LANGUAGES: Record<RuleKind, { language: string; holds: string }> = {
   'sendmail-cf': { language: 'sendmail-cf', holds: 'lines of a sendmail.cf' },
@@ -14,8 +14,11 @@ export const EXAMPLE_LANGUAGES: Record<RuleKind, { language: string; holds: stri
   'qmail-control': { language: 'tree', holds: 'a system tree holding the control file: what a control file means depends on its name under control/' },
   'qmail-run': { language: 'qmail-run', holds: 'a qmail-smtpd run script' },
   host: { language: 'tree', holds: 'a system tree, one entry a line (see "Host rules" below)' },
-  probe: { language: 'smtp', holds: "an SMTP dialogue: the client's lines `C: …`, the server's `S: …`" },
+  probe: { language: 'smtp', holds: "an SMTP dialogue: the client's lines `C: …`, the server's `S: …`, the TLS layer's `T: …`; POP3 and IMAP rules use `pop3` and `imap` blocks" },
 };
+
+/** The fence languages of probe examples: one per protocol the probe speaks (the transcript's protocol). */
+export const PROBE_LANGUAGES = ['smtp', 'pop3', 'imap'] as const;
 
 /** A fenced example of a rule's documentation: its section, its fence language and its text. */
 export interface DocExample {

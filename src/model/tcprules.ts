@@ -1,5 +1,5 @@
 import { cached } from '../core/cache.js';
-import { ruleKeys, type TcpAction, type TcpRule, type TcpRulesDocument } from '../parsers/tcprules.js';
+import { MAX_EXPANDED, type TcpAction, type TcpRule, type TcpRuleTable, type TcpRulesDocument } from '../parsers/tcprules.js';
 
 /**
  * What tcpserver decides for a connection, from the rules a tcp.smtp file compiles to. tcprules writes
@@ -57,44 +57,261 @@ export function modelOf(doc: TcpRulesDocument): TcpRulesModel {
   return cached(doc, 'tcprules.model', (d) => new TcpRulesModel(d));
 }
 
-/** The records of the lines tcprules accepts, and the lookup over them. */
+/** The kinds of KeyShape, by the number the model keeps per record. */
+export const KEY_KINDS = ['default', 'any-host', 'host', 'host-suffix', 'ip', 'prefix', 'info-ip', 'info-host', 'never'] as const;
+export type KeyKind = (typeof KEY_KINDS)[number];
+const KIND_NUMBER: Readonly<Record<KeyKind, number>> = { default: 0, 'any-host': 1, host: 2, 'host-suffix': 3, ip: 4, prefix: 5, 'info-ip': 6, 'info-host': 7, never: 8 };
+export const K_DEFAULT = 0;
+export const K_ANY_HOST = 1;
+export const K_HOST = 2;
+export const K_HOST_SUFFIX = 3;
+export const K_IP = 4;
+export const K_PREFIX = 5;
+export const K_INFO_IP = 6;
+export const K_INFO_HOST = 7;
+export const K_NEVER = 8;
+
+/**
+ * The kind of the key `s[a..b)` when it is an address or a prefix written as tcpserver writes
+ * addresses (the keys of almost every real line), without making a string; -1 for anything else, which
+ * keyShape judges.
+ */
+function plainKind(s: string, a: number, b: number): number {
+  if (a === b) return KIND_NUMBER.default;
+  let parts = 0;
+  let p = a;
+  for (;;) {
+    let q = p;
+    let v = 0;
+    while (q < b) {
+      const c = s.charCodeAt(q) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      q++;
+    }
+    const len = q - p;
+    if (len === 0 || len > 3 || (len > 1 && s.charCodeAt(p) === 48) || v > 255) return -1;
+    parts++;
+    if (q === b) return parts === 4 ? K_IP : -1;
+    if (s.charCodeAt(q) !== 46 /* . */) return -1;
+    q++;
+    if (q === b) return parts <= 3 ? K_PREFIX : -1;
+    if (parts === 4) return -1;
+    p = q;
+  }
+}
+
+/** FNV-1a over `s[a..b)`, continuing from `h`. */
+function fnv(h: number, s: string, a: number, b: number): number {
+  for (let i = a; i < b; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+const FNV_START = 0x811c9dc5 | 0;
+
+/**
+ * The records of the lines tcprules accepts, and the lookup over them, as numbers: a record is the
+ * index of its line in the document's table and which key of the line it is (a range writes one per
+ * value). For each record the model keeps the kind of its key and the first record of the same key
+ * (the one the cdb returns), found with an open-addressing hash table of record numbers; nothing is
+ * kept per record as an object, and no string is made for an address key.
+ */
 export class TcpRulesModel {
-  /** Every record, in the order tcprules writes them (duplicate keys included). */
-  readonly records: TcpRecord[] = [];
-  private readonly first = new Map<string, TcpRecord>();
+  /** How many records tcprules writes. */
+  readonly count: number;
+  private readonly table: TcpRuleTable;
+  /** Per line of the table: its first record, or -1 when tcprules writes none for it. */
+  private readonly lineFirst: Int32Array;
+  private readonly recLine: Int32Array;
+  private readonly recIndex: Uint8Array;
+  private readonly kinds: Uint8Array;
+  private readonly firsts: Int32Array;
+  /** The hash table: pairs of (1 + the first record of a key, the key's hash), so a probe reads one cache line. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private recordObjects?: TcpRecord[];
 
   /** Builds the model from the lines tcprules accepts; refused lines are left out (see `doc.refusedAt`). */
-  constructor(doc: TcpRulesDocument) {
-    for (const rule of doc.rules) {
-      if (rule.refused || !rule.action) continue;
-      const env = rule.variables.map((v) => ({ name: v.name, value: v.value }));
-      for (const key of ruleKeys(rule)) {
-        const record: TcpRecord = { key, line: rule.line, rule, action: rule.action, env };
-        this.records.push(record);
-        if (!this.first.has(key)) this.first.set(key, record);
+  constructor(private readonly doc: TcpRulesDocument) {
+    const t = (this.table = doc.table);
+    const lineFirst = (this.lineFirst = new Int32Array(t.count));
+    const { flags, refusal, rangeRef, rTop, rBot, start, colonAt } = t;
+    let n = 0;
+    for (let i = 0; i < t.count; i++) {
+      if (refusal[i] !== 0 || (flags[i]! & 3) === 0) {
+        lineFirst[i] = -1;
+        continue;
+      }
+      lineFirst[i] = n;
+      const r = rangeRef[i]!;
+      n += r !== 0 && colonAt[i]! - start[i]! <= MAX_EXPANDED ? Math.max(0, rTop[r - 1]! - rBot[r - 1]! + 1) : 1;
+    }
+    this.count = n;
+    this.recLine = new Int32Array(n);
+    this.recIndex = new Uint8Array(n);
+    this.kinds = new Uint8Array(n);
+    this.firsts = new Int32Array(n);
+    let size = 16;
+    while (size < n * 2) size *= 2;
+    this.slots = new Int32Array(size * 2);
+    this.mask = size - 1;
+    // In blocks, so that V8 optimises the function by its calls rather than by replacing it in the middle of one loop.
+    for (let i = 0; i < t.count; i += 4096) this.build(i, Math.min(t.count, i + 4096));
+  }
+
+  /** Enters the records of table lines `from` to `to`. */
+  private build(from: number, to: number): void {
+    const t = this.table;
+    const text = this.doc.file.text;
+    const { start, colonAt, rangeRef, rLeft, rRight, rBot } = t;
+    const { lineFirst, recLine, recIndex, kinds } = this;
+    for (let i = from; i < to; i++) {
+      const first = lineFirst[i]!;
+      if (first < 0) continue;
+      const a = start[i]!;
+      const b = colonAt[i]!;
+      const r = rangeRef[i]!;
+      if (r === 0 || b - a > MAX_EXPANDED) {
+        recLine[first] = i;
+        const kind = plainKind(text, a, b);
+        kinds[first] = kind >= 0 ? kind : KIND_NUMBER[keyShape(text.slice(a, b)).kind];
+        this.insert(first, fnv(FNV_START, text, a, b));
+        continue;
+      }
+      const keys = t.keyCount(i);
+      const left = rLeft[r - 1]!;
+      const right = rRight[r - 1]!;
+      const bot = rBot[r - 1]!;
+      if (keys === 0) continue;
+      const head = fnv(FNV_START, text, a, left);
+      // The value is an octet as tcpserver writes one (0-255, no leading zero), so every key of the range has the kind of the first.
+      const key0 = t.key(i, 0);
+      const kind0 = plainKind(key0, 0, key0.length);
+      const kind = kind0 >= 0 ? kind0 : KIND_NUMBER[keyShape(key0).kind];
+      for (let k = 0; k < keys; k++) {
+        const rec = first + k;
+        recLine[rec] = i;
+        recIndex[rec] = k;
+        kinds[rec] = kind;
+        const v = bot + k;
+        let h = head;
+        if (v >= 100) h = Math.imul(h ^ (48 + Math.floor(v / 100)), 0x01000193);
+        if (v >= 10) h = Math.imul(h ^ (48 + (Math.floor(v / 10) % 10)), 0x01000193);
+        h = Math.imul(h ^ (48 + (v % 10)), 0x01000193);
+        this.insert(rec, fnv(h, text, right, b));
       }
     }
   }
 
-  /** The record the cdb returns for a key: the first one written. */
-  find(key: string): TcpRecord | undefined {
-    return this.first.get(key);
+  /** Enters record `rec` with hash `h`: the first record of its key, or a later one pointing at it. */
+  private insert(rec: number, h: number): void {
+    const slots = this.slots;
+    for (let j = h & this.mask; ; j = (j + 1) & this.mask) {
+      const at = slots[2 * j]!;
+      if (at === 0) {
+        slots[2 * j] = rec + 1;
+        slots[2 * j + 1] = h;
+        this.firsts[rec] = rec;
+        return;
+      }
+      if (slots[2 * j + 1] === h && this.sameKey(at - 1, rec)) {
+        this.firsts[rec] = at - 1;
+        return;
+      }
+    }
   }
 
-  private readonly shapes = new Map<string, KeyShape>();
+  private sameKey(x: number, y: number): boolean {
+    const t = this.table;
+    const i = this.recLine[x]!;
+    const j = this.recLine[y]!;
+    const ri = t.rangeRef[i]!;
+    const rj = t.rangeRef[j]!;
+    if (ri === 0 && rj === 0) return this.sameText(t.start[i]!, t.colonAt[i]!, t.start[j]!, t.colonAt[j]!);
+    // Two ranges with the same value, head and tail (a file that repeats a range) are compared without making their keys.
+    if (ri !== 0 && rj !== 0 && t.expands(i) && t.expands(j) && t.rBot[ri - 1]! + this.recIndex[x]! === t.rBot[rj - 1]! + this.recIndex[y]!) {
+      if (this.sameText(t.start[i]!, t.rLeft[ri - 1]!, t.start[j]!, t.rLeft[rj - 1]!) && this.sameText(t.rRight[ri - 1]!, t.colonAt[i]!, t.rRight[rj - 1]!, t.colonAt[j]!)) return true;
+    }
+    return this.keyOf(x) === this.keyOf(y);
+  }
 
-  /** keyShape, worked out once per key for all the rules that ask. */
+  /** Whether the text from a to b equals the text from c to d. */
+  private sameText(a: number, b: number, c: number, d: number): boolean {
+    if (b - a !== d - c) return false;
+    const text = this.doc.file.text;
+    for (let k = 0; k < b - a; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(c + k)) return false;
+    return true;
+  }
+
+  /** The record the cdb returns for `key` (the first one written), or -1. */
+  findId(key: string): number {
+    const h = fnv(FNV_START, key, 0, key.length);
+    const slots = this.slots;
+    for (let j = h & this.mask; ; j = (j + 1) & this.mask) {
+      const at = slots[2 * j]!;
+      if (at === 0) return -1;
+      if (slots[2 * j + 1] === h && this.keyOf(at - 1) === key) return at - 1;
+    }
+  }
+
+  /** The records of line `i` of the table: from `recordsFrom(i)`, `doc.table.keyCount(i)` of them (none when it is refused). */
+  recordsFrom(i: number): number {
+    return this.lineFirst[i]!;
+  }
+
+  /** The line (index in the table) that wrote record `rec`. */
+  lineOf(rec: number): number {
+    return this.recLine[rec]!;
+  }
+
+  keyOf(rec: number): string {
+    return this.table.key(this.recLine[rec]!, this.recIndex[rec]!);
+  }
+
+  /** The kind of record `rec`'s key, as a number (KEY_KINDS). */
+  kindOf(rec: number): number {
+    return this.kinds[rec]!;
+  }
+
+  /** The first record of the key of `rec`: the one the cdb returns (`rec` itself when it is the first). */
+  firstOf(rec: number): number {
+    return this.firsts[rec]!;
+  }
+
+  /** Every record as an object, in the order tcprules writes them (duplicate keys included): for small files. */
+  get records(): TcpRecord[] {
+    if (!this.recordObjects) {
+      const rules = this.doc.rules;
+      const out: TcpRecord[] = [];
+      const envs = new Map<number, readonly { name: string; value: string }[]>();
+      for (let rec = 0; rec < this.count; rec++) {
+        const i = this.recLine[rec]!;
+        const rule = rules[i]!;
+        let env = envs.get(i);
+        if (!env) envs.set(i, (env = rule.variables.map((v) => ({ name: v.name, value: v.value }))));
+        out.push({ key: this.keyOf(rec), line: rule.line, rule, action: rule.action!, env });
+      }
+      this.recordObjects = out;
+    }
+    return this.recordObjects;
+  }
+
+  /** The record the cdb returns for a key: the first one written. */
+  find(key: string): TcpRecord | undefined {
+    const id = this.findId(key);
+    return id < 0 ? undefined : this.records[id];
+  }
+
+  /** What a key matches (keyShape; the model keeps only its kind per record). */
   shape(key: string): KeyShape {
-    let shape = this.shapes.get(key);
-    if (!shape) this.shapes.set(key, (shape = keyShape(key)));
-    return shape;
+    return keyShape(key);
   }
 
   /** The rule tcpserver applies to a connection. */
   decide(query: TcpQuery): TcpDecision {
     for (const name of lookupNames(query)) {
-      const record = this.first.get(name);
-      if (record) return { query, record };
+      const id = this.findId(name);
+      if (id >= 0) return { query, record: this.records[id]! };
     }
     return { query };
   }

@@ -75,7 +75,7 @@ const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {
   'sendmail-mc': 16,
   aliases: 4,
   access: 32,
-  'tcp-rules': 16,
+  'tcp-rules': 64,
   'qmail-control': 32,
   'qmail-run': 1,
 };

@@ -79,8 +79,16 @@ export interface TcpIgnoredLine {
 export interface TcpRulesDocument {
   kind: 'tcp-rules';
   file: SourceFile;
-  rules: TcpRule[];
-  ignored: TcpIgnoredLine[];
+  /** The rule lines as numbers and offsets into the file's text: what the rules and the model read. */
+  table: TcpRuleTable;
+  /** The rule lines as objects, made on first use from `table` (for small files: policy init, render, tests). */
+  readonly rules: TcpRule[];
+  /** The lines with no colon, as objects, made on first use. */
+  readonly ignored: TcpIgnoredLine[];
+  /** The numbers of the lines with no colon (what `ignored` holds). */
+  readonly ignoredLines: readonly number[];
+  /** The span of such a line, without its trailing blanks and CR. */
+  ignoredSpan(line: number): Span;
   /** Refusals are in `rules[].refused`; this holds only what mailharden itself did not read (a file past MAX_TCP_ITEMS). */
   problems: ParseProblem[];
   /** The first line tcprules refuses (it stops there, exit 100, and the old cdb stays), if any. */
@@ -92,11 +100,12 @@ export interface TcpRulesDocument {
 const MAX_OCTET = 256;
 
 /**
- * The most a document keeps of rules, their variables and the keys their ranges expand to (each costs
- * an object or a record in the model of 100 to 300 bytes, and a range of 12 bytes 256 records). A
- * real tcp.smtp has tens of lines.
+ * The most a document keeps of lines, their variables and the keys their ranges expand to. A line
+ * costs about 30 bytes in the table and a key about 30 in the model (numbers in typed arrays, no
+ * object per line or key), a variable 12; a range of 12 bytes writes 256 keys, so this bounds what a
+ * file of ranges costs. A real tcp.smtp has tens of lines; `npm run bench`'s 40 MB file 2.4 million items.
  */
-export const MAX_TCP_ITEMS = 262_144;
+export const MAX_TCP_ITEMS = 8_388_608;
 
 /** scan_ulong over a whole string of digits, or undefined when it holds anything else; values above 255 become 256. */
 function octetValue(digits: string): number | undefined {
@@ -112,7 +121,7 @@ function octetValue(digits: string): number | undefined {
  * IPv4 address, a prefix, `=` and a host name of at most 253 characters, `info@`), so a longer one
  * stands for itself: expanding a range in a megabyte of text would make 256 megabyte keys.
  */
-const MAX_EXPANDED = 320;
+export const MAX_EXPANDED = 320;
 
 /** The keys tcprules writes for a rule it accepts, in the order it writes them. */
 export function ruleKeys(rule: TcpRule): string[] {
@@ -121,29 +130,6 @@ export function ruleKeys(rule: TcpRule): string[] {
   const keys: string[] = [];
   for (let v = r.bot; v <= r.top; v++) keys.push(`${r.head}${v}${r.tail}`);
   return keys;
-}
-
-/** Splits `address` around its first `-` the way tcprules does; undefined when it does not expand. */
-function rangeOf(address: string, line: number, file: SourceFile): { range: TcpRange; ok: boolean } | undefined {
-  if (address.includes('=') || address.includes('@')) return undefined;
-  const dash = address.indexOf('-');
-  if (dash < 0) return undefined;
-  const left = address.lastIndexOf('.', dash - 1) + 1;
-  let right = address.indexOf('.', dash + 1);
-  if (right < 0) right = address.length;
-  const bot = octetValue(address.slice(left, dash));
-  const top = octetValue(address.slice(dash + 1, right));
-  const text = address.slice(left, right);
-  const range: TcpRange = {
-    head: address.slice(0, left),
-    tail: address.slice(right),
-    bot: bot ?? 0,
-    top: Math.min(top ?? 0, 255),
-    clipped: top !== undefined && top > 255,
-    text,
-    span: file.span(line, left + 1, text.length),
-  };
-  return { range, ok: bot !== undefined && top !== undefined };
 }
 
 const show = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
@@ -213,12 +199,443 @@ function ipv6Address(text: string): string | undefined {
   return undefined;
 }
 
+/** scan_ulong over `s[a..b)` when it is all digits (see octetValue); -1 when it holds anything else. */
+function octetAt(s: string, a: number, b: number): number {
+  if (b - a > 15) return octetValue(s.slice(a, b)) ?? -1;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return Math.min(v, MAX_OCTET);
+}
+
+/** The action in the low two bits of a line's flags. */
+export const ALLOW = 1;
+export const DENY = 2;
+/** Flag: the line (after its trailing blanks are cut) ends in a CR. */
+const CR = 4;
+/** Refusal codes as stored: 0 is none. */
+const REFUSALS: readonly (TcpRefusal | undefined)[] = [undefined, 'cr', 'action', 'item', 'range', 'ipv6'];
+const REFUSAL_CODE: Readonly<Record<TcpRefusal, number>> = { cr: 1, action: 2, item: 3, range: 4, ipv6: 5 };
+
+function growI32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function growU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Uint8Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/**
+ * The rule lines of a tcp.smtp as numbers: per line its number, offsets into the file's text (start,
+ * colon, end), the action, the refusal code, its variables (offsets of the comma, the `=` and the
+ * closing delimiter) and its range (offsets of the octet and its two ends). No object per line: the
+ * strings and objects a rule reports are made when it asks for them (`address`, `rule`, `refused`).
+ */
+export class TcpRuleTable {
+  // The columns are public for the model's loops, which run once over millions of lines before V8
+  // optimises them: a call per field costs more there than the field itself. Only the parser writes them.
+  /** How many rule lines (lines with a colon that are no comment). */
+  count = 0;
+  lineNo = new Int32Array(256);
+  start = new Int32Array(256);
+  colonAt = new Int32Array(256);
+  /** Just past the line's last character that is not a trailing blank (a final CR included). */
+  endAt = new Int32Array(256);
+  flags = new Uint8Array(256);
+  refusal = new Uint8Array(256);
+  /** Variables of line i: varFirst[i] to varFirst[i + 1]. */
+  varFirst = new Int32Array(257);
+  /** 1 + the index of line i's range in the range columns, 0 when it has none. */
+  rangeRef = new Int32Array(256);
+  vars = 0;
+  vComma = new Int32Array(256);
+  vEq = new Int32Array(256);
+  vClose = new Int32Array(256);
+  ranges = 0;
+  /** Offsets of the ranged octet's start, its `-` and its end, and its values (bot 256 when above 255; top clipped at 255). */
+  rLeft = new Int32Array(16);
+  rDash = new Int32Array(16);
+  rRight = new Int32Array(16);
+  rBot = new Int32Array(16);
+  rTop = new Int32Array(16);
+  rClipped = new Uint8Array(16);
+
+  constructor(readonly file: SourceFile) {}
+
+  /** Starts line `i` = count; returns its index. */
+  add(line: number, start: number, colon: number, end: number, cr: boolean): number {
+    const i = this.count;
+    if (i === this.lineNo.length) {
+      const n = i * 2;
+      this.lineNo = growI32(this.lineNo, n);
+      this.start = growI32(this.start, n);
+      this.colonAt = growI32(this.colonAt, n);
+      this.endAt = growI32(this.endAt, n);
+      this.flags = growU8(this.flags, n);
+      this.refusal = growU8(this.refusal, n);
+      this.rangeRef = growI32(this.rangeRef, n);
+      this.varFirst = growI32(this.varFirst, n + 1);
+    }
+    this.lineNo[i] = line;
+    this.start[i] = start;
+    this.colonAt[i] = colon;
+    this.endAt[i] = end;
+    this.flags[i] = cr ? CR : 0;
+    this.refusal[i] = 0;
+    this.rangeRef[i] = 0;
+    this.varFirst[i] = this.vars;
+    this.varFirst[i + 1] = this.vars;
+    this.count = i + 1;
+    return i;
+  }
+
+  /** Appends a variable to the last line. */
+  addVariable(comma: number, eq: number, close: number): void {
+    const k = this.vars;
+    if (k === this.vComma.length) {
+      this.vComma = growI32(this.vComma, k * 2);
+      this.vEq = growI32(this.vEq, k * 2);
+      this.vClose = growI32(this.vClose, k * 2);
+    }
+    this.vComma[k] = comma;
+    this.vEq[k] = eq;
+    this.vClose[k] = close;
+    this.vars = k + 1;
+    this.varFirst[this.count] = this.vars;
+  }
+
+  /** Drops the last line's variables (to read it again). */
+  dropVariables(): void {
+    this.vars = this.varFirst[this.count - 1]!;
+    this.varFirst[this.count] = this.vars;
+  }
+
+  setAction(i: number, action: number): void {
+    this.flags[i] = (this.flags[i]! & ~3) | action;
+  }
+
+  setRefusal(i: number, code: TcpRefusal): void {
+    this.refusal[i] = REFUSAL_CODE[code];
+  }
+
+  setRange(i: number, left: number, dash: number, right: number, bot: number, top: number, clipped: boolean): void {
+    const k = this.ranges;
+    if (k === this.rLeft.length) {
+      this.rLeft = growI32(this.rLeft, k * 2);
+      this.rDash = growI32(this.rDash, k * 2);
+      this.rRight = growI32(this.rRight, k * 2);
+      this.rBot = growI32(this.rBot, k * 2);
+      this.rTop = growI32(this.rTop, k * 2);
+      this.rClipped = growU8(this.rClipped, k * 2);
+    }
+    this.rLeft[k] = left;
+    this.rDash[k] = dash;
+    this.rRight[k] = right;
+    this.rBot[k] = bot;
+    this.rTop[k] = top;
+    this.rClipped[k] = clipped ? 1 : 0;
+    this.ranges = k + 1;
+    this.rangeRef[i] = k + 1;
+  }
+
+  /** The file's line number of rule line `i`. */
+  line(i: number): number {
+    return this.lineNo[i]!;
+  }
+
+  action(i: number): TcpAction | undefined {
+    const a = this.flags[i]! & 3;
+    return a === ALLOW ? 'allow' : a === DENY ? 'deny' : undefined;
+  }
+
+  /** Whether tcprules writes records for line `i`: it has an action and is not refused. */
+  accepted(i: number): boolean {
+    return this.refusal[i] === 0 && (this.flags[i]! & 3) !== 0;
+  }
+
+  isAllow(i: number): boolean {
+    return (this.flags[i]! & 3) === ALLOW;
+  }
+
+  refusedCode(i: number): TcpRefusal | undefined {
+    return REFUSALS[this.refusal[i]!];
+  }
+
+  /** The key as written (the text before the colon). */
+  address(i: number): string {
+    return this.file.text.slice(this.start[i]!, this.colonAt[i]!);
+  }
+
+  addressStart(i: number): number {
+    return this.start[i]!;
+  }
+
+  addressEnd(i: number): number {
+    return this.colonAt[i]!;
+  }
+
+  addressSpan(i: number): Span {
+    return this.file.span(this.lineNo[i]!, 1, this.colonAt[i]! - this.start[i]!);
+  }
+
+  /** The line's text without trailing blanks, and without its CR. */
+  private visibleLength(i: number): number {
+    return this.endAt[i]! - this.start[i]! - (this.flags[i]! & CR ? 1 : 0);
+  }
+
+  span(i: number): Span {
+    return this.file.span(this.lineNo[i]!, 1, this.visibleLength(i));
+  }
+
+  varCount(i: number): number {
+    return this.varFirst[i + 1]! - this.varFirst[i]!;
+  }
+
+  /** Index of line i's first variable, for varName/varValue/… (its others follow). */
+  varBase(i: number): number {
+    return this.varFirst[i]!;
+  }
+
+  varName(v: number): string {
+    return this.file.text.slice(this.vComma[v]! + 1, this.vEq[v]!);
+  }
+
+  varValue(v: number): string {
+    return this.file.text.slice(this.vEq[v]! + 2, this.vClose[v]!);
+  }
+
+  /** Whether variable `v` is named `name` exactly. */
+  varNameIs(v: number, name: string): boolean {
+    const from = this.vComma[v]! + 1;
+    return this.vEq[v]! - from === name.length && this.file.text.startsWith(name, from);
+  }
+
+  /** Whether variable `v`'s value is empty. */
+  varValueEmpty(v: number): boolean {
+    return this.vClose[v] === this.vEq[v]! + 2;
+  }
+
+  /** Whether variables `v` and `w` have the same name and value. */
+  varEquals(v: number, w: number): boolean {
+    const t = this.file.text;
+    const nv = this.vEq[v]! - this.vComma[v]!;
+    const xv = this.vClose[v]! - this.vEq[v]!;
+    if (nv !== this.vEq[w]! - this.vComma[w]! || xv !== this.vClose[w]! - this.vEq[w]!) return false;
+    const a = this.vComma[v]! + 1;
+    const b = this.vComma[w]! + 1;
+    for (let k = 0; k < nv - 1; k++) if (t.charCodeAt(a + k) !== t.charCodeAt(b + k)) return false;
+    const c = this.vEq[v]! + 2;
+    const d = this.vEq[w]! + 2;
+    for (let k = 0; k < xv - 2; k++) if (t.charCodeAt(c + k) !== t.charCodeAt(d + k)) return false;
+    return true;
+  }
+
+  varSpan(v: number, i: number): Span {
+    const s = this.start[i]!;
+    return this.file.span(this.lineNo[i]!, this.vComma[v]! - s + 1, this.vClose[v]! + 1 - this.vComma[v]!);
+  }
+
+  variables(i: number): TcpVariable[] {
+    const out: TcpVariable[] = [];
+    for (let v = this.varFirst[i]!; v < this.varFirst[i + 1]!; v++) out.push({ name: this.varName(v), value: this.varValue(v), span: this.varSpan(v, i) });
+    return out;
+  }
+
+  hasRange(i: number): boolean {
+    return this.rangeRef[i] !== 0;
+  }
+
+  /** The range of line `i`, as an object. */
+  range(i: number): TcpRange | undefined {
+    const k = this.rangeRef[i]! - 1;
+    if (k < 0) return undefined;
+    const t = this.file.text;
+    const s = this.start[i]!;
+    const left = this.rLeft[k]!;
+    const right = this.rRight[k]!;
+    const text = t.slice(left, right);
+    return {
+      head: t.slice(s, left),
+      tail: t.slice(right, this.colonAt[i]!),
+      bot: this.rBot[k]!,
+      top: this.rTop[k]!,
+      clipped: this.rClipped[k] === 1,
+      text,
+      span: this.file.span(this.lineNo[i]!, left - s + 1, text.length),
+    };
+  }
+
+  /** Whether line `i`'s range is expanded (its key is short enough): then its keys are head + value + tail. */
+  expands(i: number): boolean {
+    return this.rangeRef[i] !== 0 && this.colonAt[i]! - this.start[i]! <= MAX_EXPANDED;
+  }
+
+  rangeBot(i: number): number {
+    return this.rBot[this.rangeRef[i]! - 1]!;
+  }
+
+  rangeTop(i: number): number {
+    return this.rTop[this.rangeRef[i]! - 1]!;
+  }
+
+  /** Offsets of the ranged octet (head is start..left, tail right..colon). */
+  rangeLeft(i: number): number {
+    return this.rLeft[this.rangeRef[i]! - 1]!;
+  }
+
+  rangeRight(i: number): number {
+    return this.rRight[this.rangeRef[i]! - 1]!;
+  }
+
+  /** How many cdb keys tcprules writes for line `i` when it accepts it (0 for a range that runs backwards). */
+  keyCount(i: number): number {
+    if (!this.expands(i)) return 1;
+    return Math.max(0, this.rangeTop(i) - this.rangeBot(i) + 1);
+  }
+
+  /** Key `k` of line `i` (see ruleKeys). */
+  key(i: number, k: number): string {
+    if (!this.expands(i)) return this.address(i);
+    const t = this.file.text;
+    return `${t.slice(this.start[i]!, this.rangeLeft(i))}${this.rangeBot(i) + k}${t.slice(this.rangeRight(i), this.colonAt[i]!)}`;
+  }
+
+  /** Why tcprules refuses line `i`, worked out again from its text (refusals are rare, and the message is made only when asked). */
+  refused(i: number): TcpRule['refused'] {
+    const code = this.refusal[i]!;
+    if (code === 0) return undefined;
+    const line = this.lineNo[i]!;
+    const file = this.file;
+    const text = file.text.slice(this.start[i]!, this.endAt[i]!);
+    const colon = this.colonAt[i]! - this.start[i]!;
+    const hasCr = (this.flags[i]! & CR) !== 0;
+    const visible = hasCr ? text.slice(0, -1) : text;
+    if (REFUSALS[code] === 'range') {
+      const r = this.range(i)!;
+      const message = /[A-Za-z]/.test(r.text)
+        ? `"${r.text}": a "-" in a key with no "=" or "@" makes a range, whose ends must be numbers (a host name needs "=" in front)`
+        : `the range "${r.text}" must be two numbers joined by "-"`;
+      return { code: 'range', message, span: r.span };
+    }
+    if (REFUSALS[code] === 'ipv6') {
+      const v6 = ipv6Address(visible)!;
+      return { code: 'ipv6', message: `"${v6}" is an IPv6 address`, span: file.span(line, 1, v6.length) };
+    }
+    if (REFUSALS[code] === 'cr') return { code: 'cr', message: 'the line ends in a carriage return (CRLF line endings)', span: file.span(line, visible.length + 1, 1) };
+    const { error } = readInstructions(text, colon + 1, 0);
+    const at = error!.at;
+    return { code: error!.code, message: error!.message, span: file.span(line, at + 1, Math.max(visible.length - at, 1)) };
+  }
+
+  /** Line `i` as an object. */
+  rule(i: number): TcpRule {
+    const rule: TcpRule = { line: this.lineNo[i]!, span: this.span(i), address: this.address(i), addressSpan: this.addressSpan(i), variables: this.variables(i) };
+    const action = this.action(i);
+    if (action) rule.action = action;
+    const range = this.range(i);
+    if (range) rule.range = range;
+    const refused = this.refused(i);
+    if (refused) rule.refused = refused;
+    return rule;
+  }
+}
+
+/** The items past `maxVariables` that the last scanInstructions read but did not keep. */
+let scanDropped = 0;
+
+/**
+ * Reads the instructions of a line (`t`, which ends at `end`, from `from`) into the table's line `i`:
+ * its action and variables, at most `maxVariables` of them (scanDropped counts the rest). Returns
+ * false when tcprules refuses the instructions (why is worked out again by readInstructions when asked).
+ */
+function scanInstructions(t: string, from: number, end: number, base: number, table: TcpRuleTable, i: number, maxVariables: number): boolean {
+  scanDropped = 0;
+  let pos: number;
+  if (t.startsWith('deny', from)) {
+    table.setAction(i, DENY);
+    pos = from + 4;
+  } else if (t.startsWith('allow', from)) {
+    table.setAction(i, ALLOW);
+    pos = from + 5;
+  } else return false;
+  let kept = 0;
+  while (pos < end) {
+    if (t.charCodeAt(pos) !== 44 /* , */) return false;
+    const eq = t.indexOf('=', pos);
+    if (eq < 0 || eq + 1 >= end) return false;
+    const close = t.indexOf(t[eq + 1]!, eq + 2);
+    if (close < 0) return false;
+    if (kept < maxVariables) {
+      table.addVariable(base + pos, base + eq, base + close);
+      kept++;
+    } else scanDropped++;
+    pos = close + 1;
+  }
+  return true;
+}
+
+/** The document of a tcprules source: the table, with the objects of its lines made on first use. */
+class TcpRulesDoc implements TcpRulesDocument {
+  readonly kind = 'tcp-rules';
+  readonly table: TcpRuleTable;
+  problems: ParseProblem[] = [];
+  refusedAt?: number;
+  crLines = 0;
+  /** Line numbers of the lines with no colon that mailharden reports. */
+  ignoredLines: number[] = [];
+  private ruleObjects?: TcpRule[];
+  private ignoredObjects?: TcpIgnoredLine[];
+
+  constructor(readonly file: SourceFile) {
+    this.table = new TcpRuleTable(file);
+  }
+
+  get rules(): TcpRule[] {
+    if (!this.ruleObjects) {
+      const out: TcpRule[] = [];
+      for (let i = 0; i < this.table.count; i++) out.push(this.table.rule(i));
+      this.ruleObjects = out;
+    }
+    return this.ruleObjects;
+  }
+
+  get ignored(): TcpIgnoredLine[] {
+    this.ignoredObjects ??= this.ignoredLines.map((line) => {
+      const text = trimEndBlanks(this.file.line(line)).replace(/\r$/, '');
+      return { line, span: this.file.span(line, 1, text.length), text };
+    });
+    return this.ignoredObjects;
+  }
+
+  ignoredSpan(line: number): Span {
+    const text = trimEndBlanks(this.file.line(line));
+    return this.file.span(line, 1, text.length - (text.endsWith('\r') ? 1 : 0));
+  }
+}
+
+function trimEndBlanks(raw: string): string {
+  let end = raw.length;
+  while (end > 0 && (raw.charCodeAt(end - 1) === 32 || raw.charCodeAt(end - 1) === 9)) end--;
+  return end === raw.length ? raw : raw.slice(0, end);
+}
+
 /** Reads a tcprules source file. Never throws. */
 export function parseTcpRules(file: SourceFile): TcpRulesDocument {
-  const doc: TcpRulesDocument = { kind: 'tcp-rules', file, rules: [], ignored: [], problems: [], crLines: 0 };
+  const doc = new TcpRulesDoc(file);
+  const table = doc.table;
   /** What is kept so far: a line, each of its variables and each key its range expands to count one. */
   let items = 0;
-  for (let line = 1; line <= file.lineCount; line++) {
+  const last = file.lastLine;
+  for (let line = file.firstLine; line <= last; line++) {
     const raw = file.line(line);
     if (raw === '' || raw.charCodeAt(0) === 35 /* # */) continue;
     if (items >= MAX_TCP_ITEMS) {
@@ -226,65 +643,62 @@ export function parseTcpRules(file: SourceFile): TcpRulesDocument {
       break;
     }
     items++;
-    let end = raw.length;
-    while (end > 0 && (raw.charCodeAt(end - 1) === 32 || raw.charCodeAt(end - 1) === 9)) end--;
-    const text = raw.slice(0, end);
+    const text = trimEndBlanks(raw);
     const colon = text.indexOf(':');
     if (colon < 0) {
       // Blank lines, lines of blanks and CRs, and indented comments are skipped as intended.
       const shown = text.replace(/\r$/, '');
-      if (shown.trim() !== '' && !shown.trimStart().startsWith('#')) doc.ignored.push({ line, span: file.span(line, 1, shown.length), text: shown });
+      if (shown.trim() !== '' && !shown.trimStart().startsWith('#')) doc.ignoredLines.push(line);
       continue;
     }
-    const hasCr = text.endsWith('\r');
-    const visible = hasCr ? text.slice(0, -1) : text;
-    const address = text.slice(0, colon);
-    const rule: TcpRule = {
-      line,
-      span: file.span(line, 1, visible.length),
-      address,
-      addressSpan: file.span(line, 1, address.length),
-      variables: [],
-    };
-    const instr = readInstructions(text, colon + 1, MAX_TCP_ITEMS - items);
-    items += instr.variables.length;
-    if (instr.dropped > 0) {
-      doc.problems.push({ message: `more than ${MAX_TCP_ITEMS.toLocaleString('en-US')} rules, variables and keys of ranges: mailharden keeps the first ${instr.variables.length.toLocaleString('en-US')} variables of this line and checks none of the ${instr.dropped.toLocaleString('en-US')} after them, nor any later line`, span: file.lineSpan(line) });
+    const base = file.lineStart(line);
+    const end = text.length;
+    const hasCr = text.charCodeAt(end - 1) === 13;
+    const i = table.add(line, base, base + colon, base + end, hasCr);
+    const ok = scanInstructions(text, colon + 1, end, base, table, i, MAX_TCP_ITEMS - items);
+    const dropped = scanDropped;
+    const kept = table.varCount(i);
+    items += kept;
+    if (dropped > 0) {
+      doc.problems.push({ message: `more than ${MAX_TCP_ITEMS.toLocaleString('en-US')} rules, variables and keys of ranges: mailharden keeps the first ${kept.toLocaleString('en-US')} variables of this line and checks none of the ${dropped.toLocaleString('en-US')} after them, nor any later line`, span: file.lineSpan(line) });
     }
-    if (instr.action) rule.action = instr.action;
-    for (const v of instr.variables) rule.variables.push({ name: v.name, value: v.value, span: file.span(line, v.start + 1, v.end - v.start) });
-    const range = rangeOf(address, line, file);
-    if (range) rule.range = range.range;
-    if (range && address.length <= MAX_EXPANDED) items += Math.max(0, range.range.top - range.range.bot + 1);
-    if (instr.error) {
-      const at = instr.error.at;
-      rule.refused = { code: instr.error.code, message: instr.error.message, span: file.span(line, at + 1, Math.max(visible.length - at, 1)) };
+    // A range: the first "-" of an address with no "=" and no "@".
+    let rangeOk = true;
+    const dash = text.indexOf('-');
+    if (dash >= 0 && dash < colon) {
+      const eq = text.indexOf('=');
+      const at = text.indexOf('@');
+      if (!(eq >= 0 && eq < colon) && !(at >= 0 && at < colon)) {
+        const left = dash > 0 ? text.lastIndexOf('.', dash - 1) + 1 : 0;
+        let right = text.indexOf('.', dash + 1);
+        if (right < 0 || right > colon) right = colon;
+        const bot = octetAt(text, left, dash);
+        const top = octetAt(text, dash + 1, right);
+        rangeOk = bot >= 0 && top >= 0;
+        table.setRange(i, base + left, base + dash, base + right, Math.max(bot, 0), Math.min(Math.max(top, 0), 255), top > 255);
+        if (colon <= MAX_EXPANDED) items += Math.max(0, Math.min(Math.max(top, 0), 255) - Math.max(bot, 0) + 1);
+      }
+    }
+    if (!ok) {
+      table.setRefusal(i, table.action(i) ? 'item' : 'action');
       if (hasCr) {
         doc.crLines++;
         // Judge the line without its CR: if that reads, the CR alone is what tcprules refuses.
-        let bare = visible.length;
-        while (bare > colon + 1 && (visible.charCodeAt(bare - 1) === 32 || visible.charCodeAt(bare - 1) === 9)) bare--;
-        const again = readInstructions(visible.slice(0, bare), colon + 1, instr.variables.length);
-        if (!again.error) {
-          if (again.action) rule.action = again.action;
-          rule.variables = [];
-          for (const v of again.variables) rule.variables.push({ name: v.name, value: v.value, span: file.span(line, v.start + 1, v.end - v.start) });
-          rule.refused = { code: 'cr', message: 'the line ends in a carriage return (CRLF line endings)', span: file.span(line, visible.length + 1, 1) };
+        let bare = end - 1;
+        while (bare > colon + 1 && (text.charCodeAt(bare - 1) === 32 || text.charCodeAt(bare - 1) === 9)) bare--;
+        const before = table.varCount(i);
+        table.dropVariables();
+        if (scanInstructions(text.slice(0, bare), colon + 1, bare, base, table, i, before)) table.setRefusal(i, 'cr');
+        else {
+          table.dropVariables();
+          scanInstructions(text, colon + 1, end, base, table, i, before);
         }
       }
-      const v6 = ipv6Address(visible);
-      if (v6 !== undefined) rule.refused = { code: 'ipv6', message: `"${v6}" is an IPv6 address`, span: file.span(line, 1, v6.length) };
-    } else if (range && !range.ok) {
-      const text = range.range.text;
-      const message = /[A-Za-z]/.test(text)
-        ? `"${text}": a "-" in a key with no "=" or "@" makes a range, whose ends must be numbers (a host name needs "=" in front)`
-        : `the range "${text}" must be two numbers joined by "-"`;
-      rule.refused = { code: 'range', message, span: range.range.span };
-    }
-    if (rule.refused && doc.refusedAt === undefined) doc.refusedAt = line;
-    doc.rules.push(rule);
+      if (ipv6Address(hasCr ? text.slice(0, -1) : text) !== undefined) table.setRefusal(i, 'ipv6');
+    } else if (!rangeOk) table.setRefusal(i, 'range');
+    if (table.refusedCode(i) !== undefined && doc.refusedAt === undefined) doc.refusedAt = line;
     // The problem above said that nothing after this line's first variables is checked.
-    if (instr.dropped > 0) break;
+    if (dropped > 0) break;
   }
   return doc;
 }

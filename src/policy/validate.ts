@@ -94,7 +94,7 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
     else if (version.length) out.push({ path: ['receivedHeader'], message: `shows the version (${version.join(' and ')}) in every message` });
     else if (!balancedParens(p.receivedHeader)) out.push({ path: ['receivedHeader'], message: 'opens a parenthesis it does not close (or closes one it did not open)' });
   }
-  const clientNets = new Set<string>();
+  const clientNets = new Map<string, string>();
   p.abuse?.clients?.forEach((c, i) => {
     if (typeof c?.network !== 'string') return;
     const n = c.network;
@@ -106,11 +106,15 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
     }
     const keys = clientKeys(n);
     if (typeof keys === 'string') return void out.push({ path: ['abuse', 'clients', i, 'network'], message: `cannot be written as access map keys (${keys})` });
-    const id = n.toLowerCase();
-    if (clientNets.has(id)) out.push({ path: ['abuse', 'clients', i, 'network'], message: `"${n}" is listed twice` });
-    clientNets.add(id);
+    // Two spellings of one network (10.1.0.0/16 and 10.1) are the same access keys: one's limits would be dropped.
+    const id = keys.join(' ').toLowerCase();
+    const earlier = clientNets.get(id);
+    if (earlier !== undefined) out.push({ path: ['abuse', 'clients', i, 'network'], message: `"${n}" is listed twice${earlier.toLowerCase() === n.toLowerCase() ? '' : ` (as "${earlier}" too: the same access keys)`}` });
+    else clientNets.set(id, n);
   });
   const la = p.limits;
+  // sendmail reads each part of "N/M" with atoi into an int: 4294967396/1000 is read as 100/1000 (measured, -d37.1 and its warning).
+  if (typeof la?.maxMimeHeaderLength === 'string' && la.maxMimeHeaderLength.split('/').some((x) => Number(x) > 2147483647)) out.push({ path: ['limits', 'maxMimeHeaderLength'], message: `"${la.maxMimeHeaderLength}" has a part above 2147483647, which sendmail reads as another number` });
   if (typeof la?.refuseLA === 'number' && typeof la.queueLA === 'number' && la.refuseLA <= la.queueLA) out.push({ path: ['limits', 'refuseLA'], message: `${la.refuseLA} is not above queueLA (${la.queueLA}): sendmail would refuse connections before it queues, so queueing never relieves the load` });
   if (typeof p.runAsUser === 'string' && /^(0|root)(:|$)/.test(p.runAsUser)) out.push({ path: ['runAsUser'], message: `"${p.runAsUser}" keeps root: name the user the daemon runs as instead (or leave the key out)` });
   const seen = new Set<string>();

@@ -2,8 +2,10 @@ import { SourceFile } from '../core/source.js';
 import type { Span } from '../core/types.js';
 
 /**
- * An SMTP dialogue written down as text, one line per protocol line: `S: ` what the server sent,
- * `C: ` what the client sent, `#` comments. The probe writes one while it talks to a server; probe
+ * A dialogue written down as text, one line per protocol line: `S: ` what the server sent,
+ * `C: ` what the client sent, `T: ` what the TLS layer showed (`T: handshake TLSv1.3 …`, the
+ * certificate's fields, the protocol versions tried), `#` comments; `# connection N: …` starts
+ * another connection to the same server. The probe writes one while it talks to a server; probe
  * rules read it back with parseTranscript(), so findings point at the server's own words (the
  * transcript is the "file" the text formatter quotes), and a saved transcript can be checked offline.
  */
@@ -29,7 +31,24 @@ export interface Exchange {
   line: number;
   /** Undefined when the server closed the connection before answering. */
   reply?: Reply;
+  /** Sent inside TLS (after a `T: handshake` line of the same connection). */
+  tls: boolean;
+  /** 1 for the first connection, then as the `# connection N` lines count. */
+  connection: number;
 }
+
+/** A `T: ` line: the key (`handshake`, `subject`, `not-after`, `try TLSv1`) and the rest of the line. */
+export interface TlsFact {
+  key: string;
+  value: string;
+  line: number;
+  connection: number;
+}
+
+export type ProbeProtocol = 'smtp' | 'pop3' | 'imap';
+
+/** The keys of `T: ` lines whose key is two words (`try TLSv1 accepted …`). */
+const TWO_WORD_KEYS = new Set(['try']);
 
 export interface ProbeDocument {
   kind: 'probe';
@@ -39,12 +58,22 @@ export interface ProbeDocument {
   /** The address connected to, from the transcript's first comment (`(address 127.0.0.1)`); '' when unknown. */
   address: string;
   exchanges: Exchange[];
-  /** The first exchange with this verb ('' is the greeting). */
+  /** The first exchange with this verb ('' is the greeting): the first connection's, when it has one. */
   find(verb: string): Exchange | undefined;
-  /** EHLO keywords (upper case) → their parameters, from the EHLO reply; empty when EHLO was refused. */
+  /** The first exchange with this verb inside the main TLS session (the first handshake's connection). */
+  findTls(verb: string): Exchange | undefined;
+  /** EHLO keywords (upper case) → their parameters, from the first EHLO reply; empty when EHLO was refused. */
   extensions: Map<string, string[]>;
-  /** The session was encrypted (STARTTLS completed); the probe does not negotiate TLS, so false. */
+  /** The same from the first EHLO inside TLS; undefined when there was none. */
+  extensionsTls?: Map<string, string[]>;
+  /** A TLS handshake completed (STARTTLS, STLS or implicit TLS). */
   tls: boolean;
+  /** What the TLS layer showed (`T: ` lines), in order. */
+  facts: TlsFact[];
+  /** The first fact with this key of the main TLS session (or, for `try …` keys, of any connection). */
+  fact(key: string): TlsFact | undefined;
+  /** `smtp`, `pop3` or `imap`: from the first line (`# mailharden probe of pop3://…`), else from the path's extension. */
+  protocol: ProbeProtocol;
 }
 
 /** Whether a reply line ends its reply: a 2xx–5xx code followed by a space or the line's end. */
@@ -60,48 +89,81 @@ export function payloadSpan(line: number, from: number, length: number): Span {
 /** Reads a transcript back into exchanges: each `C:` line starts one, the `S:` lines after it are its reply. */
 export function parseTranscript(text: string, path = 'probe.smtp', target = ''): ProbeDocument {
   const file = new SourceFile(path, text);
+  const header = file.line(1);
+  const scheme = /^# mailharden probe of (smtps?|pop3s?|imaps?):\/\//.exec(header)?.[1]?.replace(/s$/, '') ?? /\.(smtp|pop3|imap)$/.exec(path)?.[1];
+  const protocol: ProbeProtocol = scheme === 'pop3' || scheme === 'imap' ? scheme : 'smtp';
   const exchanges: Exchange[] = [];
+  const facts: TlsFact[] = [];
   let current: Exchange | undefined;
   let pending: ReplyLine[] = [];
+  let connection = 1;
+  let inTls = false;
   const close = (): void => {
     if (current && pending.length) current.reply = { code: Number(/^\d{3}/.exec(pending[pending.length - 1]!.text)?.[0] ?? 0), lines: pending };
     pending = [];
   };
   for (let n = 1; n <= file.lineCount; n++) {
     const raw = file.line(n).replace(/\r$/, '');
-    if (raw.startsWith('S: ') || raw === 'S:') {
+    const next = /^# connection (\d{1,6})\b/.exec(raw);
+    if (next) {
+      close();
+      current = undefined;
+      connection = Number(next[1]);
+      inTls = false;
+    } else if (raw.startsWith('S: ') || raw === 'S:') {
       if (!current) {
-        current = { command: '', verb: '', line: n };
+        current = { command: '', verb: '', line: n, tls: inTls, connection };
         exchanges.push(current);
       }
       pending.push({ text: raw.slice(3), line: n });
     } else if (raw.startsWith('C: ')) {
       close();
       const command = raw.slice(3);
-      current = { command, verb: (command.split(/[\s:]/)[0] ?? '').toUpperCase(), line: n };
+      // IMAP commands carry a tag first (`a1 CAPABILITY`): the verb is the word after it.
+      const words = command.split(/[\s:]/);
+      const verb = (protocol === 'imap' ? (words[1] ?? '') : (words[0] ?? '')).toUpperCase();
+      current = { command, verb, line: n, tls: inTls, connection };
       exchanges.push(current);
+    } else if (raw.startsWith('T: ')) {
+      const words = raw.slice(3).split(' ');
+      const keyWords = TWO_WORD_KEYS.has(words[0] ?? '') ? 2 : 1;
+      const fact = { key: words.slice(0, keyWords).join(' '), value: words.slice(keyWords).join(' '), line: n, connection };
+      facts.push(fact);
+      if (fact.key === 'handshake') inTls = true;
     }
   }
   close();
-  const extensions = new Map<string, string[]>();
-  const ehlo = exchanges.find((e) => e.verb === 'EHLO');
-  if (ehlo?.reply && ehlo.reply.code === 250) {
-    // The first line greets; every later one is a keyword and its parameters (RFC 5321 §4.1.1.1).
-    for (const l of ehlo.reply.lines.slice(1)) {
-      const words = l.text.slice(4).trim().split(/\s+/).filter(Boolean);
-      if (words[0]) extensions.set(words[0].toUpperCase(), words.slice(1).map((w) => w.toUpperCase()));
+  // The main TLS session: the first handshake (connection 1 for SMTP and implicit TLS, the STLS or
+  // STARTTLS connection for POP3 and IMAP); the `try …` connections only add their verdicts.
+  const mainTls = facts.find((f) => f.key === 'handshake')?.connection;
+  const first = exchanges;
+  const ehloExtensions = (ehlo: Exchange | undefined): Map<string, string[]> => {
+    const extensions = new Map<string, string[]>();
+    if (ehlo?.reply && ehlo.reply.code === 250) {
+      // The first line greets; every later one is a keyword and its parameters (RFC 5321 §4.1.1.1).
+      for (const l of ehlo.reply.lines.slice(1)) {
+        const words = l.text.slice(4).trim().split(/\s+/).filter(Boolean);
+        if (words[0]) extensions.set(words[0].toUpperCase(), words.slice(1).map((w) => w.toUpperCase()));
+      }
     }
-  }
-  const address = /^# mailharden probe of .* \(address ([0-9A-Fa-f.:]*)\)/.exec(file.line(1))?.[1] ?? '';
+    return extensions;
+  };
+  const ehloTls = first.find((e) => e.verb === 'EHLO' && e.tls && e.connection === mainTls);
+  const address = /^# mailharden probe of .* \(address ([0-9A-Fa-f.:]*)\)/.exec(header)?.[1] ?? '';
   return {
     kind: 'probe',
     file,
     target,
     address,
     exchanges,
-    find: (verb) => exchanges.find((e) => e.verb === verb),
-    extensions,
-    tls: exchanges.some((e) => e.verb === 'STARTTLS' && e.reply?.code === 220),
+    find: (verb) => first.find((e) => e.verb === verb),
+    findTls: (verb) => first.find((e) => e.verb === verb && e.tls && e.connection === mainTls),
+    extensions: ehloExtensions(first.find((e) => e.verb === 'EHLO')),
+    ...(ehloTls ? { extensionsTls: ehloExtensions(ehloTls) } : {}),
+    tls: mainTls !== undefined,
+    facts,
+    fact: (key) => facts.find((f) => f.key === key && (f.connection === mainTls || key.startsWith('try '))),
+    protocol,
   };
 }
 

@@ -20,12 +20,17 @@ export const CLIENT_BLOCK = { begin: '# BEGIN mailharden client limits', end: '#
 const RELAY_BLOCK = { begin: BLOCK_BEGIN, end: BLOCK_END } as const;
 type Markers = { readonly begin: string; readonly end: string };
 
-/** The lines of an earlier mailharden block (BEGIN..END), if the file has one. */
+/**
+ * The lines of an earlier mailharden block (BEGIN..END), if the file has one: the last BEGIN before the
+ * first END, so a BEGIN line left without its END (a block half deleted by hand) stays a comment and the
+ * site's entries after it are not taken for the block's (a second apply removed them, and a block of the
+ * other kind between them).
+ */
 function findBlock(file: SourceFile, markers: Markers = RELAY_BLOCK): { first: number; last: number } | undefined {
   let first: number | undefined;
   for (let n = 1; n <= file.lineCount; n++) {
     const line = file.line(n);
-    if (first === undefined && line.startsWith(markers.begin)) first = n;
+    if (line.startsWith(markers.begin)) first = n;
     else if (first !== undefined && line.startsWith(markers.end)) return { first, last: n };
   }
   return undefined;

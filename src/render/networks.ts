@@ -115,6 +115,14 @@ export function clientKeys(network: string): string[] | string {
   }
   const key = addressKey(network);
   if (!key || key.kind === 'never' || key.kind === 'invalid') return `${network}: ${key && 'reason' in key ? key.reason : 'not an address key'}`;
+  // sendmail looks an IPv6 client up as inet_ntop writes it (measured with -bt: IPv6:2001:db8:0 does not
+  // match 2001:db8::1:0:0:5, IPv6:2001:db8::0:1 does not match 2001:db8::1), as accessKey6 says for a CIDR.
+  if (key.kind === 'ipv6' && key.groups.length === 8 && compress6(key.groups.map((g) => parseInt(g, 16))) !== key.groups.join(':')) return `${network}: sendmail writes this address as IPv6:${compress6(key.groups.map((g) => parseInt(g, 16)))}, so the key never matches`;
+  if (key.kind === 'ipv6' && key.groups.length < 8 && key.groups.some((g) => /^0+$/.test(g))) return `${network}: a zero group in the prefix can be shortened to "::" in the client address, so no access key matches it reliably`;
+  if (key.kind === 'ipv6-address') {
+    const canonical = compress6(groups6(key.text)!);
+    if (canonical !== key.text) return `${network}: sendmail writes this address as IPv6:${canonical}, so the key never matches`;
+  }
   return [key.kind === 'ipv4' ? key.octets.join('.') : `IPv6:${network.slice(5).toLowerCase()}`];
 }
 

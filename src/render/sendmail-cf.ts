@@ -62,8 +62,8 @@ const FAIL_LETTER = { tempfail: 'T', reject: 'R' } as const;
 /**
  * A filter's equates (what follows `name,` in an X line or INPUT_MAIL_FILTER's second argument) with F=
  * holding the fail mode's letter: each F field's value is edited (the other of T and R taken away, its
- * other letters kept), or `, F=T` is added; every other field stays as written. Undefined when an F
- * value is quoted or escaped (sendmail's munchstring reads those), which is not edited.
+ * other letters kept), or `, F=T` is added; every other field stays as written. Undefined when a
+ * value is quoted or escaped (sendmail's munchstring reads those, commas in quotes too), which is not edited.
  */
 export function milterEquates(equates: string, mode: 'tempfail' | 'reject'): string | undefined {
   const letter = FAIL_LETTER[mode];
@@ -78,7 +78,9 @@ export function milterEquates(equates: string, mode: 'tempfail' | 'reject'): str
     const kept = m[2]!.replace(/[RT\s]/g, '');
     return `${m[1]}${kept}${letter}${m[3]}`;
   });
-  if (refused) return undefined;
+  // A quote or backslash in any field: munchstring reads a comma inside quotes as text (measured with -bs:
+  // S="local:/x, F=T, y" is a socket with a comma and no flag, mail passes), so the naive fields are not sendmail's.
+  if (refused || /["\\]/.test(equates)) return undefined;
   if (found) return fields.join(',');
   const trailing = /\s*$/.exec(equates)![0];
   return `${equates.slice(0, equates.length - trailing.length)}, F=${letter}${trailing}`;

@@ -47,13 +47,13 @@ export function loadFixtures(): Fixture[] {
   return out;
 }
 
-/** A probe fixture: an SMTP transcript (fixtures/probe/*.smtp) with the same expect markers. */
+/** A probe fixture: a transcript (fixtures/probe/*.smtp, *.pop3, *.imap) with the same expect markers. */
 export type ProbeFixture = Omit<Fixture, 'kind'> & { kind: 'probe' };
 
 export function loadProbeFixtures(): ProbeFixture[] {
   const dir = join(FIXTURES, 'probe');
   return readdirSync(dir)
-    .filter((n) => n.endsWith('.smtp'))
+    .filter((n) => /\.(smtp|pop3|imap)$/.test(n))
     .sort()
     .map((name) => {
       const path = join(dir, name);
