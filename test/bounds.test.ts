@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { FORMATS } from '../src/cli/output.js';
 import { wholeLimit } from '../src/parsers/documents.js';
 import type { FileKind } from '../src/core/types.js';
 import { CLI } from './helpers/cli.js';
@@ -233,5 +234,64 @@ describe('bounded memory and time on the worst input of every kind', { skip: TIM
     console.log('\n| kind | shape | MB | peak MB | MB per MB | growth per MB, ¼ → limit | s | time, ¼ → limit |');
     console.log('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const row of table) console.log(row);
+  });
+});
+
+/** What a repository of 10,000 files with 100,000 findings may take in any format (issue 22); before findings streamed through the formatters, 179 (compact) to 640 MB (sarif). */
+const MAX_REPO_MB = 250;
+const repoTable: string[] = [];
+
+describe('a repository of 10,000 files with 100,000 findings: bounded memory in every format', { skip: TIME ? false : 'needs GNU time (/usr/bin/time; apt-get install time)' }, () => {
+  const dir = tempDir('mh-bounds-repo-');
+  const repo = join(dir, 'repo');
+  // Seven program aliases a file: MH2013 for each and MH2005 for the three missing aliases, 10 findings.
+  const aliases = Array.from({ length: 7 }, (_, i) => `a${i}:|/usr/bin/prog${i}\n`).join('');
+  for (let h = 0; h < 10_000; h++) {
+    const etc = join(repo, 'hosts', `h${String(h).padStart(5, '0')}`, 'etc');
+    mkdirSync(etc, { recursive: true });
+    writeFileSync(join(etc, 'aliases'), aliases);
+  }
+  mkdirSync(join(repo, '.git'));
+
+  /** Lints the repository from a directory inside it (paths repository-relative) under GNU time: stdout to a file, the peak RSS in MB. */
+  const lint = (format: string, out: string): { code: number | null; peakMB: number; stderr: string } => {
+    const fd = openSync(out, 'w');
+    try {
+      const r = spawnSync(TIME!, ['-f', '%M', 'timeout', '-s', 'KILL', '120', process.execPath, CLI, 'lint', '--no-config', '--fail-on', 'none', '-f', format, '..'], {
+        cwd: join(repo, 'hosts'),
+        stdio: ['ignore', fd, 'pipe'],
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', GITHUB_STEP_SUMMARY: '' },
+      });
+      const lines = r.stderr.trimEnd().split('\n');
+      return { code: r.status, peakMB: Number(lines.pop()) / 1024, stderr: lines.join('\n') };
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  for (const format of FORMATS) {
+    it(`${format} on stdout: under ${MAX_REPO_MB} MB`, () => {
+      const out = join(dir, `out.${format}`);
+      const m = lint(format, out);
+      assert.equal(m.code, 0, m.stderr.slice(0, 500));
+      repoTable.push(`| 10,000 files, 100,000 findings, -f ${format} | ${m.peakMB.toFixed(0)} |`);
+      assert.ok(m.peakMB <= MAX_REPO_MB, `${format}: peak ${m.peakMB.toFixed(0)} MB`);
+      if (format === 'compact') assert.equal(readFileSync(out, 'utf8').split('\n').length - 1, 100_000);
+      else assert.ok(statSync(out).size > 5_000_000, `${format}: ${statSync(out).size} bytes`);
+    });
+  }
+
+  it(`sarif to a file (-f sarif=FILE, through a temp file): under ${MAX_REPO_MB} MB, the same bytes as on stdout`, () => {
+    const file = join(dir, 'report.sarif');
+    const m = lint(`sarif=${file}`, join(dir, 'stdout'));
+    assert.equal(m.code, 0, m.stderr.slice(0, 500));
+    assert.ok(m.peakMB <= MAX_REPO_MB, `peak ${m.peakMB.toFixed(0)} MB`);
+    assert.ok(readFileSync(file).equals(readFileSync(join(dir, 'out.sarif'))));
+  });
+
+  it('prints the peaks', () => {
+    console.log('\n| repository | peak MB |\n|---|---:|');
+    for (const row of repoTable) console.log(row);
   });
 });

@@ -18,18 +18,37 @@ export function tempBeside(path: string, what: string): string {
 }
 
 /**
- * Replaces (or creates) a file that is not a system target (a policy, a baseline): a new temp file with
- * a random name beside it (never through a planted link), synced, renamed over it. Throws the system error.
+ * Replaces (or creates) a file that is not a system target (a report, a policy, a baseline): a new temp
+ * file with a random name beside it (never through a planted link) that `render` writes each piece of
+ * the text to as it comes (a report too large for one string), synced, renamed over it. Throws the
+ * system error.
  */
-export function replaceFile(path: string, text: string, mode: number): void {
+export function replaceFileWith(path: string, render: (write: (piece: string) => void) => void, mode: number): void {
   const tmp = tempBeside(path, 'new');
   try {
-    writeTemp(tmp, Buffer.from(text, 'utf8'), mode);
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      let first = true;
+      render((piece) => {
+        writeAll(fd, Buffer.from(piece, 'utf8'));
+        if (first) faultPoint(`mid-temp:${tmp}`);
+        first = false;
+      });
+      fchmodSync(fd, mode);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** Writes all of `data` to `fd`. */
+export function writeAll(fd: number, data: Buffer): void {
+  for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
 }
 
 /** Temp files apply leaves only when it is killed; the next run removes them (`check` and `current` are validation files of versions that made them beside the target). */

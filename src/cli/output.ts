@@ -1,10 +1,12 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { EXIT } from '../core/exit.js';
 import type { LintReport } from '../core/report.js';
-import { writeOutputFile } from '../write-file.js';
+import { writeAll } from '../apply/write.js';
+import { writeOutputWith } from '../write-file.js';
+import { Sink } from '../formatters/sink.js';
 import { isUri } from '../formatters/location.js';
 
 export const FORMATS = ['text', 'compact', 'json', 'sarif', 'github', 'junit', 'codeclimate', 'xccdf', 'html'] as const;
@@ -60,62 +62,92 @@ export function repoRelative(report: LintReport, cwd: string): LintReport {
   return { ...report, findings: report.findings.map((f) => ({ ...f, file: fix(f.file) })), ...(report.checked ? { checked: report.checked.map((c) => ({ ...c, file: fix(c.file) })) } : {}) };
 }
 
-/** Renders the report in each requested format, to stdout or to its file; writes the GitHub step summary when asked. */
+/**
+ * Renders the report in each requested format, to stdout or to its file; writes the GitHub step summary
+ * when asked. Each formatter writes into a sink whose batches (about 64 KiB) go to the output as they
+ * come, so no string holds a whole report.
+ */
 export async function emit(report: LintReport, specs: OutputSpec[], color: boolean, env: NodeJS.ProcessEnv, stdout: (s: string) => void): Promise<void> {
-  let summary: { path: string; text: string } | undefined;
+  let summary: { path: string; render: (out: Sink) => void } | undefined;
   for (const spec of specs) {
-    let text: string;
+    let render: (out: Sink) => void;
     switch (spec.format) {
-      case 'text':
-        text = (await import('../formatters/text.js')).formatText(report, { color: color && !spec.file });
-        break;
-      case 'compact':
-        text = (await import('../formatters/compact.js')).formatCompact(report);
-        break;
-      case 'json':
-        text = (await import('../formatters/json.js')).formatJson(report);
-        break;
-      case 'sarif':
-        text = (await import('../formatters/sarif.js')).formatSarif(repoRelative(report, process.cwd()));
-        break;
-      case 'junit':
-        text = (await import('../formatters/junit.js')).formatJunit(repoRelative(report, process.cwd()));
-        break;
-      case 'codeclimate':
-        text = (await import('../formatters/codeclimate.js')).formatCodeclimate(repoRelative(report, process.cwd()));
-        break;
-      case 'xccdf': {
-        const { formatXccdf } = await import('../formatters/xccdf.js');
-        const target = report.target ?? hostname();
-        text = formatXccdf(report.rules, report.tool.version, { report, run: { target, endTime: new Date().toISOString() } });
+      case 'text': {
+        const { writeText } = await import('../formatters/text.js');
+        render = (out) => writeText(report, { color: color && !spec.file }, out);
         break;
       }
-      case 'html':
-        text = (await import('../formatters/html.js')).formatHtml(repoRelative(report, process.cwd()), { generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
+      case 'compact': {
+        const { writeCompact } = await import('../formatters/compact.js');
+        render = (out) => writeCompact(report, out);
         break;
+      }
+      case 'json': {
+        const { writeJson } = await import('../formatters/json.js');
+        render = (out) => writeJson(report, out);
+        break;
+      }
+      case 'sarif': {
+        const { writeSarif } = await import('../formatters/sarif.js');
+        render = (out) => writeSarif(repoRelative(report, process.cwd()), out);
+        break;
+      }
+      case 'junit': {
+        const { writeJunit } = await import('../formatters/junit.js');
+        render = (out) => writeJunit(repoRelative(report, process.cwd()), out);
+        break;
+      }
+      case 'codeclimate': {
+        const { writeCodeclimate } = await import('../formatters/codeclimate.js');
+        render = (out) => writeCodeclimate(repoRelative(report, process.cwd()), out);
+        break;
+      }
+      case 'xccdf': {
+        const { writeXccdf } = await import('../formatters/xccdf.js');
+        const target = report.target ?? hostname();
+        render = (out) => writeXccdf(report.rules, report.tool.version, out, { report, run: { target, endTime: new Date().toISOString() } });
+        break;
+      }
+      case 'html': {
+        const { writeHtml } = await import('../formatters/html.js');
+        render = (out) => writeHtml(repoRelative(report, process.cwd()), { generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }, out);
+        break;
+      }
       case 'github': {
         const gh = await import('../formatters/github.js');
-        text = gh.formatGithub(repoRelative(report, process.cwd()));
-        summary = env.GITHUB_STEP_SUMMARY ? { path: env.GITHUB_STEP_SUMMARY, text: gh.githubStepSummary(report) } : undefined;
+        render = (out) => gh.writeGithub(repoRelative(report, process.cwd()), out);
+        summary = env.GITHUB_STEP_SUMMARY ? { path: env.GITHUB_STEP_SUMMARY, render: (out) => gh.writeGithubStepSummary(report, out) } : undefined;
         break;
       }
     }
     if (spec.file) {
       // Replaced through a temp file and a rename, never written through a link there.
       try {
-        writeOutputFile(spec.file, text);
+        writeOutputWith(spec.file, (write) => renderTo(render, write));
       } catch (e) {
         if (e instanceof UserError) throw e;
         throw new UserError(`${spec.file}: cannot write ${spec.format} output: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.runtime);
       }
-    } else stdout(text);
+    } else renderTo(render, stdout);
   }
   // The annotations are out first; a step summary that cannot be written is then a runtime error.
   if (summary) {
+    let fd: number | undefined;
     try {
-      writeFileSync(summary.path, summary.text, { flag: 'a' });
+      fd = openSync(summary.path, 'a');
+      const to = fd;
+      renderTo(summary.render, (piece) => writeAll(to, Buffer.from(piece, 'utf8')));
     } catch (e) {
       throw new UserError(`${summary.path}: cannot write the GitHub step summary: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.runtime);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
+}
+
+/** Runs a formatter into a sink whose batches go to `write`. */
+function renderTo(render: (out: Sink) => void, write: (piece: string) => void): void {
+  const sink = new Sink(write);
+  render(sink);
+  sink.flush();
 }

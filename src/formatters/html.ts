@@ -5,6 +5,7 @@ import { SEVERITIES, type Finding, type Severity } from '../core/types.js';
 import { visibleControls } from '../core/visible.js';
 import { withStigIds } from '../core/stig.js';
 import { isUri, locationText } from './location.js';
+import { collect, type Sink } from './sink.js';
 
 /** Options of the HTML report: when it was made (the formatter reads no clock). */
 export interface HtmlOptions {
@@ -90,6 +91,11 @@ const sha256 = (s: string): string => `'sha256-${createHash('sha256').update(s).
  * file is HTML-escaped, control characters shown as `\xNN`.
  */
 export function formatHtml(report: LintReport, opts: HtmlOptions): string {
+  return collect((out) => writeHtml(report, opts, out));
+}
+
+/** formatHtml() into a sink: the summary from counts, then a finding at a time. */
+export function writeHtml(report: LintReport, opts: HtmlOptions, out: Sink): void {
   const s = summarize(report);
   const findings = [...report.findings];
   const metaOf = new Map(report.rules.map((m) => [m.id, m]));
@@ -114,7 +120,6 @@ export function formatHtml(report: LintReport, opts: HtmlOptions): string {
   const rulesSorted = [...ruleCounts.entries()].sort(([a], [b]) => byCodeUnit(a, b));
   const target = report.target ?? '';
 
-  const out: string[] = [];
   out.push(
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -176,8 +181,7 @@ export function formatHtml(report: LintReport, opts: HtmlOptions): string {
     }
     out.push('</section>');
   }
-  out.push(`<script>${SCRIPT}</script>`, '</body>', '</html>', '');
-  return out.join('\n');
+  out.push(`<script>${SCRIPT}</script>`, '</body>', '</html>');
 }
 
 /** An id for an anchor, from any text: letters, digits and dashes, and a hash of the text so that two never meet. */

@@ -2,6 +2,7 @@ import { byCodeUnit } from '../core/compare.js';
 import { docUrl, type LintReport } from '../core/report.js';
 import type { Finding } from '../core/types.js';
 import { locationText } from './location.js';
+import { collect, type Sink } from './sink.js';
 import { xmlAttrs, xmlText } from './xml.js';
 
 /** A test case: a rule on a file, passed (no finding), failed (one finding) or skipped (a suppressed one). */
@@ -21,6 +22,11 @@ interface Case {
  * file is escaped for XML, control characters shown as `\xNN` (XML 1.0 cannot hold most of them).
  */
 export function formatJunit(report: LintReport): string {
+  return collect((out) => writeJunit(report, out));
+}
+
+/** formatJunit() into a sink: the counts first (the findings are kept as they are, not rendered), then a test case at a time. */
+export function writeJunit(report: LintReport, out: Sink): void {
   const slugOf = new Map(report.rules.map((m) => [m.id, m.slug]));
   const suites = new Map<string, Case[]>();
   const ruleSets = new Map<string, Set<string>>();
@@ -42,10 +48,10 @@ export function formatJunit(report: LintReport): string {
   for (const [file, ids] of ruleSets) {
     for (const id of ids) if (!failed.get(file)?.has(id)) suites.get(file)!.push({ rule: id, slug: slugOf.get(id) ?? '' });
   }
-  const out: string[] = [];
   let tests = 0;
   let failures = 0;
   let skipped = 0;
+  const counts = new Map<string, { failures: number; skipped: number }>();
   for (const [file, cases] of suites) {
     cases.sort((a, b) => byCodeUnit(a.rule, b.rule) || (a.finding?.line ?? 0) - (b.finding?.line ?? 0) || (a.finding?.column ?? 0) - (b.finding?.column ?? 0));
     const nFail = cases.filter((c) => c.finding && !c.finding.suppressed).length;
@@ -53,12 +59,16 @@ export function formatJunit(report: LintReport): string {
     tests += cases.length;
     failures += nFail;
     skipped += nSkip;
-    out.push(`  <testsuite${xmlAttrs({ name: file, tests: cases.length, failures: nFail, errors: 0, skipped: nSkip })}>`);
+    counts.set(file, { failures: nFail, skipped: nSkip });
+  }
+  out.push('<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${xmlAttrs({ name: `${report.tool.name} lint`, tests, failures, errors: 0, skipped })}>`);
+  for (const [file, cases] of suites) {
+    const n = counts.get(file)!;
+    out.push(`  <testsuite${xmlAttrs({ name: file, tests: cases.length, failures: n.failures, errors: 0, skipped: n.skipped })}>`);
     for (const c of cases) out.push(...testcase(file, c));
     out.push('  </testsuite>');
   }
-  const head = `<testsuites${xmlAttrs({ name: `${report.tool.name} lint`, tests, failures, errors: 0, skipped })}>`;
-  return ['<?xml version="1.0" encoding="UTF-8"?>', head, ...out, '</testsuites>', ''].join('\n');
+  out.push('</testsuites>');
 }
 
 function testcase(file: string, c: Case): string[] {

@@ -4,6 +4,7 @@ import type { RuleMeta } from '../core/rule.js';
 import type { Finding, Severity } from '../core/types.js';
 import { stringifyVisible } from '../core/visible.js';
 import { aboutWholePath, isUri } from './location.js';
+import { collect, HOLE, mapped, writeJsonWithArray, type Sink } from './sink.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 /** GitHub reads these as critical / high / medium / low (≥9, 7–8.9, 4–6.9, 0.1–3.9). */
@@ -30,44 +31,48 @@ export function artifactUri(path: string): string {
  * transcript where the server said it.
  */
 export function formatSarif(report: LintReport, opts: { includeSuppressed?: boolean } = {}): string {
+  return collect((out) => writeSarif(report, out, opts));
+}
+
+/** formatSarif() into a sink, a finding at a time. */
+export function writeSarif(report: LintReport, out: Sink, opts: { includeSuppressed?: boolean } = {}): void {
   const rules = [...report.rules].sort((a, b) => byCodeUnit(a.id, b.id));
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const metaOf = new Map(rules.map((r) => [r.id, r]));
   const seen = new Map<string, number>();
-  const results = report.findings
-    .filter((f) => opts.includeSuppressed || !f.suppressed)
-    .map((f) => {
-      const hash = lineHash(f);
-      const key = `${f.file}\0${hash}`;
-      const n = (seen.get(key) ?? 0) + 1;
-      seen.set(key, n);
-      const region = aboutWholePath(f, metaOf.get(f.ruleId)) ? {} : { region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } };
-      const result: Record<string, unknown> = {
-        ruleId: f.ruleId,
-        ruleIndex: index.get(f.ruleId) ?? 0,
-        level: LEVEL[f.severity],
-        message: { text: `${f.message}. Fix: ${f.fix}.` },
-        locations: [
-          {
-            physicalLocation: {
-              artifactLocation: { uri: artifactUri(f.file) },
-              ...region,
-            },
+  const resultOf = (f: Finding): Record<string, unknown> | null => {
+    if (!opts.includeSuppressed && f.suppressed) return null;
+    const hash = lineHash(f);
+    const key = `${f.file}\0${hash}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    const region = aboutWholePath(f, metaOf.get(f.ruleId)) ? {} : { region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } };
+    const result: Record<string, unknown> = {
+      ruleId: f.ruleId,
+      ruleIndex: index.get(f.ruleId) ?? 0,
+      level: LEVEL[f.severity],
+      message: { text: `${f.message}. Fix: ${f.fix}.` },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: artifactUri(f.file) },
+            ...region,
           },
-        ],
-        partialFingerprints: { primaryLocationLineHash: `${hash}:${n}` },
-        properties: { severity: f.severity },
-      };
-      if (f.related?.length) {
-        result.relatedLocations = f.related.map((r, id) => ({
-          id,
-          physicalLocation: { artifactLocation: { uri: artifactUri(r.file) }, region: { startLine: r.line, startColumn: r.column, endLine: r.endLine, endColumn: r.endColumn } },
-          message: { text: r.message },
-        }));
-      }
-      if (f.suppressed && f.suppression) result.suppressions = [{ kind: f.suppression.kind === 'inline' ? 'inSource' : 'external', justification: f.suppression.reason }];
-      return result;
-    });
+        },
+      ],
+      partialFingerprints: { primaryLocationLineHash: `${hash}:${n}` },
+      properties: { severity: f.severity },
+    };
+    if (f.related?.length) {
+      result.relatedLocations = f.related.map((r, id) => ({
+        id,
+        physicalLocation: { artifactLocation: { uri: artifactUri(r.file) }, region: { startLine: r.line, startColumn: r.column, endLine: r.endLine, endColumn: r.endColumn } },
+        message: { text: r.message },
+      }));
+    }
+    if (f.suppressed && f.suppression) result.suppressions = [{ kind: f.suppression.kind === 'inline' ? 'inSource' : 'external', justification: f.suppression.reason }];
+    return result;
+  };
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -83,12 +88,13 @@ export function formatSarif(report: LintReport, opts: { includeSuppressed?: bool
         },
         automationDetails: { id: 'mailharden/' },
         columnKind: 'utf16CodeUnits',
-        results,
+        results: HOLE,
       },
     ],
   };
   // The same JSON, with no raw control or bidi character for a terminal or a viewer to act on.
-  return `${stringifyVisible(log, 2)}\n`;
+  writeJsonWithArray(out, log, mapped(report.findings, resultOf), stringifyVisible);
+  out.write('\n');
 }
 
 function describeRule(meta: RuleMeta) {

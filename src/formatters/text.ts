@@ -2,6 +2,7 @@ import { docUrl, summarize, type LintReport } from '../core/report.js';
 import type { Finding, Severity } from '../core/types.js';
 import { visibleControls } from '../core/visible.js';
 import { locationText } from './location.js';
+import { collect, Sink } from './sink.js';
 
 export interface TextOptions {
   color: boolean;
@@ -21,8 +22,12 @@ const WIDTH = 120;
  * file (its name, the line, a message quoting it) is shown with control characters escaped.
  */
 export function formatText(report: LintReport, opts: TextOptions): string {
+  return collect((out) => writeText(report, opts, out));
+}
+
+/** formatText() into a sink, a finding at a time. */
+export function writeText(report: LintReport, opts: TextOptions, out: Sink): void {
   const paint = (code: string, s: string): string => (opts.color ? `${code}${s}${RESET}` : s);
-  const out: string[] = [];
   for (const f of report.findings) {
     if (f.suppressed) continue;
     out.push(`${paint(BOLD, locationText(f))}: ${paint(COLORS[f.severity], f.severity)} ${visibleControls(f.message)} ${paint(DIM, `[${f.ruleId}/${f.slug}]`)}`);
@@ -39,7 +44,6 @@ export function formatText(report: LintReport, opts: TextOptions): string {
   const suppressed = s.suppressed - s.baselined ? `, ${s.suppressed - s.baselined} suppressed` : '';
   const baselined = s.baselined ? `, ${s.baselined} baselined` : '';
   out.push(`${counts} in ${s.files} file${s.files === 1 ? '' : 's'}${suppressed}${baselined}`);
-  return `${out.join('\n')}\n`;
 }
 
 function snippet(f: Finding, paint: (code: string, s: string) => string): string[] {

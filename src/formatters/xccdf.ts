@@ -3,6 +3,7 @@ import type { RuleMeta } from '../core/rule.js';
 import type { Finding, Severity } from '../core/types.js';
 import { withStigIds } from '../core/stig.js';
 import { locationText } from './location.js';
+import { collect, type Sink } from './sink.js';
 import { xmlAttrs, xmlText } from './xml.js';
 
 /** The reverse-DNS name XCCDF 1.2 ids carry (`xccdf_<name>_rule_<id>`, §6.2.3 of NIST IR 7275 rev 4). */
@@ -61,7 +62,12 @@ export interface XccdfRun {
  * `oscap xccdf validate`; `oscap xccdf generate report` renders the results.
  */
 export function formatXccdf(rules: readonly RuleMeta[], version: string, result?: { report: LintReport; run: XccdfRun }): string {
-  const out = [
+  return collect((out) => writeXccdf(rules, version, out, result));
+}
+
+/** formatXccdf() into a sink, a rule and a rule's result at a time. */
+export function writeXccdf(rules: readonly RuleMeta[], version: string, out: Sink, result?: { report: LintReport; run: XccdfRun }): void {
+  out.push(
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<Benchmark${xmlAttrs({ xmlns: XCCDF, id: `xccdf_${NS}_benchmark_mailharden`, resolved: 'true', 'xml:lang': 'en' })}>`,
     '  <status>draft</status>',
@@ -69,13 +75,10 @@ export function formatXccdf(rules: readonly RuleMeta[], version: string, result?
     `  <description>The rules mailharden checks sendmail and qmail configuration, files and running servers with, each tied to the published benchmark items it covers. ${xmlText(HOMEPAGE)}</description>`,
     `  <version>${xmlText(version)}</version>`,
     `  <metadata><dc:creator xmlns:dc="http://purl.org/dc/elements/1.1/">mailharden</dc:creator><dc:source xmlns:dc="http://purl.org/dc/elements/1.1/">${xmlText(HOMEPAGE)}</dc:source></metadata>`,
-  ];
+  );
   for (const m of rules) out.push(...ruleXml(m));
-  // Not spread into push: a TestResult has a line a finding, and a call takes only so many arguments
-  // (a hundred thousand findings overflowed the stack).
-  if (result) for (const line of testResult(rules, version, result.report, result.run)) out.push(line);
-  out.push('</Benchmark>', '');
-  return out.join('\n');
+  if (result) testResult(rules, version, result.report, result.run, out);
+  out.push('</Benchmark>');
 }
 
 function ruleXml(m: RuleMeta): string[] {
@@ -110,18 +113,18 @@ function outcome(m: RuleMeta, findings: readonly Finding[], report: LintReport):
   return report.checked.some((c) => m.kinds.includes(c.kind)) ? 'notselected' : 'notapplicable';
 }
 
-function testResult(rules: readonly RuleMeta[], version: string, report: LintReport, run: XccdfRun): string[] {
+function testResult(rules: readonly RuleMeta[], version: string, report: LintReport, run: XccdfRun, out: Sink): void {
   const byRule = new Map<string, Finding[]>();
   for (const f of report.findings) {
     const list = byRule.get(f.ruleId);
     if (list) list.push(f);
     else byRule.set(f.ruleId, [f]);
   }
-  const out = [
+  out.push(
     `  <TestResult${xmlAttrs({ id: `xccdf_${NS}_testresult_lint`, 'end-time': run.endTime, 'test-system': `cpe:/a:mailharden:mailharden:${version}`, version })}>`,
     `    <title>${xmlText(`mailharden lint of ${run.target}`)}</title>`,
     `    <target>${xmlText(run.target)}</target>`,
-  ];
+  );
   let passed = 0;
   let failed = 0;
   for (const m of rules) {
@@ -139,5 +142,4 @@ function testResult(rules: readonly RuleMeta[], version: string, report: LintRep
   // The default model's score for rules of equal weight: the share of the rules that passed among those that passed or failed.
   const score = passed + failed ? (100 * passed) / (passed + failed) : 100;
   out.push(`    <score${xmlAttrs({ system: 'urn:xccdf:scoring:default', maximum: '100' })}>${score.toFixed(2)}</score>`, '  </TestResult>');
-  return out;
 }
