@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { test } from 'node:test';
+import { caAndServer, OPENSSL, sh } from './helpers/certs.js';
 import { run } from './helpers/cli.js';
 import { Daemon, liveEnabled } from './helpers/live.js';
 import { debianCf, debianMc, DEBIAN_MC, MAKEMAP, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
@@ -15,13 +15,7 @@ import { debianCf, debianMc, DEBIAN_MC, MAKEMAP, needs, needsRoot, SENDMAIL, tem
  * only the daemon it started is stopped.
  */
 
-const OPENSSL = '/usr/bin/openssl';
 const PORT = 2527;
-
-function sh(argv: string[], input = ''): { status: number; out: string } {
-  const r = spawnSync(argv[0]!, argv.slice(1), { input, encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
 
 /** The DH key the server sends in a TLS 1.2 handshake limited to DHE ciphers. */
 function serverTempKey(): string {
@@ -42,15 +36,8 @@ test('live: sendmail uses the DH parameters file apply generated', { timeout: 12
   const log: string[] = [];
   const daemon = new Daemon(SENDMAIL, pidFile, [PORT], ['-C', `${mail}/sendmail.cf`, `-ODaemonPortOptions=Name=MTA-test,Port=${PORT},Addr=127.0.0.1`, `-OPidFile=${pidFile}`]);
   try {
-    const key = posix.join(tls, 'server.key');
-    for (const argv of [
-      [OPENSSL, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${tls}/ca.key`, '-out', `${tls}/ca.crt`, '-subj', '/CN=mailharden test CA', '-days', '2'],
-      [OPENSSL, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', `${tls}/server.csr`, '-subj', '/CN=localhost'],
-      [OPENSSL, 'x509', '-req', '-in', `${tls}/server.csr`, '-CA', `${tls}/ca.crt`, '-CAkey', `${tls}/ca.key`, '-CAcreateserial', '-out', `${tls}/server.crt`, '-days', '2'],
-    ]) {
-      const r = sh(argv);
-      assert.equal(r.status, 0, r.out);
-    }
+    // The certificates: a CA, and a server certificate it signs.
+    const key = caAndServer(tls);
     writeFileSync(`${mail}/access`, '# the live DH test\n');
     assert.equal(sh([MAKEMAP, 'hash', `${mail}/access`], '# the live DH test\n').status, 0);
     writeFileSync(`${mail}/sendmail.mc`, debianMc());

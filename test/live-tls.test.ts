@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { posix } from 'node:path';
 import { test } from 'node:test';
+import { caAndServer, OPENSSL, sh } from './helpers/certs.js';
 import { run } from './helpers/cli.js';
 import { Daemon, liveEnabled } from './helpers/live.js';
 import { debianCf, debianMc, DEBIAN_MC, MAKEMAP, needs, needsRoot, SENDMAIL, tempDir } from './helpers/real.js';
@@ -17,13 +17,7 @@ import { debianCf, debianMc, DEBIAN_MC, MAKEMAP, needs, needsRoot, SENDMAIL, tem
  * Live-gated like test/live-apply.test.ts; only the daemon it started is stopped.
  */
 
-const OPENSSL = '/usr/bin/openssl';
 const PORT = 2525;
-
-function sh(argv: string[], input = ''): { status: number; out: string } {
-  const r = spawnSync(argv[0]!, argv.slice(1), { input, encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
 
 /** openssl s_client -starttls smtp: what the server answers after STARTTLS (EHLO sent after a pause longer than greet_pause). */
 function sClient(extra: string[]): { status: number; out: string } {
@@ -71,15 +65,7 @@ test('live: STARTTLS, AUTH and greet_pause applied by policy, proven on a real s
   const daemon = new Daemon(SENDMAIL, pidFile, [PORT], ['-C', `${mail}/sendmail.cf`, `-ODaemonPortOptions=Name=MTA-test,Port=${PORT},Addr=127.0.0.1`, `-OPidFile=${pidFile}`]);
   try {
     // The certificates: a CA, and a server certificate it signs.
-    const key = posix.join(tls, 'server.key');
-    for (const argv of [
-      [OPENSSL, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${tls}/ca.key`, '-out', `${tls}/ca.crt`, '-subj', '/CN=mailharden test CA', '-days', '2'],
-      [OPENSSL, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', `${tls}/server.csr`, '-subj', '/CN=localhost'],
-      [OPENSSL, 'x509', '-req', '-in', `${tls}/server.csr`, '-CA', `${tls}/ca.crt`, '-CAkey', `${tls}/ca.key`, '-CAcreateserial', '-out', `${tls}/server.crt`, '-days', '2'],
-    ]) {
-      const r = sh(argv);
-      assert.equal(r.status, 0, r.out);
-    }
+    const key = caAndServer(tls);
     chmodSync(key, 0o644);
     // Debian's stock cf and .mc, the access map the test's own (empty but for nothing that pauses).
     writeFileSync(`${mail}/access`, '# the live TLS test\n');
