@@ -1,4 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
+import { cfVersion, olderThan } from '../../src/model/sendmail-version.js';
 
 /**
  * Security fixes of sendmail releases (RELEASE_NOTES, "SECURITY:" entries) with their CVEs: a cf
@@ -16,14 +17,6 @@ const FIXES: readonly { fixed: readonly number[]; cve: string; what: string; ups
   { fixed: [8, 18, 1], cve: 'CVE-2023-51765', what: 'SMTP smuggling: <LF>.<CR><LF> ends a message', upstreamOnly: true },
 ];
 
-const older = (v: readonly number[], than: readonly number[]): boolean => {
-  for (let i = 0; i < than.length; i++) {
-    const a = v[i] ?? 0;
-    if (a !== than[i]) return a < than[i]!;
-  }
-  return false;
-};
-
 export default defineRule({
   meta: {
     id: 'MH1091',
@@ -39,18 +32,13 @@ export default defineRule({
     fix: 'upgrade sendmail to a current release (8.18 or a vendor build with the smuggling fix) and rebuild the .cf from its m4 files',
   },
   check(doc, ctx) {
-    const dz = doc.macros.filter((m) => m.name === 'Z').pop();
-    if (!dz) return;
-    const value = dz.value.trim();
-    const m = /^(\d+(?:\.\d+)*)/.exec(value);
-    if (!m) return;
-    const version = m[1]!.split('.').map(Number);
+    const v = cfVersion(doc);
     // Before 8.6 is MH1017's (the DEBUG command).
-    if (older(version, [8, 6])) return;
-    const vendor = value.includes('/');
-    const open = FIXES.filter((f) => older(version, f.fixed) && !(f.upstreamOnly && vendor));
+    if (!v || olderThan(v.numbers, [8, 6])) return;
+    const vendor = v.text.includes('/');
+    const open = FIXES.filter((f) => olderThan(v.numbers, f.fixed) && !(f.upstreamOnly && vendor));
     const last = open[open.length - 1];
     if (!last) return;
-    ctx.report({ messageId: 'vulnerable', data: { version: value, fixed: last.fixed.join('.'), count: open.length, cve: last.cve, what: last.what }, span: dz.valueSpan, subject: 'DZ' });
+    ctx.report({ messageId: 'vulnerable', data: { version: v.text, fixed: last.fixed.join('.'), count: open.length, cve: last.cve, what: last.what }, span: v.span, subject: 'DZ' });
   },
 });

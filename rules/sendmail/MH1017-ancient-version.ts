@@ -1,4 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
+import { cfVersion, olderThan } from '../../src/model/sendmail-version.js';
 
 export default defineRule({
   meta: {
@@ -15,13 +16,8 @@ export default defineRule({
     fix: 'upgrade sendmail to a current 8.x release and rebuild the .cf from its m4 files',
   },
   check(doc, ctx) {
-    // $Z is what `echo '$Z' | sendmail -bt -d0` prints, the value the DISA fallback check reads.
-    const dz = doc.macros.filter((m) => m.name === 'Z').pop();
-    if (!dz) return;
-    const v = /^\s*(\d+)\.(\d+)/.exec(dz.value);
-    if (!v) return;
-    const major = Number(v[1]);
-    const minor = Number(v[2]);
-    if (major < 8 || (major === 8 && minor < 6)) ctx.report({ messageId: 'ancient', data: { version: dz.value.trim() }, span: dz.valueSpan });
+    // A bare major number (DZ8) names no release.
+    const v = cfVersion(doc);
+    if (v && v.numbers.length >= 2 && olderThan(v.numbers, [8, 6])) ctx.report({ messageId: 'ancient', data: { version: v.text }, span: v.span });
   },
 });
