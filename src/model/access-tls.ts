@@ -1,4 +1,4 @@
-import type { AccessEntry } from '../parsers/access.js';
+import { tagCode, type AccessEntry } from '../parsers/access.js';
 import { addressKey, publicSuffix } from './access.js';
 
 /**
@@ -109,6 +109,9 @@ function malformed(level: string, rest: readonly string[]): string {
 
 /** The tags whose values TLS_connection reads. */
 export const TLS_REQUIREMENT_TAGS: ReadonlySet<string> = new Set(['tls_srv', 'tls_clt', 'tls_rcpt']);
+
+/** The same tags as an access table's codes. */
+export const TLS_REQUIREMENT_CODES: ReadonlySet<number> = new Set([tagCode('tls_srv'), tagCode('tls_clt'), tagCode('tls_rcpt')]);
 
 /** Who a TLS requirement entry is about, for messages. */
 export function requirementSubject(e: AccessEntry): string {

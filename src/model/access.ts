@@ -1,4 +1,4 @@
-import type { AccessEntry } from '../parsers/access.js';
+import { ACTION_RELAY, tagCode, type AccessEntry, type AccessTable } from '../parsers/access.js';
 import { groups6 } from './address.js';
 
 /**
@@ -86,6 +86,13 @@ const SECOND_LEVELS = new Set(['co', 'com', 'net', 'org', 'ac', 'edu', 'gov', 'n
 
 /** Tags whose RELAY entries let clients or recipients relay (From: is MH3002's). */
 const RELAY_TAGS = new Set(['', 'connect', 'to']);
+
+const RELAY_TAG_CODES: ReadonlySet<number> = new Set([tagCode(''), tagCode('connect'), tagCode('to')]);
+
+/** Whether entry `i` of a table is one relayCover judges (RELAY, untagged or Connect: or To:), read from its numbers. */
+export function relayCandidate(t: AccessTable, i: number): boolean {
+  return t.action[i] === ACTION_RELAY && RELAY_TAG_CODES.has(t.tag[i]!);
+}
 
 /** What a RELAY entry's key covers, for the broad- and public-relay rules. */
 export function relayCover(e: AccessEntry): RelayCover | undefined {

@@ -1,7 +1,10 @@
-import type { AccessEntry } from '../parsers/access.js';
+import { tagCode, type AccessEntry } from '../parsers/access.js';
 
 /** The access map tags FEATURE(`ratecontrol') and FEATURE(`conncontrol') read. */
 const LIMIT_TAGS = new Set(['clientrate', 'clientconn']);
+
+/** The same tags as an access table's codes. */
+export const LIMIT_CODES: ReadonlySet<number> = new Set([tagCode('clientrate'), tagCode('clientconn')]);
 
 /** A ClientRate: or ClientConn: limit as sendmail reads it. */
 export interface ConnectionLimit {
