@@ -28,7 +28,7 @@ export default defineRule({
     const t = doc.table;
     for (let i = 0; i < t.count; i++) {
       if (!relayCandidate(t, i)) continue;
-      const e = t.entry(i);
+      const e = t.view(i);
       const cover = relayCover(e);
       const entry = e.tag ? `${e.tag}:${e.key}` : e.key;
       if (cover?.kind === 'suffix') {

@@ -23,7 +23,7 @@ export default defineRule({
     const t = doc.table;
     for (let i = 0; i < t.count; i++) {
       if (t.tag[i] !== TRY_TLS) continue;
-      const e = t.entry(i);
+      const e = t.view(i);
       const reach = tryTlsOff(e);
       if (!reach) continue;
       const entry = `${e.tag}:${e.key}`;

@@ -21,7 +21,7 @@ export default defineRule({
     const t = doc.table;
     for (let i = 0; i < t.count; i++) {
       if (!TLS_REQUIREMENT_CODES.has(t.tag[i]!)) continue;
-      const e = t.entry(i);
+      const e = t.view(i);
       const entry = `${e.tag}:${e.key}`;
       const unused = unusedRcptKey(e);
       if (unused) {

@@ -22,7 +22,7 @@ export default defineRule({
     const t = doc.table;
     for (let i = 0; i < t.count; i++) {
       if (!TLS_REQUIREMENT_CODES.has(t.tag[i]!)) continue;
-      const e = t.entry(i);
+      const e = t.view(i);
       const req = tlsRequirement(e.value);
       // VERIFY without bits (or :0) asks for a verified certificate only; that is what it says.
       if (req.kind !== 'require' || req.bits <= 0 || req.bits >= MIN_BITS) continue;

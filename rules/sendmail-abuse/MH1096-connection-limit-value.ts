@@ -20,7 +20,7 @@ export default defineRule({
     const t = doc.table;
     for (let i = 0; i < t.count; i++) {
       if (!LIMIT_CODES.has(t.tag[i]!)) continue;
-      const e = t.entry(i);
+      const e = t.view(i);
       const limit = connectionLimit(e);
       if (!limit || limit.plain) continue;
       const data = { tag: e.tag, key: e.key, value: e.value, read: String(limit.read), who: e.key === '' ? 'every client without an entry of its own' : 'it' };

@@ -123,6 +123,9 @@ export function isOpen(n: RelayNetwork): boolean {
   return (n.space === 'public' || n.space === 'mostly public') && n.bits <= (n.family === 4 ? 8 : 16);
 }
 
+/** How many addresses an IPv4 prefix of each length holds, for messages: made once per length (toLocaleString is slow). */
+const ADDRESSES4: (string | undefined)[] = [];
+
 /** The prefix an IPv4 (`10.1`) or IPv6 (`ipv6:2001:db8`) key stands for; undefined for whole IPv6 addresses. */
 function network(key: AddressKey): RelayNetwork | undefined {
   if (key.kind === 'ipv4') {
@@ -130,7 +133,7 @@ function network(key: AddressKey): RelayNetwork | undefined {
     const block = V4_SPACES.find((s) => bits >= s.bits && addr >>> (32 - s.bits) === s.net >>> (32 - s.bits));
     const holdsBlock = V4_SPACES.some((s) => s.bits > bits && addr >>> (32 - bits) === s.net >>> (32 - bits));
     const space = block?.space ?? (holdsBlock ? 'mostly public' : 'public');
-    return { kind: 'network', family: 4, bits, cidr: cidr4(addr, bits), addresses: (2 ** (32 - bits)).toLocaleString('en-US'), space };
+    return { kind: 'network', family: 4, bits, cidr: cidr4(addr, bits), addresses: (ADDRESSES4[bits] ??= (2 ** (32 - bits)).toLocaleString('en-US')), space };
   }
   if (key.kind !== 'ipv6' || key.bits === 128) return undefined;
   const { groups } = key;

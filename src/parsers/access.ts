@@ -174,6 +174,11 @@ export class AccessTable {
     return this.file.span(line, v - this.file.lineStart(line) + 1, this.valueEnd[i]! - v);
   }
 
+  /** Entry `i` for a rule: its strings now, its spans when asked for (made anew at each call). */
+  view(i: number): AccessEntry {
+    return new EntryView(this, i);
+  }
+
   /** Entry `i` as an object (made anew at each call). */
   entry(i: number): AccessEntry {
     return {
@@ -186,6 +191,38 @@ export class AccessTable {
       valueSpan: this.valueSpan(i),
       action: this.actionOf(i),
     };
+  }
+}
+
+/** An entry read from a table, whose spans are made only for the findings that need them. */
+class EntryView implements AccessEntry {
+  readonly line: number;
+  readonly tag: string;
+  readonly key: string;
+  readonly value: string;
+  readonly action: AccessAction;
+
+  constructor(
+    private readonly table: AccessTable,
+    private readonly i: number,
+  ) {
+    this.line = table.line(i);
+    this.tag = table.tagText(i);
+    this.key = table.key(i);
+    this.value = table.value(i);
+    this.action = table.actionOf(i);
+  }
+
+  get span(): Span {
+    return this.table.span(this.i);
+  }
+
+  get keySpan(): Span {
+    return this.table.keySpan(this.i);
+  }
+
+  get valueSpan(): Span {
+    return this.table.valueSpan(this.i);
   }
 }
 
@@ -250,6 +287,9 @@ class Document implements AccessDocument {
   }
 }
 
+/** A character the scanner leaves to readOther: a control other than TAB and the newline (a CR too), DEL and anything beyond ASCII. */
+const ODD = /[^\t\n\x20-\x7e]/g;
+
 /** The code of the tag that `text[from, colon)` spells in any case (ASCII only), or 0. */
 function tagAt(text: string, from: number, colon: number): number {
   const n = colon - from;
@@ -307,44 +347,56 @@ export function parseAccess(file: SourceFile): AccessDocument {
   const { table, problems } = doc;
   const text = file.text;
   const last = file.lastLine;
+  // Where the next character other than printable ASCII and TAB is (a CR too): lines before it are read
+  // by the scanner below, a line that holds it by readOther.
+  ODD.lastIndex = 0;
+  let odd = -1;
   for (let line = file.firstLine; line <= last; line++) {
     const s = file.lineStart(line);
     let e = file.lineEnd(line);
     // One CR at the end is the line break's (CRLF); makemap sees what is before it.
     if (e > s && text.charCodeAt(e - 1) === 13) e--;
-    // The common case in one pass: printable ASCII and TABs only.
-    let plain = true;
-    let keyEnd = -1;
-    let colon = -1;
-    let nonBlank = false;
-    for (let p = s; p < e; p++) {
-      const c = text.charCodeAt(p);
-      if (c === 32 || c === 9) {
-        if (keyEnd < 0) keyEnd = p;
-      } else if (c < 32 || c > 126) {
-        plain = false;
-        break;
-      } else {
-        nonBlank = true;
-        if (c === 58 && colon < 0 && keyEnd < 0) colon = p;
-      }
+    if (odd < s && odd !== Infinity) {
+      ODD.lastIndex = s;
+      odd = ODD.exec(text)?.index ?? Infinity;
     }
-    if (!plain) {
+    if (odd < e) {
       readOther(doc, line, s, e);
       if (problems.last) break;
       continue;
     }
-    if (!nonBlank || text.charCodeAt(s) === 35) continue;
+    // Printable ASCII and TABs only: the blanks are space and TAB, and nothing else is.
+    const c0 = text.charCodeAt(s);
+    if (c0 === 35 || s === e) continue;
+    let keyEnd = s;
+    let colon = -1;
+    if (c0 === 32 || c0 === 9) {
+      // A line of blanks is skipped; one with a word after blanks has no key at its start.
+      let p = s + 1;
+      while (p < e) {
+        const c = text.charCodeAt(p);
+        if (c !== 32 && c !== 9) break;
+        p++;
+      }
+      if (p === e) continue;
+    } else {
+      while (keyEnd < e) {
+        const c = text.charCodeAt(keyEnd);
+        if (c === 32 || c === 9) break;
+        if (c === 58 && colon < 0) colon = keyEnd;
+        keyEnd++;
+      }
+    }
     if (table.count + problems.noValueCount >= MAX_ACCESS_ENTRIES) {
       capped(doc, line);
       break;
     }
-    if (keyEnd <= s) {
+    if (keyEnd === s || keyEnd === e) {
       // A line that starts with a blank, or a key alone.
       problems.addNoValue(line);
       continue;
     }
-    let v = keyEnd;
+    let v = keyEnd + 1;
     while (v < e) {
       const c = text.charCodeAt(v);
       if (c !== 32 && c !== 9) break;

@@ -74,7 +74,7 @@ const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {
   'sendmail-cf': 64,
   'sendmail-mc': 16,
   aliases: 4,
-  access: 32,
+  access: 64,
   'tcp-rules': 64,
   'qmail-control': 32,
   'qmail-run': 1,
