@@ -63,6 +63,14 @@ const WORDS: readonly (readonly [string, number])[] = [
   ['QUARANTINE', 7],
 ];
 
+/** The words of WORDS by their length. */
+const WORDS_BY_LENGTH: (string[] | undefined)[] = [];
+const WORD_CODE: Record<string, number> = {};
+for (const [word, code] of WORDS) {
+  (WORDS_BY_LENGTH[word.length] ??= []).push(word);
+  WORD_CODE[word] = code;
+}
+
 function growI32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
   if (need <= a.length) return a;
   const b = new Int32Array(Math.max(need, a.length * 2));
@@ -318,11 +326,13 @@ function actionAt(text: string, from: number, to: number): number {
   }
   const n = p - from;
   if (n > 0) {
-    for (const [word, code] of WORDS) {
-      if (word.length !== n) continue;
+    const words = WORDS_BY_LENGTH[n];
+    if (words === undefined) return 0;
+    for (let w = 0; w < words.length; w++) {
+      const word = words[w]!;
       let k = 0;
       for (; k < n; k++) if ((text.charCodeAt(from + k) & ~32) !== word.charCodeAt(k)) break;
-      if (k === n) return code;
+      if (k === n) return WORD_CODE[word]!;
     }
     return 0;
   }
