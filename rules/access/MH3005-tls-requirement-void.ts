@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { requirementSubject, TLS_REQUIREMENT_CODES, tlsRequirement, unusedRcptKey } from '../../src/model/access-tls.js';
+import { requirementSubject, isTlsRequirementTag, tlsRequirement, unusedRcptKey } from '../../src/model/access-tls.js';
 
 export default defineRule({
   meta: {
@@ -20,7 +20,7 @@ export default defineRule({
   check(doc, ctx) {
     const t = doc.table;
     for (let i = 0; i < t.count; i++) {
-      if (!TLS_REQUIREMENT_CODES.has(t.tag[i]!)) continue;
+      if (!isTlsRequirementTag(t.tag[i]!)) continue;
       const e = t.view(i);
       const entry = `${e.tag}:${e.key}`;
       const unused = unusedRcptKey(e);

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { requirementSubject, TLS_REQUIREMENT_CODES, tlsRequirement } from '../../src/model/access-tls.js';
+import { requirementSubject, isTlsRequirementTag, tlsRequirement } from '../../src/model/access-tls.js';
 
 /** The least key length this rule accepts: every cipher below it (DES, 3DES's 112, export ciphers) is broken or deprecated. */
 const MIN_BITS = 128;
@@ -21,7 +21,7 @@ export default defineRule({
   check(doc, ctx) {
     const t = doc.table;
     for (let i = 0; i < t.count; i++) {
-      if (!TLS_REQUIREMENT_CODES.has(t.tag[i]!)) continue;
+      if (!isTlsRequirementTag(t.tag[i]!)) continue;
       const e = t.view(i);
       const req = tlsRequirement(e.value);
       // VERIFY without bits (or :0) asks for a verified certificate only; that is what it says.

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { connectionLimit, LIMIT_CODES } from '../../src/model/connection-limits.js';
+import { connectionLimit, isLimitTag } from '../../src/model/connection-limits.js';
 
 export default defineRule({
   meta: {
@@ -19,7 +19,7 @@ export default defineRule({
   check(doc, ctx) {
     const t = doc.table;
     for (let i = 0; i < t.count; i++) {
-      if (!LIMIT_CODES.has(t.tag[i]!)) continue;
+      if (!isLimitTag(t.tag[i]!)) continue;
       const e = t.view(i);
       const limit = connectionLimit(e);
       if (!limit || limit.plain) continue;

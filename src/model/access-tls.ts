@@ -110,8 +110,13 @@ function malformed(level: string, rest: readonly string[]): string {
 /** The tags whose values TLS_connection reads. */
 export const TLS_REQUIREMENT_TAGS: ReadonlySet<string> = new Set(['tls_srv', 'tls_clt', 'tls_rcpt']);
 
-/** The same tags as an access table's codes. */
-export const TLS_REQUIREMENT_CODES: ReadonlySet<number> = new Set([tagCode('tls_srv'), tagCode('tls_clt'), tagCode('tls_rcpt')]);
+/** The same tags as bits of an access table's tag codes (a code is below 32). */
+const TLS_REQUIREMENT_BITS = (1 << tagCode('tls_srv')) | (1 << tagCode('tls_clt')) | (1 << tagCode('tls_rcpt'));
+
+/** Whether an access table's tag code is one of TLS_REQUIREMENT_TAGS. */
+export function isTlsRequirementTag(code: number): boolean {
+  return ((TLS_REQUIREMENT_BITS >>> code) & 1) === 1;
+}
 
 /** Who a TLS requirement entry is about, for messages. */
 export function requirementSubject(e: AccessEntry): string {

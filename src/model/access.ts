@@ -87,11 +87,12 @@ const SECOND_LEVELS = new Set(['co', 'com', 'net', 'org', 'ac', 'edu', 'gov', 'n
 /** Tags whose RELAY entries let clients or recipients relay (From: is MH3002's). */
 const RELAY_TAGS = new Set(['', 'connect', 'to']);
 
-const RELAY_TAG_CODES: ReadonlySet<number> = new Set([tagCode(''), tagCode('connect'), tagCode('to')]);
+/** The tag codes of RELAY_TAGS as bits (a code is below 32). */
+const RELAY_TAG_BITS = (1 << tagCode('')) | (1 << tagCode('connect')) | (1 << tagCode('to'));
 
 /** Whether entry `i` of a table is one relayCover judges (RELAY, untagged or Connect: or To:), read from its numbers. */
 export function relayCandidate(t: AccessTable, i: number): boolean {
-  return t.action[i] === ACTION_RELAY && RELAY_TAG_CODES.has(t.tag[i]!);
+  return t.action[i] === ACTION_RELAY && ((RELAY_TAG_BITS >>> t.tag[i]!) & 1) === 1;
 }
 
 /** What a RELAY entry's key covers, for the broad- and public-relay rules. */

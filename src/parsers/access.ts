@@ -361,9 +361,13 @@ export function parseAccess(file: SourceFile): AccessDocument {
   // by the scanner below, a line that holds it by readOther.
   ODD.lastIndex = 0;
   let odd = -1;
+  // Lines follow each other: each starts after the newline that ends the one before.
+  let next = file.lineStart(file.firstLine);
   for (let line = file.firstLine; line <= last; line++) {
-    const s = file.lineStart(line);
-    let e = file.lineEnd(line);
+    const s = next;
+    const nl = text.indexOf('\n', s);
+    let e = nl < 0 ? text.length : nl;
+    next = e + 1;
     // One CR at the end is the line break's (CRLF); makemap sees what is before it.
     if (e > s && text.charCodeAt(e - 1) === 13) e--;
     if (odd < s && odd !== Infinity) {
