@@ -8,7 +8,7 @@ import type { AnyRule } from '../src/core/rule.js';
 import { SourceFile } from '../src/core/source.js';
 import type { ParseProblem } from '../src/core/types.js';
 import { lintOptions, lintText } from '../src/lint/text.js';
-import { isBroad, isOpen, relayCover } from '../src/model/access.js';
+import { addressKey, isBroad, isOpen, relayCover, type AddressKey } from '../src/model/access.js';
 import { requirementSubject, tlsRequirement, tryTlsOff, unusedRcptKey } from '../src/model/access-tls.js';
 import { connectionLimit } from '../src/model/connection-limits.js';
 import { srvFeatureFlags, UNSAFE_SRV_FEATURES } from '../src/model/sendmail-auth.js';
@@ -184,7 +184,33 @@ function generator(seed: number): (lines: number) => string {
   return (lines) => `${Array.from({ length: lines }, line).join('\n')}${r() < 0.8 ? '\n' : ''}`;
 }
 
+/** The IPv4 part of addressKey as it was, with regular expressions and arrays. */
+function plainAddressKey(key: string): AddressKey | undefined {
+  if (!/^\d{1,3}(?:\.\d{1,3}){0,3}$/.test(key)) return undefined;
+  const parts = key.split('.');
+  if (parts.some((p) => p.length > 1 && p.startsWith('0'))) return { kind: 'never', why: 'leading-zero', reason: 'sendmail writes addresses without leading zeros, so it never matches' };
+  const octets = parts.map(Number);
+  if (octets.some((o) => o > 255)) return { kind: 'never', why: 'octet-range', reason: 'no address has an octet above 255, so it never matches' };
+  const bits = octets.length * 8;
+  const net = [0, 1, 2, 3].reduce((n, k) => n * 256 + (octets[k] ?? 0), 0);
+  const cidr = `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${bits}`;
+  if (octets[0] === 0) return { kind: 'never', why: 'this-network', reason: `no client connects from ${cidr}` };
+  return { kind: 'ipv4', octets, net, bits };
+}
+
 describe('access: the compact table and its rules find what the entry objects find', () => {
+  it('addressKey reads dotted keys as the regular expression did, on 50,000 strings of digits and dots', () => {
+    const r = prng(7);
+    for (let k = 0; k < 50_000; k++) {
+      let key = '';
+      const n = Math.floor(r() * 18);
+      for (let i = 0; i < n; i++) key += '0123456789.....x'[Math.floor(r() * 16)];
+      if (key.startsWith('ipv6:') || /[^0-9.]/.test(key)) continue;
+      assert.deepEqual(addressKey(key), plainAddressKey(key), key);
+    }
+    for (const key of ['0', '00', '255.255.255.255', '256', '1.2.3.4.5', '1..2', '.1', '1.', '1234', '0.0.0.0', '10.0.0.1', '127', '08.1']) assert.deepEqual(addressKey(key), plainAddressKey(key), key);
+  });
+
   it('entries, problems and findings on 600 generated maps', () => {
     for (let seed = 1; seed <= 600; seed++) {
       const text = generator(seed)(1 + (seed % 80));

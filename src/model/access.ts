@@ -22,13 +22,13 @@ export type AddressKey =
 
 /** The addresses an access key stands for, or undefined for a host name, domain or e-mail address. */
 export function addressKey(key: string): AddressKey | undefined {
-  if (/^\d{1,3}(?:\.\d{1,3}){0,3}$/.test(key)) {
-    const parts = key.split('.');
-    if (parts.some((p) => p.length > 1 && p.startsWith('0'))) return { kind: 'never', why: 'leading-zero', reason: 'sendmail writes addresses without leading zeros, so it never matches' };
-    const octets = parts.map(Number);
+  const octets = dottedOctets(key);
+  if (octets) {
+    if (octets === LEADING_ZERO) return { kind: 'never', why: 'leading-zero', reason: 'sendmail writes addresses without leading zeros, so it never matches' };
     if (octets.some((o) => o > 255)) return { kind: 'never', why: 'octet-range', reason: 'no address has an octet above 255, so it never matches' };
     const bits = octets.length * 8;
-    const net = [0, 1, 2, 3].reduce((n, k) => n * 256 + (octets[k] ?? 0), 0);
+    let net = 0;
+    for (let k = 0; k < 4; k++) net = net * 256 + (octets[k] ?? 0);
     if (octets[0] === 0) return { kind: 'never', why: 'this-network', reason: `no client connects from ${cidr4(net, bits)}` };
     return { kind: 'ipv4', octets, net, bits };
   }
@@ -42,9 +42,43 @@ export function addressKey(key: string): AddressKey | undefined {
   return { kind: 'ipv6', groups, bits: groups.length * 16 };
 }
 
+/** What dottedOctets answers for a key with an octet written with a leading zero. */
+const LEADING_ZERO: number[] = [];
+
+/**
+ * The octets of a key of one to four groups of one to three digits joined by dots (what
+ * /^\d{1,3}(?:\.\d{1,3}){0,3}$/ matches), LEADING_ZERO when one of them starts with a 0 and has more
+ * digits, undefined for any other key. Read by hand: every RELAY entry's key is asked.
+ */
+function dottedOctets(key: string): number[] | undefined {
+  const n = key.length;
+  if (n === 0 || n > 15) return undefined;
+  const octets: number[] = [];
+  let zero = false;
+  let p = 0;
+  for (;;) {
+    const from = p;
+    let v = 0;
+    while (p < n && p - from < 4) {
+      const c = key.charCodeAt(p) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      p++;
+    }
+    const digits = p - from;
+    if (digits === 0 || digits > 3) return undefined;
+    if (digits > 1 && key.charCodeAt(from) === 48) zero = true;
+    octets.push(v);
+    if (p === n) break;
+    if (key.charCodeAt(p) !== 46 || octets.length === 4) return undefined;
+    p++;
+  }
+  return zero ? LEADING_ZERO : octets;
+}
+
 /** `10.1.0.0/16`. */
 function cidr4(net: number, bits: number): string {
-  return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${bits}`;
+  return `${(net >>> 24) & 255}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.${net & 255}/${bits}`;
 }
 
 /** An IP prefix a Connect: or untagged RELAY key covers (the access map matches whole octets or groups). */
