@@ -139,7 +139,7 @@ export function runLine(i: number): string {
   }
 }
 
-/** tcp.smtp of a site: exact addresses, prefixes, ranges, names, deny lines and variables, comments. */
+/** tcp.smtp of a site: exact addresses, prefixes, ranges, names, deny lines and variables, comments; few lines repeat another. */
 export function tcpMixLine(i: number): string {
   const a = (i >> 16) & 255;
   const b = (i >> 8) & 255;
@@ -148,13 +148,13 @@ export function tcpMixLine(i: number): string {
     case 0:
       return `# ${i}\n`;
     case 1:
-      return `10.${a}.${b}.:allow,RELAYCLIENT=""\n`;
+      return `${11 + a}.${b}.${c}.:allow,RELAYCLIENT=""\n`;
     case 2:
-      return `172.${a & 15}.${b}-${Math.min(255, b + 3)}.:deny\n`;
+      return `172.${16 + (a & 15)}.${b}.${c}-${Math.min(255, c + 1)}:deny\n`;
     case 3:
       return `=host${i}.example.com:allow,RELAYCLIENT="",QMAILQUEUE="/var/qmail/bin/qmail-scanner-queue"\n`;
     case 4:
-      return `192.168.${a}.${c}:allow,GREETDELAY="0"\n`;
+      return `192.${168 + (a & 31)}.${b}.${c}:allow,GREETDELAY="0"\n`;
     default:
       return `10.${a}.${b}.${c}:allow,RELAYCLIENT=""\n`;
   }
