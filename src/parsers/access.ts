@@ -63,11 +63,11 @@ const WORDS: readonly (readonly [string, number])[] = [
   ['QUARANTINE', 7],
 ];
 
-/** The words of WORDS by their length. */
-const WORDS_BY_LENGTH: (string[] | undefined)[] = [];
+/** The words of WORDS by length and first letter (`length * 128 + char`), and their codes. */
+const WORD_AT: (string | undefined)[] = [];
 const WORD_CODE: Record<string, number> = {};
 for (const [word, code] of WORDS) {
-  (WORDS_BY_LENGTH[word.length] ??= []).push(word);
+  WORD_AT[word.length * 128 + word.charCodeAt(0)] = word;
   WORD_CODE[word] = code;
 }
 
@@ -298,20 +298,27 @@ class Document implements AccessDocument {
 /** A character the scanner leaves to readOther: a control other than TAB and the newline (a CR too), DEL and anything beyond ASCII. */
 const ODD = /[^\t\n\x20-\x7e]/g;
 
+/** The tag codes by length and lower-case first character (`length * 128 + char`): one candidate but for `tls_*`. */
+const TAGS_AT: (number[] | undefined)[] = [];
+ACCESS_TAGS.forEach((t, i) => (TAGS_AT[t.length * 128 + t.charCodeAt(0)] ??= []).push(i + 1));
+
 /** The code of the tag that `text[from, colon)` spells in any case (ASCII only), or 0. */
 function tagAt(text: string, from: number, colon: number): number {
   const n = colon - from;
   if (n < 2 || n > 12) return 0;
-  for (let t = 0; t < ACCESS_TAGS.length; t++) {
-    const name = ACCESS_TAGS[t]!;
-    if (name.length !== n) continue;
-    let k = 0;
+  let c0 = text.charCodeAt(from);
+  if (c0 >= 65 && c0 <= 90) c0 += 32;
+  const codes = TAGS_AT[n * 128 + c0];
+  if (codes === undefined) return 0;
+  for (let j = 0; j < codes.length; j++) {
+    const name = ACCESS_TAGS[codes[j]! - 1]!;
+    let k = 1;
     for (; k < n; k++) {
       let c = text.charCodeAt(from + k);
       if (c >= 65 && c <= 90) c += 32;
       if (c !== name.charCodeAt(k)) break;
     }
-    if (k === n) return t + 1;
+    if (k === n) return codes[j]!;
   }
   return 0;
 }
@@ -326,15 +333,11 @@ function actionAt(text: string, from: number, to: number): number {
   }
   const n = p - from;
   if (n > 0) {
-    const words = WORDS_BY_LENGTH[n];
-    if (words === undefined) return 0;
-    for (let w = 0; w < words.length; w++) {
-      const word = words[w]!;
-      let k = 0;
-      for (; k < n; k++) if ((text.charCodeAt(from + k) & ~32) !== word.charCodeAt(k)) break;
-      if (k === n) return WORD_CODE[word]!;
-    }
-    return 0;
+    // One word of each length and first letter: compare the rest.
+    const word = WORD_AT[n * 128 + (text.charCodeAt(from) & ~32)];
+    if (word === undefined) return 0;
+    for (let k = 1; k < n; k++) if ((text.charCodeAt(from + k) & ~32) !== word.charCodeAt(k)) return 0;
+    return WORD_CODE[word]!;
   }
   // /^[45]\d\d\b/: three digits, then the end of the value or a character that is no word character.
   if (to - from < 3) return 0;
