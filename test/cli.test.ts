@@ -118,6 +118,18 @@ describe('the shipped bundle', () => {
   });
 });
 
+describe('mailharden lint into a pipe closed early (`| head`)', () => {
+  it('stops quietly with the exit code of the run: 1 with findings at --fail-on, 0 with --fail-on none', () => {
+    // About 1.9 MB of compact findings: far more than a pipe holds, so the writer meets the closed pipe.
+    const dir = tree({ aliases: Array.from({ length: 20_000 }, (_, i) => `u${i}: "|/usr/bin/prog${i}"\n`).join('') });
+    for (const [failOn, code] of [['medium', '1'], ['none', '0']] as const) {
+      const r = spawnSync('bash', ['-c', '"$@" | head -c 50 >/dev/null; echo "exit ${PIPESTATUS[0]}"', 'bash', process.execPath, join(ROOT, 'dist', 'mailharden.js'), 'lint', '--no-config', '-f', 'compact', '--fail-on', failOn, join(dir, 'aliases')], { encoding: 'utf8' });
+      assert.equal(r.stdout, `exit ${code}\n`, r.stderr);
+      assert.equal(r.stderr, '');
+    }
+  });
+});
+
 describe('the lint path as a library', () => {
   it('loads no heavy module: the engine, the parsers and every rule, without child_process, crypto or a CommonJS npm dependency (ajv, handlebars, yaml)', () => {
     // A fresh process: this one has loaded them for other tests.

@@ -13,8 +13,20 @@ import { EXIT } from '../core/exit.js';
 let stream: NodeJS.WriteStream | undefined;
 
 /** A reader that stops early (`mailharden lint … | head`) closes the pipe: stop quietly, keeping the exit code. */
-function closed(): never {
+function exitQuietly(): never {
   process.exit(process.exitCode ?? EXIT.ok);
+}
+
+/**
+ * The pipe closed under a write(2): the rest of the output is dropped, and the run stops when the
+ * stream's 'error' event would have stopped it, on the next tick: after the promises the command is
+ * settling (so the exit code is the run's, 1 with findings at --fail-on, as before).
+ */
+let closed = false;
+function pipeClosed(): void {
+  if (closed) return;
+  closed = true;
+  process.nextTick(exitQuietly);
 }
 
 /** `process.stdout`, with the handler of a closed pipe. */
@@ -22,7 +34,7 @@ export function stdoutStream(): NodeJS.WriteStream {
   if (stream === undefined) {
     stream = process.stdout;
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') closed();
+      if (e.code === 'EPIPE') exitQuietly();
       throw e;
     });
   }
@@ -31,6 +43,7 @@ export function stdoutStream(): NodeJS.WriteStream {
 
 /** Writes `text` to standard output, all of it before it returns (but for the fallback above). */
 export function writeStdout(text: string): void {
+  if (closed) return;
   if (stream === undefined && process.platform !== 'win32') {
     const data = Buffer.from(text, 'utf8');
     let off = 0;
@@ -38,7 +51,7 @@ export function writeStdout(text: string): void {
       while (off < data.length) off += writeSync(1, data, off, data.length - off);
       return;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE') closed();
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return pipeClosed();
       // The rest goes through the stream, which waits for a non-blocking descriptor.
       stdoutStream().write(data.subarray(off));
       return;
