@@ -48,186 +48,334 @@ export const MAX_MC_ITEMS = 100_000;
 const isWordStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
 const isWord = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
 
+/** Character codes the scanner compares with. */
+const NL = 10;
+const CR = 13;
+const TAB = 9;
+const SPACE = 32;
+const HASH = 35;
+const QUOTE = 39;
+const OPEN = 40;
+const CLOSE = 41;
+const COMMA = 44;
+const BACKQUOTE = 96;
+
+/** [A-Za-z_] of a character code. */
+const wordStartCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+/** [A-Za-z0-9_] of a character code (NaN past the end: false). */
+const wordCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
+
+/** Names that end a LOCAL_CONFIG section (prefixes: LOCAL_RULE also stands for LOCAL_RULESETS). */
+const SECTION_ENDS = ['LOCAL_RULE', 'LOCAL_NET_CONFIG', 'MAILER', 'LOCAL_SRV_FEATURES', 'LOCAL_TRY_TLS', 'LOCAL_TLS', 'LOCAL_CLT'];
+
 /**
  * Tokenises a sendmail.mc the way m4 reads it, for the parts a linter needs: `dnl` drops the rest of
  * the line, `#` starts a comment, `` `…' `` quotes nest, and a word followed directly by `(` is a call
  * whose arguments are split at top-level commas. Macros are not expanded.
+ *
+ * One pass over the text by character codes: a line and column are made only for what is kept (at
+ * most MAX_MC_ITEMS calls, arguments and lines), and past that cap nothing is made at all (the rest of
+ * the file is still read for its quotes, comments, sections and an include of cf.m4).
  */
 export function parseSendmailMc(file: SourceFile): McDocument {
-  const doc: McDocument = { kind: 'sendmail-mc', file, calls: [], localConfig: [], hashLines: [], problems: [] };
-  const text = file.text;
-  /** Calls, arguments and lines kept so far; past MAX_MC_ITEMS the file is still read (quotes, comments) but nothing more is kept. */
-  let items = 0;
-  const keep = (): boolean => {
-    if (items < MAX_MC_ITEMS) {
-      items++;
+  return new McScanner(file).run();
+}
+
+class McScanner {
+  readonly doc: McDocument;
+  private readonly text: string;
+  private readonly len: number;
+  /** Offset of the character read next. */
+  private i = 0;
+  /** Its line, and the offset at which that line starts (the column is `i - lineStart + 1`). */
+  private line = 1;
+  private lineStart = 0;
+  /** Calls, arguments and lines counted so far: past MAX_MC_ITEMS nothing more is kept. */
+  private items = 0;
+  private inLocalConfig = false;
+  private hashComments = true;
+  /** The line read now began right after a dnl, which ate the newline before it. */
+  private joined = false;
+
+  constructor(file: SourceFile) {
+    this.doc = { kind: 'sendmail-mc', file, calls: [], localConfig: [], hashLines: [], problems: [] };
+    this.text = file.text;
+    this.len = file.text.length;
+  }
+
+  private pos(): Position {
+    return { line: this.line, column: this.i - this.lineStart + 1 };
+  }
+
+  /** Whether nothing more can be kept: keep() would answer false and report nothing. */
+  private full(): boolean {
+    return this.items > MAX_MC_ITEMS;
+  }
+
+  /** Counts one item; false past MAX_MC_ITEMS, reported once where reading stopped. */
+  private keep(): boolean {
+    if (this.items < MAX_MC_ITEMS) {
+      this.items++;
       return true;
     }
-    if (items++ === MAX_MC_ITEMS) {
-      const at = pos();
-      doc.problems.push({ message: `more than ${MAX_MC_ITEMS.toLocaleString('en-US')} macro calls, arguments and LOCAL_CONFIG lines: mailharden reads the first ${MAX_MC_ITEMS.toLocaleString('en-US')} and checks nothing after this place (a real .mc has about a hundred)`, span: { start: at, end: { line: at.line, column: at.column + 1 } } });
+    if (this.items++ === MAX_MC_ITEMS) {
+      const at = this.pos();
+      this.doc.problems.push({ message: `more than ${MAX_MC_ITEMS.toLocaleString('en-US')} macro calls, arguments and LOCAL_CONFIG lines: mailharden reads the first ${MAX_MC_ITEMS.toLocaleString('en-US')} and checks nothing after this place (a real .mc has about a hundred)`, span: { start: at, end: { line: at.line, column: at.column + 1 } } });
     }
     return false;
-  };
-  let i = 0;
-  let line = 1;
-  let col = 1;
-  let inLocalConfig = false;
-  let hashComments = true;
-  const pos = (): Position => ({ line, column: col });
-  const advance = (): void => {
-    if (text[i] === '\n') {
-      line++;
-      col = 1;
-    } else col++;
-    i++;
-  };
-  const skipToEol = (): void => {
-    while (i < text.length && text[i] !== '\n') advance();
-  };
-  const skipQuoted = (): boolean => {
-    // At a backquote: skip to its matching quote; false when the file ends first.
-    const start = pos();
+  }
+
+  /** Moves to the newline ending this line (or the end of the text), without reading it. */
+  private skipToEol(): void {
+    const nl = this.text.indexOf('\n', this.i);
+    this.i = nl < 0 ? this.len : nl;
+  }
+
+  /** Reads the newline at `i`. */
+  private newline(): void {
+    this.i++;
+    this.line++;
+    this.lineStart = this.i;
+  }
+
+  /** At a backquote: moves past its matching quote; false (and a problem) when the file ends first. */
+  private skipQuoted(): boolean {
+    const text = this.text;
+    const len = this.len;
+    const startLine = this.line;
+    const startColumn = this.i - this.lineStart + 1;
     let depth = 0;
-    while (i < text.length) {
-      const c = text[i];
-      if (c === '`') depth++;
-      else if (c === "'") {
+    let i = this.i;
+    while (i < len) {
+      const c = text.charCodeAt(i);
+      if (c === BACKQUOTE) depth++;
+      else if (c === QUOTE) {
         depth--;
         if (depth === 0) {
-          advance();
+          this.i = i + 1;
           return true;
         }
+      } else if (c === NL) {
+        this.line++;
+        this.lineStart = i + 1;
       }
-      advance();
+      i++;
     }
-    doc.problems.push({ message: 'unterminated quote: m4 stops with "EOF in string"', span: { start, end: { line: start.line, column: start.column + 1 } } });
+    this.i = len;
+    this.doc.problems.push({ message: 'unterminated quote: m4 stops with "EOF in string"', span: { start: { line: startLine, column: startColumn }, end: { line: startLine, column: startColumn + 1 } } });
     return false;
-  };
-
-  let joined = false;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '\n') joined = false;
-    if (c === '#') {
-      if (hashComments) {
-        skipToEol();
-        continue;
-      }
-      if (col === 1 && keep()) doc.hashLines.push(line);
-    }
-    if (c === '`') {
-      if (!skipQuoted()) break;
-      continue;
-    }
-    if (inLocalConfig && col === 1 && /^[A-Z]/.test(c) && !/^[A-Z_]+\(|^(LOCAL_|MAILER|divert|dnl)/.test(text.slice(i, i + 20))) {
-      const end = text.indexOf('\n', i);
-      const lineText = text.slice(i, end < 0 ? text.length : end).replace(/\r$/, '');
-      // The line is read on as m4 reads it: a quote opened there can run over the lines below.
-      if ((/^[A-Z][^a-z_]/.test(lineText) || /^O /.test(lineText)) && keep()) doc.localConfig.push({ line, text: lineText, joined });
-    }
-    // Names are read whole, so a letter or _ read here starts one: a digit before it is a character of
-    // its own (m4 reads `1.2.3.4dnl` as 1.2.3.4 and dnl).
-    if (isWordStart(c)) {
-      const start = pos();
-      const nameStart = i;
-      while (isWord(text[i])) advance();
-      const name = text.slice(nameStart, i);
-      const nameSpan: Span = { start, end: pos() };
-      if (name === 'dnl') {
-        skipToEol();
-        if (i < text.length) advance();
-        joined = true;
-        continue;
-      }
-      const call: McCall = { name, args: [], nameSpan, span: nameSpan, index: doc.calls.length };
-      if (text[i] === '(') {
-        advance();
-        if (!readArgs(call)) break;
-        call.span = { start, end: pos() };
-      }
-      if (keep()) doc.calls.push(call);
-      if (name === 'include' && /(^|\/)cf\.m4$/.test(call.args[0]?.text ?? '')) hashComments = false;
-      if (name === 'LOCAL_CONFIG') inLocalConfig = true;
-      else if (/^(LOCAL_RULE|LOCAL_RULESETS|LOCAL_NET_CONFIG|MAILER|LOCAL_SRV_FEATURES|LOCAL_TRY_TLS|LOCAL_TLS|LOCAL_CLT)/.test(name)) inLocalConfig = false;
-      continue;
-    }
-    advance();
   }
-  return doc;
 
-  /** Reads arguments after `(` up to the matching `)`; false when the file ends first. */
-  function readArgs(call: McCall): boolean {
-    const open = { line, column: col - 1 };
-    let depth = 0;
-    let argStart = -1;
-    let argPos: Position = pos();
-    const finish = (): void => {
-      const raw = argStart < 0 ? '' : text.slice(argStart, i);
-      const end = pos();
-      // An empty argument still gets a one-character span, at the place it would be.
-      const nonEmpty = end.line > argPos.line || end.column > argPos.column ? end : { line: argPos.line, column: argPos.column + 1 };
-      // The first argument is always kept: the call's own handling (include of cf.m4) needs it.
-      if (call.args.length > 0 && !keep()) return;
-      call.args.push({ text: unquote(stripDnl(raw)), span: { start: argPos, end: nonEmpty } });
-    };
-    const begin = (): void => {
-      // m4 drops unquoted leading whitespace of each argument (and a dnl eats the rest of its line).
-      for (;;) {
-        while (i < text.length && /[ \t\n\r]/.test(text[i]!)) advance();
-        if (text.startsWith('dnl', i) && !isWord(text[i + 3])) {
-          skipToEol();
+  /** Moves past the name starting at `i`; returns its end. */
+  private skipWord(): number {
+    const text = this.text;
+    let i = this.i + 1;
+    while (wordCode(text.charCodeAt(i))) i++;
+    this.i = i;
+    return i;
+  }
+
+  run(): McDocument {
+    const text = this.text;
+    const len = this.len;
+    const doc = this.doc;
+    while (this.i < len) {
+      const c = text.charCodeAt(this.i);
+      if (c === NL) {
+        this.joined = false;
+        this.newline();
+        continue;
+      }
+      if (c === HASH) {
+        if (this.hashComments) {
+          this.skipToEol();
           continue;
         }
-        break;
-      }
-      argStart = i;
-      argPos = pos();
-    };
-    begin();
-    while (i < text.length) {
-      const c = text[i]!;
-      if (c === '`') {
-        if (!skipQuoted()) return false;
+        if (this.i === this.lineStart && this.keep()) doc.hashLines.push(this.line);
+        this.i++;
         continue;
       }
-      if (c === '#' && hashComments) {
-        skipToEol();
+      if (c === BACKQUOTE) {
+        if (!this.skipQuoted()) break;
         continue;
       }
-      if (isWordStart(c)) {
-        // A name, read whole (`x4dnl` is one name; `4dnl` is 4 and dnl).
-        const nameStart = i;
-        while (isWord(text[i])) advance();
-        if (i - nameStart === 3 && text.startsWith('dnl', nameStart)) {
-          skipToEol();
-          if (i < text.length) advance();
-        }
+      if (!wordStartCode(c)) {
+        this.i++;
         continue;
       }
-      if (c === '(') depth++;
-      else if (c === ')') {
-        if (depth === 0) {
-          finish();
-          advance();
-          return true;
-        }
-        depth--;
-      } else if (c === ',' && depth === 0) {
-        finish();
-        advance();
-        begin();
-        continue;
-      }
-      advance();
+      if (this.inLocalConfig && c >= 65 && c <= 90 && this.i === this.lineStart) this.localLine();
+      // Names are read whole, so a letter or _ read here starts one: a digit before it is a character of
+      // its own (m4 reads `1.2.3.4dnl` as 1.2.3.4 and dnl).
+      if (!this.word()) break;
     }
-    doc.problems.push({ message: `unclosed "(" of ${call.name}: m4 reads to the end of the file`, span: { start: open, end: { line: open.line, column: open.column + 1 } } });
-    return false;
+    return doc;
+  }
+
+  /** At the start of a line in a LOCAL_CONFIG section, at a capital letter: keeps the line when it is a cf line. */
+  private localLine(): void {
+    const text = this.text;
+    const i = this.i;
+    // A macro call (a run of capitals and _ before a "(" within the first 20 characters) or a name that ends the section is not a cf line.
+    let k = i + 1;
+    while (k < i + 20 && ((text.charCodeAt(k) >= 65 && text.charCodeAt(k) <= 90) || text.charCodeAt(k) === 95)) k++;
+    if (k < i + 20 && text.charCodeAt(k) === OPEN) return;
+    if (text.startsWith('LOCAL_', i) || text.startsWith('MAILER', i)) return;
+    const nl = text.indexOf('\n', i);
+    let end = nl < 0 ? this.len : nl;
+    if (end > i && text.charCodeAt(end - 1) === CR) end--;
+    // A capital and a character that is not a lower-case letter or _ (`O ` among them).
+    if (end - i < 2) return;
+    const second = text.charCodeAt(i + 1);
+    if ((second >= 97 && second <= 122) || second === 95) return;
+    // The line is read on as m4 reads it: a quote opened there can run over the lines below.
+    if (this.keep()) this.doc.localConfig.push({ line: this.line, text: text.slice(i, end), joined: this.joined });
+  }
+
+  /** At the first character of a name: reads it and, for a call, its arguments; false when the file ends inside them. */
+  private word(): boolean {
+    const text = this.text;
+    const doc = this.doc;
+    const nameStart = this.i;
+    const startColumn = nameStart - this.lineStart + 1;
+    const startLine = this.line;
+    const nameEnd = this.skipWord();
+    const nameLength = nameEnd - nameStart;
+    if (nameLength === 3 && text.startsWith('dnl', nameStart)) {
+      this.skipToEol();
+      if (this.i < this.len) this.newline();
+      this.joined = true;
+      return true;
+    }
+    const isCall = text.charCodeAt(nameEnd) === OPEN;
+    let call: McCall | undefined;
+    let include = false;
+    if (!this.full()) {
+      const start: Position = { line: startLine, column: startColumn };
+      const nameSpan: Span = { start, end: { line: startLine, column: startColumn + nameLength } };
+      call = { name: text.slice(nameStart, nameEnd), args: [], nameSpan, span: nameSpan, index: doc.calls.length };
+    }
+    if (isCall) {
+      this.i++;
+      const isInclude = nameLength === 7 && text.startsWith('include', nameStart);
+      const first = this.readArgs(nameStart, nameEnd, call, isInclude);
+      if (first === undefined) return false;
+      if (call) call.span = { start: call.nameSpan.start, end: this.pos() };
+      include = isInclude && /(^|\/)cf\.m4$/.test(first);
+    }
+    if (call) {
+      if (this.keep()) doc.calls.push(call);
+    }
+    if (include) this.hashComments = false;
+    const c = text.charCodeAt(nameStart);
+    if (c === 76 || c === 77) {
+      // L or M
+      if (nameLength === 12 && text.startsWith('LOCAL_CONFIG', nameStart)) this.inLocalConfig = true;
+      else {
+        for (const end of SECTION_ENDS) {
+          if (text.startsWith(end, nameStart)) {
+            this.inLocalConfig = false;
+            break;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * After `(`: reads the arguments up to the matching `)`, into `call` while items are kept. Returns the
+   * first argument's text when there is a call or `wantFirst` (what an include names), else '';
+   * undefined when the file ends first.
+   */
+  private readArgs(nameStart: number, nameEnd: number, call: McCall | undefined, wantFirst: boolean): string | undefined {
+    const text = this.text;
+    const len = this.len;
+    const openLine = this.line;
+    const openColumn = this.i - this.lineStart;
+    let depth = 0;
+    let count = 0;
+    let first = '';
+    this.beginArg();
+    let argStart = this.i;
+    let argLine = this.line;
+    let argColumn = this.i - this.lineStart + 1;
+    while (this.i < len) {
+      const c = text.charCodeAt(this.i);
+      if (c === BACKQUOTE) {
+        if (!this.skipQuoted()) return undefined;
+        continue;
+      }
+      if (c === HASH && this.hashComments) {
+        this.skipToEol();
+        continue;
+      }
+      if (wordStartCode(c)) {
+        // A name, read whole (`x4dnl` is one name; `4dnl` is 4 and dnl).
+        const wordStart = this.i;
+        if (this.skipWord() - wordStart === 3 && text.startsWith('dnl', wordStart)) {
+          this.skipToEol();
+          if (this.i < len) this.newline();
+        }
+        continue;
+      }
+      if (c === NL) {
+        this.newline();
+        continue;
+      }
+      if (c === OPEN) depth++;
+      else if (c === CLOSE || c === COMMA) {
+        if (c === CLOSE && depth > 0) depth--;
+        else if (c === COMMA && depth > 0) {
+          // a comma inside parentheses belongs to the argument
+        } else {
+          // The end of an argument: the first is always read (an include of cf.m4 needs it), the others while items are kept.
+          if ((count === 0 && wantFirst) || call) {
+            const raw = text.slice(argStart, this.i);
+            if (count === 0) first = unquote(stripDnl(raw));
+            if (call && (count === 0 || this.keep())) {
+              const end: Position = this.i > argStart ? this.pos() : { line: argLine, column: argColumn + 1 };
+              call.args.push({ text: count === 0 ? first : unquote(stripDnl(raw)), span: { start: { line: argLine, column: argColumn }, end } });
+            }
+          }
+          // Without a call nothing is kept any more (keep() would only count).
+          count++;
+          this.i++;
+          if (c === CLOSE) return first;
+          this.beginArg();
+          argStart = this.i;
+          argLine = this.line;
+          argColumn = this.i - this.lineStart + 1;
+          continue;
+        }
+      }
+      this.i++;
+    }
+    const name = text.slice(nameStart, nameEnd);
+    this.doc.problems.push({ message: `unclosed "(" of ${name}: m4 reads to the end of the file`, span: { start: { line: openLine, column: openColumn }, end: { line: openLine, column: openColumn + 1 } } });
+    return undefined;
+  }
+
+  /** m4 drops unquoted leading whitespace of each argument (and a dnl eats the rest of its line). */
+  private beginArg(): void {
+    const text = this.text;
+    for (;;) {
+      let c = text.charCodeAt(this.i);
+      while (c === SPACE || c === TAB || c === NL || c === CR) {
+        if (c === NL) this.newline();
+        else this.i++;
+        c = text.charCodeAt(this.i);
+      }
+      if (c === 100 && text.startsWith('dnl', this.i) && !wordCode(text.charCodeAt(this.i + 3))) {
+        this.skipToEol();
+        continue;
+      }
+      return;
+    }
   }
 }
 
 /** Drops unquoted `dnl` and the rest of its line, as m4 does while it collects an argument. */
-function stripDnl(raw: string): string {
+export function stripDnl(raw: string): string {
   if (!raw.includes('dnl')) return raw;
   let out = '';
   let depth = 0;
