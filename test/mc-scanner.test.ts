@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { SourceFile } from '../src/core/source.js';
-import { MAX_MC_ITEMS, parseSendmailMc, type McDocument } from '../src/parsers/sendmail-mc.js';
+import { MAX_MC_ITEMS, parseSendmailMc, unquote, type McDocument } from '../src/parsers/sendmail-mc.js';
 import { wholeLimit } from '../src/parsers/documents.js';
 import { CLI, ROOT } from './helpers/cli.js';
-import { parseSendmailMcReference } from './helpers/mc-reference.js';
+import { parseSendmailMcReference, unquote as unquoteReference } from './helpers/mc-reference.js';
 import { mutate, opArb } from './helpers/mutate.js';
 import { prng } from './helpers/prng.js';
 import { tempDir } from './helpers/real.js';
@@ -136,5 +136,16 @@ describe('a large .mc', () => {
     rmSync(dir, { recursive: true, force: true });
     const findings = (JSON.parse(r.stdout) as { findings: { ruleId: string; line: number; column: number }[] }).findings;
     assert.ok(findings.some((f) => f.ruleId === 'MH0001' && f.line === cap.span.start.line && f.column === cap.span.start.column), r.stdout.slice(0, 2000));
+  });
+});
+
+describe('unquote', () => {
+  it('removes one level of quotes as the plain reading did, on random text of quotes, blanks and UTF-16', () => {
+    const r = prng(7);
+    const pieces = ['`', "'", ' ', '\t', '\n', 'a', 'bc', 'é', '\uD83D\uDE00', '\uD83D', ',', '(', 'dnl'];
+    for (let k = 0; k < 20_000; k++) {
+      const raw = Array.from({ length: Math.floor(r() * 16) }, () => pieces[Math.floor(r() * pieces.length)]!).join('');
+      assert.equal(unquote(raw), unquoteReference(raw), JSON.stringify(raw));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { SourceFile } from '../core/source.js';
+import { detached, type SourceFile } from '../core/source.js';
 import type { ParseProblem, Position, Span } from '../core/types.js';
 
 /** One argument of an m4 macro call, with one level of quotes removed. */
@@ -54,16 +54,24 @@ const CR = 13;
 const TAB = 9;
 const SPACE = 32;
 const HASH = 35;
-const QUOTE = 39;
 const OPEN = 40;
 const CLOSE = 41;
 const COMMA = 44;
 const BACKQUOTE = 96;
 
+/** What a UTF-16 unit is to names, by its code: WORD for [A-Za-z0-9_], and START too for [A-Za-z_]. A table is twice as fast as comparisons over a file of words. */
+const WORD = 1;
+const START = 2;
+const NAME_CHARS = new Uint8Array(65536);
+for (let c = 48; c <= 57; c++) NAME_CHARS[c] = WORD;
+for (let c = 65; c <= 90; c++) NAME_CHARS[c] = WORD | START;
+for (let c = 97; c <= 122; c++) NAME_CHARS[c] = WORD | START;
+NAME_CHARS[95] = WORD | START;
+
 /** [A-Za-z_] of a character code. */
-const wordStartCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-/** [A-Za-z0-9_] of a character code (NaN past the end: false). */
-const wordCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
+const wordStartCode = (c: number): boolean => (NAME_CHARS[c]! & START) !== 0;
+/** [A-Za-z0-9_] of the character at `i` (false past the end). */
+const wordAt = (text: string, i: number): boolean => i < text.length && (NAME_CHARS[text.charCodeAt(i)]! & WORD) !== 0;
 
 /** Names that end a LOCAL_CONFIG section (prefixes: LOCAL_RULE also stands for LOCAL_RULESETS). */
 const SECTION_ENDS = ['LOCAL_RULE', 'LOCAL_NET_CONFIG', 'MAILER', 'LOCAL_SRV_FEATURES', 'LOCAL_TRY_TLS', 'LOCAL_TLS', 'LOCAL_CLT'];
@@ -73,9 +81,10 @@ const SECTION_ENDS = ['LOCAL_RULE', 'LOCAL_NET_CONFIG', 'MAILER', 'LOCAL_SRV_FEA
  * the line, `#` starts a comment, `` `…' `` quotes nest, and a word followed directly by `(` is a call
  * whose arguments are split at top-level commas. Macros are not expanded.
  *
- * One pass over the text by character codes: a line and column are made only for what is kept (at
- * most MAX_MC_ITEMS calls, arguments and lines), and past that cap nothing is made at all (the rest of
- * the file is still read for its quotes, comments, sections and an include of cf.m4).
+ * One pass over the text by offsets: quotes are skipped with indexOf, a line and column are looked up
+ * (among the file's line starts) only for what is kept (at most MAX_MC_ITEMS calls, arguments and
+ * lines), and past that cap nothing is made at all: the rest of the file is still read for its quotes,
+ * comments, sections and an include of cf.m4.
  */
 export function parseSendmailMc(file: SourceFile): McDocument {
   return new McScanner(file).run();
@@ -83,28 +92,62 @@ export function parseSendmailMc(file: SourceFile): McDocument {
 
 class McScanner {
   readonly doc: McDocument;
+  private readonly file: SourceFile;
   private readonly text: string;
   private readonly len: number;
   /** Offset of the character read next. */
   private i = 0;
-  /** Its line, and the offset at which that line starts (the column is `i - lineStart + 1`). */
-  private line = 1;
-  private lineStart = 0;
   /** Calls, arguments and lines counted so far: past MAX_MC_ITEMS nothing more is kept. */
   private items = 0;
   private inLocalConfig = false;
   private hashComments = true;
   /** The line read now began right after a dnl, which ate the newline before it. */
   private joined = false;
+  /** The next backquote and quote at or after the offsets last searched from (Infinity: none left), so each is searched for once. */
+  private nextOpen = -1;
+  private nextClose = -1;
+  /** The line (its index among the file's lines) of the last position looked up: positions mostly come in order. */
+  private cursor = 0;
 
   constructor(file: SourceFile) {
     this.doc = { kind: 'sendmail-mc', file, calls: [], localConfig: [], hashLines: [], problems: [] };
+    this.file = file;
     this.text = file.text;
     this.len = file.text.length;
   }
 
-  private pos(): Position {
-    return { line: this.line, column: this.i - this.lineStart + 1 };
+  /** The index (from 0) of the line holding `offset`; past a final newline, the line after the last. */
+  private lineIndex(offset: number): number {
+    const file = this.file;
+    const first = file.firstLine;
+    const count = file.lineCount;
+    if (offset >= this.len && this.len > 0 && this.text.charCodeAt(this.len - 1) === NL) return count;
+    let k = this.cursor;
+    if (file.lineStart(first + k) > offset || (k + 8 < count && file.lineStart(first + k + 8) <= offset)) {
+      // Far from the last one: a binary search for the last line starting at or before offset.
+      let lo = 0;
+      let hi = count - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (file.lineStart(first + mid) <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      k = lo;
+    } else while (k + 1 < count && file.lineStart(first + k + 1) <= offset) k++;
+    this.cursor = k;
+    return k;
+  }
+
+  /** The line and column (from 1, in UTF-16 units, as m4 reading counts them here) of an offset. */
+  private posAt(offset: number): Position {
+    const k = this.lineIndex(offset);
+    const start = k < this.file.lineCount ? this.file.lineStart(this.file.firstLine + k) : this.len;
+    return { line: k + 1, column: offset - start + 1 };
+  }
+
+  /** Whether the offset starts a line. */
+  private atLineStart(offset: number): boolean {
+    return offset === 0 || this.text.charCodeAt(offset - 1) === NL;
   }
 
   /** Whether nothing more can be kept: keep() would answer false and report nothing. */
@@ -119,7 +162,7 @@ class McScanner {
       return true;
     }
     if (this.items++ === MAX_MC_ITEMS) {
-      const at = this.pos();
+      const at = this.posAt(this.i);
       this.doc.problems.push({ message: `more than ${MAX_MC_ITEMS.toLocaleString('en-US')} macro calls, arguments and LOCAL_CONFIG lines: mailharden reads the first ${MAX_MC_ITEMS.toLocaleString('en-US')} and checks nothing after this place (a real .mc has about a hundred)`, span: { start: at, end: { line: at.line, column: at.column + 1 } } });
     }
     return false;
@@ -131,38 +174,37 @@ class McScanner {
     this.i = nl < 0 ? this.len : nl;
   }
 
-  /** Reads the newline at `i`. */
-  private newline(): void {
-    this.i++;
-    this.line++;
-    this.lineStart = this.i;
-  }
-
   /** At a backquote: moves past its matching quote; false (and a problem) when the file ends first. */
   private skipQuoted(): boolean {
     const text = this.text;
-    const len = this.len;
-    const startLine = this.line;
-    const startColumn = this.i - this.lineStart + 1;
-    let depth = 0;
-    let i = this.i;
-    while (i < len) {
-      const c = text.charCodeAt(i);
-      if (c === BACKQUOTE) depth++;
-      else if (c === QUOTE) {
-        depth--;
-        if (depth === 0) {
-          this.i = i + 1;
-          return true;
-        }
-      } else if (c === NL) {
-        this.line++;
-        this.lineStart = i + 1;
+    const start = this.i;
+    let depth = 1;
+    let i = start + 1;
+    for (;;) {
+      if (this.nextClose < i) {
+        const q = text.indexOf("'", i);
+        this.nextClose = q < 0 ? Infinity : q;
       }
-      i++;
+      const close = this.nextClose;
+      if (close === Infinity) break;
+      if (this.nextOpen < i) {
+        const b = text.indexOf('`', i);
+        this.nextOpen = b < 0 ? Infinity : b;
+      }
+      if (this.nextOpen < close) {
+        depth++;
+        i = this.nextOpen + 1;
+        continue;
+      }
+      i = close + 1;
+      if (--depth === 0) {
+        this.i = i;
+        return true;
+      }
     }
-    this.i = len;
-    this.doc.problems.push({ message: 'unterminated quote: m4 stops with "EOF in string"', span: { start: { line: startLine, column: startColumn }, end: { line: startLine, column: startColumn + 1 } } });
+    this.i = this.len;
+    const at = this.posAt(start);
+    this.doc.problems.push({ message: 'unterminated quote: m4 stops with "EOF in string"', span: { start: at, end: { line: at.line, column: at.column + 1 } } });
     return false;
   }
 
@@ -170,7 +212,7 @@ class McScanner {
   private skipWord(): number {
     const text = this.text;
     let i = this.i + 1;
-    while (wordCode(text.charCodeAt(i))) i++;
+    while (wordAt(text, i)) i++;
     this.i = i;
     return i;
   }
@@ -183,7 +225,7 @@ class McScanner {
       const c = text.charCodeAt(this.i);
       if (c === NL) {
         this.joined = false;
-        this.newline();
+        this.i++;
         continue;
       }
       if (c === HASH) {
@@ -191,7 +233,7 @@ class McScanner {
           this.skipToEol();
           continue;
         }
-        if (this.i === this.lineStart && this.keep()) doc.hashLines.push(this.line);
+        if (this.atLineStart(this.i) && this.keep()) doc.hashLines.push(this.posAt(this.i).line);
         this.i++;
         continue;
       }
@@ -203,7 +245,7 @@ class McScanner {
         this.i++;
         continue;
       }
-      if (this.inLocalConfig && c >= 65 && c <= 90 && this.i === this.lineStart) this.localLine();
+      if (this.inLocalConfig && c >= 65 && c <= 90 && this.atLineStart(this.i)) this.localLine();
       // Names are read whole, so a letter or _ read here starts one: a digit before it is a character of
       // its own (m4 reads `1.2.3.4dnl` as 1.2.3.4 and dnl).
       if (!this.word()) break;
@@ -228,7 +270,7 @@ class McScanner {
     const second = text.charCodeAt(i + 1);
     if ((second >= 97 && second <= 122) || second === 95) return;
     // The line is read on as m4 reads it: a quote opened there can run over the lines below.
-    if (this.keep()) this.doc.localConfig.push({ line: this.line, text: text.slice(i, end), joined: this.joined });
+    if (this.keep()) this.doc.localConfig.push({ line: this.posAt(i).line, text: text.slice(i, end), joined: this.joined });
   }
 
   /** At the first character of a name: reads it and, for a call, its arguments; false when the file ends inside them. */
@@ -236,35 +278,30 @@ class McScanner {
     const text = this.text;
     const doc = this.doc;
     const nameStart = this.i;
-    const startColumn = nameStart - this.lineStart + 1;
-    const startLine = this.line;
     const nameEnd = this.skipWord();
     const nameLength = nameEnd - nameStart;
     if (nameLength === 3 && text.startsWith('dnl', nameStart)) {
       this.skipToEol();
-      if (this.i < this.len) this.newline();
+      if (this.i < this.len) this.i++;
       this.joined = true;
       return true;
     }
-    const isCall = text.charCodeAt(nameEnd) === OPEN;
     let call: McCall | undefined;
     let include = false;
     if (!this.full()) {
-      const start: Position = { line: startLine, column: startColumn };
-      const nameSpan: Span = { start, end: { line: startLine, column: startColumn + nameLength } };
+      const start = this.posAt(nameStart);
+      const nameSpan: Span = { start, end: { line: start.line, column: start.column + nameLength } };
       call = { name: text.slice(nameStart, nameEnd), args: [], nameSpan, span: nameSpan, index: doc.calls.length };
     }
-    if (isCall) {
+    if (text.charCodeAt(nameEnd) === OPEN) {
       this.i++;
       const isInclude = nameLength === 7 && text.startsWith('include', nameStart);
       const first = this.readArgs(nameStart, nameEnd, call, isInclude);
       if (first === undefined) return false;
-      if (call) call.span = { start: call.nameSpan.start, end: this.pos() };
+      if (call) call.span = { start: call.nameSpan.start, end: this.posAt(this.i) };
       include = isInclude && /(^|\/)cf\.m4$/.test(first);
     }
-    if (call) {
-      if (this.keep()) doc.calls.push(call);
-    }
+    if (call && this.keep()) doc.calls.push(call);
     if (include) this.hashComments = false;
     const c = text.charCodeAt(nameStart);
     if (c === 76 || c === 77) {
@@ -290,15 +327,12 @@ class McScanner {
   private readArgs(nameStart: number, nameEnd: number, call: McCall | undefined, wantFirst: boolean): string | undefined {
     const text = this.text;
     const len = this.len;
-    const openLine = this.line;
-    const openColumn = this.i - this.lineStart;
+    const open = this.i - 1;
     let depth = 0;
     let count = 0;
     let first = '';
     this.beginArg();
     let argStart = this.i;
-    let argLine = this.line;
-    let argColumn = this.i - this.lineStart + 1;
     while (this.i < len) {
       const c = text.charCodeAt(this.i);
       if (c === BACKQUOTE) {
@@ -314,12 +348,8 @@ class McScanner {
         const wordStart = this.i;
         if (this.skipWord() - wordStart === 3 && text.startsWith('dnl', wordStart)) {
           this.skipToEol();
-          if (this.i < len) this.newline();
+          if (this.i < len) this.i++;
         }
-        continue;
-      }
-      if (c === NL) {
-        this.newline();
         continue;
       }
       if (c === OPEN) depth++;
@@ -328,13 +358,15 @@ class McScanner {
         else if (c === COMMA && depth > 0) {
           // a comma inside parentheses belongs to the argument
         } else {
-          // The end of an argument: the first is always read (an include of cf.m4 needs it), the others while items are kept.
+          // The end of an argument: the first is always read when wanted, the others while items are kept.
           if ((count === 0 && wantFirst) || call) {
             const raw = text.slice(argStart, this.i);
             if (count === 0) first = unquote(stripDnl(raw));
             if (call && (count === 0 || this.keep())) {
-              const end: Position = this.i > argStart ? this.pos() : { line: argLine, column: argColumn + 1 };
-              call.args.push({ text: count === 0 ? first : unquote(stripDnl(raw)), span: { start: { line: argLine, column: argColumn }, end } });
+              const start = this.posAt(argStart);
+              // An empty argument still gets a one-character span, at the place it would be.
+              const end: Position = this.i > argStart ? this.posAt(this.i) : { line: start.line, column: start.column + 1 };
+              call.args.push({ text: count === 0 ? first : unquote(stripDnl(raw)), span: { start, end } });
             }
           }
           // Without a call nothing is kept any more (keep() would only count).
@@ -343,15 +375,13 @@ class McScanner {
           if (c === CLOSE) return first;
           this.beginArg();
           argStart = this.i;
-          argLine = this.line;
-          argColumn = this.i - this.lineStart + 1;
           continue;
         }
       }
       this.i++;
     }
-    const name = text.slice(nameStart, nameEnd);
-    this.doc.problems.push({ message: `unclosed "(" of ${name}: m4 reads to the end of the file`, span: { start: { line: openLine, column: openColumn }, end: { line: openLine, column: openColumn + 1 } } });
+    const at = this.posAt(open);
+    this.doc.problems.push({ message: `unclosed "(" of ${text.slice(nameStart, nameEnd)}: m4 reads to the end of the file`, span: { start: at, end: { line: at.line, column: at.column + 1 } } });
     return undefined;
   }
 
@@ -360,12 +390,8 @@ class McScanner {
     const text = this.text;
     for (;;) {
       let c = text.charCodeAt(this.i);
-      while (c === SPACE || c === TAB || c === NL || c === CR) {
-        if (c === NL) this.newline();
-        else this.i++;
-        c = text.charCodeAt(this.i);
-      }
-      if (c === 100 && text.startsWith('dnl', this.i) && !wordCode(text.charCodeAt(this.i + 3))) {
+      while (c === SPACE || c === TAB || c === NL || c === CR) c = text.charCodeAt(++this.i);
+      if (c === 100 && text.startsWith('dnl', this.i) && !wordAt(text, this.i + 3)) {
         this.skipToEol();
         continue;
       }
@@ -422,16 +448,26 @@ export function rescanned(text: string): string {
 }
 
 export function unquote(raw: string): string {
+  // The text between the quotes m4 removes, a piece at a time (not a string per character).
   let out = '';
   let depth = 0;
-  for (const c of raw) {
-    if (c === '`') {
-      if (depth > 0) out += c;
+  let from = 0;
+  for (let k = 0; k < raw.length; k++) {
+    const c = raw.charCodeAt(k);
+    if (c === BACKQUOTE) {
+      if (depth === 0) {
+        out += raw.slice(from, k);
+        from = k + 1;
+      }
       depth++;
-    } else if (c === "'" && depth > 0) {
+    } else if (c === 39 && depth > 0) {
       depth--;
-      if (depth > 0) out += c;
-    } else out += c;
+      if (depth === 0) {
+        out += raw.slice(from, k);
+        from = k + 1;
+      }
+    }
   }
-  return out.trim();
+  // A copy: a slice would keep the whole file's text alive in whatever keeps the argument (a finding).
+  return detached((out + raw.slice(from)).trim());
 }

@@ -1,6 +1,6 @@
 import type { SourceFile } from '../../src/core/source.js';
 import type { Position, Span } from '../../src/core/types.js';
-import { MAX_MC_ITEMS, stripDnl, unquote, type McCall, type McDocument } from '../../src/parsers/sendmail-mc.js';
+import { MAX_MC_ITEMS, stripDnl, type McCall, type McDocument } from '../../src/parsers/sendmail-mc.js';
 
 const isWordStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
 const isWord = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
@@ -181,4 +181,20 @@ export function parseSendmailMcReference(file: SourceFile): McDocument {
     doc.problems.push({ message: `unclosed "(" of ${call.name}: m4 reads to the end of the file`, span: { start: open, end: { line: open.line, column: open.column + 1 } } });
     return false;
   }
+}
+
+/** unquote as it was: a string appended per character. */
+export function unquote(raw: string): string {
+  let out = '';
+  let depth = 0;
+  for (const c of raw) {
+    if (c === '`') {
+      if (depth > 0) out += c;
+      depth++;
+    } else if (c === "'" && depth > 0) {
+      depth--;
+      if (depth > 0) out += c;
+    } else out += c;
+  }
+  return out.trim();
 }
