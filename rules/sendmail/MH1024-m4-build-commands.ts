@@ -74,8 +74,11 @@ export default defineRule({
     // order): a call whose text holds neither has no argument to look through, found without slicing them.
     let nextSyscmd = -1;
     let nextInclude = -1;
+    // Searched up to the end of the last call kept: a large .mc keeps calls from its first few MB only.
+    const last = doc.calls[doc.calls.length - 1];
+    const searched = last ? file.text.slice(0, file.offsetOf(last.span.end)) : '';
     const nextAt = (word: string, from: number): number => {
-      const k = file.text.indexOf(word, from);
+      const k = searched.indexOf(word, from);
       return k < 0 ? Infinity : k;
     };
     const mentions = (from: number, to: number): boolean => {
