@@ -161,6 +161,21 @@ describe('lint: human formats escape what comes from the files', () => {
   });
 });
 
+describe('lint: no output shows the password of an AuthInfo entry', () => {
+  it('MH6016 on an authinfo source readable by all: its first line is shown with the password as *, in every format', () => {
+    const root = tempDir('mh-authinfo-');
+    mkdirSync(join(root, 'etc/mail'), { recursive: true });
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), 'V10/Berkeley\nKauthinfo hash -o /etc/mail/authinfo\n');
+    writeFileSync(join(root, 'etc/mail/authinfo'), 'AuthInfo:smtp.example.net "U:user" "P:hunter2" "M:PLAIN"\n', { mode: 0o644 });
+    for (const format of ['text', 'json', 'sarif', 'junit', 'codeclimate', 'html', 'compact', 'xccdf']) {
+      const r = run(['lint', '--no-config', '--no-baseline', '--select', 'MH6016', '-f', format, '--root', root]);
+      assert.equal(r.code, 1, `${format}: ${r.stderr}`);
+      assert.doesNotMatch(r.stdout, /hunter2/, format);
+      if (format === 'text') assert.match(r.stdout, /^ {2}1 \| AuthInfo:smtp\.example\.net "U:user" "P:\*" "M:PLAIN"$/m);
+    }
+  });
+});
+
 describe('init --from-system: the reasons quote the files, escaped', () => {
   it('a greeting with terminal sequences', () => {
     const dir = tempDir('mh-trust-init-');

@@ -6,6 +6,7 @@ import { detached, SourceFile } from './source.js';
 import { DirectiveReader, type Directive, type Range, type RuleNames } from './directives.js';
 import { formatMessage, type AnyRule, type Report, type RuleContext, type RuleKind, type RuleSettings, type SuppressionUse } from './rule.js';
 import { grown } from './typed-array.js';
+import { withoutPasswords } from './secrets.js';
 import { SEVERITIES, severityRank, type FileKind, type Finding, type Severity, type Suppression } from './types.js';
 
 /** An out-of-band suppression for a whole file, from `.mailharden.yaml` `ignores:`. */
@@ -94,7 +95,8 @@ function causeOf(id: string, data: Report['data']): string {
 
 /** Sets a finding's source line from the text of its first line (a window of a long line, around the column). */
 export function attachSnippet(finding: Finding, line: string): void {
-  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+  // An AuthInfo entry's password is not shown (core/secrets.ts), whatever file holds it.
+  const text = withoutPasswords(line.endsWith('\r') ? line.slice(0, -1) : line);
   if (text.length <= MAX_SNIPPET) {
     finding.sourceLine = shared(text);
     return;
