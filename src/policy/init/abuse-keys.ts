@@ -4,9 +4,7 @@ import { parseAccess } from '../../parsers/access.js';
 import { renderClientLimits } from '../../render/blocks.js';
 import { clientEntries, clientKeys } from '../../render/networks.js';
 import { POLICY_SCHEMA, type ClientLimit, type Policy } from '../schema.js';
-import { sendmailEffect, type DeriveContext, type Deriver, type Kept, type SendmailSide } from './context.js';
-import { inQueueDirectory, mapSpec } from '../../model/cf-paths.js';
-import { DB_TYPES } from '../../host/paths.js';
+import { accessMapFile, sendmailEffect, type DeriveContext, type Deriver, type Kept } from './context.js';
 import { flat } from './text.js';
 import { deriveGreetPause } from './tls-keys.js';
 
@@ -25,7 +23,7 @@ type Abuse = NonNullable<Policy['abuse']>;
 
 function deriveAbuse(c: DeriveContext): Kept<Abuse> {
   const sm = c.sm!;
-  const path = accessMapFile(sm, c.layout.mailDir);
+  const path = accessMapFile(sm);
   if (path === undefined) return { keep: false, reason: 'abuse: the cf\'s access map is not a database makemap builds, so apply writes no client limits to it; limits to start from:', suggest: EXAMPLE_ABUSE };
   const text = c.tree.read(path);
   if (text === undefined) return { keep: false, reason: `abuse: there is no ${path}, so no client has a connection limit (FEATURE(ratecontrol), FEATURE(conncontrol)); limits to start from:`, suggest: EXAMPLE_ABUSE };
@@ -68,19 +66,6 @@ function deriveAbuse(c: DeriveContext): Kept<Abuse> {
   const after = renderClientLimits(text, clientEntries(clients, hasDefault ? fallback : undefined), { render: c.render, path });
   if (after !== text) c.explain(path, 'its ClientRate: and ClientConn: entries move into mailharden\'s block of client limits; the same limits');
   return { keep: true, value, note: missing ? 'as the access map says; sendmail.cf has no FEATURE(ratecontrol)/FEATURE(conncontrol) ruleset that reads them' : 'as now' };
-}
-
-/**
- * The access map file apply writes the client limits to (apply's accessTarget): the one the cf's Kaccess
- * line names, else the layout's; undefined when the cf's map is not a database makemap builds. Reading
- * another file than this one would keep limits sendmail does not read and apply then writes over the ones
- * it does.
- */
-function accessMapFile(sm: SendmailSide, mailDir: string): string | undefined {
-  const spec = mapSpec(sm.cf, 'access');
-  if (!spec) return `${mailDir}/access`;
-  if (!spec.path || !DB_TYPES.has(spec.class)) return undefined;
-  return inQueueDirectory(sm.model, spec.path, sm.layout.mqueue).replace(/\.db$/, '');
 }
 
 function show(a: Abuse): string {
