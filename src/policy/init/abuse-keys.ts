@@ -85,9 +85,10 @@ function deriveMilters(c: DeriveContext): Kept<Milters> {
   if (!milters.length) return { keep: false, reason: 'milters: sendmail.cf declares no mail filter; for when one is added (mail waits while it is down):', suggest: '{ failMode: tempfail }' };
   const modes = new Set(milters.map(failMode));
   const mode = modes.size === 1 ? [...modes][0]! : undefined;
+  if (mode === 'tempdrop') return { keep: false, reason: 'milters: the filters have F=4 (sendmail answers 421 and closes the connection while they are down), which the policy cannot state; the nearest:', suggest: '{ failMode: tempfail }' };
   if (mode === undefined || mode === 'open') {
     const open = milters.filter((m) => failMode(m) === 'open').map((m) => m.name);
-    return { keep: false, reason: `milters: ${open.length ? `mail passes unfiltered while ${open.slice(0, 3).join(', ')} ${open.length === 1 ? 'is' : 'are'} down (no F=T or F=R, MH1093)` : 'the filters fail in different ways (F=T and F=R)'}; one mode for all:`, suggest: '{ failMode: tempfail }' };
+    return { keep: false, reason: `milters: ${open.length ? `mail passes unfiltered while ${open.slice(0, 3).join(', ')} ${open.length === 1 ? 'is' : 'are'} down (no F=T or F=R, MH1093)` : 'the filters fail in different ways (F=T, F=4 and F=R)'}; one mode for all:`, suggest: '{ failMode: tempfail }' };
   }
   const value: Milters = { failMode: mode };
   const effect = sendmailEffect(sm, { milterFailMode: mode });
