@@ -198,15 +198,19 @@ describe('lint: human formats escape what comes from the files', () => {
 });
 
 describe('lint: no output shows the password of an AuthInfo entry', () => {
-  it('MH6016 on an authinfo source readable by all: its first line is shown with the password as *, in every format', () => {
+  it('MH6016 on an authinfo source, its database and the DefaultAuthInfo file, readable by all: the source\'s line is shown with the password as *, the others not at all, in every format', () => {
     const root = tempDir('mh-authinfo-');
     mkdirSync(join(root, 'etc/mail'), { recursive: true });
-    writeFileSync(join(root, 'etc/mail/sendmail.cf'), 'V10/Berkeley\nKauthinfo hash -o /etc/mail/authinfo\n');
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), 'V10/Berkeley\nKauthinfo hash -o /etc/mail/authinfo\nO DefaultAuthInfo=/etc/mail/default-auth-info\n');
     writeFileSync(join(root, 'etc/mail/authinfo'), 'AuthInfo:smtp.example.net "U:user" "P:hunter2" "M:PLAIN"\n', { mode: 0o644 });
+    // The DefaultAuthInfo file (user, authorization id, password, realm) and the map's database: no line of theirs is shown.
+    writeFileSync(join(root, 'etc/mail/default-auth-info'), 'hunter3\nhunter3\nhunter3\nexample.net\n', { mode: 0o644 });
+    writeFileSync(join(root, 'etc/mail/authinfo.db'), Buffer.from('\0\0\0authinfo:smtp.example.net\0"U:user" "P:hunter4"\n'), { mode: 0o644 });
     for (const format of ['text', 'json', 'sarif', 'junit', 'codeclimate', 'html', 'compact', 'xccdf']) {
       const r = run(['lint', '--no-config', '--no-baseline', '--select', 'MH6016', '-f', format, '--root', root]);
       assert.equal(r.code, 1, `${format}: ${r.stderr}`);
-      assert.doesNotMatch(r.stdout, /hunter2/, format);
+      assert.doesNotMatch(r.stdout, /hunter[234]/, format);
+      assert.equal((r.stdout.match(/MH6016/g) ?? []).length >= 3, true, format);
       if (format === 'text') assert.match(r.stdout, /^ {2}1 \| AuthInfo:smtp\.example\.net "U:user" "P:\*" "M:PLAIN"$/m);
     }
   });
