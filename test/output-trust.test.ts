@@ -213,6 +213,11 @@ describe('lint: no output shows the password of an AuthInfo entry', () => {
       assert.equal((r.stdout.match(/MH6016/g) ?? []).length >= 3, true, format);
       if (format === 'text') assert.match(r.stdout, /^ {2}1 \| AuthInfo:smtp\.example\.net "U:user" "P:\*" "M:PLAIN"$/m);
     }
+    // An entry without a blank is all key: the parse error quoting it does not quote the password.
+    writeFileSync(join(root, 'access'), 'AuthInfo:relay.example"U:me""P:hunter5"\n');
+    const p = run(['lint', '--no-config', '--no-baseline', '--type', 'access', join(root, 'access')]);
+    assert.match(p.stdout, /key "AuthInfo:relay\.example"U:me""P:\*"" has no value/);
+    assert.doesNotMatch(p.stdout, /hunter5/);
   });
 });
 
