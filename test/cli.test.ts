@@ -68,6 +68,28 @@ describe('mailharden lint: exit codes', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^mailharden: aliases: cannot read: permission denied\n$/);
   });
+  it('walks a directory whose name is not UTF-8 (byte 0xff): its files are linted, its config read, the name shown escaped', () => {
+    const dir = tree({ 'ok/aliases': 'postmaster: root\nMAILER-DAEMON: postmaster\nroot: admin\n' });
+    // A name of bytes: mkdirSync and writeFileSync take a Buffer path as those exact bytes.
+    const bad = Buffer.concat([Buffer.from(`${dir}/bad`), Buffer.of(0xff), Buffer.from('dir')]);
+    mkdirSync(bad);
+    writeFileSync(Buffer.concat([bad, Buffer.from('/aliases')]), 'postmaster: root\nMAILER-DAEMON: postmaster\nroot: "|/bin/sh -c id"\n');
+    writeFileSync(Buffer.concat([bad, Buffer.from('/.mailharden.yaml')]), 'rules:\n  MH2002: low\n');
+    for (const format of ['text', 'json', 'sarif', 'compact', 'github', 'junit', 'codeclimate', 'html', 'xccdf']) {
+      const r = run(['lint', '--no-baseline', '--fail-on', 'low', '-f', format, '.'], { cwd: dir });
+      assert.equal(r.code, 1, `${format}: ${r.stderr}`);
+      assert.equal(r.stderr, '', format);
+      assert.match(r.stdout, /MH2002/, format);
+    }
+    const text = run(['lint', '--no-baseline', '.'], { cwd: dir });
+    // The file inside was found and read by its bytes, its directory's config applied (MH2002 is high by default).
+    assert.match(text.stdout, /^bad\\xffdir\/aliases:3:7: low alias "root" pipes mail into "\/bin\/sh"/m);
+    assert.doesNotMatch(text.stdout, /\ufffd|\udcff/);
+    const json = JSON.parse(run(['lint', '--no-baseline', '-f', 'json', '.'], { cwd: dir }).stdout) as { findings: { file: string }[] };
+    assert.deepEqual([...new Set(json.findings.map((f) => f.file))], ['bad\udcffdir/aliases']);
+    const sarif = JSON.parse(run(['lint', '--no-baseline', '-f', 'sarif', '.'], { cwd: dir }).stdout) as { runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+    assert.equal(sarif.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri, 'bad%FFdir/aliases');
+  });
   it('walks directories, detects kinds by name, skips compiled maps and .git', () => {
     const dir = tree({ 'etc/mail/sendmail.cf': CF_NO_EXPN, 'etc/mail/access': 'Connect:127.0.0.1 RELAY\n', 'etc/aliases': 'postmaster: root\n', 'etc/aliases.db': 'binary', '.git/aliases': 'x\n' });
     const r = run(['lint', '-f', 'json', '--fail-on', 'none', '.'], { cwd: dir });

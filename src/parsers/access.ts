@@ -1,5 +1,6 @@
 import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
+import { withoutPasswords } from '../core/secrets.js';
 
 export type AccessAction = 'RELAY' | 'OK' | 'REJECT' | 'DISCARD' | 'ERROR' | 'SKIP' | 'QUARANTINE' | 'OTHER';
 
@@ -49,7 +50,8 @@ export function parseAccess(file: SourceFile): AccessDocument {
     }
     const m = /^(\S+)([ \t]+)(.*?)[ \t]*$/.exec(text);
     if (!m) {
-      doc.problems.push({ message: `key "${text.trim()}" has no value`, span: file.lineSpan(line) });
+      // `AuthInfo:host"U:me""P:secret"` (no blank) is all key: its password is not quoted (core/secrets.ts).
+      doc.problems.push({ message: `key "${withoutPasswords(text.trim())}" has no value`, span: file.lineSpan(line) });
       continue;
     }
     const fullKey = m[1]!;
