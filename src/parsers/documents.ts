@@ -76,7 +76,7 @@ const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {
   aliases: 4,
   access: 32,
   'tcp-rules': 64,
-  'qmail-control': 32,
+  'qmail-control': 64,
   'qmail-run': 1,
 };
 
