@@ -14,8 +14,8 @@ const LOGGERS = new Set(['multilog', 's6-log', 'svlogd']);
 
 /** The logger command of a log/run script: its words from the logger on, and the user setuidgid/chpst -u gives it. */
 function logger(text: string): { words: ShellWord[]; user?: string } | undefined {
-  const doc = parseQmailRun(new SourceFile('log/run', text));
-  for (const c of doc.commands) {
+  const doc = parseQmailRun(new SourceFile('log/run', text), { commands: true });
+  for (const c of doc.commands!) {
     const at = c.words.findIndex((w) => LOGGERS.has(baseName(w)));
     if (at < 0) continue;
     let user: string | undefined;
