@@ -75,6 +75,7 @@ const SHAPES: Shape[] = [
   { kind: 'tcp-rules', name: 'lines without a colon', file: 'tcp.smtp', make: (b) => fill(b, '', 'a\n') },
   { kind: 'qmail-control', name: 'rcpthosts names', file: 'rcpthosts', make: (b) => fill(b, '', 'a\n') },
   { kind: 'qmail-control', name: 'rcpthosts lines starting with a blank (a problem each)', file: 'rcpthosts', make: (b) => fill(b, '', ' a\n') },
+  { kind: 'qmail-control', name: 'badmailfrom lines starting with a blank (a parse problem each)', file: 'badmailfrom', make: (b) => fill(b, '', ' a\n') },
   { kind: 'qmail-run', name: 'commands', file: 'run', make: (b) => fill(b, '', 'a\n') },
   { kind: 'qmail-run', name: 'words', file: 'run', make: (b) => fill(b, 'exec tcpserver', ' a', '\n') },
   { kind: 'qmail-run', name: 'tcpserver lines (findings each)', file: 'run', make: (b) => fill(b, '', 'tcpserver 0 smtp qmail-smtpd\n') },

@@ -77,7 +77,7 @@ const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {
   access: 32,
   'tcp-rules': 64,
   'qmail-control': 64,
-  'qmail-run': 1,
+  'qmail-run': 8,
 };
 
 /** The largest file of a kind mailharden reads whole, in bytes. */

@@ -570,7 +570,7 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
   const call: TcpserverCall = { server, command: c, word: words[at]!, wrappers: words.slice(from, at), options: [], opaque: false, rest: [], smtpd: false, envdirs: NO_WORDS, env: NO_ENV };
   readWrappers(call);
   // Option words; an unquoted $VAR the script sets to literal text is split into fields, as sh does.
-  const queue: { word: ShellWord; split: boolean }[] = [];
+  const queue: ShellWord[] = [];
   // Fields from splitting, per call: `$X $X …` with a long X would otherwise multiply the script's size.
   let budget = SPLIT_FIELDS;
   for (const w of words.slice(at + 1)) {
@@ -584,16 +584,16 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
         // Past the budget the word stays an expansion, which makes the call opaque (any options).
         if (budget >= 0) {
           const span = w.span;
-          for (const f of fields) queue.push({ word: w.made(undefined, f, span), split: true });
+          for (const f of fields) queue.push(w.made(undefined, f, span));
           continue;
         }
       }
     }
-    queue.push({ word: w, split: false });
+    queue.push(w);
   }
   let i = 0;
   for (; i < queue.length; i++) {
-    const w = queue[i]!.word;
+    const w = queue[i]!;
     const wordParts = w.parts;
     const head = wordParts[0];
     if (!head || head.type !== 'text' || !head.text.startsWith('-')) {
@@ -617,13 +617,13 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
       }
       let arg: ShellWord | undefined;
       if (k + 1 < text.length || wordParts.length > 1) arg = sliceWord(w, k + 1);
-      else if (i + 1 < queue.length) arg = queue[++i]!.word;
+      else if (i + 1 < queue.length) arg = queue[++i]!;
       call.options.push(new TcpserverOption(letter, w, k, arg));
       break;
     }
     if (k >= text.length && wordParts.length > 1) call.opaque = true;
   }
-  call.rest = queue.slice(i).map((q) => q.word);
+  call.rest = queue.slice(i);
   // Of exact size (an array pushed to has room to spare), as every array a kept call holds.
   call.options = call.options.slice();
   const program = call.opaque ? call.rest : call.rest.slice(2);
