@@ -6,7 +6,7 @@ import { otherWriters } from '../../src/host/paths.js';
 import { AT_START, runScripts } from '../../src/host/qmail-paths.js';
 import { baseName, literal, parseQmailRun, type ShellWord } from '../../src/parsers/qmail-run.js';
 
-/** How much of a log/run script is read (run scripts themselves are read up to 1 MiB). */
+/** How much of a log/run script is read (run scripts themselves are read up to 8 MiB). */
 const LOG_RUN_BYTES = 64 * 1024;
 
 /** Loggers of daemontools, runit and s6 that keep what the service prints. */
