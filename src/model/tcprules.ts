@@ -101,9 +101,41 @@ function plainKind(s: string, a: number, b: number): number {
   }
 }
 
+/** plainKind over code units (the table's `codes`). */
+function plainKindAt(s: Uint8Array | Uint16Array, a: number, b: number): number {
+  if (a === b) return KIND_NUMBER.default;
+  let parts = 0;
+  let p = a;
+  for (;;) {
+    let q = p;
+    let v = 0;
+    while (q < b) {
+      const c = s[q]! - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      q++;
+    }
+    const len = q - p;
+    if (len === 0 || len > 3 || (len > 1 && s[p] === 48) || v > 255) return -1;
+    parts++;
+    if (q === b) return parts === 4 ? K_IP : -1;
+    if (s[q] !== 46 /* . */) return -1;
+    q++;
+    if (q === b) return parts <= 3 ? K_PREFIX : -1;
+    if (parts === 4) return -1;
+    p = q;
+  }
+}
+
 /** FNV-1a over `s[a..b)`, continuing from `h`. */
 function fnv(h: number, s: string, a: number, b: number): number {
   for (let i = a; i < b; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** fnv over code units (the table's `codes`). */
+function fnvAt(h: number, s: Uint8Array | Uint16Array, a: number, b: number): number {
+  for (let i = a; i < b; i++) h = Math.imul(h ^ s[i]!, 0x01000193);
   return h;
 }
 
@@ -214,6 +246,7 @@ export class TcpRulesModel {
   private hashLines(from: number, to: number): void {
     const t = this.table;
     const text = this.doc.file.text;
+    const codes = t.codes;
     const { start, colonAt, rangeRef, rLeft, rRight, rBot } = t;
     const { lineFirst, recLine, recIndex, kinds, hashes } = this;
     for (let i = from; i < to; i++) {
@@ -224,9 +257,9 @@ export class TcpRulesModel {
       const r = rangeRef[i]!;
       if (r === 0 || b - a > MAX_EXPANDED) {
         recLine[first] = i;
-        const kind = plainKind(text, a, b);
+        const kind = plainKindAt(codes, a, b);
         kinds[first] = kind >= 0 ? kind : KIND_NUMBER[keyShape(text.slice(a, b)).kind];
-        hashes[first] = fnv(FNV_START, text, a, b);
+        hashes[first] = fnvAt(FNV_START, codes, a, b);
         continue;
       }
       const keys = t.keyCount(i);
@@ -234,7 +267,7 @@ export class TcpRulesModel {
       const right = rRight[r - 1]!;
       const bot = rBot[r - 1]!;
       if (keys === 0) continue;
-      const head = fnv(FNV_START, text, a, left);
+      const head = fnvAt(FNV_START, codes, a, left);
       // The value is an octet as tcpserver writes one (0-255, no leading zero), so every key of the range has the kind of the first.
       const key0 = t.key(i, 0);
       const kind0 = plainKind(key0, 0, key0.length);
@@ -249,7 +282,7 @@ export class TcpRulesModel {
         if (v >= 100) h = Math.imul(h ^ (48 + Math.floor(v / 100)), 0x01000193);
         if (v >= 10) h = Math.imul(h ^ (48 + (Math.floor(v / 10) % 10)), 0x01000193);
         h = Math.imul(h ^ (48 + (v % 10)), 0x01000193);
-        hashes[rec] = fnv(h, text, right, b);
+        hashes[rec] = fnvAt(h, codes, right, b);
       }
     }
   }
@@ -301,8 +334,8 @@ export class TcpRulesModel {
   /** Whether the text from a to b equals the text from c to d. */
   private sameText(a: number, b: number, c: number, d: number): boolean {
     if (b - a !== d - c) return false;
-    const text = this.doc.file.text;
-    for (let k = 0; k < b - a; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(c + k)) return false;
+    const codes = this.table.codes;
+    for (let k = 0; k < b - a; k++) if (codes[a + k] !== codes[c + k]) return false;
     return true;
   }
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
 
@@ -221,15 +222,30 @@ const V_RELAYCLIENT = 1;
 /** Variable flag: the name is not empty and its first or last character is not printable ASCII (it may be a blank). */
 const V_EDGE = 2;
 const RELAYCLIENT = 'RELAYCLIENT';
+const RELAYCLIENT_CODES = Uint8Array.from(RELAYCLIENT, (c) => c.charCodeAt(0));
+
+/**
+ * The code units of `text` in a typed array: one byte each when the text is ASCII (Buffer's latin1
+ * copy is then exact), two otherwise. Reading a typed array in a loop costs a fraction of charCodeAt.
+ */
+export function codeUnits(text: string): Uint8Array | Uint16Array {
+  if (Buffer.byteLength(text, 'utf8') === text.length) {
+    const b = Buffer.from(text, 'latin1');
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  }
+  const u = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) u[i] = text.charCodeAt(i);
+  return u;
+}
 
 /** The flags of the variable named `t[from..to)` (V_RELAYCLIENT, V_EDGE). */
-function nameFlags(t: string, from: number, to: number): number {
+function nameFlags(t: Uint8Array | Uint16Array, from: number, to: number): number {
   if (from === to) return 0;
-  const first = t.charCodeAt(from);
-  const last = t.charCodeAt(to - 1);
+  const first = t[from]!;
+  const last = t[to - 1]!;
   if (first < 33 || first > 126 || last < 33 || last > 126) return V_EDGE;
   if (to - from !== RELAYCLIENT.length) return 0;
-  for (let k = 0; k < RELAYCLIENT.length; k++) if (t.charCodeAt(from + k) !== RELAYCLIENT.charCodeAt(k)) return 0;
+  for (let k = 0; k < RELAYCLIENT_CODES.length; k++) if (t[from + k] !== RELAYCLIENT_CODES[k]) return 0;
   return V_RELAYCLIENT;
 }
 
@@ -288,7 +304,26 @@ export class TcpRuleTable {
   rTop = new Int32Array(16);
   rClipped = new Uint8Array(16);
 
-  constructor(readonly file: SourceFile) {}
+  /** The file's text as UTF-16 code units in a typed array (one byte each when it is ASCII): what the loops over characters read. */
+  readonly codes: Uint8Array | Uint16Array;
+
+  constructor(readonly file: SourceFile) {
+    this.codes = codeUnits(file.text);
+    // Room for a rule line per 16 characters (and at most one per line): a typical file never grows the columns.
+    const room = Math.max(256, Math.min(file.lineCount, file.text.length >> 4));
+    this.lineNo = new Int32Array(room);
+    this.start = new Int32Array(room);
+    this.colonAt = new Int32Array(room);
+    this.endAt = new Int32Array(room);
+    this.flags = new Uint8Array(room);
+    this.refusal = new Uint8Array(room);
+    this.varFirst = new Int32Array(room + 1);
+    this.rangeRef = new Int32Array(room);
+    this.vComma = new Int32Array(room);
+    this.vEq = new Int32Array(room);
+    this.vClose = new Int32Array(room);
+    this.vFlags = new Uint8Array(room);
+  }
 
   /** Starts line `i` = count; returns its index. */
   add(line: number, start: number, colon: number, end: number, cr: boolean): number {
@@ -595,26 +630,26 @@ let scanDropped = 0;
  * (scanDropped counts the rest). Returns false when tcprules refuses the instructions (why is worked
  * out again by readInstructions when asked). Every search stops at `end`: no string is made.
  */
-function scanInstructions(t: string, from: number, end: number, table: TcpRuleTable, i: number, maxVariables: number): boolean {
+function scanInstructions(t: Uint8Array | Uint16Array, from: number, end: number, table: TcpRuleTable, i: number, maxVariables: number): boolean {
   scanDropped = 0;
   let pos: number;
-  const c0 = from < end ? t.charCodeAt(from) : -1;
-  if (c0 === 100 /* d */ && from + 4 <= end && t.charCodeAt(from + 1) === 101 && t.charCodeAt(from + 2) === 110 && t.charCodeAt(from + 3) === 121) {
+  const c0 = from < end ? t[from]! : -1;
+  if (c0 === 100 /* d */ && from + 4 <= end && t[from + 1]! === 101 && t[from + 2]! === 110 && t[from + 3]! === 121) {
     table.setAction(i, DENY);
     pos = from + 4;
-  } else if (c0 === 97 /* a */ && from + 5 <= end && t.charCodeAt(from + 1) === 108 && t.charCodeAt(from + 2) === 108 && t.charCodeAt(from + 3) === 111 && t.charCodeAt(from + 4) === 119) {
+  } else if (c0 === 97 /* a */ && from + 5 <= end && t[from + 1]! === 108 && t[from + 2]! === 108 && t[from + 3]! === 111 && t[from + 4]! === 119) {
     table.setAction(i, ALLOW);
     pos = from + 5;
   } else return false;
   let kept = 0;
   while (pos < end) {
-    if (t.charCodeAt(pos) !== 44 /* , */) return false;
+    if (t[pos]! !== 44 /* , */) return false;
     let eq = pos + 1;
-    while (eq < end && t.charCodeAt(eq) !== 61 /* = */) eq++;
+    while (eq < end && t[eq]! !== 61 /* = */) eq++;
     if (eq + 1 >= end) return false;
-    const delim = t.charCodeAt(eq + 1);
+    const delim = t[eq + 1]!;
     let close = eq + 2;
-    while (close < end && t.charCodeAt(close) !== delim) close++;
+    while (close < end && t[close]! !== delim) close++;
     if (close >= end) return false;
     if (kept < maxVariables) {
       table.addVariable(pos, eq, close, nameFlags(t, pos + 1, eq));
@@ -694,10 +729,11 @@ function parseLines(doc: TcpRulesDoc, from: number, to: number, items: number): 
   const file = doc.file;
   const table = doc.table;
   const all = file.text;
+  const codes = table.codes;
   for (let line = from; line <= to; line++) {
     const base = file.lineStart(line);
     const rawEnd = file.lineEnd(line);
-    if (rawEnd === base || all.charCodeAt(base) === 35 /* # */) continue;
+    if (rawEnd === base || codes[base]! === 35 /* # */) continue;
     if (items >= MAX_TCP_ITEMS) {
       doc.problems.push({ message: `more than ${MAX_TCP_ITEMS.toLocaleString('en-US')} rules, variables and keys of ranges: mailharden reads the lines before this one and checks none from here on`, span: file.lineSpan(line) });
       parseStopped = true;
@@ -705,14 +741,14 @@ function parseLines(doc: TcpRulesDoc, from: number, to: number, items: number): 
     }
     items++;
     let te = rawEnd;
-    while (te > base && (all.charCodeAt(te - 1) === 32 || all.charCodeAt(te - 1) === 9)) te--;
+    while (te > base && (codes[te - 1]! === 32 || codes[te - 1]! === 9)) te--;
     // The first colon, and before it the first "-", "=" and "@".
     let colonAt = base;
     let dashAt = -1;
     let eqBefore = false;
     let atBefore = false;
     for (; colonAt < te; colonAt++) {
-      const c = all.charCodeAt(colonAt);
+      const c = codes[colonAt]!;
       if (c === 58 /* : */) break;
       if (c === 45 /* - */) {
         if (dashAt < 0) dashAt = colonAt;
@@ -725,9 +761,9 @@ function parseLines(doc: TcpRulesDoc, from: number, to: number, items: number): 
       if (shown.trim() !== '' && !shown.trimStart().startsWith('#')) doc.ignoredLines.push(line);
       continue;
     }
-    const hasCr = all.charCodeAt(te - 1) === 13;
+    const hasCr = codes[te - 1]! === 13;
     const i = table.add(line, base, colonAt, te, hasCr);
-    const ok = scanInstructions(all, colonAt + 1, te, table, i, MAX_TCP_ITEMS - items);
+    const ok = scanInstructions(codes, colonAt + 1, te, table, i, MAX_TCP_ITEMS - items);
     const dropped = scanDropped;
     const kept = table.varCount(i);
     items += kept;
@@ -738,9 +774,9 @@ function parseLines(doc: TcpRulesDoc, from: number, to: number, items: number): 
     let rangeOk = true;
     if (dashAt >= 0 && !eqBefore && !atBefore) {
       let left = dashAt;
-      while (left > base && all.charCodeAt(left - 1) !== 46 /* . */) left--;
+      while (left > base && codes[left - 1]! !== 46 /* . */) left--;
       let right = dashAt + 1;
-      while (right < colonAt && all.charCodeAt(right) !== 46) right++;
+      while (right < colonAt && codes[right]! !== 46) right++;
       const bot = octetAt(all, left, dashAt);
       const top = octetAt(all, dashAt + 1, right);
       rangeOk = bot >= 0 && top >= 0;
@@ -753,13 +789,13 @@ function parseLines(doc: TcpRulesDoc, from: number, to: number, items: number): 
         doc.crLines++;
         // Judge the line without its CR: if that reads, the CR alone is what tcprules refuses.
         let bare = te - 1;
-        while (bare > colonAt + 1 && (all.charCodeAt(bare - 1) === 32 || all.charCodeAt(bare - 1) === 9)) bare--;
+        while (bare > colonAt + 1 && (codes[bare - 1]! === 32 || codes[bare - 1]! === 9)) bare--;
         const before = table.varCount(i);
         table.dropVariables();
-        if (scanInstructions(all, colonAt + 1, bare, table, i, before)) table.setRefusal(i, 'cr');
+        if (scanInstructions(codes, colonAt + 1, bare, table, i, before)) table.setRefusal(i, 'cr');
         else {
           table.dropVariables();
-          scanInstructions(all, colonAt + 1, te, table, i, before);
+          scanInstructions(codes, colonAt + 1, te, table, i, before);
         }
       }
       if (ipv6Address(all.slice(base, hasCr ? te - 1 : te)) !== undefined) table.setRefusal(i, 'ipv6');
