@@ -76,32 +76,6 @@ export const K_NEVER = 8;
  * addresses (the keys of almost every real line), without making a string; -1 for anything else, which
  * keyShape judges.
  */
-function plainKind(s: string, a: number, b: number): number {
-  if (a === b) return KIND_NUMBER.default;
-  let parts = 0;
-  let p = a;
-  for (;;) {
-    let q = p;
-    let v = 0;
-    while (q < b) {
-      const c = s.charCodeAt(q) - 48;
-      if (c < 0 || c > 9) break;
-      v = v * 10 + c;
-      q++;
-    }
-    const len = q - p;
-    if (len === 0 || len > 3 || (len > 1 && s.charCodeAt(p) === 48) || v > 255) return -1;
-    parts++;
-    if (q === b) return parts === 4 ? K_IP : -1;
-    if (s.charCodeAt(q) !== 46 /* . */) return -1;
-    q++;
-    if (q === b) return parts <= 3 ? K_PREFIX : -1;
-    if (parts === 4) return -1;
-    p = q;
-  }
-}
-
-/** plainKind over code units (the table's `codes`). */
 function plainKindAt(s: Uint8Array | Uint16Array, a: number, b: number): number {
   if (a === b) return KIND_NUMBER.default;
   let parts = 0;
@@ -125,6 +99,25 @@ function plainKindAt(s: Uint8Array | Uint16Array, a: number, b: number): number 
     if (parts === 4) return -1;
     p = q;
   }
+}
+
+
+/**
+ * The kind of the key `s[a..b)` that plainKindAt leaves (-1): a host, suffix or any-host key, or an
+ * info@ key of an exact address or a host, judged as keyShape judges them; -1 for anything else
+ * (which keyShape judges), and for every key holding a blank, a TAB or a CR.
+ */
+function hostKindAt(s: Uint8Array | Uint16Array, a: number, b: number): number {
+  let at = -1;
+  for (let k = a; k < b; k++) {
+    const c = s[k]!;
+    if (c === 32 || c === 9 || c === 13) return -1;
+    if (c === 64 /* @ */) at = k;
+  }
+  if (b > a && s[a] === 61 /* = */) return b - a === 1 ? K_ANY_HOST : s[a + 1] === 46 /* . */ ? K_HOST_SUFFIX : K_HOST;
+  if (at < 0) return -1;
+  if (at + 1 < b && s[at + 1] === 61) return K_INFO_HOST;
+  return at + 1 < b && plainKindAt(s, at + 1, b) === K_IP ? K_INFO_IP : -1;
 }
 
 /** FNV-1a over `s[a..b)`, continuing from `h`. */
@@ -176,10 +169,18 @@ export class TcpRulesModel {
   private readonly partMask: Int32Array;
   private readonly partShift: number;
   private recordObjects?: TcpRecord[];
+  /**
+   * Two keys spelt for comparing (a key a range expands to is at most MAX_EXPANDED long), of the
+   * table's code units' type, so that the loops reading them see one type of array.
+   */
+  private readonly keyA: Uint8Array | Uint16Array;
+  private readonly keyB: Uint8Array | Uint16Array;
 
   /** Builds the model from the lines tcprules accepts; refused lines are left out (see `doc.refusedAt`). */
   constructor(private readonly doc: TcpRulesDocument) {
     const t = (this.table = doc.table);
+    this.keyA = t.codes instanceof Uint8Array ? new Uint8Array(MAX_EXPANDED + 8) : new Uint16Array(MAX_EXPANDED + 8);
+    this.keyB = t.codes instanceof Uint8Array ? new Uint8Array(MAX_EXPANDED + 8) : new Uint16Array(MAX_EXPANDED + 8);
     const lineFirst = (this.lineFirst = new Int32Array(t.count));
     const { flags, refusal, rangeRef, rTop, rBot, start, colonAt } = t;
     let n = 0;
@@ -257,7 +258,8 @@ export class TcpRulesModel {
       const r = rangeRef[i]!;
       if (r === 0 || b - a > MAX_EXPANDED) {
         recLine[first] = i;
-        const kind = plainKindAt(codes, a, b);
+        let kind = plainKindAt(codes, a, b);
+        if (kind < 0) kind = hostKindAt(codes, a, b);
         kinds[first] = kind >= 0 ? kind : KIND_NUMBER[keyShape(text.slice(a, b)).kind];
         hashes[first] = fnvAt(FNV_START, codes, a, b);
         continue;
@@ -269,9 +271,13 @@ export class TcpRulesModel {
       if (keys === 0) continue;
       const head = fnvAt(FNV_START, codes, a, left);
       // The value is an octet as tcpserver writes one (0-255, no leading zero), so every key of the range has the kind of the first.
-      const key0 = t.key(i, 0);
-      const kind0 = plainKind(key0, 0, key0.length);
-      const kind = kind0 >= 0 ? kind0 : KIND_NUMBER[keyShape(key0).kind];
+      // The first key is spelt into a buffer (it is at most MAX_EXPANDED long): no string unless keyShape must judge it.
+      recLine[first] = i;
+      recIndex[first] = 0;
+      const len0 = this.keyLength(first);
+      this.keyInto(first, this.keyA);
+      const kind0 = plainKindAt(this.keyA, 0, len0);
+      const kind = kind0 >= 0 ? kind0 : KIND_NUMBER[keyShape(t.key(i, 0)).kind];
       for (let k = 0; k < keys; k++) {
         const rec = first + k;
         recLine[rec] = i;
@@ -328,7 +334,44 @@ export class TcpRulesModel {
     if (ri !== 0 && rj !== 0 && t.expands(i) && t.expands(j) && t.rBot[ri - 1]! + this.recIndex[x]! === t.rBot[rj - 1]! + this.recIndex[y]!) {
       if (this.sameText(t.start[i]!, t.rLeft[ri - 1]!, t.start[j]!, t.rLeft[rj - 1]!) && this.sameText(t.rRight[ri - 1]!, t.colonAt[i]!, t.rRight[rj - 1]!, t.colonAt[j]!)) return true;
     }
-    return this.keyOf(x) === this.keyOf(y);
+    // A range's key against an exact one (or another range's), spelt into two buffers rather than two strings.
+    if (!t.expands(i) && !t.expands(j)) return this.sameText(t.start[i]!, t.colonAt[i]!, t.start[j]!, t.colonAt[j]!);
+    const n = this.keyLength(x);
+    if (n !== this.keyLength(y)) return false;
+    const ka = this.keyA;
+    const kb = this.keyB;
+    if (n > ka.length) return this.keyOf(x) === this.keyOf(y);
+    this.keyInto(x, ka);
+    this.keyInto(y, kb);
+    for (let k = 0; k < n; k++) if (ka[k] !== kb[k]) return false;
+    return true;
+  }
+
+  /** The length of record `rec`'s key. */
+  private keyLength(rec: number): number {
+    const t = this.table;
+    const i = this.recLine[rec]!;
+    if (!t.expands(i)) return t.colonAt[i]! - t.start[i]!;
+    const v = t.rangeBot(i) + this.recIndex[rec]!;
+    return t.rangeLeft(i) - t.start[i]! + (v >= 100 ? 3 : v >= 10 ? 2 : 1) + t.colonAt[i]! - t.rangeRight(i);
+  }
+
+  /** Spells record `rec`'s key into `buf` (keyLength(rec) code units, which must fit). */
+  private keyInto(rec: number, buf: Uint8Array | Uint16Array): void {
+    const t = this.table;
+    const codes = t.codes;
+    const i = this.recLine[rec]!;
+    let n = 0;
+    if (!t.expands(i)) {
+      for (let k = t.start[i]!; k < t.colonAt[i]!; k++) buf[n++] = codes[k]!;
+      return;
+    }
+    for (let k = t.start[i]!; k < t.rangeLeft(i); k++) buf[n++] = codes[k]!;
+    const v = t.rangeBot(i) + this.recIndex[rec]!;
+    if (v >= 100) buf[n++] = 48 + Math.floor(v / 100);
+    if (v >= 10) buf[n++] = 48 + (Math.floor(v / 10) % 10);
+    buf[n++] = 48 + (v % 10);
+    for (let k = t.rangeRight(i); k < t.colonAt[i]!; k++) buf[n++] = codes[k]!;
   }
 
   /** Whether the text from a to b equals the text from c to d. */
