@@ -144,11 +144,12 @@ const PART_RECORDS = 2048;
  * (the one the cdb returns), found with an open-addressing hash table of record numbers; nothing is
  * kept per record as an object, and no string is made for an address key.
  *
- * The hash table is cut into partitions by the high bits of the hash, each with slots for twice its
- * records: the records are first hashed in file order, then sorted by partition (a stable counting
- * sort), and each partition is filled on its own, in record order, so the first record of a key is
- * entered first as in one big table. A million records in one table of 16 MB cost a cache and TLB
- * miss per record; a partition's 32 KiB stay in the cache while it is filled.
+ * The hash table is cut into partitions by the high bits of the hash (about 2,048 records each, with
+ * slots for at least one and a half times as many): the records are first hashed in file order, then
+ * sorted by partition (a stable counting sort), and each partition is filled on its own, in record
+ * order, so the first record of a key is entered first as in one big table. A million records in one
+ * table of 16 MB cost a cache and TLB miss per record; a partition's 16 to 32 KiB stay in the cache
+ * while it is filled.
  */
 export class TcpRulesModel {
   /** How many records tcprules writes. */
@@ -160,8 +161,6 @@ export class TcpRulesModel {
   private readonly recIndex: Uint8Array;
   private readonly kinds: Uint8Array;
   private readonly firsts: Int32Array;
-  /** The hash of each record's key (FNV-1a). */
-  private readonly hashes: Int32Array;
   /** The hash table: pairs of (1 + the first record of a key, the key's hash), so a probe reads one cache line. */
   private readonly slots: Int32Array;
   /** Partition p (by the hash's top `partBits` bits) has its slots from partStart[p], partMask[p] + 1 of them. */
@@ -198,9 +197,10 @@ export class TcpRulesModel {
     this.recIndex = new Uint8Array(n);
     this.kinds = new Uint8Array(n);
     this.firsts = new Int32Array(n);
-    this.hashes = new Int32Array(n);
+    // The hash of each record's key (FNV-1a), kept only while the model is built.
+    const hashes = new Int32Array(n);
     // In blocks, so that V8 optimises the function by its calls rather than by replacing it in the middle of one loop.
-    for (let i = 0; i < t.count; i += 4096) this.hashLines(i, Math.min(t.count, i + 4096));
+    for (let i = 0; i < t.count; i += 4096) this.hashLines(i, Math.min(t.count, i + 4096), hashes);
     let bits = 0;
     while (bits < 16 && PART_RECORDS << bits < n) bits++;
     this.partShift = 32 - bits;
@@ -208,7 +208,6 @@ export class TcpRulesModel {
     // Records per partition, then each partition's place in `order` and in the slots.
     const counts = new Int32Array(parts + 1);
     const shift = this.partShift;
-    const hashes = this.hashes;
     if (bits > 0) for (let rec = 0; rec < n; rec++) counts[hashes[rec]! >>> shift]!++;
     else counts[0] = n;
     const partStart = (this.partStart = new Int32Array(parts));
@@ -217,8 +216,9 @@ export class TcpRulesModel {
     let slotsTotal = 0;
     let placed = 0;
     for (let p = 0; p < parts; p++) {
+      // At most two thirds full: a partition is probed in the cache, so a longer run costs little.
       let size = 16;
-      while (size < counts[p]! * 2) size *= 2;
+      while (size < counts[p]! + (counts[p]! >> 1)) size *= 2;
       partStart[p] = slotsTotal;
       partMask[p] = size - 1;
       slotsTotal += size;
@@ -244,12 +244,12 @@ export class TcpRulesModel {
   }
 
   /** Works out the line, index, kind and hash of the records of table lines `from` to `to`. */
-  private hashLines(from: number, to: number): void {
+  private hashLines(from: number, to: number, hashes: Int32Array): void {
     const t = this.table;
     const text = this.doc.file.text;
     const codes = t.codes;
     const { start, colonAt, rangeRef, rLeft, rRight, rBot } = t;
-    const { lineFirst, recLine, recIndex, kinds, hashes } = this;
+    const { lineFirst, recLine, recIndex, kinds } = this;
     for (let i = from; i < to; i++) {
       const first = lineFirst[i]!;
       if (first < 0) continue;
