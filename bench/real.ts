@@ -5,15 +5,14 @@
  * A benchmark, never a test: it asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { aliasLine, cfLine, generate, tcpLine } from './generate.js';
+import { alternate, LIMIT, type Timed, timeCmd, writeMarked } from './timing.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'mailharden.js');
 const WORK = join(ROOT, '.bench');
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const quick = process.argv.includes('--quick');
 const fmt = (x: number, d = 3) => x.toFixed(d);
 const lintArgs = (file: string, type: string) => [CLI, 'lint', '--type', type, '--no-config', '--fail-on', 'none', '-f', 'compact', file];
@@ -24,45 +23,6 @@ mkdirSync(WORK, { recursive: true });
 // Runs alternate between mailharden and the program (medians of 3; 1 at 1,000,000 lines), and the CPU
 // time (user + system) is given next to the wall time: the machine is shared, and a process that waits
 // for a core shows it in its wall time only.
-interface Timed {
-  seconds: number;
-  cpu: number;
-  rssMB: number;
-}
-
-/**
- * Runs a command under GNU time; `input` is a file given as its standard input. Any exit status is
- * accepted from a real program (`sendmail -bC` exits 78 on the generated cf, whose errors it lists
- * after reading all of it); mailharden must exit 0 or 1.
- */
-function timeCmd(cmd: string, args: string[], input?: string): Timed {
-  const limit = cmd === process.execPath ? [] : ['timeout', '-s', 'KILL', String(LIMIT)];
-  const full = TIME ? ['-f', '%e %M %U %S', ...limit, cmd, ...args] : [...limit, cmd, ...args];
-  const t0 = process.hrtime.bigint();
-  const fd = input ? openSync(input, 'r') : undefined;
-  const r = spawnSync(TIME ?? (limit.length ? 'timeout' : cmd), TIME ? full : full.slice(limit.length ? 1 : 0), { stdio: [fd ?? 'ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (fd !== undefined) closeSync(fd);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  // timeout(1) ends a program that runs past LIMIT: shown as "> LIMIT s".
-  if (limit.length && r.status === 137) return { seconds: Infinity, cpu: Infinity, rssMB: 0 };
-  if (r.status === null || (cmd === process.execPath && r.status !== 0 && r.status !== 1)) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
-  const m = /(\d+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr.trim());
-  return { seconds, rssMB: m ? Number(m[1]) / 1024 : 0, cpu: m ? Number(m[2]) + Number(m[3]) : 0 };
-}
-
-/** The longest a real program may run once (sendmail -bC grows worse than linearly: minutes for 1,000,000 cf lines). */
-const LIMIT = 120;
-
-const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Alternating runs of several commands; per command the median wall and CPU time and the highest peak. */
-function alternate(cmds: (() => Timed)[], n: number): Timed[] {
-  const runs: Timed[][] = cmds.map(() => []);
-  if (n > 1) for (const c of cmds) c(); // warm the file cache (the single run at 1,000,000 lines follows the file's generation)
-  for (let i = 0; i < n; i++) cmds.forEach((c, k) => runs[k]!.push(c()));
-  return runs.map((rs) => ({ seconds: med(rs.map((r) => r.seconds)), cpu: med(rs.map((r) => r.cpu)), rssMB: Math.max(...rs.map((r) => r.rssMB)) }));
-}
-
 const SENDMAIL = '/usr/sbin/sendmail';
 const have = (p: string) => existsSync(p);
 const realRows: string[][] = [];
@@ -118,21 +78,4 @@ console.log('against the real programs (wall seconds, CPU seconds in parentheses
 console.log(realHead.join(' | '));
 for (const r of realRows) console.log(r.join(' | '));
 // docs/performance.md carries this table between its markers; the figures are measured, so no check compares them.
-{
-  const doc = join(ROOT, 'docs', 'performance.md');
-  const begin = '<!-- bench:real-programs -->';
-  const end = '<!-- /bench:real-programs -->';
-  const text = readFileSync(doc, 'utf8');
-  const a = text.indexOf(begin);
-  const b = text.indexOf(end);
-  if (a >= 0 && b > a && !quick) {
-    const table = [
-      `Printed by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, node ${process.version}).`,
-      '',
-      `| ${realHead.join(' | ')} |`,
-      `|${realHead.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
-      ...realRows.map((r) => `| ${r.join(' | ')} |`),
-    ].join('\n');
-    writeFileSync(doc, `${text.slice(0, a + begin.length)}\n${table}\n${text.slice(b)}`);
-  }
-}
+if (!quick) writeMarked('real-programs', realHead, realRows);

@@ -168,9 +168,7 @@ export class RuleRunner {
 
   constructor(private readonly setup: RunnerSetup) {
     const { kind, opts } = setup;
-    const applicable = opts.rules.filter((r) => r.meta.kinds.includes(kind) && opts.enabled.has(r.meta.id));
-    this.main = applicable.filter((r) => r.meta.phase !== 'post');
-    this.post = applicable.filter((r) => r.meta.phase === 'post');
+    ({ main: this.main, post: this.post } = phasesOf(opts, kind));
   }
 
   /** Runs the main-phase rules over a document (a part of a file, or all of it). */
@@ -231,6 +229,23 @@ export class RuleRunner {
     };
     rule.check(doc, ctx);
   }
+}
+
+/** The enabled rules of a kind by phase, per rule list and set of enabled rules (files share their options). */
+const phaseCache = new WeakMap<readonly AnyRule[], WeakMap<ReadonlySet<string>, Map<RuleKind, { main: AnyRule[]; post: AnyRule[] }>>>();
+
+function phasesOf(opts: LintOptions, kind: RuleKind): { main: AnyRule[]; post: AnyRule[] } {
+  let byEnabled = phaseCache.get(opts.rules);
+  if (!byEnabled) phaseCache.set(opts.rules, (byEnabled = new WeakMap()));
+  let byKind = byEnabled.get(opts.enabled);
+  if (!byKind) byEnabled.set(opts.enabled, (byKind = new Map()));
+  let phases = byKind.get(kind);
+  if (!phases) {
+    const applicable = opts.rules.filter((r) => r.meta.kinds.includes(kind) && opts.enabled.has(r.meta.id));
+    phases = { main: applicable.filter((r) => r.meta.phase !== 'post'), post: applicable.filter((r) => r.meta.phase === 'post') };
+    byKind.set(kind, phases);
+  }
+  return phases;
 }
 
 /** Any document a rule receives. */

@@ -33,6 +33,20 @@ export interface CheckedFile {
 
 /** The ids of the rules of `all` that judge a file of `kind` when `enabled` are on; files with the same share one list. */
 export function rulesFor(all: readonly RuleMeta[], kind: RuleKind, enabled: ReadonlySet<string>): readonly string[] {
+  // Files that share their options share the set of enabled rules: the list is worked out once for them.
+  let byEnabled = listCache.get(all);
+  if (!byEnabled) listCache.set(all, (byEnabled = new WeakMap()));
+  let byKind = byEnabled.get(enabled);
+  if (!byKind) byEnabled.set(enabled, (byKind = new Map()));
+  const cached = byKind.get(kind);
+  if (cached) return cached;
+  const list = listFor(all, kind, enabled);
+  byKind.set(kind, list);
+  return list;
+}
+const listCache = new WeakMap<readonly RuleMeta[], WeakMap<ReadonlySet<string>, Map<RuleKind, readonly string[]>>>();
+
+function listFor(all: readonly RuleMeta[], kind: RuleKind, enabled: ReadonlySet<string>): readonly string[] {
   const ids = all.filter((m) => m.kinds.includes(kind) && enabled.has(m.id)).map((m) => m.id);
   const key = `${kind}\0${ids.join(',')}`;
   const known = ruleLists.get(key);

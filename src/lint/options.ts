@@ -37,6 +37,7 @@ export async function optionFinder(req: OptionRequest, cwd: string): Promise<Opt
   const loaded = new Map<string, LoadedConfig>();
   const explicit = typeof req.config === 'string' ? await loadConfig(resolve(cwd, req.config), known, req.config) : undefined;
   const date = today();
+  const bases = new Map<object, Base>();
   return async (abs) => {
     let cfg = explicit;
     if (req.config === undefined) {
@@ -49,6 +50,28 @@ export async function optionFinder(req: OptionRequest, cwd: string): Promise<Opt
         }
       }
     }
+    const base = baseOf(cfg);
+    if (!base.ignores.length) return base.options;
+    // The ignores of the configuration whose path pattern matches this file.
+    const rel = pathForIgnores(cfg!.dir, abs);
+    const ignores: FileIgnore[] = [];
+    for (const { ig, pattern } of base.ignores) {
+      if ((ig.until && ig.until < date) || !pattern.test(rel)) continue;
+      ignores.push({ rules: ig.rules.map((r) => names.resolve(r)!), reason: ig.reason, source: cfg!.path });
+    }
+    return { ...base.options, ignores };
+  };
+
+  /**
+   * What the options of every file under one configuration (or none) share, made once per configuration:
+   * the enabled rules, the severities, the settings, and the ignores with their path patterns compiled.
+   * Files without a matching ignore get the same options object, so that what is worked out per set of
+   * enabled rules (the rules of a kind, their ids in the report) is worked out once.
+   */
+  function baseOf(cfg: LoadedConfig | undefined): Base {
+    const key = cfg ?? NO_CONFIG;
+    const known = bases.get(key);
+    if (known) return known;
     const c = cfg?.config;
     const select = req.select ?? c?.select;
     const ignore = [...(req.ignore ?? []), ...(c?.ignore ?? [])];
@@ -62,29 +85,35 @@ export async function optionFinder(req: OptionRequest, cwd: string): Promise<Opt
       else severity.set(id, value as Severity);
     }
     const enabled = new Set(req.rules.filter((r) => selected(r.meta.id, r.meta.slug) && !ignored(r.meta.id, r.meta.slug) && !off.has(r.meta.id)).map((r) => r.meta.id));
-    const ignores: FileIgnore[] = [];
-    if (cfg) {
-      const rel = pathForIgnores(cfg.dir, abs);
-      for (const ig of c?.ignores ?? []) {
-        if ((ig.until && ig.until < date) || !globToRegExp(normalizeIgnorePath(ig.path)).test(rel)) continue;
-        ignores.push({ rules: ig.rules.map((r) => names.resolve(r)!), reason: ig.reason, source: cfg.path });
-      }
-    }
-    return {
-      rules: req.rules,
-      enabled,
-      severity,
-      settings: {
-        ...DEFAULT_SETTINGS,
-        localOnly: c?.settings?.['local-only'] ?? DEFAULT_SETTINGS.localOnly,
-        ...(c?.settings?.['smrsh-allow'] ? { smrshAllow: c.settings['smrsh-allow'] } : {}),
+    const base: Base = {
+      options: {
+        rules: req.rules,
+        enabled,
+        severity,
+        settings: {
+          ...DEFAULT_SETTINGS,
+          localOnly: c?.settings?.['local-only'] ?? DEFAULT_SETTINGS.localOnly,
+          ...(c?.settings?.['smrsh-allow'] ? { smrshAllow: c.settings['smrsh-allow'] } : {}),
+        },
+        inlineSuppressions: req.inlineSuppressions ?? true,
+        ignores: [],
+        today: date,
       },
-      inlineSuppressions: req.inlineSuppressions ?? true,
-      ignores,
-      today: date,
+      ignores: cfg ? (c?.ignores ?? []).map((ig) => ({ ig, pattern: globToRegExp(normalizeIgnorePath(ig.path)) })) : [],
     };
-  };
+    bases.set(key, base);
+    return base;
+  }
 }
+
+/** The options shared by the files under one configuration, and its ignores with compiled patterns. */
+interface Base {
+  options: LintOptions;
+  ignores: { ig: NonNullable<NonNullable<LoadedConfig['config']>['ignores']>[number]; pattern: RegExp }[];
+}
+
+/** The key of the files without a configuration. */
+const NO_CONFIG = {};
 
 /** `./etc/mail/` → `etc/mail/**`: a leading ./ means nothing, a trailing / means everything below. */
 function normalizeIgnorePath(p: string): string {

@@ -72,7 +72,7 @@ export function partCut(kind: FileKind): PartCut | undefined {
  */
 const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {
   'sendmail-cf': 64,
-  'sendmail-mc': 16,
+  'sendmail-mc': 64,
   aliases: 4,
   access: 32,
   'tcp-rules': 64,
