@@ -41,10 +41,12 @@ describe('milters.failMode (issue 18): F=T or F=R on every filter, nothing else 
       assert.equal(renderSendmailMc(mc, want, 'sendmail.mc'), mc, `${mode}: mc idempotent`);
       assert.equal(renderSendmailCf(cf, want, 'sendmail.cf'), cf, `${mode}: cf idempotent`);
       // Only the F field: the other fields, their blanks and the quoting are as they were.
-      const expected = [`Xtest, S=unix:${sock}, T=S:1s;R:2s, F=${letter}`, `Xother, S=local:${sock},F=4${letter}`];
+      // F=4 (421, tempdrop) decides over R: reject takes it away; under T it changes nothing and stays.
+      const other = mode === 'tempfail' ? `4${letter}` : letter;
+      const expected = [`Xtest, S=unix:${sock}, T=S:1s;R:2s, F=${letter}`, `Xother, S=local:${sock},F=${other}`];
       assert.deepEqual(xLines(cf), expected, `${mode}: the cf's X lines`);
       assert.ok(mc.includes(`INPUT_MAIL_FILTER(\`test', \`S=unix:${sock}, T=S:1s;R:2s, F=${letter}')dnl`), `${mode}: INPUT_MAIL_FILTER`);
-      assert.ok(mc.includes(`MAIL_FILTER(\`other', \`\`S=local:${sock},F=4${letter}'')dnl`), `${mode}: MAIL_FILTER keeps its two quotes`);
+      assert.ok(mc.includes(`MAIL_FILTER(\`other', \`\`S=local:${sock},F=${other}'')dnl`), `${mode}: MAIL_FILTER keeps its two quotes`);
       const built = m4Build(mc);
       assert.equal(built.status, 0, built.stderr);
       assert.equal(built.stderr, '');
@@ -158,6 +160,66 @@ function accessDb(root: string): Map<string, string> {
   assert.equal(r.status, 0, r.stderr);
   return new Map(r.stdout.split('\n').filter(Boolean).map((l) => /^(\S*)\s+(.*)$/.exec(l)!.slice(1, 3) as [string, string]));
 }
+
+describe('milter flags as sendmail reads them (miltersOfCf, failMode, MH1093)', () => {
+  // Each X line, what the model reads, and what the real sendmail -bs does with the filter down.
+  const CASES: [equates: (sock: string) => string, socket: (sock: string) => string, flags: string, mode: string][] = [
+    // A quoted value is one field: the comma and "F=T" inside are part of the socket, and there is no flag.
+    [(s) => `S="local:${s}, F=T, y"`, (s) => `local:${s}, F=T, y`, '', 'open'],
+    [(s) => `S=local:${s}, F="T"`, (s) => `local:${s}`, 'T', 'tempfail'],
+    [(s) => `S=local:${s}, F=T"R,"`, (s) => `local:${s}`, 'TR,', 'tempfail'],
+    [(s) => `S=local:${s}, F=\\R`, (s) => `local:${s}`, 'R', 'reject'],
+    [(s) => `S=local:${s}, F=RT`, (s) => `local:${s}`, 'RT', 'tempfail'],
+    [(s) => `S=local:${s}, F=4R`, (s) => `local:${s}`, '4R', 'tempdrop'],
+    // Two F= fields add up (setbitn): an empty second one takes nothing away.
+    [(s) => `S=local:${s}, F=R, F=`, (s) => `local:${s}`, 'R', 'reject'],
+  ];
+
+  it('the model: a quoted value is one field, T decides over 4 and 4 over R, a field without = drops the filter; MH1093 reports the quoted one', async () => {
+    const { SourceFile } = await import('../src/core/source.js');
+    const { parseSendmailCf } = await import('../src/parsers/sendmail-cf.js');
+    const { failMode, miltersOfCf } = await import('../src/model/sendmail-milters.js');
+    const { lintText } = await import('../src/lint/text.js');
+    const { rules } = await import('../rules/index.js');
+    for (const [equates, socket, flags, mode] of CASES) {
+      const cf = `V10/Berkeley\nXg, ${equates('/run/g.sock')}\n`;
+      const got = miltersOfCf(parseSendmailCf(new SourceFile('t.cf', cf))).map((m) => [m.name, m.socket, m.flags, failMode(m)]);
+      assert.deepEqual(got, [['g', socket('/run/g.sock'), flags, mode]], cf);
+      const open = lintText(cf, 'sendmail-cf', rules.filter((r) => r.meta.id === 'MH1093')).filter((f) => /has no F=T or F=R/.test(f.message));
+      assert.equal(open.length, mode === 'open' ? 1 : 0, cf);
+    }
+    // sendmail refuses these ("Xg: `=' expected", measured with -bs): no filter is installed.
+    for (const bad of ['Xg, S=local:/run/g.sock, F=T,', 'Xg, S=local:/run/g.sock, T']) assert.deepEqual(miltersOfCf(parseSendmailCf(new SourceFile('t.cf', `V10/Berkeley\n${bad}\n`))), [], bad);
+  });
+
+  it('the real sendmail -bs, the filter down: accepted (open), 451 at MAIL (tempfail), 554 greeting (reject), 421 greeting (tempdrop)', async (t) => {
+    if (!needs(t, SENDMAIL)) return;
+    if (!needsRoot(t, 'sendmail -bs with -C needs root')) return;
+    const queue = ownQueue();
+    const dir = tempDir('mh-milter-');
+    try {
+      for (const [equates, , , mode] of CASES) {
+        const cf = `${debianCf()}Xg, ${equates(join(dir, 'none.sock'))}\nO InputMailFilters=g\n${queue.lines}`;
+        // The greeting alone first (no input: a 421 closes the session before any command).
+        const path = join(dir, 'test.cf');
+        writeFileSync(path, cf, { mode: 0o644 });
+        const greeting = spawnSync(SENDMAIL, ['-C', path, '-bs'], { input: '', encoding: 'utf8', timeout: 30_000 }).stdout.split('\n').find((l) => /^\d{3}[ -]/.test(l))?.slice(0, 3);
+        let seen: string;
+        if (greeting === '421') seen = 'tempdrop';
+        else if (greeting === '554') seen = 'reject';
+        else {
+          const s = await smtpSession(cf, ['EHLO client.example', 'MAIL FROM:<root>', 'QUIT']);
+          const mail = s.find((x) => x.command.startsWith('MAIL'))!.lines.at(-1)!.slice(0, 3);
+          seen = mail === '451' ? 'tempfail' : mail === '250' ? 'open' : `MAIL ${mail}`;
+        }
+        assert.equal(seen, mode, `Xg, ${equates('…')}`);
+      }
+    } finally {
+      queue.done();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('abuse.clients (issue 18): ClientRate:/ClientConn: in the access map, FEATURE(ratecontrol) and FEATURE(conncontrol) in the .mc', () => {
   it('apply on a stock Debian tree writes the block, makemap builds it, and the real check_relay refuses exactly the clients above their limits with 421; a second apply changes nothing', async (t) => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rules } from '../rules/index.js';
 import { lintParsed } from '../src/core/engine.js';
+import { withoutPasswords } from '../src/core/secrets.js';
 import type { AnyRule } from '../src/core/rule.js';
 import { SourceFile } from '../src/core/source.js';
 import type { ParseProblem } from '../src/core/types.js';
@@ -46,7 +47,7 @@ function plainParse(file: SourceFile, max: number): { entries: AccessEntry[]; pr
     }
     const m = /^(\S+)([ \t]+)(.*?)[ \t]*$/.exec(text);
     if (!m) {
-      problems.push({ message: `key "${text.trim()}" has no value`, span: file.lineSpan(line) });
+      problems.push({ message: `key "${withoutPasswords(text.trim())}" has no value`, span: file.lineSpan(line) });
       continue;
     }
     const fullKey = m[1]!;
@@ -179,7 +180,7 @@ function generator(seed: number): (lines: number) => string {
       () => `${tag()}${key()}`,
       () => `${tag()}${key()}\u00a0${value()}`,
       () => `${tag()}${key()}\v${value()}`,
-      () => pick(['# comment', '#', '', ' ', '\t', '\r', ' \r', '\u00a0', '\f', ' # not a comment', 'x\u2028y z']),
+      () => pick(['# comment', '#', '', ' ', '\t', '\r', ' \r', '\u00a0', '\f', ' # not a comment', 'x\u2028y z', 'AuthInfo:mx.example"U:me""P:secret"', 'AuthInfo:h"P:pw"\r']),
     ])();
   return (lines) => `${Array.from({ length: lines }, line).join('\n')}${r() < 0.8 ? '\n' : ''}`;
 }

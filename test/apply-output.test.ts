@@ -61,6 +61,27 @@ describe('apply output', () => {
     assert.match(plain.stdout, /^ {2}change \/etc\/mail\/sendmail\.cf$/m);
   });
 
+  it('the passwords of AuthInfo: entries are * in the text diffs too (--dry-run and --diff), as in the JSON report', () => {
+    const { root, policy } = exampleRoot();
+    const access = join(root, 'etc/mail/access');
+    // Without FEATURE(authinfo) sendmail looks AuthInfo: up in the access map; the diff's context lines quote them.
+    // Two entries just before the lines the policy replaces, two just after: all four in the diff's context.
+    const before = 'AuthInfo:relay.example "U:me" "P:hunter2"\nAuthInfo:other.example "U:me" "P=aHVudGVyMw==" "M:PLAIN"\n';
+    const after = '#AuthInfo:old.example "U:me" "P:wasSecret"\nAuthInfo:odd.example "P:esc\\"aped" P:bareWord "P:unterminated\n';
+    writeFileSync(access, `${readFileSync(access, 'utf8').replace('Connect:127.0.0.1', `${before}Connect:127.0.0.1`)}${after}`);
+    for (const args of [['--dry-run'], ['--files-only', '--no-post-commands', '--diff']]) {
+      const r = run(['apply', policy, '--root', root, ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^ AuthInfo:relay\.example "U:me" "P:\*"$/m);
+      assert.match(r.stdout, /^ AuthInfo:other\.example "U:me" "P=\*" "M:PLAIN"$/m);
+      assert.match(r.stdout, /^ #AuthInfo:old\.example "U:me" "P:\*"$/m);
+      assert.match(r.stdout, /^ AuthInfo:odd\.example "P:\*" P:\* "P:\*$/m);
+      for (const secret of ['hunter2', 'aHVudGVyMw==', 'wasSecret', 'aped', 'bareWord', 'unterminated']) assert.doesNotMatch(r.stdout + r.stderr, new RegExp(secret), args.join(' '));
+    }
+    // The file keeps its passwords: only what is shown is redacted.
+    assert.match(readFileSync(access, 'utf8'), /"P:hunter2"/);
+  });
+
   it('--dry-run says which immutable files need --allow-chattr, and the summary counts every chattr', (t) => {
     const { root, policy } = exampleRoot();
     if (!needsAttributes(t, root)) return;

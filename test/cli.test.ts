@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { useColor } from '../src/cli/output.js';
@@ -68,6 +68,28 @@ describe('mailharden lint: exit codes', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^mailharden: aliases: cannot read: permission denied\n$/);
   });
+  it('walks a directory whose name is not UTF-8 (byte 0xff): its files are linted, its config read, the name shown escaped', () => {
+    const dir = tree({ 'ok/aliases': 'postmaster: root\nMAILER-DAEMON: postmaster\nroot: admin\n' });
+    // A name of bytes: mkdirSync and writeFileSync take a Buffer path as those exact bytes.
+    const bad = Buffer.concat([Buffer.from(`${dir}/bad`), Buffer.of(0xff), Buffer.from('dir')]);
+    mkdirSync(bad);
+    writeFileSync(Buffer.concat([bad, Buffer.from('/aliases')]), 'postmaster: root\nMAILER-DAEMON: postmaster\nroot: "|/bin/sh -c id"\n');
+    writeFileSync(Buffer.concat([bad, Buffer.from('/.mailharden.yaml')]), 'rules:\n  MH2002: low\n');
+    for (const format of ['text', 'json', 'sarif', 'compact', 'github', 'junit', 'codeclimate', 'html', 'xccdf']) {
+      const r = run(['lint', '--no-baseline', '--fail-on', 'low', '-f', format, '.'], { cwd: dir });
+      assert.equal(r.code, 1, `${format}: ${r.stderr}`);
+      assert.equal(r.stderr, '', format);
+      assert.match(r.stdout, /MH2002/, format);
+    }
+    const text = run(['lint', '--no-baseline', '.'], { cwd: dir });
+    // The file inside was found and read by its bytes, its directory's config applied (MH2002 is high by default).
+    assert.match(text.stdout, /^bad\\xffdir\/aliases:3:7: low alias "root" pipes mail into "\/bin\/sh"/m);
+    assert.doesNotMatch(text.stdout, /\ufffd|\udcff/);
+    const json = JSON.parse(run(['lint', '--no-baseline', '-f', 'json', '.'], { cwd: dir }).stdout) as { findings: { file: string }[] };
+    assert.deepEqual([...new Set(json.findings.map((f) => f.file))], ['bad\udcffdir/aliases']);
+    const sarif = JSON.parse(run(['lint', '--no-baseline', '-f', 'sarif', '.'], { cwd: dir }).stdout) as { runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+    assert.equal(sarif.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri, 'bad%FFdir/aliases');
+  });
   it('walks directories, detects kinds by name, skips compiled maps and .git', () => {
     const dir = tree({ 'etc/mail/sendmail.cf': CF_NO_EXPN, 'etc/mail/access': 'Connect:127.0.0.1 RELAY\n', 'etc/aliases': 'postmaster: root\n', 'etc/aliases.db': 'binary', '.git/aliases': 'x\n' });
     const r = run(['lint', '-f', 'json', '--fail-on', 'none', '.'], { cwd: dir });
@@ -91,6 +113,45 @@ describe('the shipped bundle', () => {
     const bundle = readFileSync(join(ROOT, 'dist', 'mailharden.cjs'), 'utf8');
     assert.deepEqual(bundle.match(/\bimport\(["'`][^"'`]*["'`]\)/g) ?? [], []);
     assert.ok(existsSync(join(ROOT, 'dist', 'mailharden.cjs.cache')), 'the build made the code cache');
+  });
+
+  it('the bin is a CommonJS launcher, and a lint of a small cf to a file or a pipe loads none of the built-in modules outside Node.js\'s start-up snapshot that it does not need (start-up, issue 22)', () => {
+    const bin = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.mailharden!;
+    assert.match(bin, /\.cjs$/, 'no ES module loader for the installed command');
+    // What the run loads beyond what Node.js had loaded before the bin, reported on stderr at exit.
+    const preload = join(tempDir(), 'loaded.cjs');
+    writeFileSync(preload, "const before = new Set(process.moduleLoadList);\nprocess.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))) + '\\n'));\n");
+    const dir = tree({ 'sendmail.cf': CF_NO_EXPN, 'empty.cjs': '' });
+    // What this Node.js loads for any CommonJS file (Node.js 18 loads its ES module loader and streams itself).
+    const empty = spawnSync(process.execPath, ['--require', preload, join(dir, 'empty.cjs')], { encoding: 'utf8' });
+    const own = new Set(JSON.parse(empty.stderr.trim()) as string[]);
+    const args = ['--require', preload, join(ROOT, bin), 'lint', '--no-config', '-f', 'compact', '--fail-on', 'none', join(dir, 'sendmail.cf')];
+    // stdout a pipe (spawnSync's), and a file.
+    const piped = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const out = join(dir, 'out.txt');
+    const fd = openSync(out, 'w');
+    const filed = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', fd, 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    closeSync(fd);
+    for (const [r, stdout] of [[piped, piped.stdout], [filed, readFileSync(out, 'utf8')]] as const) {
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(stdout, /sendmail\.cf:2:18: low: PrivacyOptions lacks "noexpn".*\[MH1001\]\n/);
+      const loaded = JSON.parse(r.stderr.trim().split('\n').pop()!) as string[];
+      // process.stdout would load streams and net; the ES module loader fs/promises; the rest are the bundle's.
+      const heavy = loaded.filter((m) => !own.has(m) && /^NativeModule (stream|net|tty|tls|crypto|os|module|zlib|child_process|readline|internal\/fs\/promises|internal\/modules\/esm\/loader)$/.test(m));
+      assert.deepEqual(heavy, []);
+    }
+  });
+});
+
+describe('mailharden lint into a pipe closed early (`| head`)', () => {
+  it('stops quietly with the exit code of the run: 1 with findings at --fail-on, 0 with --fail-on none', () => {
+    // About 1.9 MB of compact findings: far more than a pipe holds, so the writer meets the closed pipe.
+    const dir = tree({ aliases: Array.from({ length: 20_000 }, (_, i) => `u${i}: "|/usr/bin/prog${i}"\n`).join('') });
+    for (const [failOn, code] of [['medium', '1'], ['none', '0']] as const) {
+      const r = spawnSync('bash', ['-c', '"$@" | head -c 50 >/dev/null; echo "exit ${PIPESTATUS[0]}"', 'bash', process.execPath, join(ROOT, 'dist', 'mailharden.js'), 'lint', '--no-config', '-f', 'compact', '--fail-on', failOn, join(dir, 'aliases')], { encoding: 'utf8' });
+      assert.equal(r.stdout, `exit ${code}\n`, r.stderr);
+      assert.equal(r.stderr, '');
+    }
   });
 });
 

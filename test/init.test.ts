@@ -13,7 +13,8 @@ import { POLICY_SCHEMA, type Policy } from '../src/policy/schema.js';
 import { loadPolicy } from '../src/policy/validate.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { run } from './helpers/cli.js';
-import { DEBIAN_MC, debianCf, debianMc, M4, needs, tempDir } from './helpers/real.js';
+import { DEBIAN_MC, debianCf, debianMc, M4, MAKEMAP, needs, SENDMAIL, tempDir } from './helpers/real.js';
+import { spawnSync } from 'node:child_process';
 
 /** A tree entry: file content, `{ link }`, `{ dir }` with a mode, or a file with a mode. */
 type Entry = string | { link: string } | { dir: number } | { text: string; mode: number };
@@ -411,6 +412,33 @@ describe('mailharden init --from-system', () => {
     writeFileSync(file, unwrap(d.text));
     await loadPolicy(file);
     assert.deepEqual(d.dayOne, []);
+  });
+
+  it("relay networks come from the access map the cf's Kaccess line names, the file sendmail reads and apply writes, not the layout's", async (t) => {
+    const kaccess = 'Kaccess hash -T<TMPF> -o /etc/mail/site/access';
+    const root = tree({
+      '/etc/debian_version': '12.5\n',
+      '/etc/mail/sendmail.cf': cf([kaccess]),
+      '/etc/mail/site/access': 'Connect:192.168.7\tRELAY\n',
+      // Not the map sendmail opens: what it says of relaying is not in force.
+      '/etc/mail/access': 'Connect:10\tRELAY\n',
+    });
+    const render = await loadTemplates();
+    const d = derivePolicy({ root, render, attributes: fakeAttributes(() => false) });
+    assert.deepEqual(d.policy.relay?.networks, ['192.168.7.0/24']);
+    assert.match(unwrap(d.text), /From \/etc\/mail\/site\/access\./);
+    // A map that is no file makemap builds: nothing derived from the layout's file either.
+    const ldap = tree({ '/etc/debian_version': '12.5\n', '/etc/mail/sendmail.cf': cf(['Kaccess ldap -1 -v sendmailMTAMapValue -k (sendmailMTAKey=%0)']), '/etc/mail/access': 'Connect:10\tRELAY\n' });
+    const l = derivePolicy({ root: ldap, render, attributes: fakeAttributes(() => false) });
+    assert.equal(l.policy.relay?.networks, undefined);
+    assert.match(unwrap(l.text), /the cf's access map is of class ldap, not a database makemap builds, so apply writes no relay networks to it/);
+    // The real sendmail, given the same Kaccess line (the tree's path), relays what the site map says and nothing of the other.
+    if (!needs(t, SENDMAIL, MAKEMAP)) return;
+    for (const f of ['etc/mail/site/access', 'etc/mail/access']) assert.equal(spawnSync('/bin/sh', ['-c', '"$1" hash "$2" < "$2"', 'sh', MAKEMAP, join(root, f)]).status, 0);
+    const testCf = join(tempDir('mh-kaccess-'), 'test.cf');
+    writeFileSync(testCf, `V10/Berkeley\nO QueueDirectory=${root}\nO DontBlameSendmail=MapInUnsafeDirPath\n${kaccess.replace('/etc/', `${root}/etc/`)}\nSLookUp=49\nR$*\t$: $(access $1 $: NOTFOUND $)\n`);
+    const bt = spawnSync(SENDMAIL, ['-C', testCf, '-bt'], { input: 'LookUp Connect:192.168.7\nLookUp Connect:10\n', encoding: 'utf8', timeout: 30_000 });
+    assert.deepEqual(bt.stdout.split('\n').filter((x) => /returns:/.test(x)).map((x) => x.split(/returns:\s*/)[1]), ['RELAY', 'NOTFOUND'], bt.stdout + bt.stderr);
   });
 
   it('links on the way to managed files become paths overrides (apply does not write through links); a linked sendmail.cf is reported', async () => {

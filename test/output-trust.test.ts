@@ -14,12 +14,16 @@ import { describe, it } from 'node:test';
 import { run, runAsync } from './helpers/cli.js';
 import { exampleRoot } from './helpers/example.js';
 import { tempDir } from './helpers/real.js';
-import { shellWord, visibleControls } from '../src/core/visible.js';
+import { shellWord, stringifyVisible, visibleControls } from '../src/core/visible.js';
 
-/** C0 and C1 controls, DEL, line and paragraph separators, bidi formatting characters; newline apart. */
-const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+/**
+ * C0 and C1 controls, DEL, line and paragraph separators, bidi formatting characters, and what a terminal
+ * shows as nothing or as a space (zero-width space and joiners, soft hyphen, word joiner and invisible
+ * operators, BOM, variation selectors, tags, no-break and ideographic spaces); newline apart.
+ */
+const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\u00a0\u00ad\u034f\u180e\u200b-\u200d\u2060-\u2064\u3000\ufe00-\ufe0f\ufeff\u{e0001}\u{e0020}-\u{e007f}]/u;
 /** The same, TAB allowed too (diff headers and file text keep their TABs). */
-const UNSAFE_BUT_TAB = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+const UNSAFE_BUT_TAB = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\u00a0\u00ad\u034f\u180e\u200b-\u200d\u2060-\u2064\u3000\ufe00-\ufe0f\ufeff\u{e0001}\u{e0020}-\u{e007f}]/u;
 
 function assertSafe(text: string, what: string, pattern = UNSAFE): void {
   const m = pattern.exec(text);
@@ -35,7 +39,7 @@ const NAME_SHOWN = '\\x1b]0;owned\\x07\\x1b[2J\\r\\x9b31m\\x7f\\u202e';
 
 describe('visibleControls and shellWord (src/core/visible.ts)', () => {
   // Every unsafe character, the quoting characters, plain and wide text.
-  const POOL = ['a', 'Z', '0', ' ', '/', '-', "'", '"', '\\', '$', '`', '%', '\x00', '\x07', '\t', '\n', '\r', '\x1b', '\x7f', '\x85', '\x9b', '\u061c', '\u200e', '\u2028', '\u202e', '\u2066', '\u2069', 'é', '€', '😀'];
+  const POOL = ['a', 'Z', '0', ' ', '/', '-', "'", '"', '\\', '$', '`', '%', '\x00', '\x07', '\t', '\n', '\r', '\x1b', '\x7f', '\x85', '\x9b', '\u061c', '\u200e', '\u2028', '\u202e', '\u2066', '\u2069', '\u200b', '\u200d', '\u00ad', '\u2060', '\ufeff', '\ufe0f', '\u00a0', '\u{e0041}', 'é', '€', '😀'];
   let seed = 13;
   const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
   const words = Array.from({ length: 300 }, () => Array.from({ length: 1 + next(12) }, () => POOL[next(POOL.length)]!).join(''));
@@ -63,6 +67,38 @@ describe('visibleControls and shellWord (src/core/visible.ts)', () => {
     const r = spawnSync('bash', ['-c', script], { env: { LC_ALL: 'C' } });
     assert.equal(r.status, 0, r.stderr.toString());
     assert.deepEqual(r.stdout.toString('utf8').split('\0').slice(0, -1), testable);
+  });
+});
+
+describe('invisible characters: a name that looks like another is shown with its difference', () => {
+  it('visibleControls escapes the zero-width, joiner, soft hyphen, BOM, tag, variation selector and no-break characters; JSON keeps the value', () => {
+    const cases: [string, string][] = [
+      ['\u200b', '\\u200b'], ['\u200c', '\\u200c'], ['\u200d', '\\u200d'], ['\u200e', '\\u200e'], ['\u200f', '\\u200f'],
+      ['\u202a', '\\u202a'], ['\u202e', '\\u202e'], ['\u2066', '\\u2066'], ['\u2069', '\\u2069'], ['\ufeff', '\\ufeff'],
+      ['\u00ad', '\\xad'], ['\u2060', '\\u2060'], ['\u2064', '\\u2064'], ['\u180e', '\\u180e'], ['\u034f', '\\u034f'],
+      ['\ufe0f', '\\ufe0f'], ['\u00a0', '\\xa0'], ['\u3000', '\\u3000'], ['\u{e0041}', '\\u{e0041}'], ['\u{e0001}', '\\u{e0001}'],
+    ];
+    for (const [c, shown] of cases) {
+      assert.equal(visibleControls(`ro${c}ot`), `ro${shown}ot`, JSON.stringify(c));
+      const json = stringifyVisible({ v: `ro${c}ot` });
+      assertSafe(json, JSON.stringify(c));
+      assert.equal((JSON.parse(json) as { v: string }).v, `ro${c}ot`);
+    }
+    // Text a terminal shows as it is stays: accents, CJK, emoji, a combining accent, the space.
+    assert.equal(visibleControls('é 中 😀 e\u0301'), 'é 中 😀 e\u0301');
+  });
+
+  it('lint: an alias name with a zero-width space or a soft hyphen is shown escaped, in text and JSON', () => {
+    const dir = tempDir('mh-invisible-');
+    writeFileSync(join(dir, 'aliases'), 'postmaster: root\nMAILER-DAEMON: postmaster\nroot: admin\nro\u200bot: "|/bin/sh -c id"\nad\u00admin: "|/bin/sh"\n');
+    const r = run(['lint', '--no-config', '--no-baseline', '--select', 'MH2002', 'aliases'], { cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    assertSafe(r.stdout, 'text');
+    assert.match(r.stdout, /alias "ro\\u200bot" pipes mail/);
+    assert.match(r.stdout, /^ {2}4 \| ro\\u200bot: "\|\/bin\/sh -c id"$/m);
+    assert.match(r.stdout, /alias "ad\\xadmin" pipes mail/);
+    const j = run(['lint', '--no-config', '--no-baseline', '--select', 'MH2002', '-f', 'json', 'aliases'], { cwd: dir });
+    assertSafe(j.stdout, 'json');
   });
 });
 
@@ -158,6 +194,30 @@ describe('lint: human formats escape what comes from the files', () => {
       assertSafe(r.stdout, format);
       assert.match(r.stdout, /MH2002/);
     }
+  });
+});
+
+describe('lint: no output shows the password of an AuthInfo entry', () => {
+  it('MH6016 on an authinfo source, its database and the DefaultAuthInfo file, readable by all: the source\'s line is shown with the password as *, the others not at all, in every format', () => {
+    const root = tempDir('mh-authinfo-');
+    mkdirSync(join(root, 'etc/mail'), { recursive: true });
+    writeFileSync(join(root, 'etc/mail/sendmail.cf'), 'V10/Berkeley\nKauthinfo hash -o /etc/mail/authinfo\nO DefaultAuthInfo=/etc/mail/default-auth-info\n');
+    writeFileSync(join(root, 'etc/mail/authinfo'), 'AuthInfo:smtp.example.net "U:user" "P:hunter2" "M:PLAIN"\n', { mode: 0o644 });
+    // The DefaultAuthInfo file (user, authorization id, password, realm) and the map's database: no line of theirs is shown.
+    writeFileSync(join(root, 'etc/mail/default-auth-info'), 'hunter3\nhunter3\nhunter3\nexample.net\n', { mode: 0o644 });
+    writeFileSync(join(root, 'etc/mail/authinfo.db'), Buffer.from('\0\0\0authinfo:smtp.example.net\0"U:user" "P:hunter4"\n'), { mode: 0o644 });
+    for (const format of ['text', 'json', 'sarif', 'junit', 'codeclimate', 'html', 'compact', 'xccdf']) {
+      const r = run(['lint', '--no-config', '--no-baseline', '--select', 'MH6016', '-f', format, '--root', root]);
+      assert.equal(r.code, 1, `${format}: ${r.stderr}`);
+      assert.doesNotMatch(r.stdout, /hunter[234]/, format);
+      assert.equal((r.stdout.match(/MH6016/g) ?? []).length >= 3, true, format);
+      if (format === 'text') assert.match(r.stdout, /^ {2}1 \| AuthInfo:smtp\.example\.net "U:user" "P:\*" "M:PLAIN"$/m);
+    }
+    // An entry without a blank is all key: the parse error quoting it does not quote the password.
+    writeFileSync(join(root, 'access'), 'AuthInfo:relay.example"U:me""P:hunter5"\n');
+    const p = run(['lint', '--no-config', '--no-baseline', '--type', 'access', join(root, 'access')]);
+    assert.match(p.stdout, /key "AuthInfo:relay\.example"U:me""P:\*"" has no value/);
+    assert.doesNotMatch(p.stdout, /hunter5/);
   });
 });
 

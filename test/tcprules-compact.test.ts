@@ -112,6 +112,66 @@ describe('tcp.smtp: the compact table and model answer as the line objects do', 
       }
     }
   });
+
+  it('the model built a partition of its hash table at a time answers as the plain way on files of some 100,000 records', () => {
+    for (const seed of [5, 6]) {
+      // Tens of partitions: duplicate keys, ranges that repeat and overlap, keys that never match, refused lines.
+      const text = generator(seed)(21_000);
+      const doc = parseTcpRules(new SourceFile('tcp.smtp', text));
+      const model = modelOf(doc);
+      const first = new Map<string, number>();
+      let rec = 0;
+      doc.rules.forEach((rule, index) => {
+        if (rule.refused || !rule.action) return;
+        for (const key of ruleKeys(rule)) {
+          if (!first.has(key)) first.set(key, rec);
+          assert.equal(model.lineOf(rec), index);
+          assert.equal(model.firstOf(rec), first.get(key), `seed ${seed}: first record of ${JSON.stringify(key)}`);
+          rec++;
+        }
+      });
+      assert.equal(model.count, rec);
+      assert.ok(rec > 65_536, `${rec} records: 32 partitions or more`);
+      for (const [key, want] of first) assert.equal(model.findId(key), want, `seed ${seed}: ${JSON.stringify(key)}`);
+      assert.equal(model.findId('no such key'), -1);
+    }
+  });
+
+  it('a file that is not ASCII (read as 16-bit code units) gives the table an ASCII file gives (read as bytes)', () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const text = generator(2000 + seed)(40);
+      const ascii = parseTcpRules(new SourceFile('tcp.smtp', text));
+      const wide = parseTcpRules(new SourceFile('tcp.smtp', `${text}# é\n`));
+      assert.ok(ascii.table.codes instanceof Uint8Array && wide.table.codes instanceof Uint16Array);
+      assert.deepEqual(wide.rules, ascii.rules, `seed ${2000 + seed}`);
+      assert.deepEqual(wide.ignored, ascii.ignored, `seed ${2000 + seed}`);
+    }
+    // Code units above 255 in keys and values are kept, not cut to a byte.
+    const doc = parseTcpRules(new SourceFile('tcp.smtp', '=h\u0101st:allow,V="\u{1F600}"\n\u0100-\u0161.:deny\n'));
+    assert.equal(doc.table.address(0), '=h\u0101st');
+    assert.equal(doc.table.varValue(0), '\u{1F600}');
+    assert.equal(doc.table.refusedCode(1), 'range');
+  });
+
+  it('the flags the parser sets per variable say what its name says: RELAYCLIENT, and whether it may start or end in white space', () => {
+    const names = ['RELAYCLIENT', ' RELAYCLIENT', 'RELAYCLIENT ', 'RELAYCLIENTS', 'RELAYCLIEN', 'relayclient', '', 'X', ' ', '\tY', 'Y\r', '\u00a0X', 'X\u3000', '\ufeffRELAYCLIENT', 'é', 'a b', '\u2028'];
+    const r = prng(3);
+    for (let round = 0; round < 50; round++) {
+      const lines: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const vars = Array.from({ length: 1 + Math.floor(r() * 3) }, () => `,${names[Math.floor(r() * names.length)]}="v"`).join('');
+        lines.push(`10.0.0.${i}:${r() < 0.5 ? 'allow' : 'deny'}${vars}`);
+      }
+      const t = parseTcpRules(new SourceFile('tcp.smtp', `${lines.join('\n')}\n`)).table;
+      for (let v = 0; v < t.vars; v++) {
+        const name = t.varName(v);
+        assert.equal(t.varIsRelayClient(v), name === 'RELAYCLIENT', JSON.stringify(name));
+        assert.equal(t.varIsRelayClient(v), t.varNameIs(v, 'RELAYCLIENT'), JSON.stringify(name));
+        if (name.trim() !== name) assert.ok(t.varNameMayHaveBlankEdge(v), JSON.stringify(name));
+        if (/^[!-~]([^]*[!-~])?$/.test(name)) assert.ok(!t.varNameMayHaveBlankEdge(v), JSON.stringify(name));
+      }
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------

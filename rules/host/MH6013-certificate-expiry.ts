@@ -5,8 +5,9 @@ import { AT_START, mtaCf } from '../../src/host/paths.js';
 
 /** A certificate file is small; a bigger one is read only this far (a PEM bundle's first certificate comes first). */
 const MAX_CERT = 1 << 20;
-// node:crypto is loaded only when a certificate is read: lint must not load it otherwise (test/cli.test.ts).
-const require = createRequire(import.meta.url);
+// node:crypto is loaded only when a certificate is read: lint must not load it otherwise (test/cli.test.ts);
+// node:module too (neither is in Node.js's start-up snapshot).
+let load: NodeRequire | undefined;
 const DAY = 24 * 60 * 60 * 1000;
 /** How soon an expiry is worth a finding. */
 const WARN_DAYS = 30;
@@ -41,7 +42,7 @@ export default defineRule({
       const at = { path: real, span: AT_START };
       let cert: X509Certificate;
       try {
-        const crypto = require('node:crypto') as typeof import('node:crypto');
+        const crypto = (load ??= createRequire(import.meta.url))('node:crypto') as typeof import('node:crypto');
         cert = new crypto.X509Certificate(bytes);
       } catch (e) {
         ctx.report({ messageId: 'unparsable', data: { option, path: real, error: (e as Error).message.split('\n')[0]! }, ...at, subject: `${option}:unparsable` });

@@ -12,6 +12,8 @@ interface Secret {
   what: string;
   /** A group that may read it besides system groups (Debian's `sasl` group for saslauthd and sasldb users). */
   readerGroup?: string;
+  /** Its lines are not shown (all of them secrets or about one); the authinfo source is shown, its passwords as `*`. */
+  unquoted?: true;
 }
 
 /**
@@ -26,10 +28,10 @@ function secrets(host: Parameters<typeof mtaCf>[0]): Secret[] {
   const base = map?.path ?? `${host.layout.mailDir}/authinfo`;
   const db = map && !['hash', 'btree'].includes(map.class) ? base : `${base}.db`;
   out.push({ path: base, what: 'the authinfo source, with the passwords sendmail gives other servers' });
-  if (db !== base) out.push({ path: db, what: 'the authinfo map, with the passwords sendmail gives other servers' });
+  if (db !== base) out.push({ path: db, what: 'the authinfo map, with the passwords sendmail gives other servers', unquoted: true });
   const def = cf?.doc.sendmail.get('DefaultAuthInfo')?.value.trim();
-  if (def) out.push({ path: def, what: 'the DefaultAuthInfo file, with a password sendmail gives other servers' });
-  out.push({ path: SASLDB, what: 'the SASL password database (sasldb), whose passwords are stored in clear text', readerGroup: 'sasl' });
+  if (def) out.push({ path: def, what: 'the DefaultAuthInfo file, with a password sendmail gives other servers', unquoted: true });
+  out.push({ path: SASLDB, what: 'the SASL password database (sasldb), whose passwords are stored in clear text', readerGroup: 'sasl', unquoted: true });
   return out;
 }
 
@@ -66,7 +68,7 @@ export default defineRule({
                 ? `members of group ${group} can read it`
                 : undefined;
       if (!who) continue;
-      ctx.report({ messageId: 'mode', data: { path: real!, what: secret.what, mode: octal(meta.mode), who }, path: real!, span: AT_START });
+      ctx.report({ messageId: 'mode', data: { path: real!, what: secret.what, mode: octal(meta.mode), who }, path: real!, span: AT_START, ...(secret.unquoted ? { quote: false as const } : {}) });
     }
   },
 });

@@ -16,7 +16,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     if (doc.name !== 'rcpthosts' || doc.entries.length > 0) return;
-    const what = doc.lines.some((l) => l.text.startsWith('#')) ? ' (only comments)' : doc.file.text === '' ? ' (the file is empty)' : ' (only blank lines)';
-    ctx.report({ messageId: 'empty', data: { what }, span: doc.lines[0]!.span });
+    const what = doc.lines.someText((t) => t.startsWith('#')) ? ' (only comments)' : doc.file.text === '' ? ' (the file is empty)' : ' (only blank lines)';
+    ctx.report({ messageId: 'empty', data: { what }, span: doc.lines.get(0).span });
   },
 });

@@ -23,7 +23,7 @@ export default defineRule({
   check(doc, ctx) {
     if (doc.kind === 'qmail-control') {
       if (doc.name !== 'databytes' || doc.number !== 0) return;
-      const first = doc.lines[0]!;
+      const first = doc.lines.get(0);
       if (doc.hasDigits) ctx.report({ messageId: 'zero', data: { value: /^[0-9]+/.exec(first.text)![0] }, span: first.span });
       else ctx.report({ messageId: 'noNumber', data: { text: first.text.slice(0, 60) }, span: first.span });
       return;

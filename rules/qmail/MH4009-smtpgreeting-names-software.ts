@@ -17,7 +17,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     if (doc.name !== 'smtpgreeting') return;
-    const first = doc.lines[0]!;
+    const first = doc.lines.get(0);
     // qmail-smtpd reads the first line only (control_rldef).
     const found = softwareWord(first.text);
     if (!found) return;

@@ -18,7 +18,7 @@ export default defineRule({
   check(doc, ctx) {
     const spec = doc.spec;
     if (!spec || spec.form === 'list' || !doc.name) return;
-    const first = doc.lines[0]!;
+    const first = doc.lines.get(0);
     const value = first.text.slice(0, 40);
     const consequence =
       spec.form === 'number'
@@ -29,7 +29,7 @@ export default defineRule({
             ? ` (qmail calls this host "${value}", and qmail-smtpd greets with it when there is no smtpgreeting)`
             : '';
     if (first.text.startsWith('#')) ctx.report({ messageId: 'comment', data: { name: doc.name, readBy: spec.readBy, consequence }, span: first.span });
-    else if (first.text === '' && doc.lines.some((l) => l.text.trim() !== '')) {
+    else if (first.text === '' && doc.lines.someText((t) => t.trim() !== '')) {
       const blankConsequence = spec.form === 'number' ? consequence : ' (the value is empty)';
       ctx.report({ messageId: 'blank', data: { name: doc.name, readBy: spec.readBy, consequence: blankConsequence }, span: first.span });
     }

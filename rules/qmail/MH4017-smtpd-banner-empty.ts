@@ -18,8 +18,8 @@ export default defineRule({
   check(doc, ctx) {
     if (doc.name !== 'smtpgreeting' && doc.name !== 'me') return;
     // A blank first line with a value below it is MH4012's: the value is there, but never read.
-    if (doc.lines.some((l) => l.text.trim() !== '')) return;
+    if (doc.lines.someText((t) => t.trim() !== '')) return;
     const what = doc.file.text === '' ? 'is empty' : 'holds only blank lines';
-    ctx.report({ messageId: doc.name, data: { what }, span: doc.lines[0]!.span });
+    ctx.report({ messageId: doc.name, data: { what }, span: doc.lines.get(0).span });
   },
 });

@@ -17,7 +17,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     if (doc.name !== 'databytes' || !doc.hasDigits) return;
-    const first = doc.lines[0]!;
+    const first = doc.lines.get(0);
     const text = first.text.replace(/\r$/, '');
     const digits = /^[0-9]+/.exec(text)![0];
     if (text.length === digits.length) return;

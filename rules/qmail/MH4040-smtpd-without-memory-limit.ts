@@ -28,8 +28,7 @@ function limitedBy(words: readonly ShellWord[]): boolean {
  * limit every later command inherits; Infinity without one. Found once per script, not once per call.
  */
 function firstUlimit(doc: QmailRunDocument): number {
-  for (const c of doc.commands) {
-    if (literal(c.words[0]!) !== 'ulimit') continue;
+  for (const c of doc.ulimits) {
     const words = c.words.slice(1).map((w) => literal(w) ?? '');
     if (words.some((w, k) => /^-[A-Za-z]*[vd]/.test(w) && /^[0-9]+$/.test(words[k + 1] ?? ''))) return c.line;
   }

@@ -6,7 +6,7 @@ import { otherWriters } from '../../src/host/paths.js';
 import { AT_START, runScripts } from '../../src/host/qmail-paths.js';
 import { baseName, literal, parseQmailRun, type ShellWord } from '../../src/parsers/qmail-run.js';
 
-/** How much of a log/run script is read (run scripts themselves are read up to 1 MiB). */
+/** How much of a log/run script is read (run scripts themselves are read up to 8 MiB). */
 const LOG_RUN_BYTES = 64 * 1024;
 
 /** Loggers of daemontools, runit and s6 that keep what the service prints. */
@@ -14,8 +14,8 @@ const LOGGERS = new Set(['multilog', 's6-log', 'svlogd']);
 
 /** The logger command of a log/run script: its words from the logger on, and the user setuidgid/chpst -u gives it. */
 function logger(text: string): { words: ShellWord[]; user?: string } | undefined {
-  const doc = parseQmailRun(new SourceFile('log/run', text));
-  for (const c of doc.commands) {
+  const doc = parseQmailRun(new SourceFile('log/run', text), { commands: true });
+  for (const c of doc.commands!) {
     const at = c.words.findIndex((w) => LOGGERS.has(baseName(w)));
     if (at < 0) continue;
     let user: string | undefined;

@@ -70,6 +70,22 @@ export default defineRule({
         if (!inTree(path)) ctx.report({ messageId: 'file', data: { macro, path }, span });
       } else ctx.report({ messageId: 'computed', data: { macro }, span });
     };
+    // The next syscmd and include in the text at or after the last call asked about (calls come in
+    // order): a call whose text holds neither has no argument to look through, found without slicing them.
+    let nextSyscmd = -1;
+    let nextInclude = -1;
+    // Searched up to the end of the last call kept: a large .mc keeps calls from its first few MB only.
+    const last = doc.calls[doc.calls.length - 1];
+    const searched = last ? file.text.slice(0, file.offsetOf(last.span.end)) : '';
+    const nextAt = (word: string, from: number): number => {
+      const k = searched.indexOf(word, from);
+      return k < 0 ? Infinity : k;
+    };
+    const mentions = (from: number, to: number): boolean => {
+      if (nextSyscmd < from) nextSyscmd = nextAt('syscmd', from);
+      if (nextInclude < from) nextInclude = nextAt('include', from);
+      return nextSyscmd + 6 <= to || nextInclude + 7 <= to;
+    };
     for (const c of doc.calls) {
       if (COMMANDS.has(c.name) && c.span !== c.nameSpan) ctx.report({ messageId: 'command', data: { macro: c.name }, span: c.nameSpan });
       else if (READS.has(c.name) && c.args[0]) checkPath(c.name, rawOf(c.args[0]), c.args[0].text, c.nameSpan);
@@ -78,6 +94,7 @@ export default defineRule({
       }
       // Builtins in the arguments run while m4 collects them (unquoted), or when the value of a define or
       // the result of ifdef/ifelse is rescanned (quoted once; HELP_FILE's value twice).
+      if (!mentions(file.offsetOf(c.span.start), file.offsetOf(c.span.end))) continue;
       c.args.forEach((arg, k) => {
         const raw = rawOf(arg);
         if (!/syscmd|include/.test(raw)) return;

@@ -21,6 +21,8 @@ export default defineRule({
       const n = t.varCount(i);
       if (n === 0 || !t.accepted(i)) continue;
       for (let v = t.varBase(i); v < t.varBase(i) + n; v++) {
+        // A name that starts and ends in printable ASCII has no blank to trim: no string is made for it.
+        if (!t.varNameMayHaveBlankEdge(v)) continue;
         const name = t.varName(v);
         const trimmed = name.trim();
         if (trimmed === name || trimmed === '') continue;

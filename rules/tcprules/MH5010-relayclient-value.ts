@@ -21,7 +21,7 @@ export default defineRule({
       // tcpserver keeps the last of a repeated name.
       const first = t.varBase(i);
       for (let v = first + t.varCount(i) - 1; v >= first; v--) {
-        if (!t.varNameIs(v, 'RELAYCLIENT')) continue;
+        if (!t.varIsRelayClient(v)) continue;
         if (!t.varValueEmpty(v)) ctx.report({ messageId: 'value', data: { value: t.varValue(v).slice(0, 60), address: t.address(i) }, span: t.varSpan(v, i) });
         break;
       }

@@ -6,6 +6,7 @@ import { HostTree } from '../host/tree.js';
 import { changes, encodeText, type FilePlan, type Plan } from './plan.js';
 import { actionLine, commandLine, unifiedDiff, type ApplyEvent } from './run.js';
 import { ownerLine } from './owners.js';
+import { withoutPasswords } from '../core/secrets.js';
 
 /** The version of the report's shape (schemas/apply-plan.json); raised when a field changes meaning or goes. */
 export const APPLY_JSON_VERSION = 1;
@@ -151,19 +152,9 @@ function statusOf(code: ExitCode, dryRun: boolean, pending: boolean, failed: boo
   return verified ? 'verified' : 'applied';
 }
 
-/**
- * The access map holds the passwords sendmail gives other servers when FEATURE(authinfo) is not used
- * (`AuthInfo:host "U:user" "P:secret"`, or `"P=base64"`): the document goes to Ansible's and CI's logs,
- * so their values are `*` in its texts and diff (the digests are of the real bytes).
- */
-function withoutPasswords(f: FilePlan, text: string): string {
-  if (f.kind !== 'access') return text;
-  return text.replace(/^[ +-]?AuthInfo:[^\n]*/gim, (line) => line.replace(/"P([:=])[^"]*"/gi, '"P$1*"').replace(/(\s)P([:=])[^\s"]+/gi, '$1P$2*'));
-}
-
 async function fileReport(f: FilePlan, accounts: Accounts): Promise<FileReport> {
   const changed = changes(f);
-  const shown = (text: string): string => withoutPasswords(f, text);
+  const shown = (text: string): string => (f.kind === 'access' ? withoutPasswords(text) : text);
   return {
     path: f.path,
     artifact: f.artifact,

@@ -22,6 +22,7 @@ import { HostTree } from '../host/tree.js';
 import { atomicLink, atomicWrite, chattr, CLEARED_PATTERN, faultPoint, installCopy, lstatOrUndefined, markCleared, readBytes, removeEntry, TEMP_PATTERN, writeTemp } from './write.js';
 import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
+import { withoutPasswords } from '../core/secrets.js';
 import { fileBytes, shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
 import { writeOutputFile } from '../write-file.js';
 import { policyLabel } from './label.js';
@@ -126,7 +127,9 @@ export async function unifiedDiff(f: FilePlan): Promise<string> {
   const { createTwoFilesPatch } = await loadExternal<typeof import('diff')>('diff');
   const patch = createTwoFilesPatch(f.path, f.path, f.before ?? '', f.after, f.before === undefined ? '(absent)' : '(current)', '(planned)', { context: 3 });
   // From the --- / +++ headers on (the package starts with an "Index:" line and a rule).
-  return patch.slice(patch.indexOf('--- '));
+  // The passwords of AuthInfo entries as * (core/secrets.ts), in the text diff as in the JSON report.
+  const diff = patch.slice(patch.indexOf('--- '));
+  return f.kind === 'access' ? withoutPasswords(diff) : diff;
 }
 
 export function actionLine(a: Plan['actions'][number]): string {

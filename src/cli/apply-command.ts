@@ -9,6 +9,7 @@ import { rules } from '../../rules/index.js';
 import { rootDir } from './root-dir.js';
 import { stringifyVisible, visibleControls } from '../core/visible.js';
 import { keepCount } from './rollback-command.js';
+import { writeStdout } from './stdout.js';
 
 /** `mailharden apply POLICY`: flags → applyPolicy() → exit code (0, 1 pending with --exit-code, 2, 3, 4, 5). */
 export async function runApply(policyPath: string, opts: Record<string, unknown>): Promise<ExitCode> {
@@ -31,11 +32,11 @@ export async function runApply(policyPath: string, opts: Record<string, unknown>
   try {
     code = await applyPolicy(policy, await options(policyPath, root, keep, opts, json, err));
   } catch (e) {
-    if (json && e instanceof UserError) process.stdout.write(`${stringifyVisible(await json.report(e.exitCode, e.message))}\n`);
+    if (json && e instanceof UserError) writeStdout(`${stringifyVisible(await json.report(e.exitCode, e.message))}\n`);
     throw e;
   }
   // The document quotes the files: bidi and other invisible characters are \u-escaped, as lint's JSON does.
-  if (json) process.stdout.write(`${stringifyVisible(await json.report(code))}\n`);
+  if (json) writeStdout(`${stringifyVisible(await json.report(code))}\n`);
   return code;
 }
 
@@ -59,7 +60,7 @@ async function options(policyPath: string, root: string, keep: number | undefine
     render: await loadTemplates(),
     // The diffs and notes quote the files: control characters reach the terminal escaped (TABs and
     // newlines stay, so a diff keeps its layout; the command lines escape their words themselves).
-    out: json ? (s) => json.out(s) : (s) => process.stdout.write(visibleControls(s, 'layout')),
+    out: json ? (s) => json.out(s) : (s) => writeStdout(visibleControls(s, 'layout')),
     err,
     ...(json ? { observe: json.observe } : {}),
   };

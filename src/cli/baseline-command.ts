@@ -21,6 +21,7 @@ import type { Profile } from '../host/layout.js';
 import { lint } from '../lint/request.js';
 import { lintRequest } from './lint-command.js';
 import { rules } from '../../rules/index.js';
+import { writeStdout } from './stdout.js';
 
 /**
  * `mailharden baseline write [PATHS...]`: lints like `mailharden lint` (same paths, --root, --type,
@@ -46,7 +47,7 @@ export async function runBaselineWrite(paths: string[], opts: Record<string, unk
   const { entries, skipped } = buildEntries(report, cwd, dir, previous?.baseline.entries);
   writeBaseline(abs, { version: 1, ...run, entries });
   const findings = entries.reduce((n, e) => n + e.count, 0);
-  process.stdout.write(`${shown}: ${plural(entries.length, 'entry', 'entries')} for ${plural(findings, 'finding', 'findings')} in ${plural(report.files, 'file', 'files')}\n`);
+  writeStdout(`${shown}: ${plural(entries.length, 'entry', 'entries')} for ${plural(findings, 'finding', 'findings')} in ${plural(report.files, 'file', 'files')}\n`);
   if (skipped.length) {
     const ids = [...new Set(skipped.map((f) => f.ruleId))].sort().join(', ');
     process.stderr.write(`mailharden: baseline: ${plural(skipped.length, 'finding', 'findings')} of rules that cannot be suppressed (${ids}) not baselined: they are always reported\n`);
@@ -87,12 +88,12 @@ export async function runBaselinePrune(opts: Record<string, unknown>, version: s
   const dropped = outcome.unmatched.length;
   const lowered = outcome.partial.length;
   if (dropped === 0 && lowered === 0) {
-    process.stdout.write(`${shown}: nothing to prune (${plural(entries.length, 'entry', 'entries')})\n`);
+    writeStdout(`${shown}: nothing to prune (${plural(entries.length, 'entry', 'entries')})\n`);
     return EXIT.ok;
   }
   writeBaseline(abs, { ...b, entries });
   const what = [dropped ? `removed ${plural(dropped, 'entry that matches', 'entries that match')} nothing` : '', lowered ? `lowered the count of ${plural(lowered, 'entry', 'entries')}` : ''].filter(Boolean).join(', ');
-  process.stdout.write(`${shown}: ${what}; ${plural(entries.length, 'entry', 'entries')} left\n`);
+  writeStdout(`${shown}: ${what}; ${plural(entries.length, 'entry', 'entries')} left\n`);
   return EXIT.ok;
 }
 

@@ -7,6 +7,7 @@ import { derivePolicy, starterPolicy } from '../policy/init/index.js';
 import { policyFromText } from '../policy/validate.js';
 import { loadTemplates } from '../render/templates.js';
 import { rootDir } from './root-dir.js';
+import { writeStdout } from './stdout.js';
 
 /**
  * `mailharden init [--from-system [--root DIR] [--profile P]] [-o FILE [--force]]`: a starter policy,
@@ -42,7 +43,7 @@ export async function runInit(opts: Record<string, unknown>): Promise<ExitCode> 
   await selfCheck(text);
 
   if (output === undefined) {
-    process.stdout.write(text);
+    writeStdout(text);
     return EXIT.ok;
   }
   writePolicy(output, text, Boolean(opts.force));

@@ -10,6 +10,7 @@ import { rules } from '../../rules/index.js';
 import { BASELINE_FILE } from '../baseline/name.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
 import { visibleControls } from '../core/visible.js';
+import { writeStdout, stdoutIsTTY } from './stdout.js';
 
 /** The lint request the flags shared by `lint` and `baseline write` describe (paths or --root, kinds, config, rule selection). */
 export function lintRequest(paths: string[], root: string | undefined, opts: Record<string, unknown>, version: string): LintRequest {
@@ -30,12 +31,14 @@ export function lintRequest(paths: string[], root: string | undefined, opts: Rec
 export async function runLint(paths: string[], opts: Record<string, unknown>, version: string): Promise<ExitCode> {
   const failOn = parseFailOn(String(opts.failOn));
   const specs = ((opts.format as string[] | undefined) ?? ['text']).map(parseFormatSpec);
-  const color = useColor(String(opts.color), Boolean(process.stdout.isTTY), process.env);
+  // Only text on stdout is coloured: stdout is asked whether it is a terminal only then (src/cli/stdout.ts).
+  const toTerminal = specs.some((s) => s.format === 'text' && !s.file);
+  const color = useColor(String(opts.color), () => toTerminal && stdoutIsTTY(), process.env);
   // No paths and no --root: the live system, as `--root /`.
   const root = typeof opts.root === 'string' ? opts.root : paths.length === 0 ? '/' : undefined;
   // A progress line for long runs, on a terminal only, and never mixed into machine output on stdout.
   const machine = specs.some((s) => !s.file && s.format !== 'text');
-  const progress = process.stderr.isTTY && !machine ? progressLine(process.stderr) : undefined;
+  const progress = !machine && process.stderr.isTTY ? progressLine(process.stderr) : undefined;
   // The baseline is read first, so that a broken one stops the run before the files are linted.
   const baseline = await loadBaselineFor(opts.baseline);
   const report = await lint({
@@ -63,7 +66,7 @@ export async function runLint(paths: string[], opts: Record<string, unknown>, ve
     notes = outcomeNotes(applyBaseline(report, baseline.loaded, cwd, today(), scope), baseline.loaded);
     report.baseline = baseline.loaded.shown;
   }
-  await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
+  await emit(report, specs, color, process.env, (s) => writeStdout(s));
   for (const note of notes) process.stderr.write(`${visibleControls(note, 'lines')}\n`);
   if (report.skipped?.length) process.stderr.write(`mailharden: skipped, no kind mailharden reads: ${report.skipped.map((p) => visibleControls(p)).join(', ')}\n`);
   return failsAt(report, failOn) ? EXIT.findings : EXIT.ok;

@@ -6,6 +6,7 @@ import { FILE_KINDS } from '../core/types.js';
 import { PROFILES } from '../host/layout.js';
 import { VERSION } from '../paths.js';
 import { visibleControls } from '../core/visible.js';
+import { writeStdout } from './stdout.js';
 
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -19,7 +20,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .version(VERSION, '-V, --version')
     .showHelpAfterError()
     .exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.configureOutput({ writeOut: (s) => writeStdout(s), writeErr: (s) => process.stderr.write(s) });
 
   program
     .command('lint')
@@ -104,7 +105,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .action(async (file: string) => {
       const { loadPolicy } = await import('../policy/validate.js');
       await loadPolicy(file);
-      process.stdout.write(`${file}: valid\n`);
+      writeStdout(`${file}: valid\n`);
     });
 
   program
@@ -159,7 +160,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .action(async () => {
       const { collectScript } = await import('../host/collect-script.js');
       const { loadTemplates } = await import('../render/templates.js');
-      process.stdout.write(collectScript(await loadTemplates(), VERSION));
+      writeStdout(collectScript(await loadTemplates(), VERSION));
     });
 
   program
@@ -167,7 +168,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     .description('print the JSON Schema of the policy file (for editors)')
     .action(async () => {
       const { POLICY_SCHEMA } = await import('../policy/schema.js');
-      process.stdout.write(`${JSON.stringify(POLICY_SCHEMA, null, 2)}\n`);
+      writeStdout(`${JSON.stringify(POLICY_SCHEMA, null, 2)}\n`);
     });
 
   program
@@ -206,12 +207,6 @@ async function main(argv: string[]): Promise<ExitCode> {
   }
   return code;
 }
-
-// A reader that stops early (`mailharden lint … | head`) closes the pipe: stop quietly, keeping the exit code.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
-  throw e;
-});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -27,14 +27,17 @@ export function parseFormatSpec(spec: string): OutputSpec {
   return file ? { format: name as FormatName, file } : { format: name as FormatName };
 }
 
-/** Whether to colour text output: --color, then FORCE_COLOR / NO_COLOR (no-color.org), then a TTY that is not dumb. */
-export function useColor(mode: string, isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+/**
+ * Whether to colour text output: --color, then FORCE_COLOR / NO_COLOR (no-color.org), then a TTY that is
+ * not dumb. `isTTY` may be a function, asked last (it makes process.stdout: src/cli/stdout.ts).
+ */
+export function useColor(mode: string, isTTY: boolean | (() => boolean), env: NodeJS.ProcessEnv): boolean {
   if (mode === 'always') return true;
   if (mode === 'never') return false;
   if (mode !== 'auto') throw new UserError(`--color: expected auto, always or never, got "${mode}"`);
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  return isTTY && env.TERM !== 'dumb';
+  return env.TERM !== 'dumb' && (typeof isTTY === 'function' ? isTTY() : isTTY);
 }
 
 /**

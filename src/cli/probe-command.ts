@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { rules } from '../../rules/index.js';
 import { emit, parseFormatSpec, useColor } from './output.js';
 import { writeOutputFile } from '../write-file.js';
+import { writeStdout, stdoutIsTTY } from './stdout.js';
 
 const NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const ADDRESS = /^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9.-]{1,253}$/;
@@ -95,7 +96,7 @@ export async function runProbe(target: string, opts: Record<string, unknown>, ve
   // Every probe rule judged the dialogue (the reports that list passed checks say so).
   const checked = [{ file: located.file.path, kind: 'probe' as const, rules: metas.map((m) => m.id) }];
   const report: LintReport = { tool: { name: 'mailharden', version }, findings, files: 1, rules: metas, checked, target: `${host}:${port}` };
-  const color = useColor(String(opts.color ?? 'auto'), Boolean(process.stdout.isTTY), process.env);
-  await emit(report, specs, color, process.env, (s) => process.stdout.write(s));
+  const color = useColor(String(opts.color ?? 'auto'), stdoutIsTTY, process.env);
+  await emit(report, specs, color, process.env, (s) => writeStdout(s));
   return failsAt(report, failOn) ? EXIT.findings : EXIT.ok;
 }

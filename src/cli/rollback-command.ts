@@ -3,6 +3,7 @@ import { EXIT, type ExitCode } from '../core/exit.js';
 import { rollback } from '../apply/rollback.js';
 import { rootDir } from './root-dir.js';
 import { visibleControls } from '../core/visible.js';
+import { writeStdout } from './stdout.js';
 
 /** `mailharden rollback [RUN]` and `rollback --list`: flags → rollback() → exit code (0, 2, 3, 5, 6). */
 export async function runRollback(run: string | undefined, opts: Record<string, unknown>): Promise<ExitCode> {
@@ -17,7 +18,7 @@ export async function runRollback(run: string | undefined, opts: Record<string, 
     force: Boolean(opts.force),
     allowChattr: Boolean(opts.allowChattr),
     // Paths and link texts come from the host: shown escaped (each message escapes its own parts too).
-    out: (s) => process.stdout.write(visibleControls(s, 'lines')),
+    out: (s) => writeStdout(visibleControls(s, 'lines')),
     err: (s) => process.stderr.write(visibleControls(s, 'lines')),
   });
 }

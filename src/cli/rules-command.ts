@@ -6,6 +6,7 @@ import { UserError } from '../core/errors.js';
 import { EXIT, type ExitCode } from '../core/exit.js';
 import { coverageRows, ruleTable } from '../core/rule-docs.js';
 import { rules } from '../../rules/index.js';
+import { writeStdout } from './stdout.js';
 
 /** The generated rule pages, shipped with the package. */
 const DOCS = join(PACKAGE_ROOT, 'docs', 'rules');
@@ -13,7 +14,7 @@ const DOCS = join(PACKAGE_ROOT, 'docs', 'rules');
 /** `mailharden rules [ID] [--coverage] [--format text|json|md|xccdf]`. */
 export async function runRules(rule: string | undefined, opts: { coverage?: boolean; format: string }): Promise<ExitCode> {
   const metas = rules.map((r) => r.meta);
-  const write = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  const write = (s: string) => writeStdout(s.endsWith('\n') ? s : `${s}\n`);
   if (!['text', 'json', 'md', 'xccdf'].includes(opts.format)) throw new UserError(`--format: expected text, json, md or xccdf, got "${opts.format}"`);
   if (opts.format === 'xccdf') {
     if (rule || opts.coverage) throw new UserError('--format xccdf: the benchmark of every rule (no rule id, no --coverage)');

@@ -7,6 +7,7 @@ import { SourceFile } from '../core/source.js';
 import { effectiveEnv, isCanonicalIPv4, lookupNames, modelOf, type TcpDecision, type TcpQuery, type TcpRecord } from '../model/tcprules.js';
 import { parseTcpRules, type TcpRulesDocument } from '../parsers/tcprules.js';
 import { stringifyVisible, visibleControls } from '../core/visible.js';
+import { writeStdout } from './stdout.js';
 
 export interface ExplainOptions {
   host?: string;
@@ -192,6 +193,6 @@ export function runTcprulesExplain(path: string, ips: string[], opts: ExplainOpt
   const decisions = explainFile(path, queries);
   // The rules' text is quoted: shown with control characters escaped.
   const out = format === 'json' ? stringifyVisible(decisions.map(explainResult), 2) : visibleControls(formatText(decisions, path), 'lines');
-  process.stdout.write(`${out}\n`);
+  writeStdout(`${out}\n`);
   return EXIT.ok;
 }

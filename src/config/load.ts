@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { fsName } from '../core/fs-names.js';
 import { readYamlFile, sortByPosition } from '../core/yaml-file.js';
 import { CONFIG_SCHEMA, type LintConfig } from './schema.js';
 
@@ -20,14 +21,14 @@ export function findConfig(dir: string, cache: Map<string, string | null>): stri
   let found: string | null = null;
   for (const name of CONFIG_NAMES) {
     const p = join(dir, name);
-    if (existsSync(p)) {
+    if (existsSync(fsName(p))) {
       found = p;
       break;
     }
   }
   if (!found) {
     const parent = dirname(dir);
-    const atTop = parent === dir || existsSync(join(dir, '.git'));
+    const atTop = parent === dir || existsSync(fsName(join(dir, '.git')));
     found = atTop ? null : findConfig(parent, cache);
   }
   cache.set(dir, found);

@@ -6,6 +6,7 @@ import { detached, SourceFile } from './source.js';
 import { DirectiveReader, type Directive, type Range, type RuleNames } from './directives.js';
 import { formatMessage, type AnyRule, type Report, type RuleContext, type RuleKind, type RuleSettings, type SuppressionUse } from './rule.js';
 import { grown } from './typed-array.js';
+import { withoutPasswords } from './secrets.js';
 import { SEVERITIES, severityRank, type FileKind, type Finding, type Severity, type Suppression } from './types.js';
 
 /** An out-of-band suppression for a whole file, from `.mailharden.yaml` `ignores:`. */
@@ -78,7 +79,7 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: st
   // both; the engine's rules (parse errors, suppressions) are about each file's own text.
   if (meta.kinds.length === 2 && meta.kinds.includes('sendmail-mc') && meta.kinds.includes('sendmail-cf') && meta.phase !== 'post') finding.cause = r.cause === undefined ? causeOf(meta.id, r.data) : `${meta.id}\0${r.cause}`;
   if (r.subject !== undefined) finding.subject = r.subject;
-  const text = lineText(start.line);
+  const text = r.quote === false ? undefined : lineText(start.line);
   if (text !== undefined) attachSnippet(finding, text);
   return finding;
 }
@@ -94,7 +95,8 @@ function causeOf(id: string, data: Report['data']): string {
 
 /** Sets a finding's source line from the text of its first line (a window of a long line, around the column). */
 export function attachSnippet(finding: Finding, line: string): void {
-  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+  // An AuthInfo entry's password is not shown (core/secrets.ts), whatever file holds it.
+  const text = withoutPasswords(line.endsWith('\r') ? line.slice(0, -1) : line);
   if (text.length <= MAX_SNIPPET) {
     finding.sourceLine = shared(text);
     return;
@@ -223,7 +225,7 @@ export class RuleRunner {
         }
         kept.set(meta.id, n + 1);
         const f = toFinding(meta, r, opts, placement.file(r), (line) => placement.lineText(r, line, file));
-        if (f.sourceLine === undefined && f.line >= 1) unsnipped.push(f);
+        if (f.sourceLine === undefined && f.line >= 1 && r.quote !== false) unsnipped.push(f);
         findings.push(f);
       },
     };
@@ -388,7 +390,9 @@ export function lintHost(host: HostDocument, opts: LintOptions & { show: (treePa
       const text = host.tree.read(path, 1 << 20);
       sources.set(path, text === undefined ? undefined : new SourceFile(path, text));
     }
-    return sources.get(path)?.line(line);
+    // A binary file's "line" (a .db, which holds a map's values, AuthInfo passwords too) is not shown.
+    const text = sources.get(path)?.line(line);
+    return text?.includes('\0') ? undefined : text;
   };
   const placement: Placement = { file: (r) => opts.show(r.path ?? '/'), lineText: (r, line) => lineOf(r.path, line) };
   // Post-phase host rules (the one reporting unreadable paths) run last, after every other rule has looked.

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { fsName } from './fs-names.js';
 
 /**
  * Opening a FIFO for reading blocks until something opens it for writing, and reading a character
@@ -39,7 +40,8 @@ export function typeOf(st: Stats): string {
  * but a regular file is closed again and thrown as NotRegularFile.
  */
 export function openRegular(path: string | Buffer, opts: { noFollow?: boolean } = {}): { fd: number; st: Stats } {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
+  // A name that is not UTF-8 (found by a walk, core/fs-names.ts) is opened by its exact bytes.
+  const fd = openSync(typeof path === 'string' ? fsName(path) : path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
   let st: Stats;
   try {
     st = fstatSync(fd);

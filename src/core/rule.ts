@@ -63,6 +63,11 @@ export interface Report<M extends string = string> {
    * message without its numbers, findingKey).
    */
   subject?: string;
+  /**
+   * false: the finding shows no source line (a file of passwords, as the DefaultAuthInfo file, whose
+   * every line is a secret or names one; core/secrets.ts redacts the AuthInfo entries of the maps).
+   */
+  quote?: false;
 }
 
 /** Settings that change what some rules require, from `.mailharden.yaml` `settings:`. */

@@ -10,7 +10,8 @@ export interface SchemaError {
   atKey: boolean;
 }
 
-const require = createRequire(import.meta.url);
+// Made on first use: node:module is not in Node.js's start-up snapshot, and lint needs no schema.
+let load: NodeRequire | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates data against a JSON Schema with ajv (all errors), with messages fit for a person. */
@@ -18,7 +19,7 @@ export function validateAgainst(schema: object, data: unknown): SchemaError[] {
   let validate = compiled.get(schema);
   if (!validate) {
     // ajv is CommonJS; require() avoids the default-export interop of its typings.
-    const Ajv = require('ajv') as typeof import('ajv').default;
+    const Ajv = (load ??= createRequire(import.meta.url))('ajv') as typeof import('ajv').default;
     const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
     validate = ajv.compile(schema);
     compiled.set(schema, validate);

@@ -1,22 +1,29 @@
 import { fsName } from './fs-names.js';
 
 /**
- * Beyond C0: DEL, C1, the Arabic letter mark, LRM/RLM, the line and paragraph separators, the
- * embeddings, overrides and isolates, the byte order mark (invisible), and the lone surrogates that
- * stand for bytes of a file name that is not UTF-8 (core/fs-names.ts; shown as those bytes).
+ * Beyond C0: DEL, C1, the line and paragraph separators, every format character (Unicode category Cf:
+ * the Arabic letter mark, the zero-width space, joiners and non-joiner, LRM/RLM, the embeddings,
+ * overrides and isolates, the word joiner and invisible operators, the soft hyphen, the byte order mark,
+ * the tag characters, …), every other default-ignorable code point (variation selectors, the combining
+ * grapheme joiner, the Hangul fillers, …: a terminal draws nothing for them), the spaces other than the
+ * space itself (a no-break or ideographic space looks like a space and is not one), and the lone
+ * surrogates that stand for bytes of a file name that is not UTF-8 (core/fs-names.ts; shown as those bytes).
  */
-const BEYOND_C0 = '\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff\\udc80-\\udcff';
+const BEYOND_C0 = '\\x7f-\\x9f\\p{Zl}\\p{Zp}\\p{Cf}\\p{Default_Ignorable_Code_Point}\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000\\udc80-\\udcff';
 
 /**
  * Text that came from a file, a file name, a server or another program, made safe to show to a person.
  *
  * Escaped: every C0 control, DEL and every C1 control (ESC and CSI start terminal sequences, OSC sets
  * the window title, CR rewinds the line, and after a CR a GitHub runner reads `::error::` as a workflow
- * command), the Unicode line and paragraph separators, and the bidirectional formatting characters
- * (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which reorder what a reviewer sees without
- * showing themselves. A newline is `\n`, a TAB `\t`, a CR `\r`, another character below U+0100 `\xNN`,
- * the rest `\uNNNN`. A backslash stays as it is: config files are full of them, and what a control
- * character turns into is never a control character, so escaping twice changes nothing.
+ * command), the Unicode line and paragraph separators, the bidirectional formatting characters (U+061C,
+ * U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which reorder what a reviewer sees without showing
+ * themselves, and the characters a terminal shows as nothing or as a space (zero-width spaces and
+ * joiners, the soft hyphen, the BOM, tags, variation selectors, no-break spaces: BEYOND_C0), which hide
+ * a difference between two names that look the same. A newline is `\n`, a TAB `\t`, a CR `\r`, another
+ * character below U+0100 `\xNN`, one above U+FFFF `\u{NNNNN}`, the rest `\uNNNN`. A backslash stays as
+ * it is: config files are full of them, and what an unsafe character turns into is never an unsafe
+ * character, so escaping twice changes nothing.
  */
 export const UNSAFE_CHARS = new RegExp(`[\\x00-\\x1f${BEYOND_C0}]`, 'u');
 
@@ -36,12 +43,13 @@ function escaped(c: string): string {
   if (c === '\n') return '\\n';
   if (c === '\t') return '\\t';
   if (c === '\r') return '\\r';
-  const code = c.charCodeAt(0);
+  const code = c.codePointAt(0)!;
   if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16)}`;
+  if (code > 0xffff) return `\\u{${code.toString(16)}}`;
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
-/** Shows control and bidirectional characters as escapes (see UNSAFE_CHARS); the one escaping every human output uses. */
+/** Shows control, bidirectional and invisible characters as escapes (see UNSAFE_CHARS); the one escaping every human output uses. */
 export function visibleControls(s: string, keep: Keep = 'nothing'): string {
   if (!UNSAFE_CHARS.test(s)) return s;
   const pattern = keep === 'nothing' ? UNSAFE_ALL : keep === 'lines' ? UNSAFE_BUT_NEWLINE : UNSAFE_BUT_LAYOUT;
@@ -58,7 +66,8 @@ const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'gu');
  * in JSON text only inside strings, where `\uNNNN` means the same character.
  */
 export function jsonVisible(json: string): string {
-  return JSON_RAW.test(json) ? json.replace(JSON_RAW_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+  // A character above U+FFFF (a tag) is its two UTF-16 halves, each \\uNNNN, as JSON writes it.
+  return JSON_RAW.test(json) ? json.replace(JSON_RAW_ALL, (c) => [...Array(c.length).keys()].map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')) : json;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { byCodeUnit } from '../core/compare.js';
+import { fsName } from '../core/fs-names.js';
 import { docUrl, HOMEPAGE, type LintReport } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
 import type { Finding, Severity } from '../core/types.js';
@@ -10,6 +11,21 @@ const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error
 /** GitHub reads these as critical / high / medium / low (≥9, 7–8.9, 4–6.9, 0.1–3.9). */
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.5', info: '0.5' };
 
+/** What encodeURIComponent leaves as it is. */
+const URI_KEPT = /[A-Za-z0-9\-_.!~*'()]/;
+
+/**
+ * encodeURIComponent, which throws on a lone surrogate: a name that is not UTF-8 (core/fs-names.ts) is
+ * percent-encoded from its exact bytes instead (`%FF`).
+ */
+function encodeSegment(s: string): string {
+  const raw = fsName(s);
+  if (typeof raw === 'string') return encodeURIComponent(raw);
+  let out = '';
+  for (const b of raw) out += b < 0x80 && URI_KEPT.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
+}
+
 /**
  * Turns a path into a SARIF artifact URI: relative ones stay relative (with forward slashes), absolute
  * ones become file URIs, and a URI (a live probe's `smtp://host:port`) stays as it is.
@@ -17,7 +33,7 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.
 export function artifactUri(path: string): string {
   if (isUri(path)) return path;
   const p = path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
-  const encode = (s: string): string => s.split('/').map(encodeURIComponent).join('/');
+  const encode = (s: string): string => s.split('/').map(encodeSegment).join('/');
   return p.startsWith('/') ? `file://${encode(p)}` : encode(p);
 }
 

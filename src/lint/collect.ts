@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node
 import { join, resolve } from 'node:path';
 import { isIgnoredName, kindFromContent, kindFromName, kindFromNameOrHead } from '../core/detect.js';
 import { UserError } from '../core/errors.js';
+import { fsName, nameFromBytes } from '../core/fs-names.js';
 import { readRegular } from '../core/open-regular.js';
 import { FILE_KINDS, type FileKind } from '../core/types.js';
 import type { LintTarget } from './read.js';
@@ -67,7 +68,7 @@ export function collect(req: CollectRequest, cwd: string, skipped: string[]): Li
 
 function statOrFail(abs: string, shown: string): Stats {
   try {
-    return statSync(abs);
+    return statSync(fsName(abs));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UserError(`${shown}: no such file or directory`);
@@ -77,26 +78,30 @@ function statOrFail(abs: string, shown: string): Stats {
   }
 }
 
-/** Walks a directory; symlinked directories are not followed (no loops, no escaping the tree). */
+/**
+ * Walks a directory; symlinked directories are not followed (no loops, no escaping the tree). Names are
+ * read as bytes: one that is not UTF-8 is carried surrogate-escaped (core/fs-names.ts), reached by its
+ * exact bytes and shown escaped (`\xff`), as --root does (host/tree.ts).
+ */
 function walk(dir: string, visited: Set<string>, visit: (file: string) => void): void {
   let entries;
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    entries = readdirSync(fsName(dir), { withFileTypes: true, encoding: 'buffer' }).map((e) => ({ e, name: nameFromBytes(e.name) }));
   } catch (e) {
     throw new UserError(`${dir}: cannot list directory: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const p = join(dir, e.name);
+  for (const { e, name } of entries) {
+    const p = join(dir, name);
     if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name) && !visited.has(p)) {
+      if (!SKIP_DIRS.has(name) && !visited.has(p)) {
         visited.add(p);
         walk(p, visited, visit);
       }
     } else if (e.isFile()) visit(p);
     else if (e.isSymbolicLink()) {
       try {
-        if (statSync(p).isFile() && lstatSync(p).isSymbolicLink()) visit(p);
+        if (statSync(fsName(p)).isFile() && lstatSync(fsName(p)).isSymbolicLink()) visit(p);
       } catch {
         // A dangling link names nothing to lint.
       }
@@ -106,7 +111,7 @@ function walk(dir: string, visited: Set<string>, visit: (file: string) => void):
 
 function realOrSelf(path: string): string {
   try {
-    return realpathSync(path);
+    return nameFromBytes(realpathSync(fsName(path), { encoding: 'buffer' }));
   } catch {
     return path;
   }

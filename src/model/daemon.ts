@@ -43,7 +43,20 @@ export function readDaemon(setting: Setting, index: number): Daemon {
  * MSA on port 587 after the DAEMON_OPTIONS lines unless FEATURE(`no_default_msa') is used, however many
  * DAEMON_OPTIONS there are; the model adds it only when there are none, so it is completed here.
  */
-export function daemonsOf(model: SendmailModel): Daemon[] {
+export function daemonsOf(model: SendmailModel): readonly Daemon[] {
+  // Five rules ask for the same model's daemons: read once (a large .mc has thousands of DAEMON_OPTIONS).
+  let daemons = read.get(model);
+  if (!daemons) {
+    daemons = readDaemons(model);
+    read.set(model, daemons);
+  }
+  return daemons;
+}
+
+/** The daemons of each model read so far (a model is not changed once built). */
+const read = new WeakMap<SendmailModel, readonly Daemon[]>();
+
+function readDaemons(model: SendmailModel): Daemon[] {
   const settings = [...model.daemons];
   if (model.origin === 'cf' && settings.length === 0) {
     settings.push({ name: 'DaemonPortOptions', value: 'Name=Daemon0', span: model.anchor, implicit: true });

@@ -35,7 +35,7 @@ const TLD = /^\.[A-Za-z0-9-]+$/;
 
 /** Whether line `i` of the table sets RELAYCLIENT. */
 function setsRelay(t: TcpRuleTable, i: number): boolean {
-  for (let v = t.varBase(i); v < t.varBase(i) + t.varCount(i); v++) if (t.varNameIs(v, 'RELAYCLIENT')) return true;
+  for (let v = t.varBase(i); v < t.varBase(i) + t.varCount(i); v++) if (t.varIsRelayClient(v)) return true;
   return false;
 }
 

@@ -76,7 +76,7 @@ export const K_NEVER = 8;
  * addresses (the keys of almost every real line), without making a string; -1 for anything else, which
  * keyShape judges.
  */
-function plainKind(s: string, a: number, b: number): number {
+function plainKindAt(s: Uint8Array | Uint16Array, a: number, b: number): number {
   if (a === b) return KIND_NUMBER.default;
   let parts = 0;
   let p = a;
@@ -84,21 +84,40 @@ function plainKind(s: string, a: number, b: number): number {
     let q = p;
     let v = 0;
     while (q < b) {
-      const c = s.charCodeAt(q) - 48;
+      const c = s[q]! - 48;
       if (c < 0 || c > 9) break;
       v = v * 10 + c;
       q++;
     }
     const len = q - p;
-    if (len === 0 || len > 3 || (len > 1 && s.charCodeAt(p) === 48) || v > 255) return -1;
+    if (len === 0 || len > 3 || (len > 1 && s[p] === 48) || v > 255) return -1;
     parts++;
     if (q === b) return parts === 4 ? K_IP : -1;
-    if (s.charCodeAt(q) !== 46 /* . */) return -1;
+    if (s[q] !== 46 /* . */) return -1;
     q++;
     if (q === b) return parts <= 3 ? K_PREFIX : -1;
     if (parts === 4) return -1;
     p = q;
   }
+}
+
+
+/**
+ * The kind of the key `s[a..b)` that plainKindAt leaves (-1): a host, suffix or any-host key, or an
+ * info@ key of an exact address or a host, judged as keyShape judges them; -1 for anything else
+ * (which keyShape judges), and for every key holding a blank, a TAB or a CR.
+ */
+function hostKindAt(s: Uint8Array | Uint16Array, a: number, b: number): number {
+  let at = -1;
+  for (let k = a; k < b; k++) {
+    const c = s[k]!;
+    if (c === 32 || c === 9 || c === 13) return -1;
+    if (c === 64 /* @ */) at = k;
+  }
+  if (b > a && s[a] === 61 /* = */) return b - a === 1 ? K_ANY_HOST : s[a + 1] === 46 /* . */ ? K_HOST_SUFFIX : K_HOST;
+  if (at < 0) return -1;
+  if (at + 1 < b && s[at + 1] === 61) return K_INFO_HOST;
+  return at + 1 < b && plainKindAt(s, at + 1, b) === K_IP ? K_INFO_IP : -1;
 }
 
 /** FNV-1a over `s[a..b)`, continuing from `h`. */
@@ -107,7 +126,16 @@ function fnv(h: number, s: string, a: number, b: number): number {
   return h;
 }
 
+/** fnv over code units (the table's `codes`). */
+function fnvAt(h: number, s: Uint8Array | Uint16Array, a: number, b: number): number {
+  for (let i = a; i < b; i++) h = Math.imul(h ^ s[i]!, 0x01000193);
+  return h;
+}
+
 const FNV_START = 0x811c9dc5 | 0;
+
+/** Records per partition of the hash table that the model is built in (a partition's slots, 32 KiB, stay in the L1/L2 cache). */
+const PART_RECORDS = 2048;
 
 /**
  * The records of the lines tcprules accepts, and the lookup over them, as numbers: a record is the
@@ -115,6 +143,13 @@ const FNV_START = 0x811c9dc5 | 0;
  * value). For each record the model keeps the kind of its key and the first record of the same key
  * (the one the cdb returns), found with an open-addressing hash table of record numbers; nothing is
  * kept per record as an object, and no string is made for an address key.
+ *
+ * The hash table is cut into partitions by the high bits of the hash (about 2,048 records each, with
+ * slots for at least one and a half times as many): the records are first hashed in file order, then
+ * sorted by partition (a stable counting sort), and each partition is filled on its own, in record
+ * order, so the first record of a key is entered first as in one big table. A million records in one
+ * table of 16 MB cost a cache and TLB miss per record; a partition's 16 to 32 KiB stay in the cache
+ * while it is filled.
  */
 export class TcpRulesModel {
   /** How many records tcprules writes. */
@@ -128,12 +163,23 @@ export class TcpRulesModel {
   private readonly firsts: Int32Array;
   /** The hash table: pairs of (1 + the first record of a key, the key's hash), so a probe reads one cache line. */
   private readonly slots: Int32Array;
-  private readonly mask: number;
+  /** Partition p (by the hash's top `partBits` bits) has its slots from partStart[p], partMask[p] + 1 of them. */
+  private readonly partStart: Int32Array;
+  private readonly partMask: Int32Array;
+  private readonly partShift: number;
   private recordObjects?: TcpRecord[];
+  /**
+   * Two keys spelt for comparing (a key a range expands to is at most MAX_EXPANDED long), of the
+   * table's code units' type, so that the loops reading them see one type of array.
+   */
+  private readonly keyA: Uint8Array | Uint16Array;
+  private readonly keyB: Uint8Array | Uint16Array;
 
   /** Builds the model from the lines tcprules accepts; refused lines are left out (see `doc.refusedAt`). */
   constructor(private readonly doc: TcpRulesDocument) {
     const t = (this.table = doc.table);
+    this.keyA = t.codes instanceof Uint8Array ? new Uint8Array(MAX_EXPANDED + 8) : new Uint16Array(MAX_EXPANDED + 8);
+    this.keyB = t.codes instanceof Uint8Array ? new Uint8Array(MAX_EXPANDED + 8) : new Uint16Array(MAX_EXPANDED + 8);
     const lineFirst = (this.lineFirst = new Int32Array(t.count));
     const { flags, refusal, rangeRef, rTop, rBot, start, colonAt } = t;
     let n = 0;
@@ -151,18 +197,57 @@ export class TcpRulesModel {
     this.recIndex = new Uint8Array(n);
     this.kinds = new Uint8Array(n);
     this.firsts = new Int32Array(n);
-    let size = 16;
-    while (size < n * 2) size *= 2;
-    this.slots = new Int32Array(size * 2);
-    this.mask = size - 1;
+    // The hash of each record's key (FNV-1a), kept only while the model is built.
+    const hashes = new Int32Array(n);
     // In blocks, so that V8 optimises the function by its calls rather than by replacing it in the middle of one loop.
-    for (let i = 0; i < t.count; i += 4096) this.build(i, Math.min(t.count, i + 4096));
+    for (let i = 0; i < t.count; i += 4096) this.hashLines(i, Math.min(t.count, i + 4096), hashes);
+    let bits = 0;
+    while (bits < 16 && PART_RECORDS << bits < n) bits++;
+    this.partShift = 32 - bits;
+    const parts = 1 << bits;
+    // Records per partition, then each partition's place in `order` and in the slots.
+    const counts = new Int32Array(parts + 1);
+    const shift = this.partShift;
+    if (bits > 0) for (let rec = 0; rec < n; rec++) counts[hashes[rec]! >>> shift]!++;
+    else counts[0] = n;
+    const partStart = (this.partStart = new Int32Array(parts));
+    const partMask = (this.partMask = new Int32Array(parts));
+    const orderAt = new Int32Array(parts);
+    let slotsTotal = 0;
+    let placed = 0;
+    for (let p = 0; p < parts; p++) {
+      // At most two thirds full: a partition is probed in the cache, so a longer run costs little.
+      let size = 16;
+      while (size < counts[p]! + (counts[p]! >> 1)) size *= 2;
+      partStart[p] = slotsTotal;
+      partMask[p] = size - 1;
+      slotsTotal += size;
+      orderAt[p] = placed;
+      placed += counts[p]!;
+    }
+    this.slots = new Int32Array(slotsTotal * 2);
+    // The records by partition, each with its hash, so a partition is read in one sweep.
+    let order = new Int32Array(0);
+    let orderHash = hashes;
+    if (bits > 0) {
+      order = new Int32Array(n);
+      orderHash = new Int32Array(n);
+      const fill = orderAt.slice();
+      for (let rec = 0; rec < n; rec++) {
+        const h = hashes[rec]!;
+        const o = fill[h >>> shift]!++;
+        order[o] = rec;
+        orderHash[o] = h;
+      }
+    }
+    for (let p = 0; p < parts; p++) this.fill(order, orderHash, p, orderAt[p]!, orderAt[p]! + counts[p]!, bits > 0);
   }
 
-  /** Enters the records of table lines `from` to `to`. */
-  private build(from: number, to: number): void {
+  /** Works out the line, index, kind and hash of the records of table lines `from` to `to`. */
+  private hashLines(from: number, to: number, hashes: Int32Array): void {
     const t = this.table;
     const text = this.doc.file.text;
+    const codes = t.codes;
     const { start, colonAt, rangeRef, rLeft, rRight, rBot } = t;
     const { lineFirst, recLine, recIndex, kinds } = this;
     for (let i = from; i < to; i++) {
@@ -173,9 +258,10 @@ export class TcpRulesModel {
       const r = rangeRef[i]!;
       if (r === 0 || b - a > MAX_EXPANDED) {
         recLine[first] = i;
-        const kind = plainKind(text, a, b);
+        let kind = plainKindAt(codes, a, b);
+        if (kind < 0) kind = hostKindAt(codes, a, b);
         kinds[first] = kind >= 0 ? kind : KIND_NUMBER[keyShape(text.slice(a, b)).kind];
-        this.insert(first, fnv(FNV_START, text, a, b));
+        hashes[first] = fnvAt(FNV_START, codes, a, b);
         continue;
       }
       const keys = t.keyCount(i);
@@ -183,11 +269,15 @@ export class TcpRulesModel {
       const right = rRight[r - 1]!;
       const bot = rBot[r - 1]!;
       if (keys === 0) continue;
-      const head = fnv(FNV_START, text, a, left);
+      const head = fnvAt(FNV_START, codes, a, left);
       // The value is an octet as tcpserver writes one (0-255, no leading zero), so every key of the range has the kind of the first.
-      const key0 = t.key(i, 0);
-      const kind0 = plainKind(key0, 0, key0.length);
-      const kind = kind0 >= 0 ? kind0 : KIND_NUMBER[keyShape(key0).kind];
+      // The first key is spelt into a buffer (it is at most MAX_EXPANDED long): no string unless keyShape must judge it.
+      recLine[first] = i;
+      recIndex[first] = 0;
+      const len0 = this.keyLength(first);
+      this.keyInto(first, this.keyA);
+      const kind0 = plainKindAt(this.keyA, 0, len0);
+      const kind = kind0 >= 0 ? kind0 : KIND_NUMBER[keyShape(t.key(i, 0)).kind];
       for (let k = 0; k < keys; k++) {
         const rec = first + k;
         recLine[rec] = i;
@@ -198,25 +288,37 @@ export class TcpRulesModel {
         if (v >= 100) h = Math.imul(h ^ (48 + Math.floor(v / 100)), 0x01000193);
         if (v >= 10) h = Math.imul(h ^ (48 + (Math.floor(v / 10) % 10)), 0x01000193);
         h = Math.imul(h ^ (48 + (v % 10)), 0x01000193);
-        this.insert(rec, fnv(h, text, right, b));
+        hashes[rec] = fnvAt(h, codes, right, b);
       }
     }
   }
 
-  /** Enters record `rec` with hash `h`: the first record of its key, or a later one pointing at it. */
-  private insert(rec: number, h: number): void {
+  /**
+   * Enters the records of partition `p` (order[from..to), in record order, their hashes in
+   * orderHash; every record, with `hashes`, when there is one partition and no order): the first
+   * record of each key takes a slot, a later one points at it.
+   */
+  private fill(order: Int32Array, orderHash: Int32Array, p: number, from: number, to: number, ordered: boolean): void {
     const slots = this.slots;
-    for (let j = h & this.mask; ; j = (j + 1) & this.mask) {
-      const at = slots[2 * j]!;
-      if (at === 0) {
-        slots[2 * j] = rec + 1;
-        slots[2 * j + 1] = h;
-        this.firsts[rec] = rec;
-        return;
-      }
-      if (slots[2 * j + 1] === h && this.sameKey(at - 1, rec)) {
-        this.firsts[rec] = at - 1;
-        return;
+    const firsts = this.firsts;
+    const base = this.partStart[p]!;
+    const mask = this.partMask[p]!;
+    for (let o = from; o < to; o++) {
+      const rec = ordered ? order[o]! : o;
+      const h = orderHash[o]!;
+      for (let j = h & mask; ; j = (j + 1) & mask) {
+        const s = 2 * (base + j);
+        const at = slots[s]!;
+        if (at === 0) {
+          slots[s] = rec + 1;
+          slots[s + 1] = h;
+          firsts[rec] = rec;
+          break;
+        }
+        if (slots[s + 1] === h && this.sameKey(at - 1, rec)) {
+          firsts[rec] = at - 1;
+          break;
+        }
       }
     }
   }
@@ -232,14 +334,51 @@ export class TcpRulesModel {
     if (ri !== 0 && rj !== 0 && t.expands(i) && t.expands(j) && t.rBot[ri - 1]! + this.recIndex[x]! === t.rBot[rj - 1]! + this.recIndex[y]!) {
       if (this.sameText(t.start[i]!, t.rLeft[ri - 1]!, t.start[j]!, t.rLeft[rj - 1]!) && this.sameText(t.rRight[ri - 1]!, t.colonAt[i]!, t.rRight[rj - 1]!, t.colonAt[j]!)) return true;
     }
-    return this.keyOf(x) === this.keyOf(y);
+    // A range's key against an exact one (or another range's), spelt into two buffers rather than two strings.
+    if (!t.expands(i) && !t.expands(j)) return this.sameText(t.start[i]!, t.colonAt[i]!, t.start[j]!, t.colonAt[j]!);
+    const n = this.keyLength(x);
+    if (n !== this.keyLength(y)) return false;
+    const ka = this.keyA;
+    const kb = this.keyB;
+    if (n > ka.length) return this.keyOf(x) === this.keyOf(y);
+    this.keyInto(x, ka);
+    this.keyInto(y, kb);
+    for (let k = 0; k < n; k++) if (ka[k] !== kb[k]) return false;
+    return true;
+  }
+
+  /** The length of record `rec`'s key. */
+  private keyLength(rec: number): number {
+    const t = this.table;
+    const i = this.recLine[rec]!;
+    if (!t.expands(i)) return t.colonAt[i]! - t.start[i]!;
+    const v = t.rangeBot(i) + this.recIndex[rec]!;
+    return t.rangeLeft(i) - t.start[i]! + (v >= 100 ? 3 : v >= 10 ? 2 : 1) + t.colonAt[i]! - t.rangeRight(i);
+  }
+
+  /** Spells record `rec`'s key into `buf` (keyLength(rec) code units, which must fit). */
+  private keyInto(rec: number, buf: Uint8Array | Uint16Array): void {
+    const t = this.table;
+    const codes = t.codes;
+    const i = this.recLine[rec]!;
+    let n = 0;
+    if (!t.expands(i)) {
+      for (let k = t.start[i]!; k < t.colonAt[i]!; k++) buf[n++] = codes[k]!;
+      return;
+    }
+    for (let k = t.start[i]!; k < t.rangeLeft(i); k++) buf[n++] = codes[k]!;
+    const v = t.rangeBot(i) + this.recIndex[rec]!;
+    if (v >= 100) buf[n++] = 48 + Math.floor(v / 100);
+    if (v >= 10) buf[n++] = 48 + (Math.floor(v / 10) % 10);
+    buf[n++] = 48 + (v % 10);
+    for (let k = t.rangeRight(i); k < t.colonAt[i]!; k++) buf[n++] = codes[k]!;
   }
 
   /** Whether the text from a to b equals the text from c to d. */
   private sameText(a: number, b: number, c: number, d: number): boolean {
     if (b - a !== d - c) return false;
-    const text = this.doc.file.text;
-    for (let k = 0; k < b - a; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(c + k)) return false;
+    const codes = this.table.codes;
+    for (let k = 0; k < b - a; k++) if (codes[a + k] !== codes[c + k]) return false;
     return true;
   }
 
@@ -247,10 +386,13 @@ export class TcpRulesModel {
   findId(key: string): number {
     const h = fnv(FNV_START, key, 0, key.length);
     const slots = this.slots;
-    for (let j = h & this.mask; ; j = (j + 1) & this.mask) {
-      const at = slots[2 * j]!;
+    const p = this.partShift === 32 ? 0 : h >>> this.partShift;
+    const base = this.partStart[p]!;
+    const mask = this.partMask[p]!;
+    for (let j = h & mask; ; j = (j + 1) & mask) {
+      const at = slots[2 * (base + j)]!;
       if (at === 0) return -1;
-      if (slots[2 * j + 1] === h && this.keyOf(at - 1) === key) return at - 1;
+      if (slots[2 * (base + j) + 1] === h && this.keyOf(at - 1) === key) return at - 1;
     }
   }
 

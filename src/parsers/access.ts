@@ -1,5 +1,6 @@
 import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
+import { withoutPasswords } from '../core/secrets.js';
 
 export type AccessAction = 'RELAY' | 'OK' | 'REJECT' | 'DISCARD' | 'ERROR' | 'SKIP' | 'QUARANTINE' | 'OTHER';
 
@@ -265,7 +266,8 @@ export class AccessProblems implements Iterable<ParseProblem> {
   noValueProblem(k: number): ParseProblem {
     const line = this.lines[k]!;
     const text = this.file.line(line).replace(/\r$/, '');
-    return { message: `key "${text.trim()}" has no value`, span: this.file.lineSpan(line) };
+    // `AuthInfo:host"U:me""P:secret"` (no blank) is all key: its password is not quoted (core/secrets.ts).
+    return { message: `key "${withoutPasswords(text.trim())}" has no value`, span: this.file.lineSpan(line) };
   }
 
   *[Symbol.iterator](): Iterator<ParseProblem> {

@@ -68,16 +68,18 @@ export function partCut(kind: FileKind): PartCut | undefined {
  * and these limits keep the worst input of each kind under about 1 GB (test/bounds.test.ts measures
  * it; docs/performance.md shows the figures). An aliases file larger than 1 MiB is read in parts
  * instead, except under --root, where the host rules need it whole: an aliases file of one-line
- * programs costs about 190 MB per MB read whole, hence its 4 MiB.
+ * programs costs about 190 MB per MB read whole, hence its 4 MiB. A qmail run script keeps an object
+ * per word of the commands that start tcpserver (one command of 4 million words: about 67 MB per MB),
+ * hence its 8 MiB; a control file keeps 4 bytes per line.
  */
 const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {
   'sendmail-cf': 64,
-  'sendmail-mc': 16,
+  'sendmail-mc': 64,
   aliases: 4,
   access: 64,
   'tcp-rules': 64,
-  'qmail-control': 32,
-  'qmail-run': 1,
+  'qmail-control': 64,
+  'qmail-run': 8,
 };
 
 /** The largest file of a kind mailharden reads whole, in bytes. */

@@ -1,4 +1,4 @@
-import { BLANKS, trimEndOf } from '../core/trim.js';
+import { grown } from '../core/typed-array.js';
 import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
 
@@ -91,6 +91,68 @@ export interface ControlLine {
   span: Span;
 }
 
+/**
+ * Lines of a control file, kept as line numbers: the text of a line is cut from the file's text when
+ * asked (a large rcpthosts or morercpthosts has millions of lines, and no object is kept per line).
+ * `get(i)` makes the ControlLine of the i-th line; `text(i)` and `line(i)` give its parts alone.
+ */
+export class ControlLines implements Iterable<ControlLine> {
+  constructor(
+    private readonly file: SourceFile,
+    /** The line numbers, or undefined for every line of the file from its first (`length` of them). */
+    private readonly numbers: Uint32Array | undefined,
+    readonly length: number,
+  ) {}
+
+  /** The number of the i-th line. */
+  line(i: number): number {
+    return this.numbers === undefined ? this.file.firstLine + i : this.numbers[i]!;
+  }
+
+  /** The text of the i-th line as qmail keeps it: trailing blanks and TABs stripped, a CR kept. */
+  text(i: number): string {
+    const n = this.line(i);
+    const t = this.file.text;
+    const start = this.file.lineStart(n);
+    let end = this.file.lineEnd(n);
+    while (end > start && (t.charCodeAt(end - 1) === 32 || t.charCodeAt(end - 1) === 9)) end--;
+    return t.slice(start, end);
+  }
+
+  /** The i-th line with its span. */
+  get(i: number): ControlLine {
+    const line = this.line(i);
+    const text = this.text(i);
+    return { line, text, span: this.file.span(line, 1, text.length) };
+  }
+
+  *[Symbol.iterator](): Iterator<ControlLine> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+
+  /** Whether the text of some line passes `test` (no object made per line). */
+  someText(test: (text: string) => boolean): boolean {
+    for (let i = 0; i < this.length; i++) if (test(this.text(i))) return true;
+    return false;
+  }
+
+  some(test: (l: ControlLine) => boolean): boolean {
+    for (let i = 0; i < this.length; i++) if (test(this.get(i))) return true;
+    return false;
+  }
+
+  every(test: (l: ControlLine) => boolean): boolean {
+    for (let i = 0; i < this.length; i++) if (!test(this.get(i))) return false;
+    return true;
+  }
+
+  map<T>(f: (l: ControlLine) => T): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.length; i++) out.push(f(this.get(i)));
+    return out;
+  }
+}
+
 export interface QmailControlDocument {
   kind: 'qmail-control';
   file: SourceFile;
@@ -98,12 +160,12 @@ export interface QmailControlDocument {
   name?: string;
   spec?: ControlSpec;
   /** Every line of the file. */
-  lines: ControlLine[];
+  lines: ControlLines;
   /**
    * What qmail uses. List files: the lines that are neither empty nor comments. One-value and number
    * files: the first line (empty for an empty file). Unknown files: the lines that are not empty.
    */
-  entries: ControlLine[];
+  entries: ControlLines;
   /** Number files: the value qmail computes from the first line (its default when there are no digits). */
   number?: number;
   /** Number files: whether the first line starts with a digit. */
@@ -120,46 +182,61 @@ function readInt(digits: string): number {
 }
 
 /**
- * The most lines a document keeps (each an object of about 150 bytes, from as little as one byte of
- * input). A large rcpthosts has tens of thousands of names; beyond this, qmail wants morercpthosts.
+ * The most lines of a list file that each get a problem of their own (a CR kept, a leading blank):
+ * each is an object with its message, about 250 bytes from as little as three bytes of input. Past
+ * this one more problem says how many lines it did not list. (Lines themselves are kept as numbers,
+ * 4 bytes each, so a file is read whole up to its size limit.)
  */
-export const MAX_CONTROL_LINES = 262_144;
-
-/** Strips what qmail's striptrailingwhitespace strips: blanks and TABs at the end (not a CR). */
-function stripTrailing(s: string): string {
-  return trimEndOf(s, BLANKS);
-}
+export const MAX_LINE_PROBLEMS = 262_144;
 
 export function parseQmailControl(file: SourceFile): QmailControlDocument {
   const name = controlName(file.path);
   const spec = name === undefined ? undefined : QMAIL_CONTROLS[name];
-  const doc: QmailControlDocument = { kind: 'qmail-control', file, lines: [], entries: [], problems: [] };
+  // A whole file has at least one line (an empty text is one empty line).
+  const count = Math.max(1, file.lineCount);
+  const lines = new ControlLines(file, undefined, count);
+  const doc: QmailControlDocument = { kind: 'qmail-control', file, lines, entries: lines, problems: [] };
   if (name !== undefined) doc.name = name;
   if (spec) doc.spec = spec;
-  for (let n = 1; n <= file.lineCount; n++) {
-    if (n > MAX_CONTROL_LINES) {
-      doc.problems.push({ message: `more than ${MAX_CONTROL_LINES.toLocaleString('en-US')} lines: mailharden reads the first ${MAX_CONTROL_LINES.toLocaleString('en-US')} and checks none from this line on`, span: file.lineSpan(n) });
-      break;
-    }
-    const text = stripTrailing(file.line(n));
-    doc.lines.push({ line: n, text, span: file.span(n, 1, text.length) });
-  }
-  if (doc.lines.length === 0) doc.lines.push({ line: 1, text: '', span: file.span(1, 1, 0) });
   const form = spec?.form;
   if (form === 'list' || form === undefined) {
-    for (const l of doc.lines) {
-      if (l.text === '' || (form === 'list' && l.text.startsWith('#'))) continue;
-      doc.entries.push(l);
-      // defaultdelivery holds dot-qmail lines, which qmail-local reads in its own way.
-      if (form !== 'list' || name === 'defaultdelivery' || RCPT_LISTS.has(name!)) continue;
-      const effect = KEY_LISTS.has(name!) ? `, so "${visible(l.text)}" never matches` : ` as part of "${visible(l.text)}"`;
-      if (l.text.endsWith('\r')) doc.problems.push({ message: `line ends in a carriage return (CRLF file), which ${spec!.readBy} keeps${effect}`, span: l.span });
-      else if (/^[ \t]/.test(l.text)) doc.problems.push({ message: `line starts with a blank, which ${spec!.readBy} keeps${effect}`, span: l.span });
+    const t = file.text;
+    // defaultdelivery holds dot-qmail lines, which qmail-local reads in its own way.
+    const checked = form === 'list' && name !== 'defaultdelivery' && !RCPT_LISTS.has(name!);
+    let numbers = new Uint32Array(Math.min(count, 1024));
+    let n = 0;
+    let problems = 0;
+    let unlisted = 0;
+    let firstUnlisted = 0;
+    for (let i = 0; i < count; i++) {
+      const line = file.firstLine + i;
+      const start = file.lineStart(line);
+      let end = file.lineEnd(line);
+      while (end > start && (t.charCodeAt(end - 1) === 32 || t.charCodeAt(end - 1) === 9)) end--;
+      if (end === start || (form === 'list' && t.charCodeAt(start) === 35)) continue;
+      if (n === numbers.length) numbers = grown(numbers, Math.min(count, numbers.length * 2));
+      numbers[n++] = line;
+      if (!checked) continue;
+      const cr = t.charCodeAt(end - 1) === 13;
+      const c0 = t.charCodeAt(start);
+      if (!cr && c0 !== 32 && c0 !== 9) continue;
+      if (problems === MAX_LINE_PROBLEMS) {
+        if (unlisted++ === 0) firstUnlisted = line;
+        continue;
+      }
+      problems++;
+      const text = t.slice(start, end);
+      const span = file.span(line, 1, text.length);
+      const effect = KEY_LISTS.has(name!) ? `, so "${visible(text)}" never matches` : ` as part of "${visible(text)}"`;
+      if (cr) doc.problems.push({ message: `line ends in a carriage return (CRLF file), which ${spec!.readBy} keeps${effect}`, span });
+      else doc.problems.push({ message: `line starts with a blank, which ${spec!.readBy} keeps${effect}`, span });
     }
+    if (unlisted > 0) doc.problems.push({ message: `${unlisted.toLocaleString('en-US')} more lines end in a carriage return or start with a blank: mailharden lists the first ${MAX_LINE_PROBLEMS.toLocaleString('en-US')}`, span: file.lineSpan(firstUnlisted) });
+    doc.entries = new ControlLines(file, numbers, n);
     return doc;
   }
-  const first = doc.lines[0]!;
-  doc.entries.push(first);
+  const first = lines.get(0);
+  doc.entries = new ControlLines(file, Uint32Array.of(first.line), 1);
   if (form === 'line') {
     if (first.text.endsWith('\r')) doc.problems.push({ message: `the value ends in a carriage return (CRLF file), which ${spec!.readBy} keeps as part of "${visible(first.text)}"`, span: first.span });
     return doc;

@@ -1,4 +1,5 @@
 import type { SourceFile } from '../core/source.js';
+import { grown } from '../core/typed-array.js';
 import type { ParseProblem, Position, Span } from '../core/types.js';
 
 /**
@@ -17,17 +18,213 @@ export type WordPart =
   | { type: 'param'; name: string; quoted: boolean; /** `${NAME:-x}` and the like: not a plain value. */ modified: boolean }
   | { type: 'command'; text: string; quoted: boolean };
 
-export interface ShellWord {
-  /** The word as written, quotes included. */
-  raw: string;
-  parts: WordPart[];
-  span: Span;
+/**
+ * Offsets of a script's text to lines and columns, as the lexer counts them: every newline starts a
+ * line (also a final one). Kept as a typed array, one number a line; asked in increasing order (a
+ * command's line), a cursor answers without a search.
+ */
+export class ScriptPositions {
+  private starts: Uint32Array;
+  private count = 1;
+  private cursor = 0;
+
+  constructor(readonly text: string) {
+    let starts = new Uint32Array(Math.max(16, Math.ceil(text.length / 32)));
+    for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) {
+      if (this.count === starts.length) starts = grown(starts, starts.length * 2);
+      starts[this.count++] = k + 1;
+    }
+    this.starts = starts;
+  }
+
+  /** The index of the line holding `offset` (0-based). */
+  private index(offset: number): number {
+    const starts = this.starts;
+    let c = this.cursor;
+    if (starts[c]! <= offset) {
+      // Forward from the last answer: a few steps when offsets come in order, else a search.
+      for (let step = 0; step < 8; step++) {
+        if (c + 1 >= this.count || starts[c + 1]! > offset) return (this.cursor = c);
+        c++;
+      }
+    }
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return (this.cursor = lo);
+  }
+
+  /** The 1-based line of an offset. */
+  line(offset: number): number {
+    return this.index(offset) + 1;
+  }
+
+  pos(offset: number): Position {
+    const i = this.index(offset);
+    return { line: i + 1, column: offset - this.starts[i]! + 1 };
+  }
+
+  /** The span of the text from `from` to `to` (at least one character). */
+  span(from: number, to: number): Span {
+    const start = this.pos(from);
+    const end = this.pos(Math.max(to, from + 1));
+    // A span that would cross into the next line (a word ending at a newline) ends on its own line.
+    return end.line > start.line && end.column === 1 ? { start, end: { line: start.line, column: start.column + 1 } } : { start, end };
+  }
 }
 
-export interface ShellCommand {
-  words: ShellWord[];
-  line: number;
-  span: Span;
+/**
+ * A word of the script. Most words are plain (one run of unquoted text, as written): such a word keeps
+ * only its offsets, and its text, parts and span are made when asked. Other words are KeptWords.
+ */
+export class ShellWord {
+  constructor(
+    protected readonly at: ScriptPositions,
+    /** Offsets of the word in the script's text. */
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  /** The word as written, quotes included. */
+  get raw(): string {
+    return this.at.text.slice(this.start, this.end);
+  }
+
+  get parts(): WordPart[] {
+    return [{ type: 'text', text: this.raw, quoted: false }];
+  }
+
+  /** Whether the word is one unquoted text part equal to its raw text. */
+  get plain(): boolean {
+    return true;
+  }
+
+  get span(): Span {
+    return this.at.span(this.start, this.end);
+  }
+
+  /** A word made from this one, with its own parts, text and span (undefined parts: plain). */
+  made(parts: WordPart[] | undefined, raw: string, span: Span): ShellWord {
+    return new KeptWord(this.at, this.start, this.end, parts, raw, span);
+  }
+
+  /** What is left of a plain word after its first `n` characters (`NAME=value`'s value, `-u7770`'s argument). */
+  after(n: number): ShellWord {
+    // A plain word of the script is on one line: its offsets give the span of what is left.
+    if (this.start + n < this.end) return new ShellWord(this.at, this.start + n, this.end);
+    const span = this.span;
+    return this.made([], '', { start: { line: span.start.line, column: span.start.column + n }, end: span.end });
+  }
+}
+
+/** A word with quotes or expansions, or one made from another word: its parts kept, and its text and span when they are not those of its offsets. */
+class KeptWord extends ShellWord {
+  constructor(
+    at: ScriptPositions,
+    start: number,
+    end: number,
+    /** The parts, or undefined for a plain word (one unquoted text part, the raw text). */
+    private readonly partsKept: WordPart[] | undefined,
+    private readonly rawKept?: string,
+    private readonly spanKept?: Span,
+  ) {
+    super(at, start, end);
+  }
+
+  override get raw(): string {
+    return this.rawKept ?? this.at.text.slice(this.start, this.end);
+  }
+
+  override get parts(): WordPart[] {
+    return this.partsKept ?? [{ type: 'text', text: this.raw, quoted: false }];
+  }
+
+  override get plain(): boolean {
+    return this.partsKept === undefined;
+  }
+
+  /** Whether its text and span are those of its offsets in the script (a word the lexer read). */
+  get own(): boolean {
+    return this.rawKept === undefined && this.spanKept === undefined;
+  }
+
+  override get span(): Span {
+    return this.spanKept ?? this.at.span(this.start, this.end);
+  }
+
+  override after(n: number): ShellWord {
+    const rest = this.raw.slice(n);
+    const span = this.span;
+    return this.made(rest === '' ? [] : undefined, rest, { start: { line: span.start.line, column: span.start.column + n }, end: span.end });
+  }
+}
+
+/**
+ * What is left of a word of the script after its first `shift` characters, with its own parts: the
+ * value of `NAME="…"`, an option's attached argument. Its text and span are the word's, shifted.
+ */
+class ShiftedWord extends ShellWord {
+  constructor(
+    at: ScriptPositions,
+    start: number,
+    end: number,
+    readonly shift: number,
+    private readonly partsKept: WordPart[],
+  ) {
+    super(at, start, end);
+  }
+
+  override get raw(): string {
+    return this.at.text.slice(this.start, this.end).slice(this.shift);
+  }
+
+  override get parts(): WordPart[] {
+    return this.partsKept;
+  }
+
+  override get plain(): boolean {
+    return false;
+  }
+
+  override get span(): Span {
+    const span = this.at.span(this.start, this.end);
+    return { start: { line: span.start.line, column: span.start.column + this.shift }, end: span.end };
+  }
+
+  override after(n: number): ShellWord {
+    const rest = this.raw.slice(n);
+    const span = this.span;
+    return this.made(rest === '' ? [] : undefined, rest, { start: { line: span.start.line, column: span.start.column + n }, end: span.end });
+  }
+}
+
+/** A word after its first `n` characters, with the parts given: shifted when it is the script's text, else made whole. */
+function shifted(w: ShellWord, n: number, parts: WordPart[]): ShellWord {
+  if (w instanceof ShiftedWord) return new ShiftedWord(w['at'], w.start, w.end, w.shift + n, parts);
+  if (!(w instanceof KeptWord) || w.own) return new ShiftedWord(w['at'], w.start, w.end, n, parts);
+  const span = w.span;
+  return w.made(parts, w.raw.slice(n), { start: { line: span.start.line, column: span.start.column + n }, end: span.end });
+}
+
+/** A word the lexer read: plain, or with its parts. */
+function lexedWord(at: ScriptPositions, start: number, end: number, parts: WordPart[] | undefined): ShellWord {
+  return parts === undefined ? new ShellWord(at, start, end) : new KeptWord(at, start, end, parts);
+}
+
+export class ShellCommand {
+  constructor(
+    readonly words: ShellWord[],
+    readonly line: number,
+  ) {}
+
+  /** From the start of its first word to the end of its last. */
+  get span(): Span {
+    return { start: this.words[0]!.span.start, end: this.words[this.words.length - 1]!.span.end };
+  }
 }
 
 /** `NAME=value`, standing alone or after export/readonly/local (one before a command is in that command's `env`). */
@@ -39,11 +236,26 @@ export interface ShellAssignment {
   exported: boolean;
 }
 
-export interface TcpserverOption {
-  letter: string;
+export class TcpserverOption {
   /** The argument of an option that takes one (`-u 7770`, `-u7770`). */
-  arg?: ShellWord;
-  span: Span;
+  readonly arg?: ShellWord;
+
+  constructor(
+    readonly letter: string,
+    /** The word the option stands in, and the letter's index in it. */
+    private readonly word: ShellWord,
+    private readonly k: number,
+    arg?: ShellWord,
+  ) {
+    if (arg) this.arg = arg;
+  }
+
+  /** `-u` for the first letter of a word, the letter alone in a group (`-vRu`). */
+  get span(): Span {
+    const start = this.word.span.start;
+    const k = this.k;
+    return { start: { line: start.line, column: start.column + (k === 1 ? 0 : k) }, end: { line: start.line, column: start.column + k + 1 } };
+  }
 }
 
 /**
@@ -76,13 +288,19 @@ export interface TcpserverCall {
   /** `envdir DIR` (or `chpst -e DIR`) before tcpserver. */
   envdirs: ShellWord[];
   /** Variables put into tcpserver's environment on its own command line (prefix assignments, `env NAME=value`). */
-  env: Map<string, ShellWord>;
+  env: ReadonlyMap<string, ShellWord>;
 }
 
 export interface QmailRunDocument {
   kind: 'qmail-run';
   file: SourceFile;
-  commands: ShellCommand[];
+  /**
+   * Every command, only when asked for (`parseQmailRun(file, { commands: true })`): a large script
+   * keeps only the commands its parts below hold.
+   */
+  commands?: ShellCommand[];
+  /** The commands whose first word is `ulimit`. */
+  ulimits: ShellCommand[];
   assignments: ShellAssignment[];
   tcpservers: TcpserverCall[];
   /** Listeners whose options are not tcpserver's (tcpsvd, s6-tcpserver), read with their own option syntax. */
@@ -114,48 +332,111 @@ function serverOf(name: string): ServerName | undefined {
 /** Programs that run the rest of their command line (with their own options) and may stand before tcpserver. */
 const WRAPPERS = new Set(['exec', 'softlimit', 'envuidgid', 'setuidgid', 'envdir', 'env', 'chpst', 'nice', 'nohup', 'argv0', 'setlock', 'pgrphack', 'fghack', 'ionice', 'taskset', 'time', 'command']);
 
+/** Character classes of the lexer, by character code below 128 (any other character is ordinary). */
+const ORDINARY = 0;
 /** Words a line of a text file separates: blanks and the shell's operators. */
-const BREAK = new Set([' ', '\t', '\r', '\n', ';', '&', '|', '(', ')', '<', '>']);
+const BREAK = 1;
 /** Characters that start something inside an unquoted word. */
-const SPECIAL = new Set(['\\', "'", '"', '`', '$']);
+const SPECIAL = 2;
+const CLASS = new Uint8Array(128);
+for (const c of ' \t\r\n;&|()<>') CLASS[c.charCodeAt(0)] = BREAK;
+for (const c of '\\\'"`$') CLASS[c.charCodeAt(0)] = SPECIAL;
 /** Characters that end a run of text inside double quotes. */
 const QUOTED_SPECIAL = new Set(['"', '\\', '$', '`']);
 
-export function parseQmailRun(file: SourceFile): QmailRunDocument {
-  const { commands, problems } = new Lexer(file).run();
-  const doc: QmailRunDocument = { kind: 'qmail-run', file, commands, assignments: [], tcpservers: [], otherServers: [], rcpthostsGuards: [], exports: new Map(), problems };
+/** The class of the character at `i` (a break past the end). */
+function classAt(t: string, i: number): number {
+  const c = t.charCodeAt(i);
+  return c < 128 ? CLASS[c]! : c === c ? ORDINARY : BREAK;
+}
+
+/** Where a pattern occurs in a text, every start (overlapping ones too), read in order of offset. */
+class Occurrences {
+  private readonly at: number[] = [];
+  private next = 0;
+
+  constructor(text: string, pattern: RegExp) {
+    const re = new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`);
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      this.at.push(m.index);
+      re.lastIndex = m.index + 1;
+    }
+  }
+
+  /** Whether one starts in [from, to); `from` must not decrease from one call to the next. */
+  within(from: number, to: number): boolean {
+    while (this.next < this.at.length && this.at[this.next]! < from) this.next++;
+    return this.next < this.at.length && this.at[this.next]! < to;
+  }
+}
+
+const REFUSING = /Refusing to start SMTP listener/i;
+
+export interface ParseRunOptions {
+  /** Keep every command in `doc.commands` (a log/run script, apply): lint keeps only those the rules read. */
+  commands?: boolean;
+}
+
+export function parseQmailRun(file: SourceFile, options: ParseRunOptions = {}): QmailRunDocument {
+  const doc: QmailRunDocument = { kind: 'qmail-run', file, ulimits: [], assignments: [], tcpservers: [], otherServers: [], rcpthostsGuards: [], exports: new Map(), problems: [] };
+  if (options.commands) doc.commands = [];
   const exported = (name: string, line: number): void => {
     if (!doc.exports.has(name)) doc.exports.set(name, line);
   };
-  for (const c of commands) {
+  // What a command must hold to test rcpthosts or print Life with qmail's refusal, found in the whole text once.
+  const refusing = new Occurrences(file.text, REFUSING);
+  const rcpthosts = new Occurrences(file.text, /rcpthosts/);
+  // Each command is read as the lexer ends it, in the order of the script, and kept only where the document needs it.
+  const command = (c: ShellCommand): void => {
+    doc.commands?.push(c);
     const first = literal(c.words[0]!);
+    if (first === 'ulimit') doc.ulimits.push(c);
     if ((first === 'export' || first === 'readonly' || first === 'local' || first === 'declare' || first === 'typeset') && c.words.length > 1) {
       for (const w of c.words.slice(1)) {
         const a = assignmentOf(w);
-        if (a) doc.assignments.push({ ...a, line: c.line, exported: first === 'export' });
+        if (a) doc.assignments.push({ name: a.name, value: a.value, line: c.line, exported: first === 'export' });
         const plain = literal(w);
         if (first === 'export' && plain !== undefined && /^[A-Za-z_]\w*$/.test(plain)) exported(plain, c.line);
         if (first === 'export' && a) exported(a.name, c.line);
       }
-      continue;
+      return;
     }
     let k = 0;
     const prefix: ShellAssignment[] = [];
     for (; k < c.words.length; k++) {
       const a = assignmentOf(c.words[k]!);
       if (!a) break;
-      prefix.push({ ...a, line: c.line, exported: false });
+      prefix.push({ name: a.name, value: a.value, line: c.line, exported: false });
     }
     // Assignments alone set shell variables; before a command they go into its environment only.
     if (k === c.words.length) doc.assignments.push(...prefix);
-    if (isRcpthostsGuard(c)) doc.rcpthostsGuards.push(c);
+    const from = c.words[0]!.start;
+    const to = c.words[c.words.length - 1]!.end;
+    if ((refusing.within(from, to) || rcpthosts.within(from, to)) && isRcpthostsGuard(c)) doc.rcpthostsGuards.push(c);
     const call = tcpserverCall(doc, c, k);
     if (call) {
-      for (const a of prefix) call.env.set(a.name, a.value);
+      for (const a of prefix) setEnv(call, a.name, a.value);
       (call.server === 'tcpserver' || call.server === 'sslserver' ? doc.tcpservers : doc.otherServers).push(call);
     }
-  }
+  };
+  new Lexer(file, doc.problems, command).run();
   return doc;
+}
+
+/** No variables: the env of most calls, never written (setEnv gives a call its own map first). */
+const NO_ENV: ReadonlyMap<string, ShellWord> = new Map();
+
+/** No words: the envdirs of most calls, never written (addEnvdir gives a call its own array first). */
+const NO_WORDS: ShellWord[] = [];
+
+function addEnvdir(call: TcpserverCall, w: ShellWord): void {
+  if (call.envdirs === NO_WORDS) call.envdirs = [];
+  call.envdirs.push(w);
+}
+
+function setEnv(call: TcpserverCall, name: string, value: ShellWord): void {
+  if (call.env === NO_ENV) call.env = new Map();
+  (call.env as Map<string, ShellWord>).set(name, value);
 }
 
 /**
@@ -171,6 +452,7 @@ export function environmentValue(doc: QmailRunDocument, name: string, line: numb
 
 /** The text of a word without expansions, or undefined when it has one. */
 export function literal(w: ShellWord): string | undefined {
+  if (w.plain) return w.raw;
   let s = '';
   for (const p of w.parts) {
     if (p.type !== 'text') return undefined;
@@ -235,19 +517,30 @@ export function lastAssignment(doc: QmailRunDocument, name: string, line: number
 
 /** The file name at the end of a word's text (quotes dropped): `/var/qmail/bin/qmail-smtpd` → `qmail-smtpd`. */
 export function baseName(w: ShellWord): string {
+  if (w.plain) {
+    const raw = w.raw;
+    const slash = raw.lastIndexOf('/');
+    return slash < 0 ? raw : raw.slice(slash + 1);
+  }
   const text = w.parts.map((p) => (p.type === 'text' ? p.text : p.type === 'param' ? `$${p.name}` : '`…`')).join('');
   return text.split('/').pop() ?? text;
 }
 
+const ASSIGNMENT = /^([A-Za-z_]\w*)=/;
+
 function assignmentOf(w: ShellWord): { name: string; value: ShellWord } | undefined {
-  const head = w.parts[0];
+  if (w.plain) {
+    const m = ASSIGNMENT.exec(w.raw);
+    return m ? { name: m[1]!, value: w.after(m[0].length) } : undefined;
+  }
+  const wordParts = w.parts;
+  const head = wordParts[0];
   if (!head || head.type !== 'text' || head.quoted) return undefined;
-  const m = /^([A-Za-z_]\w*)=/.exec(head.text);
+  const m = ASSIGNMENT.exec(head.text);
   if (!m) return undefined;
   const restText = head.text.slice(m[0].length);
-  const parts: WordPart[] = [...(restText === '' ? [] : [{ ...head, text: restText }]), ...w.parts.slice(1)];
-  const start = { line: w.span.start.line, column: w.span.start.column + m[0].length };
-  return { name: m[1]!, value: { raw: w.raw.slice(m[0].length), parts, span: { start, end: w.span.end } } };
+  const parts: WordPart[] = [...(restText === '' ? [] : [{ type: 'text' as const, text: restText, quoted: head.quoted }]), ...wordParts.slice(1)];
+  return { name: m[1]!, value: shifted(w, m[0].length, parts) };
 }
 
 /** `[ ! -f /var/qmail/control/rcpthosts ]`, `test -s …/rcpthosts`, or the refusal message of Life with qmail. */
@@ -274,14 +567,15 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
   }
   if (at < 0 || !server) return undefined;
   const argOptions = SERVER_ARG_OPTIONS[server];
-  const call: TcpserverCall = { server, command: c, word: words[at]!, wrappers: words.slice(from, at), options: [], opaque: false, rest: [], smtpd: false, envdirs: [], env: new Map() };
+  const call: TcpserverCall = { server, command: c, word: words[at]!, wrappers: words.slice(from, at), options: [], opaque: false, rest: [], smtpd: false, envdirs: NO_WORDS, env: NO_ENV };
   readWrappers(call);
   // Option words; an unquoted $VAR the script sets to literal text is split into fields, as sh does.
-  const queue: { word: ShellWord; split: boolean }[] = [];
+  const queue: ShellWord[] = [];
   // Fields from splitting, per call: `$X $X …` with a long X would otherwise multiply the script's size.
   let budget = SPLIT_FIELDS;
   for (const w of words.slice(at + 1)) {
-    const p = w.parts.length === 1 ? w.parts[0]! : undefined;
+    const wordParts = w.plain ? undefined : w.parts;
+    const p = wordParts?.length === 1 ? wordParts[0]! : undefined;
     if (p?.type === 'param' && !p.quoted && !p.modified && budget > 0) {
       const r = resolveWord(doc, w, c.line);
       if (r.type === 'text') {
@@ -289,46 +583,49 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
         budget -= fields.length;
         // Past the budget the word stays an expansion, which makes the call opaque (any options).
         if (budget >= 0) {
-          for (const f of fields) queue.push({ word: { raw: f, parts: [{ type: 'text', text: f, quoted: false }], span: w.span }, split: true });
+          const span = w.span;
+          for (const f of fields) queue.push(w.made(undefined, f, span));
           continue;
         }
       }
     }
-    queue.push({ word: w, split: false });
+    queue.push(w);
   }
   let i = 0;
   for (; i < queue.length; i++) {
-    const w = queue[i]!.word;
-    const head = w.parts[0];
+    const w = queue[i]!;
+    const wordParts = w.parts;
+    const head = wordParts[0];
     if (!head || head.type !== 'text' || !head.text.startsWith('-')) {
       // An expansion where an option may stand: it could hold any options.
       if (head && head.type !== 'text') call.opaque = true;
       break;
     }
-    if (head.text === '--' && w.parts.length === 1) {
+    if (head.text === '--' && wordParts.length === 1) {
       i++;
       break;
     }
-    if (head.text === '-' && w.parts.length === 1) break;
+    if (head.text === '-' && wordParts.length === 1) break;
     const text = head.text;
     let k = 1;
     for (; k < text.length; k++) {
       const letter = text[k]!;
-      // The span covers `-u` for the first letter of a word and the letter alone in a group (`-vRu`).
-      const span = { start: { line: w.span.start.line, column: w.span.start.column + (k === 1 ? 0 : k) }, end: { line: w.span.start.line, column: w.span.start.column + k + 1 } };
+      // The option's span covers `-u` for the first letter of a word and the letter alone in a group (`-vRu`).
       if (!argOptions.has(letter)) {
-        call.options.push({ letter, span });
+        call.options.push(new TcpserverOption(letter, w, k));
         continue;
       }
       let arg: ShellWord | undefined;
-      if (k + 1 < text.length || w.parts.length > 1) arg = sliceWord(w, k + 1);
-      else if (i + 1 < queue.length) arg = queue[++i]!.word;
-      call.options.push(arg ? { letter, arg, span } : { letter, span });
+      if (k + 1 < text.length || wordParts.length > 1) arg = sliceWord(w, k + 1);
+      else if (i + 1 < queue.length) arg = queue[++i]!;
+      call.options.push(new TcpserverOption(letter, w, k, arg));
       break;
     }
-    if (k >= text.length && w.parts.length > 1) call.opaque = true;
+    if (k >= text.length && wordParts.length > 1) call.opaque = true;
   }
-  call.rest = queue.slice(i).map((q) => q.word);
+  call.rest = queue.slice(i);
+  // Of exact size (an array pushed to has room to spare), as every array a kept call holds.
+  call.options = call.options.slice();
   const program = call.opaque ? call.rest : call.rest.slice(2);
   call.smtpd = program.some((w) => {
     if (baseName(w) === 'qmail-smtpd') return true;
@@ -345,11 +642,11 @@ function readWrappers(call: TcpserverCall): void {
     const name = baseName(w[k]!);
     if (name === 'envuidgid' && w[k + 1]) call.envuidgid = w[k + 1]!;
     else if (name === 'setuidgid' && w[k + 1]) call.setuidgid = w[k + 1]!;
-    else if (name === 'envdir' && w[k + 1]) call.envdirs.push(w[k + 1]!);
+    else if (name === 'envdir' && w[k + 1]) addEnvdir(call, w[k + 1]!);
     else if (name === 'env') {
       for (let j = k + 1; j < w.length; j++) {
         const a = assignmentOf(w[j]!);
-        if (a) call.env.set(a.name, a.value);
+        if (a) setEnv(call, a.name, a.value);
         else if (!(literal(w[j]!) ?? '').startsWith('-')) break;
       }
     } else if (name === 'chpst') {
@@ -358,7 +655,7 @@ function readWrappers(call: TcpserverCall): void {
         if (opt === undefined || !opt.startsWith('-')) break;
         if (opt === '-u') call.setuidgid = w[j + 1]!;
         else if (opt === '-U') call.envuidgid = w[j + 1]!;
-        else if (opt === '-e') call.envdirs.push(w[j + 1]!);
+        else if (opt === '-e') addEnvdir(call, w[j + 1]!);
         if (/^-[uUbe/nlLmdopfcrt]$/.test(opt)) j++;
       }
     }
@@ -367,80 +664,69 @@ function readWrappers(call: TcpserverCall): void {
 
 /** The part of a word after the first `n` characters of its first (text) part: an attached option argument. */
 function sliceWord(w: ShellWord, n: number): ShellWord {
+  if (w.plain) return w.after(n);
   const head = w.parts[0] as { type: 'text'; text: string; quoted: boolean };
   const rest = head.text.slice(n);
-  const parts: WordPart[] = [...(rest === '' ? [] : [{ ...head, text: rest }]), ...w.parts.slice(1)];
-  const start = { line: w.span.start.line, column: w.span.start.column + n };
-  return { raw: w.raw.slice(n), parts, span: { start, end: w.span.end } };
+  const parts: WordPart[] = [...(rest === '' ? [] : [{ type: 'text' as const, text: rest, quoted: head.quoted }]), ...w.parts.slice(1)];
+  return shifted(w, n, parts);
 }
 
 /** The shell lexer: characters to words to commands. */
 class Lexer {
   private readonly text: string;
-  private readonly starts: number[] = [0];
+  private readonly at: ScriptPositions;
   private i = 0;
   private words: ShellWord[] = [];
-  private readonly commands: ShellCommand[] = [];
-  private readonly problems: ParseProblem[] = [];
   /** What the next word is: an ordinary word, the target of a redirection (dropped), or a here-document's delimiter. */
   private next: 'word' | 'target' | 'heredoc' | 'heredoc-strip' = 'word';
   private heredocs: { delim: string; strip: boolean }[] = [];
 
-  constructor(file: SourceFile) {
+  constructor(
+    file: SourceFile,
+    private readonly problems: ParseProblem[],
+    /** Takes each command as it ends. */
+    private readonly command: (c: ShellCommand) => void,
+  ) {
     this.text = file.text;
-    for (let k = this.text.indexOf('\n'); k >= 0; k = this.text.indexOf('\n', k + 1)) this.starts.push(k + 1);
+    this.at = new ScriptPositions(file.text);
   }
 
-  run(): { commands: ShellCommand[]; problems: ParseProblem[] } {
+  run(): void {
     const t = this.text;
+    const n = t.length;
     // Words are read as if a CR were a blank, so that the rules still see the script.
     const cr = t.indexOf('\r\n');
     if (cr >= 0) this.problems.push({ message: 'the script has CRLF line ends: /bin/sh keeps each CR as part of the last word of its line ("qmail-smtpd\\r" is no program)', span: this.span(cr, cr + 1) });
-    while (this.i < t.length) {
-      const c = t[this.i]!;
-      if (c === '\\' && t[this.i + 1] === '\n') this.i += 2;
-      else if (c === ' ' || c === '\t') this.i++;
-      else if (c === '\r') this.i++;
-      else if (c === '\n') {
+    while (this.i < n) {
+      const c = t.charCodeAt(this.i);
+      if (c === 92 /* \\ */ && t.charCodeAt(this.i + 1) === 10) this.i += 2;
+      else if (c === 32 || c === 9 || c === 13) this.i++;
+      else if (c === 10) {
         this.endCommand();
         this.i++;
-        this.skipHeredocs();
-      } else if (c === '#') {
-        while (this.i < t.length && t[this.i] !== '\n') this.i++;
-      } else if (c === ';' || c === '&' || c === '|' || c === '(' || c === ')') {
+        if (this.heredocs.length > 0) this.skipHeredocs();
+      } else if (c === 35 /* # */) {
+        const nl = t.indexOf('\n', this.i);
+        this.i = nl < 0 ? n : nl;
+      } else if (c === 59 /* ; */ || c === 38 /* & */ || c === 124 /* | */ || c === 40 /* ( */ || c === 41 /* ) */) {
         this.endCommand();
-        this.i += t[this.i + 1] === c && c !== '(' && c !== ')' ? 2 : 1;
-      } else if (c === '<' || c === '>') this.redirection();
+        this.i += t.charCodeAt(this.i + 1) === c && c !== 40 && c !== 41 ? 2 : 1;
+      } else if (c === 60 /* < */ || c === 62 /* > */) this.redirection();
       else this.word();
     }
     this.endCommand();
-    return { commands: this.commands, problems: this.problems };
-  }
-
-  private pos(offset: number): Position {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
   }
 
   private span(from: number, to: number): Span {
-    const start = this.pos(from);
-    const end = this.pos(Math.max(to, from + 1));
-    // A span that would cross into the next line (a word ending at a newline) ends on its own line.
-    return end.line > start.line && end.column === 1 ? { start, end: { line: start.line, column: start.column + 1 } } : { start, end };
+    return this.at.span(from, to);
   }
 
   private endCommand(): void {
     if (this.words.length === 0) return;
-    const first = this.words[0]!;
-    const last = this.words[this.words.length - 1]!;
-    this.commands.push({ words: this.words, line: first.span.start.line, span: { start: first.span.start, end: last.span.end } });
-    this.words = [];
+    // A copy of exact size: the array pushed to has room to spare, and a kept command keeps its words.
+    const words = this.words.slice();
+    this.words.length = 0;
+    this.command(new ShellCommand(words, this.at.line(words[0]!.start)));
   }
 
   /** After a newline: skips the bodies of the here-documents opened on the line before. */
@@ -485,6 +771,14 @@ class Lexer {
   private word(): void {
     const t = this.text;
     const start = this.i;
+    // A plain word (ordinary characters up to a break) keeps only its offsets.
+    let j = start;
+    while (j < t.length && classAt(t, j) === ORDINARY) j++;
+    if (j === t.length || classAt(t, j) === BREAK) {
+      this.i = j;
+      this.ended(start, undefined);
+      return;
+    }
     const parts: WordPart[] = [];
     const text = (s: string, quoted: boolean): void => {
       const last = parts[parts.length - 1];
@@ -493,7 +787,8 @@ class Lexer {
     };
     while (this.i < t.length) {
       const c = t[this.i]!;
-      if (BREAK.has(c)) break;
+      const type = classAt(t, this.i);
+      if (type === BREAK) break;
       if (c === '\\') {
         if (t[this.i + 1] === '\n') this.i += 2;
         else {
@@ -515,23 +810,33 @@ class Lexer {
       else if (c === '$') this.dollar(parts, text, false);
       else {
         // A run of ordinary characters at once (not one string append per character).
-        let j = this.i + 1;
-        while (j < t.length && !BREAK.has(t[j]!) && !SPECIAL.has(t[j]!)) j++;
-        text(t.slice(this.i, j), false);
-        this.i = j;
+        let k = this.i + 1;
+        while (k < t.length && classAt(t, k) === ORDINARY) k++;
+        text(t.slice(this.i, k), false);
+        this.i = k;
       }
     }
+    this.ended(start, parts);
+  }
+
+  /** A word read from `start` to here: its parts, or undefined for a plain word. */
+  private ended(start: number, parts: WordPart[] | undefined): void {
+    const t = this.text;
     // `2>&1`: digits right before a redirection name a file descriptor, not a word.
-    if ((t[this.i] === '<' || t[this.i] === '>') && parts.length === 1 && parts[0]!.type === 'text' && !parts[0]!.quoted && /^\d+$/.test(parts[0]!.text)) return;
-    const word: ShellWord = { raw: t.slice(start, this.i), parts, span: this.span(start, this.i) };
+    const c = t.charCodeAt(this.i);
+    if (c === 60 || c === 62) {
+      const digits = parts === undefined ? t.slice(start, this.i) : parts.length === 1 && parts[0]!.type === 'text' && !parts[0]!.quoted ? parts[0]!.text : undefined;
+      if (digits !== undefined && /^\d+$/.test(digits)) return;
+    }
     const role = this.next;
     this.next = 'word';
     if (role === 'target') return;
     if (role === 'heredoc' || role === 'heredoc-strip') {
-      this.heredocs.push({ delim: parts.map((p) => (p.type === 'text' ? p.text : '')).join(''), strip: role === 'heredoc-strip' });
+      const delim = parts === undefined ? t.slice(start, this.i) : parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+      this.heredocs.push({ delim, strip: role === 'heredoc-strip' });
       return;
     }
-    this.words.push(word);
+    this.words.push(lexedWord(this.at, start, this.i, parts));
   }
 
   private doubleQuoted(parts: WordPart[], text: (s: string, quoted: boolean) => void): void {

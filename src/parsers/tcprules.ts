@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
 
@@ -216,6 +217,38 @@ export const ALLOW = 1;
 export const DENY = 2;
 /** Flag: the line (after its trailing blanks are cut) ends in a CR. */
 const CR = 4;
+/** Variable flag: the name is RELAYCLIENT. */
+const V_RELAYCLIENT = 1;
+/** Variable flag: the name is not empty and its first or last character is not printable ASCII (it may be a blank). */
+const V_EDGE = 2;
+const RELAYCLIENT = 'RELAYCLIENT';
+const RELAYCLIENT_CODES = Uint8Array.from(RELAYCLIENT, (c) => c.charCodeAt(0));
+
+/**
+ * The code units of `text` in a typed array: one byte each when the text is ASCII (Buffer's latin1
+ * copy is then exact), two otherwise. Reading a typed array in a loop costs a fraction of charCodeAt.
+ */
+export function codeUnits(text: string): Uint8Array | Uint16Array {
+  if (Buffer.byteLength(text, 'utf8') === text.length) {
+    const b = Buffer.from(text, 'latin1');
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  }
+  const u = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) u[i] = text.charCodeAt(i);
+  return u;
+}
+
+/** The flags of the variable named `t[from..to)` (V_RELAYCLIENT, V_EDGE). */
+function nameFlags(t: Uint8Array | Uint16Array, from: number, to: number): number {
+  if (from === to) return 0;
+  const first = t[from]!;
+  const last = t[to - 1]!;
+  if (first < 33 || first > 126 || last < 33 || last > 126) return V_EDGE;
+  if (to - from !== RELAYCLIENT.length) return 0;
+  for (let k = 0; k < RELAYCLIENT_CODES.length; k++) if (t[from + k] !== RELAYCLIENT_CODES[k]) return 0;
+  return V_RELAYCLIENT;
+}
+
 /** Refusal codes as stored: 0 is none. */
 const REFUSALS: readonly (TcpRefusal | undefined)[] = [undefined, 'cr', 'action', 'item', 'range', 'ipv6'];
 const REFUSAL_CODE: Readonly<Record<TcpRefusal, number>> = { cr: 1, action: 2, item: 3, range: 4, ipv6: 5 };
@@ -260,6 +293,8 @@ export class TcpRuleTable {
   vComma = new Int32Array(256);
   vEq = new Int32Array(256);
   vClose = new Int32Array(256);
+  /** Per variable: V_RELAYCLIENT, V_EDGE (worked out by the parser while the line is in the cache). */
+  vFlags = new Uint8Array(256);
   ranges = 0;
   /** Offsets of the ranged octet's start, its `-` and its end, and its values (bot 256 when above 255; top clipped at 255). */
   rLeft = new Int32Array(16);
@@ -269,7 +304,27 @@ export class TcpRuleTable {
   rTop = new Int32Array(16);
   rClipped = new Uint8Array(16);
 
-  constructor(readonly file: SourceFile) {}
+  /** The file's text as UTF-16 code units in a typed array (one byte each when it is ASCII): what the loops over characters read. */
+  readonly codes: Uint8Array | Uint16Array;
+
+  constructor(readonly file: SourceFile) {
+    this.codes = codeUnits(file.text);
+    // Room for a rule line per 32 characters (and at most one per line): a file of typical lines never
+    // grows the columns, and a file of no rules wastes at most 1.2 bytes per byte.
+    const room = Math.max(256, Math.min(file.lineCount, file.text.length >> 5));
+    this.lineNo = new Int32Array(room);
+    this.start = new Int32Array(room);
+    this.colonAt = new Int32Array(room);
+    this.endAt = new Int32Array(room);
+    this.flags = new Uint8Array(room);
+    this.refusal = new Uint8Array(room);
+    this.varFirst = new Int32Array(room + 1);
+    this.rangeRef = new Int32Array(room);
+    this.vComma = new Int32Array(room);
+    this.vEq = new Int32Array(room);
+    this.vClose = new Int32Array(room);
+    this.vFlags = new Uint8Array(room);
+  }
 
   /** Starts line `i` = count; returns its index. */
   add(line: number, start: number, colon: number, end: number, cr: boolean): number {
@@ -299,16 +354,18 @@ export class TcpRuleTable {
   }
 
   /** Appends a variable to the last line. */
-  addVariable(comma: number, eq: number, close: number): void {
+  addVariable(comma: number, eq: number, close: number, flags: number): void {
     const k = this.vars;
     if (k === this.vComma.length) {
       this.vComma = growI32(this.vComma, k * 2);
       this.vEq = growI32(this.vEq, k * 2);
       this.vClose = growI32(this.vClose, k * 2);
+      this.vFlags = growU8(this.vFlags, k * 2);
     }
     this.vComma[k] = comma;
     this.vEq[k] = eq;
     this.vClose[k] = close;
+    this.vFlags[k] = flags;
     this.vars = k + 1;
     this.varFirst[this.count] = this.vars;
   }
@@ -416,7 +473,23 @@ export class TcpRuleTable {
   /** Whether variable `v` is named `name` exactly. */
   varNameIs(v: number, name: string): boolean {
     const from = this.vComma[v]! + 1;
-    return this.vEq[v]! - from === name.length && this.file.text.startsWith(name, from);
+    if (this.vEq[v]! - from !== name.length) return false;
+    const t = this.file.text;
+    for (let k = 0; k < name.length; k++) if (t.charCodeAt(from + k) !== name.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** Whether variable `v` is named RELAYCLIENT exactly (varNameIs(v, 'RELAYCLIENT'), read off a flag). */
+  varIsRelayClient(v: number): boolean {
+    return (this.vFlags[v]! & V_RELAYCLIENT) !== 0;
+  }
+
+  /**
+   * Whether the name of variable `v` may start or end in white space (its first or last character is
+   * not printable ASCII): when false, `varName(v).trim() === varName(v)` without making the name.
+   */
+  varNameMayHaveBlankEdge(v: number): boolean {
+    return (this.vFlags[v]! & V_EDGE) !== 0;
   }
 
   /** Whether variable `v`'s value is empty. */
@@ -553,29 +626,34 @@ export class TcpRuleTable {
 let scanDropped = 0;
 
 /**
- * Reads the instructions of a line (`t`, which ends at `end`, from `from`) into the table's line `i`:
- * its action and variables, at most `maxVariables` of them (scanDropped counts the rest). Returns
- * false when tcprules refuses the instructions (why is worked out again by readInstructions when asked).
+ * Reads the instructions of a line (offsets `from` to `end` of the file's text `t`, the line's trailing
+ * blanks left out) into the table's line `i`: its action and variables, at most `maxVariables` of them
+ * (scanDropped counts the rest). Returns false when tcprules refuses the instructions (why is worked
+ * out again by readInstructions when asked). Every search stops at `end`: no string is made.
  */
-function scanInstructions(t: string, from: number, end: number, base: number, table: TcpRuleTable, i: number, maxVariables: number): boolean {
+function scanInstructions(t: Uint8Array | Uint16Array, from: number, end: number, table: TcpRuleTable, i: number, maxVariables: number): boolean {
   scanDropped = 0;
   let pos: number;
-  if (t.startsWith('deny', from)) {
+  const c0 = from < end ? t[from]! : -1;
+  if (c0 === 100 /* d */ && from + 4 <= end && t[from + 1]! === 101 && t[from + 2]! === 110 && t[from + 3]! === 121) {
     table.setAction(i, DENY);
     pos = from + 4;
-  } else if (t.startsWith('allow', from)) {
+  } else if (c0 === 97 /* a */ && from + 5 <= end && t[from + 1]! === 108 && t[from + 2]! === 108 && t[from + 3]! === 111 && t[from + 4]! === 119) {
     table.setAction(i, ALLOW);
     pos = from + 5;
   } else return false;
   let kept = 0;
   while (pos < end) {
-    if (t.charCodeAt(pos) !== 44 /* , */) return false;
-    const eq = t.indexOf('=', pos);
-    if (eq < 0 || eq + 1 >= end) return false;
-    const close = t.indexOf(t[eq + 1]!, eq + 2);
-    if (close < 0) return false;
+    if (t[pos]! !== 44 /* , */) return false;
+    let eq = pos + 1;
+    while (eq < end && t[eq]! !== 61 /* = */) eq++;
+    if (eq + 1 >= end) return false;
+    const delim = t[eq + 1]!;
+    let close = eq + 2;
+    while (close < end && t[close]! !== delim) close++;
+    if (close >= end) return false;
     if (kept < maxVariables) {
-      table.addVariable(base + pos, base + eq, base + close);
+      table.addVariable(pos, eq, close, nameFlags(t, pos + 1, eq));
       kept++;
     } else scanDropped++;
     pos = close + 1;
@@ -631,31 +709,62 @@ function trimEndBlanks(raw: string): string {
 /** Reads a tcprules source file. Never throws. */
 export function parseTcpRules(file: SourceFile): TcpRulesDocument {
   const doc = new TcpRulesDoc(file);
-  const table = doc.table;
   /** What is kept so far: a line, each of its variables and each key its range expands to count one. */
   let items = 0;
   const last = file.lastLine;
-  for (let line = file.firstLine; line <= last; line++) {
-    const raw = file.line(line);
-    if (raw === '' || raw.charCodeAt(0) === 35 /* # */) continue;
+  parseStopped = false;
+  // In blocks of lines, so that V8 optimises the function by its calls rather than by replacing it in the middle of one loop.
+  for (let line = file.firstLine; line <= last && !parseStopped; line += 4096) items = parseLines(doc, line, Math.min(last, line + 4095), items);
+  return doc;
+}
+
+/** Set by parseLines when it stops before its last line (past MAX_TCP_ITEMS). */
+let parseStopped = false;
+
+/**
+ * Reads lines `from` to `to` (inclusive) into the document, with `items` kept before them; returns
+ * the items kept after them. Each line is read as offsets into the file's text (trailing blanks left
+ * out); a string of it is made only for the rare lines with no colon or that tcprules refuses.
+ */
+function parseLines(doc: TcpRulesDoc, from: number, to: number, items: number): number {
+  const file = doc.file;
+  const table = doc.table;
+  const all = file.text;
+  const codes = table.codes;
+  for (let line = from; line <= to; line++) {
+    const base = file.lineStart(line);
+    const rawEnd = file.lineEnd(line);
+    if (rawEnd === base || codes[base]! === 35 /* # */) continue;
     if (items >= MAX_TCP_ITEMS) {
       doc.problems.push({ message: `more than ${MAX_TCP_ITEMS.toLocaleString('en-US')} rules, variables and keys of ranges: mailharden reads the lines before this one and checks none from here on`, span: file.lineSpan(line) });
+      parseStopped = true;
       break;
     }
     items++;
-    const text = trimEndBlanks(raw);
-    const colon = text.indexOf(':');
-    if (colon < 0) {
+    let te = rawEnd;
+    while (te > base && (codes[te - 1]! === 32 || codes[te - 1]! === 9)) te--;
+    // The first colon, and before it the first "-", "=" and "@".
+    let colonAt = base;
+    let dashAt = -1;
+    let eqBefore = false;
+    let atBefore = false;
+    for (; colonAt < te; colonAt++) {
+      const c = codes[colonAt]!;
+      if (c === 58 /* : */) break;
+      if (c === 45 /* - */) {
+        if (dashAt < 0) dashAt = colonAt;
+      } else if (c === 61 /* = */) eqBefore = true;
+      else if (c === 64 /* @ */) atBefore = true;
+    }
+    if (colonAt === te) {
       // Blank lines, lines of blanks and CRs, and indented comments are skipped as intended.
-      const shown = text.replace(/\r$/, '');
+      const shown = all.slice(base, te).replace(/\r$/, '');
       if (shown.trim() !== '' && !shown.trimStart().startsWith('#')) doc.ignoredLines.push(line);
       continue;
     }
-    const base = file.lineStart(line);
-    const end = text.length;
-    const hasCr = text.charCodeAt(end - 1) === 13;
-    const i = table.add(line, base, base + colon, base + end, hasCr);
-    const ok = scanInstructions(text, colon + 1, end, base, table, i, MAX_TCP_ITEMS - items);
+    const hasCr = codes[te - 1]! === 13;
+    const i = table.add(line, base, colonAt, te, hasCr);
+    const ok = scanInstructions(codes, colonAt + 1, te, table, i, MAX_TCP_ITEMS - items);
     const dropped = scanDropped;
     const kept = table.varCount(i);
     items += kept;
@@ -664,41 +773,40 @@ export function parseTcpRules(file: SourceFile): TcpRulesDocument {
     }
     // A range: the first "-" of an address with no "=" and no "@".
     let rangeOk = true;
-    const dash = text.indexOf('-');
-    if (dash >= 0 && dash < colon) {
-      const eq = text.indexOf('=');
-      const at = text.indexOf('@');
-      if (!(eq >= 0 && eq < colon) && !(at >= 0 && at < colon)) {
-        const left = dash > 0 ? text.lastIndexOf('.', dash - 1) + 1 : 0;
-        let right = text.indexOf('.', dash + 1);
-        if (right < 0 || right > colon) right = colon;
-        const bot = octetAt(text, left, dash);
-        const top = octetAt(text, dash + 1, right);
-        rangeOk = bot >= 0 && top >= 0;
-        table.setRange(i, base + left, base + dash, base + right, Math.max(bot, 0), Math.min(Math.max(top, 0), 255), top > 255);
-        if (colon <= MAX_EXPANDED) items += Math.max(0, Math.min(Math.max(top, 0), 255) - Math.max(bot, 0) + 1);
-      }
+    if (dashAt >= 0 && !eqBefore && !atBefore) {
+      let left = dashAt;
+      while (left > base && codes[left - 1]! !== 46 /* . */) left--;
+      let right = dashAt + 1;
+      while (right < colonAt && codes[right]! !== 46) right++;
+      const bot = octetAt(all, left, dashAt);
+      const top = octetAt(all, dashAt + 1, right);
+      rangeOk = bot >= 0 && top >= 0;
+      table.setRange(i, left, dashAt, right, Math.max(bot, 0), Math.min(Math.max(top, 0), 255), top > 255);
+      if (colonAt - base <= MAX_EXPANDED) items += Math.max(0, Math.min(Math.max(top, 0), 255) - Math.max(bot, 0) + 1);
     }
     if (!ok) {
       table.setRefusal(i, table.action(i) ? 'item' : 'action');
       if (hasCr) {
         doc.crLines++;
         // Judge the line without its CR: if that reads, the CR alone is what tcprules refuses.
-        let bare = end - 1;
-        while (bare > colon + 1 && (text.charCodeAt(bare - 1) === 32 || text.charCodeAt(bare - 1) === 9)) bare--;
+        let bare = te - 1;
+        while (bare > colonAt + 1 && (codes[bare - 1]! === 32 || codes[bare - 1]! === 9)) bare--;
         const before = table.varCount(i);
         table.dropVariables();
-        if (scanInstructions(text.slice(0, bare), colon + 1, bare, base, table, i, before)) table.setRefusal(i, 'cr');
+        if (scanInstructions(codes, colonAt + 1, bare, table, i, before)) table.setRefusal(i, 'cr');
         else {
           table.dropVariables();
-          scanInstructions(text, colon + 1, end, base, table, i, before);
+          scanInstructions(codes, colonAt + 1, te, table, i, before);
         }
       }
-      if (ipv6Address(hasCr ? text.slice(0, -1) : text) !== undefined) table.setRefusal(i, 'ipv6');
+      if (ipv6Address(all.slice(base, hasCr ? te - 1 : te)) !== undefined) table.setRefusal(i, 'ipv6');
     } else if (!rangeOk) table.setRefusal(i, 'range');
     if (table.refusedCode(i) !== undefined && doc.refusedAt === undefined) doc.refusedAt = line;
     // The problem above said that nothing after this line's first variables is checked.
-    if (dropped > 0) break;
+    if (dropped > 0) {
+      parseStopped = true;
+      break;
+    }
   }
-  return doc;
+  return items;
 }

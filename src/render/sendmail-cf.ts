@@ -61,8 +61,8 @@ const FAIL_LETTER = { tempfail: 'T', reject: 'R' } as const;
 
 /**
  * A filter's equates (what follows `name,` in an X line or INPUT_MAIL_FILTER's second argument) with F=
- * holding the fail mode's letter: each F field's value is edited (the other of T and R taken away, its
- * other letters kept), or `, F=T` is added; every other field stays as written. Undefined when a
+ * holding the fail mode's letter: each F field's value is edited (the other of T and R taken away, and
+ * for reject the 4 that would decide over R, its other letters kept), or `, F=T` is added; every other field stays as written. Undefined when a
  * value is quoted or escaped (sendmail's munchstring reads those, commas in quotes too), which is not edited.
  */
 export function milterEquates(equates: string, mode: 'tempfail' | 'reject'): string | undefined {
@@ -75,7 +75,8 @@ export function milterEquates(equates: string, mode: 'tempfail' | 'reject'): str
     if (!m) return f;
     found = true;
     if (/["\\]/.test(m[2]!)) refused = true;
-    const kept = m[2]!.replace(/[RT\s]/g, '');
+    // T decides over 4 and 4 over R (measured with -bs, model/sendmail-milters.ts failMode): reject takes 4 away too.
+    const kept = m[2]!.replace(mode === 'reject' ? /[RT4\s]/g : /[RT\s]/g, '');
     return `${m[1]}${kept}${letter}${m[3]}`;
   });
   // A quote or backslash in any field: munchstring reads a comma inside quotes as text (measured with -bs:

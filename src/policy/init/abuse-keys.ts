@@ -4,9 +4,7 @@ import { parseAccess } from '../../parsers/access.js';
 import { renderClientLimits } from '../../render/blocks.js';
 import { clientEntries, clientKeys } from '../../render/networks.js';
 import { POLICY_SCHEMA, type ClientLimit, type Policy } from '../schema.js';
-import { sendmailEffect, type DeriveContext, type Deriver, type Kept, type SendmailSide } from './context.js';
-import { inQueueDirectory, mapSpec } from '../../model/cf-paths.js';
-import { DB_TYPES } from '../../host/paths.js';
+import { accessMapFile, sendmailEffect, type DeriveContext, type Deriver, type Kept } from './context.js';
 import { flat } from './text.js';
 import { deriveGreetPause } from './tls-keys.js';
 
@@ -25,7 +23,7 @@ type Abuse = NonNullable<Policy['abuse']>;
 
 function deriveAbuse(c: DeriveContext): Kept<Abuse> {
   const sm = c.sm!;
-  const path = accessMapFile(sm, c.layout.mailDir);
+  const path = accessMapFile(sm);
   if (path === undefined) return { keep: false, reason: 'abuse: the cf\'s access map is not a database makemap builds, so apply writes no client limits to it; limits to start from:', suggest: EXAMPLE_ABUSE };
   const text = c.tree.read(path);
   if (text === undefined) return { keep: false, reason: `abuse: there is no ${path}, so no client has a connection limit (FEATURE(ratecontrol), FEATURE(conncontrol)); limits to start from:`, suggest: EXAMPLE_ABUSE };
@@ -70,19 +68,6 @@ function deriveAbuse(c: DeriveContext): Kept<Abuse> {
   return { keep: true, value, note: missing ? 'as the access map says; sendmail.cf has no FEATURE(ratecontrol)/FEATURE(conncontrol) ruleset that reads them' : 'as now' };
 }
 
-/**
- * The access map file apply writes the client limits to (apply's accessTarget): the one the cf's Kaccess
- * line names, else the layout's; undefined when the cf's map is not a database makemap builds. Reading
- * another file than this one would keep limits sendmail does not read and apply then writes over the ones
- * it does.
- */
-function accessMapFile(sm: SendmailSide, mailDir: string): string | undefined {
-  const spec = mapSpec(sm.cf, 'access');
-  if (!spec) return `${mailDir}/access`;
-  if (!spec.path || !DB_TYPES.has(spec.class)) return undefined;
-  return inQueueDirectory(sm.model, spec.path, sm.layout.mqueue).replace(/\.db$/, '');
-}
-
 function show(a: Abuse): string {
   const limit = (x: { rate?: number; connections?: number }): string => [x.rate !== undefined ? `rate: ${x.rate}` : '', x.connections !== undefined ? `connections: ${x.connections}` : ''].filter(Boolean).join(', ');
   const parts = [
@@ -100,9 +85,10 @@ function deriveMilters(c: DeriveContext): Kept<Milters> {
   if (!milters.length) return { keep: false, reason: 'milters: sendmail.cf declares no mail filter; for when one is added (mail waits while it is down):', suggest: '{ failMode: tempfail }' };
   const modes = new Set(milters.map(failMode));
   const mode = modes.size === 1 ? [...modes][0]! : undefined;
+  if (mode === 'tempdrop') return { keep: false, reason: 'milters: the filters have F=4 (sendmail answers 421 and closes the connection while they are down), which the policy cannot state; the nearest:', suggest: '{ failMode: tempfail }' };
   if (mode === undefined || mode === 'open') {
     const open = milters.filter((m) => failMode(m) === 'open').map((m) => m.name);
-    return { keep: false, reason: `milters: ${open.length ? `mail passes unfiltered while ${open.slice(0, 3).join(', ')} ${open.length === 1 ? 'is' : 'are'} down (no F=T or F=R, MH1093)` : 'the filters fail in different ways (F=T and F=R)'}; one mode for all:`, suggest: '{ failMode: tempfail }' };
+    return { keep: false, reason: `milters: ${open.length ? `mail passes unfiltered while ${open.slice(0, 3).join(', ')} ${open.length === 1 ? 'is' : 'are'} down (no F=T or F=R, MH1093)` : 'the filters fail in different ways (F=T, F=4 and F=R)'}; one mode for all:`, suggest: '{ failMode: tempfail }' };
   }
   const value: Milters = { failMode: mode };
   const effect = sendmailEffect(sm, { milterFailMode: mode });

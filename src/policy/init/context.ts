@@ -1,5 +1,7 @@
 import type { Layout } from '../../host/layout.js';
 import type { HostTree } from '../../host/tree.js';
+import { DB_TYPES } from '../../host/paths.js';
+import { inQueueDirectory, mapSpec } from '../../model/cf-paths.js';
 import type { SendmailModel } from '../../model/sendmail.js';
 import type { SendmailCfDoc, SendmailMcDoc } from '../../parsers/documents.js';
 import { renderSendmailCf, type SendmailSettings } from '../../render/sendmail-cf.js';
@@ -42,6 +44,20 @@ export interface SendmailSide {
   mcText?: string;
   mc?: SendmailMcDoc;
   layout: Layout;
+}
+
+/**
+ * The access map file apply writes to (apply's accessTarget): the one the cf's Kaccess line names (in
+ * the queue directory when relative, without .db), else the layout's; undefined when the cf's map is
+ * not a database makemap builds. Every deriver that reads the access map (relay networks, client
+ * limits) reads this one: reading another file than sendmail does would keep entries sendmail does not
+ * read, and apply would then write over the ones it does.
+ */
+export function accessMapFile(sm: SendmailSide): string | undefined {
+  const spec = mapSpec(sm.cf, 'access');
+  if (!spec) return `${sm.layout.mailDir}/access`;
+  if (!spec.path || !DB_TYPES.has(spec.class)) return undefined;
+  return inQueueDirectory(sm.model, spec.path, sm.layout.mqueue).replace(/\.db$/, '');
 }
 
 /** What apply would do to sendmail.cf and sendmail.mc for these settings alone. */

@@ -6,6 +6,8 @@ import { keyShape, modelOf, summarize, type Block } from '../../model/tcprules.j
 import { parseAccess } from '../../parsers/access.js';
 import { parseTcpRules, ruleKeys } from '../../parsers/tcprules.js';
 import { flat } from './text.js';
+import { accessMapFile, type SendmailSide } from './context.js';
+import { mapSpec } from '../../model/cf-paths.js';
 
 // Relay networks: tcp.smtp keys and access map keys back to CIDRs.
 
@@ -39,6 +41,8 @@ export const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean
 export interface RelayRead {
   /** The file read. */
   path?: string;
+  /** The file looked for (read when it exists). */
+  looked?: string;
   text?: string;
   blocks: Block[];
   v6: string[];
@@ -93,9 +97,16 @@ export function readTcpRelay(tree: HostTree, layout: Layout): RelayRead {
 }
 
 /** The access map: address keys (Connect: or untagged) whose first entry is RELAY. */
-export function readAccessRelay(tree: HostTree, layout: Layout): RelayRead {
+export function readAccessRelay(tree: HostTree, layout: Layout, sm: SendmailSide | undefined): RelayRead {
   const r: RelayRead = { blocks: [], v6: [], keys: new Set(), problems: [], form: [], dead: [] };
-  const path = `${layout.mailDir}/access`;
+  // The file sendmail reads and apply writes: the cf's Kaccess map, else the layout's (as for the client limits).
+  const path = sm ? accessMapFile(sm) : `${layout.mailDir}/access`;
+  if (path === undefined) {
+    const spec = mapSpec(sm!.cf, 'access')!;
+    r.problems.push(`the cf's access map is of class ${spec.class}, not a database makemap builds, so apply writes no relay networks to it`);
+    return r;
+  }
+  r.looked = path;
   const text = tree.read(path);
   if (text === undefined) return r;
   r.path = path;

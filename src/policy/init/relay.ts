@@ -12,26 +12,28 @@ import { expandTcpKeys, networksOf, readAccessRelay, readTcpRelay, sameSet, type
 import { flow, listed } from './text.js';
 
 /** relay.networks: the clients tcp.smtp and the access map let relay by address, when one list states both. */
-function deriveNetworks(tree: HostTree, layout: Layout, mta: readonly string[], render: Render, explain: (path: string, text: string) => void): Kept<string[]> {
+function deriveNetworks(tree: HostTree, layout: Layout, mta: readonly string[], sm: SendmailSide | undefined, render: Render, explain: (path: string, text: string) => void): Kept<string[]> {
   const reads: RelayRead[] = [];
   const tcp = mta.includes('qmail') ? readTcpRelay(tree, layout) : undefined;
-  const access = mta.includes('sendmail') ? readAccessRelay(tree, layout) : undefined;
+  const access = mta.includes('sendmail') ? readAccessRelay(tree, layout, sm) : undefined;
   if (tcp) reads.push(tcp);
   if (access) reads.push(access);
   const blocks = networksOf(reads.flatMap((r) => r.blocks));
   const networks = [...new Set([...blocks.map(formatCidr), ...reads.flatMap((r) => r.v6)])];
   const suggest = networks.length ? flow(networks) : undefined;
   const files = reads.filter((r) => r.path).map((r) => r.path!);
+  const problems = reads.flatMap((r) => r.problems);
+  // The cf's access map is no file apply writes: nothing to keep, whatever tcp.smtp says.
+  if (access && !access.looked) return { keep: false, reason: `${access.problems.join('; ')}.` };
   if (files.length === 0) {
-    const where = [mta.includes('qmail') ? `tcp.smtp (${layout.tcpRules.join(', ')})` : '', mta.includes('sendmail') ? `${layout.mailDir}/access` : ''].filter(Boolean).join(' or ');
+    const where = [mta.includes('qmail') ? `tcp.smtp (${layout.tcpRules.join(', ')})` : '', access?.looked ?? ''].filter(Boolean).join(' or ');
     return { keep: false, reason: `no ${where}: no client relays by address now (apply would create the file).` };
   }
-  const problems = reads.flatMap((r) => r.problems);
   if (problems.length) return { keep: false, reason: `the clients that relay now cannot be stated as networks, so apply would change who relays: ${problems.join('; ')}.`, ...(suggest ? { suggest } : {}) };
   if (networks.length === 0) return { keep: false, reason: `no client relays by address now (${files.join(', ')}); an empty list would still make apply rewrite those files.` };
   // An MTA without its relay file would get one, and relay for clients it does not relay for now.
   if (tcp && !tcp.path) return { keep: false, reason: `sendmail's access map lets clients relay, but qmail has no tcp.smtp (${layout.tcpRules.join(', ')}): apply would create one for them, and the policy has one list for both.`, ...(suggest ? { suggest } : {}) };
-  if (access && !access.path) return { keep: false, reason: `qmail's tcp.smtp lets clients relay, but sendmail has no ${layout.mailDir}/access: apply would create one for them, and the policy has one list for both.`, ...(suggest ? { suggest } : {}) };
+  if (access && !access.path) return { keep: false, reason: `qmail's tcp.smtp lets clients relay, but sendmail has no ${access.looked}: apply would create one for them, and the policy has one list for both.`, ...(suggest ? { suggest } : {}) };
   const keys = relayKeys(networks);
   if (access?.path && keys.accessSkipped.length) return { keep: false, reason: `apply cannot write every network that relays now as an access key (${keys.accessSkipped.join('; ')}), so it would drop its entry from ${access.path}.`, ...(suggest ? { suggest } : {}) };
   // Both MTAs get the one list: each must relay for exactly the clients it relays for now.
@@ -117,7 +119,7 @@ export const relay: Deriver<{ networks: Kept<string[]>; domains: Kept<string[]> 
   key: 'relay',
   derive: (c) => ({
     keep: true,
-    value: { networks: withoutWeakRelay(deriveNetworks(c.tree, c.layout, c.mta, c.render, c.explain), c.sm), domains: deriveDomains(c.tree, c.layout, c.mta, c.render, c.explain) },
+    value: { networks: withoutWeakRelay(deriveNetworks(c.tree, c.layout, c.mta, c.sm, c.render, c.explain), c.sm), domains: deriveDomains(c.tree, c.layout, c.mta, c.render, c.explain) },
   }),
   set(p, { networks, domains }) {
     if (networks.keep || domains.keep) p.relay = { ...(networks.keep ? { networks: networks.value } : {}), ...(domains.keep ? { domains: domains.value } : {}) };

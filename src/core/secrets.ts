@@ -1,0 +1,52 @@
+/**
+ * The passwords sendmail gives other servers, kept out of what a person or a log sees.
+ *
+ * An `AuthInfo:` entry of the access map (or of FEATURE(authinfo)'s map, the same syntax) carries them
+ * as `"P:secret"` or `"P=base64"` items (sendmail-cf README, "Providing SMTP AUTH Data when sendmail
+ * acts as Client"). Every output that shows such a line (apply's diff, text and JSON, the texts of the
+ * JSON report, a finding's source line) shows each password item as `P:*` / `P=*`; the other items
+ * (user, realm, mechanisms) stay, and digests are of the real bytes. A commented-out entry is redacted
+ * too: a password there is still a password.
+ */
+
+/** A line that is (or was, commented out) an AuthInfo entry, after an optional diff marker. */
+const AUTHINFO_LINE = /^([ +-]?[ \t]*(?:#[ \t]*)?)(AuthInfo:[^\n]*)/gim;
+const HAS_AUTHINFO = /AuthInfo:/i;
+
+/** One AuthInfo line with its password items as `*`: quoted items up to their closing quote (a backslash escapes), bare ones up to a blank. */
+function redactEntry(line: string): string {
+  let out = '';
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i]!;
+    if (c === ' ' || c === '\t' || c === '\r') {
+      out += c;
+      i++;
+      continue;
+    }
+    const quoted = c === '"';
+    let j = quoted ? i + 1 : i;
+    while (j < line.length && (quoted ? line[j] !== '"' : line[j] !== ' ' && line[j] !== '\t' && line[j] !== '\r' && line[j] !== '"')) j += quoted && line[j] === '\\' ? 2 : 1;
+    j = Math.min(j, line.length);
+    const body = line.slice(quoted ? i + 1 : i, j);
+    const shown = /^P[:=]/i.test(body) ? `${body.slice(0, 2)}*` : body;
+    if (quoted) {
+      const closed = j < line.length;
+      out += `"${shown}${closed ? '"' : ''}`;
+      i = closed ? j + 1 : j;
+    } else {
+      out += shown;
+      i = j;
+    }
+  }
+  return out;
+}
+
+/**
+ * Text (a file, a diff, one line) with the password of every AuthInfo entry as `*`; the same text when
+ * it holds none.
+ */
+export function withoutPasswords(text: string): string {
+  if (!HAS_AUTHINFO.test(text)) return text;
+  return text.replace(AUTHINFO_LINE, (_all, lead: string, entry: string) => `${lead}${redactEntry(entry)}`);
+}

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SourceFile } from '../src/core/source.js';
+import type { ParseProblem, Span } from '../src/core/types.js';
+import { lintText } from '../src/lint/text.js';
+import { QMAIL_CONTROLS, RCPT_LISTS, parseQmailControl } from '../src/parsers/qmail-control.js';
+import { parseQmailRun } from '../src/parsers/qmail-run.js';
+import { rules } from '../rules/index.js';
+
+/**
+ * The lean documents of qmail's files (issue 22): control files keep their lines as numbers, run
+ * scripts keep only the commands the rules read. What they mean must not change.
+ */
+
+/** A small deterministic generator (no Math.random: a failure must repeat). */
+function generator(seed: number): (n: number) => number {
+  let s = seed >>> 0;
+  return (n) => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return (s >>> 8) % n;
+  };
+}
+
+/**
+ * The control file as the parser read it before lines became numbers: an object per line, stripped
+ * of trailing blanks and TABs, entries and problems from them (the reference the lean one must equal).
+ */
+function reference(file: SourceFile): { lines: { line: number; text: string; span: Span }[]; entries: { line: number; text: string; span: Span }[]; problems: ParseProblem[] } {
+  const name = file.path.split('/').pop()!;
+  const spec = QMAIL_CONTROLS[name];
+  const lines = [];
+  for (let n = 1; n <= file.lineCount; n++) {
+    const text = file.line(n).replace(/[ \t]+$/, '');
+    lines.push({ line: n, text, span: file.span(n, 1, text.length) });
+  }
+  const entries = [];
+  const problems: ParseProblem[] = [];
+  const form = spec?.form;
+  if (form === 'list' || form === undefined) {
+    const keys = ['rcpthosts', 'morercpthosts', 'locals', 'badmailfrom', 'percenthack'];
+    for (const l of lines) {
+      if (l.text === '' || (form === 'list' && l.text.startsWith('#'))) continue;
+      entries.push(l);
+      if (form !== 'list' || name === 'defaultdelivery' || RCPT_LISTS.has(name)) continue;
+      const shown = l.text.length > 60 ? `${l.text.slice(0, 60)}…` : l.text;
+      const effect = keys.includes(name) ? `, so "${shown}" never matches` : ` as part of "${shown}"`;
+      if (l.text.endsWith('\r')) problems.push({ message: `line ends in a carriage return (CRLF file), which ${spec!.readBy} keeps${effect}`, span: l.span });
+      else if (/^[ \t]/.test(l.text)) problems.push({ message: `line starts with a blank, which ${spec!.readBy} keeps${effect}`, span: l.span });
+    }
+  } else entries.push(lines[0]!);
+  return { lines, entries, problems: form === 'list' || form === undefined ? problems : [] };
+}
+
+const NAMES = ['rcpthosts', 'morercpthosts', 'locals', 'badmailfrom', 'percenthack', 'smtproutes', 'virtualdomains', 'defaultdelivery', 'me', 'smtpgreeting', 'databytes', 'timeoutsmtpd', 'unknown'];
+const ATOMS = ['example.com', '.example.com', '*.example.com', 'a@b.com', 'host.', '#c', ' lead', '\tlead', 'trail ', 'trail\t', 'x #c', '  #c', '', '  ', '\r', '10M', 'qmail 1.03', ':smart.example.net', 'é', '\u2028', 'x'.repeat(70)];
+
+describe('qmail control files kept as line numbers', () => {
+  it('read as before: lines, entries and problems equal those of an object per line (random files of every name)', () => {
+    const rnd = generator(22);
+    for (let i = 0; i < 2000; i++) {
+      const name = NAMES[rnd(NAMES.length)]!;
+      const parts = Array.from({ length: rnd(12) }, () => ATOMS[rnd(ATOMS.length)]! + (rnd(3) ? '' : ATOMS[rnd(ATOMS.length)]!));
+      const text = parts.join(rnd(5) ? '\n' : '\r\n') + (rnd(2) ? '\n' : '');
+      const file = new SourceFile(`control/${name}`, text);
+      const doc = parseQmailControl(file);
+      const want = reference(file);
+      const what = `${name} ${JSON.stringify(text)}`;
+      assert.deepEqual(doc.lines.map((l) => l), want.lines, what);
+      assert.deepEqual([...doc.entries], want.entries, what);
+      if ((doc.spec?.form ?? 'list') === 'list') assert.deepEqual(doc.problems, want.problems, what);
+      for (let k = 0; k < doc.entries.length; k++) assert.equal(doc.entries.text(k), want.entries[k]!.text, what);
+    }
+  });
+
+  it('a file of 300,000 names is read whole: every line is checked (there was a cap at 262,144 lines)', () => {
+    const text = `${Array.from({ length: 299_999 }, (_, i) => `host${i}.example.com`).join('\n')}\nlast.example.com.\n`;
+    const doc = parseQmailControl(new SourceFile('control/rcpthosts', text));
+    assert.equal(doc.entries.length, 300_000);
+    assert.deepEqual(doc.problems, []);
+    assert.equal(doc.entries.text(299_999), 'last.example.com.');
+    const found = lintText(text, 'qmail-control', rules, { path: 'control/rcpthosts' }).map((f) => `${f.line}:${f.ruleId}`);
+    assert.deepEqual(found, ['300000:MH4013']);
+  });
+
+  it('past 262,144 lines with a problem of their own, one more problem counts the rest', () => {
+    const doc = parseQmailControl(new SourceFile('control/badmailfrom', ' a\n'.repeat(262_150)));
+    assert.equal(doc.problems.length, 262_145);
+    assert.equal(doc.problems[262_144]!.message, '6 more lines end in a carriage return or start with a blank: mailharden lists the first 262,144');
+    assert.equal(doc.problems[262_144]!.span.start.line, 262_145);
+  });
+});
+
+describe('qmail run scripts keep only the commands the rules read', () => {
+  const script = '#!/bin/sh\nulimit -v 2000000\nQMAILDUID=`id -u qmaild`\necho hello | cat\nexec tcpserver -v -u "$QMAILDUID" -g 2108 -x /etc/tcp.smtp.cdb 0 smtp /var/qmail/bin/qmail-smtpd 2>&1\n';
+
+  it('lint keeps the calls, guards and ulimit lines, not every command', () => {
+    const doc = parseQmailRun(new SourceFile('run', script));
+    assert.equal(doc.commands, undefined);
+    assert.deepEqual(doc.ulimits.map((c) => c.line), [2]);
+    assert.deepEqual(doc.tcpservers.map((c) => c.command.line), [5]);
+    const all = parseQmailRun(new SourceFile('run', script), { commands: true });
+    assert.deepEqual(all.commands!.map((c) => c.words.map((w) => w.raw).join(' ')), ['ulimit -v 2000000', 'QMAILDUID=`id -u qmaild`', 'echo hello', 'cat', 'exec tcpserver -v -u "$QMAILDUID" -g 2108 -x /etc/tcp.smtp.cdb 0 smtp /var/qmail/bin/qmail-smtpd']);
+  });
+
+  it('words made when asked are those the lexer read: text, parts and spans', () => {
+    const call = parseQmailRun(new SourceFile('run', script)).tcpservers[0]!;
+    assert.deepEqual(call.word.span, { start: { line: 5, column: 6 }, end: { line: 5, column: 15 } });
+    assert.deepEqual(call.options.map((o) => [o.letter, o.arg?.raw, o.span.start.column]), [['v', undefined, 16], ['u', '"$QMAILDUID"', 19], ['g', '2108', 35], ['x', '/etc/tcp.smtp.cdb', 43]]);
+    assert.deepEqual(call.options[1]!.arg!.parts, [{ type: 'param', name: 'QMAILDUID', quoted: true, modified: false }]);
+    const a = parseQmailRun(new SourceFile('run', script)).assignments[0]!;
+    assert.deepEqual([a.name, a.value.raw, a.value.span], ['QMAILDUID', '`id -u qmaild`', { start: { line: 3, column: 11 }, end: { line: 3, column: 25 } }]);
+    const attached = parseQmailRun(new SourceFile('run', 'tcpserver -u7770 -g"21 08" 0 smtp qmail-smtpd\n')).tcpservers[0]!;
+    assert.deepEqual(attached.options.map((o) => [o.arg?.raw, o.arg?.parts, o.arg?.span.start.column]), [
+      ['7770', [{ type: 'text', text: '7770', quoted: false }], 13],
+      ['"21 08"', [{ type: 'text', text: '21 08', quoted: true }], 20],
+    ]);
+  });
+});
