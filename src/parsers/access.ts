@@ -96,15 +96,23 @@ function growU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffe
 export class AccessTable {
   // The columns are public for the rules' loops; only the parser writes them.
   count = 0;
-  lineNo = new Int32Array(1024);
-  valueAt = new Int32Array(1024);
-  valueEnd = new Int32Array(1024);
+  lineNo: Int32Array<ArrayBuffer>;
+  valueAt: Int32Array<ArrayBuffer>;
+  valueEnd: Int32Array<ArrayBuffer>;
   /** tagCode() of the entry's tag. */
-  tag = new Uint8Array(1024);
+  tag: Uint8Array<ArrayBuffer>;
   /** The index of the entry's action in ACCESS_ACTIONS. */
-  action = new Uint8Array(1024);
+  action: Uint8Array<ArrayBuffer>;
 
-  constructor(readonly file: SourceFile) {}
+  constructor(readonly file: SourceFile) {
+    // An entry per line at most: sized for the file up front (up to the cap), the columns seldom grow.
+    const n = Math.min(Math.max(1024, file.lineCount), MAX_ACCESS_ENTRIES);
+    this.lineNo = new Int32Array(n);
+    this.valueAt = new Int32Array(n);
+    this.valueEnd = new Int32Array(n);
+    this.tag = new Uint8Array(n);
+    this.action = new Uint8Array(n);
+  }
 
   add(line: number, valueAt: number, valueEnd: number, tag: number, action: number): void {
     const i = this.count;
@@ -297,9 +305,6 @@ class Document implements AccessDocument {
   }
 }
 
-/** A character the scanner leaves to readOther: a control other than TAB and the newline (a CR too), DEL and anything beyond ASCII. */
-const ODD = /[^\t\n\x20-\x7e]/g;
-
 /** The tag codes by length and lower-case first character (`length * 128 + char`): one candidate but for `tls_*`. */
 const TAGS_AT: (number[] | undefined)[] = [];
 ACCESS_TAGS.forEach((t, i) => (TAGS_AT[t.length * 128 + t.charCodeAt(0)] ??= []).push(i + 1));
@@ -362,10 +367,6 @@ export function parseAccess(file: SourceFile): AccessDocument {
   const { table, problems } = doc;
   const text = file.text;
   const last = file.lastLine;
-  // Where the next character other than printable ASCII and TAB is (a CR too): lines before it are read
-  // by the scanner below, a line that holds it by readOther.
-  ODD.lastIndex = 0;
-  let odd = -1;
   // Lines follow each other: each starts after the newline that ends the one before.
   let next = file.lineStart(file.firstLine);
   for (let line = file.firstLine; line <= last; line++) {
@@ -375,20 +376,14 @@ export function parseAccess(file: SourceFile): AccessDocument {
     next = e + 1;
     // One CR at the end is the line break's (CRLF); makemap sees what is before it.
     if (e > s && text.charCodeAt(e - 1) === 13) e--;
-    if (odd < s && odd !== Infinity) {
-      ODD.lastIndex = s;
-      odd = ODD.exec(text)?.index ?? Infinity;
-    }
-    if (odd < e) {
-      readOther(doc, line, s, e);
-      if (problems.last) break;
-      continue;
-    }
-    // Printable ASCII and TABs only: the blanks are space and TAB, and nothing else is.
     const c0 = text.charCodeAt(s);
-    if (c0 === 35 || s === e) continue;
+    if (s === e || c0 === 35) continue;
+    // The scanner reads lines of printable ASCII and TABs, where the blanks are space and TAB and
+    // nothing else is; at any other character (a control, a CR, anything beyond ASCII) the line is
+    // read again by readOther, with the regular expressions that define the format.
     let keyEnd = s;
     let colon = -1;
+    let other = false;
     if (c0 === 32 || c0 === 9) {
       // A line of blanks is skipped; one with a word after blanks has no key at its start.
       let p = s + 1;
@@ -398,13 +393,45 @@ export function parseAccess(file: SourceFile): AccessDocument {
         p++;
       }
       if (p === e) continue;
+      const c = text.charCodeAt(p);
+      other = c < 32 || c > 126;
     } else {
       while (keyEnd < e) {
         const c = text.charCodeAt(keyEnd);
         if (c === 32 || c === 9) break;
+        if (c < 32 || c > 126) {
+          other = true;
+          break;
+        }
         if (c === 58 && colon < 0) colon = keyEnd;
         keyEnd++;
       }
+    }
+    let v = keyEnd;
+    let ve = e;
+    if (!other && keyEnd > s && keyEnd < e) {
+      v = keyEnd + 1;
+      while (v < e) {
+        const c = text.charCodeAt(v);
+        if (c !== 32 && c !== 9) break;
+        v++;
+      }
+      // The value runs to its last character that is not a blank.
+      ve = v;
+      for (let p = v; p < e; p++) {
+        const c = text.charCodeAt(p);
+        if (c === 32 || c === 9) continue;
+        if (c < 32 || c > 126) {
+          other = true;
+          break;
+        }
+        ve = p + 1;
+      }
+    }
+    if (other) {
+      readOther(doc, line, s, e);
+      if (problems.last) break;
+      continue;
     }
     if (table.count + problems.noValueCount >= MAX_ACCESS_ENTRIES) {
       capped(doc, line);
@@ -414,18 +441,6 @@ export function parseAccess(file: SourceFile): AccessDocument {
       // A line that starts with a blank, or a key alone.
       problems.addNoValue(line);
       continue;
-    }
-    let v = keyEnd + 1;
-    while (v < e) {
-      const c = text.charCodeAt(v);
-      if (c !== 32 && c !== 9) break;
-      v++;
-    }
-    let ve = e;
-    while (ve > v) {
-      const c = text.charCodeAt(ve - 1);
-      if (c !== 32 && c !== 9) break;
-      ve--;
     }
     table.add(line, v, ve, colon > s ? tagAt(text, s, colon) : 0, actionAt(text, v, ve));
   }
