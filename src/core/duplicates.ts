@@ -167,8 +167,12 @@ export class KeyLog {
     }
   }
 
+  /** Keys compared so far by `repeats` (a test holds it to n log n for keys that all share one hash). */
+  comparisons = 0;
+
   /** Orders two keys by their stored bytes (narrow ones first, shorter first on a common start): 0 exactly when equal. */
   private compare(a: number, b: number): number {
+    this.comparisons++;
     const ca = this.chunks[a >>> CHUNK_BITS]!;
     const cb = this.chunks[b >>> CHUNK_BITS]!;
     const wide = ca.wide[a & MASK]! - cb.wide[b & MASK]!;
