@@ -15,6 +15,7 @@ import { run, runAsync } from './helpers/cli.js';
 import { exampleRoot } from './helpers/example.js';
 import { tempDir } from './helpers/real.js';
 import { shellWord, stringifyVisible, visibleControls } from '../src/core/visible.js';
+import { withoutPasswords } from '../src/core/secrets.js';
 
 /**
  * C0 and C1 controls, DEL, line and paragraph separators, bidi formatting characters, and what a terminal
@@ -218,6 +219,20 @@ describe('lint: no output shows the password of an AuthInfo entry', () => {
     const p = run(['lint', '--no-config', '--no-baseline', '--type', 'access', join(root, 'access')]);
     assert.match(p.stdout, /key "AuthInfo:relay\.example"U:me""P:\*"" has no value/);
     assert.doesNotMatch(p.stdout, /hunter5/);
+  });
+
+  it('an entry after a byte order mark or another blank, or commented out with ## or # #: its password is * in the shown line and in a diff', () => {
+    const root = tempDir('mh-authinfo-bom-');
+    // A file saved with a BOM: the parser reads the line as a key with no value and shows it (MH0001).
+    writeFileSync(join(root, 'access'), '\ufeffAuthInfo:relay.example "U:me" "P:hunter6"\n\u00a0AuthInfo:relay2.example "P:hunter7"\n');
+    for (const format of ['text', 'junit', 'html', 'json', 'sarif']) {
+      const r = run(['lint', '--no-config', '--no-baseline', '--type', 'access', '-f', format, join(root, 'access')]);
+      assert.match(r.stdout, /MH0001/, format);
+      assert.doesNotMatch(r.stdout, /hunter[67]/, format);
+    }
+    for (const line of ['## AuthInfo:a "P:hunter8"', '#\t#AuthInfo:a "P:hunter8"', '-## AuthInfo:a "U:me" "P:hunter8"', '+\ufeffAuthInfo:a "P=aHVudGVyOA=="']) {
+      assert.doesNotMatch(withoutPasswords(`${line}\n`), /hunter8|aHVudGVyOA/, line);
+    }
   });
 });
 

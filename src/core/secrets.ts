@@ -9,8 +9,12 @@
  * too: a password there is still a password.
  */
 
-/** A line that is (or was, commented out) an AuthInfo entry, after an optional diff marker. */
-const AUTHINFO_LINE = /^([ +-]?[ \t]*(?:#[ \t]*)?)(AuthInfo:[^\n]*)/gim;
+/**
+ * A line that is (or was, commented out) an AuthInfo entry, after an optional diff marker: blanks are
+ * any white space but the newline (a byte order mark, a no-break space: the parsers read them as blanks,
+ * and a line that begins with them is still shown), and a comment is any run of `#`s (`## AuthInfo:`).
+ */
+const AUTHINFO_LINE = /^([ +-]?[^\S\n]*(?:#[^\S\n]*)*)(AuthInfo:[^\n]*)/gim;
 const HAS_AUTHINFO = /AuthInfo:/i;
 
 /** One AuthInfo line with its password items as `*`: quoted items up to their closing quote (a backslash escapes), bare ones up to a blank. */
