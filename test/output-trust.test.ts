@@ -15,7 +15,9 @@ import { run, runAsync } from './helpers/cli.js';
 import { exampleRoot } from './helpers/example.js';
 import { tempDir } from './helpers/real.js';
 import { shellWord, stringifyVisible, visibleControls } from '../src/core/visible.js';
-import { withoutPasswords } from '../src/core/secrets.js';
+import { mayBeAuthInfoLine, withoutPasswords } from '../src/core/secrets.js';
+import { attachSnippet } from '../src/core/engine.js';
+import type { Finding } from '../src/core/types.js';
 
 /**
  * C0 and C1 controls, DEL, line and paragraph separators, bidi formatting characters, and what a terminal
@@ -233,6 +235,23 @@ describe('lint: no output shows the password of an AuthInfo entry', () => {
     for (const line of ['## AuthInfo:a "P:hunter8"', '#\t#AuthInfo:a "P:hunter8"', '-## AuthInfo:a "U:me" "P:hunter8"', '+\ufeffAuthInfo:a "P=aHVudGVyOA=="']) {
       assert.doesNotMatch(withoutPasswords(`${line}\n`), /hunter8|aHVudGVyOA/, line);
     }
+  });
+
+  it('a long AuthInfo line: the window a finding shows of it never holds a password, and is found from the line\'s start', () => {
+    const pw = `hunter9${'h'.repeat(3000)}`;
+    for (const lead of ['', '\ufeff', '## ', ' '.repeat(2000)]) {
+      const line = `${lead}AuthInfo:relay.example "U:me" "P:${pw}" "M:PLAIN"`;
+      assert.equal(mayBeAuthInfoLine(line), true, JSON.stringify(lead.slice(0, 3)));
+      for (const column of [1, 30, 1200, line.length - 5]) {
+        const f = { line: 1, column } as Finding;
+        attachSnippet(f, line);
+        assert.doesNotMatch(f.sourceLine ?? '', /hunter9|hhh/, `column ${column}`);
+      }
+    }
+    assert.equal(mayBeAuthInfoLine(`syscmd(x)${'syscmd(x)'.repeat(200)}AuthInfo:`), false);
+    const f = { line: 1, column: 1500 } as Finding;
+    attachSnippet(f, 'syscmd(x)'.repeat(400));
+    assert.equal(f.sourceLine, 'syscmd(x)'.repeat(400).slice(1399, 1899));
   });
 });
 

@@ -54,3 +54,20 @@ export function withoutPasswords(text: string): string {
   if (!HAS_AUTHINFO.test(text)) return text;
   return text.replace(AUTHINFO_LINE, (_all, lead: string, entry: string) => `${lead}${redactEntry(entry)}`);
 }
+
+/** The blanks and `#`s before the start of an entry, looked at up to this many characters. */
+const LEAD_LOOKED_AT = 1024;
+const LEAD = /[ +-]?(?:[^\S\n]|#){0,1024}/y;
+
+/**
+ * Whether one line (no newline) may be an AuthInfo entry, told from its start alone: after a diff
+ * marker and blanks and `#`s, `AuthInfo:`. A lead longer than what is looked at counts as one (its
+ * entry is shown redacted). For a finding on a long line, whose snippet is a window of it: the line is
+ * not scanned once per finding (a line of 64 MiB with the most findings a rule reports).
+ */
+export function mayBeAuthInfoLine(line: string): boolean {
+  LEAD.lastIndex = 0;
+  const lead = LEAD.exec(line)![0].length;
+  if (lead >= LEAD_LOOKED_AT && lead < line.length) return true;
+  return line.slice(lead, lead + 9).toLowerCase() === 'authinfo:';
+}
