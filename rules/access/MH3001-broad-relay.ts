@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { isBroad, isOpen, relayCover } from '../../src/model/access.js';
+import { isBroad, isOpen, relayCover, relayCandidate } from '../../src/model/access.js';
 
 export default defineRule({
   meta: {
@@ -17,7 +17,10 @@ export default defineRule({
     fix: 'list only the networks whose hosts must relay, as narrow as they are (three octets or more), and let roaming users relay with SMTP AUTH',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (!relayCandidate(t, i)) continue;
+      const e = t.view(i);
       const cover = relayCover(e);
       const entry = e.tag ? `${e.tag}:${e.key}` : e.key;
       if (cover?.kind === 'nothing') {

@@ -1,4 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
+import { ACTION_RELAY, tagCode } from '../../src/parsers/access.js';
+
+const FROM = tagCode('from');
 
 export default defineRule({
   meta: {
@@ -13,8 +16,9 @@ export default defineRule({
     fix: 'use OK to accept mail from this sender without relaying, and let its users relay with SMTP AUTH or STARTTLS',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
-      if (e.action === 'RELAY' && e.tag.toLowerCase() === 'from') ctx.report({ messageId: 'from', data: { key: e.key }, span: e.keySpan });
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (t.action[i] === ACTION_RELAY && t.tag[i] === FROM) ctx.report({ messageId: 'from', data: { key: t.key(i) }, span: t.keySpan(i) });
     }
   },
 });

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { isOpen, relayCover } from '../../src/model/access.js';
+import { isOpen, relayCover, relayCandidate } from '../../src/model/access.js';
 
 /** Who gains relaying from a suffix entry, by tag. */
 const SUFFIX_EFFECT: Record<string, string> = {
@@ -25,7 +25,10 @@ export default defineRule({
     suppressible: false,
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (!relayCandidate(t, i)) continue;
+      const e = t.view(i);
       const cover = relayCover(e);
       const entry = e.tag ? `${e.tag}:${e.key}` : e.key;
       if (cover?.kind === 'suffix') {

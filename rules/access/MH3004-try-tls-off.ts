@@ -1,5 +1,8 @@
 import { defineRule } from '../../src/core/rule.js';
 import { tryTlsOff } from '../../src/model/access-tls.js';
+import { tagCode } from '../../src/parsers/access.js';
+
+const TRY_TLS = tagCode('try_tls');
 
 export default defineRule({
   meta: {
@@ -17,7 +20,10 @@ export default defineRule({
     fix: 'delete the entry; if one server fails the TLS handshake, name only that server (Try_TLS:mx.example.com NO) and ask its operator to fix it',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (t.tag[i] !== TRY_TLS) continue;
+      const e = t.view(i);
       const reach = tryTlsOff(e);
       if (!reach) continue;
       const entry = `${e.tag}:${e.key}`;

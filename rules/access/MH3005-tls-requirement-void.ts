@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { requirementSubject, TLS_REQUIREMENT_TAGS, tlsRequirement, unusedRcptKey } from '../../src/model/access-tls.js';
+import { requirementSubject, isTlsRequirementTag, tlsRequirement, unusedRcptKey } from '../../src/model/access-tls.js';
 
 export default defineRule({
   meta: {
@@ -18,8 +18,10 @@ export default defineRule({
     fix: 'write the requirement as cf/README gives it: VERIFY, VERIFY:bits or ENCR:bits (128 or more), with PERM+ or TEMP+ before it and +CN, +CN:name, +CS:name, +CI:name or +CITag:tag after it, and nothing else on the line',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
-      if (!TLS_REQUIREMENT_TAGS.has(e.tag.toLowerCase())) continue;
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (!isTlsRequirementTag(t.tag[i]!)) continue;
+      const e = t.view(i);
       const entry = `${e.tag}:${e.key}`;
       const unused = unusedRcptKey(e);
       if (unused) {

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { requirementSubject, TLS_REQUIREMENT_TAGS, tlsRequirement } from '../../src/model/access-tls.js';
+import { requirementSubject, isTlsRequirementTag, tlsRequirement } from '../../src/model/access-tls.js';
 
 /** The least key length this rule accepts: every cipher below it (DES, 3DES's 112, export ciphers) is broken or deprecated. */
 const MIN_BITS = 128;
@@ -19,8 +19,10 @@ export default defineRule({
     fix: 'ask for 128 bits or more: ENCR:128 or VERIFY:128',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
-      if (!TLS_REQUIREMENT_TAGS.has(e.tag.toLowerCase())) continue;
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (!isTlsRequirementTag(t.tag[i]!)) continue;
+      const e = t.view(i);
       const req = tlsRequirement(e.value);
       // VERIFY without bits (or :0) asks for a verified certificate only; that is what it says.
       if (req.kind !== 'require' || req.bits <= 0 || req.bits >= MIN_BITS) continue;

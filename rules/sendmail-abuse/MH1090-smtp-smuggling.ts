@@ -1,6 +1,9 @@
 import { defineRule } from '../../src/core/rule.js';
 import type { Span } from '../../src/core/types.js';
+import { tagCode } from '../../src/parsers/access.js';
 import { srvFeatureAnswers, srvFeatureFlags, UNSAFE_SRV_FEATURES } from '../../src/model/sendmail-auth.js';
+
+const SRV_FEATURES = tagCode('srv_features');
 
 export default defineRule({
   meta: {
@@ -23,7 +26,8 @@ export default defineRule({
       ctx.report({ messageId: 'unsafe', data: { flags, why: unsafe.map((f) => UNSAFE_SRV_FEATURES.get(f)).join('; ') }, span, subject: unsafe.join('') });
     };
     if (doc.kind === 'access') {
-      for (const e of doc.entries) if (e.tag.toLowerCase() === 'srv_features') judge(e.value, e.valueSpan);
+      const t = doc.table;
+      for (let i = 0; i < t.count; i++) if (t.tag[i] === SRV_FEATURES) judge(t.value(i), t.valueSpan(i));
       return;
     }
     for (const answer of srvFeatureAnswers(doc)) judge(answer.flags, answer.span);

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/core/rule.js';
-import { connectionLimit } from '../../src/model/connection-limits.js';
+import { connectionLimit, isLimitTag } from '../../src/model/connection-limits.js';
 
 export default defineRule({
   meta: {
@@ -17,7 +17,10 @@ export default defineRule({
     fix: 'write the limit as a decimal number (0 for no limit)',
   },
   check(doc, ctx) {
-    for (const e of doc.entries) {
+    const t = doc.table;
+    for (let i = 0; i < t.count; i++) {
+      if (!isLimitTag(t.tag[i]!)) continue;
+      const e = t.view(i);
       const limit = connectionLimit(e);
       if (!limit || limit.plain) continue;
       const data = { tag: e.tag, key: e.key, value: e.value, read: String(limit.read), who: e.key === '' ? 'every client without an entry of its own' : 'it' };

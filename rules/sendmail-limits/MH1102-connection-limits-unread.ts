@@ -1,6 +1,7 @@
 import { defineRule } from '../../src/core/rule.js';
 import { accessMap, mtaCf } from '../../src/host/paths.js';
 import { antiSpamOf } from '../../src/model/sendmail-antispam.js';
+import { tagCode } from '../../src/parsers/access.js';
 
 /** The access map tags, the FEATURE that reads each and the ruleset it writes. */
 const TAGS = [
@@ -31,14 +32,21 @@ export default defineRule({
     const written = new Set(antiSpamOf(cf.doc).controls.filter((c) => c.written).map((c) => c.feature));
     for (const t of TAGS) {
       if (written.has(t.feature)) continue;
-      const entries = access.entries.filter((e) => e.tag.toLowerCase() === t.tag);
-      if (entries.length === 0) continue;
-      const first = entries[0]!;
+      const table = access.table;
+      const code = tagCode(t.tag);
+      let count = 0;
+      let first = -1;
+      for (let i = 0; i < table.count; i++) {
+        if (table.tag[i] !== code) continue;
+        if (first < 0) first = i;
+        count++;
+      }
+      if (count === 0) continue;
       ctx.report({
         messageId: 'unread',
-        data: { count: entries.length, tag: first.tag, path, cf: cf.path, ruleset: t.ruleset, feature: t.feature },
+        data: { count, tag: table.tagText(first), path, cf: cf.path, ruleset: t.ruleset, feature: t.feature },
         path,
-        span: first.span,
+        span: table.span(first),
         fix: `add FEATURE(\`${t.feature}', \`nodelay', \`terminate')dnl after FEATURE(\`access_db') and FEATURE(\`delay_checks') in sendmail.mc and rebuild sendmail.cf`,
         subject: t.tag,
       });

@@ -92,7 +92,7 @@ export async function lintRoot(rootArg: string, profileArg: Profile | undefined,
     }
     // The documents stay in memory for the host rules, so the files share one budget: each takes its
     // size's share of its kind's limit, and together they may take one whole limit, what a single file
-    // of any kind may cost (a cf of 64 MiB and an access map of 32 MiB would otherwise add up).
+    // of any kind may cost (a cf of 64 MiB and an access map of 64 MiB would otherwise add up).
     const share = meta.size / wholeLimit(kind);
     if (used + share > 1) {
       tree.problems.push({ path, reason: 'io', detail: `${(meta.size / 1024 / 1024).toFixed(1)} MiB, with the ${found.length} mail files read before it, is more than mailharden keeps in memory for one run, so it was not checked` });

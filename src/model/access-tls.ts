@@ -1,4 +1,5 @@
-import type { AccessEntry } from '../parsers/access.js';
+import { tagCode, type AccessEntry } from '../parsers/access.js';
+import { detached } from '../core/source.js';
 import { addressKey, publicSuffix } from './access.js';
 
 /**
@@ -57,8 +58,29 @@ function knownExtension(tokens: readonly string[]): boolean {
  * optional `PERM+`/`TEMP+` before and `+ext++ext` after, are the only forms; anything else (`ENCR`
  * without bits, `VERIFY:`, `PERM ENCR:128`, `ENCR:128+`, a trailing `# comment`, a misspelling) makes
  * the ruleset answer OK to every connection, clear text too. ENCR:0 or less is met without STARTTLS.
+ * The answer for a value is shared by every entry of that value: read it, do not change it.
  */
 export function tlsRequirement(value: string): TlsRequirement {
+  // A map repeats a few values (VERIFY, ENCR:128) over thousands of entries, and two rules ask for each.
+  if (value.length > MAX_REMEMBERED_LENGTH) return readRequirement(value);
+  let req = requirements.get(value);
+  if (req === undefined) {
+    if (requirements.size >= MAX_REMEMBERED) requirements.clear();
+    // Read from a copy: the value is a slice of the file's text, which the strings of the answer
+    // would otherwise keep alive after the file is linted.
+    const own = detached(value);
+    req = readRequirement(own);
+    requirements.set(own, req);
+  }
+  return req;
+}
+
+/** The requirements of the values read last (of at most MAX_REMEMBERED_LENGTH characters), cleared when it holds MAX_REMEMBERED. */
+const requirements = new Map<string, TlsRequirement>();
+const MAX_REMEMBERED = 1024;
+const MAX_REMEMBERED_LENGTH = 64;
+
+function readRequirement(value: string): TlsRequirement {
   let t = tlsTokens(value);
   const head = t[0]?.toLowerCase();
   if ((head === 'perm' || head === 'temp') && t[1] === '+' && LEVELS.has(t[2]?.toLowerCase() ?? '')) t = t.slice(2);
@@ -109,6 +131,14 @@ function malformed(level: string, rest: readonly string[]): string {
 
 /** The tags whose values TLS_connection reads. */
 export const TLS_REQUIREMENT_TAGS: ReadonlySet<string> = new Set(['tls_srv', 'tls_clt', 'tls_rcpt']);
+
+/** The same tags as bits of an access table's tag codes (a code is below 32). */
+const TLS_REQUIREMENT_BITS = (1 << tagCode('tls_srv')) | (1 << tagCode('tls_clt')) | (1 << tagCode('tls_rcpt'));
+
+/** Whether an access table's tag code is one of TLS_REQUIREMENT_TAGS. */
+export function isTlsRequirementTag(code: number): boolean {
+  return ((TLS_REQUIREMENT_BITS >>> code) & 1) === 1;
+}
 
 /** Who a TLS requirement entry is about, for messages. */
 export function requirementSubject(e: AccessEntry): string {

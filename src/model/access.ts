@@ -1,4 +1,4 @@
-import type { AccessEntry } from '../parsers/access.js';
+import { ACTION_RELAY, tagCode, type AccessEntry, type AccessTable } from '../parsers/access.js';
 import { groups6 } from './address.js';
 
 /**
@@ -22,13 +22,13 @@ export type AddressKey =
 
 /** The addresses an access key stands for, or undefined for a host name, domain or e-mail address. */
 export function addressKey(key: string): AddressKey | undefined {
-  if (/^\d{1,3}(?:\.\d{1,3}){0,3}$/.test(key)) {
-    const parts = key.split('.');
-    if (parts.some((p) => p.length > 1 && p.startsWith('0'))) return { kind: 'never', why: 'leading-zero', reason: 'sendmail writes addresses without leading zeros, so it never matches' };
-    const octets = parts.map(Number);
+  const octets = dottedOctets(key);
+  if (octets) {
+    if (octets === LEADING_ZERO) return { kind: 'never', why: 'leading-zero', reason: 'sendmail writes addresses without leading zeros, so it never matches' };
     if (octets.some((o) => o > 255)) return { kind: 'never', why: 'octet-range', reason: 'no address has an octet above 255, so it never matches' };
     const bits = octets.length * 8;
-    const net = [0, 1, 2, 3].reduce((n, k) => n * 256 + (octets[k] ?? 0), 0);
+    let net = 0;
+    for (let k = 0; k < 4; k++) net = net * 256 + (octets[k] ?? 0);
     if (octets[0] === 0) return { kind: 'never', why: 'this-network', reason: `no client connects from ${cidr4(net, bits)}` };
     return { kind: 'ipv4', octets, net, bits };
   }
@@ -42,9 +42,43 @@ export function addressKey(key: string): AddressKey | undefined {
   return { kind: 'ipv6', groups, bits: groups.length * 16 };
 }
 
+/** What dottedOctets answers for a key with an octet written with a leading zero. */
+const LEADING_ZERO: number[] = [];
+
+/**
+ * The octets of a key of one to four groups of one to three digits joined by dots (what
+ * /^\d{1,3}(?:\.\d{1,3}){0,3}$/ matches), LEADING_ZERO when one of them starts with a 0 and has more
+ * digits, undefined for any other key. Read by hand: every RELAY entry's key is asked.
+ */
+function dottedOctets(key: string): number[] | undefined {
+  const n = key.length;
+  if (n === 0 || n > 15) return undefined;
+  const octets: number[] = [];
+  let zero = false;
+  let p = 0;
+  for (;;) {
+    const from = p;
+    let v = 0;
+    while (p < n && p - from < 4) {
+      const c = key.charCodeAt(p) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      p++;
+    }
+    const digits = p - from;
+    if (digits === 0 || digits > 3) return undefined;
+    if (digits > 1 && key.charCodeAt(from) === 48) zero = true;
+    octets.push(v);
+    if (p === n) break;
+    if (key.charCodeAt(p) !== 46 || octets.length === 4) return undefined;
+    p++;
+  }
+  return zero ? LEADING_ZERO : octets;
+}
+
 /** `10.1.0.0/16`. */
 function cidr4(net: number, bits: number): string {
-  return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${bits}`;
+  return `${(net >>> 24) & 255}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.${net & 255}/${bits}`;
 }
 
 /** An IP prefix a Connect: or untagged RELAY key covers (the access map matches whole octets or groups). */
@@ -87,6 +121,14 @@ const SECOND_LEVELS = new Set(['co', 'com', 'net', 'org', 'ac', 'edu', 'gov', 'n
 /** Tags whose RELAY entries let clients or recipients relay (From: is MH3002's). */
 const RELAY_TAGS = new Set(['', 'connect', 'to']);
 
+/** The tag codes of RELAY_TAGS as bits (a code is below 32). */
+const RELAY_TAG_BITS = (1 << tagCode('')) | (1 << tagCode('connect')) | (1 << tagCode('to'));
+
+/** Whether entry `i` of a table is one relayCover judges (RELAY, untagged or Connect: or To:), read from its numbers. */
+export function relayCandidate(t: AccessTable, i: number): boolean {
+  return t.action[i] === ACTION_RELAY && ((RELAY_TAG_BITS >>> t.tag[i]!) & 1) === 1;
+}
+
 /** What a RELAY entry's key covers, for the broad- and public-relay rules. */
 export function relayCover(e: AccessEntry): RelayCover | undefined {
   const tag = e.tag.toLowerCase();
@@ -116,6 +158,9 @@ export function isOpen(n: RelayNetwork): boolean {
   return (n.space === 'public' || n.space === 'mostly public') && n.bits <= (n.family === 4 ? 8 : 16);
 }
 
+/** How many addresses an IPv4 prefix of each length holds, for messages: made once per length (toLocaleString is slow). */
+const ADDRESSES4: (string | undefined)[] = [];
+
 /** The prefix an IPv4 (`10.1`) or IPv6 (`ipv6:2001:db8`) key stands for; undefined for whole IPv6 addresses. */
 function network(key: AddressKey): RelayNetwork | undefined {
   if (key.kind === 'ipv4') {
@@ -123,7 +168,7 @@ function network(key: AddressKey): RelayNetwork | undefined {
     const block = V4_SPACES.find((s) => bits >= s.bits && addr >>> (32 - s.bits) === s.net >>> (32 - s.bits));
     const holdsBlock = V4_SPACES.some((s) => s.bits > bits && addr >>> (32 - bits) === s.net >>> (32 - bits));
     const space = block?.space ?? (holdsBlock ? 'mostly public' : 'public');
-    return { kind: 'network', family: 4, bits, cidr: cidr4(addr, bits), addresses: (2 ** (32 - bits)).toLocaleString('en-US'), space };
+    return { kind: 'network', family: 4, bits, cidr: cidr4(addr, bits), addresses: (ADDRESSES4[bits] ??= (2 ** (32 - bits)).toLocaleString('en-US')), space };
   }
   if (key.kind !== 'ipv6' || key.bits === 128) return undefined;
   const { groups } = key;

@@ -1,7 +1,15 @@
-import type { AccessEntry } from '../parsers/access.js';
+import { tagCode, type AccessEntry } from '../parsers/access.js';
 
 /** The access map tags FEATURE(`ratecontrol') and FEATURE(`conncontrol') read. */
 const LIMIT_TAGS = new Set(['clientrate', 'clientconn']);
+
+/** The same tags as bits of an access table's tag codes (a code is below 32). */
+const LIMIT_BITS = (1 << tagCode('clientrate')) | (1 << tagCode('clientconn'));
+
+/** Whether an access table's tag code is one of the limit tags. */
+export function isLimitTag(code: number): boolean {
+  return ((LIMIT_BITS >>> code) & 1) === 1;
+}
 
 /** A ClientRate: or ClientConn: limit as sendmail reads it. */
 export interface ConnectionLimit {

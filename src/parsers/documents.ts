@@ -76,7 +76,7 @@ const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {
   'sendmail-cf': 64,
   'sendmail-mc': 64,
   aliases: 4,
-  access: 32,
+  access: 64,
   'tcp-rules': 64,
   'qmail-control': 64,
   'qmail-run': 8,
