@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { cached } from '../core/cache.js';
 import { MAX_EXPANDED, type TcpAction, type TcpRule, type TcpRuleTable, type TcpRulesDocument } from '../parsers/tcprules.js';
 
@@ -140,7 +139,8 @@ function fnvAt(h: number, s: Uint8Array | Uint16Array, a: number, b: number): nu
  * (8,192 such keys took 0.78 s against 0.13 s, 32,768 a quarter of a minute, the 64 MiB limit hours).
  * With a start nobody knows, keys collide by chance only.
  */
-const FNV_START = (0x811c9dc5 ^ randomBytes(4).readInt32LE(0)) | 0;
+// Math.random, seeded by V8 from the system's entropy per process (node:crypto is kept out of the start-up).
+const FNV_START = (0x811c9dc5 ^ Math.floor(Math.random() * 0x100000000)) | 0;
 
 /** The hash a key is entered and found with: FNV-1a, its bits mixed (murmur3's finaliser), so partitions and slots depend on all of them. */
 function finish(h: number): number {
