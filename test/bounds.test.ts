@@ -59,6 +59,7 @@ const SHAPES: Shape[] = [
   { kind: 'sendmail-cf', name: 'one long line', file: 'sendmail.cf', make: (b) => fill(b, 'V10/Berkeley\nO SmtpGreetingMessage=', 'x', '\n') },
   { kind: 'sendmail-mc', name: 'empty arguments', file: 'sendmail.mc', make: (b) => fill(b, 'FEATURE(', ',', ')\n') },
   { kind: 'sendmail-mc', name: 'calls', file: 'sendmail.mc', make: (b) => fill(b, '', 'a()') },
+  { kind: 'sendmail-mc', name: 'syscmd calls on one line (the most findings, each with a window of the line)', file: 'sendmail.mc', make: (b) => fill(b, '', 'syscmd(x)') },
   { kind: 'sendmail-mc', name: 'bare words', file: 'sendmail.mc', make: (b) => fill(b, '', 'a\n') },
   { kind: 'sendmail-mc', name: 'defines', file: 'sendmail.mc', make: (b) => fill(b, '', "define(`confPRIVACY_FLAGS',`x')\n") },
   { kind: 'sendmail-mc', name: 'LOCAL_CONFIG lines', file: 'sendmail.mc', make: (b) => fill(b, 'LOCAL_CONFIG\n', 'Ox\n') },

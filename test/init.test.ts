@@ -218,6 +218,14 @@ describe('mailharden init (starter policy)', () => {
 });
 
 describe('mailharden init --from-system', () => {
+  it('a relay-domains line of 200,000 names is read, not a stack overflow', async () => {
+    const render = await loadTemplates();
+    const names = Array.from({ length: 200_000 }, (_, i) => `d${i}.example`);
+    const root = tree({ '/etc/mail/sendmail.cf': cf(['O PrivacyOptions=authwarnings']), '/etc/mail/relay-domains': `${names.join(' ')}\n` });
+    const d = derivePolicy({ root, render, attributes: fakeAttributes(() => false) });
+    assert.equal(d.policy.relay?.domains?.length, 200_000);
+  });
+
   it('sendmail: states what is in force, and apply --dry-run then reports no changes', async () => {
     const root = sendmailTree();
     const { file, text, policy, stderr } = await initFrom(root);

@@ -15,6 +15,9 @@ import { run, runAsync } from './helpers/cli.js';
 import { exampleRoot } from './helpers/example.js';
 import { tempDir } from './helpers/real.js';
 import { shellWord, stringifyVisible, visibleControls } from '../src/core/visible.js';
+import { mayBeAuthInfoLine, withoutPasswords } from '../src/core/secrets.js';
+import { attachSnippet } from '../src/core/engine.js';
+import type { Finding } from '../src/core/types.js';
 
 /**
  * C0 and C1 controls, DEL, line and paragraph separators, bidi formatting characters, and what a terminal
@@ -218,6 +221,37 @@ describe('lint: no output shows the password of an AuthInfo entry', () => {
     const p = run(['lint', '--no-config', '--no-baseline', '--type', 'access', join(root, 'access')]);
     assert.match(p.stdout, /key "AuthInfo:relay\.example"U:me""P:\*"" has no value/);
     assert.doesNotMatch(p.stdout, /hunter5/);
+  });
+
+  it('an entry after a byte order mark or another blank, or commented out with ## or # #: its password is * in the shown line and in a diff', () => {
+    const root = tempDir('mh-authinfo-bom-');
+    // A file saved with a BOM: the parser reads the line as a key with no value and shows it (MH0001).
+    writeFileSync(join(root, 'access'), '\ufeffAuthInfo:relay.example "U:me" "P:hunter6"\n\u00a0AuthInfo:relay2.example "P:hunter7"\n');
+    for (const format of ['text', 'junit', 'html', 'json', 'sarif']) {
+      const r = run(['lint', '--no-config', '--no-baseline', '--type', 'access', '-f', format, join(root, 'access')]);
+      assert.match(r.stdout, /MH0001/, format);
+      assert.doesNotMatch(r.stdout, /hunter[67]/, format);
+    }
+    for (const line of ['## AuthInfo:a "P:hunter8"', '#\t#AuthInfo:a "P:hunter8"', '-## AuthInfo:a "U:me" "P:hunter8"', '+\ufeffAuthInfo:a "P=aHVudGVyOA=="']) {
+      assert.doesNotMatch(withoutPasswords(`${line}\n`), /hunter8|aHVudGVyOA/, line);
+    }
+  });
+
+  it('a long AuthInfo line: the window a finding shows of it never holds a password, and is found from the line\'s start', () => {
+    const pw = `hunter9${'h'.repeat(3000)}`;
+    for (const lead of ['', '\ufeff', '## ', ' '.repeat(2000)]) {
+      const line = `${lead}AuthInfo:relay.example "U:me" "P:${pw}" "M:PLAIN"`;
+      assert.equal(mayBeAuthInfoLine(line), true, JSON.stringify(lead.slice(0, 3)));
+      for (const column of [1, 30, 1200, line.length - 5]) {
+        const f = { line: 1, column } as Finding;
+        attachSnippet(f, line);
+        assert.doesNotMatch(f.sourceLine ?? '', /hunter9|hhh/, `column ${column}`);
+      }
+    }
+    assert.equal(mayBeAuthInfoLine(`syscmd(x)${'syscmd(x)'.repeat(200)}AuthInfo:`), false);
+    const f = { line: 1, column: 1500 } as Finding;
+    attachSnippet(f, 'syscmd(x)'.repeat(400));
+    assert.equal(f.sourceLine, 'syscmd(x)'.repeat(400).slice(1399, 1899));
   });
 });
 

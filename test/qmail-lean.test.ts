@@ -93,6 +93,15 @@ describe('qmail control files kept as line numbers', () => {
 describe('qmail run scripts keep only the commands the rules read', () => {
   const script = '#!/bin/sh\nulimit -v 2000000\nQMAILDUID=`id -u qmaild`\necho hello | cat\nexec tcpserver -v -u "$QMAILDUID" -g 2108 -x /etc/tcp.smtp.cdb 0 smtp /var/qmail/bin/qmail-smtpd 2>&1\n';
 
+  it('a line of 300,000 assignments (under the 8 MiB limit) is read, not a stack overflow', () => {
+    const doc = parseQmailRun(new SourceFile('run', `#!/bin/sh\n${'A=b '.repeat(300_000)}\n`));
+    assert.equal(doc.assignments.length, 300_000);
+    const last = doc.assignments.at(-1)!;
+    assert.deepEqual([last.name, last.value.raw, last.line, last.exported], ['A', 'b', 2, false]);
+    const found = lintText(`#!/bin/sh\n${'A=b '.repeat(300_000)}\nexec tcpserver 0 25 qmail-smtpd\n`, 'qmail-run', rules, { path: 'run' });
+    assert.ok(found.some((f) => f.ruleId === 'MH4005'), found.map((f) => f.ruleId).join());
+  });
+
   it('lint keeps the calls, guards and ulimit lines, not every command', () => {
     const doc = parseQmailRun(new SourceFile('run', script));
     assert.equal(doc.commands, undefined);

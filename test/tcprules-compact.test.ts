@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { checkLines, explain, explainFile } from '../src/cli/tcprules-command.js';
 import { SourceFile } from '../src/core/source.js';
 import { BROAD, relayGrants } from '../src/model/tcp-relay.js';
-import { blockSize, KEY_KINDS, keyShape, modelOf, publicAddresses, type TcpQuery } from '../src/model/tcprules.js';
+import { blockSize, KEY_KINDS, keyShape, modelOf, publicAddresses, tcpKeyHash, type TcpQuery } from '../src/model/tcprules.js';
 import { parseTcpRules, ruleKeys, type TcpRule } from '../src/parsers/tcprules.js';
 import { prng } from './helpers/prng.js';
 import { needs, tempDir } from './helpers/real.js';
@@ -277,5 +277,53 @@ describe('tcprules explain reads the file a part at a time', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('tcp.smtp model: keys made to collide under the published FNV-1a start', () => {
+  /** 2^k keys `=…` with one FNV-1a hash from the published start (k pairs of colliding 6-letter blocks, birthday search). */
+  function multicollision(k: number): string[] {
+    const step = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193);
+    let h = step(0x811c9dc5 | 0, 61);
+    let s = 12345;
+    const pairs: [string, string][] = [];
+    while (pairs.length < k) {
+      const seen = new Map<number, string>();
+      for (;;) {
+        let blk = '';
+        let x = h;
+        for (let i = 0; i < 6; i++) {
+          s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+          const c = 97 + ((s >>> 8) % 26);
+          blk += String.fromCharCode(c);
+          x = step(x, c);
+        }
+        const other = seen.get(x);
+        if (other !== undefined && other !== blk) {
+          pairs.push([other, blk]);
+          h = x;
+          break;
+        }
+        seen.set(x, blk);
+      }
+    }
+    const keys: string[] = [];
+    for (let m = 0; m < 1 << k; m++) keys.push(`=${pairs.map((p, i) => p[(m >> i) & 1]).join('')}`);
+    return keys;
+  }
+
+  it('are spread over many hashes, and the model still finds the first record of each', () => {
+    const keys = multicollision(10);
+    const published = (key: string): number => {
+      let h = 0x811c9dc5 | 0;
+      for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+      return h;
+    };
+    assert.equal(new Set(keys.map(published)).size, 1);
+    assert.ok(new Set(keys.map(tcpKeyHash)).size > 1000, 'the model hashes them apart');
+    const text = `${keys.map((k) => `${k}:allow`).join('\n')}\n${keys[5]}:deny\n`;
+    const model = modelOf(parseTcpRules(new SourceFile('tcp.smtp', text)));
+    assert.equal(model.findId(keys[5]!.slice(0)), model.recordsFrom(5));
+    assert.equal(model.findId('=nothere'), -1);
   });
 });

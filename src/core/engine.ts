@@ -6,7 +6,7 @@ import { detached, SourceFile } from './source.js';
 import { DirectiveReader, type Directive, type Range, type RuleNames } from './directives.js';
 import { formatMessage, type AnyRule, type Report, type RuleContext, type RuleKind, type RuleSettings, type SuppressionUse } from './rule.js';
 import { grown } from './typed-array.js';
-import { withoutPasswords } from './secrets.js';
+import { mayBeAuthInfoLine, withoutPasswords } from './secrets.js';
 import { SEVERITIES, severityRank, type FileKind, type Finding, type Severity, type Suppression } from './types.js';
 
 /** An out-of-band suppression for a whole file, from `.mailharden.yaml` `ignores:`. */
@@ -95,14 +95,20 @@ function causeOf(id: string, data: Report['data']): string {
 
 /** Sets a finding's source line from the text of its first line (a window of a long line, around the column). */
 export function attachSnippet(finding: Finding, line: string): void {
+  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   // An AuthInfo entry's password is not shown (core/secrets.ts), whatever file holds it.
-  const text = withoutPasswords(line.endsWith('\r') ? line.slice(0, -1) : line);
   if (text.length <= MAX_SNIPPET) {
-    finding.sourceLine = shared(text);
+    finding.sourceLine = shared(withoutPasswords(text));
     return;
   }
+  // A long line: only its start and the window are looked at, not all of it once per finding (a line of
+  // many megabytes holds as many findings as a rule reports). A window inside a long entry may begin
+  // inside a password, so such a finding shows no line.
   const from = Math.max(0, Math.min(finding.column - 1 - 100, text.length - MAX_SNIPPET));
-  finding.sourceLine = shared(text.slice(from, from + MAX_SNIPPET));
+  const secret = mayBeAuthInfoLine(text);
+  if (secret && from > 0) return;
+  const window = text.slice(from, from + MAX_SNIPPET);
+  finding.sourceLine = shared(secret ? withoutPasswords(window) : window);
   if (from > 0) finding.sourceColumn = from + 1;
 }
 

@@ -9,8 +9,12 @@
  * too: a password there is still a password.
  */
 
-/** A line that is (or was, commented out) an AuthInfo entry, after an optional diff marker. */
-const AUTHINFO_LINE = /^([ +-]?[ \t]*(?:#[ \t]*)?)(AuthInfo:[^\n]*)/gim;
+/**
+ * A line that is (or was, commented out) an AuthInfo entry, after an optional diff marker: blanks are
+ * any white space but the newline (a byte order mark, a no-break space: the parsers read them as blanks,
+ * and a line that begins with them is still shown), and a comment is any run of `#`s (`## AuthInfo:`).
+ */
+const AUTHINFO_LINE = /^([ +-]?[^\S\n]*(?:#[^\S\n]*)*)(AuthInfo:[^\n]*)/gim;
 const HAS_AUTHINFO = /AuthInfo:/i;
 
 /** One AuthInfo line with its password items as `*`: quoted items up to their closing quote (a backslash escapes), bare ones up to a blank. */
@@ -49,4 +53,21 @@ function redactEntry(line: string): string {
 export function withoutPasswords(text: string): string {
   if (!HAS_AUTHINFO.test(text)) return text;
   return text.replace(AUTHINFO_LINE, (_all, lead: string, entry: string) => `${lead}${redactEntry(entry)}`);
+}
+
+/** The blanks and `#`s before the start of an entry, looked at up to this many characters. */
+const LEAD_LOOKED_AT = 1024;
+const LEAD = /[ +-]?(?:[^\S\n]|#){0,1024}/y;
+
+/**
+ * Whether one line (no newline) may be an AuthInfo entry, told from its start alone: after a diff
+ * marker and blanks and `#`s, `AuthInfo:`. A lead longer than what is looked at counts as one (its
+ * entry is shown redacted). For a finding on a long line, whose snippet is a window of it: the line is
+ * not scanned once per finding (a line of 64 MiB with the most findings a rule reports).
+ */
+export function mayBeAuthInfoLine(line: string): boolean {
+  LEAD.lastIndex = 0;
+  const lead = LEAD.exec(line)![0].length;
+  if (lead >= LEAD_LOOKED_AT && lead < line.length) return true;
+  return line.slice(lead, lead + 9).toLowerCase() === 'authinfo:';
 }

@@ -409,7 +409,8 @@ export function parseQmailRun(file: SourceFile, options: ParseRunOptions = {}): 
       prefix.push({ name: a.name, value: a.value, line: c.line, exported: false });
     }
     // Assignments alone set shell variables; before a command they go into its environment only.
-    if (k === c.words.length) doc.assignments.push(...prefix);
+    // One by one: a spread of a line of hundreds of thousands of assignments overflows the stack.
+    if (k === c.words.length) for (const a of prefix) doc.assignments.push(a);
     const from = c.words[0]!.start;
     const to = c.words[c.words.length - 1]!.end;
     if ((refusing.within(from, to) || rcpthosts.within(from, to)) && isRcpthostsGuard(c)) doc.rcpthostsGuards.push(c);
