@@ -1,3 +1,4 @@
+import { growI32, growU8 } from '../core/typed-array.js';
 import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
 import { withoutPasswords } from '../core/secrets.js';
@@ -72,19 +73,7 @@ for (const [word, code] of WORDS) {
   WORD_CODE[word] = code;
 }
 
-function growI32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Int32Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
-function growU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Uint8Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 /**
  * The entries of an access map as numbers: per entry its line, the offsets of its value's first

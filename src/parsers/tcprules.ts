@@ -1,3 +1,4 @@
+import { growI32, growU8 } from '../core/typed-array.js';
 import { Buffer } from 'node:buffer';
 import type { SourceFile } from '../core/source.js';
 import type { ParseProblem, Span } from '../core/types.js';
@@ -253,19 +254,7 @@ function nameFlags(t: Uint8Array | Uint16Array, from: number, to: number): numbe
 const REFUSALS: readonly (TcpRefusal | undefined)[] = [undefined, 'cr', 'action', 'item', 'range', 'ipv6'];
 const REFUSAL_CODE: Readonly<Record<TcpRefusal, number>> = { cr: 1, action: 2, item: 3, range: 4, ipv6: 5 };
 
-function growI32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Int32Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
-function growU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Uint8Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 /**
  * The rule lines of a tcp.smtp as numbers: per line its number, offsets into the file's text (start,
