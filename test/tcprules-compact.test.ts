@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -151,6 +152,30 @@ describe('tcp.smtp: the compact table and model answer as the line objects do', 
     assert.equal(doc.table.address(0), '=h\u0101st');
     assert.equal(doc.table.varValue(0), '\u{1F600}');
     assert.equal(doc.table.refusedCode(1), 'range');
+  });
+
+  it('a file read as bytes: the table of an ASCII file reads its bytes (no copy) and answers as the same text does; any other file is decoded as UTF-8', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const text = generator(5000 + seed)(40);
+      const bytes = Buffer.from(text, 'latin1');
+      const file = SourceFile.fromBytes('tcp.smtp', bytes, true);
+      assert.equal(file.text, text);
+      const doc = parseTcpRules(file);
+      assert.equal(doc.table.codes.buffer, bytes.buffer, 'the bytes themselves, not a copy');
+      const plain = parseTcpRules(new SourceFile('tcp.smtp', text));
+      assert.deepEqual(doc.rules, plain.rules, `seed ${5000 + seed}`);
+      assert.deepEqual(doc.ignored, plain.ignored, `seed ${5000 + seed}`);
+    }
+    // Not ASCII: bad UTF-8, a lone surrogate's bytes, latin1 é, a real é: the text is what UTF-8 decoding gives, and no bytes are kept.
+    for (const tail of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xe9], [0xc3, 0xa9]]) {
+      const bytes = Buffer.concat([Buffer.from('1.2.3.4:allow,V="'), Buffer.from(tail), Buffer.from('"\n=h')]);
+      const file = SourceFile.fromBytes('tcp.smtp', bytes, true);
+      assert.equal(file.text, bytes.toString('utf8'));
+      assert.equal(file.asciiBytes, undefined);
+      assert.deepEqual(parseTcpRules(file).rules, parseTcpRules(new SourceFile('tcp.smtp', bytes.toString('utf8'))).rules);
+    }
+    // Kept only when asked.
+    assert.equal(SourceFile.fromBytes('x', Buffer.from('1.2.3.4:allow\n')).asciiBytes, undefined);
   });
 
   it('the flags the parser sets per variable say what its name says: RELAYCLIENT, and whether it may start or end in white space', () => {

@@ -1,3 +1,4 @@
+import { Buffer, isAscii } from 'node:buffer';
 import { grown } from './typed-array.js';
 import type { Position, Span } from './types.js';
 
@@ -12,6 +13,23 @@ export class SourceFile {
   /** Offset of the first character of each line; lines are cut on demand, so no array of strings is kept. */
   private readonly starts: Uint32Array;
   readonly lineCount: number;
+  /**
+   * The file's bytes, set by fromBytes when every one is ASCII and the reader asked to keep them: byte
+   * i is then code unit i of `text`, so a parser can loop over them without copying the text again.
+   */
+  readonly asciiBytes?: Uint8Array;
+
+  /**
+   * The SourceFile of a file's bytes decoded as UTF-8. When they are all ASCII (checked first; UTF-8
+   * and latin1 then give the same string, latin1 faster) and `keepAscii` is set, the bytes are kept
+   * as `asciiBytes`.
+   */
+  static fromBytes(path: string, bytes: Buffer, keepAscii = false): SourceFile {
+    const ascii = isAscii(bytes);
+    const file = new SourceFile(path, bytes.toString(ascii ? 'latin1' : 'utf8'));
+    if (ascii && keepAscii) (file as { asciiBytes?: Uint8Array }).asciiBytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    return file;
+  }
 
   constructor(
     /** Path used in findings. */

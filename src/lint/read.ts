@@ -26,7 +26,7 @@ export interface LintTarget {
 /** Lints one file: read whole, or in parts of about `partBytes` when it is larger and its kind allows it. */
 export function lintTarget(t: LintTarget, opts: LintOptions, partBytes = PART_BYTES): Finding[] {
   const cut = partCut(t.kind);
-  if (!cut || sizeOf(t) <= partBytes) return lintFile(new SourceFile(t.shown, readText(t)), t.kind, opts);
+  if (!cut || sizeOf(t) <= partBytes) return lintFile(SourceFile.fromBytes(t.shown, readBytes(t), t.kind === 'tcp-rules'), t.kind, opts);
   const linter = new PartLinter(t.shown, t.kind, opts);
   // One part of look-ahead, so the linter knows which part is the last.
   let held: SourceFile | undefined;
@@ -73,6 +73,11 @@ function refuseBinary(t: LintTarget, head: Buffer): void {
 
 /** Reads a target as text; binary, oversized and unreadable files are one-line errors. */
 export function readText(t: LintTarget): string {
+  return readBytes(t).toString('utf8');
+}
+
+/** The bytes of a file read whole (see readText). */
+function readBytes(t: LintTarget): Buffer {
   let buf: Buffer;
   try {
     // Opened without blocking and judged on the descriptor: a FIFO swapped in after the walk saw a file is refused, not waited on.
@@ -87,7 +92,7 @@ export function readText(t: LintTarget): string {
     throw readError(t, e);
   }
   refuseBinary(t, buf);
-  return buf.toString('utf8');
+  return buf;
 }
 
 /**

@@ -297,7 +297,7 @@ export class TcpRuleTable {
   readonly codes: Uint8Array | Uint16Array;
 
   constructor(readonly file: SourceFile) {
-    this.codes = codeUnits(file.text);
+    this.codes = file.asciiBytes ?? codeUnits(file.text);
     // Room for a rule line per 32 characters (and at most one per line): a file of typical lines never
     // grows the columns, and a file of no rules wastes at most 1.2 bytes per byte.
     const room = Math.max(256, Math.min(file.lineCount, file.text.length >> 5));
