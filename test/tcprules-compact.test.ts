@@ -178,6 +178,29 @@ describe('tcp.smtp: the compact table and model answer as the line objects do', 
     assert.equal(SourceFile.fromBytes('x', Buffer.from('1.2.3.4:allow\n')).asciiBytes, undefined);
   });
 
+  it('the noted lines (what MH5003 and MH5007-MH5010 loop over) hold every line their rule looks at, in line order', () => {
+    for (let seed = 1; seed <= 150; seed++) {
+      const doc = parseTcpRules(new SourceFile('tcp.smtp', generator(7000 + seed)(60)));
+      const t = doc.table;
+      const noted = t.noted();
+      assert.equal(t.noted(), noted, 'made once');
+      const want = { refused: [] as number[], ranged: [] as number[], edgeVars: [] as number[], relayValues: [] as number[] };
+      doc.rules.forEach((rule, i) => {
+        if (rule.refused) want.refused.push(i);
+        if (rule.range) want.ranged.push(i);
+        if (rule.variables.some((v) => v.name !== '' && /^[^!-~]|[^!-~]$/.test(v.name))) want.edgeVars.push(i);
+        if (rule.variables.some((v) => v.name === 'RELAYCLIENT' && v.value !== '')) want.relayValues.push(i);
+      });
+      for (const [k, lines] of Object.entries(want)) {
+        const got = [...noted[k as keyof typeof want]];
+        assert.deepEqual(got, [...got].sort((a, b) => a - b), `${k} in order, seed ${7000 + seed}`);
+        // Every line the rule needs; more only where a line was read again (a CR line that tcprules refuses).
+        for (const i of lines) assert.ok(got.includes(i), `${k} lacks line ${i}, seed ${7000 + seed}`);
+        for (const i of got) assert.ok(lines.includes(i) || (t.refusedCode(i) !== undefined && k !== 'refused' && k !== 'ranged'), `${k} has line ${i}, seed ${7000 + seed}`);
+      }
+    }
+  });
+
   it('the flags the parser sets per variable say what its name says: RELAYCLIENT, and whether it may start or end in white space', () => {
     const names = ['RELAYCLIENT', ' RELAYCLIENT', 'RELAYCLIENT ', 'RELAYCLIENTS', 'RELAYCLIEN', 'relayclient', '', 'X', ' ', '\tY', 'Y\r', '\u00a0X', 'X\u3000', '\ufeffRELAYCLIENT', 'é', 'a b', '\u2028'];
     const r = prng(3);

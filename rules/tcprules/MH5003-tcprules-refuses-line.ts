@@ -27,7 +27,7 @@ export default defineRule({
   check(doc, ctx) {
     let crSeen = false;
     const t = doc.table;
-    for (let i = 0; i < t.count; i++) {
+    for (const i of t.noted().refused) {
       const code = t.refusedCode(i);
       if (code === undefined || code === 'ipv6' || (code === 'cr' && crSeen)) continue;
       const r = t.refused(i)!;

@@ -16,7 +16,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     const t = doc.table;
-    for (let i = 0; i < t.count; i++) {
+    for (const i of t.noted().refused) {
       if (t.refusedCode(i) !== 'ipv6') continue;
       const r = t.refused(i)!;
       ctx.report({ messageId: 'ipv6', data: { reason: r.message }, span: r.span });

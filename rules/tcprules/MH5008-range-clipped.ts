@@ -14,7 +14,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     const t = doc.table;
-    for (let i = 0; i < t.count; i++) {
+    for (const i of t.noted().ranged) {
       if (!t.hasRange(i) || !t.accepted(i)) continue;
       const r = t.range(i)!;
       // A range starting above 255 writes no key at all: MH5004 reports that one.

@@ -17,7 +17,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     const t = doc.table;
-    for (let i = 0; i < t.count; i++) {
+    for (const i of t.noted().edgeVars) {
       const n = t.varCount(i);
       if (n === 0 || !t.accepted(i)) continue;
       for (let v = t.varBase(i); v < t.varBase(i) + n; v++) {

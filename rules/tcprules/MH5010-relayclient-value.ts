@@ -16,7 +16,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     const t = doc.table;
-    for (let i = 0; i < t.count; i++) {
+    for (const i of t.noted().relayValues) {
       if (!t.isAllow(i) || !t.accepted(i)) continue;
       // tcpserver keeps the last of a repeated name.
       const first = t.varBase(i);

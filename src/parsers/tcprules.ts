@@ -218,6 +218,10 @@ export const ALLOW = 1;
 export const DENY = 2;
 /** Flag: the line (after its trailing blanks are cut) ends in a CR. */
 const CR = 4;
+/** Flag: a variable read on the line (perhaps one dropped when the line was read again) has V_EDGE. */
+const NOTE_EDGE = 8;
+/** Flag: a variable read on the line (perhaps one dropped when the line was read again) is RELAYCLIENT with a value. */
+const NOTE_RELAY_VALUE = 16;
 /** Variable flag: the name is RELAYCLIENT. */
 const V_RELAYCLIENT = 1;
 /** Variable flag: the name is not empty and its first or last character is not printable ASCII (it may be a blank). */
@@ -248,6 +252,18 @@ function nameFlags(t: Uint8Array | Uint16Array, from: number, to: number): numbe
   if (to - from !== RELAYCLIENT.length) return 0;
   for (let k = 0; k < RELAYCLIENT_CODES.length; k++) if (t[from + k] !== RELAYCLIENT_CODES[k]) return 0;
   return V_RELAYCLIENT;
+}
+
+/** Lines of a table, by what a rule looks for on them (see TcpRuleTable.noted). */
+export interface TcpNotedLines {
+  /** Lines tcprules refuses (any refusal code). */
+  readonly refused: Int32Array;
+  /** Lines with a range (expanded or not, accepted or not). */
+  readonly ranged: Int32Array;
+  /** Lines with a variable whose name's first or last character is not printable ASCII. */
+  readonly edgeVars: Int32Array;
+  /** Lines with a RELAYCLIENT variable that has a value (of any action, accepted or not). */
+  readonly relayValues: Int32Array;
 }
 
 /** Refusal codes as stored: 0 is none. */
@@ -355,6 +371,11 @@ export class TcpRuleTable {
     this.vEq[k] = eq;
     this.vClose[k] = close;
     this.vFlags[k] = flags;
+    if (flags !== 0) {
+      const i = this.count - 1;
+      if (flags & V_EDGE) this.flags[i]! |= NOTE_EDGE;
+      else if (close !== eq + 2) this.flags[i]! |= NOTE_RELAY_VALUE;
+    }
     this.vars = k + 1;
     this.varFirst[this.count] = this.vars;
   }
@@ -391,6 +412,35 @@ export class TcpRuleTable {
     this.rClipped[k] = clipped ? 1 : 0;
     this.ranges = k + 1;
     this.rangeRef[i] = k + 1;
+  }
+
+  private notedLines?: TcpNotedLines;
+
+  /**
+   * The lines that some rule looks at closer, found in one pass over the columns on first use, so
+   * that each rule does not loop over every line of the file. Each list is in line order and may
+   * hold more lines than its rule reports (the rule checks each line as before).
+   */
+  noted(): TcpNotedLines {
+    if (this.notedLines) return this.notedLines;
+    let refused = new Int32Array(16);
+    let ranged = new Int32Array(16);
+    let edgeVars = new Int32Array(16);
+    let relayValues = new Int32Array(16);
+    let nRefused = 0;
+    let nRanged = 0;
+    let nEdge = 0;
+    let nRelay = 0;
+    const { refusal, rangeRef, flags } = this;
+    for (let i = 0; i < this.count; i++) {
+      if (refusal[i] !== 0) (refused = growI32(refused, nRefused + 1))[nRefused++] = i;
+      if (rangeRef[i] !== 0) (ranged = growI32(ranged, nRanged + 1))[nRanged++] = i;
+      const f = flags[i]!;
+      if (f & NOTE_EDGE) (edgeVars = growI32(edgeVars, nEdge + 1))[nEdge++] = i;
+      if (f & NOTE_RELAY_VALUE) (relayValues = growI32(relayValues, nRelay + 1))[nRelay++] = i;
+    }
+    this.notedLines = { refused: refused.subarray(0, nRefused), ranged: ranged.subarray(0, nRanged), edgeVars: edgeVars.subarray(0, nEdge), relayValues: relayValues.subarray(0, nRelay) };
+    return this.notedLines;
   }
 
   /** The file's line number of rule line `i`. */
