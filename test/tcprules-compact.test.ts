@@ -201,6 +201,27 @@ describe('tcp.smtp: the compact table and model answer as the line objects do', 
     }
   });
 
+  it('the model\'s noted lines (what MH5004 and MH5005 loop over) hold every line with a key that never matches, an empty range, or a key written before', () => {
+    for (let seed = 1; seed <= 150; seed++) {
+      const doc = parseTcpRules(new SourceFile('tcp.smtp', generator(8000 + seed)(60)));
+      const model = modelOf(doc);
+      const noted = model.noted();
+      assert.equal(model.noted(), noted, 'made once');
+      const never: number[] = [];
+      const repeats: number[] = [];
+      const seen = new Set<string>();
+      doc.rules.forEach((rule, i) => {
+        if (rule.refused || !rule.action) return;
+        const keys = ruleKeys(rule);
+        if ((rule.range && rule.range.bot > rule.range.top) || keys.some((k) => keyShape(k).kind === 'never')) never.push(i);
+        if (keys.some((k) => seen.has(k))) repeats.push(i);
+        for (const k of keys) seen.add(k);
+      });
+      assert.deepEqual([...noted.never], never, `never, seed ${8000 + seed}`);
+      assert.deepEqual([...noted.repeats], repeats, `repeats, seed ${8000 + seed}`);
+    }
+  });
+
   it('the flags the parser sets per variable say what its name says: RELAYCLIENT, and whether it may start or end in white space', () => {
     const names = ['RELAYCLIENT', ' RELAYCLIENT', 'RELAYCLIENT ', 'RELAYCLIENTS', 'RELAYCLIEN', 'relayclient', '', 'X', ' ', '\tY', 'Y\r', '\u00a0X', 'X\u3000', '\ufeffRELAYCLIENT', 'é', 'a b', '\u2028'];
     const r = prng(3);

@@ -22,7 +22,7 @@ export default defineRule({
     const model = modelOf(doc);
     const t = doc.table;
     for (const line of doc.ignoredLines) ctx.report({ messageId: 'noColon', span: doc.ignoredSpan(line), fix: 'write address:allow or address:deny, or make the line a comment with # in the first column' });
-    for (let i = 0; i < t.count; i++) {
+    for (const i of model.noted().never) {
       if (!t.accepted(i)) continue;
       if (t.hasRange(i) && t.rangeBot(i) > t.rangeTop(i)) {
         const r = t.range(i)!;

@@ -28,7 +28,7 @@ export default defineRule({
   check(doc, ctx) {
     const model = modelOf(doc);
     const t = doc.table;
-    for (let i = 0; i < t.count; i++) {
+    for (const i of model.noted().repeats) {
       const from = model.recordsFrom(i);
       if (from < 0) continue;
       const to = from + t.keyCount(i);

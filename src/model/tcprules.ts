@@ -156,6 +156,17 @@ export function tcpKeyHash(key: string): number {
   return finish(fnv(FNV_START, key, 0, key.length));
 }
 
+/** Model line note: a record's key never matches, or the line's range writes no key. */
+const NOTE_NEVER = 1;
+/** Model line note: a record's key is an earlier record's. */
+const NOTE_REPEAT = 2;
+
+/** Lines of the table, by what MH5004 and MH5005 look for on them (see TcpRulesModel.noted). */
+export interface TcpModelNotes {
+  readonly never: Int32Array;
+  readonly repeats: Int32Array;
+}
+
 /** Records per partition of the hash table that the model is built in (a partition's slots, 32 KiB, stay in the L1/L2 cache). */
 const PART_RECORDS = 2048;
 
@@ -190,6 +201,9 @@ export class TcpRulesModel {
   private readonly partMask: Int32Array;
   private readonly partShift: number;
   private recordObjects?: TcpRecord[];
+  /** Per line of the table: NOTE_NEVER, NOTE_REPEAT (set while the model is built, read by noted()). */
+  private readonly lineNotes: Uint8Array;
+  private notedLines?: TcpModelNotes;
   /**
    * Two keys spelt for comparing (a key a range expands to is at most MAX_EXPANDED long), of the
    * table's code units' type, so that the loops reading them see one type of array.
@@ -203,6 +217,7 @@ export class TcpRulesModel {
     this.keyA = t.codes instanceof Uint8Array ? new Uint8Array(MAX_EXPANDED + 8) : new Uint16Array(MAX_EXPANDED + 8);
     this.keyB = t.codes instanceof Uint8Array ? new Uint8Array(MAX_EXPANDED + 8) : new Uint16Array(MAX_EXPANDED + 8);
     const lineFirst = (this.lineFirst = new Int32Array(t.count));
+    this.lineNotes = new Uint8Array(t.count);
     const { flags, refusal, rangeRef, rTop, rBot, start, colonAt } = t;
     let n = 0;
     for (let i = 0; i < t.count; i++) {
@@ -282,7 +297,8 @@ export class TcpRulesModel {
         recLine[first] = i;
         let kind = plainKindAt(codes, a, b);
         if (kind < 0) kind = hostKindAt(codes, a, b);
-        kinds[first] = kind >= 0 ? kind : KIND_NUMBER[keyShape(text.slice(a, b)).kind];
+        const k = (kinds[first] = kind >= 0 ? kind : KIND_NUMBER[keyShape(text.slice(a, b)).kind]);
+        if (k === K_NEVER || (r !== 0 && t.rBot[r - 1]! > t.rTop[r - 1]!)) this.lineNotes[i] = NOTE_NEVER;
         hashes[first] = finish(fnvAt(FNV_START, codes, a, b));
         continue;
       }
@@ -290,7 +306,10 @@ export class TcpRulesModel {
       const left = rLeft[r - 1]!;
       const right = rRight[r - 1]!;
       const bot = rBot[r - 1]!;
-      if (keys === 0) continue;
+      if (keys === 0) {
+        this.lineNotes[i] = NOTE_NEVER;
+        continue;
+      }
       const head = fnvAt(FNV_START, codes, a, left);
       // The value is an octet as tcpserver writes one (0-255, no leading zero), so every key of the range has the kind of the first.
       // The first key is spelt into a buffer (it is at most MAX_EXPANDED long): no string unless keyShape must judge it.
@@ -300,6 +319,7 @@ export class TcpRulesModel {
       this.keyInto(first, this.keyA);
       const kind0 = plainKindAt(this.keyA, 0, len0);
       const kind = kind0 >= 0 ? kind0 : KIND_NUMBER[keyShape(t.key(i, 0)).kind];
+      if (kind === K_NEVER) this.lineNotes[i] = NOTE_NEVER;
       for (let k = 0; k < keys; k++) {
         const rec = first + k;
         recLine[rec] = i;
@@ -339,6 +359,7 @@ export class TcpRulesModel {
         }
         if (slots[s + 1] === h && this.sameKey(at - 1, rec)) {
           firsts[rec] = at - 1;
+          this.lineNotes[this.recLine[rec]!]! |= NOTE_REPEAT;
           break;
         }
       }
@@ -367,6 +388,35 @@ export class TcpRulesModel {
     this.keyInto(y, kb);
     for (let k = 0; k < n; k++) if (ka[k] !== kb[k]) return false;
     return true;
+  }
+
+  /**
+   * The lines that MH5004 and MH5005 look at closer, found in one pass on first use (each list in
+   * line order, perhaps with lines the rule then passes over): `never`, the accepted lines with a key
+   * that never matches or a range that writes no key; `repeats`, those with a key an earlier record has.
+   */
+  noted(): TcpModelNotes {
+    if (this.notedLines) return this.notedLines;
+    const notes = this.lineNotes;
+    let never = 0;
+    let repeats = 0;
+    for (let i = 0; i < notes.length; i++) {
+      const f = notes[i]!;
+      if (f & NOTE_NEVER) never++;
+      if (f & NOTE_REPEAT) repeats++;
+    }
+    const out = { never: new Int32Array(never), repeats: new Int32Array(repeats) };
+    never = 0;
+    repeats = 0;
+    if (out.never.length + out.repeats.length > 0) {
+      for (let i = 0; i < notes.length; i++) {
+        const f = notes[i]!;
+        if (f & NOTE_NEVER) out.never[never++] = i;
+        if (f & NOTE_REPEAT) out.repeats[repeats++] = i;
+      }
+    }
+    this.notedLines = out;
+    return out;
   }
 
   /** The length of record `rec`'s key. */
