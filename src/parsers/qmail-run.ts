@@ -571,10 +571,14 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
   const call: TcpserverCall = { server, command: c, word: words[at]!, wrappers: words.slice(from, at), options: [], opaque: false, rest: [], smtpd: false, envdirs: NO_WORDS, env: NO_ENV };
   readWrappers(call);
   // Option words; an unquoted $VAR the script sets to literal text is split into fields, as sh does.
-  const queue: ShellWord[] = [];
+  // The command's own words serve as the queue until a word splits: a call of millions of words is
+  // then not copied word by word (only the words after the options are, into `rest`).
+  let queue: ShellWord[] = words;
+  let first = at + 1;
   // Fields from splitting, per call: `$X $X …` with a long X would otherwise multiply the script's size.
   let budget = SPLIT_FIELDS;
-  for (const w of words.slice(at + 1)) {
+  for (let k = at + 1; k < words.length; k++) {
+    const w = words[k]!;
     const wordParts = w.plain ? undefined : w.parts;
     const p = wordParts?.length === 1 ? wordParts[0]! : undefined;
     if (p?.type === 'param' && !p.quoted && !p.modified && budget > 0) {
@@ -584,15 +588,19 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
         budget -= fields.length;
         // Past the budget the word stays an expansion, which makes the call opaque (any options).
         if (budget >= 0) {
+          if (queue === words) {
+            queue = words.slice(at + 1, k);
+            first = 0;
+          }
           const span = w.span;
           for (const f of fields) queue.push(w.made(undefined, f, span));
           continue;
         }
       }
     }
-    queue.push(w);
+    if (queue !== words) queue.push(w);
   }
-  let i = 0;
+  let i = first;
   for (; i < queue.length; i++) {
     const w = queue[i]!;
     const wordParts = w.parts;
@@ -627,12 +635,16 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
   call.rest = queue.slice(i);
   // Of exact size (an array pushed to has room to spare), as every array a kept call holds.
   call.options = call.options.slice();
-  const program = call.opaque ? call.rest : call.rest.slice(2);
-  call.smtpd = program.some((w) => {
-    if (baseName(w) === 'qmail-smtpd') return true;
-    const r = resolveWord(doc, w, c.line);
-    return r.type === 'text' && (r.text.split('/').pop() ?? '') === 'qmail-smtpd';
-  });
+  // The program words (after host and port), read in place rather than sliced.
+  const rest = call.rest;
+  for (let k = call.opaque ? 0 : 2; k < rest.length && !call.smtpd; k++) {
+    const w = rest[k]!;
+    if (baseName(w) === 'qmail-smtpd') call.smtpd = true;
+    else {
+      const r = resolveWord(doc, w, c.line);
+      call.smtpd = r.type === 'text' && (r.text.split('/').pop() ?? '') === 'qmail-smtpd';
+    }
+  }
   return call;
 }
 
