@@ -427,8 +427,11 @@ export function parseQmailRun(file: SourceFile, options: ParseRunOptions = {}): 
 /** No variables: the env of most calls, never written (setEnv gives a call its own map first). */
 const NO_ENV: ReadonlyMap<string, ShellWord> = new Map();
 
-/** No words: the envdirs of most calls, never written (addEnvdir gives a call its own array first). */
+/** No words: the envdirs and wrappers of most calls, never written (addEnvdir gives a call its own array first). */
 const NO_WORDS: ShellWord[] = [];
+
+/** No options: those of a call without any, shared (never written after the parse). */
+const NO_OPTIONS: TcpserverOption[] = [];
 
 function addEnvdir(call: TcpserverCall, w: ShellWord): void {
   if (call.envdirs === NO_WORDS) call.envdirs = [];
@@ -568,7 +571,7 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
   }
   if (at < 0 || !server) return undefined;
   const argOptions = SERVER_ARG_OPTIONS[server];
-  const call: TcpserverCall = { server, command: c, word: words[at]!, wrappers: words.slice(from, at), options: [], opaque: false, rest: [], smtpd: false, envdirs: NO_WORDS, env: NO_ENV };
+  const call: TcpserverCall = { server, command: c, word: words[at]!, wrappers: at > from ? words.slice(from, at) : NO_WORDS, options: [], opaque: false, rest: [], smtpd: false, envdirs: NO_WORDS, env: NO_ENV };
   readWrappers(call);
   // Option words; an unquoted $VAR the script sets to literal text is split into fields, as sh does.
   // The command's own words serve as the queue until a word splits: a call of millions of words is
@@ -634,7 +637,7 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
   }
   call.rest = queue.slice(i);
   // Of exact size (an array pushed to has room to spare), as every array a kept call holds.
-  call.options = call.options.slice();
+  call.options = call.options.length > 0 ? call.options.slice() : NO_OPTIONS;
   // The program words (after host and port), read in place rather than sliced.
   const rest = call.rest;
   for (let k = call.opaque ? 0 : 2; k < rest.length && !call.smtpd; k++) {
