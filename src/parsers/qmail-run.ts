@@ -595,8 +595,8 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
             queue = words.slice(at + 1, k);
             first = 0;
           }
-          const span = w.span;
-          for (const f of fields) queue.push(w.made(undefined, f, span));
+          // Each field has the word's offsets and so its span, made when asked (no span objects kept per field).
+          for (const f of fields) queue.push(new KeptWord(w['at'], w.start, w.end, undefined, f));
           continue;
         }
       }
