@@ -127,6 +127,28 @@ describe('qmail run scripts keep only the commands the rules read', () => {
     assert.equal(parseQmailRun(new SourceFile('run', 'exec tcpserver -v 0 qmail-smtpd\n')).tcpservers[0]!.smtpd, false);
   });
 
+  it('words of one $NAME share their parts by variable, quoting and form; each still reads as written', () => {
+    const all = parseQmailRun(new SourceFile('run', 'echo $A "$A" ${A:-x} "${A}" $B $A "$A" ${A:-y} ${A}\n'), { commands: true }).commands![0]!.words.slice(1);
+    assert.deepEqual(
+      all.map((w) => [w.raw, w.parts]),
+      [
+        ['$A', [{ type: 'param', name: 'A', quoted: false, modified: false }]],
+        ['"$A"', [{ type: 'param', name: 'A', quoted: true, modified: false }]],
+        ['${A:-x}', [{ type: 'param', name: 'A', quoted: false, modified: true }]],
+        ['"${A}"', [{ type: 'param', name: 'A', quoted: true, modified: false }]],
+        ['$B', [{ type: 'param', name: 'B', quoted: false, modified: false }]],
+        ['$A', [{ type: 'param', name: 'A', quoted: false, modified: false }]],
+        ['"$A"', [{ type: 'param', name: 'A', quoted: true, modified: false }]],
+        ['${A:-y}', [{ type: 'param', name: 'A', quoted: false, modified: true }]],
+        ['${A}', [{ type: 'param', name: 'A', quoted: false, modified: false }]],
+      ],
+    );
+    // One array for each spelling (a run script of a million "$A" keeps one), none across spellings.
+    const [a, qa, ma, qb, b, a2, qa2, ma2, a3] = all.map((w) => w.parts);
+    assert.ok(a === a2 && a === a3 && qa === qa2 && qa === qb && ma === ma2);
+    assert.ok(a !== qa && a !== ma && a !== b && qa !== ma);
+  });
+
   it('words made when asked are those the lexer read: text, parts and spans', () => {
     const call = parseQmailRun(new SourceFile('run', script)).tcpservers[0]!;
     assert.deepEqual(call.word.span, { start: { line: 5, column: 6 }, end: { line: 5, column: 15 } });

@@ -687,6 +687,9 @@ function sliceWord(w: ShellWord, n: number): ShellWord {
   return shifted(w, n, parts);
 }
 
+/** How many variables' one-`$NAME` parts a script shares (a real script has a dozen). */
+const SHARED_PARAMS = 4096;
+
 /** The shell lexer: characters to words to commands. */
 class Lexer {
   private readonly text: string;
@@ -696,6 +699,8 @@ class Lexer {
   /** What the next word is: an ordinary word, the target of a redirection (dropped), or a here-document's delimiter. */
   private next: 'word' | 'target' | 'heredoc' | 'heredoc-strip' = 'word';
   private heredocs: { delim: string; strip: boolean }[] = [];
+  /** The parts of one-`$NAME` words, by variable, quoting and form (see `shared`). */
+  private readonly params = new Map<string, WordPart[]>();
 
   constructor(
     file: SourceFile,
@@ -832,7 +837,22 @@ class Lexer {
         this.i = k;
       }
     }
-    this.ended(start, parts);
+    this.ended(start, this.shared(parts));
+  }
+
+  /**
+   * The parts of a word that is one `$NAME` (the commonest quoted word of a run script): one array
+   * for each variable, quoting and form, shared by the words that spell it (parts are never written
+   * once a word is read). At most SHARED_PARAMS variables, so that distinct names cost no more than before.
+   */
+  private shared(parts: WordPart[]): WordPart[] {
+    const p = parts.length === 1 ? parts[0]! : undefined;
+    if (p?.type !== 'param') return parts;
+    const key = `${p.quoted ? 'q' : 'u'}${p.modified ? 'm' : 'p'}${p.name}`;
+    const found = this.params.get(key);
+    if (found) return found;
+    if (this.params.size < SHARED_PARAMS) this.params.set(key, parts);
+    return parts;
   }
 
   /** A word read from `start` to here: its parts, or undefined for a plain word. */
