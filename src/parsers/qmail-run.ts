@@ -690,6 +690,9 @@ function sliceWord(w: ShellWord, n: number): ShellWord {
 /** How many variables' one-`$NAME` parts a script shares (a real script has a dozen). */
 const SHARED_PARAMS = 4096;
 
+/** From how many words a command keeps the lexer's array rather than a copy of exact size. */
+const HANDED_OVER = 65536;
+
 /** The shell lexer: characters to words to commands. */
 class Lexer {
   private readonly text: string;
@@ -745,8 +748,15 @@ class Lexer {
   private endCommand(): void {
     if (this.words.length === 0) return;
     // A copy of exact size: the array pushed to has room to spare, and a kept command keeps its words.
-    const words = this.words.slice();
-    this.words.length = 0;
+    // A long command takes the array itself: its copy would briefly double what its words cost.
+    let words: ShellWord[];
+    if (this.words.length >= HANDED_OVER) {
+      words = this.words;
+      this.words = [];
+    } else {
+      words = this.words.slice();
+      this.words.length = 0;
+    }
     this.command(new ShellCommand(words, this.at.line(words[0]!.start)));
   }
 
