@@ -111,6 +111,44 @@ describe('qmail run scripts keep only the commands the rules read', () => {
     assert.deepEqual(all.commands!.map((c) => c.words.map((w) => w.raw).join(' ')), ['ulimit -v 2000000', 'QMAILDUID=`id -u qmaild`', 'echo hello', 'cat', 'exec tcpserver -v -u "$QMAILDUID" -g 2108 -x /etc/tcp.smtp.cdb 0 smtp /var/qmail/bin/qmail-smtpd']);
   });
 
+  it('a listener line read in place until a $VAR splits into fields: options and rest as sh splits them', () => {
+    // The command's words are the option queue until the first split (here $Y after -v); past it the fields are copied.
+    const c = parseQmailRun(new SourceFile('run', 'X="-u 0 -g 0"\nY=-R\nexec tcpserver -v $Y $X -x"$R" -c 5 $Y 0 25 $X qmail-smtpd\n')).tcpservers[0]!;
+    assert.deepEqual(
+      c.options.map((o) => [o.letter, o.arg?.raw, o.span.start.column]),
+      [['v', undefined, 16], ['R', undefined, 19], ['u', '0', 22], ['g', '0', 22], ['x', '"$R"', 25], ['c', '5', 32], ['R', undefined, 37]],
+    );
+    assert.deepEqual(c.rest.map((w) => [w.raw, w.span.start.column]), [['0', 40], ['25', 42], ['-u', 45], ['0', 45], ['-g', 45], ['0', 45], ['qmail-smtpd', 48]]);
+    assert.deepEqual([c.smtpd, c.opaque], [true, false]);
+    // No split: the rest is the command's own words after the options, and a program word found after the port.
+    const plain = parseQmailRun(new SourceFile('run', `exec tcpserver -v -c 5 0 25 ${'a '.repeat(1000)}qmail-smtpd\n`)).tcpservers[0]!;
+    assert.equal(plain.rest.length, 1003);
+    assert.deepEqual([plain.rest[0]!.raw, plain.rest[1002]!.raw, plain.smtpd], ['0', 'qmail-smtpd', true]);
+    assert.equal(parseQmailRun(new SourceFile('run', 'exec tcpserver -v 0 qmail-smtpd\n')).tcpservers[0]!.smtpd, false);
+  });
+
+  it('words of one $NAME share their parts by variable, quoting and form; each still reads as written', () => {
+    const all = parseQmailRun(new SourceFile('run', 'echo $A "$A" ${A:-x} "${A}" $B $A "$A" ${A:-y} ${A}\n'), { commands: true }).commands![0]!.words.slice(1);
+    assert.deepEqual(
+      all.map((w) => [w.raw, w.parts]),
+      [
+        ['$A', [{ type: 'param', name: 'A', quoted: false, modified: false }]],
+        ['"$A"', [{ type: 'param', name: 'A', quoted: true, modified: false }]],
+        ['${A:-x}', [{ type: 'param', name: 'A', quoted: false, modified: true }]],
+        ['"${A}"', [{ type: 'param', name: 'A', quoted: true, modified: false }]],
+        ['$B', [{ type: 'param', name: 'B', quoted: false, modified: false }]],
+        ['$A', [{ type: 'param', name: 'A', quoted: false, modified: false }]],
+        ['"$A"', [{ type: 'param', name: 'A', quoted: true, modified: false }]],
+        ['${A:-y}', [{ type: 'param', name: 'A', quoted: false, modified: true }]],
+        ['${A}', [{ type: 'param', name: 'A', quoted: false, modified: false }]],
+      ],
+    );
+    // One array for each spelling (a run script of a million "$A" keeps one), none across spellings.
+    const [a, qa, ma, qb, b, a2, qa2, ma2, a3] = all.map((w) => w.parts);
+    assert.ok(a === a2 && a === a3 && qa === qa2 && qa === qb && ma === ma2);
+    assert.ok(a !== qa && a !== ma && a !== b && qa !== ma);
+  });
+
   it('words made when asked are those the lexer read: text, parts and spans', () => {
     const call = parseQmailRun(new SourceFile('run', script)).tcpservers[0]!;
     assert.deepEqual(call.word.span, { start: { line: 5, column: 6 }, end: { line: 5, column: 15 } });

@@ -69,7 +69,7 @@ export function partCut(kind: FileKind): PartCut | undefined {
  * it; docs/performance.md shows the figures). An aliases file larger than 1 MiB is read in parts
  * instead, except under --root, where the host rules need it whole: an aliases file of one-line
  * programs costs about 190 MB per MB read whole, hence its 4 MiB. A qmail run script keeps an object
- * per word of the commands that start tcpserver (one command of 4 million words: about 67 MB per MB),
+ * per word of the commands that start tcpserver (one command of 4 million words: about 48 MB per MB),
  * hence its 8 MiB; a control file keeps 4 bytes per line.
  */
 const WHOLE_LIMIT_MIB: { readonly [K in FileKind]: number } = {

@@ -427,8 +427,11 @@ export function parseQmailRun(file: SourceFile, options: ParseRunOptions = {}): 
 /** No variables: the env of most calls, never written (setEnv gives a call its own map first). */
 const NO_ENV: ReadonlyMap<string, ShellWord> = new Map();
 
-/** No words: the envdirs of most calls, never written (addEnvdir gives a call its own array first). */
+/** No words: the envdirs and wrappers of most calls, never written (addEnvdir gives a call its own array first). */
 const NO_WORDS: ShellWord[] = [];
+
+/** No options: those of a call without any, shared (never written after the parse). */
+const NO_OPTIONS: TcpserverOption[] = [];
 
 function addEnvdir(call: TcpserverCall, w: ShellWord): void {
   if (call.envdirs === NO_WORDS) call.envdirs = [];
@@ -568,13 +571,17 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
   }
   if (at < 0 || !server) return undefined;
   const argOptions = SERVER_ARG_OPTIONS[server];
-  const call: TcpserverCall = { server, command: c, word: words[at]!, wrappers: words.slice(from, at), options: [], opaque: false, rest: [], smtpd: false, envdirs: NO_WORDS, env: NO_ENV };
+  const call: TcpserverCall = { server, command: c, word: words[at]!, wrappers: at > from ? words.slice(from, at) : NO_WORDS, options: [], opaque: false, rest: [], smtpd: false, envdirs: NO_WORDS, env: NO_ENV };
   readWrappers(call);
   // Option words; an unquoted $VAR the script sets to literal text is split into fields, as sh does.
-  const queue: ShellWord[] = [];
+  // The command's own words serve as the queue until a word splits: a call of millions of words is
+  // then not copied word by word (only the words after the options are, into `rest`).
+  let queue: ShellWord[] = words;
+  let first = at + 1;
   // Fields from splitting, per call: `$X $X …` with a long X would otherwise multiply the script's size.
   let budget = SPLIT_FIELDS;
-  for (const w of words.slice(at + 1)) {
+  for (let k = at + 1; k < words.length; k++) {
+    const w = words[k]!;
     const wordParts = w.plain ? undefined : w.parts;
     const p = wordParts?.length === 1 ? wordParts[0]! : undefined;
     if (p?.type === 'param' && !p.quoted && !p.modified && budget > 0) {
@@ -584,15 +591,19 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
         budget -= fields.length;
         // Past the budget the word stays an expansion, which makes the call opaque (any options).
         if (budget >= 0) {
-          const span = w.span;
-          for (const f of fields) queue.push(w.made(undefined, f, span));
+          if (queue === words) {
+            queue = words.slice(at + 1, k);
+            first = 0;
+          }
+          // Each field has the word's offsets and so its span, made when asked (no span objects kept per field).
+          for (const f of fields) queue.push(new KeptWord(w['at'], w.start, w.end, undefined, f));
           continue;
         }
       }
     }
-    queue.push(w);
+    if (queue !== words) queue.push(w);
   }
-  let i = 0;
+  let i = first;
   for (; i < queue.length; i++) {
     const w = queue[i]!;
     const wordParts = w.parts;
@@ -626,13 +637,17 @@ function tcpserverCall(doc: QmailRunDocument, c: ShellCommand, from: number): Tc
   }
   call.rest = queue.slice(i);
   // Of exact size (an array pushed to has room to spare), as every array a kept call holds.
-  call.options = call.options.slice();
-  const program = call.opaque ? call.rest : call.rest.slice(2);
-  call.smtpd = program.some((w) => {
-    if (baseName(w) === 'qmail-smtpd') return true;
-    const r = resolveWord(doc, w, c.line);
-    return r.type === 'text' && (r.text.split('/').pop() ?? '') === 'qmail-smtpd';
-  });
+  call.options = call.options.length > 0 ? call.options.slice() : NO_OPTIONS;
+  // The program words (after host and port), read in place rather than sliced.
+  const rest = call.rest;
+  for (let k = call.opaque ? 0 : 2; k < rest.length && !call.smtpd; k++) {
+    const w = rest[k]!;
+    if (baseName(w) === 'qmail-smtpd') call.smtpd = true;
+    else {
+      const r = resolveWord(doc, w, c.line);
+      call.smtpd = r.type === 'text' && (r.text.split('/').pop() ?? '') === 'qmail-smtpd';
+    }
+  }
   return call;
 }
 
@@ -672,6 +687,12 @@ function sliceWord(w: ShellWord, n: number): ShellWord {
   return shifted(w, n, parts);
 }
 
+/** How many variables' one-`$NAME` parts a script shares (a real script has a dozen). */
+const SHARED_PARAMS = 4096;
+
+/** From how many words a command keeps the lexer's array rather than a copy of exact size. */
+const HANDED_OVER = 65536;
+
 /** The shell lexer: characters to words to commands. */
 class Lexer {
   private readonly text: string;
@@ -681,6 +702,8 @@ class Lexer {
   /** What the next word is: an ordinary word, the target of a redirection (dropped), or a here-document's delimiter. */
   private next: 'word' | 'target' | 'heredoc' | 'heredoc-strip' = 'word';
   private heredocs: { delim: string; strip: boolean }[] = [];
+  /** The parts of one-`$NAME` words, by variable, quoting and form (see `shared`). */
+  private readonly params = new Map<string, WordPart[]>();
 
   constructor(
     file: SourceFile,
@@ -725,8 +748,15 @@ class Lexer {
   private endCommand(): void {
     if (this.words.length === 0) return;
     // A copy of exact size: the array pushed to has room to spare, and a kept command keeps its words.
-    const words = this.words.slice();
-    this.words.length = 0;
+    // A long command takes the array itself: its copy would briefly double what its words cost.
+    let words: ShellWord[];
+    if (this.words.length >= HANDED_OVER) {
+      words = this.words;
+      this.words = [];
+    } else {
+      words = this.words.slice();
+      this.words.length = 0;
+    }
     this.command(new ShellCommand(words, this.at.line(words[0]!.start)));
   }
 
@@ -817,7 +847,22 @@ class Lexer {
         this.i = k;
       }
     }
-    this.ended(start, parts);
+    this.ended(start, this.shared(parts));
+  }
+
+  /**
+   * The parts of a word that is one `$NAME` (the commonest quoted word of a run script): one array
+   * for each variable, quoting and form, shared by the words that spell it (parts are never written
+   * once a word is read). At most SHARED_PARAMS variables, so that distinct names cost no more than before.
+   */
+  private shared(parts: WordPart[]): WordPart[] {
+    const p = parts.length === 1 ? parts[0]! : undefined;
+    if (p?.type !== 'param') return parts;
+    const key = `${p.quoted ? 'q' : 'u'}${p.modified ? 'm' : 'p'}${p.name}`;
+    const found = this.params.get(key);
+    if (found) return found;
+    if (this.params.size < SHARED_PARAMS) this.params.set(key, parts);
+    return parts;
   }
 
   /** A word read from `start` to here: its parts, or undefined for a plain word. */
