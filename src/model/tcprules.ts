@@ -102,6 +102,51 @@ function plainKindAt(s: Uint8Array | Uint16Array, a: number, b: number): number 
 }
 
 
+
+/** The FNV-1a of the key plainKindHashAt last judged an address or a prefix (not finished). */
+let plainHash = 0;
+
+/**
+ * plainKindAt, with the key's FNV-1a from `h` worked out in the same loop (left in plainHash) when the
+ * kind is found; -1, and plainHash unset, when it is not (the caller hashes the key itself).
+ */
+function plainKindHashAt(s: Uint8Array | Uint16Array, a: number, b: number, h: number): number {
+  if (a === b) {
+    plainHash = h;
+    return KIND_NUMBER.default;
+  }
+  let parts = 0;
+  let p = a;
+  for (;;) {
+    let q = p;
+    let v = 0;
+    while (q < b) {
+      const u = s[q]!;
+      const c = u - 48;
+      if (c < 0 || c > 9) break;
+      h = Math.imul(h ^ u, 0x01000193);
+      v = v * 10 + c;
+      q++;
+    }
+    const len = q - p;
+    if (len === 0 || len > 3 || (len > 1 && s[p] === 48) || v > 255) return -1;
+    parts++;
+    if (q === b) {
+      plainHash = h;
+      return parts === 4 ? K_IP : -1;
+    }
+    if (s[q] !== 46 /* . */) return -1;
+    h = Math.imul(h ^ 46, 0x01000193);
+    q++;
+    if (q === b) {
+      plainHash = h;
+      return parts <= 3 ? K_PREFIX : -1;
+    }
+    if (parts === 4) return -1;
+    p = q;
+  }
+}
+
 /**
  * The kind of the key `s[a..b)` that plainKindAt leaves (-1): a host, suffix or any-host key, or an
  * info@ key of an exact address or a host, judged as keyShape judges them; -1 for anything else
@@ -295,11 +340,15 @@ export class TcpRulesModel {
       const r = rangeRef[i]!;
       if (r === 0 || b - a > MAX_EXPANDED) {
         recLine[first] = i;
-        let kind = plainKindAt(codes, a, b);
-        if (kind < 0) kind = hostKindAt(codes, a, b);
+        // An address or a prefix (almost every line) is judged and hashed in one loop over its key.
+        let kind = plainKindHashAt(codes, a, b, FNV_START);
+        if (kind >= 0) hashes[first] = finish(plainHash);
+        else {
+          kind = hostKindAt(codes, a, b);
+          hashes[first] = finish(fnvAt(FNV_START, codes, a, b));
+        }
         const k = (kinds[first] = kind >= 0 ? kind : KIND_NUMBER[keyShape(text.slice(a, b)).kind]);
         if (k === K_NEVER || (r !== 0 && t.rBot[r - 1]! > t.rTop[r - 1]!)) this.lineNotes[i] = NOTE_NEVER;
-        hashes[first] = finish(fnvAt(FNV_START, codes, a, b));
         continue;
       }
       const keys = t.keyCount(i);
