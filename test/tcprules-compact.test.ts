@@ -100,6 +100,35 @@ describe('tcp.smtp: the compact table and model answer as the line objects do', 
     }
   });
 
+  it('every address and prefix key (judged and hashed in one loop) is found by its string\'s hash, and each other key as before', () => {
+    // The shapes the one loop stops on: octets over 255, of four digits, with a leading zero, five parts,
+    // a dot too many, the empty key, and keys that only start like an address.
+    const octs = ['0', '1', '9', '10', '99', '100', '255', '256', '999', '1000', '01', '00', ''];
+    const r = prng(7);
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+    const keys: string[] = [''];
+    for (let k = 0; k < 3000; k++) {
+      const parts = 1 + Math.floor(r() * 5);
+      let key = Array.from({ length: parts }, () => pick(octs)).join('.');
+      if (r() < 0.4) key += '.';
+      if (r() < 0.1) key += pick(['x', '=h', '@', '..', '-', ' ']);
+      keys.push(key);
+    }
+    // Each key twice, the second time further down, so that the first record of each key must be found.
+    const lines = [...keys, ...keys.slice().reverse()].map((k, i) => `${k}:${i % 2 ? 'allow' : 'deny'}`);
+    const doc = parseTcpRules(new SourceFile('tcp.smtp', `${lines.join('\n')}\n`));
+    const model = modelOf(doc);
+    const first = new Map<string, number>();
+    for (let rec = 0; rec < model.count; rec++) {
+      const key = model.keyOf(rec);
+      if (!first.has(key)) first.set(key, rec);
+      assert.equal(KEY_KINDS[model.kindOf(rec)], keyShape(key).kind, JSON.stringify(key));
+      assert.equal(model.firstOf(rec), first.get(key), JSON.stringify(key));
+    }
+    assert.ok(first.size > 1000);
+    for (const [key, rec] of first) assert.equal(model.findId(key), rec, JSON.stringify(key));
+  });
+
   it('a line read from the table equals the same line read alone (offsets, variables, ranges and refusals)', () => {
     for (let seed = 1; seed <= 100; seed++) {
       const text = generator(1000 + seed)(40);
