@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { run, runAsync } from './helpers/cli.js';
 import { exampleRoot } from './helpers/example.js';
 import { tempDir } from './helpers/real.js';
-import { hasUnsafeChars, shellWord, stringifyVisible, visibleControls } from '../src/core/visible.js';
+import { firstUnsafeChar, hasUnsafeChars, shellWord, stringifyVisible, visibleControls } from '../src/core/visible.js';
 import { mayBeAuthInfoLine, withoutPasswords } from '../src/core/secrets.js';
 import { attachSnippet } from '../src/core/engine.js';
 import type { Finding } from '../src/core/types.js';
@@ -83,6 +83,7 @@ describe('visibleControls and shellWord (src/core/visible.ts)', () => {
       const c = String.fromCodePoint(cp);
       const want = full.test(c);
       if (hasUnsafeChars(c) !== want || hasUnsafeChars(`plain ${c} text`) !== want) assert.fail(`U+${cp.toString(16)}: hasUnsafeChars is not ${want}`);
+      if (firstUnsafeChar(`plain ${c} text\u200b`) !== (want ? c : '\u200b')) assert.fail(`U+${cp.toString(16)}: firstUnsafeChar`);
       if (want) unsafe++;
       if ((visibleControls(`a${c}b`) === `a${c}b`) === want) assert.fail(`U+${cp.toString(16)}: visibleControls`);
       if (cp < 0x3000 || jsonRaw.test(c)) {

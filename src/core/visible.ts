@@ -29,6 +29,11 @@ export function hasUnsafeChars(s: string): boolean {
   return !PLAIN.test(s) && unsafe().chars.test(s);
 }
 
+/** The first unsafe character of a text (see hasUnsafeChars), if it holds one. */
+export function firstUnsafeChar(s: string): string | undefined {
+  return PLAIN.test(s) ? undefined : unsafe().chars.exec(s)?.[0];
+}
+
 /**
  * Printable ASCII, of which no character is unsafe: most text is only that, and this test is decided
  * without the Unicode tables of BEYOND_C0, whose patterns are built on first need (building them costs
