@@ -10,6 +10,8 @@ const ESCAPED = /[\uDC80-\uDCFF]/;
 
 /** A directory entry's name as a string (surrogate-escaped where it is not valid UTF-8). */
 export function nameFromBytes(buf: Buffer): string {
+  // Most names are ASCII: one decode, not a string built a character at a time.
+  if (isAscii(buf)) return buf.toString('latin1');
   let out = '';
   let i = 0;
   while (i < buf.length) {
@@ -24,6 +26,11 @@ export function nameFromBytes(buf: Buffer): string {
     }
   }
   return out;
+}
+
+function isAscii(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) if (buf[i]! >= 0x80) return false;
+  return true;
 }
 
 function validSequence(buf: Buffer, i: number, n: number): boolean {

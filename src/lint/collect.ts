@@ -29,9 +29,12 @@ export function collect(req: CollectRequest, cwd: string, skipped: string[]): Li
     const st = statOrFail(abs, p);
     if (st.isDirectory()) {
       const before = out.length;
-      walk(abs, new Set(), (file) => {
+      // The walk enters real directories only (no symlinked one), so a plain file's real path is the
+      // root's real path joined with its path below the root: one realpath for the root, not one a file.
+      const realRoot = realOrUndefined(abs);
+      walk(abs, new Set(), (file, plain) => {
         // A file reached twice (Debian's /etc/mail/aliases is a link to ../aliases) is linted once.
-        const key = realOrSelf(file);
+        const key = plain && realRoot !== undefined ? join(realRoot, file.slice(abs.length)) : realOrSelf(file);
         if (seen.has(key) || isIgnoredName(file)) return;
         let kind = req.type ?? kindFromNameOrHead(file, () => readHeadOrEmpty(file));
         // Other programs use .cf too (SpamAssassin's local.cf): in a walk, such a file must look like sendmail's.
@@ -83,7 +86,7 @@ function statOrFail(abs: string, shown: string): Stats {
  * read as bytes: one that is not UTF-8 is carried surrogate-escaped (core/fs-names.ts), reached by its
  * exact bytes and shown escaped (`\xff`), as --root does (host/tree.ts).
  */
-function walk(dir: string, visited: Set<string>, visit: (file: string) => void): void {
+function walk(dir: string, visited: Set<string>, visit: (file: string, plain: boolean) => void): void {
   let entries;
   try {
     entries = readdirSync(fsName(dir), { withFileTypes: true, encoding: 'buffer' }).map((e) => ({ e, name: nameFromBytes(e.name) }));
@@ -98,10 +101,10 @@ function walk(dir: string, visited: Set<string>, visit: (file: string) => void):
         visited.add(p);
         walk(p, visited, visit);
       }
-    } else if (e.isFile()) visit(p);
+    } else if (e.isFile()) visit(p, true);
     else if (e.isSymbolicLink()) {
       try {
-        if (statSync(fsName(p)).isFile() && lstatSync(fsName(p)).isSymbolicLink()) visit(p);
+        if (statSync(fsName(p)).isFile() && lstatSync(fsName(p)).isSymbolicLink()) visit(p, false);
       } catch {
         // A dangling link names nothing to lint.
       }
@@ -110,10 +113,14 @@ function walk(dir: string, visited: Set<string>, visit: (file: string) => void):
 }
 
 function realOrSelf(path: string): string {
+  return realOrUndefined(path) ?? path;
+}
+
+function realOrUndefined(path: string): string | undefined {
   try {
     return nameFromBytes(realpathSync(fsName(path), { encoding: 'buffer' }));
   } catch {
-    return path;
+    return undefined;
   }
 }
 
