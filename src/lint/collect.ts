@@ -29,12 +29,9 @@ export function collect(req: CollectRequest, cwd: string, skipped: string[]): Li
     const st = statOrFail(abs, p);
     if (st.isDirectory()) {
       const before = out.length;
-      // The walk enters real directories only (no symlinked one), so a plain file's real path is the
-      // root's real path joined with its path below the root: one realpath for the root, not one a file.
-      const realRoot = realOrUndefined(abs);
-      walk(abs, new Set(), (file, plain) => {
+      walk(abs, realOrSelf(abs), new Set(), (file, real) => {
         // A file reached twice (Debian's /etc/mail/aliases is a link to ../aliases) is linted once.
-        const key = plain && realRoot !== undefined ? join(realRoot, file.slice(abs.length)) : realOrSelf(file);
+        const key = real ?? realOrSelf(file);
         if (seen.has(key) || isIgnoredName(file)) return;
         let kind = req.type ?? kindFromNameOrHead(file, () => readHeadOrEmpty(file));
         // Other programs use .cf too (SpamAssassin's local.cf): in a walk, such a file must look like sendmail's.
@@ -84,9 +81,11 @@ function statOrFail(abs: string, shown: string): Stats {
 /**
  * Walks a directory; symlinked directories are not followed (no loops, no escaping the tree). Names are
  * read as bytes: one that is not UTF-8 is carried surrogate-escaped (core/fs-names.ts), reached by its
- * exact bytes and shown escaped (`\xff`), as --root does (host/tree.ts).
+ * exact bytes and shown escaped (`\xff`), as --root does (host/tree.ts). `realDir` is the directory's
+ * real path: the walk enters no symbolic link, so a directory's or a file's below it is that and its
+ * name, and only a link needs realpath (which looks at every part of the path again).
  */
-function walk(dir: string, visited: Set<string>, visit: (file: string, plain: boolean) => void): void {
+function walk(dir: string, realDir: string, visited: Set<string>, visit: (file: string, real: string | undefined) => void): void {
   let entries;
   try {
     entries = readdirSync(fsName(dir), { withFileTypes: true, encoding: 'buffer' }).map((e) => ({ e, name: nameFromBytes(e.name) }));
@@ -99,12 +98,12 @@ function walk(dir: string, visited: Set<string>, visit: (file: string, plain: bo
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(name) && !visited.has(p)) {
         visited.add(p);
-        walk(p, visited, visit);
+        walk(p, join(realDir, name), visited, visit);
       }
-    } else if (e.isFile()) visit(p, true);
+    } else if (e.isFile()) visit(p, join(realDir, name));
     else if (e.isSymbolicLink()) {
       try {
-        if (statSync(fsName(p)).isFile() && lstatSync(fsName(p)).isSymbolicLink()) visit(p, false);
+        if (statSync(fsName(p)).isFile() && lstatSync(fsName(p)).isSymbolicLink()) visit(p, undefined);
       } catch {
         // A dangling link names nothing to lint.
       }
@@ -113,14 +112,10 @@ function walk(dir: string, visited: Set<string>, visit: (file: string, plain: bo
 }
 
 function realOrSelf(path: string): string {
-  return realOrUndefined(path) ?? path;
-}
-
-function realOrUndefined(path: string): string | undefined {
   try {
     return nameFromBytes(realpathSync(fsName(path), { encoding: 'buffer' }));
   } catch {
-    return undefined;
+    return path;
   }
 }
 
