@@ -55,7 +55,7 @@ export function ruleNames(rules: readonly AnyRule[]): RuleNames & { byId: Map<st
 const MAX_SNIPPET = 500;
 
 /** Turns a rule's report into a finding: message, severity override, a span of at least one character. */
-function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: string, lineText: (line: number) => string | undefined): Finding {
+function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, placement: Placement, part: SourceFile): Finding {
   const template = meta.messages[r.messageId];
   // Every finding covers at least one character (SARIF and editors need start < end).
   const { start } = r.span;
@@ -65,7 +65,7 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: st
     slug: meta.slug,
     severity: opts.severity.get(meta.id) ?? r.severity ?? meta.severity,
     message: formatMessage(template ?? r.messageId, r.data),
-    file,
+    file: placement.file(r),
     line: start.line,
     column: start.column,
     endLine: end.line,
@@ -79,7 +79,7 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, file: st
   // both; the engine's rules (parse errors, suppressions) are about each file's own text.
   if (meta.kinds.length === 2 && meta.kinds.includes('sendmail-mc') && meta.kinds.includes('sendmail-cf') && meta.phase !== 'post') finding.cause = r.cause === undefined ? causeOf(meta.id, r.data) : `${meta.id}\0${r.cause}`;
   if (r.subject !== undefined) finding.subject = r.subject;
-  const text = r.quote === false ? undefined : lineText(start.line);
+  const text = r.quote === false ? undefined : placement.lineText(r, start.line, part);
   if (text !== undefined) attachSnippet(finding, text);
   return finding;
 }
@@ -177,6 +177,7 @@ export class RuleRunner {
   constructor(private readonly setup: RunnerSetup) {
     const { kind, opts } = setup;
     ({ main: this.main, post: this.post } = phasesOf(opts, kind));
+    this.ctx = this.makeContext();
   }
 
   /** Runs the main-phase rules over a document (a part of a file, or all of it). */
@@ -201,25 +202,33 @@ export class RuleRunner {
     return this.findings.sort(this.setup.order);
   }
 
-  private check(rule: AnyRule, doc: RuleDocument, file: SourceFile, where: { first: boolean; last: boolean }, input: PhaseInput): void {
-    const meta = rule.meta;
+  /** The rule being checked: the one context below reports and keeps state for it. */
+  private current: AnyRule['meta'] | undefined;
+  /** One context for every rule of this runner (the rule being checked is `current`), not one a rule and file. */
+  private readonly ctx: { file: SourceFile; directiveProblems: PhaseInput['problems']; suppressionUses: PhaseInput['uses']; part: { first: boolean; last: boolean } } & RuleContext;
+
+  private makeContext(): RuleRunner['ctx'] {
     const { states, findings, unsnipped, kept, omitted } = this;
     const { kind, opts, placement, maxPerRule = Infinity } = this.setup;
-    const ctx: RuleContext = {
-      file,
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const runner = this;
+    const ctx: RuleRunner['ctx'] = {
+      file: new SourceFile('', ''),
       kind,
       settings: opts.settings,
-      directiveProblems: input.problems,
-      suppressionUses: input.uses,
+      directiveProblems: NO_PHASE_INPUT.problems,
+      suppressionUses: NO_PHASE_INPUT.uses,
       part: {
-        first: where.first,
-        last: where.last,
+        first: true,
+        last: true,
         state<T>(init: () => T): T {
-          if (!states.has(meta.id)) states.set(meta.id, init());
-          return states.get(meta.id) as T;
+          const id = runner.current!.id;
+          if (!states.has(id)) states.set(id, init());
+          return states.get(id) as T;
         },
       },
       report(r: Report) {
+        const meta = runner.current!;
         const n = kept.get(meta.id) ?? 0;
         if (n >= maxPerRule) {
           // Past the limit only a line and a severity are kept (5 bytes), so a rule firing on every
@@ -230,12 +239,28 @@ export class RuleRunner {
           return;
         }
         kept.set(meta.id, n + 1);
-        const f = toFinding(meta, r, opts, placement.file(r), (line) => placement.lineText(r, line, file));
+        const f = toFinding(meta, r, opts, placement, ctx.file);
         if (f.sourceLine === undefined && f.line >= 1 && r.quote !== false) unsnipped.push(f);
         findings.push(f);
       },
     };
-    rule.check(doc, ctx);
+    return ctx;
+  }
+
+  private check(rule: AnyRule, doc: RuleDocument, file: SourceFile, where: { first: boolean; last: boolean }, input: PhaseInput): void {
+    const { ctx } = this;
+    ctx.file = file;
+    ctx.directiveProblems = input.problems;
+    ctx.suppressionUses = input.uses;
+    ctx.part.first = where.first;
+    ctx.part.last = where.last;
+    const outer = this.current;
+    this.current = rule.meta;
+    try {
+      rule.check(doc, ctx);
+    } finally {
+      this.current = outer;
+    }
   }
 }
 

@@ -26,7 +26,10 @@ export interface LintTarget {
 /** Lints one file: read whole, or in parts of about `partBytes` when it is larger and its kind allows it. */
 export function lintTarget(t: LintTarget, opts: LintOptions, partBytes = PART_BYTES): Finding[] {
   const cut = partCut(t.kind);
-  if (!cut || sizeOf(t) <= partBytes) return lintFile(SourceFile.fromBytes(t.shown, readBytes(t), t.kind === 'tcp-rules'), t.kind, opts);
+  if (!cut) return lintFile(SourceFile.fromBytes(t.shown, readBytes(t), t.kind === 'tcp-rules'), t.kind, opts);
+  // A small file of a kind that can be cut is read on the descriptor its size was judged on (one open, not two).
+  const small = readBytes(t, partBytes);
+  if (small) return lintFile(SourceFile.fromBytes(t.shown, small, t.kind === 'tcp-rules'), t.kind, opts);
   const linter = new PartLinter(t.shown, t.kind, opts);
   // One part of look-ahead, so the linter knows which part is the last.
   let held: SourceFile | undefined;
@@ -38,16 +41,6 @@ export function lintTarget(t: LintTarget, opts: LintOptions, partBytes = PART_BY
   const { findings, unsnipped } = linter.finish();
   if (unsnipped.length) fillSnippets(t, cut, partBytes, unsnipped);
   return findings;
-}
-
-function sizeOf(t: LintTarget): number {
-  try {
-    const { fd, st } = openRegular(t.abs);
-    closeSync(fd);
-    return st.size;
-  } catch (e) {
-    throw readError(t, e);
-  }
 }
 
 function readError(t: LintTarget, e: unknown): UserError {
@@ -76,13 +69,16 @@ export function readText(t: LintTarget): string {
   return readBytes(t).toString('utf8');
 }
 
-/** The bytes of a file read whole (see readText). */
-function readBytes(t: LintTarget): Buffer {
+/** The bytes of a file read whole (see readText); with `atMost`, undefined (nothing read) when the file is larger. */
+function readBytes(t: LintTarget): Buffer;
+function readBytes(t: LintTarget, atMost: number): Buffer | undefined;
+function readBytes(t: LintTarget, atMost = Infinity): Buffer | undefined {
   let buf: Buffer;
   try {
     // Opened without blocking and judged on the descriptor: a FIFO swapped in after the walk saw a file is refused, not waited on.
     const { fd, st } = openRegular(t.abs);
     try {
+      if (st.size > atMost) return undefined;
       if (st.size > wholeLimit(t.kind)) throw new UserError(`${t.shown}: ${tooLarge(t.kind, st.size)}; refusing to read it`);
       buf = readOpen(fd, st.size);
     } finally {
