@@ -38,17 +38,22 @@ export default defineRule({
         const lead = raw.length - raw.trimStart().length;
         const statement = raw.trim();
         if (statement === '') continue;
-        const span = joined.span(seg.offset + lead, seg.offset + seg.length);
-        const data = { line: first.line, statement: clip(visible(statement)) };
+        // The span and the message's data are made only for a line reported (a generated cf continues
+        // every M line, and none of those is).
+        const report = (messageId: 'comment' | 'statement', more: { what?: string }): void => {
+          const span = joined.span(seg.offset + lead, seg.offset + seg.length);
+          ctx.report({ messageId, data: { line: first.line, statement: clip(visible(statement)), ...more }, span });
+        };
         if (line.kind === 'comment') {
-          if (looksLikeStatement(statement)) ctx.report({ messageId: 'comment', data, span });
+          if (looksLikeStatement(statement)) report('comment', {});
           continue;
         }
         // After a statement, a continuation is often meant (a long PrivacyOptions value, mailer fields);
         // only an `O Name=` line with a real option name is surely a separate statement gone wrong.
+        if (statement.charCodeAt(0) !== 79) continue; // 'O'
         const o = /^O ([A-Za-z][\w.]*) *=/.exec(statement);
         if (!o || lookupOption(o[1]!).status !== 'exact') continue;
-        ctx.report({ messageId: 'statement', data: { ...data, what }, span });
+        report('statement', { what });
       }
     }
   },

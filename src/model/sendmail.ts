@@ -63,6 +63,8 @@ export interface SendmailModel {
   privacy: ReadonlySet<string>;
   /** Every word of every PrivacyOptions value, in order (made as they are walked: a value may hold millions). */
   privacyWords: Iterable<PrivacyWordAt>;
+  /** The words of `privacyWords` that are not privacy flags, in the same order (values of known flags only are skipped unread). */
+  unknownPrivacyWords: Iterable<PrivacyWordAt>;
   /** Every DaemonPortOptions line: each one adds a listener. Empty when none is configured. */
   daemons: readonly Setting[];
   prog?: ProgMailer;
@@ -104,7 +106,11 @@ export interface Feature {
 class Model implements SendmailModel {
   private readonly byName = new Map<string, Setting[]>();
   privacy = new Set<string>();
-  private readonly privacyValues: { value: string; spans: ValueSpans }[] = [];
+  /** Each PrivacyOptions value, with whether it holds a word that is no flag. */
+  private readonly privacyValues: { value: string; spans: ValueSpans; unknown: boolean }[] = [];
+  /** The last value read and whether it held a word that is no flag: a generated cf repeats one value. */
+  private lastPrivacyValue: string | undefined;
+  private lastPrivacy: boolean | undefined;
   daemons: Setting[] = [];
   prog?: ProgMailer;
   local?: LocalMailer;
@@ -144,24 +150,68 @@ class Model implements SendmailModel {
 
   /** Adds the words of a PrivacyOptions value: its flags now, the words themselves when walked. */
   addPrivacy(value: string, spans: ValueSpans): void {
-    this.privacyValues.push({ value, spans });
-    for (const w of wordsOf(value)) for (const flag of PRIVACY_FLAGS.get(w.word.toLowerCase()) ?? []) this.privacy.add(flag);
+    // A generated cf repeats one value on many lines: its words are read once.
+    let unknown = this.lastPrivacy;
+    if (value !== this.lastPrivacyValue || unknown === undefined) {
+      unknown = false;
+      for (let at = nextWord(value, 0); at < value.length; ) {
+        const end = wordEnd(value, at);
+        const flags = PRIVACY_FLAGS.get(value.slice(at, end).toLowerCase());
+        if (flags) for (const flag of flags) this.privacy.add(flag);
+        else unknown = true;
+        at = nextWord(value, end);
+      }
+      this.lastPrivacyValue = value;
+      this.lastPrivacy = unknown;
+    }
+    this.privacyValues.push({ value, spans, unknown });
   }
 
   get privacyWords(): Iterable<PrivacyWordAt> {
+    return this.walkPrivacy(false);
+  }
+
+  get unknownPrivacyWords(): Iterable<PrivacyWordAt> {
+    return this.walkPrivacy(true);
+  }
+
+  private walkPrivacy(onlyUnknown: boolean): Iterable<PrivacyWordAt> {
     const values = this.privacyValues;
     return {
       *[Symbol.iterator]() {
-        for (const { value, spans } of values) for (const w of wordsOf(value)) yield new LocatedWord(w.word, w.offset, spans);
+        for (const { value, spans, unknown } of values) {
+          // A value of known flags only has nothing to give when only the unknown words are asked for.
+          if (onlyUnknown && !unknown) continue;
+          for (let at = nextWord(value, 0); at < value.length; ) {
+            const end = wordEnd(value, at);
+            const word = value.slice(at, end);
+            const w = new LocatedWord(word, at, spans);
+            if (!onlyUnknown || !w.known) yield w;
+            at = nextWord(value, end);
+          }
+        }
       },
     };
   }
 }
 
-/** The words of a PrivacyOptions value with their offsets, one at a time. */
-function* wordsOf(value: string): Generator<{ word: string; offset: number }> {
-  const re = /[A-Za-z0-9]+/g;
-  for (let m = re.exec(value); m; m = re.exec(value)) yield { word: m[0], offset: m.index };
+/** Whether a character code is one of a PrivacyOptions word's (ASCII letters and digits, as readcf splits them). */
+function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** The offset of the first word character at or after `from`, or the value's length. */
+function nextWord(value: string, from: number): number {
+  let i = from;
+  while (i < value.length && !isWordCode(value.charCodeAt(i))) i++;
+  return i;
+}
+
+/** The offset just past the word starting at `from`. */
+function wordEnd(value: string, from: number): number {
+  let i = from + 1;
+  while (i < value.length && isWordCode(value.charCodeAt(i))) i++;
+  return i;
 }
 
 /** A word of a PrivacyOptions value whose span is computed only when a rule reports it. */
