@@ -63,7 +63,7 @@ export interface SendmailModel {
   privacy: ReadonlySet<string>;
   /** Every word of every PrivacyOptions value, in order (made as they are walked: a value may hold millions). */
   privacyWords: Iterable<PrivacyWordAt>;
-  /** The words of `privacyWords` that are not privacy flags, in the same order (values of known flags only are skipped unread). */
+  /** The words of privacyWords that are not privacy flags, in order (each value's words are looked up once). */
   unknownPrivacyWords: Iterable<PrivacyWordAt>;
   /** Every DaemonPortOptions line: each one adds a listener. Empty when none is configured. */
   daemons: readonly Setting[];
@@ -106,11 +106,9 @@ export interface Feature {
 class Model implements SendmailModel {
   private readonly byName = new Map<string, Setting[]>();
   privacy = new Set<string>();
-  /** Each PrivacyOptions value, with whether it holds a word that is no flag. */
-  private readonly privacyValues: { value: string; spans: ValueSpans; unknown: boolean }[] = [];
-  /** The last value read and whether it held a word that is no flag: a generated cf repeats one value. */
-  private lastPrivacyValue: string | undefined;
-  private lastPrivacy: boolean | undefined;
+  private readonly privacyValues: { value: string; spans: ValueSpans }[] = [];
+  /** Whether every word of a PrivacyOptions value is a flag, for the values seen (up to PRIVACY_MEMO). */
+  private readonly privacyKnown = new Map<string, boolean>();
   daemons: Setting[] = [];
   prog?: ProgMailer;
   local?: LocalMailer;
@@ -150,21 +148,16 @@ class Model implements SendmailModel {
 
   /** Adds the words of a PrivacyOptions value: its flags now, the words themselves when walked. */
   addPrivacy(value: string, spans: ValueSpans): void {
-    // A generated cf repeats one value on many lines: its words are read once.
-    let unknown = this.lastPrivacy;
-    if (value !== this.lastPrivacyValue || unknown === undefined) {
-      unknown = false;
-      for (let at = nextWord(value, 0); at < value.length; ) {
-        const end = wordEnd(value, at);
-        const flags = PRIVACY_FLAGS.get(value.slice(at, end).toLowerCase());
-        if (flags) for (const flag of flags) this.privacy.add(flag);
-        else unknown = true;
-        at = nextWord(value, end);
-      }
-      this.lastPrivacyValue = value;
-      this.lastPrivacy = unknown;
-    }
-    this.privacyValues.push({ value, spans, unknown });
+    this.privacyValues.push({ value, spans });
+    // A value seen before adds no flag (a file may repeat one line many times).
+    if (this.privacyKnown.has(value)) return;
+    let known = true;
+    wordsOf(value, (from, to) => {
+      const flags = PRIVACY_FLAGS.get(value.slice(from, to).toLowerCase());
+      if (flags) for (const flag of flags) this.privacy.add(flag);
+      else known = false;
+    });
+    if (this.privacyKnown.size < PRIVACY_MEMO) this.privacyKnown.set(value, known);
   }
 
   get privacyWords(): Iterable<PrivacyWordAt> {
@@ -175,43 +168,39 @@ class Model implements SendmailModel {
     return this.walkPrivacy(true);
   }
 
-  private walkPrivacy(onlyUnknown: boolean): Iterable<PrivacyWordAt> {
-    const values = this.privacyValues;
+  private walkPrivacy(unknownOnly: boolean): Iterable<PrivacyWordAt> {
+    const { privacyValues: values, privacyKnown: memo } = this;
     return {
       *[Symbol.iterator]() {
-        for (const { value, spans, unknown } of values) {
-          // A value of known flags only has nothing to give when only the unknown words are asked for.
-          if (onlyUnknown && !unknown) continue;
-          for (let at = nextWord(value, 0); at < value.length; ) {
-            const end = wordEnd(value, at);
-            const word = value.slice(at, end);
-            const w = new LocatedWord(word, at, spans);
-            if (!onlyUnknown || !w.known) yield w;
-            at = nextWord(value, end);
-          }
+        for (const { value, spans } of values) {
+          if (unknownOnly && memo.get(value) === true) continue;
+          const words: LocatedWord[] = [];
+          wordsOf(value, (from, to) => {
+            const w = new LocatedWord(value.slice(from, to), from, spans);
+            if (!unknownOnly || !w.known) words.push(w);
+          });
+          yield* words;
         }
       },
     };
   }
 }
 
-/** Whether a character code is one of a PrivacyOptions word's (ASCII letters and digits, as readcf splits them). */
-function isWordCode(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
+/** How many distinct PrivacyOptions values the model remembers as all flags or not. */
+const PRIVACY_MEMO = 4096;
 
-/** The offset of the first word character at or after `from`, or the value's length. */
-function nextWord(value: string, from: number): number {
-  let i = from;
-  while (i < value.length && !isWordCode(value.charCodeAt(i))) i++;
-  return i;
-}
-
-/** The offset just past the word starting at `from`. */
-function wordEnd(value: string, from: number): number {
-  let i = from + 1;
-  while (i < value.length && isWordCode(value.charCodeAt(i))) i++;
-  return i;
+/** Calls `each` with the offsets of every word of a PrivacyOptions value (a run of ASCII letters and digits). */
+function wordsOf(value: string, each: (from: number, to: number) => void): void {
+  let from = -1;
+  for (let k = 0; k <= value.length; k++) {
+    const c = k < value.length ? value.charCodeAt(k) : -1;
+    const word = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (word && from < 0) from = k;
+    else if (!word && from >= 0) {
+      each(from, k);
+      from = -1;
+    }
+  }
 }
 
 /** A word of a PrivacyOptions value whose span is computed only when a rule reports it. */
