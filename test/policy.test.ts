@@ -88,6 +88,15 @@ describe('policy validation', () => {
     }
   });
 
+  it('an accept entry with an invisible character is refused at its place (it would reach a config comment looking like another)', async () => {
+    const policy = (value: string, reason: string) => `version: 1\naccept:\n  - rule: MH3001\n    value: ${JSON.stringify(value)}\n    reason: ${JSON.stringify(reason)}\n`;
+    assert.equal(await problems(policy('10.1.0.0/16', 'the branch office relays through us')), '');
+    for (const c of ['\u200b', '\u00ad', '\ufeff', '\u2060', '\u00a0', '\u{e0041}', '\ufe0f']) {
+      assert.match(await problems(policy(`10.1.0.0/16${c}`, 'the branch office')), /^policy\.yaml:4:12: \/accept\/0\/value: holds \\[ux]/m, JSON.stringify(c));
+      assert.match(await problems(policy('10.1.0.0/16', `the branch${c} office`)), /^policy\.yaml:5:13: \/accept\/0\/reason: holds \\[ux]/m, JSON.stringify(c));
+    }
+  });
+
   it('an alias to no anchor and an alias bomb are errors at the alias, not crashes (found by the fuzzer)', async () => {
     assert.equal(await problems('version: 1\naliases:\n  strip: [decode, *games]\n'), 'policy.yaml:3:19: Unresolved alias (the anchor must be set before the alias): games');
     const bomb = ['version: 1', 'a: &a [x, x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e'].map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcd'[i]}`).join(', ')}]`), ''].join('\n');

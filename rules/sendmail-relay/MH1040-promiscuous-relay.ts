@@ -39,8 +39,7 @@ export default defineRule({
     const { lines } = doc;
     let basic: CfLine | undefined;
     let relayOk = false;
-    for (let i = 0; i < lines.length; i++) {
-      if (lines.letter(i) !== 'S') continue;
+    for (const i of lines.withLetter('S')) {
       const line = lines.at(i);
       const name = rulesetName(line.text);
       if (name === 'Basic_check_rcpt') basic ??= line;
@@ -49,7 +48,8 @@ export default defineRule({
     if (!basic || relayOk) return;
     let denied = false;
     if (doc.file.text.includes('Relaying denied')) {
-      for (let i = 0; i < lines.length && !denied; i++) denied = lines.letter(i) === 'R' && lines.at(i).joined.text.includes('Relaying denied');
+      const rules = lines.withLetter('R');
+      for (let k = 0; k < rules.length && !denied; k++) denied = lines.at(rules[k]!).joined.text.includes('Relaying denied');
     }
     if (!denied) ctx.report({ messageId: 'rules', span: basic.span });
   },

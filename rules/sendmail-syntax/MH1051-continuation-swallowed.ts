@@ -1,7 +1,9 @@
 import { defineRule } from '../../src/core/rule.js';
 import { lookupOption } from '../../src/model/sendmail-options.js';
 import type { CfLine, CfOption } from '../../src/parsers/sendmail-cf.js';
+import type { SourceFile } from '../../src/core/source.js';
 import { clip, looksLikeStatement, visible } from '../../src/model/cf-syntax.js';
+import { isJsSpace } from '../../src/core/trim.js';
 
 export default defineRule({
   meta: {
@@ -24,6 +26,9 @@ export default defineRule({
     const { lines } = doc;
     for (let i = 0; i < lines.length; i++) {
       if (lines.lineCount(i) < 2) continue;
+      // After a statement only a continuation reading `O ` is reported: the lines of the file are
+      // looked at before the line is made (most continuations are mailer fields).
+      if (lines.kind(i) === 'statement' && !optionContinues(doc.file, lines.startLine(i), lines.lineCount(i))) continue;
       const line = lines.at(i);
       // A group that itself starts with a blank (the file's first line) is MH1052's.
       if ((line.kind !== 'comment' && line.kind !== 'statement') || /^\s/.test(line.joined.text)) continue;
@@ -53,3 +58,15 @@ export default defineRule({
     }
   },
 });
+
+/** Whether a continuation line of a group starts, after white space as `trim` removes it, with `O `. */
+function optionContinues(file: SourceFile, first: number, count: number): boolean {
+  const { text } = file;
+  for (let k = 1; k < count; k++) {
+    let p = file.lineStart(first + k);
+    const end = file.lineEnd(first + k);
+    while (p < end && isJsSpace(text.charCodeAt(p))) p++;
+    if (p + 1 < end && text.charCodeAt(p) === 79 /* O */ && text.charCodeAt(p + 1) === 32) return true;
+  }
+  return false;
+}

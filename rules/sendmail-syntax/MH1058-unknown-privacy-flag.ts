@@ -19,8 +19,7 @@ export default defineRule({
   },
   check(doc, ctx) {
     // The model reads the words as readcf does: runs of letters and digits, comments cut per physical line.
-    for (const w of doc.sendmail.privacyWords) {
-      if (w.known) continue;
+    for (const w of doc.sendmail.unknownPrivacyWords) {
       const { word, span } = w;
       const guess = nearest(word, PRIVACY_FLAGS.keys());
       ctx.report({ messageId: doc.kind === 'sendmail-mc' ? 'unknownMc' : 'unknown', data: { flag: word }, span, ...(guess ? { fix: `correct the flag, probably to ${guess}` } : {}) });

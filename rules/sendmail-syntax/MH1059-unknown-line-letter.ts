@@ -1,3 +1,4 @@
+import { isJsSpace } from '../../src/core/trim.js';
 import { defineRule } from '../../src/core/rule.js';
 import { CF_LETTERS } from '../../src/parsers/sendmail-cf.js';
 import { clip, visible } from '../../src/model/cf-syntax.js';
@@ -7,6 +8,10 @@ import { clip, visible } from '../../src/model/cf-syntax.js';
  * lookups). Debian's sendmail 8.17 has neither and refuses both (`sendmail -bC`, verified).
  */
 const BUILD_ONLY = new Set(['L', 'G']);
+
+/** The ASCII command letters that need no look (every letter readcf knows but P, whose line needs a look). */
+const FINE = new Uint8Array(128);
+for (const letter of CF_LETTERS) if (letter !== 'P') FINE[letter.charCodeAt(0)] = 1;
 
 export default defineRule({
   meta: {
@@ -28,10 +33,10 @@ export default defineRule({
   check(doc, ctx) {
     const { lines } = doc;
     for (let i = 0; i < lines.length; i++) {
-      if (lines.kind(i) !== 'statement') continue;
+      const code = lines.letterCode(i);
+      // -1: no statement; a first line that starts with a blank is MH1052's.
+      if (code < 0 || (code < 128 && FINE[code] === 1) || isJsSpace(code)) continue;
       const letter = lines.letter(i);
-      // A first line that starts with a blank is MH1052's.
-      if (/\s/.test(letter)) continue;
       if (CF_LETTERS.has(letter) && letter !== 'P') continue;
       const line = lines.at(i);
       const { joined } = line;

@@ -29,9 +29,9 @@ export function collect(req: CollectRequest, cwd: string, skipped: string[]): Li
     const st = statOrFail(abs, p);
     if (st.isDirectory()) {
       const before = out.length;
-      walk(abs, new Set(), (file) => {
+      walk(abs, realOrSelf(abs), new Set(), (file, real) => {
         // A file reached twice (Debian's /etc/mail/aliases is a link to ../aliases) is linted once.
-        const key = realOrSelf(file);
+        const key = real ?? realOrSelf(file);
         if (seen.has(key) || isIgnoredName(file)) return;
         let kind = req.type ?? kindFromNameOrHead(file, () => readHeadOrEmpty(file));
         // Other programs use .cf too (SpamAssassin's local.cf): in a walk, such a file must look like sendmail's.
@@ -81,9 +81,11 @@ function statOrFail(abs: string, shown: string): Stats {
 /**
  * Walks a directory; symlinked directories are not followed (no loops, no escaping the tree). Names are
  * read as bytes: one that is not UTF-8 is carried surrogate-escaped (core/fs-names.ts), reached by its
- * exact bytes and shown escaped (`\xff`), as --root does (host/tree.ts).
+ * exact bytes and shown escaped (`\xff`), as --root does (host/tree.ts). `realDir` is the directory's
+ * real path: the walk enters no symbolic link, so a directory's or a file's below it is that and its
+ * name, and only a link needs realpath (which looks at every part of the path again).
  */
-function walk(dir: string, visited: Set<string>, visit: (file: string) => void): void {
+function walk(dir: string, realDir: string, visited: Set<string>, visit: (file: string, real: string | undefined) => void): void {
   let entries;
   try {
     entries = readdirSync(fsName(dir), { withFileTypes: true, encoding: 'buffer' }).map((e) => ({ e, name: nameFromBytes(e.name) }));
@@ -96,12 +98,12 @@ function walk(dir: string, visited: Set<string>, visit: (file: string) => void):
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(name) && !visited.has(p)) {
         visited.add(p);
-        walk(p, visited, visit);
+        walk(p, join(realDir, name), visited, visit);
       }
-    } else if (e.isFile()) visit(p);
+    } else if (e.isFile()) visit(p, join(realDir, name));
     else if (e.isSymbolicLink()) {
       try {
-        if (statSync(fsName(p)).isFile() && lstatSync(fsName(p)).isSymbolicLink()) visit(p);
+        if (statSync(fsName(p)).isFile() && lstatSync(fsName(p)).isSymbolicLink()) visit(p, undefined);
       } catch {
         // A dangling link names nothing to lint.
       }

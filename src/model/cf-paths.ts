@@ -103,8 +103,7 @@ export interface MapSpec {
 export function mapSpec(doc: CfDocument, name: string): MapSpec | undefined {
   let found: MapSpec | undefined;
   const { lines } = doc;
-  for (let i = 0; i < lines.length; i++) {
-    if (lines.letter(i) !== 'K') continue;
+  for (const i of lines.withLetter('K')) {
     const line = lines.at(i);
     const m = /^K\s*(\S+)\s+(\S+)\s*(.*)$/.exec(line.text.trim());
     if (!m || m[1] !== name) continue;

@@ -21,8 +21,7 @@ export interface ClassFile {
 export function classFiles(doc: CfDocument): ClassFile[] {
   const out: ClassFile[] = [];
   const { lines } = doc;
-  for (let i = 0; i < lines.length; i++) {
-    if (lines.letter(i) !== 'F') continue;
+  for (const i of lines.withLetter('F')) {
     const line = lines.at(i);
     const m = /^F(?:\{([^}\s]+)\}|(\S))[ \t]*(-o\S*[ \t]+)?(\S+)[ \t]*(.*)$/.exec(line.text.replace(/\r$/, ''));
     if (!m) continue;

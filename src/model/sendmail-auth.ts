@@ -104,13 +104,14 @@ const SRV_FEATURE_RULESETS = new Set(['srv_features', 'local_srv_features']);
 export function srvFeatureAnswers(doc: CfDocument): SrvFeatureAnswer[] {
   const out: SrvFeatureAnswer[] = [];
   const { lines } = doc;
-  let inside = false;
-  for (let i = 0; i < lines.length; i++) {
-    const letter = lines.letter(i);
-    if (letter === 'S') {
-      const name = /^S\s*"?([\w]+)"?/.exec(lines.head(i))?.[1] ?? '';
-      inside = SRV_FEATURE_RULESETS.has(name.toLowerCase());
-    } else if (letter === 'R' && inside) {
+  // The R lines of the rulesets srv_features names: from each S line of one to the next S line.
+  const rulesets = lines.withLetter('S');
+  for (let s = 0; s < rulesets.length; s++) {
+    const name = /^S\s*"?([\w]+)"?/.exec(lines.head(rulesets[s]!))?.[1] ?? '';
+    if (!SRV_FEATURE_RULESETS.has(name.toLowerCase())) continue;
+    const end = s + 1 < rulesets.length ? rulesets[s + 1]! : lines.length;
+    for (let i = rulesets[s]! + 1; i < end; i++) {
+      if (lines.letterCode(i) !== 82 /* R */) continue;
       const line = lines.at(i);
       // R lines are LHS TAB RHS [TAB comment].
       const fields = line.text.split(/\t+/);
@@ -134,8 +135,7 @@ export interface RelayClassEntry {
 export function relayClassOfCf(doc: CfDocument): RelayClassEntry[] {
   const out: RelayClassEntry[] = [];
   const { lines } = doc;
-  for (let i = 0; i < lines.length; i++) {
-    if (lines.letter(i) !== 'C') continue;
+  for (const i of lines.withLetter('C')) {
     const name = /^C(R|\{R\})/.exec(lines.head(i));
     if (!name) continue;
     const line = lines.at(i);

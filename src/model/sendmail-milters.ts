@@ -77,8 +77,7 @@ function nameAndEquates(decl: string): { name: string; equates: string } {
 export function miltersOfCf(doc: CfDocument): Milter[] {
   const out: Milter[] = [];
   const { lines } = doc;
-  for (let i = 0; i < lines.length; i++) {
-    if (lines.letter(i) !== 'X') continue;
+  for (const i of lines.withLetter('X')) {
     const line = lines.at(i);
     const { name, equates } = nameAndEquates(line.text.slice(1));
     const m = name ? milterOf(name, equates, line.span) : undefined;

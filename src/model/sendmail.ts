@@ -63,6 +63,8 @@ export interface SendmailModel {
   privacy: ReadonlySet<string>;
   /** Every word of every PrivacyOptions value, in order (made as they are walked: a value may hold millions). */
   privacyWords: Iterable<PrivacyWordAt>;
+  /** The words of privacyWords that are not privacy flags, in order (each value's words are looked up once). */
+  unknownPrivacyWords: Iterable<PrivacyWordAt>;
   /** Every DaemonPortOptions line: each one adds a listener. Empty when none is configured. */
   daemons: readonly Setting[];
   prog?: ProgMailer;
@@ -105,6 +107,8 @@ class Model implements SendmailModel {
   private readonly byName = new Map<string, Setting[]>();
   privacy = new Set<string>();
   private readonly privacyValues: { value: string; spans: ValueSpans }[] = [];
+  /** Whether every word of a PrivacyOptions value is a flag, for the values seen (up to PRIVACY_MEMO). */
+  private readonly privacyKnown = new Map<string, boolean>();
   daemons: Setting[] = [];
   prog?: ProgMailer;
   local?: LocalMailer;
@@ -145,23 +149,58 @@ class Model implements SendmailModel {
   /** Adds the words of a PrivacyOptions value: its flags now, the words themselves when walked. */
   addPrivacy(value: string, spans: ValueSpans): void {
     this.privacyValues.push({ value, spans });
-    for (const w of wordsOf(value)) for (const flag of PRIVACY_FLAGS.get(w.word.toLowerCase()) ?? []) this.privacy.add(flag);
+    // A value seen before adds no flag (a file may repeat one line many times).
+    if (this.privacyKnown.has(value)) return;
+    let known = true;
+    wordsOf(value, (from, to) => {
+      const flags = PRIVACY_FLAGS.get(value.slice(from, to).toLowerCase());
+      if (flags) for (const flag of flags) this.privacy.add(flag);
+      else known = false;
+    });
+    if (this.privacyKnown.size < PRIVACY_MEMO) this.privacyKnown.set(value, known);
   }
 
   get privacyWords(): Iterable<PrivacyWordAt> {
-    const values = this.privacyValues;
+    return this.walkPrivacy(false);
+  }
+
+  get unknownPrivacyWords(): Iterable<PrivacyWordAt> {
+    return this.walkPrivacy(true);
+  }
+
+  private walkPrivacy(unknownOnly: boolean): Iterable<PrivacyWordAt> {
+    const { privacyValues: values, privacyKnown: memo } = this;
     return {
       *[Symbol.iterator]() {
-        for (const { value, spans } of values) for (const w of wordsOf(value)) yield new LocatedWord(w.word, w.offset, spans);
+        for (const { value, spans } of values) {
+          if (unknownOnly && memo.get(value) === true) continue;
+          const words: LocatedWord[] = [];
+          wordsOf(value, (from, to) => {
+            const w = new LocatedWord(value.slice(from, to), from, spans);
+            if (!unknownOnly || !w.known) words.push(w);
+          });
+          yield* words;
+        }
       },
     };
   }
 }
 
-/** The words of a PrivacyOptions value with their offsets, one at a time. */
-function* wordsOf(value: string): Generator<{ word: string; offset: number }> {
-  const re = /[A-Za-z0-9]+/g;
-  for (let m = re.exec(value); m; m = re.exec(value)) yield { word: m[0], offset: m.index };
+/** How many distinct PrivacyOptions values the model remembers as all flags or not. */
+const PRIVACY_MEMO = 4096;
+
+/** Calls `each` with the offsets of every word of a PrivacyOptions value (a run of ASCII letters and digits). */
+function wordsOf(value: string, each: (from: number, to: number) => void): void {
+  let from = -1;
+  for (let k = 0; k <= value.length; k++) {
+    const c = k < value.length ? value.charCodeAt(k) : -1;
+    const word = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (word && from < 0) from = k;
+    else if (!word && from >= 0) {
+      each(from, k);
+      from = -1;
+    }
+  }
 }
 
 /** A word of a PrivacyOptions value whose span is computed only when a rule reports it. */

@@ -116,6 +116,40 @@ export class CfLines implements Iterable<CfLine> {
     return KINDS[this.info[i]! & 3]!;
   }
 
+  /** Each line's command letter as a character code, -1 for a line that is no statement: made when first asked for. */
+  private codes?: Int32Array;
+  private readonly byLetter = new Map<string, Int32Array>();
+
+  /** The command letter of line `i` as a character code (a UTF-16 code unit); -1 when it is no statement. */
+  letterCode(i: number): number {
+    return (this.codes ??= this.letterCodes())[i]!;
+  }
+
+  /**
+   * The indexes of the statements whose command letter is `letter` (one character), in order: rules
+   * that look at the S or R lines of a cf of a million lines walk these instead of every line.
+   */
+  withLetter(letter: string): Int32Array {
+    let found = this.byLetter.get(letter);
+    if (found) return found;
+    const codes = (this.codes ??= this.letterCodes());
+    const want = letter.length === 1 ? letter.charCodeAt(0) : -2;
+    let n = 0;
+    for (let i = 0; i < this.length; i++) if (codes[i] === want) n++;
+    found = new Int32Array(n);
+    n = 0;
+    for (let i = 0; i < this.length; i++) if (codes[i] === want) found[n++] = i;
+    this.byLetter.set(letter, found);
+    return found;
+  }
+
+  private letterCodes(): Int32Array {
+    const codes = new Int32Array(this.length);
+    const { text } = this.file;
+    for (let i = 0; i < this.length; i++) codes[i] = (this.info[i]! & 3) === STATEMENT ? text.charCodeAt(this.file.lineStart(this.startLine(i))) : -1;
+    return codes;
+  }
+
   /** The command letter of a statement; '' for other lines. */
   letter(i: number): string {
     return (this.info[i]! & 3) === STATEMENT ? this.file.text[this.file.lineStart(this.startLine(i))]! : '';

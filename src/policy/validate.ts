@@ -9,6 +9,7 @@ import { rules } from '../../rules/index.js';
 import { versionMacros } from '../model/option-values.js';
 import { softwareWord } from '../model/qmail.js';
 import { clientKeys } from '../render/networks.js';
+import { UNSAFE_CHARS, visibleControls } from '../core/visible.js';
 
 /** Files `immutable:` may name: the ones apply manages. */
 export const MANAGED_FILES = ['sendmail.cf', 'sendmail.mc', 'submit.cf', 'submit.mc', 'aliases', 'access', 'helpfile', 'rcpthosts', 'morercpthosts', 'tcp.smtp', 'smtpgreeting', 'databytes'] as const;
@@ -123,6 +124,14 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
     const rule = rules.find((r) => r.meta.id === a.rule);
     if (!rule) out.push({ path: ['accept', i, 'rule'], message: `${a.rule} is not a mailharden rule (mailharden rules lists them)` });
     else if (rule.meta.suppressible === false) out.push({ path: ['accept', i, 'rule'], message: `${a.rule} cannot be accepted: fix the configuration instead` });
+    // The schema's patterns refuse controls and the bidirectional characters; these would reach a config
+    // file's comment and the terminal as nothing or as a space: a zero-width space, joiners, the soft
+    // hyphen, the BOM, tags, variation selectors, no-break spaces (the characters every output escapes).
+    for (const key of ['value', 'reason'] as const) {
+      const text = a[key];
+      const bad = typeof text === 'string' ? UNSAFE_CHARS.exec(text) : null;
+      if (bad) out.push({ path: ['accept', i, key], message: `holds ${visibleControls(bad[0])}, a character that shows as nothing or as a space: write the ${key} in plain characters` });
+    }
     if (seen.has(`${a.rule} ${a.value}`)) out.push({ path: ['accept', i], message: `${a.rule} for "${a.value}" is accepted twice` });
     seen.add(`${a.rule} ${a.value}`);
   });
