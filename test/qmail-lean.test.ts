@@ -120,6 +120,10 @@ describe('qmail run scripts keep only the commands the rules read', () => {
       ['F', 4, 'F', 'pre"$A"post', false, [{ type: 'text', text: 'pre', quoted: false }, { type: 'param', name: 'A', quoted: true, modified: false }, { type: 'text', text: 'post', quoted: false }], 13, true],
       ['G', 5, 'G', "'x'\\ y", false, [{ type: 'text', text: 'x ', quoted: true }, { type: 'text', text: 'y', quoted: false }], 3, false],
     ]);
+    // A long value with quotes, read by every line after it, is read again once, not once per line.
+    const long = parseQmailRun(new SourceFile('run', `X="${'x'.repeat(100)}"\nY="${'y'.repeat(10)}"\n`)).assignments;
+    assert.ok(long.at(0) === long.at(0) && long.at(1) !== long.at(1));
+    assert.equal(long.at(0).value.raw.length, 102);
     // The last assignment before a line, made from the numbers kept.
     assert.equal(lastAssignment(doc, 'C', 3)?.value.raw, '$(id -u x)');
     assert.equal(lastAssignment(doc, 'A', 1), undefined);

@@ -291,6 +291,9 @@ export interface TcpserverCall {
   env: ReadonlyMap<string, ShellWord>;
 }
 
+/** From how many characters a word with parts, read again when asked, is kept once read. */
+const REREAD = 64;
+
 /**
  * The assignments of a script, in the order of the script, kept as numbers: the assigning word's
  * offsets, its line and whether it exported the variable, and the name (one string per name). The
@@ -306,6 +309,8 @@ export class AssignmentList {
   private readonly names: string[] = [];
   /** One string per variable name. */
   private readonly interned = new Map<string, string>();
+  /** The assignments of long words with parts, made once. */
+  private readonly long = new Map<number, ShellAssignment>();
   length = 0;
 
   constructor(
@@ -341,12 +346,19 @@ export class AssignmentList {
     return this.lines[k]!;
   }
 
-  /** The `k`th assignment, made now. */
+  /** The `k`th assignment, made now (a long word with parts is read again once, then kept). */
   at(k: number): ShellAssignment {
     const start = this.starts[k]!;
     const end = this.ends[k]!;
-    const w = (this.flags[k]! & 2) !== 0 ? new ShellWord(this.positions, start, end) : lexedWord(this.positions, start, end, this.partsAt(start));
-    return { name: this.names[k]!, value: assignmentOf(w)!.value, line: this.lines[k]!, exported: (this.flags[k]! & 1) !== 0 };
+    const plain = (this.flags[k]! & 2) !== 0;
+    // A long value read by many lines would be read again for each of them: at most one per REREAD bytes is kept.
+    const long = !plain && end - start > REREAD;
+    const kept = long ? this.long.get(k) : undefined;
+    if (kept) return kept;
+    const w = plain ? new ShellWord(this.positions, start, end) : lexedWord(this.positions, start, end, this.partsAt(start));
+    const a = { name: this.names[k]!, value: assignmentOf(w)!.value, line: this.lines[k]!, exported: (this.flags[k]! & 1) !== 0 };
+    if (long) this.long.set(k, a);
+    return a;
   }
 }
 
