@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { run, runAsync } from './helpers/cli.js';
 import { exampleRoot } from './helpers/example.js';
 import { tempDir } from './helpers/real.js';
-import { shellWord, stringifyVisible, visibleControls } from '../src/core/visible.js';
+import { firstUnsafeChar, hasUnsafeChars, shellWord, stringifyVisible, visibleControls } from '../src/core/visible.js';
 import { mayBeAuthInfoLine, withoutPasswords } from '../src/core/secrets.js';
 import { attachSnippet } from '../src/core/engine.js';
 import type { Finding } from '../src/core/types.js';
@@ -70,6 +70,31 @@ describe('visibleControls and shellWord (src/core/visible.ts)', () => {
     const r = spawnSync('bash', ['-c', script], { env: { LC_ALL: 'C' } });
     assert.equal(r.status, 0, r.stderr.toString());
     assert.deepEqual(r.stdout.toString('utf8').split('\0').slice(0, -1), testable);
+  });
+
+  it('every code point, alone and amid plain text: hasUnsafeChars (its printable-ASCII shortcut, then the Unicode patterns built on first need) answers as the full pattern does, and visibleControls and JSON keep to it', () => {
+    // The patterns as they were built at load before the shortcut: the reference.
+    const BEYOND_C0 = '\\x7f-\\x9f\\p{Zl}\\p{Zp}\\p{Cf}\\p{Default_Ignorable_Code_Point}\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000\\udc80-\\udcff';
+    const full = new RegExp(`[\\x00-\\x1f${BEYOND_C0}]`, 'u');
+    const jsonRaw = new RegExp(`[${BEYOND_C0}]`, 'u');
+    let unsafe = 0;
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdbff) continue; // a high surrogate alone is no character of a string we show
+      const c = String.fromCodePoint(cp);
+      const want = full.test(c);
+      if (hasUnsafeChars(c) !== want || hasUnsafeChars(`plain ${c} text`) !== want) assert.fail(`U+${cp.toString(16)}: hasUnsafeChars is not ${want}`);
+      if (firstUnsafeChar(`plain ${c} text\u200b`) !== (want ? c : '\u200b')) assert.fail(`U+${cp.toString(16)}: firstUnsafeChar`);
+      if (want) unsafe++;
+      if ((visibleControls(`a${c}b`) === `a${c}b`) === want) assert.fail(`U+${cp.toString(16)}: visibleControls`);
+      if (cp < 0x3000 || jsonRaw.test(c)) {
+        const json = stringifyVisible({ k: `x${c}` });
+        assert.deepEqual(JSON.parse(json), { k: `x${c}` });
+        if (jsonRaw.test(json) || full.test(json.replace(/\n/g, ''))) assert.fail(`U+${cp.toString(16)}: stringifyVisible leaves it raw`);
+      }
+    }
+    assert.ok(unsafe > 1000, `${unsafe} unsafe code points`);
+    for (let cp = 0x20; cp < 0x7f; cp++) assert.equal(hasUnsafeChars(String.fromCharCode(cp)), false);
+    assert.equal(hasUnsafeChars(''), false);
   });
 });
 

@@ -23,7 +23,7 @@ import { atomicLink, atomicWrite, chattr, CLEARED_PATTERN, faultPoint, installCo
 import { othersMayChange, Workdir } from './workdir.js';
 import { loadExternal } from '../core/external.js';
 import { withoutPasswords } from '../core/secrets.js';
-import { fileBytes, shellWord, UNSAFE_CHARS, visibleControls } from '../core/visible.js';
+import { fileBytes, hasUnsafeChars, shellWord, visibleControls } from '../core/visible.js';
 import { writeOutputFile } from '../write-file.js';
 import { policyLabel } from './label.js';
 import { realRunner, verifyApplied, type Check, type Runner } from './verify.js';
@@ -152,7 +152,7 @@ export function actionLine(a: Plan['actions'][number]): string {
  * survives the command substitution. One line that shows nothing raw, and exactly the bytes.
  */
 export function removeLine(path: string): string {
-  if (!UNSAFE_CHARS.test(path)) return `rm -f ${sq(path)}`;
+  if (!hasUnsafeChars(path)) return `rm -f ${sq(path)}`;
   let format = '';
   for (const b of fileBytes(path)) {
     if (b < 0x20 || b >= 0x7f) format += `\\${b.toString(8).padStart(3, '0')}`;
@@ -252,7 +252,7 @@ function isAlive(pid: number): boolean {
  * write. Only values the schema allows are offered (anything else would not load).
  */
 function acceptHint(list: readonly { rule: string; value: string }[]): string[] {
-  const ok = list.filter((a) => /^[^\s#'"`\\]{1,255}$/.test(a.value) && !UNSAFE_CHARS.test(a.value));
+  const ok = list.filter((a) => /^[^\s#'"`\\]{1,255}$/.test(a.value) && !hasUnsafeChars(a.value));
   if (ok.length === 0) return [];
   return [
     'to go ahead anyway, record the decision in the policy (apply then writes it into the file as a suppression with your reason, and lint shows the finding suppressed):',

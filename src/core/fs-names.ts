@@ -10,6 +10,11 @@ const ESCAPED = /[\uDC80-\uDCFF]/;
 
 /** A directory entry's name as a string (surrogate-escaped where it is not valid UTF-8). */
 export function nameFromBytes(buf: Buffer): string {
+  // Valid UTF-8, the usual case, decodes in one call: the decoder writes U+FFFD for every byte that
+  // does not decode, so a name without one was valid throughout (a name that holds a real U+FFFD
+  // takes the byte-by-byte way below, which gives it the same).
+  const whole = buf.toString('utf8');
+  if (!whole.includes('\ufffd')) return whole;
   let out = '';
   let i = 0;
   while (i < buf.length) {

@@ -23,15 +23,53 @@ const BEYOND_C0 = '\\x7f-\\x9f\\p{Zl}\\p{Zp}\\p{Cf}\\p{Default_Ignorable_Code_Po
  * a difference between two names that look the same. A newline is `\n`, a TAB `\t`, a CR `\r`, another
  * character below U+0100 `\xNN`, one above U+FFFF `\u{NNNNN}`, the rest `\uNNNN`. A backslash stays as
  * it is: config files are full of them, and what an unsafe character turns into is never an unsafe
- * character, so escaping twice changes nothing.
+ * character, so escaping twice changes nothing. Whether a text holds one of these characters.
  */
-export const UNSAFE_CHARS = new RegExp(`[\\x00-\\x1f${BEYOND_C0}]`, 'u');
+export function hasUnsafeChars(s: string): boolean {
+  return !PLAIN.test(s) && unsafe().chars.test(s);
+}
 
-const UNSAFE_ALL = new RegExp(UNSAFE_CHARS.source, 'gu');
-/** The same, without the newline (text of several lines). */
-const UNSAFE_BUT_NEWLINE = new RegExp(`[\\x00-\\x09\\x0b-\\x1f${BEYOND_C0}]`, 'gu');
-/** The same, without the newline and TAB (diffs and file text keep their layout). */
-const UNSAFE_BUT_LAYOUT = new RegExp(`[\\x00-\\x08\\x0b-\\x1f${BEYOND_C0}]`, 'gu');
+/** The first unsafe character of a text (see hasUnsafeChars), if it holds one. */
+export function firstUnsafeChar(s: string): string | undefined {
+  return PLAIN.test(s) ? undefined : unsafe().chars.exec(s)?.[0];
+}
+
+/**
+ * Printable ASCII, of which no character is unsafe: most text is only that, and this test is decided
+ * without the Unicode tables of BEYOND_C0, whose patterns are built on first need (building them costs
+ * most of a millisecond at start-up, docs/performance.md).
+ */
+const PLAIN = /^[\x20-\x7e]*$/;
+
+interface UnsafePatterns {
+  /** Any unsafe character (hasUnsafeChars). */
+  chars: RegExp;
+  all: RegExp;
+  /** The same, without the newline (text of several lines). */
+  butNewline: RegExp;
+  /** The same, without the newline and TAB (diffs and file text keep their layout). */
+  butLayout: RegExp;
+  /** What JSON.stringify leaves raw of the unsafe characters (it escapes C0 itself; newlines outside strings are layout). */
+  jsonRaw: RegExp;
+  jsonRawAll: RegExp;
+}
+let patterns: UnsafePatterns | undefined;
+
+function unsafe(): UnsafePatterns {
+  if (patterns === undefined) {
+    const chars = new RegExp(`[\\x00-\\x1f${BEYOND_C0}]`, 'u');
+    const jsonRaw = new RegExp(`[${BEYOND_C0}]`, 'u');
+    patterns = {
+      chars,
+      all: new RegExp(chars.source, 'gu'),
+      butNewline: new RegExp(`[\\x00-\\x09\\x0b-\\x1f${BEYOND_C0}]`, 'gu'),
+      butLayout: new RegExp(`[\\x00-\\x08\\x0b-\\x1f${BEYOND_C0}]`, 'gu'),
+      jsonRaw,
+      jsonRawAll: new RegExp(jsonRaw.source, 'gu'),
+    };
+  }
+  return patterns;
+}
 
 /**
  * What `visibleControls` leaves alone: nothing (one line: messages, paths, a source line), newlines
@@ -49,16 +87,18 @@ function escaped(c: string): string {
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
-/** Shows control, bidirectional and invisible characters as escapes (see UNSAFE_CHARS); the one escaping every human output uses. */
+/** Shows control, bidirectional and invisible characters as escapes (see hasUnsafeChars); the one escaping every human output uses. */
 export function visibleControls(s: string, keep: Keep = 'nothing'): string {
-  if (!UNSAFE_CHARS.test(s)) return s;
-  const pattern = keep === 'nothing' ? UNSAFE_ALL : keep === 'lines' ? UNSAFE_BUT_NEWLINE : UNSAFE_BUT_LAYOUT;
+  if (!hasUnsafeChars(s)) return s;
+  const p = unsafe();
+  const pattern = keep === 'nothing' ? p.all : keep === 'lines' ? p.butNewline : p.butLayout;
   return s.replace(pattern, escaped);
 }
 
-/** What JSON.stringify leaves raw of UNSAFE_CHARS (it escapes C0 itself; newlines outside strings are layout). */
-const JSON_RAW = new RegExp(`[${BEYOND_C0}]`, 'u');
-const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'gu');
+/** Whether JSON text holds a character JSON.stringify leaves raw of the unsafe ones. */
+function hasJsonRaw(s: string): boolean {
+  return !PLAIN.test(s) && unsafe().jsonRaw.test(s);
+}
 
 /**
  * JSON text from JSON.stringify with the characters it leaves raw (DEL, C1 controls, line separators,
@@ -67,7 +107,7 @@ const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'gu');
  */
 export function jsonVisible(json: string): string {
   // A character above U+FFFF (a tag) is its two UTF-16 halves, each \\uNNNN, as JSON writes it.
-  return JSON_RAW.test(json) ? json.replace(JSON_RAW_ALL, (c) => [...Array(c.length).keys()].map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')) : json;
+  return hasJsonRaw(json) ? json.replace(unsafe().jsonRawAll, (c) => [...Array(c.length).keys()].map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')) : json;
 }
 
 /**
@@ -78,7 +118,7 @@ export function jsonVisible(json: string): string {
 export function stringifyVisible(value: unknown, indent?: number): string {
   let raw = false;
   const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (!raw && typeof v === 'string' && JSON_RAW.test(v)) raw = true;
+    if (!raw && typeof v === 'string' && hasJsonRaw(v)) raw = true;
     return v;
   }, indent);
   return raw ? jsonVisible(text) : text;
@@ -92,11 +132,11 @@ export function stringifyVisible(value: unknown, indent?: number): string {
  */
 export function shellWord(s: string): string {
   if (/^[A-Za-z0-9_./=+:@%-]+$/.test(s)) return s;
-  if (!UNSAFE_CHARS.test(s)) return `'${s.replace(/'/g, `'\\''`)}'`;
+  if (!hasUnsafeChars(s)) return `'${s.replace(/'/g, `'\\''`)}'`;
   let out = '';
   for (const c of s) {
     if (c === '\\' || c === "'") out += `\\${c}`;
-    else if (UNSAFE_CHARS.test(c)) out += c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : [...fileBytes(c)].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+    else if (hasUnsafeChars(c)) out += c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : [...fileBytes(c)].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
     else out += c;
   }
   return `$'${out}'`;

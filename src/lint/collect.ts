@@ -113,7 +113,8 @@ function walk(dir: string, realDir: string, visited: Set<string>, visit: (file: 
 
 function realOrSelf(path: string): string {
   try {
-    return nameFromBytes(realpathSync(fsName(path), { encoding: 'buffer' }));
+    // realpath(3), one system call: Node.js's own realpathSync makes an lstat of every component.
+    return nameFromBytes(realpathSync.native(fsName(path), { encoding: 'buffer' }));
   } catch {
     return path;
   }

@@ -9,7 +9,7 @@ import { rules } from '../../rules/index.js';
 import { versionMacros } from '../model/option-values.js';
 import { softwareWord } from '../model/qmail.js';
 import { clientKeys } from '../render/networks.js';
-import { UNSAFE_CHARS, visibleControls } from '../core/visible.js';
+import { firstUnsafeChar, visibleControls } from '../core/visible.js';
 
 /** Files `immutable:` may name: the ones apply manages. */
 export const MANAGED_FILES = ['sendmail.cf', 'sendmail.mc', 'submit.cf', 'submit.mc', 'aliases', 'access', 'helpfile', 'rcpthosts', 'morercpthosts', 'tcp.smtp', 'smtpgreeting', 'databytes'] as const;
@@ -129,8 +129,8 @@ function semanticProblems(p: Policy, IPCIDR: typeof IPCIDRClass): Problem[] {
     // hyphen, the BOM, tags, variation selectors, no-break spaces (the characters every output escapes).
     for (const key of ['value', 'reason'] as const) {
       const text = a[key];
-      const bad = typeof text === 'string' ? UNSAFE_CHARS.exec(text) : null;
-      if (bad) out.push({ path: ['accept', i, key], message: `holds ${visibleControls(bad[0])}, a character that shows as nothing or as a space: write the ${key} in plain characters` });
+      const bad = typeof text === 'string' ? firstUnsafeChar(text) : undefined;
+      if (bad !== undefined) out.push({ path: ['accept', i, key], message: `holds ${visibleControls(bad)}, a character that shows as nothing or as a space: write the ${key} in plain characters` });
     }
     if (seen.has(`${a.rule} ${a.value}`)) out.push({ path: ['accept', i], message: `${a.rule} for "${a.value}" is accepted twice` });
     seen.add(`${a.rule} ${a.value}`);
