@@ -4,7 +4,7 @@ import { SourceFile } from '../src/core/source.js';
 import type { ParseProblem, Span } from '../src/core/types.js';
 import { lintText } from '../src/lint/text.js';
 import { QMAIL_CONTROLS, RCPT_LISTS, parseQmailControl } from '../src/parsers/qmail-control.js';
-import { parseQmailRun } from '../src/parsers/qmail-run.js';
+import { lastAssignment, parseQmailRun } from '../src/parsers/qmail-run.js';
 import { rules } from '../rules/index.js';
 
 /**
@@ -96,10 +96,39 @@ describe('qmail run scripts keep only the commands the rules read', () => {
   it('a line of 300,000 assignments (under the 8 MiB limit) is read, not a stack overflow', () => {
     const doc = parseQmailRun(new SourceFile('run', `#!/bin/sh\n${'A=b '.repeat(300_000)}\n`));
     assert.equal(doc.assignments.length, 300_000);
-    const last = doc.assignments.at(-1)!;
+    const last = doc.assignments.at(doc.assignments.length - 1);
     assert.deepEqual([last.name, last.value.raw, last.line, last.exported], ['A', 'b', 2, false]);
     const found = lintText(`#!/bin/sh\n${'A=b '.repeat(300_000)}\nexec tcpserver 0 25 qmail-smtpd\n`, 'qmail-run', rules, { path: 'run' });
     assert.ok(found.some((f) => f.ruleId === 'MH4005'), found.map((f) => f.ruleId).join());
+  });
+
+  it('assignments kept as numbers give back each value as the lexer read it: text, parts, span', () => {
+    const text = 'A=plain\nB="two words" C=$(id -u x)\nD=`id -g y` exec x\nexport E= F=pre"$A"post\nG=\'x\'\\ y\r\n';
+    const doc = parseQmailRun(new SourceFile('run', text));
+    const all = doc.assignments;
+    const got = [];
+    for (let k = 0; k < all.length; k++) {
+      const a = all.at(k);
+      got.push([all.name(k), all.line(k), a.name, a.value.raw, a.value.plain, a.value.parts, a.value.span.start.column, a.exported]);
+    }
+    // D= stands before a command: in its environment only, not kept.
+    assert.deepEqual(got, [
+      ['A', 1, 'A', 'plain', true, [{ type: 'text', text: 'plain', quoted: false }], 3, false],
+      ['B', 2, 'B', '"two words"', false, [{ type: 'text', text: 'two words', quoted: true }], 3, false],
+      ['C', 2, 'C', '$(id -u x)', false, [{ type: 'command', text: 'id -u x', quoted: false }], 17, false],
+      ['E', 4, 'E', '', false, [], 10, true],
+      ['F', 4, 'F', 'pre"$A"post', false, [{ type: 'text', text: 'pre', quoted: false }, { type: 'param', name: 'A', quoted: true, modified: false }, { type: 'text', text: 'post', quoted: false }], 13, true],
+      ['G', 5, 'G', "'x'\\ y", false, [{ type: 'text', text: 'x ', quoted: true }, { type: 'text', text: 'y', quoted: false }], 3, false],
+    ]);
+    // A long value with quotes, read by every line after it, is read again once, not once per line.
+    const long = parseQmailRun(new SourceFile('run', `X="${'x'.repeat(100)}"\nY="${'y'.repeat(10)}"\n`)).assignments;
+    assert.ok(long.at(0) === long.at(0) && long.at(1) !== long.at(1));
+    assert.equal(long.at(0).value.raw.length, 102);
+    // The last assignment before a line, made from the numbers kept.
+    assert.equal(lastAssignment(doc, 'C', 3)?.value.raw, '$(id -u x)');
+    assert.equal(lastAssignment(doc, 'A', 1), undefined);
+    assert.equal(lastAssignment(doc, 'G', 6)?.line, 5);
+    assert.equal(lastAssignment(doc, 'D', 9), undefined);
   });
 
   it('lint keeps the calls, guards and ulimit lines, not every command', () => {
@@ -154,7 +183,7 @@ describe('qmail run scripts keep only the commands the rules read', () => {
     assert.deepEqual(call.word.span, { start: { line: 5, column: 6 }, end: { line: 5, column: 15 } });
     assert.deepEqual(call.options.map((o) => [o.letter, o.arg?.raw, o.span.start.column]), [['v', undefined, 16], ['u', '"$QMAILDUID"', 19], ['g', '2108', 35], ['x', '/etc/tcp.smtp.cdb', 43]]);
     assert.deepEqual(call.options[1]!.arg!.parts, [{ type: 'param', name: 'QMAILDUID', quoted: true, modified: false }]);
-    const a = parseQmailRun(new SourceFile('run', script)).assignments[0]!;
+    const a = parseQmailRun(new SourceFile('run', script)).assignments.at(0);
     assert.deepEqual([a.name, a.value.raw, a.value.span], ['QMAILDUID', '`id -u qmaild`', { start: { line: 3, column: 11 }, end: { line: 3, column: 25 } }]);
     const attached = parseQmailRun(new SourceFile('run', 'tcpserver -u7770 -g"21 08" 0 smtp qmail-smtpd\n')).tcpservers[0]!;
     assert.deepEqual(attached.options.map((o) => [o.arg?.raw, o.arg?.parts, o.arg?.span.start.column]), [

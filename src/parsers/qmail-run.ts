@@ -291,6 +291,77 @@ export interface TcpserverCall {
   env: ReadonlyMap<string, ShellWord>;
 }
 
+/** From how many characters a word with parts, read again when asked, is kept once read. */
+const REREAD = 64;
+
+/**
+ * The assignments of a script, in the order of the script, kept as numbers: the assigning word's
+ * offsets, its line and whether it exported the variable, and the name (one string per name). The
+ * assignment and its value word are made when asked (`at(k)`); a word with quotes or expansions is
+ * read again from the text for its parts.
+ */
+export class AssignmentList {
+  /** Per assignment: the word's start and end, its line, and flags (1: exported, 2: a plain word). */
+  private starts = new Int32Array(64);
+  private ends = new Int32Array(64);
+  private lines = new Int32Array(64);
+  private flags = new Uint8Array(64);
+  private readonly names: string[] = [];
+  /** One string per variable name. */
+  private readonly interned = new Map<string, string>();
+  /** The assignments of long words with parts, made once. */
+  private readonly long = new Map<number, ShellAssignment>();
+  length = 0;
+
+  constructor(
+    private readonly positions: ScriptPositions,
+    /** The parts of the word at an offset, read again from the text. */
+    private readonly partsAt: (start: number) => WordPart[] | undefined,
+  ) {}
+
+  /** Notes the assignment that word `w` (of the script, `NAME=value`) makes. */
+  add(w: ShellWord, name: string, line: number, exported: boolean): void {
+    const k = this.length++;
+    if (k === this.starts.length) {
+      const size = k * 2;
+      this.starts = grown(this.starts, size);
+      this.ends = grown(this.ends, size);
+      this.lines = grown(this.lines, size);
+      this.flags = grown(this.flags, size);
+    }
+    this.starts[k] = w.start;
+    this.ends[k] = w.end;
+    this.lines[k] = line;
+    this.flags[k] = (exported ? 1 : 0) | (w.plain ? 2 : 0);
+    let own = this.interned.get(name);
+    if (own === undefined) this.interned.set(name, (own = name));
+    this.names.push(own);
+  }
+
+  name(k: number): string {
+    return this.names[k]!;
+  }
+
+  line(k: number): number {
+    return this.lines[k]!;
+  }
+
+  /** The `k`th assignment, made now (a long word with parts is read again once, then kept). */
+  at(k: number): ShellAssignment {
+    const start = this.starts[k]!;
+    const end = this.ends[k]!;
+    const plain = (this.flags[k]! & 2) !== 0;
+    // A long value read by many lines would be read again for each of them: at most one per REREAD bytes is kept.
+    const long = !plain && end - start > REREAD;
+    const kept = long ? this.long.get(k) : undefined;
+    if (kept) return kept;
+    const w = plain ? new ShellWord(this.positions, start, end) : lexedWord(this.positions, start, end, this.partsAt(start));
+    const a = { name: this.names[k]!, value: assignmentOf(w)!.value, line: this.lines[k]!, exported: (this.flags[k]! & 1) !== 0 };
+    if (long) this.long.set(k, a);
+    return a;
+  }
+}
+
 export interface QmailRunDocument {
   kind: 'qmail-run';
   file: SourceFile;
@@ -301,7 +372,7 @@ export interface QmailRunDocument {
   commands?: ShellCommand[];
   /** The commands whose first word is `ulimit`. */
   ulimits: ShellCommand[];
-  assignments: ShellAssignment[];
+  assignments: AssignmentList;
   tcpservers: TcpserverCall[];
   /** Listeners whose options are not tcpserver's (tcpsvd, s6-tcpserver), read with their own option syntax. */
   otherServers: TcpserverCall[];
@@ -378,7 +449,8 @@ export interface ParseRunOptions {
 }
 
 export function parseQmailRun(file: SourceFile, options: ParseRunOptions = {}): QmailRunDocument {
-  const doc: QmailRunDocument = { kind: 'qmail-run', file, ulimits: [], assignments: [], tcpservers: [], otherServers: [], rcpthostsGuards: [], exports: new Map(), problems: [] };
+  const lexer = new Lexer(file, [], () => {});
+  const doc: QmailRunDocument = { kind: 'qmail-run', file, ulimits: [], assignments: new AssignmentList(lexer.at, (start) => lexer.partsAt(start)), tcpservers: [], otherServers: [], rcpthostsGuards: [], exports: new Map(), problems: [] };
   if (options.commands) doc.commands = [];
   const exported = (name: string, line: number): void => {
     if (!doc.exports.has(name)) doc.exports.set(name, line);
@@ -394,7 +466,7 @@ export function parseQmailRun(file: SourceFile, options: ParseRunOptions = {}): 
     if ((first === 'export' || first === 'readonly' || first === 'local' || first === 'declare' || first === 'typeset') && c.words.length > 1) {
       for (const w of c.words.slice(1)) {
         const a = assignmentOf(w);
-        if (a) doc.assignments.push({ name: a.name, value: a.value, line: c.line, exported: first === 'export' });
+        if (a) doc.assignments.add(w, a.name, c.line, first === 'export');
         const plain = literal(w);
         if (first === 'export' && plain !== undefined && /^[A-Za-z_]\w*$/.test(plain)) exported(plain, c.line);
         if (first === 'export' && a) exported(a.name, c.line);
@@ -409,8 +481,7 @@ export function parseQmailRun(file: SourceFile, options: ParseRunOptions = {}): 
       prefix.push({ name: a.name, value: a.value, line: c.line, exported: false });
     }
     // Assignments alone set shell variables; before a command they go into its environment only.
-    // One by one: a spread of a line of hundreds of thousands of assignments overflows the stack.
-    if (k === c.words.length) for (const a of prefix) doc.assignments.push(a);
+    if (k === c.words.length) for (let j = 0; j < k; j++) doc.assignments.add(c.words[j]!, prefix[j]!.name, c.line, false);
     const from = c.words[0]!.start;
     const to = c.words[c.words.length - 1]!.end;
     if ((refusing.within(from, to) || rcpthosts.within(from, to)) && isRcpthostsGuard(c)) doc.rcpthostsGuards.push(c);
@@ -420,7 +491,7 @@ export function parseQmailRun(file: SourceFile, options: ParseRunOptions = {}): 
       (call.server === 'tcpserver' || call.server === 'sslserver' ? doc.tcpservers : doc.otherServers).push(call);
     }
   };
-  new Lexer(file, doc.problems, command).run();
+  new Lexer(file, doc.problems, command, lexer.at).run();
   return doc;
 }
 
@@ -492,31 +563,31 @@ export function resolveWord(doc: QmailRunDocument, w: ShellWord, line: number, d
 /** How many fields the expansions of one listener's options may split into (a real script has a handful). */
 const SPLIT_FIELDS = 4096;
 
-/** Each document's assignments by variable, in line order: each added once, so a lookup costs a binary search. */
-const BY_NAME = new WeakMap<QmailRunDocument, { count: number; index: Map<string, ShellAssignment[]> }>();
+/** Each document's assignments by variable (their indices, in line order): each added once, so a lookup costs a binary search. */
+const BY_NAME = new WeakMap<QmailRunDocument, { count: number; index: Map<string, number[]> }>();
 
 /** The last assignment of a variable on a line before `line`. */
 export function lastAssignment(doc: QmailRunDocument, name: string, line: number): ShellAssignment | undefined {
   let cached = BY_NAME.get(doc);
   if (!cached) BY_NAME.set(doc, (cached = { count: 0, index: new Map() }));
+  const all = doc.assignments;
   // The parser asks while it is still appending assignments (in line order): only the new ones are added.
-  for (; cached.count < doc.assignments.length; cached.count++) {
-    const a = doc.assignments[cached.count]!;
-    const list = cached.index.get(a.name);
-    if (list) list.push(a);
-    else cached.index.set(a.name, [a]);
+  for (; cached.count < all.length; cached.count++) {
+    const list = cached.index.get(all.name(cached.count));
+    if (list) list.push(cached.count);
+    else cached.index.set(all.name(cached.count), [cached.count]);
   }
   const list = cached.index.get(name);
   if (!list) return undefined;
-  // The last entry with a.line < line (assignments are added in line order).
+  // The last entry with a line before `line` (assignments are added in line order).
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid]!.line < line) lo = mid + 1;
+    if (all.line(list[mid]!) < line) lo = mid + 1;
     else hi = mid;
   }
-  return lo > 0 ? list[lo - 1] : undefined;
+  return lo > 0 ? all.at(list[lo - 1]!) : undefined;
 }
 
 /** The file name at the end of a word's text (quotes dropped): `/var/qmail/bin/qmail-smtpd` → `qmail-smtpd`. */
@@ -696,7 +767,7 @@ const HANDED_OVER = 65536;
 /** The shell lexer: characters to words to commands. */
 class Lexer {
   private readonly text: string;
-  private readonly at: ScriptPositions;
+  readonly at: ScriptPositions;
   private i = 0;
   private words: ShellWord[] = [];
   /** What the next word is: an ordinary word, the target of a redirection (dropped), or a here-document's delimiter. */
@@ -710,9 +781,19 @@ class Lexer {
     private readonly problems: ParseProblem[],
     /** Takes each command as it ends. */
     private readonly command: (c: ShellCommand) => void,
+    at?: ScriptPositions,
   ) {
     this.text = file.text;
-    this.at = new ScriptPositions(file.text);
+    this.at = at ?? new ScriptPositions(file.text);
+  }
+
+  /** The parts of the word that starts at `start` (undefined: a plain word), read again; nothing else changes. */
+  partsAt(start: number): WordPart[] | undefined {
+    const keep = this.i;
+    this.i = start;
+    const parts = this.read();
+    this.i = keep;
+    return parts;
   }
 
   run(): void {
@@ -800,15 +881,19 @@ class Lexer {
   }
 
   private word(): void {
-    const t = this.text;
     const start = this.i;
-    // A plain word (ordinary characters up to a break) keeps only its offsets.
-    let j = start;
+    const parts = this.read();
+    this.ended(start, parts === undefined ? undefined : this.shared(parts));
+  }
+
+  /** Reads the word at `i`: its parts, or undefined for a plain word (ordinary characters up to a break). */
+  private read(): WordPart[] | undefined {
+    const t = this.text;
+    let j = this.i;
     while (j < t.length && classAt(t, j) === ORDINARY) j++;
     if (j === t.length || classAt(t, j) === BREAK) {
       this.i = j;
-      this.ended(start, undefined);
-      return;
+      return undefined;
     }
     const parts: WordPart[] = [];
     const text = (s: string, quoted: boolean): void => {
@@ -847,7 +932,7 @@ class Lexer {
         this.i = k;
       }
     }
-    this.ended(start, this.shared(parts));
+    return parts;
   }
 
   /**
