@@ -37,6 +37,20 @@ describe('lint on hostile files: a clear result or one line, bounded memory, the
     if (r.peakMB !== undefined) assert.ok(r.peakMB < 150, `${r.peakMB} MB`);
   });
 
+  it('a long value quoted by 20,000 findings is kept once, not once a finding (a clipped quote copied, not a slice of the value)', () => {
+    // 25,000 listeners run as "$V", a variable of 20,000 characters: MH4006 quotes it in each finding,
+    // clipped; before, each clipped quote was a slice that kept its whole value alive (400 MB).
+    const file = join(tempDir('mh-long-value-'), 'run');
+    const value = 'a'.repeat(20_000);
+    writeFileSync(file, `#!/bin/sh\nV="${value}"\n${'exec tcpserver -u "$V" 0 smtp /var/qmail/bin/qmail-smtpd\n'.repeat(25_000)}`);
+    const r = measured(['lint', '--type', 'qmail-run', '--no-config', '-f', 'compact', '--fail-on', 'none', '--select', 'MH4006', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.filter((l) => l.endsWith('[MH4006]')).length, 20_000 + 1 /* the line saying how many more */);
+    assert.ok(lines.every((l) => l.length < 600), 'each quote is clipped');
+    if (r.peakMB !== undefined) assert.ok(r.peakMB < 300, `${r.peakMB} MB`);
+  });
+
   it('under --root, a file too large to read is a finding (MH6000), not skipped in silence', () => {
     const root = tempDir('mh-big-root-');
     mkdirSync(join(root, 'etc', 'mail'), { recursive: true });
