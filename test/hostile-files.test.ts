@@ -51,6 +51,18 @@ describe('lint on hostile files: a clear result or one line, bounded memory, the
     if (r.peakMB !== undefined) assert.ok(r.peakMB < 300, `${r.peakMB} MB`);
   });
 
+  it('a fix quoting a long path a finding at a time stays short (-x "$V": the path four times in each fix)', () => {
+    const file = join(tempDir('mh-long-fix-'), 'run');
+    writeFileSync(file, `#!/bin/sh\nV="/etc/${'t'.repeat(100_000)}"\n${'exec tcpserver -v -x "$V" -u 1 -g 1 0 smtp /var/qmail/bin/qmail-smtpd\n'.repeat(3_000)}`);
+    const r = measured(['lint', '--type', 'qmail-run', '--no-config', '-f', 'json', '--fail-on', 'none', '--select', 'MH4005', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const findings = (JSON.parse(r.stdout) as { findings: { ruleId: string; message: string; fix: string }[] }).findings;
+    assert.equal(findings.length, 3_000);
+    assert.ok(findings.every((f) => f.fix.length <= 1000 && f.message.length < 1000), 'clipped');
+    assert.match(findings[0]!.fix, /^point -x at the compiled file \(\/etc\/t+…\.cdb, built with tcprules \/etc\/t+…\.cdb/);
+    if (r.peakMB !== undefined) assert.ok(r.peakMB < 300, `${r.peakMB} MB`);
+  });
+
   it('under --root, a file too large to read is a finding (MH6000), not skipped in silence', () => {
     const root = tempDir('mh-big-root-');
     mkdirSync(join(root, 'etc', 'mail'), { recursive: true });

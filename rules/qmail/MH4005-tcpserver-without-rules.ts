@@ -27,7 +27,9 @@ export default defineRule({
       const r = x.arg ? resolveWord(doc, x.arg, call.command.line) : undefined;
       // Measured with ucspi-tcp 0.88: -x on the text rules drops each connection with "protocol error".
       if (r?.type === 'text' && r.text !== '' && !r.text.endsWith('.cdb')) {
-        ctx.report({ messageId: 'notCdb', data: { path: r.text }, span: x.arg!.span, fix: `point -x at the compiled file (${r.text}.cdb, built with tcprules ${r.text}.cdb ${r.text}.tmp < ${r.text})` });
+        // The fix names the path four times: a path longer than a message shows is cut before it is joined.
+        const path = r.text.length > 200 ? `${r.text.slice(0, 199)}…` : r.text;
+        ctx.report({ messageId: 'notCdb', data: { path: r.text }, span: x.arg!.span, fix: `point -x at the compiled file (${path}.cdb, built with tcprules ${path}.cdb ${path}.tmp < ${path})` });
       }
     }
   },

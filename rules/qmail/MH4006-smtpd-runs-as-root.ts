@@ -11,7 +11,9 @@ function rootId(doc: QmailRunDocument, call: TcpserverCall, arg: ShellWord): { k
   if (r.type !== 'text') return undefined;
   const digits = /^[0-9]+/.exec(r.text)?.[0];
   if (digits !== undefined && !/^0+$/.test(digits)) return undefined;
-  const value = r.text === '' ? '""' : r.text;
+  // A message shows 200 characters of a value: a longer one is cut here, before it is joined into
+  // text (cutting a joined text copies it whole first, and a script may quote a megabyte thousands of times).
+  const value = r.text === '' ? '""' : r.text.length > 250 ? r.text.slice(0, 250) : r.text;
   const kind = digits === undefined ? 'name' : 'zero';
   return r.via ? { kind, value: arg.raw, via: ` (${r.via} is ${value})` } : { kind, value, via: '' };
 }

@@ -70,7 +70,7 @@ function toFinding(meta: AnyRule['meta'], r: Report, opts: LintOptions, placemen
     column: start.column,
     endLine: end.line,
     endColumn: end.column,
-    fix: r.fix === undefined ? meta.fix : detached(r.fix),
+    fix: r.fix === undefined ? meta.fix : detached(r.fix.length > MAX_FIX ? `${r.fix.slice(0, MAX_FIX - 1)}…` : r.fix),
     references: meta.references,
     tags: meta.tags,
     suppressed: false,
@@ -501,6 +501,9 @@ function suppression(id: string, file: string, line: number, ranges: RangeIndex,
   }
   return undefined;
 }
+
+/** The longest fix a finding keeps (a rule's fix may quote a value of the file: a megabyte, once a finding). */
+const MAX_FIX = 1000;
 
 /**
  * Findings of one rule in one file past which only their lines and severities are kept (and one

@@ -142,7 +142,7 @@ export function formatMessage(template: string, data: Record<string, string | nu
   for (let k = 1; k < parts.length; k += 2) {
     const key = parts[k]!;
     if (!(key in data) && STRICT_MESSAGES) throw new Error(`message "${template}" has a placeholder {${key}} that the report's data does not fill`);
-    out += (key in data ? clipValue(visibleControls(String(data[key]))) : `{${key}}`) + parts[k + 1]!;
+    out += (key in data ? shown(String(data[key])) : `{${key}}`) + parts[k + 1]!;
   }
   return out;
 }
@@ -166,6 +166,15 @@ function templateParts(template: string): string[] {
 }
 
 const MAX_VALUE = 200;
+
+/**
+ * A value as a message shows it: escaped, then shortened. Only its first MAX_VALUE + 1 characters are
+ * escaped (escaping never shortens, so what is cut could not be shown): a value of megabytes quoted
+ * by thousands of findings is not scanned whole for each.
+ */
+function shown(raw: string): string {
+  return clipValue(visibleControls(raw.length > MAX_VALUE + 1 ? raw.slice(0, MAX_VALUE + 1) : raw));
+}
 
 /**
  * A value shortened to MAX_VALUE characters. The piece is copied: a slice would keep the whole value
