@@ -77,31 +77,8 @@ export const K_NEVER = 8;
  * keyShape judges.
  */
 function plainKindAt(s: Uint8Array | Uint16Array, a: number, b: number): number {
-  if (a === b) return KIND_NUMBER.default;
-  let parts = 0;
-  let p = a;
-  for (;;) {
-    let q = p;
-    let v = 0;
-    while (q < b) {
-      const c = s[q]! - 48;
-      if (c < 0 || c > 9) break;
-      v = v * 10 + c;
-      q++;
-    }
-    const len = q - p;
-    if (len === 0 || len > 3 || (len > 1 && s[p] === 48) || v > 255) return -1;
-    parts++;
-    if (q === b) return parts === 4 ? K_IP : -1;
-    if (s[q] !== 46 /* . */) return -1;
-    q++;
-    if (q === b) return parts <= 3 ? K_PREFIX : -1;
-    if (parts === 4) return -1;
-    p = q;
-  }
+  return plainKindHashAt(s, a, b, 0);
 }
-
-
 
 /** The FNV-1a of the key plainKindHashAt last judged an address or a prefix (not finished). */
 let plainHash = 0;
