@@ -51,6 +51,27 @@ describe('lint on hostile files: a clear result or one line, bounded memory, the
     if (r.peakMB !== undefined) assert.ok(r.peakMB < 300, `${r.peakMB} MB`);
   });
 
+  it('a message keeps no part of the text its values were cut from (2,000 messages quoting 100 KB strings hold kilobytes, not 200 MB)', () => {
+    // formatMessage's values are often slices of a file's text or of a longer value: V8 keeps the
+    // whole of a string alive for a slice of it, so a message must be a copy.
+    const script = `
+      const { formatMessage } = await import(${JSON.stringify(join(ROOT, 'dist', 'src', 'core', 'rule.js'))});
+      const kept = [];
+      for (let i = 0; i < 2000; i++) {
+        const big = Buffer.alloc(100000, 97 + (i % 26)).toString('latin1');
+        kept.push(formatMessage('long: {v}', { v: big }), formatMessage('short: {v}!', { v: big.slice(10, 90) }));
+      }
+      globalThis.gc();
+      process.stdout.write(JSON.stringify({ heapMB: process.memoryUsage().heapUsed / 2 ** 20, first: kept[0].length, second: kept[1] }));
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { heapMB: number; first: number; second: string };
+    assert.equal(out.first, 'long: '.length + 200);
+    assert.equal(out.second, `short: ${'a'.repeat(80)}!`);
+    assert.ok(out.heapMB < 60, `${out.heapMB} MB`);
+  });
+
   it('a fix quoting a long path a finding at a time stays short (-x "$V": the path four times in each fix)', () => {
     const file = join(tempDir('mh-long-fix-'), 'run');
     writeFileSync(file, `#!/bin/sh\nV="/etc/${'t'.repeat(100_000)}"\n${'exec tcpserver -v -x "$V" -u 1 -g 1 0 smtp /var/qmail/bin/qmail-smtpd\n'.repeat(3_000)}`);
